@@ -1,0 +1,1 @@
+"""Learning Lab programs, student goals and progress (built by the Learning Lab issue)."""

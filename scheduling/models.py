@@ -1,0 +1,72 @@
+"""Where and when the school day happens.
+
+A *room* is a place blocks take place in: a classroom holds one cohort at a time, while shared
+rooms (the Learning Lab, the cafeteria, the gym) are capacities: the lab holds students up to its
+seat count, the cafeteria cohorts up to its capacity. A lab serves the grades listed on it.
+The rotation engine's configuration (day types, templates, pins, schedules) grows here.
+"""
+
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from students.models import Grade, School
+from students.models.base import SchoolOwned
+
+
+class RoomKind(models.TextChoices):
+    CLASSROOM = "classroom", "Classroom"
+    LEARNING_LAB = "learning_lab", "Learning Lab"
+    RESOURCE_ROOM = "resource_room", "Resource room"
+    CAFETERIA = "cafeteria", "Cafeteria"
+    GYM = "gym", "Gym"
+
+
+# What a room's capacity counts: students present for a lab or classroom, cohorts for the rest.
+CAPACITY_UNIT: dict[str, str] = {
+    RoomKind.CLASSROOM: "students",
+    RoomKind.LEARNING_LAB: "seats",
+    RoomKind.RESOURCE_ROOM: "students",
+    RoomKind.CAFETERIA: "cohorts",
+    RoomKind.GYM: "cohorts",
+}
+
+
+class Room(SchoolOwned):
+    school_scope: ClassVar[str] = "school"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=16, choices=RoomKind.choices)
+    capacity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="Seats for a lab or classroom; cohorts at once for a cafeteria or gym.",
+    )
+    grades = models.ManyToManyField(
+        Grade,
+        blank=True,
+        related_name="labs",
+        help_text="For a Learning Lab: the grades it serves.",
+    )
+
+    class Meta:
+        ordering = ["school", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="room_name_unique_in_school")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def capacity_unit(self) -> str:
+        return CAPACITY_UNIT[self.kind]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == RoomKind.CLASSROOM and self.capacity and self.capacity > 40:
+            raise ValidationError(
+                {"capacity": "A classroom holds one cohort; more than 40 seats looks like a typo."}
+            )

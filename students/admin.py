@@ -1,0 +1,210 @@
+"""Admin pages for schools and people, with the search and filters a leader reaches for."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .admin_base import ScopedModelAdmin
+from .models import (
+    AuditEvent,
+    Cohort,
+    Grade,
+    Network,
+    NetworkAdmin,
+    School,
+    ServiceNeed,
+    Staff,
+    StaffRole,
+    Student,
+)
+from .roles import is_network_admin
+from .services import student_withdraw
+
+Related = admin.RelatedOnlyFieldListFilter  # lists only the schools/cohorts the user can see
+
+
+@admin.register(Network)
+class NetworkAdminPage(ScopedModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(School)
+class SchoolAdmin(ScopedModelAdmin):
+    list_display = ["name", "network", "time_zone"]
+    list_filter = [("network", Related)]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_network_admin(request.user)
+
+
+@admin.register(Grade)
+class GradeAdmin(ScopedModelAdmin):
+    list_display = ["__str__", "school"]
+    list_filter = [("school", Related), "level"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(ScopedModelAdmin):
+    list_display = ["name", "grade", "school"]
+    list_filter = [("school", Related), "grade__level"]
+    search_fields = ["name"]
+    list_select_related = ["grade", "school"]
+
+
+class EnrollmentFilter(admin.SimpleListFilter):
+    title = "enrollment"
+    parameter_name = "enrolled"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("current", "Currently enrolled"), ("withdrawn", "Withdrawn")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        today = timezone.localdate()
+        if self.value() == "current":
+            return queryset.enrolled_on(today)
+        if self.value() == "withdrawn":
+            return queryset.filter(enrollment_end__lt=today)
+        return queryset
+
+
+class ServiceNeedInline(admin.TabularInline):
+    model = ServiceNeed
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Student)
+class StudentAdmin(ScopedModelAdmin):
+    list_display = [
+        "local_id",
+        "last_name",
+        "first_name",
+        "grade",
+        "cohort",
+        "school",
+        "has_iep",
+        "el_level",
+        "intervention_tier",
+        "enrollment_end",
+    ]
+    list_display_links = ["local_id", "last_name"]
+    list_filter = [
+        EnrollmentFilter,
+        ("school", Related),
+        "grade__level",
+        ("cohort", Related),
+        "has_iep",
+        "el_level",
+        "intervention_tier",
+    ]
+    search_fields = ["local_id", "first_name", "last_name"]
+    list_select_related = ["grade", "cohort", "school"]
+    inlines = [ServiceNeedInline]
+    actions = ["withdraw_today"]
+
+    @admin.action(description="Withdraw the selected students (last day: today)")
+    def withdraw_today(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for student in queryset.select_related("school"):
+            if not self.has_change_permission(request, student):
+                messages.error(request, f"You do not lead the school of {student}.")
+                continue
+            student_withdraw(
+                student=student,
+                last_day=timezone.localdate(timezone=student.school.zone),
+                by=request.user,
+                via=f"admin action {request.path}",
+            )
+        messages.success(request, "Withdrawn; their records and history are kept.")
+
+
+@admin.register(ServiceNeed)
+class ServiceNeedAdmin(ScopedModelAdmin):
+    list_display = ["student", "kind", "minutes_per_week", "max_group_size", "provider_role"]
+    list_filter = ["kind", "provider_role", ("student__school", Related)]
+    search_fields = ["student__local_id"]
+    list_select_related = ["student"]
+    raw_id_fields = ["student"]
+
+
+class StaffRoleInline(admin.TabularInline):
+    model = StaffRole
+    extra = 1
+
+
+@admin.register(Staff)
+class StaffAdmin(ScopedModelAdmin):
+    list_display = ["__str__", "school", "roles", "active", "work_start", "work_end"]
+    list_filter = [("school", Related), "role_grants__role", "active", "grades__level"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
+    list_select_related = ["user", "school"]
+    filter_horizontal = ["grades", "cohorts"]
+    inlines = [StaffRoleInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("role_grants")
+
+    @admin.display(description="roles")
+    def roles(self, staff: Staff) -> str:
+        return ", ".join(sorted(grant.get_role_display() for grant in staff.role_grants.all()))
+
+
+@admin.register(NetworkAdmin)
+class NetworkAdminGrantAdmin(ScopedModelAdmin):
+    list_display = ["user", "network"]
+    list_filter = [("network", Related)]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ScopedModelAdmin):
+    """The audit trail, for network admins: read-only, newest first."""
+
+    list_display = [
+        "at",
+        "username",
+        "action",
+        "model",
+        "object_id",
+        "school",
+        "special_education",
+        "via",
+    ]
+    list_filter = ["action", "special_education", "model", ("school", Related)]
+    search_fields = ["=object_id", "username", "via"]
+    date_hierarchy = "at"
+    list_select_related = ["school"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_network_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_network_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

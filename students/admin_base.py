@@ -1,0 +1,122 @@
+"""The admin's tie to scoping, roles and the audit trail, shared by every app's admin.
+
+Reads go through ``scope_for_user``; changes need the object's school among the schools the user
+leads; opening a record of another school answers 404 and is recorded; views and changes of
+student records are audited.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.forms import Field
+from django.http import HttpRequest, HttpResponse
+
+from .audit import audit_reads, audit_write, school_id_of
+from .models import AuditAction
+from .roles import can_administer, led_schools
+from .scoping import record_denied_if_exists, scope_for_user
+
+
+def _via(request: HttpRequest) -> str:
+    return f"admin {request.method} {request.path}"
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return scope_for_user(super().get_queryset(request), request.user)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            field = self.model._meta.get_field(from_field) if from_field else self.model._meta.pk
+            record_denied_if_exists(
+                self.model._default_manager.all(),
+                request.user,
+                via=_via(request),
+                **{field.name: object_id},
+            )
+        return obj
+
+    # --- choices in forms only offer the schools' own objects ------------------------------
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Field | None:
+        kwargs.setdefault("queryset", self._choices_for(db_field, request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> Field | None:
+        kwargs.setdefault("queryset", self._choices_for(db_field, request))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _choices_for(self, db_field: models.Field, request: HttpRequest) -> models.QuerySet | None:
+        related = db_field.related_model
+        if related._meta.label == "students.School":
+            return led_schools(request.user)
+        if hasattr(related, "school_scope"):
+            return scope_for_user(related._default_manager.all(), request.user)
+        return None
+
+    # --- permissions from roles, not from Django's per-model permissions ----------------------
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_administer(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_administer(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return led_schools(request.user).exists()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return led_schools(request.user).exists()
+        return led_schools(request.user).filter(pk=school_id_of(obj)).exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # school data is ended or deactivated, never deleted from the admin
+
+    # --- the audit trail ------------------------------------------------------------------------
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and original is not None:
+            audit_reads(user=request.user, objects=[original], via=_via(request))
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            audit_reads(
+                user=request.user,
+                objects=changelist.result_list,
+                via=_via(request),
+                action=AuditAction.LIST,
+            )
+        return response
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        audit_write(user=request.user, obj=obj, action=AuditAction.CREATE, via=_via(request))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        changed = [
+            field
+            for entry in (message or [])
+            if isinstance(entry, dict)
+            for field in entry.get("changed", {}).get("fields", [])
+        ]
+        audit_write(
+            user=request.user,
+            obj=obj,
+            action=AuditAction.CHANGE,
+            via=_via(request),
+            changed_fields=changed,
+        )
+        return super().log_change(request, obj, message)

@@ -1,0 +1,98 @@
+"""Networks, schools, grades and cohorts: the places people belong to."""
+
+from typing import ClassVar
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .base import SchoolOwned
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            f"{value!r} is not a time zone name; use an IANA name such as America/Los_Angeles."
+        )
+
+
+class Network(models.Model):
+    school_scope: ClassVar[str] = "schools"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    school_scope: ClassVar[str] = ""  # a school is its own scope
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/Los_Angeles",
+        validators=[validate_time_zone],
+        help_text="IANA time zone; bell times and dates of this school are in this zone.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "name"], name="school_name_unique_in_network"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class GradeLevel(models.IntegerChoices):
+    K = 0, "K"
+    FIRST = 1, "1"
+    SECOND = 2, "2"
+    THIRD = 3, "3"
+    FOURTH = 4, "4"
+    FIFTH = 5, "5"
+
+
+class Grade(SchoolOwned):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="grades")
+    level = models.PositiveSmallIntegerField(choices=GradeLevel.choices)
+
+    class Meta:
+        ordering = ["school", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "level"], name="grade_unique_in_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"Grade {self.get_level_display()}"
+
+
+class Cohort(SchoolOwned):
+    """A homeroom: students of one grade who move through the day together."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cohorts")
+    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=60, help_text="As the school says it, e.g. '3B Stanford'.")
+
+    class Meta:
+        ordering = ["school", "grade__level", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="cohort_name_unique_in_school")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,49 @@
+"""Who a user is to the product: network admin, leader, staff. Reads only; no scoping here."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .models import NetworkAdmin, Role, School, StaffRole
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def visible_schools(user: AnyUser) -> QuerySet[School]:
+    """The schools whose data this user may read: every school for a superuser, each school of
+    the networks they administer, and the schools where they are active staff."""
+    if not user.is_authenticated or not user.is_active:
+        return School.objects.none()
+    if user.is_superuser:
+        return School.objects.all()
+    return School.objects.filter(
+        Q(network__admins__user=user) | Q(staff__user=user, staff__active=True)
+    ).distinct()
+
+
+def is_network_admin(user: AnyUser) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or NetworkAdmin.objects.filter(user=user).exists()
+
+
+def led_schools(user: AnyUser) -> QuerySet[School]:
+    """The schools this user may configure: as a leader, or as admin of their network."""
+    if not user.is_authenticated or not user.is_active:
+        return School.objects.none()
+    if user.is_superuser:
+        return School.objects.all()
+    return School.objects.filter(
+        Q(network__admins__user=user)
+        | Q(staff__user=user, staff__active=True, staff__role_grants__role=Role.LEADER)
+    ).distinct()
+
+
+def can_administer(user: AnyUser) -> bool:
+    """Whether the user may use the admin site at all (each page is still scoped)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        user.is_superuser
+        or NetworkAdmin.objects.filter(user=user).exists()
+        or StaffRole.objects.filter(staff__user=user, staff__active=True, role=Role.LEADER).exists()
+    )

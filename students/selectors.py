@@ -1,0 +1,35 @@
+"""Read queries for the students pages, each a fixed number of SQL queries."""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Cohort, School, ServiceNeed, Student
+from .roles import AnyUser
+from .scoping import scope_for_user
+
+
+def schools_for_user(*, user: AnyUser) -> QuerySet[School]:
+    return scope_for_user(School.objects.select_related("network"), user).order_by("name")
+
+
+def cohorts_with_counts(*, school: School, day: datetime.date) -> QuerySet[Cohort]:
+    enrolled = Q(students__enrollment_start__lte=day) & (
+        Q(students__enrollment_end__isnull=True) | Q(students__enrollment_end__gte=day)
+    )
+    return (
+        Cohort.objects.filter(school=school)
+        .select_related("grade")
+        .annotate(student_count=Count("students", filter=enrolled))
+        .order_by("grade__level", "name")
+    )
+
+
+def roster_for_cohort(*, cohort: Cohort, day: datetime.date) -> QuerySet[Student]:
+    return (
+        Student.objects.filter(cohort=cohort).enrolled_on(day).order_by("last_name", "first_name")
+    )
+
+
+def service_needs_for_student(*, student: Student) -> QuerySet[ServiceNeed]:
+    return ServiceNeed.objects.filter(student=student).select_related("student").order_by("kind")

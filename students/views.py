@@ -1,0 +1,82 @@
+"""Pages for schools, cohort rosters and student records. Thin: scope, select, audit, render."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from .audit import audit_reads
+from .models import AuditAction, Cohort, School, Student
+from .scoping import get_scoped_or_404
+from .selectors import (
+    cohorts_with_counts,
+    roster_for_cohort,
+    schools_for_user,
+    service_needs_for_student,
+)
+
+
+def _via(request: HttpRequest) -> str:
+    return f"page {request.path}"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    schools = list(schools_for_user(user=request.user))
+    if len(schools) == 1:
+        return redirect("school-detail", school_id=schools[0].pk)
+    return render(request, "students/home.html", {"schools": schools})
+
+
+@login_required
+def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = get_scoped_or_404(
+        School.objects.select_related("network"), request.user, via=_via(request), pk=school_id
+    )
+    timezone.activate(school.zone)
+    today = timezone.localdate()
+    return render(
+        request,
+        "students/school_detail.html",
+        {
+            "school": school,
+            "today": today,
+            "cohorts": cohorts_with_counts(school=school, day=today),
+        },
+    )
+
+
+@login_required
+def cohort_roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = get_scoped_or_404(
+        Cohort.objects.select_related("school", "grade"),
+        request.user,
+        via=_via(request),
+        pk=cohort_id,
+    )
+    timezone.activate(cohort.school.zone)
+    today = timezone.localdate()
+    students = list(roster_for_cohort(cohort=cohort, day=today))
+    audit_reads(user=request.user, objects=students, via=_via(request), action=AuditAction.LIST)
+    return render(
+        request,
+        "students/cohort_roster.html",
+        {"cohort": cohort, "school": cohort.school, "today": today, "students": students},
+    )
+
+
+@login_required
+def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = get_scoped_or_404(
+        Student.objects.select_related("school", "grade", "cohort"),
+        request.user,
+        via=_via(request),
+        pk=student_id,
+    )
+    needs = list(service_needs_for_student(student=student))
+    audit_reads(user=request.user, objects=[student, *needs], via=_via(request))
+    return render(
+        request,
+        "students/student_detail.html",
+        {"student": student, "school": student.school, "needs": needs},
+    )
