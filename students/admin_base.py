@@ -8,13 +8,14 @@ student records are audited.
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.forms import Field
 from django.http import HttpRequest, HttpResponse
 
 from .audit import audit_reads, audit_write, school_id_of
 from .models import AuditAction
-from .roles import can_administer, led_schools
+from .roles import can_administer, led_schools, users_choosable_by
 from .scoping import record_denied_if_exists, scope_for_user
 
 
@@ -44,19 +45,25 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> Field | None:
-        kwargs.setdefault("queryset", self._choices_for(db_field, request))
+        choices = self._choices_for(db_field, request)
+        if choices is not None:
+            kwargs.setdefault("queryset", choices)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(
         self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
     ) -> Field | None:
-        kwargs.setdefault("queryset", self._choices_for(db_field, request))
+        choices = self._choices_for(db_field, request)
+        if choices is not None:
+            kwargs.setdefault("queryset", choices)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _choices_for(self, db_field: models.Field, request: HttpRequest) -> models.QuerySet | None:
         related = db_field.related_model
         if related._meta.label == "students.School":
             return led_schools(request.user)
+        if related is get_user_model():
+            return users_choosable_by(request.user)
         if hasattr(related, "school_scope"):
             return scope_for_user(related._default_manager.all(), request.user)
         return None

@@ -1,5 +1,6 @@
 """Who a user is to the product: network admin, leader, staff. Reads only; no scoping here."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -35,6 +36,18 @@ def led_schools(user: AnyUser) -> QuerySet[School]:
     return School.objects.filter(
         Q(network__admins__user=user)
         | Q(staff__user=user, staff__active=True, staff__role_grants__role=Role.LEADER)
+    ).distinct()
+
+
+def users_choosable_by(user: AnyUser) -> QuerySet:
+    """Accounts a leader may attach to their school: its current staff, and accounts that
+    belong to no school yet (a new hire). Accounts of other schools stay invisible."""
+    users = get_user_model().objects.order_by("last_name", "first_name")
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return users
+    return users.filter(
+        Q(staff_memberships__school__in=visible_schools(user).values("pk"))
+        | Q(staff_memberships__isnull=True, network_admin_grants__isnull=True, is_superuser=False)
     ).distinct()
 
 

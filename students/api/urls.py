@@ -10,4 +10,5 @@ router.register("students", views.StudentViewSet)
 router.register("service-needs", views.ServiceNeedViewSet)
 router.register("staff", views.StaffViewSet)
 
+app_name = "api"
 urlpatterns = router.urls

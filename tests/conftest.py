@@ -1,0 +1,79 @@
+"""Fixtures shared by the whole suite: two schools in one network, a third in another, and
+users of each role. Names say who can see what."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+
+from students.models import Role, School, ServiceNeed, Staff, Student
+
+from .factories import (
+    PASSWORD,
+    NetworkAdminFactory,
+    NetworkFactory,
+    SchoolFactory,
+    ServiceNeedFactory,
+    StaffFactory,
+    StudentFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def test_settings(settings) -> None:  # noqa: ANN001
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests run without collectstatic; the manifest storage would refuse unhashed names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@dataclass(frozen=True)
+class SchoolWorld:
+    school: School
+    student: Student
+    iep_need: ServiceNeed
+    leader: Staff
+    teacher: Staff
+
+
+def build_school(name: str, network_slug: str) -> SchoolWorld:
+    network = NetworkFactory(slug=network_slug, name=f"{network_slug} network")
+    school = SchoolFactory(network=network, name=name)
+    student = StudentFactory(school=school, has_iep=True)
+    return SchoolWorld(
+        school=school,
+        student=student,
+        iep_need=ServiceNeedFactory(student=student),
+        leader=StaffFactory(school=school, roles=[Role.LEADER]),
+        teacher=StaffFactory(school=school, roles=[Role.HUMANITIES], cohorts=[student.cohort]),
+    )
+
+
+@pytest.fixture
+def school_a(db) -> SchoolWorld:  # noqa: ANN001
+    return build_school("Alder", "bay")
+
+
+@pytest.fixture
+def school_b(db) -> SchoolWorld:  # noqa: ANN001
+    return build_school("Birch", "bay")
+
+
+@pytest.fixture
+def school_other_network(db) -> SchoolWorld:  # noqa: ANN001
+    return build_school("Cedar", "coast")
+
+
+@pytest.fixture
+def network_admin(school_a: SchoolWorld) -> AbstractBaseUser:
+    return NetworkAdminFactory(network=school_a.school.network, user=UserFactory()).user
+
+
+def client_for(user: AbstractBaseUser) -> Client:
+    client = Client()
+    assert client.login(username=user.get_username(), password=PASSWORD)
+    return client
