@@ -22,7 +22,7 @@ from .factories import (
 
 
 @pytest.fixture(autouse=True)
-def test_settings(settings) -> None:  # noqa: ANN001
+def test_settings(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests run without collectstatic; the manifest storage would refuse unhashed names.
     settings.STORAGES = {
@@ -54,17 +54,17 @@ def build_school(name: str, network_slug: str) -> SchoolWorld:
 
 
 @pytest.fixture
-def school_a(db) -> SchoolWorld:  # noqa: ANN001
+def school_a(db) -> SchoolWorld:
     return build_school("Alder", "bay")
 
 
 @pytest.fixture
-def school_b(db) -> SchoolWorld:  # noqa: ANN001
+def school_b(db) -> SchoolWorld:
     return build_school("Birch", "bay")
 
 
 @pytest.fixture
-def school_other_network(db) -> SchoolWorld:  # noqa: ANN001
+def school_other_network(db) -> SchoolWorld:
     return build_school("Cedar", "coast")
 
 

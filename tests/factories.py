@@ -67,7 +67,9 @@ class StudentFactory(factory.django.DjangoModelFactory):
 
     school = factory.SubFactory(SchoolFactory)
     cohort = factory.LazyAttribute(lambda o: CohortFactory(school=o.school))
-    grade = factory.LazyAttribute(lambda o: o.cohort.grade if o.cohort else GradeFactory(school=o.school))
+    grade = factory.LazyAttribute(
+        lambda o: o.cohort.grade if o.cohort else GradeFactory(school=o.school)
+    )
     local_id = factory.Sequence(lambda n: f"S{n:05d}")
     first_name = factory.Sequence(lambda n: f"Ana{n}")
     last_name = factory.Sequence(lambda n: f"Nguyen{n}")
