@@ -47,9 +47,13 @@ ensure_venv() {
             "$python" -m venv "$VENV"
         fi
     fi
-    want="$(cat "$ROOT/pyproject.toml" "$CONSTRAINTS" | sha256sum | cut -c1-16)-${extras:-base}"
+    local hash have
+    hash="$(cat "$ROOT/pyproject.toml" "$CONSTRAINTS" | sha256sum | cut -c1-16)"
+    want="$hash-${extras:-base}"
     stamp="$VENV/.rocketship-installed"
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    have="$(cat "$stamp" 2>/dev/null || true)"
+    # A dev install holds everything the base install does.
+    if [ "$have" != "$want" ] && ! { [ -z "$extras" ] && [ "$have" = "$hash-dev" ]; }; then
         say "installing dependencies (pinned by requirements/constraints.txt)"
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
         local target="$ROOT"
