@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.forms import Field
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from .audit import audit_reads, audit_write, school_id_of
 from .models import AuditAction
@@ -40,6 +40,13 @@ class ScopedModelAdmin(admin.ModelAdmin):
                 **{field.name: object_id},
             )
         return obj
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> HttpResponse:
+        # The admin would redirect with "doesn't exist"; answer 404 like every other door, so a
+        # record of another school looks exactly like a missing one.
+        raise Http404(f"No {opts.verbose_name} with id {object_id!r} among your schools.")
 
     # --- choices in forms only offer the schools' own objects ------------------------------
     def formfield_for_foreignkey(

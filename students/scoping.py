@@ -9,6 +9,7 @@ A model says how it reaches its school with ``school_scope`` (``"school"``,
 
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
@@ -61,7 +62,7 @@ def get_scoped_or_404(queryset: QuerySet[M], user: AnyUser, *, via: str, **looku
     """
     try:
         return scope_for_user(queryset, user).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except (queryset.model.DoesNotExist, ValueError, ValidationError):
         record_denied_if_exists(queryset, user, via=via, **lookup)
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
 
@@ -73,6 +74,11 @@ def record_denied_if_exists(
 
     try:
         hidden = queryset.model._default_manager.get(**lookup)
-    except (queryset.model.DoesNotExist, queryset.model.MultipleObjectsReturned, ValueError):
+    except (
+        queryset.model.DoesNotExist,
+        queryset.model.MultipleObjectsReturned,
+        ValueError,
+        ValidationError,
+    ):
         return
     audit_denied(user=user, obj=hidden, via=via)

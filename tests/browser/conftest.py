@@ -28,7 +28,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser):  # noqa: ANN001, ANN201
+def page(browser):
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
