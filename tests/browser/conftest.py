@@ -4,33 +4,34 @@ import os
 from collections.abc import Iterator
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# between browser steps are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A page in a fresh Chromium, for one test.
+
+    Playwright's sync API keeps an event loop running in the test thread while the browser is
+    open, and Django then refuses ORM calls; the test's own ORM calls between browser steps are
+    synchronous and safe, so the guard is lifted for this test only, and the browser is closed
+    (ending the loop) before the database fixtures tear down.
+    """
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (bin/test does this)")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
+        browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        # ORM calls made while the loop ran used connections of the loop's context, which the
+        # database teardown cannot see; close them here or the test database cannot be dropped.
+        connections.close_all()
+        browser.close()
