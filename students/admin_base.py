@@ -7,6 +7,7 @@ student records are audited.
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -19,11 +20,35 @@ from .roles import can_administer, led_schools, users_choosable_by
 from .scoping import record_denied_if_exists, scope_for_user
 
 
+class SameSchoolForm(forms.ModelForm):
+    """Refuses many-to-many choices from another school than the row's own (a leader of two
+    schools could otherwise give school A's teacher a cohort of school B)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        school = cleaned.get("school") or getattr(self.instance, "school", None)
+        if school is None:
+            return cleaned
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.ModelMultipleChoiceField):
+                continue
+            strays = [
+                obj
+                for obj in cleaned.get(name) or []
+                if getattr(obj, "school_id", school.pk) != school.pk
+            ]
+            if strays:
+                listed = ", ".join(str(obj) for obj in strays)
+                self.add_error(name, f"{listed}: not of {school}; choose only {school}'s.")
+        return cleaned
+
+
 def _via(request: HttpRequest) -> str:
     return f"admin {request.method} {request.path}"
 
 
 class ScopedModelAdmin(admin.ModelAdmin):
+    form = SameSchoolForm
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:

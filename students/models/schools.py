@@ -69,7 +69,7 @@ class GradeLevel(models.IntegerChoices):
 
 class Grade(SchoolOwned):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="grades")
-    level = models.PositiveSmallIntegerField(choices=GradeLevel.choices)
+    level = models.PositiveSmallIntegerField("grade", choices=GradeLevel.choices)
 
     class Meta:
         ordering = ["school", "level"]

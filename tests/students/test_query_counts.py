@@ -1,0 +1,45 @@
+"""Pages and API lists of people read in a fixed number of queries, however many rows."""
+
+import pytest
+from django.urls import reverse
+
+from ..conftest import client_for
+from ..factories import ServiceNeedFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def big_cohort(school_a):
+    cohort = school_a.student.cohort
+    for _ in range(30):
+        student = StudentFactory(school=school_a.school, cohort=cohort, has_iep=True)
+        ServiceNeedFactory(student=student)
+    return cohort
+
+
+def test_a_cohort_roster_reads_in_fixed_queries(school_a, big_cohort, django_assert_num_queries):
+    client = client_for(school_a.teacher.user)
+    # session, user, the scoped cohort, the roster, one bulk insert of audit events
+    with django_assert_num_queries(5):
+        response = client.get(reverse("cohort-roster", args=[big_cohort.pk]))
+    assert len(response.context["students"]) == 31
+
+
+def test_the_students_api_list_reads_in_fixed_queries(
+    school_a, big_cohort, django_assert_num_queries
+):
+    client = client_for(school_a.teacher.user)
+    # session, user, count, page of students, one bulk insert of audit events
+    with django_assert_num_queries(5):
+        response = client.get("/api/v1/students/")
+    assert response.json()["count"] == 31
+
+
+def test_the_service_needs_api_list_reads_in_fixed_queries(
+    school_a, big_cohort, django_assert_num_queries
+):
+    client = client_for(school_a.teacher.user)
+    with django_assert_num_queries(5):
+        response = client.get("/api/v1/service-needs/")
+    assert response.json()["count"] == 31
