@@ -26,20 +26,12 @@ def test_a_cohort_roster_reads_in_fixed_queries(school_a, big_cohort, django_ass
     assert len(response.context["students"]) == 31
 
 
-def test_the_students_api_list_reads_in_fixed_queries(
-    school_a, big_cohort, django_assert_num_queries
+@pytest.mark.parametrize("endpoint", ["students", "service-needs"])
+def test_api_lists_of_student_records_read_in_fixed_queries(
+    school_a, big_cohort, endpoint, django_assert_num_queries
 ):
     client = client_for(school_a.teacher.user)
-    # session, user, count, page of students, one bulk insert of audit events
+    # session, user, count, page of rows, one bulk insert of audit events
     with django_assert_num_queries(5):
-        response = client.get("/api/v1/students/")
-    assert response.json()["count"] == 31
-
-
-def test_the_service_needs_api_list_reads_in_fixed_queries(
-    school_a, big_cohort, django_assert_num_queries
-):
-    client = client_for(school_a.teacher.user)
-    with django_assert_num_queries(5):
-        response = client.get("/api/v1/service-needs/")
+        response = client.get(f"/api/v1/{endpoint}/")
     assert response.json()["count"] == 31
