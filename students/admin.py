@@ -19,6 +19,7 @@ from .models import (
     Staff,
     StaffRole,
     Student,
+    UserSession,
 )
 from .roles import is_network_admin
 from .services import student_withdraw
@@ -202,6 +203,21 @@ class AuditEventAdmin(ScopedModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_network_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    """Who is logged in where; superusers only. Deactivating a user ends these sessions."""
+
+    list_display = ["user", "started_at"]
+    search_fields = ["user__username"]
+    date_hierarchy = "started_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
