@@ -1,0 +1,634 @@
+"""Stage 1: every cohort's day of blocks, on OR-Tools CP-SAT.
+
+The model works in units of the school's granularity (5 minutes). Each station of a cohort's
+template becomes up to ``max_blocks`` interval variables with flexible lengths (the first one
+mandatory, the rest optional and ordered after it). Staff and single-cohort rooms are NoOverlap
+resources; staff absences and hours are fixed intervals in the same NoOverlap, and each teacher's
+prep is one more interval there (H7). Shared rooms are capacities over time: the lab is a
+cumulative over students, capped by its seats and by its supervisors (H5, H6), the cafeteria a
+cumulative over cohorts.
+
+What makes it fast on the tight reference shapes (see shared/design/solver-notes.md):
+- redundant "lanes" per lab: a cumulative over cohorts whose capacity is how many cohorts fit at
+  once, which CP-SAT propagates far better than the seat cumulative alone;
+- symmetry breaking among cohorts that are interchangeable (same grade, size and staff) and among
+  interchangeable staff (identical specials teachers);
+- solution hints from the last published day of the same day type, which also anchor S1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .precheck import precheck
+from .problem import (
+    Cohort,
+    Infeasible,
+    PlacedBlock,
+    Problem,
+    Reason,
+    RoomKind,
+    Solution,
+    SolveStats,
+    Station,
+    Window,
+)
+
+LinearExpr = cp_model.LinearExprT
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """``time_limit`` in seconds; ``workers`` CP-SAT search workers; ``seed`` fixes the search.
+
+    With ``first_solution_only`` the search stops at the first schedule (feasibility timing).
+    The same problem, options and seed give the same schedule whenever the search finishes
+    within the limit (several workers are interleaved deterministically).
+    """
+
+    time_limit: float = 10.0
+    workers: int = 2
+    seed: int = 0
+    first_solution_only: bool = False
+    use_hints: bool = True
+
+
+@dataclass
+class _Block:
+    cohort: Cohort
+    station: Station
+    index: int
+    start: cp_model.IntVar
+    length: cp_model.IntVar
+    end: cp_model.IntVar
+    present: cp_model.IntVar | int  # 1 for the mandatory first block
+    interval: cp_model.IntervalVar
+    # (staff id, literal choosing them, interval on their timeline, room id)
+    options: list[tuple[int | None, cp_model.IntVar | int, cp_model.IntervalVar, int | None]] = (
+        field(default_factory=list)
+    )
+
+
+def solve(problem: Problem, options: SolveOptions | None = None) -> Solution | Infeasible:
+    """Build the day's rotations, or say why none exists."""
+    options = options or SolveOptions()
+    reasons = precheck(problem)
+    if reasons:
+        return Infeasible(reasons=reasons)
+    return _Stage1(problem, options).run()
+
+
+class _Stage1:
+    def __init__(self, problem: Problem, options: SolveOptions) -> None:
+        self.p = problem
+        self.o = options
+        self.u = problem.granularity
+        self.m = cp_model.CpModel()
+        self.blocks: list[_Block] = []
+        self.by_cohort_station: dict[tuple[int, str], list[_Block]] = defaultdict(list)
+        self.staff_intervals: dict[int, list[cp_model.IntervalVar]] = defaultdict(list)
+        self.staff_blocks: dict[int, list[tuple[_Block, cp_model.IntVar | int]]] = defaultdict(list)
+        self.room_intervals: dict[int, list[tuple[int, cp_model.IntervalVar]]] = defaultdict(list)
+        self.penalties: list[LinearExpr] = []
+        self.moved: list[cp_model.IntVar] = []
+        self.prep: dict[int, cp_model.IntervalVar] = {}
+
+    # --- units ----------------------------------------------------------------------------------
+    def units(self, minutes: int) -> int:
+        return minutes // self.u
+
+    # --- model ----------------------------------------------------------------------------------
+    def run(self) -> Solution | Infeasible:
+        self.add_blocks()
+        self.add_cohort_days()
+        self.add_staff()
+        self.add_rooms()
+        self.add_shared_rooms()
+        self.add_pins()
+        self.add_symmetry_breaking()
+        self.add_preferences()
+        self.add_stability()
+        self.m.Minimize(sum(self.penalties))
+        return self.search()
+
+    def add_blocks(self) -> None:
+        day = self.p.day
+        for cohort in self.p.cohorts:
+            stations = self.p.template(cohort.grade).stations
+            # A fixed event that fills its whole window at the start or end of the day (the
+            # launch) leaves the other stations only the rest of the day: saying so up front
+            # gives every resource's energy reasoning the true length of the day.
+            open_from, open_until = day.start, day.end
+            for event in stations:
+                w = event.window
+                if w is not None and w.minutes == event.minutes and event.max_blocks == 1:
+                    if w.start <= open_from:
+                        open_from = max(open_from, w.end)
+                    if w.end >= open_until:
+                        open_until = min(open_until, w.start)
+            for station in stations:
+                window = station.window or Window(open_from, open_until)
+                lo, hi = (
+                    self.units(max(window.start, day.start)),
+                    self.units(min(window.end, day.end)),
+                )
+                lengths = [
+                    self.units(n)
+                    for n in range(station.block_min, station.block_max + 1, station.step)
+                    if n <= station.minutes
+                ]
+                previous: _Block | None = None
+                for index in range(station.max_blocks):
+                    name = f"c{cohort.id}_{station.code}_{index}"
+                    if station.max_blocks == 1:
+                        lengths_here = [self.units(station.minutes)]
+                    else:
+                        lengths_here = lengths if index == 0 else [0, *lengths]
+                    length = self.m.NewIntVarFromDomain(
+                        cp_model.Domain.FromValues(sorted(set(lengths_here))), f"{name}_len"
+                    )
+                    start = self.m.NewIntVar(lo, hi, f"{name}_start")
+                    end = self.m.NewIntVar(lo, hi, f"{name}_end")
+                    if index == 0:
+                        present: cp_model.IntVar | int = 1
+                        interval = self.m.NewIntervalVar(start, length, end, f"{name}_iv")
+                    else:
+                        present = self.m.NewBoolVar(f"{name}_present")
+                        interval = self.m.NewOptionalIntervalVar(
+                            start, length, end, present, f"{name}_iv"
+                        )
+                        self.m.Add(length == 0).OnlyEnforceIf(present.Not())
+                        self.m.Add(length >= self.units(station.block_min)).OnlyEnforceIf(present)
+                        self.m.Add(start == lo).OnlyEnforceIf(present.Not())
+                        self.m.Add(end == start + length).OnlyEnforceIf(present.Not())
+                        assert previous is not None
+                        self.m.Add(start >= previous.end).OnlyEnforceIf(present)
+                        if not isinstance(previous.present, int):
+                            self.m.AddImplication(present, previous.present)
+                        # S3: each block beyond the first is one more transition.
+                        self.penalties.append(self.p.weights.transitions * present)
+                    block = _Block(cohort, station, index, start, length, end, present, interval)
+                    self.blocks.append(block)
+                    self.by_cohort_station[(cohort.id, station.code)].append(block)
+                    previous = block
+                self.m.Add(
+                    sum(b.length for b in self.by_cohort_station[(cohort.id, station.code)])
+                    == self.units(station.minutes)
+                )
+
+    def add_cohort_days(self) -> None:
+        """H1: a cohort is in one block at a time, with passing time after each block."""
+        passing = self.units(self.p.passing_minutes)
+        by_cohort: dict[int, list[_Block]] = defaultdict(list)
+        for block in self.blocks:
+            by_cohort[block.cohort.id].append(block)
+        for cohort_id, blocks in by_cohort.items():
+            if passing == 0:
+                self.m.AddNoOverlap(b.interval for b in blocks)
+                continue
+            # Each block holds the cohort for its length plus the passing time after it, so
+            # the day (plus one trailing passing time) is covered exactly.
+            padded = []
+            for b in blocks:
+                held = self.m.NewIntVar(0, self.units(self.p.day.minutes) + passing, "held")
+                self.m.Add(held == b.length + passing * b.present)
+                padded_end = self.m.NewIntVar(0, 10_000, "padded_end")
+                self.m.Add(padded_end == b.start + held)
+                padded.append(
+                    self.m.NewOptionalIntervalVar(b.start, held, padded_end, b.present, "pad")
+                    if not isinstance(b.present, int)
+                    else self.m.NewIntervalVar(b.start, held, padded_end, "pad")
+                )
+                self.m.Add(padded_end <= self.units(self.p.day.end) + passing)
+            self.m.AddNoOverlap(padded)
+            self.m.Add(
+                sum(b.length + passing * b.present for b in blocks)
+                == self.units(self.p.day.minutes) + passing
+            )
+            del cohort_id
+
+    def add_staff(self) -> None:
+        """H4: qualified, assigned, available staff, one place at a time; H7: prep."""
+        for block in self.blocks:
+            station = block.station
+            if station.staff_role is None:
+                room = self.p.venue_room(block.cohort, station, None)
+                block.options.append((None, block.present, block.interval, room))
+                continue
+            candidates = [
+                sid
+                for sid in self.p.candidates(block.cohort.id, station.code)
+                if self.p.member(sid).available and station.staff_role in self.p.member(sid).roles
+            ]
+            if len(candidates) == 1:
+                sid = candidates[0]
+                block.options.append(
+                    (
+                        sid,
+                        block.present,
+                        block.interval,
+                        self.p.venue_room(block.cohort, station, sid),
+                    )
+                )
+                continue
+            literals = []
+            for sid in candidates:
+                chosen = self.m.NewBoolVar(f"{block.interval.Name()}_by_{sid}")
+                interval = self.m.NewOptionalIntervalVar(
+                    block.start, block.length, block.end, chosen, f"{block.interval.Name()}_{sid}"
+                )
+                literals.append(chosen)
+                block.options.append(
+                    (sid, chosen, interval, self.p.venue_room(block.cohort, station, sid))
+                )
+            self.m.Add(sum(literals) == block.present)
+
+        for block in self.blocks:
+            for sid, literal, interval, _room in block.options:
+                if sid is not None:
+                    self.staff_intervals[sid].append(interval)
+                    self.staff_blocks[sid].append((block, literal))
+
+        day = self.p.day
+        prep_window = self.p.prep_window or day
+        for member in self.p.staff:
+            if member.id not in self.staff_intervals and not member.prep_minutes:
+                continue
+            if not member.available:
+                continue
+            intervals = self.staff_intervals[member.id]
+            intervals.extend(self.fixed(w, "away") for w in unavailable(member.available, day))
+            if member.prep_minutes and member.id in self.staff_blocks:
+                size = self.units(member.prep_minutes)
+                start = self.m.NewIntVar(
+                    self.units(prep_window.start), self.units(prep_window.end) - size, "prep"
+                )
+                prep = self.m.NewIntervalVar(start, size, start + size, f"prep_{member.id}")
+                self.prep[member.id] = prep
+                intervals.append(prep)
+            self.m.AddNoOverlap(intervals)
+            self.add_compactness(member.id)
+
+    def add_compactness(self, staff_id: int) -> None:
+        """S5: the span from a teacher's first to last block, in units."""
+        weight = self.p.weights.compact_staff
+        blocks = self.staff_blocks.get(staff_id, [])
+        if not weight or len(blocks) < 2:
+            return
+        lo, hi = self.units(self.p.day.start), self.units(self.p.day.end)
+        first = self.m.NewIntVar(lo, hi, f"first_{staff_id}")
+        last = self.m.NewIntVar(lo, hi, f"last_{staff_id}")
+        for block, literal in blocks:
+            if isinstance(literal, int):
+                self.m.Add(first <= block.start)
+                self.m.Add(last >= block.end)
+            else:
+                self.m.Add(first <= block.start).OnlyEnforceIf(literal)
+                self.m.Add(last >= block.end).OnlyEnforceIf(literal)
+        self.penalties.append(weight * (last - first))
+
+    def add_rooms(self) -> None:
+        """H4: a single-cohort room holds one block at a time."""
+        staff_of_room: dict[int, set[int | None]] = defaultdict(set)
+        for block in self.blocks:
+            for sid, _literal, interval, room in block.options:
+                if room is None:
+                    continue
+                self.room_intervals[room].append((block.cohort.id, interval))
+                staff_of_room[room].add(sid)
+        for room_id, entries in self.room_intervals.items():
+            room = self.p.room(room_id)
+            if room.shared or len({cohort for cohort, _ in entries}) < 2:
+                continue
+            staff = staff_of_room[room_id]
+            if len(staff) == 1 and None not in staff:
+                continue  # already one staff member's NoOverlap
+            self.m.AddNoOverlap(interval for _, interval in entries)
+
+    def add_shared_rooms(self) -> None:
+        """H5 and H6: labs by students (seats, supervisors), cafeteria and gym by cohorts."""
+        supervision = {s.lab: s for s in self.p.supervision}
+        weight = self.p.weights.lab_balance
+        for room in self.p.rooms:
+            entries = [
+                (block, interval)
+                for block in self.blocks
+                for _sid, _literal, interval, room_id in block.options
+                if room_id == room.id
+            ]
+            if not entries:
+                continue
+            if room.kind == RoomKind.LEARNING_LAB:
+                intervals = [iv for _, iv in entries]
+                demands = [b.cohort.students for b, _ in entries]
+                reserved = []
+                if room.id in supervision:
+                    reserved = self.supervision_shortfall(room.capacity, supervision[room.id])
+                peak: cp_model.IntVar | int = room.capacity
+                if weight:
+                    peak = self.m.NewIntVar(0, room.capacity, f"peak_{room.id}")
+                    self.penalties.append(weight * peak)
+                self.m.AddCumulative(
+                    intervals + [iv for iv, _ in reserved], demands + [d for _, d in reserved], peak
+                )
+                self.add_lanes(room.id, entries, cohorts_that_fit(room.capacity, demands))
+            elif room.kind in (RoomKind.CAFETERIA, RoomKind.GYM) and room.capacity < len(entries):
+                self.m.AddCumulative([iv for _, iv in entries], [1] * len(entries), room.capacity)
+
+    def add_lanes(
+        self, room_id: int, entries: list[tuple[_Block, cp_model.IntervalVar]], lanes: int
+    ) -> None:
+        """Redundant lanes: when at most ``lanes`` cohorts fit in the lab at once, its blocks can
+        be packed into ``lanes`` sequences (intervals of one length of time colour like an
+        interval graph). A NoOverlap per lane propagates far more than the cumulative alone."""
+        if lanes >= len(entries):
+            return
+        self.m.AddCumulative([iv for _, iv in entries], [1] * len(entries), lanes)
+        lane_intervals: list[list[cp_model.IntervalVar]] = [[] for _ in range(lanes)]
+        for position, (block, _interval) in enumerate(entries):
+            choices = []
+            # Lanes are interchangeable: the i-th block may only open lane i.
+            for lane in range(min(lanes, position + 1)):
+                chosen = self.m.NewBoolVar(f"lane_{room_id}_{lane}")
+                lane_intervals[lane].append(
+                    self.m.NewOptionalIntervalVar(block.start, block.length, block.end, chosen, "")
+                )
+                choices.append(chosen)
+            self.m.Add(sum(choices) == block.present)
+        for intervals in lane_intervals:
+            self.m.AddNoOverlap(intervals)
+
+    def supervision_shortfall(
+        self, seats: int, supervision: object
+    ) -> list[tuple[cp_model.IntervalVar, int]]:
+        """Fixed intervals taking the seats that too few supervisors cannot watch (H6)."""
+        from .problem import LabSupervision
+
+        assert isinstance(supervision, LabSupervision)
+        day = self.p.day
+        points = sorted(
+            {day.start, day.end}
+            | {
+                t
+                for sid in supervision.supervisors
+                for w in self.p.member(sid).available
+                for t in (w.start, w.end)
+                if day.start < t < day.end
+            }
+        )
+        reserved = []
+        for a, b in itertools.pairwise(points):
+            present = sum(
+                1
+                for sid in supervision.supervisors
+                if any(w.start <= a and b <= w.end for w in self.p.member(sid).available)
+            )
+            watchable = present * supervision.students_per_adult
+            if watchable < seats:
+                reserved.append((self.fixed(Window(a, b), "unsupervised"), seats - watchable))
+        return reserved
+
+    def add_pins(self) -> None:
+        """H8: each pin holds."""
+        for pin in self.p.pins:
+            matches = []
+            for block in self.by_cohort_station.get((pin.cohort, pin.station), []):
+                hit = self.m.NewBoolVar("pin")
+                self.m.Add(block.start == self.units(pin.start)).OnlyEnforceIf(hit)
+                if pin.end is not None:
+                    self.m.Add(block.end == self.units(pin.end)).OnlyEnforceIf(hit)
+                if not isinstance(block.present, int):
+                    self.m.AddImplication(hit, block.present)
+                matches.append(hit)
+            self.m.AddBoolOr(matches)
+
+    def add_symmetry_breaking(self) -> None:
+        """Order interchangeable cohorts, and let interchangeable staff be taken in order."""
+        pinned = {pin.cohort for pin in self.p.pins} | {b.cohort for b in self.p.previous}
+        groups: dict[tuple, list[Cohort]] = defaultdict(list)
+        for cohort in self.p.cohorts:
+            if cohort.id in pinned:
+                continue
+            staffing = tuple(
+                (s.code, tuple(sorted(self.p.candidates(cohort.id, s.code))))
+                for s in self.p.template(cohort.grade).stations
+            )
+            groups[(cohort.grade, cohort.students, staffing)].append(cohort)
+        for (_grade, _size, staffing), cohorts in groups.items():
+            # A station taught by one shared teacher cannot start at the same time for two
+            # cohorts, so its first block strictly orders the group.
+            shared = next((code for code, staff in staffing if len(staff) == 1), None)
+            if shared is None:
+                continue
+            for a, b in itertools.pairwise(cohorts):
+                self.m.Add(
+                    self.by_cohort_station[(a.id, shared)][0].start
+                    < self.by_cohort_station[(b.id, shared)][0].start
+                )
+        self.break_staff_symmetry()
+
+    def break_staff_symmetry(self) -> None:
+        """Identical staff offered together (the specials teachers) are used in order: the i-th
+        block offered to them may only go to the first i of them."""
+        offered: dict[tuple[int, ...], list[_Block]] = defaultdict(list)
+        for block in self.blocks:
+            ids = tuple(sid for sid, *_ in block.options if sid is not None)
+            if len(ids) > 1:
+                offered[ids].append(block)
+        for ids, blocks in offered.items():
+            kinds = {
+                (m.roles, m.available, m.prep_minutes) for m in (self.p.member(s) for s in ids)
+            }
+            if len(kinds) > 1:
+                continue
+            if any(b.cohort.id in {p.cohort for p in self.p.pins} for b in blocks):
+                continue
+            if self.p.previous:
+                continue
+            for position, block in enumerate(blocks):
+                for rank, (sid, literal, _iv, _room) in enumerate(block.options):
+                    if rank > position and sid is not None and not isinstance(literal, int):
+                        self.m.Add(literal == 0)
+
+    def add_preferences(self) -> None:
+        """S2: blocks inside their preferred windows; not right after the avoided station."""
+        weight = self.p.weights.preferences
+        if not weight:
+            return
+        for block in self.blocks:
+            station = block.station
+            if station.preferred is not None:
+                inside = self.m.NewBoolVar("inside")
+                self.m.Add(block.start >= self.units(station.preferred.start)).OnlyEnforceIf(inside)
+                self.m.Add(block.end <= self.units(station.preferred.end)).OnlyEnforceIf(inside)
+                self.penalties.append(weight * (block.present - inside))
+                if not isinstance(block.present, int):
+                    self.m.AddImplication(inside, block.present)
+            if station.avoid_right_after is not None:
+                for before in self.by_cohort_station.get(
+                    (block.cohort.id, station.avoid_right_after), []
+                ):
+                    adjacent = self.m.NewBoolVar("adjacent")
+                    self.m.Add(block.start != before.end).OnlyEnforceIf(adjacent.Not())
+                    self.penalties.append(weight * adjacent)
+
+    def add_stability(self) -> None:
+        """S1: keep each block of the last published day; hint the search with it."""
+        weight = self.p.weights.stability
+        for old in self.p.previous:
+            blocks = self.by_cohort_station.get((old.cohort, old.station), [])
+            if not blocks:
+                continue
+            kept = self.m.NewBoolVar("kept")
+            matches = []
+            for block in blocks:
+                same = self.m.NewBoolVar("same")
+                self.m.Add(block.start == self.units(old.start)).OnlyEnforceIf(same)
+                self.m.Add(block.end == self.units(old.end)).OnlyEnforceIf(same)
+                if not isinstance(block.present, int):
+                    self.m.AddImplication(same, block.present)
+                matches.append(same)
+            self.m.AddBoolOr([kept.Not(), *matches])
+            moved = self.m.NewBoolVar("moved")
+            self.m.Add(moved == 1 - kept)
+            self.moved.append(moved)
+            if weight:
+                self.penalties.append(weight * moved)
+        if self.o.use_hints:
+            self.add_hints()
+
+    def add_hints(self) -> None:
+        by_station: dict[tuple[int, str], list[PlacedBlock]] = defaultdict(list)
+        for old in sorted(self.p.previous, key=lambda b: b.start):
+            by_station[(old.cohort, old.station)].append(old)
+        for key, olds in by_station.items():
+            for block, old in zip(self.by_cohort_station.get(key, []), olds, strict=False):
+                self.m.AddHint(block.start, self.units(old.start))
+                self.m.AddHint(block.length, self.units(old.minutes))
+                if not isinstance(block.present, int):
+                    self.m.AddHint(block.present, 1)
+
+    def fixed(self, window: Window, name: str) -> cp_model.IntervalVar:
+        start, end = self.units(window.start), self.units(window.end)
+        return self.m.NewFixedSizeIntervalVar(start, end - start, name)
+
+    # --- search ---------------------------------------------------------------------------------
+    def search(self) -> Solution | Infeasible:
+        """Two phases: any valid day first (the objective slows the first find down on tight
+        shapes), then optimise from it as a hint with the time left."""
+        began = time.perf_counter()
+        lab_starts = [b.start for b in self.blocks if b.station.venue == "lab" and b.index == 0]
+        if lab_starts:
+            self.m.AddDecisionStrategy(
+                lab_starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+            )
+        objective = sum(self.penalties)
+        self.m.ClearObjective()
+        solver = self.solver(self.o.time_limit, first_only=True)
+        status = solver.Solve(self.m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not self.o.first_solution_only:
+            self.m.ClearHints()
+            for index in range(len(self.m.Proto().variables)):
+                var = self.m.GetIntVarFromProtoIndex(index)
+                self.m.AddHint(var, solver.Value(var))
+            self.m.Minimize(objective)
+            left = self.o.time_limit - (time.perf_counter() - began)
+            optimiser = self.solver(max(left, 0.1), first_only=False)
+            optimised = optimiser.Solve(self.m)
+            if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                solver, status = optimiser, optimised
+        wall = time.perf_counter() - began
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        has_objective = self.m.HasObjective()
+        stats = SolveStats(
+            status=solver.StatusName(status),
+            objective=solver.ObjectiveValue() if found and has_objective else None,
+            bound=solver.BestObjectiveBound() if found and has_objective else None,
+            wall_seconds=wall,
+            workers=solver.parameters.num_workers,
+            seed=self.o.seed,
+        )
+        if not found:
+            return Infeasible(reasons=(self.unexplained(status),), stats=stats)
+        return Solution(
+            blocks=tuple(self.extract(solver)),
+            stats=stats,
+            moved_blocks=sum(solver.Value(m) for m in self.moved),
+        )
+
+    def solver(self, time_limit: float, *, first_only: bool) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.max_time_in_seconds = time_limit
+        params.num_workers = max(1, self.o.workers)
+        params.random_seed = self.o.seed
+        params.stop_after_first_solution = first_only
+        return solver
+
+    def unexplained(self, status: int) -> Reason:
+        if status == cp_model.INFEASIBLE:
+            return Reason(
+                code="conflicting-settings",
+                message=(
+                    f"No schedule for {self.p.date} satisfies every setting together, although "
+                    "each count (minutes, seats, staff time) adds up on its own."
+                ),
+                suggestion="Remove pins one at a time, or widen the fixed events' windows.",
+                setting="school",
+            )
+        return Reason(
+            code="time-limit",
+            message=f"No schedule was found within {self.o.time_limit:g} s.",
+            suggestion="Build again with a longer time limit.",
+            setting="school",
+        )
+
+    def extract(self, solver: cp_model.CpSolver) -> Iterable[PlacedBlock]:
+        for block in self.blocks:
+            if not isinstance(block.present, int) and not solver.Value(block.present):
+                continue
+            staff: tuple[int, ...] = ()
+            room = None
+            for sid, literal, _iv, room_id in block.options:
+                if isinstance(literal, int) or solver.Value(literal):
+                    staff = (sid,) if sid is not None else ()
+                    room = room_id
+                    break
+            yield PlacedBlock(
+                cohort=block.cohort.id,
+                station=block.station.code,
+                start=solver.Value(block.start) * self.u,
+                end=solver.Value(block.end) * self.u,
+                room=room,
+                staff=staff,
+            )
+
+
+def unavailable(available: tuple[Window, ...], day: Window) -> list[Window]:
+    """The parts of ``day`` outside the ``available`` windows."""
+    gaps, cursor = [], day.start
+    for window in sorted(available, key=lambda w: w.start):
+        if window.start > cursor:
+            gaps.append(Window(cursor, min(window.start, day.end)))
+        cursor = max(cursor, window.end)
+        if cursor >= day.end:
+            break
+    if cursor < day.end:
+        gaps.append(Window(cursor, day.end))
+    return [g for g in gaps if g.start < day.end and g.end > day.start]
+
+
+def cohorts_that_fit(capacity: int, demands: list[int]) -> int:
+    """The most cohorts a room of ``capacity`` holds at once: the smallest ones first."""
+    total, count = 0, 0
+    for demand in sorted(demands):
+        if total + demand > capacity:
+            break
+        total, count = total + demand, count + 1
+    return count

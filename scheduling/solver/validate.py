@@ -1,0 +1,762 @@
+"""The independent checker of stage-1 schedules: does a list of blocks keep every hard constraint?
+
+This module is written apart from the solver on purpose, and it must stay that way. It reads only
+the frozen data contract of ``problem.py`` (a ``Problem`` and the ``PlacedBlock`` list to judge)
+and re-derives H1-H8 of ``shared/design/domain.md`` from scratch, without importing the solver,
+its model or OR-Tools. A bug in the solver's model then shows up here as a violation instead of
+being published; the nightly rebuild refuses any schedule for which ``validate`` returns anything.
+
+``validate`` lists every violation, not just the first, sorted by constraint and then message, in
+school terms: cohort, staff and room names with their ids and clock times like "9:05" (never a
+student's name). Times are minutes since midnight; a block's ``end`` is exclusive.
+
+Checks that hold "at every minute" (H5, H6, overlaps) sweep over block boundaries instead of
+walking minutes, so a school of ~50 cohorts and ~400 blocks validates in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from .problem import (
+    Cohort,
+    GradeTemplate,
+    PlacedBlock,
+    Problem,
+    Room,
+    RoomKind,
+    StaffMember,
+    Station,
+    Venue,
+    Window,
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard constraint, with the ids of what it concerns so a page can link to it."""
+
+    constraint: str  # "H1".."H8"
+    message: str
+    cohort: int | None = None
+    staff: int | None = None
+    room: int | None = None
+
+
+def validate(problem: Problem, blocks: Sequence[PlacedBlock]) -> tuple[Violation, ...]:
+    """Every hard constraint ``blocks`` break for ``problem``; ``()`` for a valid schedule."""
+    school = _School.index(problem, blocks)
+    violations = [
+        *_check_h1_coverage(school),
+        *_check_h2_station_minutes(school),
+        *_check_h3_windows(school),
+        *_check_h4_staff_and_rooms(school),
+        *_check_h5_shared_room_capacity(school),
+        *_check_h6_lab_supervision(school),
+        *_check_h7_prep(school),
+        *_check_h8_pins(school),
+    ]
+    return tuple(sorted(violations, key=_violation_order))
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _School:
+    """The problem indexed by id, and the blocks to judge grouped the ways the checks need.
+
+    Blocks that end at or before they start, and blocks of cohorts the problem does not know, are
+    reported once under H1 and left out of every other check (``blocks`` holds the rest).
+    """
+
+    problem: Problem
+    cohorts: dict[int, Cohort]
+    rooms: dict[int, Room]
+    staff: dict[int, StaffMember]
+    templates: dict[int, GradeTemplate]
+    empty_blocks: list[PlacedBlock]
+    stray_blocks: list[PlacedBlock]
+    blocks: list[PlacedBlock]
+    by_cohort: dict[int, list[PlacedBlock]] = field(default_factory=dict)
+    by_staff: dict[int, list[PlacedBlock]] = field(default_factory=dict)
+    by_room: dict[int, list[PlacedBlock]] = field(default_factory=dict)
+
+    @classmethod
+    def index(cls, problem: Problem, blocks: Sequence[PlacedBlock]) -> _School:
+        cohorts = {c.id: c for c in problem.cohorts}
+        school = cls(
+            problem=problem,
+            cohorts=cohorts,
+            rooms={r.id: r for r in problem.rooms},
+            staff={s.id: s for s in problem.staff},
+            templates={t.grade: t for t in problem.templates},
+            empty_blocks=[b for b in blocks if b.end <= b.start],
+            stray_blocks=[b for b in blocks if b.end > b.start and b.cohort not in cohorts],
+            blocks=sorted(
+                (b for b in blocks if b.end > b.start and b.cohort in cohorts), key=_block_order
+            ),
+        )
+        by_cohort: dict[int, list[PlacedBlock]] = defaultdict(list)
+        by_staff: dict[int, list[PlacedBlock]] = defaultdict(list)
+        by_room: dict[int, list[PlacedBlock]] = defaultdict(list)
+        for block in school.blocks:
+            by_cohort[block.cohort].append(block)
+            for staff_id in sorted(set(block.staff)):
+                by_staff[staff_id].append(block)
+            if block.room is not None:
+                by_room[block.room].append(block)
+        school.by_cohort, school.by_staff, school.by_room = by_cohort, by_staff, by_room
+        return school
+
+    def station(self, block: PlacedBlock) -> Station | None:
+        """The station of ``block`` in its cohort's grade template, if the template has it."""
+        template = self.templates.get(self.cohorts[block.cohort].grade)
+        return template.station(block.station) if template else None
+
+    # --- names for messages ---
+    def cohort_name(self, cohort_id: int) -> str:
+        cohort = self.cohorts.get(cohort_id)
+        return f"{cohort.name} (cohort {cohort_id})" if cohort else f"unknown cohort {cohort_id}"
+
+    def staff_name(self, staff_id: int) -> str:
+        member = self.staff.get(staff_id)
+        return f"{member.name} (staff {staff_id})" if member else f"unknown staff {staff_id}"
+
+    def room_name(self, room_id: int | None) -> str:
+        if room_id is None:
+            return "outdoors"
+        room = self.rooms.get(room_id)
+        return f"{room.name} (room {room_id})" if room else f"unknown room {room_id}"
+
+    def owned(self, block: PlacedBlock) -> str:
+        """``block`` with its cohort: "K Stanford (cohort 1)'s literacy 8:00-9:00"."""
+        return f"{self.cohort_name(block.cohort)}'s {_describe(block)}"
+
+
+def _clock(minutes: int) -> str:
+    """Minutes since midnight as "H:MM" (545 is "9:05")."""
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _span(start: int, end: int) -> str:
+    return f"{_clock(start)}-{_clock(end)}"
+
+
+def _describe(block: PlacedBlock) -> str:
+    """A block as a leader reads it: "literacy 8:00-9:00"."""
+    return f"{block.station} {_span(block.start, block.end)}"
+
+
+def _grade_name(grade: int) -> str:
+    return "K" if grade == 0 else str(grade)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _block_order(block: PlacedBlock) -> tuple[int, int, int, str, int, tuple[int, ...]]:
+    room = -1 if block.room is None else block.room
+    return (block.start, block.end, block.cohort, block.station, room, block.staff)
+
+
+def _violation_order(v: Violation) -> tuple[str, str, int, int, int]:
+    return (
+        v.constraint,
+        v.message,
+        -1 if v.cohort is None else v.cohort,
+        -1 if v.staff is None else v.staff,
+        -1 if v.room is None else v.room,
+    )
+
+
+# --- interval helpers --------------------------------------------------------------------------
+
+Interval = tuple[int, int]
+
+
+def _overlapping_pairs(blocks: Iterable[PlacedBlock]) -> list[tuple[PlacedBlock, PlacedBlock]]:
+    """Every pair of blocks sharing at least one minute, earlier-starting block first."""
+    pairs: list[tuple[PlacedBlock, PlacedBlock]] = []
+    active: list[PlacedBlock] = []
+    for block in sorted(blocks, key=_block_order):
+        active = [a for a in active if a.end > block.start]
+        pairs.extend((a, block) for a in active)
+        active.append(block)
+    return pairs
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """The union of ``intervals`` as sorted, disjoint, non-touching intervals."""
+    merged: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _intersect(intervals: Iterable[Interval], window: Window) -> list[Interval]:
+    clipped = ((max(s, window.start), min(e, window.end)) for s, e in intervals)
+    return [(s, e) for s, e in clipped if e > s]
+
+
+def _longest_free_stretch(within: list[Interval], busy: list[Interval]) -> int:
+    """The longest run of minutes inside ``within`` (disjoint) not covered by ``busy`` (merged)."""
+    longest = 0
+    for start, end in within:
+        cursor = start
+        for busy_start, busy_end in busy:
+            if busy_end <= cursor or busy_start >= end:
+                continue
+            longest = max(longest, busy_start - cursor)
+            cursor = max(cursor, busy_end)
+        longest = max(longest, end - cursor)
+    return longest
+
+
+def _sweep(*series: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, tuple[int, ...]]]:
+    """The timeline cut at every boundary of the weighted intervals ``(start, end, weight)`` of
+    each series: pieces ``(start, end, totals)`` where ``totals[i]`` is the summed weight of
+    series ``i`` covering the piece. Adjacent pieces with equal totals are merged; only the
+    stretch from the first boundary to the last is covered."""
+    deltas: dict[int, list[int]] = defaultdict(lambda: [0] * len(series))
+    for i, intervals in enumerate(series):
+        for start, end, weight in intervals:
+            if end > start:
+                deltas[start][i] += weight
+                deltas[end][i] -= weight
+    pieces: list[tuple[int, int, tuple[int, ...]]] = []
+    totals = [0] * len(series)
+    times = sorted(deltas)
+    for start, end in pairwise(times):
+        totals = [t + d for t, d in zip(totals, deltas[start], strict=True)]
+        value = tuple(totals)
+        if pieces and pieces[-1][1] == start and pieces[-1][2] == value:
+            pieces[-1] = (pieces[-1][0], end, value)
+        else:
+            pieces.append((start, end, value))
+    return pieces
+
+
+def _presence(
+    school: _School, room_id: int, weight_of: dict[int, int]
+) -> list[tuple[int, int, int]]:
+    """Weighted intervals of the cohorts present in a room, each cohort counted once at a time."""
+    spans: dict[int, list[Interval]] = defaultdict(list)
+    for block in school.by_room.get(room_id, []):
+        spans[block.cohort].append((block.start, block.end))
+    return [
+        (start, end, weight_of[cohort_id])
+        for cohort_id in sorted(spans)
+        for start, end in _merge(spans[cohort_id])
+    ]
+
+
+# --- H1: every cohort's day covered, without overlap, with passing time -------------------------
+
+
+def _check_h1_coverage(school: _School) -> list[Violation]:
+    problem = school.problem
+    found: list[Violation] = []
+    for block in school.empty_blocks:
+        found.append(
+            Violation(
+                "H1",
+                f"{school.owned(block)} ends at or before it starts",
+                cohort=block.cohort,
+            )
+        )
+    for block in school.stray_blocks:
+        found.append(
+            Violation(
+                "H1",
+                f"{_describe(block)} belongs to unknown cohort {block.cohort}",
+                cohort=block.cohort,
+            )
+        )
+    for cohort in problem.cohorts:
+        own = school.by_cohort.get(cohort.id, [])
+        if not own:
+            found.append(
+                Violation(
+                    "H1",
+                    f"{school.cohort_name(cohort.id)} has no blocks between "
+                    f"{_clock(problem.day.start)} and {_clock(problem.day.end)}",
+                    cohort=cohort.id,
+                )
+            )
+            continue
+        found.extend(_h1_overlaps(school, own))
+        found.extend(_h1_day_edges(school, cohort, own))
+        found.extend(_h1_gaps_and_passing(school, cohort, own))
+        found.extend(_h1_grid(school, own))
+    return found
+
+
+def _h1_overlaps(school: _School, own: list[PlacedBlock]) -> list[Violation]:
+    return [
+        Violation(
+            "H1",
+            f"{school.cohort_name(a.cohort)} has {_describe(a)} and {_describe(b)} "
+            "at the same time",
+            cohort=a.cohort,
+        )
+        for a, b in _overlapping_pairs(own)
+    ]
+
+
+def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> list[Violation]:
+    day = school.problem.day
+    name = school.cohort_name(cohort.id)
+    first = min(own, key=lambda b: (b.start, b.end))
+    last = max(own, key=lambda b: (b.end, b.start))
+    found: list[Violation] = []
+    if first.start > day.start:
+        found.append(
+            Violation(
+                "H1",
+                f"{name} has no block from {_clock(day.start)} to {_clock(first.start)}; "
+                f"the day starts at {_clock(day.start)}",
+                cohort=cohort.id,
+            )
+        )
+    elif first.start < day.start:
+        found.append(
+            Violation(
+                "H1",
+                f"{name} has {_describe(first)} before the day starts at {_clock(day.start)}",
+                cohort=cohort.id,
+            )
+        )
+    if last.end < day.end:
+        found.append(
+            Violation(
+                "H1",
+                f"{name} has no block from {_clock(last.end)} to {_clock(day.end)}; "
+                f"dismissal is at {_clock(day.end)}",
+                cohort=cohort.id,
+            )
+        )
+    elif last.end > day.end:
+        found.append(
+            Violation(
+                "H1",
+                f"{name} has {_describe(last)} after dismissal at {_clock(day.end)}",
+                cohort=cohort.id,
+            )
+        )
+    return found
+
+
+def _h1_gaps_and_passing(
+    school: _School, cohort: Cohort, own: list[PlacedBlock]
+) -> list[Violation]:
+    """Between a block and the one before it (the latest-ending so far): no gap longer than the
+    passing time, and the full passing time when the cohort changes rooms."""
+    passing = school.problem.passing_minutes
+    name = school.cohort_name(cohort.id)
+    found: list[Violation] = []
+    previous = own[0]
+    for block in own[1:]:
+        gap = block.start - previous.end
+        if gap > passing:
+            found.append(
+                Violation(
+                    "H1",
+                    f"{name} is left without a block from {_clock(previous.end)} to "
+                    f"{_clock(block.start)}, longer than the {passing}-minute passing time",
+                    cohort=cohort.id,
+                )
+            )
+        elif 0 <= gap < passing and block.room != previous.room:
+            found.append(
+                Violation(
+                    "H1",
+                    f"{name} has {_plural(gap, 'minute')} to pass from "
+                    f"{school.room_name(previous.room)} to {school.room_name(block.room)} at "
+                    f"{_clock(previous.end)}; passing takes {passing}",
+                    cohort=cohort.id,
+                )
+            )
+        if block.end > previous.end:
+            previous = block
+    return found
+
+
+def _h1_grid(school: _School, own: list[PlacedBlock]) -> list[Violation]:
+    granularity = school.problem.granularity
+    if granularity <= 0:
+        return []
+    return [
+        Violation(
+            "H1",
+            f"{school.owned(block)} is off the {granularity}-minute grid",
+            cohort=block.cohort,
+        )
+        for block in own
+        if block.start % granularity or block.end % granularity
+    ]
+
+
+# --- H2: each station's minutes, in allowed blocks ---------------------------------------------
+
+
+def _check_h2_station_minutes(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    for cohort in school.problem.cohorts:
+        name = school.cohort_name(cohort.id)
+        grade = _grade_name(cohort.grade)
+        template = school.templates.get(cohort.grade)
+        if template is None:
+            found.append(
+                Violation(
+                    "H2",
+                    f"{name} is in grade {grade}, which has no rotation template",
+                    cohort=cohort.id,
+                )
+            )
+            continue
+        own = school.by_cohort.get(cohort.id, [])
+        for block in own:
+            if template.station(block.station) is None:
+                found.append(
+                    Violation(
+                        "H2",
+                        f"{name} has {_describe(block)}, a station not in the grade {grade} "
+                        "template",
+                        cohort=cohort.id,
+                    )
+                )
+        for station in template.stations:
+            station_blocks = [b for b in own if b.station == station.code]
+            found.extend(_h2_station(school, cohort, station, station_blocks))
+    return found
+
+
+def _h2_station(
+    school: _School, cohort: Cohort, station: Station, station_blocks: list[PlacedBlock]
+) -> list[Violation]:
+    name = school.cohort_name(cohort.id)
+    found: list[Violation] = []
+    total = sum(b.minutes for b in station_blocks)
+    if total != station.minutes:
+        found.append(
+            Violation(
+                "H2",
+                f"{name} has {total} minutes of {station.code}; the grade "
+                f"{_grade_name(cohort.grade)} template requires {station.minutes}",
+                cohort=cohort.id,
+            )
+        )
+    if len(station_blocks) > station.max_blocks:
+        found.append(
+            Violation(
+                "H2",
+                f"{name} has {len(station_blocks)} blocks of {station.code}; at most "
+                f"{station.max_blocks} allowed",
+                cohort=cohort.id,
+            )
+        )
+    for block in station_blocks:
+        if not station.block_min <= block.minutes <= station.block_max:
+            found.append(
+                Violation(
+                    "H2",
+                    f"{name} has {_describe(block)} lasting {block.minutes} minutes; "
+                    f"{station.code} blocks last {station.block_min} to {station.block_max} "
+                    "minutes",
+                    cohort=cohort.id,
+                )
+            )
+        if station.step > 0 and block.minutes % station.step:
+            found.append(
+                Violation(
+                    "H2",
+                    f"{name} has {_describe(block)} lasting {block.minutes} minutes, not a "
+                    f"multiple of {station.step}",
+                    cohort=cohort.id,
+                )
+            )
+    return found
+
+
+# --- H3: fixed events inside their windows -----------------------------------------------------
+
+
+def _check_h3_windows(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    for block in school.blocks:
+        station = school.station(block)
+        if station is None or station.window is None:
+            continue
+        window = station.window
+        if not window.contains(block.start, block.end):
+            found.append(
+                Violation(
+                    "H3",
+                    f"{school.cohort_name(block.cohort)} has {_describe(block)} outside its "
+                    f"window {_span(window.start, window.end)}",
+                    cohort=block.cohort,
+                )
+            )
+    return found
+
+
+# --- H4: qualified, assigned, available staff; nobody and no classroom in two places -----------
+
+
+def _check_h4_staff_and_rooms(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    for block in school.blocks:
+        station = school.station(block)
+        if station is None:
+            continue  # reported under H2
+        found.extend(_h4_block_staff(school, block, station))
+        found.extend(_h4_block_room(school, block, station))
+    found.extend(_h4_staff_in_two_places(school))
+    found.extend(_h4_single_cohort_rooms_shared(school))
+    return found
+
+
+def _available(member: StaffMember, start: int, end: int) -> bool:
+    """Whether ``member`` is there for all of ``start``-``end`` (touching windows join up)."""
+    windows = _merge((w.start, w.end) for w in member.available)
+    return any(s <= start and end <= e for s, e in windows)
+
+
+def _h4_block_staff(school: _School, block: PlacedBlock, station: Station) -> list[Violation]:
+    owned = school.owned(block)
+    if station.staff_role is None:
+        if not block.staff:
+            return []
+        names = ", ".join(school.staff_name(s) for s in block.staff)
+        return [
+            Violation(
+                "H4",
+                f"{owned} has staff {names}; {station.code} takes no staff",
+                cohort=block.cohort,
+                staff=block.staff[0],
+            )
+        ]
+    role = station.staff_role
+    if not block.staff:
+        return [Violation("H4", f"{owned} has no {role} staff", cohort=block.cohort)]
+    if len(block.staff) > 1:
+        names = ", ".join(school.staff_name(s) for s in block.staff)
+        return [
+            Violation(
+                "H4",
+                f"{owned} has {len(block.staff)} staff ({names}); it takes exactly one",
+                cohort=block.cohort,
+            )
+        ]
+    staff_id = block.staff[0]
+    member = school.staff.get(staff_id)
+    if member is None:
+        return [
+            Violation(
+                "H4",
+                f"{owned} is taken by unknown staff {staff_id}",
+                cohort=block.cohort,
+                staff=staff_id,
+            )
+        ]
+    teacher = school.staff_name(staff_id)
+    found: list[Violation] = []
+    if role not in member.roles:
+        found.append(
+            Violation(
+                "H4",
+                f"{teacher} takes {owned} without the {role} role",
+                cohort=block.cohort,
+                staff=staff_id,
+            )
+        )
+    if staff_id not in school.problem.candidates(block.cohort, station.code):
+        found.append(
+            Violation(
+                "H4",
+                f"{teacher} takes {owned} but is not assigned to it",
+                cohort=block.cohort,
+                staff=staff_id,
+            )
+        )
+    if not _available(member, block.start, block.end):
+        found.append(
+            Violation(
+                "H4",
+                f"{teacher} takes {owned} but is not available then",
+                cohort=block.cohort,
+                staff=staff_id,
+            )
+        )
+    return found
+
+
+def _h4_block_room(school: _School, block: PlacedBlock, station: Station) -> list[Violation]:
+    """The block happens where the configuration puts it (teacher's room, lab, cafeteria...)."""
+    staff_id = block.staff[0] if len(block.staff) == 1 else None
+    if station.venue == Venue.STAFF_ROOM and (staff_id is None or staff_id not in school.staff):
+        return []  # whose room it should be is unclear: the staff fault is reported above
+    expected = school.problem.venue_room(school.cohorts[block.cohort], station, staff_id)
+    if block.room == expected:
+        return []
+    return [
+        Violation(
+            "H4",
+            f"{school.owned(block)} is in {school.room_name(block.room)}; it belongs in "
+            f"{school.room_name(expected)}",
+            cohort=block.cohort,
+            room=block.room,
+        )
+    ]
+
+
+def _h4_staff_in_two_places(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    for staff_id in sorted(school.by_staff):
+        for a, b in _overlapping_pairs(school.by_staff[staff_id]):
+            found.append(
+                Violation(
+                    "H4",
+                    f"{school.staff_name(staff_id)} is in two places at once: "
+                    f"{school.owned(a)} and {school.owned(b)}",
+                    staff=staff_id,
+                )
+            )
+    return found
+
+
+def _h4_single_cohort_rooms_shared(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    for room in school.problem.rooms:
+        if room.kind not in (RoomKind.CLASSROOM, RoomKind.RESOURCE_ROOM):
+            continue
+        for a, b in _overlapping_pairs(school.by_room.get(room.id, [])):
+            if a.cohort != b.cohort:
+                found.append(
+                    Violation(
+                        "H4",
+                        f"{school.room_name(room.id)} holds {school.owned(a)} and "
+                        f"{school.owned(b)} at once",
+                        room=room.id,
+                    )
+                )
+    return found
+
+
+# --- H5: shared rooms within capacity ----------------------------------------------------------
+
+
+def _check_h5_shared_room_capacity(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    students = {c.id: c.students for c in school.problem.cohorts}
+    one_each = dict.fromkeys(school.cohorts, 1)
+    for room in school.problem.rooms:
+        if room.kind == RoomKind.LEARNING_LAB:
+            weights, unit, verb = students, "student", "seats"
+        elif room.kind in (RoomKind.CAFETERIA, RoomKind.GYM):
+            weights, unit, verb = one_each, "cohort", "holds"
+        else:
+            continue
+        for start, end, (present,) in _sweep(_presence(school, room.id, weights)):
+            if present > room.capacity:
+                found.append(
+                    Violation(
+                        "H5",
+                        f"{school.room_name(room.id)} has {_plural(present, unit)} from "
+                        f"{_clock(start)} to {_clock(end)}; it {verb} {room.capacity}",
+                        room=room.id,
+                    )
+                )
+    return found
+
+
+# --- H6: enough supervising adults in each lab -------------------------------------------------
+
+
+def _check_h6_lab_supervision(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    students = {c.id: c.students for c in school.problem.cohorts}
+    for supervision in school.problem.supervision:
+        ratio = supervision.students_per_adult
+        on_duty = [
+            (start, end, 1)
+            for staff_id in sorted(set(supervision.supervisors))
+            if staff_id in school.staff
+            for start, end in _merge((w.start, w.end) for w in school.staff[staff_id].available)
+        ]
+        in_lab = _presence(school, supervision.lab, students)
+        for start, end, (present, adults) in _sweep(in_lab, on_duty):
+            if present <= ratio * adults:
+                continue
+            needed = f"it needs {-(-present // ratio)}" if ratio > 0 else "it allows none"
+            found.append(
+                Violation(
+                    "H6",
+                    f"{school.room_name(supervision.lab)} has {_plural(present, 'student')} "
+                    f"from {_clock(start)} to {_clock(end)} with "
+                    f"{_plural(adults, 'supervising adult')}; at {ratio} students per adult "
+                    f"{needed}",
+                    room=supervision.lab,
+                )
+            )
+    return found
+
+
+# --- H7: one stretch of prep for every teacher -------------------------------------------------
+
+
+def _check_h7_prep(school: _School) -> list[Violation]:
+    problem = school.problem
+    window = problem.prep_window or problem.day
+    found: list[Violation] = []
+    for member in problem.staff:
+        if member.prep_minutes <= 0 or not member.available:
+            continue
+        there = _intersect(_merge((w.start, w.end) for w in member.available), window)
+        busy = _merge((b.start, b.end) for b in school.by_staff.get(member.id, []))
+        longest = _longest_free_stretch(there, busy)
+        if longest < member.prep_minutes:
+            found.append(
+                Violation(
+                    "H7",
+                    f"{school.staff_name(member.id)} has at most {longest} free minutes in a "
+                    f"row for prep between {_clock(window.start)} and {_clock(window.end)}; "
+                    f"needs {member.prep_minutes}",
+                    staff=member.id,
+                )
+            )
+    return found
+
+
+# --- H8: pins hold -----------------------------------------------------------------------------
+
+
+def _check_h8_pins(school: _School) -> list[Violation]:
+    found: list[Violation] = []
+    for pin in school.problem.pins:
+        own = school.by_cohort.get(pin.cohort, [])
+        if any(
+            b.station == pin.station
+            and b.start == pin.start
+            and (pin.end is None or b.end == pin.end)
+            for b in own
+        ):
+            continue
+        when = f"at {_clock(pin.start)}" if pin.end is None else _span(pin.start, pin.end)
+        found.append(
+            Violation(
+                "H8",
+                f"{school.cohort_name(pin.cohort)} is pinned to {pin.station} {when} but has "
+                "no such block",
+                cohort=pin.cohort,
+            )
+        )
+    return found
