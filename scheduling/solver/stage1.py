@@ -520,36 +520,51 @@ class _Stage1:
 
     # --- search ---------------------------------------------------------------------------------
     def search(self) -> Solution | Infeasible:
-        """Two phases: any valid day first (the objective slows the first find down on tight
-        shapes), then optimise from it as a hint with the time left."""
+        """Find a valid day fast, then optimise from it with the time left.
+
+        1. Rebuilding a published day: try the last published blocks as they were (the fast
+           path: a substitute with the same hours changes nothing).
+        2. Otherwise any valid day, without the objective, which slows the first find down on
+           tight shapes.
+        3. Optimise with that day as the hint.
+        """
         began = time.perf_counter()
         lab_starts = [b.start for b in self.blocks if b.station.venue == "lab" and b.index == 0]
         if lab_starts:
-            self.m.AddDecisionStrategy(
+            self.m.add_decision_strategy(
                 lab_starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
             )
         objective = sum(self.penalties)
-        self.m.ClearObjective()
-        solver = self.solver(self.o.time_limit, first_only=True)
-        status = solver.Solve(self.m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not self.o.first_solution_only:
+
+        def left() -> float:
+            return max(0.1, self.o.time_limit - (time.perf_counter() - began))
+
+        solver, status = None, cp_model.UNKNOWN
+        if self.p.previous:
+            solver = self.solver(min(2.0, left() / 4), first_only=True)
+            solver.parameters.fix_variables_to_their_hinted_value = True
+            status = solver.Solve(self.m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = self.solver(left(), first_only=True)
+            status = solver.Solve(self.m)
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if found and not self.o.first_solution_only:
             self.m.ClearHints()
             for index in range(len(self.m.Proto().variables)):
                 var = self.m.GetIntVarFromProtoIndex(index)
                 self.m.AddHint(var, solver.Value(var))
             self.m.Minimize(objective)
-            left = self.o.time_limit - (time.perf_counter() - began)
-            optimiser = self.solver(max(left, 0.1), first_only=False)
+            optimiser = self.solver(left(), first_only=False)
             optimised = optimiser.Solve(self.m)
             if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 solver, status = optimiser, optimised
+        assert solver is not None
         wall = time.perf_counter() - began
-        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        has_objective = self.m.HasObjective()
+        has_objective = found and self.m.HasObjective()
         stats = SolveStats(
             status=solver.StatusName(status),
-            objective=solver.ObjectiveValue() if found and has_objective else None,
-            bound=solver.BestObjectiveBound() if found and has_objective else None,
+            objective=solver.ObjectiveValue() if has_objective else None,
+            bound=solver.BestObjectiveBound() if has_objective else None,
             wall_seconds=wall,
             workers=solver.parameters.num_workers,
             seed=self.o.seed,

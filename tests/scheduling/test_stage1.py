@@ -30,8 +30,9 @@ from scheduling.solver.validate import validate
 from .test_validate import kindergarten_day
 
 QUICK = SolveOptions(time_limit=20, workers=1, seed=7)
-# The reference school is not proven optimal within seconds yet: take the best found in 8 s.
-REFERENCE = SolveOptions(time_limit=8, workers=2, seed=1)
+# The reference school is not yet proven optimal within seconds: these tests take its first
+# valid schedule (the optimisation phase is measured by bench/, not here).
+REFERENCE = SolveOptions(time_limit=60, workers=2, seed=1, first_solution_only=True)
 
 
 def solved(problem: Problem, options: SolveOptions = QUICK) -> Solution:

@@ -11,8 +11,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import models, transaction
 
 from scheduling.models import Room
-
-from ..models import (
+from students.models import (
     Cohort,
     Grade,
     Network,
@@ -24,6 +23,7 @@ from ..models import (
     StaffRole,
     Student,
 )
+
 from .plan import (
     ADMIN_URL,
     ALL_GRADES,

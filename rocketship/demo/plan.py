@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from scheduling.models import RoomKind
-
-from ..models import (
+from students.models import (
     ELLevel,
     GradeLevel,
     InterventionTier,
     Role,
     ServiceKind,
 )
+
 from .names import (
     COLLEGES,
     EL_LEVEL_WEIGHTS_BY_GRADE,

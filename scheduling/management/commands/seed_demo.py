@@ -1,10 +1,10 @@
-"""``manage.py seed_demo``: build the Bay Valley demo network (see ``students.demo``)."""
+"""``manage.py seed_demo``: build the Bay Valley demo network (see ``rocketship.demo``)."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from students import demo
+from rocketship import demo
 
 
 class Command(BaseCommand):

@@ -1,9 +1,8 @@
-"""Where and when the school day happens.
+"""Rooms: where blocks take place.
 
-A *room* is a place blocks take place in: a classroom holds one cohort at a time, while shared
-rooms (the Learning Lab, the cafeteria, the gym) are capacities: the lab holds students up to its
-seat count, the cafeteria cohorts up to its capacity. A lab serves the grades listed on it.
-The rotation engine's configuration (day types, templates, pins, schedules) grows here.
+A classroom holds one cohort at a time, while shared rooms (the Learning Lab, the cafeteria, the
+gym) are capacities: the lab holds students up to its seat count, the cafeteria cohorts up to its
+capacity. A lab serves the grades listed on it. A classroom may be one cohort's homeroom.
 """
 
 from typing import ClassVar
@@ -12,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from students.models import Grade, School
+from students.models import Cohort, Grade, School
 from students.models.base import SchoolOwned
 
 
@@ -50,6 +49,14 @@ class Room(SchoolOwned):
         related_name="labs",
         help_text="For a Learning Lab: the grades it serves.",
     )
+    homeroom_of = models.OneToOneField(
+        Cohort,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="homeroom",
+        help_text="For a classroom: the cohort whose homeroom it is (flex blocks happen here).",
+    )
 
     class Meta:
         ordering = ["school", "kind", "name"]
@@ -70,3 +77,11 @@ class Room(SchoolOwned):
             raise ValidationError(
                 {"capacity": "A classroom holds one cohort; more than 40 seats looks like a typo."}
             )
+        if self.homeroom_of_id and self.kind != RoomKind.CLASSROOM:
+            raise ValidationError(
+                {"homeroom_of": f"A homeroom is a classroom; {self.name} is a {self.kind_label}."}
+            )
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.get_kind_display()).lower()

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.contrib.auth import authenticate
 
-from students import demo
-from students.demo.plan import plan_network
+from rocketship import demo
+from rocketship.demo.plan import plan_network
 from students.models import ServiceNeed, Staff, Student
 from students.roles import visible_schools
 

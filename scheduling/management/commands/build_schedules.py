@@ -1,0 +1,83 @@
+"""``manage.py build_schedules``: build (and with --publish, publish) schedules for a date."""
+
+import datetime
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from scheduling.services import BuildResult, schedule_build
+from scheduling.solver.stage1 import SolveOptions
+from students.errors import DomainError
+from students.models import School
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date {value!r}: expected YYYY-MM-DD") from None
+
+
+class Command(BaseCommand):
+    help = "Build one school's or every school's schedule for a date, with a summary table."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", required=True, type=_date, help="YYYY-MM-DD")
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--school", action="append", help="school slug (repeatable)")
+        target.add_argument("--all", action="store_true", help="every school")
+        parser.add_argument("--publish", action="store_true", help="publish what builds")
+        parser.add_argument("--time-limit", type=float, default=20.0, help="seconds per school")
+        parser.add_argument("--workers", type=int, default=2, help="CP-SAT search workers")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        schools = School.objects.order_by("name")
+        if not opts["all"]:
+            schools = schools.filter(slug__in=opts["school"])
+            missing = set(opts["school"]) - set(schools.values_list("slug", flat=True))
+            if missing:
+                raise CommandError(f"--school: no school with slug {', '.join(sorted(missing))}")
+        options = SolveOptions(time_limit=opts["time_limit"], workers=opts["workers"])
+        rows = []
+        for school in schools:
+            self.stdout.write(f"building {school.name} for {opts['date']:%Y-%m-%d} ...")
+            began = time.perf_counter()
+            try:
+                result = schedule_build(
+                    school=school, date=opts["date"], publish=opts["publish"], options=options
+                )
+            except DomainError as error:
+                rows.append(
+                    (school.name, "not built", "", "", "", f"{time.perf_counter() - began:.1f}")
+                )
+                self.stdout.write(self.style.WARNING(f"  {error}"))
+                continue
+            rows.append(self.row(school, result, time.perf_counter() - began))
+            for reason in result.reasons:
+                self.stdout.write(self.style.WARNING(f"  {reason.message} {reason.suggestion}"))
+        self.table(rows)
+
+    def row(self, school: School, result: BuildResult, seconds: float) -> tuple[str, ...]:
+        schedule = result.schedule
+        if schedule is None:
+            return (school.name, "no schedule", "", "", "", f"{seconds:.1f}")
+        stats = schedule.solver_stats
+        gap = stats.get("gap")
+        status = f"v{schedule.version} {schedule.status}" + (
+            " (unchanged)" if result.unchanged else ""
+        )
+        return (
+            school.name,
+            status,
+            "" if stats.get("objective") is None else f"{stats['objective']:g}",
+            "" if gap is None else f"{gap:.1%}",
+            "" if schedule.moved_blocks is None else str(schedule.moved_blocks),
+            f"{seconds:.1f}",
+        )
+
+    def table(self, rows: list[tuple[str, ...]]) -> None:
+        header = ("school", "status", "objective", "gap", "moved", "seconds")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, tuple("-" * w for w in widths), *rows]:
+            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))

@@ -1,0 +1,65 @@
+"""The rotation engine's configuration and its schedules.
+
+A school runs on *day types* (a regular day, a minimum day), each with its bell times; the
+*calendar* says which day type every date is, or that there is no school. For each grade and day
+type a *rotation template* lists the *stations* a cohort's day is made of (literacy, math, the
+Learning Lab, lunch...): their minutes, the blocks they may be cut into, where they happen (the
+teacher's room, the homeroom, the lab that serves the grade) and, for fixed events, the window
+they must fall in. *Rooms* hold the blocks: a classroom one cohort at a time, a lab students up
+to its seats under enough ILS supervisors. *Staffing assignments* say who may teach a station to
+a cohort; *absences* take staff out of a date; *pins* are a leader's fixed choices that every
+build keeps. A build freezes all of this into the solver's ``Problem`` (``scheduling.selectors``)
+and stores the answer as a *schedule*: a numbered version of one date's blocks, draft until
+published, and at most one published per school and date, enforced by the database.
+"""
+
+from .calendar import CalendarDay, DayType, clock, minutes_of
+from .rooms import CAPACITY_UNIT, Room, RoomKind
+from .schedules import Schedule, ScheduledBlock, ScheduleStatus
+from .staffing import (
+    PREP_ROLES,
+    AbsenceReason,
+    LabSupervision,
+    SchoolSchedulingSettings,
+    StaffAbsence,
+    StaffingAssignment,
+    TeachingRoom,
+)
+from .templates import (
+    STATION_ORDER,
+    Pin,
+    RotationTemplate,
+    StationCode,
+    TemplateStation,
+    Venue,
+    day_fill_error,
+    grade_name,
+)
+
+__all__ = [
+    "CAPACITY_UNIT",
+    "PREP_ROLES",
+    "STATION_ORDER",
+    "AbsenceReason",
+    "CalendarDay",
+    "DayType",
+    "LabSupervision",
+    "Pin",
+    "Room",
+    "RoomKind",
+    "RotationTemplate",
+    "Schedule",
+    "ScheduleStatus",
+    "ScheduledBlock",
+    "SchoolSchedulingSettings",
+    "StaffAbsence",
+    "StaffingAssignment",
+    "StationCode",
+    "TeachingRoom",
+    "TemplateStation",
+    "Venue",
+    "clock",
+    "day_fill_error",
+    "grade_name",
+    "minutes_of",
+]

@@ -1,0 +1,183 @@
+"""Who teaches whom and where, lab supervision, absences and the school's scheduling settings."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from students.models import Cohort, Role, School, Staff
+from students.models.base import SchoolOwned
+
+from .calendar import clock
+from .rooms import Room, RoomKind
+from .templates import StationCode
+
+# Roles whose teachers need a stretch of prep each day (H7); aides and tutors have none.
+PREP_ROLES = frozenset({Role.HUMANITIES, Role.STEM, Role.SPECIALS, Role.SPED})
+
+
+class TeachingRoom(SchoolOwned):
+    """The room a staff member teaches in: a station held in "the teacher's room" happens here."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="teaching_rooms")
+    staff = models.OneToOneField(Staff, on_delete=models.CASCADE, related_name="teaching_room")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="teachers")
+
+    class Meta:
+        ordering = ["school", "room__name"]
+
+    def __str__(self) -> str:
+        return f"{self.staff} teaches in {self.room}"
+
+
+class StaffingAssignment(SchoolOwned):
+    """Who may staff one station for one cohort: one teacher, or several for the engine to pick
+    from (two specials teachers shared by the whole school)."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="staffing_assignments"
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="staffing")
+    station = models.CharField(max_length=16, choices=StationCode.choices)
+    staff = models.ManyToManyField(
+        Staff, related_name="staffing_assignments", help_text="One or more candidates."
+    )
+
+    class Meta:
+        ordering = ["school", "cohort__name", "station"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "station"], name="staffing_once_per_cohort_station"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} {self.station}"
+
+
+class LabSupervision(SchoolOwned):
+    """The ILS staff who supervise a Learning Lab and how many students one adult may watch."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="lab_supervisions")
+    lab = models.OneToOneField(Room, on_delete=models.PROTECT, related_name="supervision")
+    supervisors = models.ManyToManyField(
+        Staff, related_name="supervised_labs", help_text="Individualized Learning Specialists."
+    )
+    students_per_adult = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+
+    class Meta:
+        ordering = ["school", "lab__name"]
+
+    def __str__(self) -> str:
+        return f"Supervision of {self.lab}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.lab_id and self.lab.kind != RoomKind.LEARNING_LAB:
+            raise ValidationError(
+                {"lab": f"{self.lab} is a {self.lab.kind_label}, not a Learning Lab."}
+            )
+
+
+class SchoolSchedulingSettings(SchoolOwned):
+    """One school's prep rule and the weights of the soft goals (S1-S5); 0 switches one off."""
+
+    school = models.OneToOneField(
+        School, on_delete=models.PROTECT, related_name="scheduling_settings"
+    )
+    prep_minutes = models.PositiveSmallIntegerField(
+        default=45,
+        validators=[MaxValueValidator(240)],
+        help_text="One stretch of prep each teacher gets every day.",
+    )
+    prep_window_start = models.TimeField(null=True, blank=True)
+    prep_window_end = models.TimeField(
+        null=True, blank=True, help_text="Where prep must fall; blank: anywhere in the day."
+    )
+    stability_weight = models.PositiveIntegerField(
+        default=100, help_text="Per block moved against the last published day of its type."
+    )
+    preferences_weight = models.PositiveIntegerField(
+        default=10, help_text="Per block outside its preferred time or right after an avoided one."
+    )
+    transitions_weight = models.PositiveIntegerField(
+        default=5, help_text="Per block beyond one per station."
+    )
+    lab_balance_weight = models.PositiveIntegerField(
+        default=1, help_text="Per seat of the busiest moment in each lab."
+    )
+    compact_staff_weight = models.PositiveIntegerField(
+        default=1, help_text="Per 5 minutes of each teacher's day from first to last block."
+    )
+
+    class Meta:
+        verbose_name = "scheduling settings"
+        verbose_name_plural = "scheduling settings"
+
+    def __str__(self) -> str:
+        return f"Scheduling settings of {self.school}"
+
+    def clean(self) -> None:
+        super().clean()
+        start, end = self.prep_window_start, self.prep_window_end
+        if (start is None) != (end is None):
+            raise ValidationError(
+                {"prep_window_end": "Give both ends of the prep window, or neither."}
+            )
+        if start is not None and end <= start:
+            raise ValidationError(
+                {"prep_window_end": f"The prep window must end after it starts ({clock(start)})."}
+            )
+
+
+class AbsenceReason(models.TextChoices):
+    SICK = "sick", "Sick"
+    PERSONAL = "personal", "Personal"
+    TRAINING = "training", "Training"
+    MEETING = "meeting", "Meeting"
+    OTHER = "other", "Other"
+
+
+class StaffAbsence(SchoolOwned):
+    """A staff member away on one date: all day, or from ``start`` (blank: the morning) until
+    ``end`` (blank: the rest of the day)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff_absences")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="absences")
+    date = models.DateField()
+    start = models.TimeField(null=True, blank=True, help_text="Blank: from the start of the day.")
+    end = models.TimeField(null=True, blank=True, help_text="Blank: until the end of the day.")
+    reason = models.CharField(max_length=16, choices=AbsenceReason.choices)
+
+    class Meta:
+        ordering = ["school", "-date", "staff"]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff} away {self.date:%Y-%m-%d}{self.span_label}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError(
+                {"end": f"The absence must end after it starts ({clock(self.start)})."}
+            )
+
+    @property
+    def all_day(self) -> bool:
+        return self.start is None and self.end is None
+
+    @property
+    def span_label(self) -> str:
+        if self.all_day:
+            return " all day"
+        start = clock(self.start) if self.start else "start of day"
+        end = clock(self.end) if self.end else "end of day"
+        return f" {start}-{end}"
+
+    def covers(self) -> tuple[datetime.time, datetime.time]:
+        """The times away, with an open end as the whole day's edge."""
+        return self.start or datetime.time.min, self.end or datetime.time.max

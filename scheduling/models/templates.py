@@ -1,0 +1,330 @@
+"""Rotation templates (what each grade's day is made of) and leaders' pins."""
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from students.models import Cohort, Grade, Role, School
+from students.models.base import SchoolOwned
+
+from .calendar import CalendarDay, DayType, clock, minutes_of
+
+
+class StationCode(models.TextChoices):
+    LAUNCH = "launch", "Launch (whole school)"
+    LITERACY = "literacy", "Literacy / humanities"
+    MATH = "math", "Math / STEM"
+    LAB = "lab", "Learning Lab"
+    FLEX = "flex", "Flexible block"
+    ELD = "eld", "English language development"
+    SPECIALS = "specials", "Specials (PE, art, music)"
+    LUNCH = "lunch", "Lunch"
+    RECESS = "recess", "Recess"
+
+
+STATION_ORDER = {code: index for index, code in enumerate(StationCode.values)}
+
+
+class Venue(models.TextChoices):
+    """Where a station takes place; the values are the solver's ``Venue``."""
+
+    STAFF_ROOM = "staff_room", "The room of the staff member who teaches it"
+    HOMEROOM = "homeroom", "The cohort's homeroom"
+    LAB = "lab", "The Learning Lab serving the grade"
+    CAFETERIA = "cafeteria", "The cafeteria"
+    GYM = "gym", "The gym"
+    OUTDOORS = "outdoors", "Outdoors (no room)"
+
+
+def grade_name(grade: Grade) -> str:
+    return "kindergarten" if grade.level == 0 else f"grade {grade.get_level_display()}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def reachable(minutes: int, shortest: int, longest: int, step: int, blocks: int) -> bool:
+    """Whether ``minutes`` is a sum of at most ``blocks`` lengths from shortest to longest."""
+    lengths = range(shortest, longest + 1, max(step, 1))
+    sums = {0}
+    for _ in range(max(blocks, 0)):
+        sums |= {s + n for s in sums for n in lengths if s + n <= minutes}
+    return minutes in sums
+
+
+def day_fill_error(
+    *, grade: Grade, day_type: DayType, stations: Iterable[tuple[int, int]]
+) -> str | None:
+    """Why stations of (minutes, max blocks) cannot fill ``day_type``'s day, or None.
+
+    Every cohort is covered from the first block to dismissal; between blocks there may be the
+    passing time, so the stations' minutes plus one passing time per change must be the day.
+    """
+    stations = list(stations)
+    if not stations:
+        return None
+    total = sum(minutes for minutes, _ in stations)
+    passing = day_type.passing_minutes
+    fewest = len(stations)
+    most = sum(max(blocks, 1) for _, blocks in stations)
+    day = day_type.day_minutes
+    if any(total + (n - 1) * passing == day for n in range(fewest, most + 1)):
+        return None
+    plus = " plus passing time" if passing else ""
+    return (
+        f"{grade_name(grade)}'s stations add up to {total} minutes{plus} but the day from "
+        f"{day_type.span} is {day} minutes."
+    )
+
+
+class RotationTemplate(SchoolOwned):
+    """What one grade's day of one day type is made of: its stations and their minutes."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="rotation_templates")
+    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="rotation_templates")
+    day_type = models.ForeignKey(
+        DayType, on_delete=models.PROTECT, related_name="rotation_templates"
+    )
+
+    class Meta:
+        ordering = ["school", "day_type__name", "grade__level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grade", "day_type"], name="rotation_template_once_per_grade_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade}, {self.day_type}"
+
+    def clean(self) -> None:
+        super().clean()
+        if getattr(self, "stations_checked_by_formset", False):
+            return  # the admin checks the stations as entered, before they are saved
+        if not self.pk or not self.grade_id or not self.day_type_id:
+            return  # a new template has no stations yet
+        message = day_fill_error(
+            grade=self.grade,
+            day_type=self.day_type,
+            stations=self.stations.values_list("minutes", "max_blocks"),
+        )
+        if message:
+            raise ValidationError(message)
+
+
+class TemplateStation(models.Model):
+    """One station of a template: its minutes, the blocks they come in, where and when."""
+
+    school_scope: ClassVar[str] = "template__school"
+
+    template = models.ForeignKey(
+        RotationTemplate, on_delete=models.CASCADE, related_name="stations"
+    )
+    code = models.CharField("station", max_length=16, choices=StationCode.choices)
+    minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
+        help_text="Minutes of this station every cohort of the grade gets each day.",
+    )
+    block_min = models.PositiveSmallIntegerField(
+        "shortest block", validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    block_max = models.PositiveSmallIntegerField(
+        "longest block", validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    block_step = models.PositiveSmallIntegerField(
+        "block length step",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Block lengths go up in steps of this many minutes.",
+    )
+    max_blocks = models.PositiveSmallIntegerField(
+        "at most this many blocks",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="1 means the station is never split.",
+    )
+    venue = models.CharField(max_length=16, choices=Venue.choices, default=Venue.HOMEROOM)
+    staff_role = models.CharField(
+        max_length=16,
+        choices=Role.choices,
+        blank=True,
+        help_text="The role that teaches it; blank for a station without staff (lunch, lab).",
+    )
+    window_start = models.TimeField(
+        null=True, blank=True, help_text="For a fixed event (lunch, recess): earliest start."
+    )
+    window_end = models.TimeField(null=True, blank=True, help_text="Latest end of the event.")
+    preferred_start = models.TimeField(null=True, blank=True)
+    preferred_end = models.TimeField(
+        null=True, blank=True, help_text="Where the leader would like it (literacy mornings)."
+    )
+    avoid_right_after = models.CharField(
+        max_length=16,
+        choices=StationCode.choices,
+        blank=True,
+        help_text="Rather not start right after this station (math after lunch).",
+    )
+
+    class Meta:
+        ordering = ["template", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "code"], name="station_once_per_template")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.minutes} minutes)"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        code = self.code
+        if self.block_min and self.block_max and self.block_min > self.block_max:
+            errors["block_max"] = (
+                f"{code}'s longest block ({self.block_max} minutes) is shorter than its "
+                f"shortest ({self.block_min} minutes)."
+            )
+        elif (
+            self.minutes
+            and self.block_min
+            and self.block_max
+            and self.max_blocks
+            and not reachable(
+                self.minutes, self.block_min, self.block_max, self.block_step, self.max_blocks
+            )
+        ):
+            steps = ""
+            if reachable(self.minutes, self.block_min, self.block_max, 1, self.max_blocks):
+                steps = f" in steps of {self.block_step}"
+            errors["minutes"] = (
+                f"{code} needs {self.minutes} minutes, which cannot be made of at most "
+                f"{_plural(self.max_blocks, 'block')} of {self.block_min}-{self.block_max} "
+                f"minutes{steps}."
+            )
+        if self.venue == Venue.STAFF_ROOM and not self.staff_role:
+            errors["staff_role"] = (
+                f"{code} takes place in its teacher's room, so it needs a staff role."
+            )
+        if self.avoid_right_after and self.avoid_right_after == code:
+            errors["avoid_right_after"] = f"{code} cannot avoid following itself."
+        errors.update(self._window_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _window_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        code = self.code
+        for kind in ("window", "preferred"):
+            start, end = getattr(self, f"{kind}_start"), getattr(self, f"{kind}_end")
+            label = "window" if kind == "window" else "preferred time"
+            if (start is None) != (end is None):
+                errors[f"{kind}_end" if end is None else f"{kind}_start"] = (
+                    f"Give both ends of {code}'s {label}, or neither."
+                )
+            elif start is not None and end <= start:
+                errors[f"{kind}_end"] = (
+                    f"{code}'s {label} must end after it starts ({clock(start)})."
+                )
+        if errors or self.window_start is None:
+            return errors
+        start, end = self.window_start, self.window_end
+        span = f"{clock(start)}-{clock(end)}"
+        template = (
+            self.template if self.template_id or TemplateStation.template.is_cached(self) else None
+        )
+        day_type = template.day_type if template and template.day_type_id else None
+        if day_type and (start < day_type.day_start or end > day_type.dismissal):
+            errors["window_end" if end > day_type.dismissal else "window_start"] = (
+                f"the {code} window {span} would put a block outside the day from {day_type.span}."
+            )
+        elif self.minutes and minutes_of(end) - minutes_of(start) < self.minutes:
+            errors["window_end"] = (
+                f"the {code} window {span} is shorter than {code}'s {self.minutes} minutes."
+            )
+        return errors
+
+    @property
+    def window_minutes(self) -> tuple[int, int] | None:
+        if self.window_start is None or self.window_end is None:
+            return None
+        return minutes_of(self.window_start), minutes_of(self.window_end)
+
+
+class Pin(SchoolOwned):
+    """A leader's fixed choice that every build keeps: this cohort at this station at this time,
+    on one date, or (without a date) on every day of a day type."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pins")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="pins")
+    station = models.CharField(max_length=16, choices=StationCode.choices)
+    date = models.DateField(
+        null=True, blank=True, help_text="Leave blank to pin every day of the day type."
+    )
+    day_type = models.ForeignKey(
+        DayType, on_delete=models.PROTECT, null=True, blank=True, related_name="pins"
+    )
+    start = models.TimeField()
+    end = models.TimeField(null=True, blank=True, help_text="Blank: any allowed block length.")
+
+    class Meta:
+        ordering = ["school", "date", "start", "id"]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        when = f"{self.date:%Y-%m-%d}" if self.date else str(self.day_type)
+        return f"{self.cohort} {self.station} at {clock(self.start)} ({when})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.end and self.start and self.end <= self.start:
+            raise ValidationError(
+                {"end": f"The pin must end after it starts ({clock(self.start)})."}
+            )
+        if not self.date and not self.day_type_id:
+            raise ValidationError({"day_type": "Give a date, or a day type to pin every such day."})
+        day_type = self.resolved_day_type()
+        if day_type is None or not self.cohort_id or not self.start:
+            return
+        template = (
+            RotationTemplate.objects.filter(grade_id=self.cohort.grade_id, day_type=day_type)
+            .prefetch_related("stations")
+            .first()
+        )
+        codes = {s.code for s in template.stations.all()} if template else set()
+        if self.station and self.station not in codes:
+            grade = grade_name(self.cohort.grade)
+            raise ValidationError(
+                {
+                    "station": f"{self.cohort} is in {grade}, whose {day_type.name} template "
+                    f"has no {self.station} station."
+                }
+            )
+        end = self.end or self.start
+        if (
+            self.start < day_type.day_start
+            or end > day_type.dismissal
+            or (self.start >= day_type.dismissal)
+        ):
+            field = "start" if self.start < day_type.day_start or not self.end else "end"
+            span = f"{clock(self.start)}-{clock(self.end)}" if self.end else clock(self.start)
+            raise ValidationError(
+                {field: f"A pin at {span} is outside the day from {day_type.span}."}
+            )
+
+    def resolved_day_type(self) -> DayType | None:
+        """The pin's day type, or the day type of its date in the calendar."""
+        if self.day_type_id:
+            return self.day_type
+        day = (
+            CalendarDay.objects.filter(school_id=self.school_id, date=self.date)
+            .select_related("day_type")
+            .first()
+        )
+        if day is None or day.day_type is None:
+            raise ValidationError(
+                {"date": f"{self.date:%Y-%m-%d} is not an instructional day in the calendar."}
+            )
+        return day.day_type
