@@ -1,0 +1,131 @@
+"""Building, storing and publishing schedules: atomic, versioned, validated, never half-done."""
+
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from scheduling.models import Schedule, ScheduleStatus, SchoolSchedulingSettings, StaffAbsence
+from scheduling.selectors import problem_for
+from scheduling.services import ScheduleRejected, schedule_build, schedule_publish, stored_blocks
+from scheduling.solver.stage1 import SolveOptions
+from scheduling.solver.validate import validate
+
+from .test_selectors import DATE, kindergarten
+
+pytestmark = pytest.mark.django_db
+FAST = SolveOptions(time_limit=10, workers=1, seed=3)
+
+
+def statuses(school):
+    return list(
+        Schedule.objects.filter(school=school).order_by("version").values_list("version", "status")
+    )
+
+
+def test_a_build_stores_a_valid_draft_with_its_stats():
+    k = kindergarten()
+
+    result = schedule_build(school=k.school, date=DATE, options=FAST)
+
+    schedule = result.schedule
+    assert schedule is not None and schedule.status == ScheduleStatus.DRAFT
+    assert schedule.version == 1
+    assert schedule.solver_stats["status"] in {"OPTIMAL", "FEASIBLE"}
+    assert validate(problem_for(school=k.school, date=DATE), stored_blocks(schedule)) == ()
+    assert len(stored_blocks(schedule)) >= 8  # two cohorts, four stations each
+
+
+def test_publishing_supersedes_the_previous_version():
+    k = kindergarten()
+    first = schedule_build(school=k.school, date=DATE, publish=True, options=FAST).schedule
+    SchoolSchedulingSettings.objects.filter(school=k.school).update(transitions_weight=50)
+
+    second = schedule_build(school=k.school, date=DATE, publish=True, options=FAST).schedule
+
+    assert (first.version, second.version) == (1, 2)
+    assert statuses(k.school) == [(1, ScheduleStatus.SUPERSEDED), (2, ScheduleStatus.PUBLISHED)]
+
+
+def test_an_unchanged_input_makes_no_new_version():
+    k = kindergarten()
+    first = schedule_build(school=k.school, date=DATE, options=FAST)
+
+    again = schedule_build(school=k.school, date=DATE, options=FAST)
+
+    assert again.unchanged and again.schedule.pk == first.schedule.pk
+    assert Schedule.objects.filter(school=k.school).count() == 1
+
+
+def test_an_impossible_configuration_stores_nothing_and_keeps_the_published_day():
+    k = kindergarten()
+    schedule_build(school=k.school, date=DATE, publish=True, options=FAST)
+    StaffAbsence.objects.create(school=k.school, staff=k.rivera, date=DATE)  # all day, no cover
+
+    result = schedule_build(school=k.school, date=DATE, publish=True, options=FAST)
+
+    assert result.schedule is None
+    assert {r.code for r in result.reasons} == {"no-staff"}
+    assert statuses(k.school) == [(1, ScheduleStatus.PUBLISHED)]
+
+
+def test_a_draft_that_no_longer_fits_is_refused_at_publish():
+    k = kindergarten()
+    draft = schedule_build(school=k.school, date=DATE, options=FAST).schedule
+    StaffAbsence.objects.create(school=k.school, staff=k.rivera, date=DATE)
+
+    with pytest.raises(ScheduleRejected, match="no longer fits the configuration"):
+        schedule_publish(schedule=draft)
+
+    assert statuses(k.school) == [(1, ScheduleStatus.DRAFT)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_publishes_leave_exactly_one_published():
+    k = kindergarten()
+    v1 = schedule_build(school=k.school, date=DATE, options=FAST).schedule
+    SchoolSchedulingSettings.objects.filter(school=k.school).update(transitions_weight=50)
+    v2 = schedule_build(school=k.school, date=DATE, options=FAST).schedule
+    barrier, errors = threading.Barrier(2), []
+
+    def publish(schedule):
+        try:
+            barrier.wait()
+            schedule_publish(schedule=schedule)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish, args=(s,)) for s in (v1, v2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert [s for _, s in statuses(k.school)].count(ScheduleStatus.PUBLISHED) == 1
+
+
+def test_the_command_builds_publishes_and_prints_a_summary():
+    k = kindergarten()
+    out = StringIO()
+
+    call_command(
+        "build_schedules",
+        "--date",
+        DATE.isoformat(),
+        "--school",
+        k.school.slug,
+        "--publish",
+        "--time-limit",
+        "10",
+        stdout=out,
+    )
+
+    assert statuses(k.school) == [(1, ScheduleStatus.PUBLISHED)]
+    lines = out.getvalue().splitlines()
+    assert lines[-3].split() == ["school", "status", "objective", "gap", "moved", "seconds"]
+    assert lines[-1].split()[:3] == [k.school.name, "v1", "published"]
