@@ -45,6 +45,7 @@ from .plan import (
     local_today,
     plan_network,
 )
+from .scheduling import configure_and_build
 
 User = get_user_model()
 M = TypeVar("M", bound=models.Model)
@@ -261,6 +262,7 @@ def seed_demo_network(
     force: bool = False,
     today: datetime.date | None = None,
     progress: Callable[[str], None] | None = None,
+    build_schedules: bool = True,
 ) -> DemoResult:
     """Build the demo network where it is missing and report what is there.
 
@@ -315,6 +317,10 @@ def seed_demo_network(
         )
         _get_or_add(NetworkAdmin, created, user=admin, network=network)
         report(f"  Network logins: {'created' if created else 'already present'}")
+
+    if build_schedules:
+        schools = list(School.objects.filter(network=network).order_by("name"))
+        configure_and_build(schools=schools, first_day=start, today=today, report=report)
 
     return DemoResult(
         network_created=network_created, schools=tuple(summaries), logins=_logins(plans=plans)

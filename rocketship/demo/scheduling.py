@@ -1,0 +1,264 @@
+"""The demo schools' day: bell times, calendar, rotation templates, staffing, and built schedules.
+
+Runs after the people are seeded and reads them back: homerooms are the school's classrooms, each
+core and specials teacher gets a room of their own, the lab's ILS supervise it. The rotation is the
+reference one of shared/design/reference-shapes.json: launch, two literacy blocks' worth, math,
+about 100 lab minutes, flex, lunch, recess and specials, packed from 8:00 to 15:15. Idempotent:
+rows are looked up by natural keys, and an unchanged input builds no new schedule version.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.db import transaction
+
+from scheduling.models import (
+    CalendarDay,
+    DayType,
+    LabSupervision,
+    Room,
+    RoomKind,
+    RotationTemplate,
+    SchoolSchedulingSettings,
+    StaffingAssignment,
+    StationCode,
+    TeachingRoom,
+    TemplateStation,
+    Venue,
+)
+from scheduling.services import BuildResult, schedule_build
+from scheduling.solver.stage1 import SolveOptions
+from students.models import Role, School, Staff
+
+T = datetime.time
+
+# code, minutes, block min, block max, max blocks, venue, staff role, window, preferred, avoid
+STATIONS = (
+    (StationCode.LAUNCH, 15, 15, 15, 1, Venue.OUTDOORS, "", (T(8, 0), T(8, 15)), None, ""),
+    (
+        StationCode.LITERACY,
+        120,
+        45,
+        120,
+        2,
+        Venue.STAFF_ROOM,
+        Role.HUMANITIES,
+        None,
+        (T(8, 15), T(12, 0)),
+        "",
+    ),
+    (StationCode.MATH, 90, 60, 90, 1, Venue.STAFF_ROOM, Role.STEM, None, None, "lunch"),
+    (StationCode.LAB, 100, 40, 100, 2, Venue.LAB, "", None, None, ""),
+    (StationCode.FLEX, 30, 30, 30, 1, Venue.HOMEROOM, "", None, None, ""),
+    (StationCode.LUNCH, 30, 30, 30, 1, Venue.CAFETERIA, "", (T(10, 45), T(13, 15)), None, ""),
+    (StationCode.RECESS, 20, 20, 20, 1, Venue.OUTDOORS, "", (T(10, 0), T(14, 30)), None, ""),
+    (StationCode.SPECIALS, 30, 30, 30, 1, Venue.STAFF_ROOM, Role.SPECIALS, None, None, ""),
+)
+TEACHING_ROLES = (Role.HUMANITIES, Role.STEM, Role.SPECIALS)
+# Invented, but shaped like a California charter calendar.
+HOLIDAYS = {
+    (11, 26): "Thanksgiving",
+    (11, 27): "Thanksgiving",
+    **{(12, d): "Winter break" for d in range(21, 32)},
+    (1, 1): "Winter break",
+    (1, 19): "Martin Luther King Jr. Day",
+    (2, 16): "Presidents' Day",
+    **{(4, d): "Spring break" for d in range(6, 11)},
+    (5, 25): "Memorial Day",
+}
+LAST_DAY = (6, 11)
+
+
+def school_days(first_day: datetime.date) -> list[tuple[datetime.date, str]]:
+    """Every weekday of the school year from ``first_day``, with the holiday's name or ""."""
+    last = datetime.date(first_day.year + 1, *LAST_DAY)
+    days, day = [], first_day
+    while day <= last:
+        if day.weekday() < 5:
+            days.append((day, HOLIDAYS.get((day.month, day.day), "")))
+        day += datetime.timedelta(days=1)
+    return days
+
+
+@transaction.atomic
+def configure_school(*, school: School, first_day: datetime.date) -> int:
+    """Configure one demo school's day; returns how many rows it created."""
+    created = 0
+
+    def add(model: type, **lookup: object) -> object:
+        nonlocal created
+        defaults = lookup.pop("defaults", {})
+        obj, made = model.objects.get_or_create(**lookup, defaults=defaults)
+        created += made
+        return obj
+
+    day_type = add(
+        DayType,
+        school=school,
+        name="Regular day",
+        defaults={
+            "arrival": T(7, 55),
+            "day_start": T(8, 0),
+            "dismissal": T(15, 15),
+            "passing_minutes": 0,
+            "granularity_minutes": 5,
+        },
+    )
+    add(
+        SchoolSchedulingSettings,
+        school=school,
+        defaults={"prep_minutes": 45, "prep_window_start": T(8, 15), "prep_window_end": T(15, 15)},
+    )
+    known = set(CalendarDay.objects.filter(school=school).values_list("date", flat=True))
+    new_days = [
+        CalendarDay(
+            school=school,
+            date=day,
+            instructional=not holiday,
+            day_type=None if holiday else day_type,
+            note=holiday,
+        )
+        for day, holiday in school_days(first_day)
+        if day not in known
+    ]
+    CalendarDay.objects.bulk_create(new_days)
+    created += len(new_days)
+
+    for grade in school.grades.all():
+        template = add(RotationTemplate, school=school, grade=grade, day_type=day_type)
+        for code, minutes, lo, hi, blocks, venue, role, window, preferred, avoid in STATIONS:
+            add(
+                TemplateStation,
+                template=template,
+                code=code,
+                defaults={
+                    "minutes": minutes,
+                    "block_min": lo,
+                    "block_max": hi,
+                    "max_blocks": blocks,
+                    "venue": venue,
+                    "staff_role": role,
+                    "window_start": window[0] if window else None,
+                    "window_end": window[1] if window else None,
+                    "preferred_start": preferred[0] if preferred else None,
+                    "preferred_end": preferred[1] if preferred else None,
+                    "avoid_right_after": avoid,
+                },
+            )
+
+    cohorts = list(school.cohorts.select_related("grade").order_by("grade__level", "name"))
+    classrooms = list(Room.objects.filter(school=school, kind=RoomKind.CLASSROOM).order_by("name"))
+    for cohort, room in zip(cohorts, classrooms, strict=False):
+        if not Room.objects.filter(homeroom_of=cohort).exists():
+            room.homeroom_of = cohort
+            room.save(update_fields=["homeroom_of"])
+
+    staff = list(
+        Staff.objects.filter(school=school, active=True)
+        .select_related("user")
+        .prefetch_related("role_grants", "cohorts", "grades")
+        .order_by("user__username")
+    )
+    specials = [s for s in staff if Role.SPECIALS in s.role_codes]
+    for member in staff:
+        roles = member.role_codes
+        if roles & set(TEACHING_ROLES):
+            room = add(
+                Room,
+                school=school,
+                name=f"Room of {member}",
+                defaults={"kind": RoomKind.CLASSROOM, "capacity": 30},
+            )
+            add(TeachingRoom, school=school, staff=member, defaults={"room": room})
+        station = (
+            StationCode.LITERACY
+            if Role.HUMANITIES in roles
+            else StationCode.MATH
+            if Role.STEM in roles
+            else None
+        )
+        for cohort in member.cohorts.all() if station else []:
+            assignment = add(StaffingAssignment, school=school, cohort=cohort, station=station)
+            assignment.staff.add(member)
+    for cohort in cohorts:
+        # Each specials teacher takes a band of grades (K-2 and 3-5 with two of them), as
+        # schools usually arrange it; with one teacher, they take everyone.
+        teacher = specials[cohort.grade.level * len(specials) // 6]
+        assignment = add(
+            StaffingAssignment, school=school, cohort=cohort, station=StationCode.SPECIALS
+        )
+        assignment.staff.add(teacher)
+
+    for lab in Room.objects.filter(school=school, kind=RoomKind.LEARNING_LAB).prefetch_related(
+        "grades"
+    ):
+        supervision = add(
+            LabSupervision, school=school, lab=lab, defaults={"students_per_adult": 30}
+        )
+        lab_grades = {g.pk for g in lab.grades.all()}
+        supervision.supervisors.add(
+            *(
+                s
+                for s in staff
+                if Role.ILS in s.role_codes and {g.pk for g in s.grades.all()} <= lab_grades
+            )
+        )
+    return created
+
+
+def next_instructional_day(*, school: School, after: datetime.date) -> datetime.date | None:
+    day = (
+        CalendarDay.objects.filter(school=school, instructional=True, date__gt=after)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return day
+
+
+def build_next_day(
+    *, school: School, today: datetime.date, time_limit: float = 30.0
+) -> BuildResult | None:
+    """Build and publish the school's next instructional day (nothing new if unchanged)."""
+    day = next_instructional_day(school=school, after=today)
+    if day is None:
+        return None
+    return schedule_build(
+        school=school,
+        date=day,
+        publish=True,
+        options=SolveOptions(time_limit=time_limit, workers=2, first_solution_only=True),
+    )
+
+
+def configure_and_build(
+    *,
+    schools: list[School],
+    first_day: datetime.date,
+    today: datetime.date,
+    report: Callable[[str], None],
+) -> None:
+    for school in schools:
+        rows = configure_school(school=school, first_day=first_day)
+        report(f"  {school.name}: day configured ({rows} rows created)")
+        result = build_next_day(school=school, today=today)
+        if result is None:
+            report(f"  {school.name}: no instructional day left this school year")
+        elif result.schedule is not None:
+            schedule = result.schedule
+            how = (
+                "unchanged"
+                if result.unchanged
+                else (f"built in {schedule.solver_stats.get('wall_seconds', 0):.1f} s")
+            )
+            report(
+                f"  {school.name}: schedule for {schedule.date:%a %d %b %Y} "
+                f"v{schedule.version} {schedule.status} ({how})"
+            )
+        else:
+            report(
+                f"  {school.name}: no schedule for {result.date:%Y-%m-%d}: "
+                + "; ".join(r.message for r in result.reasons)
+            )
