@@ -1,5 +1,5 @@
 # One command for each habit. The README's two commands are bin/run and bin/test.
-.PHONY: run test lint format
+.PHONY: run test lint format bench
 
 run:
 	bin/run
@@ -14,3 +14,6 @@ lint:
 format:
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
+
+bench:
+	.venv/bin/python -m bench.run
