@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .precheck import precheck
+from .precheck import clock, grade_name, precheck
 from .problem import (
     Cohort,
     Infeasible,
@@ -81,13 +81,23 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution | I
     reasons = precheck(problem)
     if reasons:
         return Infeasible(reasons=reasons)
-    return _Stage1(problem, options).run()
+    result = _Stage1(problem, options).run()
+    if isinstance(result, Infeasible) and result.stats and result.stats.status == "INFEASIBLE":
+        core = _Stage1(problem, options, explain=True).conflicting_settings()
+        if core:
+            return Infeasible(reasons=core, stats=result.stats)
+    return result
 
 
 class _Stage1:
-    def __init__(self, problem: Problem, options: SolveOptions) -> None:
+    def __init__(self, problem: Problem, options: SolveOptions, *, explain: bool = False) -> None:
         self.p = problem
         self.o = options
+        # In explain mode, each leader's setting that can conflict (a pin, an event window, a
+        # teacher's prep) is enforced by an assumption literal, so a conflict can be named.
+        self.explain = explain
+        self.settings: dict[int, tuple[cp_model.IntVar, Reason]] = {}
+        self.setting_keys: dict[str, cp_model.IntVar] = {}
         self.u = problem.granularity
         self.m = cp_model.CpModel()
         self.blocks: list[_Block] = []
@@ -125,7 +135,7 @@ class _Stage1:
             # launch) leaves the other stations only the rest of the day: saying so up front
             # gives every resource's energy reasoning the true length of the day.
             open_from, open_until = day.start, day.end
-            for event in stations:
+            for event in stations if not self.explain else ():
                 w = event.window
                 if w is not None and w.minutes == event.minutes and event.max_blocks == 1:
                     if w.start <= open_from:
@@ -134,6 +144,21 @@ class _Stage1:
                         open_until = min(open_until, w.start)
             for station in stations:
                 window = station.window or Window(open_from, open_until)
+                window_setting = None
+                if self.explain and station.window is not None:
+                    window_setting = self.setting(
+                        f"window:{cohort.grade}:{station.code}",
+                        Reason(
+                            code="event-window",
+                            message=(
+                                f"{grade_name(cohort.grade).capitalize()}'s {station.code} window "
+                                f"{clock(window.start)}-{clock(window.end)}"
+                            ),
+                            suggestion=f"Widen or move the {station.code} window.",
+                            setting=f"station:{cohort.grade}:{station.code}",
+                        ),
+                    )
+                    window = Window(open_from, open_until)
                 lo, hi = (
                     self.units(max(window.start, day.start)),
                     self.units(min(window.end, day.end)),
@@ -173,6 +198,10 @@ class _Stage1:
                             self.m.AddImplication(present, previous.present)
                         # S3: each block beyond the first is one more transition.
                         self.penalties.append(self.p.weights.transitions * present)
+                    if window_setting is not None and station.window is not None:
+                        when = [window_setting] + ([] if isinstance(present, int) else [present])
+                        self.m.Add(start >= self.units(station.window.start)).OnlyEnforceIf(when)
+                        self.m.Add(end <= self.units(station.window.end)).OnlyEnforceIf(when)
                     block = _Block(cohort, station, index, start, length, end, present, interval)
                     self.blocks.append(block)
                     self.by_cohort_station[(cohort.id, station.code)].append(block)
@@ -269,7 +298,27 @@ class _Stage1:
                 start = self.m.NewIntVar(
                     self.units(prep_window.start), self.units(prep_window.end) - size, "prep"
                 )
-                prep = self.m.NewIntervalVar(start, size, start + size, f"prep_{member.id}")
+                if self.explain:
+                    prep = self.m.NewOptionalIntervalVar(
+                        start,
+                        size,
+                        start + size,
+                        self.setting(
+                            f"prep:{member.id}",
+                            Reason(
+                                code="prep",
+                                message=(
+                                    f"{member.name}'s {member.prep_minutes} minutes of prep in "
+                                    "one stretch"
+                                ),
+                                suggestion=f"Shorten {member.name}'s prep or free their day.",
+                                setting=f"staff:{member.id}",
+                            ),
+                        ),
+                        f"prep_{member.id}",
+                    )
+                else:
+                    prep = self.m.NewIntervalVar(start, size, start + size, f"prep_{member.id}")
                 self.prep[member.id] = prep
                 intervals.append(prep)
             self.m.AddNoOverlap(intervals)
@@ -406,7 +455,22 @@ class _Stage1:
                 if not isinstance(block.present, int):
                     self.m.AddImplication(hit, block.present)
                 matches.append(hit)
-            self.m.AddBoolOr(matches)
+            holds = self.m.AddBoolOr(matches)
+            if self.explain:
+                cohort = self.p.cohort(pin.cohort)
+                holds.OnlyEnforceIf(
+                    self.setting(
+                        f"pin:{pin.cohort}:{pin.station}:{pin.start}",
+                        Reason(
+                            code="pin",
+                            message=(
+                                f"the pin of {cohort.name}'s {pin.station} at {clock(pin.start)}"
+                            ),
+                            suggestion=f"Clear or move the pin of {cohort.name}'s {pin.station}.",
+                            setting=f"pin:{pin.cohort}:{pin.station}",
+                        ),
+                    )
+                )
 
     def add_symmetry_breaking(self) -> None:
         """Order interchangeable cohorts, and let interchangeable staff be taken in order."""
@@ -517,6 +581,58 @@ class _Stage1:
     def fixed(self, window: Window, name: str) -> cp_model.IntervalVar:
         start, end = self.units(window.start), self.units(window.end)
         return self.m.NewFixedSizeIntervalVar(start, end - start, name)
+
+    # --- explanation ----------------------------------------------------------------------------
+    def setting(self, key: str, reason: Reason) -> cp_model.IntVar:
+        """The assumption literal of one leader's setting (shared by every constraint it makes)."""
+        if key not in self.setting_keys:
+            literal = self.m.NewBoolVar(key)
+            self.setting_keys[key] = literal
+            self.settings[literal.Index()] = (literal, reason)
+        return self.setting_keys[key]
+
+    def conflicting_settings(self, check_seconds: float = 2.0) -> tuple[Reason, ...]:
+        """A minimal set of settings that cannot hold together: the solver's core of assumption
+        literals, shrunk by a deletion filter (drop each setting the conflict survives without)."""
+        self.add_blocks()
+        self.add_cohort_days()
+        self.add_staff()
+        self.add_rooms()
+        self.add_shared_rooms()
+        self.add_pins()
+        if not self.settings:
+            return ()
+
+        def infeasible_with(literals: list[cp_model.IntVar]) -> tuple[bool, list[int]]:
+            self.m.ClearAssumptions()
+            self.m.AddAssumptions(literals)
+            solver = self.solver(check_seconds, first_only=True)
+            solver.parameters.num_workers = 1
+            status = solver.Solve(self.m)
+            if status != cp_model.INFEASIBLE:
+                return False, []
+            return True, list(solver.SufficientAssumptionsForInfeasibility())
+
+        everything = [literal for literal, _ in self.settings.values()]
+        proven, core_indices = infeasible_with(everything)
+        if not proven:
+            return ()
+        core = [self.settings[i][0] for i in core_indices if i in self.settings] or everything
+        for literal in list(core):
+            rest = [other for other in core if other is not literal]
+            if rest and infeasible_with(rest)[0]:
+                core = rest
+        reasons = [self.settings[literal.Index()][1] for literal in core]
+        together = "; ".join(r.message for r in reasons)
+        return tuple(
+            Reason(
+                code=r.code,
+                message=f"These settings cannot all hold on {self.p.date}: {together}.",
+                suggestion=r.suggestion,
+                setting=r.setting,
+            )
+            for r in reasons
+        )
 
     # --- search ---------------------------------------------------------------------------------
     def search(self) -> Solution | Infeasible:

@@ -214,3 +214,42 @@ def test_the_validator_rejects_a_solved_schedule_once_broken(broken):
     else:
         blocks[0] = replace(first, end=first.end - 5)
     assert {v.constraint for v in validate(problem, blocks)} & {"H1", "H2"}
+
+
+def test_conflicting_pins_are_named_together_and_nothing_else():
+    problem = kindergarten_day()
+    stanford, howard = problem.cohorts
+    # Both homerooms pinned to Ms. Rivera's literacy at 8:00: she cannot teach both.
+    pinned = replace(
+        problem,
+        pins=(
+            Pin(stanford.id, "literacy", hm("8:00"), hm("8:40")),
+            Pin(howard.id, "literacy", hm("8:00"), hm("8:40")),
+        ),
+    )
+
+    result = solve(pinned, QUICK)
+
+    assert isinstance(result, Infeasible)
+    assert [(r.code, r.setting) for r in result.reasons] == [
+        ("pin", f"pin:{stanford.id}:literacy"),
+        ("pin", f"pin:{howard.id}:literacy"),
+    ]
+    assert result.reasons[0].message == (
+        f"These settings cannot all hold on {problem.date}: the pin of K Stanford's literacy at "
+        "8:00; the pin of K Howard's literacy at 8:00."
+    )
+
+
+def test_a_pin_against_a_fixed_event_window_names_both():
+    problem = kindergarten_day()
+    stanford = problem.cohorts[0]
+    # Lunch must be inside 9:30-10:00 and the day ends at 10:00; a lab pinned at 9:30 leaves
+    # lunch no room.
+    pinned = replace(problem, pins=(Pin(stanford.id, "lab", hm("9:30"), hm("10:00")),))
+
+    result = solve(pinned, QUICK)
+
+    assert isinstance(result, Infeasible)
+    assert {r.code for r in result.reasons} == {"pin", "event-window"}
+    assert f"pin:{stanford.id}:lab" in {r.setting for r in result.reasons}
