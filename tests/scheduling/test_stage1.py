@@ -253,3 +253,27 @@ def test_a_pin_against_a_fixed_event_window_names_both():
     assert isinstance(result, Infeasible)
     assert {r.code for r in result.reasons} == {"pin", "event-window"}
     assert f"pin:{stanford.id}:lab" in {r.setting for r in result.reasons}
+
+
+@st.composite
+def crowded_schools(draw: st.DrawFn) -> Problem:
+    """Schools where cohorts share one teacher and a small lab: some have no schedule."""
+    school = draw(small_schools())
+    shared_teacher = school.staff[0].id
+    seats = draw(st.integers(20, 90))
+    rooms = tuple(
+        replace(r, capacity=seats) if r.kind == RoomKind.LEARNING_LAB else r for r in school.rooms
+    )
+    assignments = tuple(replace(a, staff=(shared_teacher,)) for a in school.assignments)
+    return replace(school, rooms=rooms, assignments=assignments)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded_schools())
+def test_every_answer_for_a_crowded_school_is_valid_or_explained(problem):
+    result = solve(problem, SolveOptions(time_limit=10, workers=1))
+    if isinstance(result, Solution):
+        assert validate(problem, result.blocks) == ()
+    else:
+        assert result.reasons
+        assert all(r.message and r.suggestion and r.setting for r in result.reasons)
