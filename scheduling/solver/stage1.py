@@ -30,6 +30,7 @@ from .precheck import clock, grade_name, precheck
 from .problem import (
     Cohort,
     Infeasible,
+    LabSupervision,
     PlacedBlock,
     Problem,
     Reason,
@@ -124,7 +125,6 @@ class _Stage1:
         self.add_symmetry_breaking()
         self.add_preferences()
         self.add_stability()
-        self.m.Minimize(sum(self.penalties))
         return self.search()
 
     def add_blocks(self) -> None:
@@ -175,38 +175,38 @@ class _Stage1:
                         lengths_here = [self.units(station.minutes)]
                     else:
                         lengths_here = lengths if index == 0 else [0, *lengths]
-                    length = self.m.NewIntVarFromDomain(
-                        cp_model.Domain.FromValues(sorted(set(lengths_here))), f"{name}_len"
+                    length = self.m.new_int_var_from_domain(
+                        cp_model.Domain.from_values(sorted(set(lengths_here))), f"{name}_len"
                     )
-                    start = self.m.NewIntVar(lo, hi, f"{name}_start")
-                    end = self.m.NewIntVar(lo, hi, f"{name}_end")
+                    start = self.m.new_int_var(lo, hi, f"{name}_start")
+                    end = self.m.new_int_var(lo, hi, f"{name}_end")
                     if index == 0:
                         present: cp_model.IntVar | int = 1
-                        interval = self.m.NewIntervalVar(start, length, end, f"{name}_iv")
+                        interval = self.m.new_interval_var(start, length, end, f"{name}_iv")
                     else:
-                        present = self.m.NewBoolVar(f"{name}_present")
-                        interval = self.m.NewOptionalIntervalVar(
+                        present = self.m.new_bool_var(f"{name}_present")
+                        interval = self.m.new_optional_interval_var(
                             start, length, end, present, f"{name}_iv"
                         )
-                        self.m.Add(length == 0).OnlyEnforceIf(present.Not())
-                        self.m.Add(length >= self.units(station.block_min)).OnlyEnforceIf(present)
-                        self.m.Add(start == lo).OnlyEnforceIf(present.Not())
-                        self.m.Add(end == start + length).OnlyEnforceIf(present.Not())
+                        self.m.add(length == 0).only_enforce_if(present.negated())
+                        self.m.add(length >= self.units(station.block_min)).only_enforce_if(present)
+                        self.m.add(start == lo).only_enforce_if(present.negated())
+                        self.m.add(end == start + length).only_enforce_if(present.negated())
                         assert previous is not None
-                        self.m.Add(start >= previous.end).OnlyEnforceIf(present)
+                        self.m.add(start >= previous.end).only_enforce_if(present)
                         if not isinstance(previous.present, int):
-                            self.m.AddImplication(present, previous.present)
+                            self.m.add_implication(present, previous.present)
                         # S3: each block beyond the first is one more transition.
                         self.penalties.append(self.p.weights.transitions * present)
                     if window_setting is not None and station.window is not None:
                         when = [window_setting] + ([] if isinstance(present, int) else [present])
-                        self.m.Add(start >= self.units(station.window.start)).OnlyEnforceIf(when)
-                        self.m.Add(end <= self.units(station.window.end)).OnlyEnforceIf(when)
+                        self.m.add(start >= self.units(station.window.start)).only_enforce_if(when)
+                        self.m.add(end <= self.units(station.window.end)).only_enforce_if(when)
                     block = _Block(cohort, station, index, start, length, end, present, interval)
                     self.blocks.append(block)
                     self.by_cohort_station[(cohort.id, station.code)].append(block)
                     previous = block
-                self.m.Add(
+                self.m.add(
                     sum(b.length for b in self.by_cohort_station[(cohort.id, station.code)])
                     == self.units(station.minutes)
                 )
@@ -217,30 +217,29 @@ class _Stage1:
         by_cohort: dict[int, list[_Block]] = defaultdict(list)
         for block in self.blocks:
             by_cohort[block.cohort.id].append(block)
-        for cohort_id, blocks in by_cohort.items():
+        for blocks in by_cohort.values():
             if passing == 0:
-                self.m.AddNoOverlap(b.interval for b in blocks)
+                self.m.add_no_overlap(b.interval for b in blocks)
                 continue
             # Each block holds the cohort for its length plus the passing time after it, so
             # the day (plus one trailing passing time) is covered exactly.
             padded = []
             for b in blocks:
-                held = self.m.NewIntVar(0, self.units(self.p.day.minutes) + passing, "held")
-                self.m.Add(held == b.length + passing * b.present)
-                padded_end = self.m.NewIntVar(0, 10_000, "padded_end")
-                self.m.Add(padded_end == b.start + held)
+                held = self.m.new_int_var(0, self.units(self.p.day.minutes) + passing, "held")
+                self.m.add(held == b.length + passing * b.present)
+                padded_end = self.m.new_int_var(0, 10_000, "padded_end")
+                self.m.add(padded_end == b.start + held)
                 padded.append(
-                    self.m.NewOptionalIntervalVar(b.start, held, padded_end, b.present, "pad")
+                    self.m.new_optional_interval_var(b.start, held, padded_end, b.present, "pad")
                     if not isinstance(b.present, int)
-                    else self.m.NewIntervalVar(b.start, held, padded_end, "pad")
+                    else self.m.new_interval_var(b.start, held, padded_end, "pad")
                 )
-                self.m.Add(padded_end <= self.units(self.p.day.end) + passing)
-            self.m.AddNoOverlap(padded)
-            self.m.Add(
+                self.m.add(padded_end <= self.units(self.p.day.end) + passing)
+            self.m.add_no_overlap(padded)
+            self.m.add(
                 sum(b.length + passing * b.present for b in blocks)
                 == self.units(self.p.day.minutes) + passing
             )
-            del cohort_id
 
     def add_staff(self) -> None:
         """H4: qualified, assigned, available staff, one place at a time; H7: prep."""
@@ -268,21 +267,21 @@ class _Stage1:
                 continue
             literals = []
             for sid in candidates:
-                chosen = self.m.NewBoolVar(f"{block.interval.Name()}_by_{sid}")
-                interval = self.m.NewOptionalIntervalVar(
-                    block.start, block.length, block.end, chosen, f"{block.interval.Name()}_{sid}"
+                chosen = self.m.new_bool_var(f"{block.interval.name}_by_{sid}")
+                interval = self.m.new_optional_interval_var(
+                    block.start, block.length, block.end, chosen, f"{block.interval.name}_{sid}"
                 )
                 literals.append(chosen)
                 block.options.append(
                     (sid, chosen, interval, self.p.venue_room(block.cohort, station, sid))
                 )
-            self.m.Add(sum(literals) == block.present)
+            self.m.add(sum(literals) == block.present)
 
         for block in self.blocks:
-            for sid, literal, interval, _room in block.options:
-                if sid is not None:
-                    self.staff_intervals[sid].append(interval)
-                    self.staff_blocks[sid].append((block, literal))
+            for staff_id, literal, interval, _room in block.options:
+                if staff_id is not None:
+                    self.staff_intervals[staff_id].append(interval)
+                    self.staff_blocks[staff_id].append((block, literal))
 
         day = self.p.day
         prep_window = self.p.prep_window or day
@@ -295,11 +294,11 @@ class _Stage1:
             intervals.extend(self.fixed(w, "away") for w in unavailable(member.available, day))
             if member.prep_minutes and member.id in self.staff_blocks:
                 size = self.units(member.prep_minutes)
-                start = self.m.NewIntVar(
+                start = self.m.new_int_var(
                     self.units(prep_window.start), self.units(prep_window.end) - size, "prep"
                 )
                 if self.explain:
-                    prep = self.m.NewOptionalIntervalVar(
+                    prep = self.m.new_optional_interval_var(
                         start,
                         size,
                         start + size,
@@ -318,10 +317,10 @@ class _Stage1:
                         f"prep_{member.id}",
                     )
                 else:
-                    prep = self.m.NewIntervalVar(start, size, start + size, f"prep_{member.id}")
+                    prep = self.m.new_interval_var(start, size, start + size, f"prep_{member.id}")
                 self.prep[member.id] = prep
                 intervals.append(prep)
-            self.m.AddNoOverlap(intervals)
+            self.m.add_no_overlap(intervals)
             self.add_compactness(member.id)
 
     def add_compactness(self, staff_id: int) -> None:
@@ -331,15 +330,15 @@ class _Stage1:
         if not weight or len(blocks) < 2:
             return
         lo, hi = self.units(self.p.day.start), self.units(self.p.day.end)
-        first = self.m.NewIntVar(lo, hi, f"first_{staff_id}")
-        last = self.m.NewIntVar(lo, hi, f"last_{staff_id}")
+        first = self.m.new_int_var(lo, hi, f"first_{staff_id}")
+        last = self.m.new_int_var(lo, hi, f"last_{staff_id}")
         for block, literal in blocks:
             if isinstance(literal, int):
-                self.m.Add(first <= block.start)
-                self.m.Add(last >= block.end)
+                self.m.add(first <= block.start)
+                self.m.add(last >= block.end)
             else:
-                self.m.Add(first <= block.start).OnlyEnforceIf(literal)
-                self.m.Add(last >= block.end).OnlyEnforceIf(literal)
+                self.m.add(first <= block.start).only_enforce_if(literal)
+                self.m.add(last >= block.end).only_enforce_if(literal)
         self.penalties.append(weight * (last - first))
 
     def add_rooms(self) -> None:
@@ -352,13 +351,12 @@ class _Stage1:
                 self.room_intervals[room].append((block.cohort.id, interval))
                 staff_of_room[room].add(sid)
         for room_id, entries in self.room_intervals.items():
-            room = self.p.room(room_id)
-            if room.shared or len({cohort for cohort, _ in entries}) < 2:
+            if self.p.room(room_id).shared or len({cohort for cohort, _ in entries}) < 2:
                 continue
             staff = staff_of_room[room_id]
             if len(staff) == 1 and None not in staff:
                 continue  # already one staff member's NoOverlap
-            self.m.AddNoOverlap(interval for _, interval in entries)
+            self.m.add_no_overlap(interval for _, interval in entries)
 
     def add_shared_rooms(self) -> None:
         """H5 and H6: labs by students (seats, supervisors), cafeteria and gym by cohorts."""
@@ -381,14 +379,14 @@ class _Stage1:
                     reserved = self.supervision_shortfall(room.capacity, supervision[room.id])
                 peak: cp_model.IntVar | int = room.capacity
                 if weight:
-                    peak = self.m.NewIntVar(0, room.capacity, f"peak_{room.id}")
+                    peak = self.m.new_int_var(0, room.capacity, f"peak_{room.id}")
                     self.penalties.append(weight * peak)
-                self.m.AddCumulative(
+                self.m.add_cumulative(
                     intervals + [iv for iv, _ in reserved], demands + [d for _, d in reserved], peak
                 )
                 self.add_lanes(room.id, entries, cohorts_that_fit(room.capacity, demands))
             elif room.kind in (RoomKind.CAFETERIA, RoomKind.GYM) and room.capacity < len(entries):
-                self.m.AddCumulative([iv for _, iv in entries], [1] * len(entries), room.capacity)
+                self.m.add_cumulative([iv for _, iv in entries], [1] * len(entries), room.capacity)
 
     def add_lanes(
         self, room_id: int, entries: list[tuple[_Block, cp_model.IntervalVar]], lanes: int
@@ -398,28 +396,27 @@ class _Stage1:
         interval graph). A NoOverlap per lane propagates far more than the cumulative alone."""
         if lanes >= len(entries):
             return
-        self.m.AddCumulative([iv for _, iv in entries], [1] * len(entries), lanes)
+        self.m.add_cumulative([iv for _, iv in entries], [1] * len(entries), lanes)
         lane_intervals: list[list[cp_model.IntervalVar]] = [[] for _ in range(lanes)]
         for position, (block, _interval) in enumerate(entries):
             choices = []
             # Lanes are interchangeable: the i-th block may only open lane i.
             for lane in range(min(lanes, position + 1)):
-                chosen = self.m.NewBoolVar(f"lane_{room_id}_{lane}")
+                chosen = self.m.new_bool_var(f"lane_{room_id}_{lane}")
                 lane_intervals[lane].append(
-                    self.m.NewOptionalIntervalVar(block.start, block.length, block.end, chosen, "")
+                    self.m.new_optional_interval_var(
+                        block.start, block.length, block.end, chosen, ""
+                    )
                 )
                 choices.append(chosen)
-            self.m.Add(sum(choices) == block.present)
+            self.m.add(sum(choices) == block.present)
         for intervals in lane_intervals:
-            self.m.AddNoOverlap(intervals)
+            self.m.add_no_overlap(intervals)
 
     def supervision_shortfall(
-        self, seats: int, supervision: object
+        self, seats: int, supervision: LabSupervision
     ) -> list[tuple[cp_model.IntervalVar, int]]:
         """Fixed intervals taking the seats that too few supervisors cannot watch (H6)."""
-        from .problem import LabSupervision
-
-        assert isinstance(supervision, LabSupervision)
         day = self.p.day
         points = sorted(
             {day.start, day.end}
@@ -448,17 +445,17 @@ class _Stage1:
         for pin in self.p.pins:
             matches = []
             for block in self.by_cohort_station.get((pin.cohort, pin.station), []):
-                hit = self.m.NewBoolVar("pin")
-                self.m.Add(block.start == self.units(pin.start)).OnlyEnforceIf(hit)
+                hit = self.m.new_bool_var("pin")
+                self.m.add(block.start == self.units(pin.start)).only_enforce_if(hit)
                 if pin.end is not None:
-                    self.m.Add(block.end == self.units(pin.end)).OnlyEnforceIf(hit)
+                    self.m.add(block.end == self.units(pin.end)).only_enforce_if(hit)
                 if not isinstance(block.present, int):
-                    self.m.AddImplication(hit, block.present)
+                    self.m.add_implication(hit, block.present)
                 matches.append(hit)
-            holds = self.m.AddBoolOr(matches)
+            holds = self.m.add_bool_or(matches)
             if self.explain:
                 cohort = self.p.cohort(pin.cohort)
-                holds.OnlyEnforceIf(
+                holds.only_enforce_if(
                     self.setting(
                         f"pin:{pin.cohort}:{pin.station}:{pin.start}",
                         Reason(
@@ -491,7 +488,7 @@ class _Stage1:
             if shared is None:
                 continue
             for a, b in itertools.pairwise(cohorts):
-                self.m.Add(
+                self.m.add(
                     self.by_cohort_station[(a.id, shared)][0].start
                     < self.by_cohort_station[(b.id, shared)][0].start
                 )
@@ -518,7 +515,7 @@ class _Stage1:
             for position, block in enumerate(blocks):
                 for rank, (sid, literal, _iv, _room) in enumerate(block.options):
                     if rank > position and sid is not None and not isinstance(literal, int):
-                        self.m.Add(literal == 0)
+                        self.m.add(literal == 0)
 
     def add_preferences(self) -> None:
         """S2: blocks inside their preferred windows; not right after the avoided station."""
@@ -528,18 +525,20 @@ class _Stage1:
         for block in self.blocks:
             station = block.station
             if station.preferred is not None:
-                inside = self.m.NewBoolVar("inside")
-                self.m.Add(block.start >= self.units(station.preferred.start)).OnlyEnforceIf(inside)
-                self.m.Add(block.end <= self.units(station.preferred.end)).OnlyEnforceIf(inside)
+                inside = self.m.new_bool_var("inside")
+                self.m.add(block.start >= self.units(station.preferred.start)).only_enforce_if(
+                    inside
+                )
+                self.m.add(block.end <= self.units(station.preferred.end)).only_enforce_if(inside)
                 self.penalties.append(weight * (block.present - inside))
                 if not isinstance(block.present, int):
-                    self.m.AddImplication(inside, block.present)
+                    self.m.add_implication(inside, block.present)
             if station.avoid_right_after is not None:
                 for before in self.by_cohort_station.get(
                     (block.cohort.id, station.avoid_right_after), []
                 ):
-                    adjacent = self.m.NewBoolVar("adjacent")
-                    self.m.Add(block.start != before.end).OnlyEnforceIf(adjacent.Not())
+                    adjacent = self.m.new_bool_var("adjacent")
+                    self.m.add(block.start != before.end).only_enforce_if(adjacent.negated())
                     self.penalties.append(weight * adjacent)
 
     def add_stability(self) -> None:
@@ -549,18 +548,18 @@ class _Stage1:
             blocks = self.by_cohort_station.get((old.cohort, old.station), [])
             if not blocks:
                 continue
-            kept = self.m.NewBoolVar("kept")
+            kept = self.m.new_bool_var("kept")
             matches = []
             for block in blocks:
-                same = self.m.NewBoolVar("same")
-                self.m.Add(block.start == self.units(old.start)).OnlyEnforceIf(same)
-                self.m.Add(block.end == self.units(old.end)).OnlyEnforceIf(same)
+                same = self.m.new_bool_var("same")
+                self.m.add(block.start == self.units(old.start)).only_enforce_if(same)
+                self.m.add(block.end == self.units(old.end)).only_enforce_if(same)
                 if not isinstance(block.present, int):
-                    self.m.AddImplication(same, block.present)
+                    self.m.add_implication(same, block.present)
                 matches.append(same)
-            self.m.AddBoolOr([kept.Not(), *matches])
-            moved = self.m.NewBoolVar("moved")
-            self.m.Add(moved == 1 - kept)
+            self.m.add_bool_or([kept.negated(), *matches])
+            moved = self.m.new_bool_var("moved")
+            self.m.add(moved == 1 - kept)
             self.moved.append(moved)
             if weight:
                 self.penalties.append(weight * moved)
@@ -573,22 +572,22 @@ class _Stage1:
             by_station[(old.cohort, old.station)].append(old)
         for key, olds in by_station.items():
             for block, old in zip(self.by_cohort_station.get(key, []), olds, strict=False):
-                self.m.AddHint(block.start, self.units(old.start))
-                self.m.AddHint(block.length, self.units(old.minutes))
+                self.m.add_hint(block.start, self.units(old.start))
+                self.m.add_hint(block.length, self.units(old.minutes))
                 if not isinstance(block.present, int):
-                    self.m.AddHint(block.present, 1)
+                    self.m.add_hint(block.present, 1)
 
     def fixed(self, window: Window, name: str) -> cp_model.IntervalVar:
         start, end = self.units(window.start), self.units(window.end)
-        return self.m.NewFixedSizeIntervalVar(start, end - start, name)
+        return self.m.new_fixed_size_interval_var(start, end - start, name)
 
     # --- explanation ----------------------------------------------------------------------------
     def setting(self, key: str, reason: Reason) -> cp_model.IntVar:
         """The assumption literal of one leader's setting (shared by every constraint it makes)."""
         if key not in self.setting_keys:
-            literal = self.m.NewBoolVar(key)
+            literal = self.m.new_bool_var(key)
             self.setting_keys[key] = literal
-            self.settings[literal.Index()] = (literal, reason)
+            self.settings[literal.index] = (literal, reason)
         return self.setting_keys[key]
 
     def conflicting_settings(self, check_seconds: float = 2.0) -> tuple[Reason, ...]:
@@ -604,14 +603,14 @@ class _Stage1:
             return ()
 
         def infeasible_with(literals: list[cp_model.IntVar]) -> tuple[bool, list[int]]:
-            self.m.ClearAssumptions()
-            self.m.AddAssumptions(literals)
+            self.m.clear_assumptions()
+            self.m.add_assumptions(literals)
             solver = self.solver(check_seconds, first_only=True)
             solver.parameters.num_workers = 1
-            status = solver.Solve(self.m)
+            status = solver.solve(self.m)
             if status != cp_model.INFEASIBLE:
                 return False, []
-            return True, list(solver.SufficientAssumptionsForInfeasibility())
+            return True, list(solver.sufficient_assumptions_for_infeasibility())
 
         everything = [literal for literal, _ in self.settings.values()]
         proven, core_indices = infeasible_with(everything)
@@ -622,7 +621,7 @@ class _Stage1:
             rest = [other for other in core if other is not literal]
             if rest and infeasible_with(rest)[0]:
                 core = rest
-        reasons = [self.settings[literal.Index()][1] for literal in core]
+        reasons = [self.settings[literal.index][1] for literal in core]
         together = "; ".join(r.message for r in reasons)
         return tuple(
             Reason(
@@ -659,28 +658,28 @@ class _Stage1:
         if self.p.previous:
             solver = self.solver(min(2.0, left() / 4), first_only=True)
             solver.parameters.fix_variables_to_their_hinted_value = True
-            status = solver.Solve(self.m)
+            status = solver.solve(self.m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             solver = self.solver(left(), first_only=True)
-            status = solver.Solve(self.m)
+            status = solver.solve(self.m)
+        assert solver is not None
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if found and not self.o.first_solution_only:
-            self.m.ClearHints()
-            for index in range(len(self.m.Proto().variables)):
-                var = self.m.GetIntVarFromProtoIndex(index)
-                self.m.AddHint(var, solver.Value(var))
-            self.m.Minimize(objective)
+            self.m.clear_hints()
+            for index in range(len(self.m.proto.variables)):
+                var = self.m.get_int_var_from_proto_index(index)
+                self.m.add_hint(var, solver.value(var))
+            self.m.minimize(objective)
             optimiser = self.solver(left(), first_only=False)
-            optimised = optimiser.Solve(self.m)
+            optimised = optimiser.solve(self.m)
             if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 solver, status = optimiser, optimised
-        assert solver is not None
         wall = time.perf_counter() - began
-        has_objective = found and self.m.HasObjective()
+        has_objective = found and self.m.has_objective()
         stats = SolveStats(
-            status=solver.StatusName(status),
-            objective=solver.ObjectiveValue() if has_objective else None,
-            bound=solver.BestObjectiveBound() if has_objective else None,
+            status=solver.status_name(status),
+            objective=solver.objective_value if has_objective else None,
+            bound=solver.best_objective_bound if has_objective else None,
             wall_seconds=wall,
             workers=solver.parameters.num_workers,
             seed=self.o.seed,
@@ -690,7 +689,7 @@ class _Stage1:
         return Solution(
             blocks=tuple(self.extract(solver)),
             stats=stats,
-            moved_blocks=sum(solver.Value(m) for m in self.moved),
+            moved_blocks=sum(solver.value(m) for m in self.moved),
         )
 
     def solver(self, time_limit: float, *, first_only: bool) -> cp_model.CpSolver:
@@ -702,7 +701,7 @@ class _Stage1:
         params.stop_after_first_solution = first_only
         return solver
 
-    def unexplained(self, status: int) -> Reason:
+    def unexplained(self, status: cp_model.CpSolverStatus) -> Reason:
         if status == cp_model.INFEASIBLE:
             return Reason(
                 code="conflicting-settings",
@@ -722,20 +721,20 @@ class _Stage1:
 
     def extract(self, solver: cp_model.CpSolver) -> Iterable[PlacedBlock]:
         for block in self.blocks:
-            if not isinstance(block.present, int) and not solver.Value(block.present):
+            if not isinstance(block.present, int) and not solver.value(block.present):
                 continue
             staff: tuple[int, ...] = ()
             room = None
             for sid, literal, _iv, room_id in block.options:
-                if isinstance(literal, int) or solver.Value(literal):
+                if isinstance(literal, int) or solver.value(literal):
                     staff = (sid,) if sid is not None else ()
                     room = room_id
                     break
             yield PlacedBlock(
                 cohort=block.cohort.id,
                 station=block.station.code,
-                start=solver.Value(block.start) * self.u,
-                end=solver.Value(block.end) * self.u,
+                start=solver.value(block.start) * self.u,
+                end=solver.value(block.end) * self.u,
                 room=room,
                 staff=staff,
             )
