@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -107,7 +107,6 @@ class _Stage1:
         self.staff_blocks: dict[int, list[tuple[_Block, cp_model.IntVar | int]]] = defaultdict(list)
         self.room_intervals: dict[int, list[tuple[int, cp_model.IntervalVar]]] = defaultdict(list)
         self.penalties: list[LinearExpr] = []
-        self.moved: list[cp_model.IntVar] = []
         self.prep: dict[int, cp_model.IntervalVar] = {}
 
     # --- units ----------------------------------------------------------------------------------
@@ -558,11 +557,8 @@ class _Stage1:
                     self.m.add_implication(same, block.present)
                 matches.append(same)
             self.m.add_bool_or([kept.negated(), *matches])
-            moved = self.m.new_bool_var("moved")
-            self.m.add(moved == 1 - kept)
-            self.moved.append(moved)
             if weight:
-                self.penalties.append(weight * moved)
+                self.penalties.append(weight * (1 - kept))
         if self.o.use_hints:
             self.add_hints()
 
@@ -686,10 +682,9 @@ class _Stage1:
         )
         if not found:
             return Infeasible(reasons=(self.unexplained(status),), stats=stats)
+        blocks = tuple(self.extract(solver))
         return Solution(
-            blocks=tuple(self.extract(solver)),
-            stats=stats,
-            moved_blocks=sum(solver.value(m) for m in self.moved),
+            blocks=blocks, stats=stats, moved_blocks=moved_blocks(self.p.previous, blocks)
         )
 
     def solver(self, time_limit: float, *, first_only: bool) -> cp_model.CpSolver:
@@ -752,6 +747,23 @@ def unavailable(available: tuple[Window, ...], day: Window) -> list[Window]:
     if cursor < day.end:
         gaps.append(Window(cursor, day.end))
     return [g for g in gaps if g.start < day.end and g.end > day.start]
+
+
+def moved_blocks(previous: Iterable[PlacedBlock], blocks: Iterable[PlacedBlock]) -> int:
+    """How many blocks of the previous day are not kept exactly (same cohort, station, times).
+
+    Counted on the schedules themselves rather than read from the model's penalty literals,
+    which only the objective ties down.
+    """
+    kept = Counter((b.cohort, b.station, b.start, b.end) for b in blocks)
+    moved = 0
+    for old in previous:
+        key = (old.cohort, old.station, old.start, old.end)
+        if kept[key]:
+            kept[key] -= 1
+        else:
+            moved += 1
+    return moved
 
 
 def cohorts_that_fit(capacity: int, demands: list[int]) -> int:
