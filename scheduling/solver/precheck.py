@@ -88,29 +88,22 @@ def _templates(problem: Problem) -> list[Reason]:
                     )
                 )
             window = station.window
-            if window is not None:
-                inside = Window(
-                    max(window.start, day.start),
-                    max(min(window.end, day.end), max(window.start, day.start) + 1),
-                )
-                if (
-                    inside.minutes < station.block_min
-                    or window.start < day.start
-                    or window.end > day.end
-                ):
-                    reasons.append(
-                        Reason(
-                            code="window-too-short",
-                            message=(
-                                f"{grade.capitalize()}'s {station.code} window "
-                                f"{clock(window.start)}-{clock(window.end)} does not hold a "
-                                f"{station.block_min}-minute block inside the day "
-                                f"({clock(day.start)}-{clock(day.end)})."
-                            ),
-                            suggestion=f"Widen the {station.code} window.",
-                            setting=setting,
-                        )
+            if window is not None and (
+                not day.contains(window.start, window.end) or window.minutes < station.block_min
+            ):
+                reasons.append(
+                    Reason(
+                        code="window-too-short",
+                        message=(
+                            f"{grade.capitalize()}'s {station.code} window "
+                            f"{clock(window.start)}-{clock(window.end)} does not hold a "
+                            f"{station.block_min}-minute block inside the day "
+                            f"({clock(day.start)}-{clock(day.end)})."
+                        ),
+                        suggestion=f"Widen the {station.code} window.",
+                        setting=setting,
                     )
+                )
     return reasons
 
 

@@ -114,13 +114,17 @@ class _Stage1:
         return minutes // self.u
 
     # --- model ----------------------------------------------------------------------------------
-    def run(self) -> Solution | Infeasible:
+    def add_hard_constraints(self) -> None:
+        """H1-H8: everything a valid day must hold (in explain mode, with setting literals)."""
         self.add_blocks()
         self.add_cohort_days()
         self.add_staff()
         self.add_rooms()
         self.add_shared_rooms()
         self.add_pins()
+
+    def run(self) -> Solution | Infeasible:
+        self.add_hard_constraints()
         self.add_symmetry_breaking()
         self.add_preferences()
         self.add_stability()
@@ -589,12 +593,7 @@ class _Stage1:
     def conflicting_settings(self, check_seconds: float = 2.0) -> tuple[Reason, ...]:
         """A minimal set of settings that cannot hold together: the solver's core of assumption
         literals, shrunk by a deletion filter (drop each setting the conflict survives without)."""
-        self.add_blocks()
-        self.add_cohort_days()
-        self.add_staff()
-        self.add_rooms()
-        self.add_shared_rooms()
-        self.add_pins()
+        self.add_hard_constraints()
         if not self.settings:
             return ()
 

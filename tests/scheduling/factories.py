@@ -204,3 +204,22 @@ __all__ = [
     "TeachingRoomFactory",
     "TemplateStationFactory",
 ]
+
+
+def add_stations(template: RotationTemplate, rows: list[tuple]) -> None:
+    """Stations from rows of (code, minutes, block min, block max, max blocks, venue, role[,
+    window as (start, end) times or None])."""
+    for code, minutes, shortest, longest, blocks, venue, role, *rest in rows:
+        window = rest[0] if rest else None
+        TemplateStationFactory(
+            template=template,
+            code=code,
+            minutes=minutes,
+            block_min=shortest,
+            block_max=longest,
+            max_blocks=blocks,
+            venue=venue,
+            staff_role=role,
+            window_start=window[0] if window else None,
+            window_end=window[1] if window else None,
+        )

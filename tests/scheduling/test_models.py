@@ -28,6 +28,7 @@ from .factories import (
     ScheduleFactory,
     StaffAbsenceFactory,
     TemplateStationFactory,
+    add_stations,
 )
 
 pytestmark = pytest.mark.django_db
@@ -196,20 +197,6 @@ REGULAR_DAY = [  # code, minutes, shortest, longest, blocks, venue, role
     ("recess", 20, 20, 20, 1, Venue.OUTDOORS, ""),
     ("specials", 30, 30, 30, 1, Venue.STAFF_ROOM, "specials"),
 ]
-
-
-def add_stations(template, rows) -> None:
-    for code, minutes, shortest, longest, blocks, venue, role in rows:
-        TemplateStationFactory(
-            template=template,
-            code=code,
-            minutes=minutes,
-            block_min=shortest,
-            block_max=longest,
-            max_blocks=blocks,
-            venue=venue,
-            staff_role=role,
-        )
 
 
 def test_a_template_must_fill_the_day():

@@ -21,6 +21,7 @@ from scheduling.models import (
 )
 from scheduling.selectors import NoDayType, NotAnInstructionalDay, problem_for
 from scheduling.solver import problem as p
+from scheduling.solver.reference import hm as at
 from scheduling.solver.stage1 import SolveOptions, solve
 from scheduling.solver.validate import validate
 from students.models import Cohort, GradeLevel, Role, School, Staff
@@ -48,17 +49,13 @@ from .factories import (
     StaffingAssignmentFactory,
     TeachingRoomFactory,
     TemplateStationFactory,
+    add_stations,
 )
 
 pytestmark = pytest.mark.django_db
 
 DATE = datetime.date(2026, 9, 1)
 T = datetime.time
-
-
-def at(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 @dataclass
@@ -92,24 +89,15 @@ def kindergarten() -> Kindergarten:
     SchoolSchedulingSettings.objects.create(school=school, prep_minutes=25)
     grade = GradeFactory(school=school, level=GradeLevel.K)
     template = RotationTemplateFactory(school=school, grade=grade, day_type=day_type)
-    for code, minutes, shortest, longest, blocks, venue, role, window in [
-        ("literacy", 40, 20, 40, 2, Venue.STAFF_ROOM, Role.HUMANITIES, None),
-        ("flex", 15, 15, 15, 1, Venue.HOMEROOM, "", None),
-        ("lab", 30, 30, 30, 1, Venue.LAB, "", None),
-        ("lunch", 20, 20, 20, 1, Venue.CAFETERIA, "", (T(9, 30), T(10, 0))),
-    ]:
-        TemplateStationFactory(
-            template=template,
-            code=code,
-            minutes=minutes,
-            block_min=shortest,
-            block_max=longest,
-            max_blocks=blocks,
-            venue=venue,
-            staff_role=role,
-            window_start=window[0] if window else None,
-            window_end=window[1] if window else None,
-        )
+    add_stations(
+        template,
+        [
+            ("literacy", 40, 20, 40, 2, Venue.STAFF_ROOM, Role.HUMANITIES, None),
+            ("flex", 15, 15, 15, 1, Venue.HOMEROOM, "", None),
+            ("lab", 30, 30, 30, 1, Venue.LAB, "", None),
+            ("lunch", 20, 20, 20, 1, Venue.CAFETERIA, "", (T(9, 30), T(10, 0))),
+        ],
+    )
 
     stanford = CohortFactory(school=school, grade=grade, name="K Stanford")
     howard = CohortFactory(school=school, grade=grade, name="K Howard")

@@ -28,17 +28,12 @@ from scheduling.solver.problem import (
     Venue,
     Window,
 )
+from scheduling.solver.reference import hm as at
 from scheduling.solver.validate import Violation, validate
 
 STANFORD, HOWARD = 1, 2
 ROOM_101, ROOM_102, ROOM_103, LAB, CAFETERIA = 1, 2, 3, 10, 20
 RIVERA, OKAFOR = 1, 2
-
-
-def at(clock: str) -> int:
-    """Minutes since midnight of "H:MM"."""
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def kindergarten_day() -> Problem:
