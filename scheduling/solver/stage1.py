@@ -21,11 +21,19 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .decompose import (
+    assign_pools,
+    cohorts_that_fit,
+    components,
+    lab_lanes_by_grade,
+    restricted_to,
+    whole_lab_blocks,
+)
 from .precheck import clock, grade_name, precheck
 from .problem import (
     Cohort,
@@ -42,6 +50,11 @@ from .problem import (
 )
 
 LinearExpr = cp_model.LinearExprT
+# Deterministic work of the first restart (about 0.3 s on this machine), growing geometrically:
+# the reference shapes' labs build within 0.05 (M) to 0.15 (L) units at the median over seeds,
+# with a tail to 6 times that which restarts with new seeds cut off.
+RESTART_WORK = 0.1
+RESTART_GROWTH = 2
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution | I
     reasons = precheck(problem)
     if reasons:
         return Infeasible(reasons=reasons)
-    result = _Stage1(problem, options).run()
+    result = _Search(problem, options).run()
     if isinstance(result, Infeasible) and result.stats and result.stats.status == "INFEASIBLE":
         core = _Stage1(problem, options, explain=True).conflicting_settings()
         if core:
@@ -90,10 +103,112 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution | I
     return result
 
 
-class _Stage1:
-    def __init__(self, problem: Problem, options: SolveOptions, *, explain: bool = False) -> None:
+class _Search:
+    """Find a valid day fast, then optimise from it with the time left.
+
+    1. Rebuilding a published day: try the last published blocks as they were (a substitute with
+       the same hours changes nothing).
+    2. Otherwise construct a day from easier problems (decompose.py): whole lab blocks, pooled
+       staff shared out, one lab's cohorts after another, each with a few short restarts.
+    3. Failing both, search the whole problem (with symmetry breaking, without the objective,
+       which slows the first find down on tight shapes); only this search can prove there is no
+       valid day.
+    4. Optimise with the day found as a complete hint.
+    """
+
+    def __init__(self, problem: Problem, options: SolveOptions) -> None:
         self.p = problem
         self.o = options
+        self.began = time.perf_counter()
+
+    def left(self) -> float:
+        return max(0.1, self.o.time_limit - (time.perf_counter() - self.began))
+
+    def run(self) -> Solution | Infeasible:
+        stage = _Stage1(self.p, self.o, symmetry=False)
+        stage.build()
+        solver: cp_model.CpSolver | None = None
+        if self.p.previous and self.o.use_hints:
+            solver = stage.first_from(self.p.previous, min(2.0, self.left() / 4))
+        if solver is None:
+            built = self.construct(deadline=self.o.time_limit * 0.6)
+            if built is not None:
+                solver = stage.first_from(built, self.left())
+        if solver is None:
+            stage = _Stage1(self.p, self.o, symmetry=True)
+            stage.build()
+            solver, searched = stage.first(self.left())
+            if searched not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return Infeasible(
+                    reasons=(stage.unexplained(searched),),
+                    stats=self.stats(solver, searched, False),
+                )
+        status: cp_model.CpSolverStatus = cp_model.FEASIBLE
+        if not self.o.first_solution_only:
+            optimiser, optimised = stage.optimise(solver, self.left())
+            if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                solver, status = optimiser, optimised
+        blocks = tuple(stage.extract(solver))
+        return Solution(
+            blocks=blocks,
+            stats=self.stats(solver, status, stage.m.has_objective()),
+            moved_blocks=moved_blocks(self.p.previous, blocks),
+        )
+
+    def construct(self, deadline: float) -> list[PlacedBlock] | None:
+        """A valid day built lab by lab from the narrowed problem, or None."""
+        narrowed = whole_lab_blocks(self.p)
+        labs = components(narrowed)
+        narrowed = assign_pools(lab_lanes_by_grade(narrowed), [c for lab in labs for c in lab])
+        if narrowed == self.p and len(labs) == 1:
+            return None  # nothing easier than the whole problem to try
+        # Labs are built in order, each held where it is; when a lab finds no day around the
+        # ones before it (they share a specials teacher), the lab before is built again.
+        built: list[list[PlacedBlock]] = [[]]
+        tries = [0] * len(labs)
+        while len(built) <= len(labs):
+            index = len(built) - 1
+            stage = _Stage1(restricted_to(narrowed, labs[index], built[-1]), self.o)
+            stage.build()
+            found, proven = stage.first_with_restarts(
+                lambda: deadline - (time.perf_counter() - self.began), first_seed=tries[index]
+            )
+            if found is not None:
+                built.append(found)
+            elif proven and index > 0:
+                built.pop()
+                tries[index - 1] += 1000
+            else:
+                return None
+        return built[-1]
+
+    def stats(
+        self, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, objective: bool
+    ) -> SolveStats:
+        return SolveStats(
+            status=solver.status_name(status),
+            objective=solver.objective_value if objective else None,
+            bound=solver.best_objective_bound if objective else None,
+            wall_seconds=time.perf_counter() - self.began,
+            workers=solver.parameters.num_workers,
+            seed=self.o.seed,
+        )
+
+
+class _Stage1:
+    def __init__(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        *,
+        explain: bool = False,
+        symmetry: bool = True,
+    ) -> None:
+        self.p = problem
+        self.o = options
+        # Symmetry breaking speeds a search from nothing, but would cut off a day built
+        # elsewhere (a published day, a constructed one) that the model starts from.
+        self.symmetry = symmetry
         # In explain mode, each leader's setting that can conflict (a pin, an event window, a
         # teacher's prep) is enforced by an assumption literal, so a conflict can be named.
         self.explain = explain
@@ -123,12 +238,18 @@ class _Stage1:
         self.add_shared_rooms()
         self.add_pins()
 
-    def run(self) -> Solution | Infeasible:
+    def build(self) -> None:
         self.add_hard_constraints()
-        self.add_symmetry_breaking()
+        if self.symmetry:
+            self.add_symmetry_breaking()
         self.add_preferences()
         self.add_stability()
-        return self.search()
+        self.objective = sum(self.penalties)
+        lab_starts = [b.start for b in self.blocks if b.station.venue == "lab" and b.index == 0]
+        if lab_starts:
+            self.m.add_decision_strategy(
+                lab_starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+            )
 
     def add_blocks(self) -> None:
         day = self.p.day
@@ -563,19 +684,30 @@ class _Stage1:
             self.m.add_bool_or([kept.negated(), *matches])
             if weight:
                 self.penalties.append(weight * (1 - kept))
-        if self.o.use_hints:
-            self.add_hints()
 
-    def add_hints(self) -> None:
+    def add_hints(self, blocks: Iterable[PlacedBlock]) -> None:
+        """Hint every block variable from ``blocks`` (a published or constructed day)."""
         by_station: dict[tuple[int, str], list[PlacedBlock]] = defaultdict(list)
-        for old in sorted(self.p.previous, key=lambda b: b.start):
+        for old in sorted(blocks, key=lambda b: b.start):
             by_station[(old.cohort, old.station)].append(old)
-        for key, olds in by_station.items():
-            for block, old in zip(self.by_cohort_station.get(key, []), olds, strict=False):
-                self.m.add_hint(block.start, self.units(old.start))
-                self.m.add_hint(block.length, self.units(old.minutes))
-                if not isinstance(block.present, int):
-                    self.m.add_hint(block.present, 1)
+        hinted: dict[int, int] = {}  # CP-SAT refuses a variable hinted twice
+
+        def hint(var: cp_model.IntVar | int, value: int) -> None:
+            if not isinstance(var, int) and var.index not in hinted:
+                hinted[var.index] = value
+                self.m.add_hint(var, value)
+
+        for key, model_blocks in self.by_cohort_station.items():
+            olds = by_station.get(key, [])
+            for position, block in enumerate(model_blocks):
+                given = olds[position] if position < len(olds) else None
+                hint(block.present, int(given is not None))
+                if given is None:
+                    continue
+                hint(block.start, self.units(given.start))
+                hint(block.length, self.units(given.minutes))
+                for sid, literal, _iv, _room in block.options:
+                    hint(literal, int(sid in given.staff))
 
     def fixed(self, window: Window, name: str) -> cp_model.IntervalVar:
         start, end = self.units(window.start), self.units(window.end)
@@ -629,62 +761,54 @@ class _Stage1:
         )
 
     # --- search ---------------------------------------------------------------------------------
-    def search(self) -> Solution | Infeasible:
-        """Find a valid day fast, then optimise from it with the time left.
+    def first(self, time_limit: float) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+        """Any valid day, from nothing."""
+        solver = self.solver(time_limit, first_only=True)
+        return solver, solver.solve(self.m)
 
-        1. Rebuilding a published day: try the last published blocks as they were (the fast
-           path: a substitute with the same hours changes nothing).
-        2. Otherwise any valid day, without the objective, which slows the first find down on
-           tight shapes.
-        3. Optimise with that day as the hint.
-        """
-        began = time.perf_counter()
-        lab_starts = [b.start for b in self.blocks if b.station.venue == "lab" and b.index == 0]
-        if lab_starts:
-            self.m.add_decision_strategy(
-                lab_starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
-            )
-        objective = sum(self.penalties)
-
-        def left() -> float:
-            return max(0.1, self.o.time_limit - (time.perf_counter() - began))
-
-        solver, status = None, cp_model.UNKNOWN
-        if self.p.previous:
-            solver = self.solver(min(2.0, left() / 4), first_only=True)
-            solver.parameters.fix_variables_to_their_hinted_value = True
-            status = solver.solve(self.m)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    def first_with_restarts(
+        self, left: Callable[[], float], *, first_seed: int = 0
+    ) -> tuple[list[PlacedBlock] | None, bool]:
+        """Any valid day, by searches with growing limits and a new seed each: the time to a
+        first day has a heavy tail over seeds, which restarts cut off. One worker, so a seed's
+        attempts are reproducible. Returns the day, or None and whether none exists."""
+        for attempt in itertools.count():
+            if left() <= 0.05:
+                return None, False
             solver = self.solver(left(), first_only=True)
+            solver.parameters.num_workers = 1
+            solver.parameters.random_seed = self.o.seed + first_seed + attempt
+            solver.parameters.max_deterministic_time = RESTART_WORK * RESTART_GROWTH**attempt
             status = solver.solve(self.m)
-        assert solver is not None
-        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        if found and not self.o.first_solution_only:
-            self.m.clear_hints()
-            for index in range(len(self.m.proto.variables)):
-                var = self.m.get_int_var_from_proto_index(index)
-                self.m.add_hint(var, solver.value(var))
-            self.m.minimize(objective)
-            optimiser = self.solver(left(), first_only=False)
-            optimised = optimiser.solve(self.m)
-            if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                solver, status = optimiser, optimised
-        wall = time.perf_counter() - began
-        has_objective = found and self.m.has_objective()
-        stats = SolveStats(
-            status=solver.status_name(status),
-            objective=solver.objective_value if has_objective else None,
-            bound=solver.best_objective_bound if has_objective else None,
-            wall_seconds=wall,
-            workers=solver.parameters.num_workers,
-            seed=self.o.seed,
-        )
-        if not found:
-            return Infeasible(reasons=(self.unexplained(status),), stats=stats)
-        blocks = tuple(self.extract(solver))
-        return Solution(
-            blocks=blocks, stats=stats, moved_blocks=moved_blocks(self.p.previous, blocks)
-        )
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return list(self.extract(solver)), False
+            if status == cp_model.INFEASIBLE:
+                return None, True
+        return None, False
+
+    def first_from(
+        self, blocks: Iterable[PlacedBlock], time_limit: float
+    ) -> cp_model.CpSolver | None:
+        """The day of ``blocks`` completed to a full assignment of the model, if it is valid."""
+        self.m.clear_hints()
+        self.add_hints(blocks)
+        solver = self.solver(time_limit, first_only=True)
+        solver.parameters.fix_variables_to_their_hinted_value = True
+        status = solver.solve(self.m)
+        self.m.clear_hints()
+        return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+    def optimise(
+        self, found: cp_model.CpSolver, time_limit: float
+    ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+        """The soft goals, minimised from the day ``found`` (every variable hinted)."""
+        self.m.clear_hints()
+        for index in range(len(self.m.proto.variables)):
+            var = self.m.get_int_var_from_proto_index(index)
+            self.m.add_hint(var, found.value(var))
+        self.m.minimize(self.objective)
+        solver = self.solver(time_limit, first_only=False)
+        return solver, solver.solve(self.m)
 
     def solver(self, time_limit: float, *, first_only: bool) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
@@ -763,13 +887,3 @@ def moved_blocks(previous: Iterable[PlacedBlock], blocks: Iterable[PlacedBlock])
         else:
             moved += 1
     return moved
-
-
-def cohorts_that_fit(capacity: int, demands: list[int]) -> int:
-    """The most cohorts a room of ``capacity`` holds at once: the smallest ones first."""
-    total, count = 0, 0
-    for demand in sorted(demands):
-        if total + demand > capacity:
-            break
-        total, count = total + demand, count + 1
-    return count
