@@ -246,7 +246,9 @@ class _Stage1:
         self.add_stability()
         self.objective = sum(self.penalties)
         lab_starts = [b.start for b in self.blocks if b.station.venue == "lab" and b.index == 0]
-        if lab_starts:
+        # Placing the lab blocks early to late first helps a search from nothing; a model that
+        # starts from a given day leaves a single worker free to improve it.
+        if lab_starts and self.symmetry:
             self.m.add_decision_strategy(
                 lab_starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
             )
@@ -463,6 +465,15 @@ class _Stage1:
             else:
                 self.m.add(first <= block.start).only_enforce_if(literal)
                 self.m.add(last >= block.end).only_enforce_if(literal)
+        # Redundant, for the bound: the day spans at least the blocks it holds (the linear
+        # relaxation cannot see that from the half-reified bounds above).
+        taught: list[LinearExpr] = []
+        for block, literal in blocks:
+            if isinstance(literal, int):
+                taught.append(block.length)
+            elif block.station.max_blocks == 1:
+                taught.append(self.units(block.station.minutes) * literal)
+        self.m.add(last - first >= sum(taught))
         self.penalties.append(weight * (last - first))
 
     def add_rooms(self) -> None:
@@ -505,6 +516,12 @@ class _Stage1:
                 if weight:
                     peak = self.m.new_int_var(0, room.capacity, f"peak_{room.id}")
                     self.penalties.append(weight * peak)
+                    # Redundant, for the bound: the busiest moment holds at least the average.
+                    horizon = self.units(self.p.day.minutes)
+                    self.m.add(
+                        peak * horizon
+                        >= sum(d * b.length for d, (b, _) in zip(demands, entries, strict=True))
+                    )
                 self.m.add_cumulative(
                     intervals + [iv for iv, _ in reserved], demands + [d for _, d in reserved], peak
                 )
@@ -806,6 +823,9 @@ class _Stage1:
         for index in range(len(self.m.proto.variables)):
             var = self.m.get_int_var_from_proto_index(index)
             self.m.add_hint(var, found.value(var))
+        # Never worse than the day found: a single worker does not always follow the hint, and
+        # a rebuild must not move blocks the published day kept.
+        self.m.add(self.objective <= int(found.value(self.objective)))
         self.m.minimize(self.objective)
         solver = self.solver(time_limit, first_only=False)
         return solver, solver.solve(self.m)

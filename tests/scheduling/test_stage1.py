@@ -54,6 +54,17 @@ def test_the_reference_small_school_is_built_and_valid():
     assert len({b.cohort for b in result.blocks}) == 12
 
 
+def test_the_reference_medium_school_is_built_lab_by_lab_and_valid():
+    problem = reference_problem("M")
+    result = solved(problem, REFERENCE)
+    assert len({b.cohort for b in result.blocks}) == 24
+    # Built from the narrowed problem: each cohort's lab time in one block.
+    assert all(
+        sum(1 for b in result.blocks if b.cohort == c.id and b.station == "lab") == 1
+        for c in problem.cohorts
+    )
+
+
 def test_the_same_input_and_seed_give_the_same_schedule():
     problem = kindergarten_day()
     assert solved(problem).blocks == solved(problem).blocks

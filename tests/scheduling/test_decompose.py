@@ -1,0 +1,92 @@
+"""The narrowed, smaller problems the first day is built from: each is a plain Problem whose
+schedules are valid for the original."""
+
+from dataclasses import replace
+
+from scheduling.solver.decompose import (
+    assign_pools,
+    components,
+    lab_lanes_by_grade,
+    restricted_to,
+    whole_lab_blocks,
+)
+from scheduling.solver.problem import Pin, PlacedBlock, RoomKind
+from scheduling.solver.reference import hm, reference_problem
+from scheduling.solver.stage1 import SolveOptions, solve
+from scheduling.solver.validate import validate
+
+
+def labs_of(problem):
+    return sorted(
+        (room.capacity, tuple(sorted(room.grades)))
+        for room in problem.rooms
+        if room.kind == RoomKind.LEARNING_LAB
+    )
+
+
+def test_lab_time_becomes_one_block_where_the_template_allows_it():
+    narrowed = whole_lab_blocks(reference_problem("S"))
+    template = narrowed.template(3)
+    assert template.station("lab").max_blocks == 1
+    assert template.station("literacy").max_blocks == 2
+
+
+def test_a_lab_for_three_grades_holding_three_cohorts_gives_each_grade_a_lane():
+    narrowed = lab_lanes_by_grade(reference_problem("M"))
+    assert labs_of(narrowed) == [(26, (grade,)) for grade in range(6)]
+    assert {s.students_per_adult for s in narrowed.supervision} == {10}
+    assert all(narrowed.lab_for_grade(g) is not None for g in range(6))
+
+
+def test_six_grades_sharing_three_lanes_take_a_lane_per_two_grades():
+    narrowed = lab_lanes_by_grade(reference_problem("S"))
+    assert labs_of(narrowed) == [(26, (0, 1)), (26, (2, 3)), (26, (4, 5))]
+
+
+def test_two_grades_with_four_lanes_take_two_lanes_each():
+    narrowed = lab_lanes_by_grade(reference_problem("L"))
+    assert labs_of(narrowed) == [(55, (grade,)) for grade in range(6)]
+
+
+def test_a_lab_that_cannot_be_shared_out_evenly_is_kept_whole():
+    problem = reference_problem("M")
+    roomier = replace(
+        problem,
+        rooms=tuple(
+            replace(r, capacity=110) if r.kind == RoomKind.LEARNING_LAB else r
+            for r in problem.rooms
+        ),
+    )  # four cohorts at once for three grades
+    assert labs_of(lab_lanes_by_grade(roomier)) == [(110, (0, 1, 2)), (110, (3, 4, 5))]
+
+
+def test_pooled_specials_teachers_take_contiguous_even_shares_lab_by_lab():
+    problem = reference_problem("M")
+    order = [c for lab in components(problem) for c in lab]
+    narrowed = assign_pools(problem, order)
+    teacher = {a.cohort: a.staff for a in narrowed.assignments if a.station == "specials"}
+    assert all(len(staff) == 1 for staff in teacher.values())
+    lower = {teacher[c.id] for c in problem.cohorts if c.grade <= 2}
+    upper = {teacher[c.id] for c in problem.cohorts if c.grade >= 3}
+    assert len(lower) == len(upper) == 1 and lower != upper
+
+
+def test_cohorts_are_grouped_by_the_lab_that_serves_them():
+    groups = components(reference_problem("M"))
+    assert [sorted({c.grade for c in group}) for group in groups] == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_a_group_is_built_around_the_groups_already_built():
+    problem = reference_problem("M")
+    lower, upper = components(problem)
+    held = PlacedBlock(lower[0].id, "math", hm("8:15"), hm("9:45"), None)
+    narrowed = restricted_to(problem, upper, [held])
+    assert {c.id for c in narrowed.cohorts} == {c.id for c in upper} | {lower[0].id}
+    assert Pin(lower[0].id, "math", hm("8:15"), hm("9:45")) in narrowed.pins
+    assert narrowed.previous == ()
+
+
+def test_a_day_built_lab_by_lab_is_valid_for_the_original_problem():
+    problem = reference_problem("M")
+    result = solve(problem, SolveOptions(time_limit=30, workers=1, first_solution_only=True))
+    assert validate(problem, result.blocks) == ()
