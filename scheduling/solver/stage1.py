@@ -144,14 +144,20 @@ class _Search:
                     stats=self.stats(solver, searched, False),
                 )
         status: cp_model.CpSolverStatus = cp_model.FEASIBLE
+        optimised_day = False
         if not self.o.first_solution_only:
+            found = list(stage.extract(solver))
             optimiser, optimised = stage.optimise(solver, self.left())
-            if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                solver, status = optimiser, optimised
+            # The found day's stability literals are not tied down (only the objective does
+            # that), so its cost can overstate the moves: keep it if optimising moved more.
+            if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE) and moved_blocks(
+                self.p.previous, stage.extract(optimiser)
+            ) <= moved_blocks(self.p.previous, found):
+                solver, status, optimised_day = optimiser, optimised, True
         blocks = tuple(stage.extract(solver))
         return Solution(
             blocks=blocks,
-            stats=self.stats(solver, status, stage.m.has_objective()),
+            stats=self.stats(solver, status, optimised_day),
             moved_blocks=moved_blocks(self.p.previous, blocks),
         )
 
