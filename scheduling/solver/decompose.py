@@ -24,7 +24,6 @@ from collections import defaultdict
 from dataclasses import replace
 
 from .problem import (
-    Assignment,
     Cohort,
     LabSupervision,
     Pin,
@@ -151,30 +150,22 @@ def assign_pools(problem: Problem, order: list[Cohort]) -> Problem:
 
 
 def restricted_to(problem: Problem, cohorts: list[Cohort], built: list[PlacedBlock]) -> Problem:
-    """The problem of ``cohorts`` alone, with the cohorts of ``built`` held where they are."""
-    ids = {c.id for c in cohorts} | {b.cohort for b in built}
-    holds = tuple(Pin(b.cohort, b.station, b.start, b.end) for b in built)
+    """The problem of ``cohorts`` alone, with the cohorts of ``built`` held where they are, each
+    built block keeping the staff it was built with."""
+    held_staff = {(b.cohort, b.station): b.staff for b in built if b.staff}
+    held = {b.cohort for b in built}
+    ids = {c.id for c in cohorts} | held
     return replace(
         problem,
         cohorts=tuple(c for c in problem.cohorts if c.id in ids),
         assignments=tuple(
-            _held_staff(a, built) if a.cohort in {b.cohort for b in built} else a
+            replace(a, staff=held_staff[(a.cohort, a.station)])
+            if (a.cohort, a.station) in held_staff
+            else a
             for a in problem.assignments
             if a.cohort in ids
         ),
-        pins=tuple(p for p in problem.pins if p.cohort in ids) + holds,
+        pins=tuple(p for p in problem.pins if p.cohort in ids)
+        + tuple(Pin(b.cohort, b.station, b.start, b.end) for b in built),
         previous=(),
     )
-
-
-def _held_staff(assignment: Assignment, built: list[PlacedBlock]) -> Assignment:
-    """A built block keeps the staff it was built with."""
-    staff = next(
-        (
-            b.staff
-            for b in built
-            if b.cohort == assignment.cohort and b.station == assignment.station and b.staff
-        ),
-        None,
-    )
-    return replace(assignment, staff=staff) if staff else assignment

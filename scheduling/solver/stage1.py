@@ -8,7 +8,9 @@ prep is one more interval there (H7). Shared rooms are capacities over time: the
 cumulative over students, capped by its seats and by its supervisors (H5, H6), the cafeteria a
 cumulative over cohorts.
 
-What makes it fast on the tight reference shapes (see shared/design/solver-notes.md):
+What makes it fast on the tight reference shapes (see bench/FINDINGS.md):
+- a first day constructed lab by lab from narrowed problems (decompose.py), then completed in
+  this model and optimised from there;
 - redundant "lanes" per lab: a cumulative over cohorts whose capacity is how many cohorts fit at
   once, which CP-SAT propagates far better than the seat cumulative alone;
 - symmetry breaking among cohorts that are interchangeable (same grade, size and staff) and among
@@ -795,9 +797,8 @@ class _Stage1:
         """Any valid day, by searches with growing limits and a new seed each: the time to a
         first day has a heavy tail over seeds, which restarts cut off. One worker, so a seed's
         attempts are reproducible. Returns the day, or None and whether none exists."""
-        for attempt in itertools.count():
-            if left() <= 0.05:
-                return None, False
+        attempt = 0
+        while left() > 0.05:
             solver = self.solver(left(), first_only=True)
             solver.parameters.num_workers = 1
             solver.parameters.random_seed = self.o.seed + first_seed + attempt
@@ -807,6 +808,7 @@ class _Stage1:
                 return list(self.extract(solver)), False
             if status == cp_model.INFEASIBLE:
                 return None, True
+            attempt += 1
         return None, False
 
     def first_from(
@@ -829,8 +831,7 @@ class _Stage1:
         for index in range(len(self.m.proto.variables)):
             var = self.m.get_int_var_from_proto_index(index)
             self.m.add_hint(var, found.value(var))
-        # Never worse than the day found: a single worker does not always follow the hint, and
-        # a rebuild must not move blocks the published day kept.
+        # Never worse than the day found: a single worker does not always follow the hint.
         self.m.add(self.objective <= int(found.value(self.objective)))
         self.m.minimize(self.objective)
         solver = self.solver(time_limit, first_only=False)
