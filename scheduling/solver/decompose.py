@@ -11,7 +11,8 @@ first valid day is constructed from easier problems, each a plain ``Problem``:
 3. ``assign_pools``: a station several staff may take (two specials teachers for the school) is
    given to one of them per cohort, in contiguous shares, so each teacher serves few labs;
 4. ``components``: the cohorts of each lab, solved one lab after another, the labs already
-   built held by pins. (Going further, a grade at a time with a shared specials teacher's day
+   built held by pins, and ``later_demand`` keeps enough of a shared teacher's day free for the
+   labs still to come. (Going further, a grade at a time with a shared specials teacher's day
    laid out by grade, failed: a grade's day does not fit specials at times fixed in advance.)
 
 Each step narrows the choices, so a day built this way is valid for the original problem; when it
@@ -169,3 +170,23 @@ def restricted_to(problem: Problem, cohorts: list[Cohort], built: list[PlacedBlo
         + tuple(Pin(b.cohort, b.station, b.start, b.end) for b in built),
         previous=(),
     )
+
+
+def later_demand(
+    problem: Problem, earlier: list[Cohort], later: list[Cohort]
+) -> dict[int, tuple[int, ...]]:
+    """The one-block stations of ``later`` cohorts that only a teacher of ``earlier`` cohorts
+    can take, as block minutes per teacher: time an earlier group's day must leave free."""
+    teaching = {
+        s
+        for c in earlier
+        for station in problem.template(c.grade).stations
+        for s in problem.candidates(c.id, station.code)
+    }
+    demand: dict[int, list[int]] = defaultdict(list)
+    for cohort in later:
+        for station in problem.template(cohort.grade).stations:
+            staff = problem.candidates(cohort.id, station.code)
+            if station.max_blocks == 1 and len(staff) == 1 and staff[0] in teaching:
+                demand[staff[0]].append(station.minutes)
+    return {sid: tuple(minutes) for sid, minutes in demand.items()}

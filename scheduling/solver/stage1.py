@@ -21,9 +21,10 @@ What makes it fast on the tight reference shapes (see bench/FINDINGS.md):
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -33,6 +34,7 @@ from .decompose import (
     cohorts_that_fit,
     components,
     lab_lanes_by_grade,
+    later_demand,
     restricted_to,
     whole_lab_blocks,
 )
@@ -176,7 +178,13 @@ class _Search:
         tries = [0] * len(labs)
         while len(built) <= len(labs):
             index = len(built) - 1
-            stage = _Stage1(restricted_to(narrowed, labs[index], built[-1]), self.o)
+            stage = _Stage1(
+                restricted_to(narrowed, labs[index], built[-1]),
+                self.o,
+                reserved=later_demand(
+                    narrowed, labs[index], [c for lab in labs[index + 1 :] for c in lab]
+                ),
+            )
             stage.build()
             found, proven = stage.first_with_restarts(
                 lambda: deadline - (time.perf_counter() - self.began), first_seed=tries[index]
@@ -211,9 +219,12 @@ class _Stage1:
         *,
         explain: bool = False,
         symmetry: bool = True,
+        reserved: Mapping[int, tuple[int, ...]] | None = None,
     ) -> None:
         self.p = problem
         self.o = options
+        # Blocks of minutes to keep free in a teacher's day, anywhere, for cohorts built later.
+        self.reserved = reserved or {}
         # Symmetry breaking speeds a search from nothing, but would cut off a day built
         # elsewhere (a published day, a constructed one) that the model starts from.
         self.symmetry = symmetry
@@ -454,6 +465,14 @@ class _Stage1:
                     prep = self.m.new_interval_var(start, size, start + size, f"prep_{member.id}")
                 self.prep[member.id] = prep
                 intervals.append(prep)
+            previous_end: LinearExpr | None = None
+            for minutes in sorted(self.reserved.get(member.id, ())):
+                size = self.units(minutes)
+                start = self.m.new_int_var(self.units(day.start), self.units(day.end) - size, "")
+                intervals.append(self.m.new_interval_var(start, size, start + size, "reserved"))
+                if previous_end is not None:
+                    self.m.add(start >= previous_end)  # interchangeable: taken in order
+                previous_end = start + size
             self.m.add_no_overlap(intervals)
             self.add_compactness(member.id)
 
@@ -477,12 +496,18 @@ class _Stage1:
         # relaxation cannot see that from the half-reified bounds above).
         taught: list[LinearExpr] = []
         for block, literal in blocks:
-            if isinstance(literal, int):
-                taught.append(block.length)
+            if literal is block.present:
+                # Theirs whenever it happens: all the station's minutes, counted once.
+                if block.index == 0:
+                    taught.append(self.units(block.station.minutes))
             elif block.station.max_blocks == 1:
                 taught.append(self.units(block.station.minutes) * literal)
-        self.m.add(last - first >= sum(taught))
-        self.penalties.append(weight * (last - first))
+        # A span variable of its own gives the objective that lower bound by propagation alone
+        # (the root LP loses it among the other terms).
+        span = self.m.new_int_var(0, hi - lo, f"span_{staff_id}")
+        self.m.add(span == last - first)
+        self.m.add(span >= sum(taught))
+        self.penalties.append(weight * span)
 
     def add_rooms(self) -> None:
         """H4: a single-cohort room holds one block at a time."""
@@ -522,7 +547,13 @@ class _Stage1:
                     reserved = self.supervision_shortfall(room.capacity, supervision[room.id])
                 peak: cp_model.IntVar | int = room.capacity
                 if weight:
-                    peak = self.m.new_int_var(0, room.capacity, f"peak_{room.id}")
+                    # The load is always a multiple of the demands' common divisor, and so is
+                    # the least peak: rounding the average up to it tightens the bound.
+                    step = math.gcd(*demands, *(d for _, d in reserved))
+                    peak = self.m.new_int_var_from_domain(
+                        cp_model.Domain.from_values(range(0, room.capacity + 1, step)),
+                        f"peak_{room.id}",
+                    )
                     self.penalties.append(weight * peak)
                     # Redundant, for the bound: the busiest moment holds at least the average.
                     horizon = self.units(self.p.day.minutes)
@@ -679,9 +710,12 @@ class _Stage1:
                     inside
                 )
                 self.m.add(block.end <= self.units(station.preferred.end)).only_enforce_if(inside)
-                self.penalties.append(weight * (block.present - inside))
-                if not isinstance(block.present, int):
-                    self.m.add_implication(inside, block.present)
+                # A literal of its own rather than ``present - inside``: the bound then sees
+                # that the penalty is never negative.
+                outside = self.m.new_bool_var("outside")
+                held = [] if isinstance(block.present, int) else [block.present.negated()]
+                self.m.add_bool_or([inside, outside, *held])
+                self.penalties.append(weight * outside)
             if station.avoid_right_after is not None:
                 for before in self.by_cohort_station.get(
                     (block.cohort.id, station.avoid_right_after), []

@@ -7,6 +7,7 @@ from scheduling.solver.decompose import (
     assign_pools,
     components,
     lab_lanes_by_grade,
+    later_demand,
     restricted_to,
     whole_lab_blocks,
 )
@@ -74,6 +75,19 @@ def test_pooled_specials_teachers_take_contiguous_even_shares_lab_by_lab():
 def test_cohorts_are_grouped_by_the_lab_that_serves_them():
     groups = components(reference_problem("M"))
     assert [sorted({c.grade for c in group}) for group in groups] == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_a_teacher_shared_with_later_labs_keeps_their_blocks_free_in_the_earlier_one():
+    problem = reference_problem("L")
+    labs = components(problem)
+    narrowed = assign_pools(problem, [c for lab in labs for c in lab])
+    first, second, third = labs
+    # Four specials teachers for three labs of 16 cohorts: the second teacher takes 4 cohorts
+    # of the first lab and 8 of the second, the third 8 of the second and 4 of the third.
+    reserved = later_demand(narrowed, first, second + third)
+    assert list(reserved.values()) == [(30,) * 8]
+    assert list(later_demand(narrowed, second, third).values()) == [(30,) * 4]
+    assert later_demand(narrowed, third, []) == {}
 
 
 def test_a_group_is_built_around_the_groups_already_built():

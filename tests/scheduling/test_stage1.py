@@ -288,3 +288,23 @@ def test_every_answer_for_a_crowded_school_is_valid_or_explained(problem):
     else:
         assert result.reasons
         assert all(r.message and r.suggestion and r.setting for r in result.reasons)
+
+
+def test_the_bound_counts_every_teachers_taught_time_and_the_labs_average_load():
+    """The proven bound of the small reference school is at least what no day can beat: each
+    teacher's span covers the blocks only they teach, and each lab's busiest moment holds its
+    average load rounded up to whole cohorts of 25."""
+    problem = reference_problem("S")
+    result = solved(problem, SolveOptions(time_limit=3, workers=2, seed=1))
+    weights = problem.weights
+    taught = {
+        "humanities": 2 * 120 // 5,  # two cohorts' literacy, however it is split
+        "stem": 2 * 90 // 5,
+        "specials": 12 * 30 // 5,
+    }
+    spans = sum(taught[role] for s in problem.staff for role in s.roles if role in taught)
+    lab_minutes = 12 * 25 * 100
+    peak = -(-lab_minutes // problem.day.minutes // 25) * 25
+    assert result.stats.bound is not None
+    assert result.stats.bound >= weights.compact_staff * spans + weights.lab_balance * peak
+    assert result.stats.objective is not None and result.stats.objective >= result.stats.bound
