@@ -6,6 +6,7 @@ from . import health
 
 urlpatterns = [
     path("", include("students.urls")),
+    path("", include("scheduling.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("students.api.urls")),

@@ -9,12 +9,13 @@ A model says how it reaches its school with ``school_scope`` (``"school"``,
 
 from typing import TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .roles import AnyUser, visible_schools
+from .models import School
+from .roles import AnyUser, led_schools, visible_schools
 
 M = TypeVar("M", bound=models.Model)
 
@@ -82,3 +83,14 @@ def record_denied_if_exists(
     ):
         return
     audit_denied(user=user, obj=hidden, via=via)
+
+
+def get_led_school_or_404(user: AnyUser, school_id: int, *, via: str) -> School:
+    """The school ``user`` configures: 404 when they may not see it at all, 403 when they see
+    it (a teacher there) but do not lead it."""
+    school = get_scoped_or_404(
+        School.objects.select_related("network"), user, via=via, pk=school_id
+    )
+    if not led_schools(user).filter(pk=school.pk).exists():
+        raise PermissionDenied("Only the school's leaders can change its settings.")
+    return school

@@ -1,0 +1,11 @@
+"""The scheduling pages, one module per area; each module owns its ``urlpatterns``."""
+
+from . import builds, config, myday, pictures, rotation_templates
+
+urlpatterns = [
+    *config.urlpatterns,
+    *rotation_templates.urlpatterns,
+    *builds.urlpatterns,
+    *pictures.urlpatterns,
+    *myday.urlpatterns,
+]

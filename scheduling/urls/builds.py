@@ -1,0 +1,3 @@
+"""URLs of the builds pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the config pages."""
+
+urlpatterns: list = []

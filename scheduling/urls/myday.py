@@ -1,0 +1,3 @@
+"""URLs of the myday pages."""
+
+urlpatterns: list = []

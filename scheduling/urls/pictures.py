@@ -1,0 +1,3 @@
+"""URLs of the pictures pages."""
+
+urlpatterns: list = []

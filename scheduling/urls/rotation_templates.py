@@ -1,0 +1,3 @@
+"""URLs of the rotation_templates pages."""
+
+urlpatterns: list = []
