@@ -3,10 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from .audit import audit_reads
 from .models import AuditAction, Cohort, School, Student
+from .roles import led_schools
 from .scoping import get_scoped_or_404
 from .selectors import (
     cohorts_with_counts,
@@ -22,9 +24,15 @@ def _via(request: HttpRequest) -> str:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Leaders land on their school, teachers on their day; the school picker comes here too."""
     schools = list(schools_for_user(user=request.user))
-    if len(schools) == 1:
-        return redirect("school-detail", school_id=schools[0].pk)
+    picked = request.GET.get("school", "")
+    chosen = [s for s in schools if str(s.pk) == picked]
+    if not led_schools(request.user).exists() and schools:
+        query = f"?school={chosen[0].pk}" if chosen else ""
+        return redirect(reverse("my-day") + query)
+    if chosen or len(schools) == 1:
+        return redirect("school-detail", school_id=(chosen or schools)[0].pk)
     return render(request, "students/home.html", {"schools": schools})
 
 

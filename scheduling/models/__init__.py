@@ -13,6 +13,7 @@ and stores the answer as a *schedule*: a numbered version of one date's blocks, 
 published, and at most one published per school and date, enforced by the database.
 """
 
+from .builds import ACTIVE_BUILD_STATES, BUILD_PHASES, BuildJob, BuildPhase, BuildState
 from .calendar import CalendarDay, DayType, clock, minutes_of
 from .rooms import CAPACITY_UNIT, Room, RoomKind
 from .schedules import Schedule, ScheduledBlock, ScheduleStatus
@@ -37,10 +38,15 @@ from .templates import (
 )
 
 __all__ = [
+    "ACTIVE_BUILD_STATES",
+    "BUILD_PHASES",
     "CAPACITY_UNIT",
     "PREP_ROLES",
     "STATION_ORDER",
     "AbsenceReason",
+    "BuildJob",
+    "BuildPhase",
+    "BuildState",
     "CalendarDay",
     "DayType",
     "LabSupervision",

@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -35,3 +36,26 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         # database teardown cannot see; close them here or the test database cannot be dropped.
         connections.close_all()
         browser.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+
+
+def check_page(page: object, name: str) -> None:
+    """Save a full-page screenshot as an artifact, and fail on any WCAG 2 A/AA violation that
+    axe-core finds (labels, contrast, names of controls, landmarks)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+        })"""
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in result["violations"]
+    ]
+    assert problems == [], f"{name}: " + "; ".join(problems)

@@ -16,6 +16,8 @@ def test_a_teacher_walks_from_login_to_a_students_services(live_server, page, sc
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
 
+    page.wait_for_selector("h1:has-text('My day')")
+    page.click("nav >> text=Cohorts")
     page.wait_for_selector(f"h1:has-text('{school_a.school.name}')")
     page.click(f"text={student.cohort.name}")
     page.click(f"text={student.last_name}, {student.first_name}")

@@ -1,0 +1,510 @@
+"""Forms of the leader's configuration pages.
+
+Each form checks what it can beside the field at fault (the model forms run the models' own
+``clean()``), and the services in ``scheduling.configuration`` check again before writing, so a
+refusal the service raises lands beside the same field (``add_service_errors``).
+"""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from students.models import Cohort, GradeLevel, Role, School, Staff
+
+from ..models import (
+    CalendarDay,
+    DayType,
+    Room,
+    RoomKind,
+    SchoolSchedulingSettings,
+    StaffAbsence,
+    StaffingAssignment,
+    StationCode,
+)
+
+# Stations someone teaches; launch, lunch, recess and the lab have no teacher of their own.
+TAUGHT_STATIONS = [
+    StationCode.LITERACY,
+    StationCode.MATH,
+    StationCode.FLEX,
+    StationCode.ELD,
+    StationCode.SPECIALS,
+]
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's refusal beside the form's field it names, or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def grade_levels_field(**kwargs: Any) -> forms.TypedMultipleChoiceField:
+    return forms.TypedMultipleChoiceField(
+        choices=GradeLevel.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        **kwargs,
+    )
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        roles = ", ".join(sorted(Role(code).label for code in obj.role_codes))
+        return f"{obj} ({roles})" if roles else str(obj)
+
+
+def staff_of(school: School, *, keep: Any = ()) -> Any:
+    """The school's active staff, and the inactive ones in ``keep`` (already chosen, so a save
+    does not silently drop them)."""
+    return (
+        Staff.objects.filter(school=school)
+        .filter(Q(active=True) | Q(pk__in=[getattr(s, "pk", s) for s in keep]))
+        .select_related("user")
+        .prefetch_related("role_grants")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+class SchoolModelForm(forms.ModelForm):
+    """A model form for one school's rows: the instance belongs to ``school`` before the model's
+    ``clean()`` runs, so its checks (another school's objects, names) see the school."""
+
+    unique_name_message = ""
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.instance.school = school
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        model = self._meta.model
+        same = model.objects.filter(school=self.school, name__iexact=name)
+        if self.instance.pk:
+            same = same.exclude(pk=self.instance.pk)
+        if same.exists():
+            raise ValidationError(self.unique_name_message.format(name=name))
+        return name
+
+
+# -- rooms ---------------------------------------------------------------------------------------
+
+
+class RoomForm(SchoolModelForm):
+    unique_name_message = "This school already has a room named {name}."
+
+    grade_levels = grade_levels_field(
+        label="Grades it serves", help_text="For a Learning Lab: the grades whose cohorts use it."
+    )
+    supervisors = StaffChoiceField(
+        queryset=Staff.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Lab supervisors",
+        help_text="For a Learning Lab: the ILS staff who supervise it.",
+    )
+    students_per_adult = forms.IntegerField(
+        min_value=1,
+        max_value=200,
+        required=False,
+        initial=30,
+        label="Students per adult",
+        help_text="For a Learning Lab: how many students one supervisor may watch.",
+    )
+
+    class Meta:
+        model = Room
+        fields = ["name", "kind", "capacity", "homeroom_of"]
+        labels = {"homeroom_of": "Homeroom of"}
+        error_messages = {
+            "homeroom_of": {"unique": "That cohort already has a homeroom; change that room first."}
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["homeroom_of"].queryset = Cohort.objects.filter(
+            school=self.school
+        ).select_related("grade")
+        self.fields["homeroom_of"].empty_label = "(not a homeroom)"
+        room = self.instance
+        supervisors: list[Staff] = []
+        if room.pk:
+            self.initial["grade_levels"] = [g.level for g in room.grades.all()]
+            supervision = getattr(room, "supervision", None)
+            if supervision is not None:
+                supervisors = list(supervision.supervisors.all())
+                self.initial["supervisors"] = supervisors
+                self.initial["students_per_adult"] = supervision.students_per_adult
+        self.fields["supervisors"].queryset = staff_of(self.school, keep=supervisors)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == RoomKind.LEARNING_LAB:
+            if not data.get("grade_levels"):
+                self.add_error("grade_levels", "A Learning Lab serves at least one grade.")
+            if data.get("students_per_adult") is None and "students_per_adult" not in self.errors:
+                self.add_error(
+                    "students_per_adult", "Give how many students one supervisor may watch."
+                )
+        elif kind:
+            if data.get("grade_levels"):
+                self.add_error(
+                    "grade_levels",
+                    "Only a Learning Lab serves grades: untick them, or make the room a lab.",
+                )
+            if data.get("supervisors"):
+                self.add_error(
+                    "supervisors",
+                    "Only a Learning Lab has supervisors: untick them, or make the room a lab.",
+                )
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "kind": data["kind"],
+            "capacity": data["capacity"],
+            "homeroom_of": data["homeroom_of"],
+            "grade_levels": data["grade_levels"],
+            "supervisors": list(data["supervisors"]),
+            "students_per_adult": data["students_per_adult"],
+        }
+
+
+# -- staff ---------------------------------------------------------------------------------------
+
+
+class StaffForm(SchoolModelForm):
+    """A staff member's account names, roles, hours and what they teach; ``username`` is asked
+    only when the form creates a new account."""
+
+    username = forms.CharField(
+        max_length=150, help_text="What they log in with. They set a password by email."
+    )
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(help_text="Where the password-reset link goes.")
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, label="Roles"
+    )
+    grade_levels = grade_levels_field(label="Grades")
+    teaching_room = forms.ModelChoiceField(
+        queryset=Room.objects.none(),
+        required=False,
+        empty_label="(none)",
+        help_text="Where a station held in the teacher's room happens.",
+    )
+
+    class Meta:
+        model = Staff
+        fields = ["active", "work_start", "work_end", "cohorts"]
+        labels = {"work_start": "Working hours start", "work_end": "Working hours end"}
+        widgets = {
+            "work_start": TimeInput(),
+            "work_end": TimeInput(),
+            "cohorts": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cohorts"].queryset = Cohort.objects.filter(school=self.school).order_by(
+            "grade__level", "name"
+        )
+        self.fields["cohorts"].help_text = "The homerooms they serve."
+        self.fields["teaching_room"].queryset = Room.objects.filter(
+            school=self.school,
+            kind__in=[RoomKind.CLASSROOM, RoomKind.RESOURCE_ROOM, RoomKind.GYM],
+        ).order_by("name")
+        staff = self.instance
+        if staff.pk:
+            del self.fields["username"]
+            user = staff.user
+            self.initial.update(
+                first_name=user.first_name,
+                last_name=user.last_name,
+                email=user.email,
+                roles=sorted(staff.role_codes),
+                grade_levels=[g.level for g in staff.grades.all()],
+            )
+            place = getattr(staff, "teaching_room", None)
+            self.initial["teaching_room"] = place.room_id if place else None
+        else:
+            del self.fields["active"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise ValidationError("That username is taken; choose another.")
+        return username
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        kwargs = {
+            name: data[name]
+            for name in (
+                "first_name",
+                "last_name",
+                "email",
+                "roles",
+                "work_start",
+                "work_end",
+                "grade_levels",
+                "teaching_room",
+            )
+        }
+        kwargs["cohorts"] = list(data["cohorts"])
+        if "username" in self.fields:
+            kwargs["username"] = data["username"]
+        if "active" in self.fields:
+            kwargs["active"] = data["active"]
+        return kwargs
+
+
+class StaffingForm(forms.Form):
+    """Make one staff member a teacher of one station for some cohorts."""
+
+    station = forms.ChoiceField(choices=[(s.value, s.label) for s in TAUGHT_STATIONS])
+    cohorts = forms.ModelMultipleChoiceField(
+        queryset=Cohort.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="staffing", **kwargs)
+        self.fields["cohorts"].queryset = (
+            Cohort.objects.filter(school=school)
+            .select_related("grade")
+            .order_by("grade__level", "name")
+        )
+
+
+# -- cohorts -------------------------------------------------------------------------------------
+
+
+class CohortForm(SchoolModelForm):
+    """A cohort's name, grade and homeroom; on an existing cohort also who staffs each taught
+    station (fields ``station_<code>``)."""
+
+    unique_name_message = "This school already has a cohort named {name}."
+
+    grade_level = forms.TypedChoiceField(choices=GradeLevel.choices, coerce=int, label="Grade")
+    homeroom = forms.ModelChoiceField(
+        queryset=Room.objects.none(),
+        required=False,
+        empty_label="(none)",
+        help_text="A classroom; flexible blocks happen here.",
+    )
+
+    class Meta:
+        model = Cohort
+        fields = ["name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cohort = self.instance
+        free = Q(homeroom_of__isnull=True)
+        if cohort.pk:
+            free |= Q(homeroom_of=cohort)
+        self.fields["homeroom"].queryset = (
+            Room.objects.filter(school=self.school, kind=RoomKind.CLASSROOM)
+            .filter(free)
+            .order_by("name")
+        )
+        self.stations: list[str] = []
+        if not cohort.pk:
+            return
+        self.initial["grade_level"] = cohort.grade.level
+        self.initial["homeroom"] = getattr(getattr(cohort, "homeroom", None), "pk", None)
+        current = {
+            a.station: [s.pk for s in a.staff.all()]
+            for a in StaffingAssignment.objects.filter(cohort=cohort).prefetch_related("staff")
+        }
+        people = staff_of(self.school, keep=[pk for pks in current.values() for pk in pks])
+        for station in [*TAUGHT_STATIONS, *sorted(set(current) - set(TAUGHT_STATIONS))]:
+            name = f"station_{station}"
+            self.fields[name] = StaffChoiceField(
+                queryset=people,
+                required=False,
+                widget=forms.SelectMultiple(attrs={"size": 5}),
+                label=StationCode(station).label,
+                help_text="Who may teach it to this cohort; the engine picks among several.",
+            )
+            self.initial[name] = current.get(station, [])
+            self.stations.append(station)
+
+    def station_fields(self) -> list[forms.BoundField]:
+        return [self[f"station_{station}"] for station in self.stations]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {
+            "name": data["name"],
+            "grade_level": data["grade_level"],
+            "homeroom": data["homeroom"],
+        }
+        if self.stations:
+            kwargs["staffing"] = {s: list(data[f"station_{s}"]) for s in self.stations}
+        return kwargs
+
+
+# -- day types, calendar, absences, settings -----------------------------------------------------
+
+
+class DayTypeForm(SchoolModelForm):
+    unique_name_message = "This school already has a day type named {name}."
+
+    class Meta:
+        model = DayType
+        fields = [
+            "name",
+            "arrival",
+            "day_start",
+            "dismissal",
+            "passing_minutes",
+            "granularity_minutes",
+        ]
+        widgets = {"arrival": TimeInput(), "day_start": TimeInput(), "dismissal": TimeInput()}
+        labels = {"passing_minutes": "Passing minutes", "granularity_minutes": "Time grid"}
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class CalendarRangeForm(forms.Form):
+    """What a range of dates becomes: school days of a day type, no school, or not set."""
+
+    SCHOOL, NO_SCHOOL, CLEAR = "school", "no_school", "clear"
+
+    first = forms.DateField(label="First date", widget=DateInput())
+    last = forms.DateField(label="Last date", widget=DateInput())
+    kind = forms.ChoiceField(
+        label="These dates are",
+        choices=[
+            (SCHOOL, "School days"),
+            (NO_SCHOOL, "No school (holiday, break, staff day)"),
+            (CLEAR, "Not in the calendar (remove)"),
+        ],
+        widget=forms.RadioSelect,
+        initial=SCHOOL,
+    )
+    day_type = forms.ModelChoiceField(
+        queryset=DayType.objects.none(),
+        required=False,
+        empty_label="(choose)",
+        help_text="For school days: pick a minimum day's type to mark minimum days.",
+    )
+    note = forms.CharField(max_length=120, required=False, help_text="e.g. 'Thanksgiving break'.")
+    weekdays_only = forms.BooleanField(
+        required=False, initial=True, label="Skip Saturdays and Sundays"
+    )
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["day_type"].queryset = DayType.objects.filter(school=school).order_by("name")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, last = data.get("first"), data.get("last")
+        if first and last and last < first:
+            self.add_error("last", f"The last date comes before the first ({first:%Y-%m-%d}).")
+        kind = data.get("kind")
+        if kind in (self.SCHOOL, self.NO_SCHOOL):
+            probe = CalendarDay(
+                school=self.school,
+                date=first or datetime.date.min,
+                instructional=kind == self.SCHOOL,
+                day_type=data.get("day_type"),
+                note=data.get("note", ""),
+            )
+            try:
+                probe.full_clean(
+                    exclude=["date"], validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return data
+
+
+class AbsenceForm(SchoolModelForm):
+    class Meta:
+        model = StaffAbsence
+        fields = ["staff", "date", "start", "end", "reason"]
+        widgets = {"date": DateInput(), "start": TimeInput(), "end": TimeInput()}
+        labels = {"start": "Away from", "end": "Away until"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = (
+            Staff.objects.filter(school=self.school)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name")
+        )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class SchoolSettingsForm(SchoolModelForm):
+    class Meta:
+        model = SchoolSchedulingSettings
+        fields = [
+            "prep_minutes",
+            "prep_window_start",
+            "prep_window_end",
+            "stability_weight",
+            "preferences_weight",
+            "transitions_weight",
+            "lab_balance_weight",
+            "compact_staff_weight",
+        ]
+        widgets = {"prep_window_start": TimeInput(), "prep_window_end": TimeInput()}
+        labels = {
+            "prep_minutes": "Prep minutes",
+            "prep_window_start": "Prep window from",
+            "prep_window_end": "Prep window until",
+            "stability_weight": "S1 stability",
+            "preferences_weight": "S2 time preferences",
+            "transitions_weight": "S3 few transitions",
+            "lab_balance_weight": "S4 lab balance",
+            "compact_staff_weight": "S5 compact staff days",
+        }
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+__all__ = [
+    "AbsenceForm",
+    "CalendarRangeForm",
+    "CohortForm",
+    "DayTypeForm",
+    "RoomForm",
+    "SchoolSettingsForm",
+    "StaffForm",
+    "StaffingForm",
+    "add_service_errors",
+]

@@ -1,0 +1,461 @@
+"""The pictures of a stored schedule, as plain data a template draws without more queries.
+
+Three pictures of one schedule: the timeline grid (a row per cohort, a block per stretch of its
+day, placed on a shared time axis in percent of its width), the staff grid (a row per staff
+member, the blocks they teach) and, per Learning Lab, the occupancy curve (students present at
+every moment against the lab's seats, as an SVG step line and as the table it is drawn from).
+
+``day_picture`` reads a schedule in four queries, whatever its size: the blocks with their
+cohort, room and staff; the cohorts' enrolled students on the date; the school's labs; and the
+pins of the date. Everything else is arithmetic on those rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from students.models import Student
+
+from .models import Pin, Room, RoomKind, Schedule, ScheduledBlock, StationCode, clock, minutes_of
+
+# A short name per station, printed on every block so colour is never the only signal.
+STATION_SHORT: dict[str, str] = {
+    StationCode.LAUNCH: "Launch",
+    StationCode.LITERACY: "Literacy",
+    StationCode.MATH: "Math",
+    StationCode.LAB: "Lab",
+    StationCode.FLEX: "Flex",
+    StationCode.ELD: "ELD",
+    StationCode.SPECIALS: "Specials",
+    StationCode.LUNCH: "Lunch",
+    StationCode.RECESS: "Recess",
+}
+
+# The lab chart's drawing box (SVG user units); the axes' labels sit in the margins.
+CHART_WIDTH = 720
+CHART_HEIGHT = 220
+CHART_MARGIN = {"left": 48, "right": 16, "top": 16, "bottom": 32}
+# Minutes between an hour's tick and an end of the axis below which the hour is left out.
+TICK_GAP = 20
+
+
+def station_label(code: str) -> str:
+    try:
+        return str(StationCode(code).label)
+    except ValueError:
+        return code
+
+
+def station_short(code: str) -> str:
+    return STATION_SHORT.get(code, code)
+
+
+def span_label(start: int, end: int) -> str:
+    return f"{clock_of(start)}\u2013{clock_of(end)}"
+
+
+def clock_of(minutes: int) -> str:
+    return clock(datetime.time(minutes // 60, minutes % 60))
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """The stretch of the day every row of a picture shares, in minutes since midnight."""
+
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return max(self.end - self.start, 1)
+
+    def percent(self, minutes: int) -> float:
+        return round((minutes - self.start) * 100 / self.length, 3)
+
+    def ticks(self) -> tuple[Tick, ...]:
+        """A tick at both ends of the axis and at each full hour between them, except an hour
+        so close to an end that their labels would run into each other."""
+        marks = [self.start]
+        hour = math.ceil(self.start / 60) * 60
+        while hour < self.end:
+            if min(hour - self.start, self.end - hour) >= TICK_GAP:
+                marks.append(hour)
+            hour += 60
+        marks.append(self.end)
+        return tuple(Tick(m, clock_of(m), self.percent(m)) for m in marks)
+
+
+@dataclass(frozen=True)
+class Tick:
+    minutes: int
+    label: str
+    left: float  # percent of the axis
+
+
+@dataclass(frozen=True)
+class PictureBlock:
+    """One block placed on the axis: ``left`` and ``width`` are percent of the axis width."""
+
+    id: int
+    cohort_id: int
+    cohort_name: str
+    station: str
+    start: datetime.time
+    end: datetime.time
+    room_id: int | None
+    room_name: str
+    staff_id: int | None
+    staff_name: str
+    left: float
+    width: float
+    pinned: bool = False
+    pinned_every_day: bool = False  # held by a pin on every day of the day type
+
+    @property
+    def station_label(self) -> str:
+        return station_label(self.station)
+
+    @property
+    def short(self) -> str:
+        return station_short(self.station)
+
+    @property
+    def span(self) -> str:
+        return f"{clock(self.start)}\u2013{clock(self.end)}"
+
+    @property
+    def minutes(self) -> int:
+        return minutes_of(self.end) - minutes_of(self.start)
+
+    @property
+    def late(self) -> bool:
+        """In the day's second half: its tooltip and panel open leftwards, inside the page."""
+        return self.left >= 50
+
+    @property
+    def where(self) -> str:
+        return self.room_name or "no room"
+
+    @property
+    def who(self) -> str:
+        return self.staff_name or "no staff"
+
+
+@dataclass(frozen=True)
+class PictureRow:
+    """A row of a grid: a cohort (``detail`` its students) or a staff member."""
+
+    id: int
+    name: str
+    detail: str
+    blocks: tuple[PictureBlock, ...]
+
+
+@dataclass(frozen=True)
+class LabStep:
+    """A stretch of the day during which the same cohorts are in the lab."""
+
+    start: int
+    end: int
+    seats: int
+    capacity: int
+    cohorts: tuple[str, ...]
+
+    @property
+    def span(self) -> str:
+        return span_label(self.start, self.end)
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.seats
+
+    @property
+    def over(self) -> bool:
+        return self.seats > self.capacity
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class LabCurve:
+    """One lab's occupancy over the day, with the SVG geometry of its step line."""
+
+    room_id: int
+    name: str
+    capacity: int
+    steps: tuple[LabStep, ...]  # consecutive, covering the axis, empty stretches included
+    line: str  # SVG path of the step line
+    area: str  # the same line closed down to zero, for a light fill
+    capacity_y: float
+    x_ticks: tuple[ChartPoint, ...]
+    y_ticks: tuple[ChartPoint, ...]
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+    @property
+    def peak(self) -> int:
+        return max((s.seats for s in self.steps), default=0)
+
+    @property
+    def busy_steps(self) -> tuple[LabStep, ...]:
+        return tuple(s for s in self.steps if s.seats)
+
+    @property
+    def seat_minutes(self) -> int:
+        return sum(s.seats * (s.end - s.start) for s in self.steps)
+
+    @property
+    def plot_left(self) -> int:
+        return CHART_MARGIN["left"]
+
+    @property
+    def plot_right(self) -> int:
+        return self.width - CHART_MARGIN["right"]
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - CHART_MARGIN["bottom"]
+
+    @property
+    def plot_top(self) -> int:
+        return CHART_MARGIN["top"]
+
+
+@dataclass(frozen=True)
+class DayPicture:
+    schedule: Schedule
+    axis: TimeAxis
+    cohorts: tuple[PictureRow, ...]
+    staff: tuple[PictureRow, ...]
+    labs: tuple[LabCurve, ...]
+
+    @property
+    def ticks(self) -> tuple[Tick, ...]:
+        return self.axis.ticks()
+
+    @property
+    def blocks(self) -> tuple[PictureBlock, ...]:
+        return tuple(b for row in self.cohorts for b in row.blocks)
+
+    @property
+    def stations(self) -> tuple[tuple[str, str, str], ...]:
+        """The stations of the day as (code, short name, full name), for the legend."""
+        seen = {b.station for b in self.blocks}
+        return tuple(
+            (code, station_short(code), station_label(code))
+            for code in StationCode.values
+            if code in seen
+        )
+
+    def block(
+        self, *, cohort_id: int, station: str, start: datetime.time, end: datetime.time | None
+    ) -> PictureBlock | None:
+        for b in self.blocks:
+            if (b.cohort_id, b.station, b.start) == (cohort_id, station, start) and (
+                end is None or b.end == end
+            ):
+                return b
+        return None
+
+
+def enrolled_counts(*, cohort_ids: Iterable[int], date: datetime.date) -> dict[int, int]:
+    """Students enrolled on ``date`` in each cohort, in one query."""
+    rows = (
+        Student.objects.filter(cohort_id__in=list(cohort_ids))
+        .enrolled_on(date)
+        .values("cohort_id")
+        .annotate(n=Count("pk"))
+        .values_list("cohort_id", "n")
+    )
+    return dict(rows)
+
+
+def occupancy_steps(
+    *,
+    axis: TimeAxis,
+    capacity: int,
+    stays: Sequence[tuple[int, int, int, str]],
+) -> tuple[LabStep, ...]:
+    """Students present from each boundary to the next, for (start, end, students, cohort)
+    stays; the steps cover the whole axis, the empty stretches too."""
+    bounds = sorted({axis.start, axis.end, *(s for s, *_ in stays), *(e for _, e, *_ in stays)})
+    steps: list[LabStep] = []
+    for start, end in itertools.pairwise(bounds):
+        here = [(n, name) for s, e, n, name in stays if s < end and start < e]
+        step = LabStep(
+            start, end, sum(n for n, _ in here), capacity, tuple(sorted(name for _, name in here))
+        )
+        if steps and (steps[-1].seats, steps[-1].cohorts) == (step.seats, step.cohorts):
+            step = LabStep(steps.pop().start, end, step.seats, capacity, step.cohorts)
+        steps.append(step)
+    return tuple(steps)
+
+
+def _nice_ceiling(value: int) -> int:
+    """The chart's top: a round number at or above ``value`` (10, 20, 50, 100, ...)."""
+    for step in (5, 10, 20, 25, 50, 100):
+        if value <= step * 5:
+            return max(step, math.ceil(value / step) * step)
+    return math.ceil(value / 100) * 100
+
+
+def lab_curve(
+    *, room_id: int, name: str, capacity: int, axis: TimeAxis, steps: tuple[LabStep, ...]
+) -> LabCurve:
+    left, top = CHART_MARGIN["left"], CHART_MARGIN["top"]
+    plot_w = CHART_WIDTH - left - CHART_MARGIN["right"]
+    plot_h = CHART_HEIGHT - top - CHART_MARGIN["bottom"]
+    peak = max((s.seats for s in steps), default=0)
+    y_max = _nice_ceiling(max(capacity, peak, 1) * 11 // 10 or 1)
+
+    def x(minutes: int) -> float:
+        return round(left + (minutes - axis.start) * plot_w / axis.length, 2)
+
+    def y(seats: int) -> float:
+        return round(top + plot_h - seats * plot_h / y_max, 2)
+
+    parts = [f"M{x(axis.start)} {y(steps[0].seats if steps else 0)}"]
+    for i, step in enumerate(steps):
+        if i:
+            parts.append(f"V{y(step.seats)}")
+        parts.append(f"H{x(step.end)}")
+    line = " ".join(parts)
+    area = f"{line} V{y(0)} H{x(axis.start)} Z"
+    quarter = max(y_max // 4, 1)
+    y_ticks = tuple(
+        ChartPoint(left, y(v), str(v)) for v in range(0, y_max + 1, quarter) if v <= y_max
+    )
+    x_ticks = tuple(ChartPoint(x(t.minutes), y(0), t.label) for t in axis.ticks())
+    return LabCurve(
+        room_id=room_id,
+        name=name,
+        capacity=capacity,
+        steps=steps,
+        line=line,
+        area=area,
+        capacity_y=y(capacity),
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+    )
+
+
+def _pinned(
+    pins: list[tuple[int, str, datetime.time, datetime.time | None, datetime.date | None]],
+    block: ScheduledBlock,
+) -> tuple[bool, bool]:
+    """Whether a pin holds ``block``, and whether one of those is a pin of the day type."""
+    holding = [
+        date
+        for cohort_id, station, start, end, date in pins
+        if (cohort_id, station, start) == (block.cohort_id, block.station, block.start)
+        and (end is None or end == block.end)
+    ]
+    return bool(holding), any(date is None for date in holding)
+
+
+def day_picture(*, schedule: Schedule) -> DayPicture:
+    """The three pictures of ``schedule``, in four queries."""
+    blocks = list(
+        ScheduledBlock.objects.filter(schedule=schedule)
+        .select_related("cohort__grade", "room", "staff__user")
+        .order_by("start", "cohort_id", "pk")
+    )
+    counts = enrolled_counts(cohort_ids={b.cohort_id for b in blocks}, date=schedule.date)
+    labs = list(
+        Room.objects.filter(school_id=schedule.school_id, kind=RoomKind.LEARNING_LAB).order_by(
+            "name", "pk"
+        )
+    )
+    pins = list(
+        Pin.objects.filter(school_id=schedule.school_id)
+        .filter(Q(date=schedule.date) | Q(date__isnull=True, day_type_id=schedule.day_type_id))
+        .values_list("cohort_id", "station", "start", "end", "date")
+    )
+
+    if blocks:
+        axis = TimeAxis(
+            min(minutes_of(b.start) for b in blocks), max(minutes_of(b.end) for b in blocks)
+        )
+    else:
+        axis = TimeAxis(8 * 60, 15 * 60)
+
+    placed: list[tuple[ScheduledBlock, PictureBlock]] = []
+    for b in blocks:
+        start, end = minutes_of(b.start), minutes_of(b.end)
+        pinned, every_day = _pinned(pins, b)
+        placed.append(
+            (
+                b,
+                PictureBlock(
+                    id=b.pk,
+                    cohort_id=b.cohort_id,
+                    cohort_name=b.cohort.name,
+                    station=b.station,
+                    start=b.start,
+                    end=b.end,
+                    room_id=b.room_id,
+                    room_name=b.room.name if b.room else "",
+                    staff_id=b.staff_id,
+                    staff_name=str(b.staff) if b.staff else "",
+                    left=axis.percent(start),
+                    width=round((end - start) * 100 / axis.length, 3),
+                    pinned=pinned,
+                    pinned_every_day=every_day,
+                ),
+            )
+        )
+
+    by_cohort: dict[int, list[PictureBlock]] = defaultdict(list)
+    by_staff: dict[int, list[PictureBlock]] = defaultdict(list)
+    cohort_of = {}
+    staff_of = {}
+    for b, picture in placed:
+        by_cohort[b.cohort_id].append(picture)
+        cohort_of[b.cohort_id] = b.cohort
+        if b.staff_id:
+            by_staff[b.staff_id].append(picture)
+            staff_of[b.staff_id] = b.staff
+    cohorts = tuple(
+        PictureRow(
+            cohort.pk,
+            cohort.name,
+            f"{cohort.grade}, {counts.get(cohort.pk, 0)} students",
+            tuple(by_cohort[cohort.pk]),
+        )
+        for cohort in sorted(cohort_of.values(), key=lambda c: (c.grade.level, c.name, c.pk))
+    )
+    staff = tuple(
+        PictureRow(
+            member.pk,
+            str(member),
+            f"{sum(p.minutes for p in by_staff[member.pk])} minutes taught",
+            tuple(by_staff[member.pk]),
+        )
+        for member in sorted(staff_of.values(), key=lambda s: (str(s).lower(), s.pk))
+    )
+    curves = []
+    for lab in labs:
+        stays = [
+            (minutes_of(b.start), minutes_of(b.end), counts.get(b.cohort_id, 0), b.cohort.name)
+            for b, _ in placed
+            if b.room_id == lab.pk
+        ]
+        steps = occupancy_steps(axis=axis, capacity=lab.capacity, stays=stays)
+        curves.append(
+            lab_curve(room_id=lab.pk, name=lab.name, capacity=lab.capacity, axis=axis, steps=steps)
+        )
+    return DayPicture(
+        schedule=schedule, axis=axis, cohorts=cohorts, staff=staff, labs=tuple(curves)
+    )

@@ -1,0 +1,340 @@
+"""Who is where with whom: a staff member's published day and week, and a lab's day.
+
+Reads only, each in a fixed number of queries however many blocks and students there are.
+``roster_for_staff_days`` answers "My day" and "My week": the published blocks a staff member
+teaches, and for a lab supervisor every block in their lab, each with its cohort's students
+enrolled on that date and the marks a teacher must see (IEP, English learner, services). It also
+returns the student records it read, so the page can record the read in the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+from django.db.models import Q
+
+from students.models import ELLevel, ServiceKind, Staff, Student
+
+from .models import Room, Schedule, ScheduledBlock, ScheduleStatus, clock, minutes_of
+from .pictures import (
+    LabCurve,
+    LabStep,
+    TimeAxis,
+    enrolled_counts,
+    lab_curve,
+    occupancy_steps,
+    station_label,
+    station_short,
+)
+
+SERVICE_SHORT = {
+    ServiceKind.IEP: "SpEd",
+    ServiceKind.ELD: "ELD",
+    ServiceKind.INTERVENTION: "Intervention",
+}
+WEEKDAYS = 5  # Monday to Friday
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A mark beside a student's name, in words (``text``) so it never relies on colour."""
+
+    kind: str  # iep, el, tier, service: the CSS class
+    text: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RosterStudent:
+    id: int
+    local_id: str
+    name: str  # "Last, First"
+    badges: tuple[Badge, ...]
+
+    @property
+    def has_iep(self) -> bool:
+        return any(b.kind == "iep" for b in self.badges)
+
+
+@dataclass(frozen=True)
+class RosterBlock:
+    id: int
+    station: str
+    start: datetime.time
+    end: datetime.time
+    room_id: int | None
+    room_name: str
+    cohort_id: int
+    cohort_name: str
+    staff_name: str
+    in_my_lab: bool  # a lab block the staff member supervises rather than teaches
+    students: tuple[RosterStudent, ...]
+
+    @property
+    def span(self) -> str:
+        return f"{clock(self.start)}\u2013{clock(self.end)}"
+
+    @property
+    def station_label(self) -> str:
+        return station_label(self.station)
+
+    @property
+    def short(self) -> str:
+        return station_short(self.station)
+
+    @property
+    def minutes(self) -> int:
+        return minutes_of(self.end) - minutes_of(self.start)
+
+
+@dataclass(frozen=True)
+class StaffDay:
+    date: datetime.date
+    schedule_id: int | None  # the published schedule of the date, if any
+    version: int | None
+    blocks: tuple[RosterBlock, ...]
+
+    @property
+    def published(self) -> bool:
+        return self.schedule_id is not None
+
+
+@dataclass(frozen=True)
+class StaffDays:
+    staff: Staff
+    days: tuple[StaffDay, ...]
+    labs: tuple[tuple[int, str], ...]  # (room id, name) of the labs they supervise
+    records: tuple[models.Model, ...]  # the student records read, for the audit trail
+
+
+def staff_memberships(*, user: AbstractBaseUser) -> list[Staff]:
+    """The user's active staff rows, one per school, with the school loaded."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Staff.objects.filter(user=user, active=True)
+        .select_related("school", "user")
+        .order_by("school__name", "pk")
+    )
+
+
+def week_of(date: datetime.date) -> tuple[datetime.date, ...]:
+    """Monday to Friday of ``date``'s week."""
+    monday = date - datetime.timedelta(days=date.weekday())
+    return tuple(monday + datetime.timedelta(days=i) for i in range(WEEKDAYS))
+
+
+def _badges(student: Student) -> tuple[Badge, ...]:
+    badges = []
+    if student.has_iep:
+        badges.append(Badge("iep", "IEP", "Has an IEP"))
+    if student.el_level in ELLevel.receiving_eld():
+        level = student.get_el_level_display()
+        badges.append(Badge("el", f"EL: {level}", f"English learner, {level}"))
+    if student.intervention_tier > 1:
+        badges.append(
+            Badge(
+                "tier", f"Tier {student.intervention_tier}", student.get_intervention_tier_display()
+            )
+        )
+    for need in student.service_needs.all():
+        badges.append(
+            Badge(
+                "service",
+                f"{SERVICE_SHORT.get(need.kind, need.kind)} {need.minutes_per_week} min/wk",
+                f"{need.get_kind_display()}: {need.minutes_per_week} minutes a week, groups of "
+                f"at most {need.max_group_size}, from a {need.get_provider_role_display()}",
+            )
+        )
+    return tuple(badges)
+
+
+def roster_for_staff_days(
+    *, staff: Staff, dates: Sequence[datetime.date], with_students: bool = True
+) -> StaffDays:
+    """``staff``'s published blocks on each of ``dates``: the blocks they teach and, for a lab
+    supervisor, the blocks in their lab; with each cohort's students when asked.
+
+    Five queries (three without students): the published schedules, the supervised labs, the
+    blocks, the students and their service needs.
+    """
+    dates = sorted(set(dates))
+    schedules = {
+        date: (pk, version)
+        for pk, date, version in Schedule.objects.filter(
+            school_id=staff.school_id, date__in=dates, status=ScheduleStatus.PUBLISHED
+        ).values_list("pk", "date", "version")
+    }
+    labs = tuple(
+        Room.objects.filter(school_id=staff.school_id, supervision__supervisors=staff)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+    lab_ids = {pk for pk, _ in labs}
+    blocks = list(
+        ScheduledBlock.objects.filter(
+            schedule_id__in=[pk for pk, _ in schedules.values()],
+            schedule__school_id=staff.school_id,
+        )
+        .filter(Q(staff=staff) | Q(room_id__in=lab_ids))
+        .select_related("schedule", "cohort", "room", "staff__user")
+        .order_by("schedule__date", "start", "cohort__name", "pk")
+    )
+
+    students_of: dict[tuple[int, datetime.date], list[Student]] = defaultdict(list)
+    records: list[models.Model] = []
+    if with_students and blocks:
+        first, last = dates[0], dates[-1]
+        students = list(
+            Student.objects.filter(cohort_id__in={b.cohort_id for b in blocks})
+            .filter(Q(enrollment_end__isnull=True) | Q(enrollment_end__gte=first))
+            .filter(enrollment_start__lte=last)
+            .prefetch_related("service_needs")
+            .order_by("last_name", "first_name", "pk")
+        )
+        needed = {(b.cohort_id, b.schedule.date) for b in blocks}
+        seen: set[int] = set()
+        for student in students:
+            for date in dates:
+                if (student.cohort_id, date) in needed and student.is_enrolled_on(date):
+                    students_of[(student.cohort_id, date)].append(student)
+                    if student.pk not in seen:
+                        seen.add(student.pk)
+                        records.extend([student, *student.service_needs.all()])
+
+    by_date: dict[datetime.date, list[RosterBlock]] = defaultdict(list)
+    for b in blocks:
+        date = b.schedule.date
+        by_date[date].append(
+            RosterBlock(
+                id=b.pk,
+                station=b.station,
+                start=b.start,
+                end=b.end,
+                room_id=b.room_id,
+                room_name=b.room.name if b.room else "",
+                cohort_id=b.cohort_id,
+                cohort_name=b.cohort.name,
+                staff_name=str(b.staff) if b.staff else "",
+                in_my_lab=b.room_id in lab_ids and b.staff_id != staff.pk,
+                students=tuple(
+                    RosterStudent(s.pk, s.local_id, f"{s.last_name}, {s.first_name}", _badges(s))
+                    for s in students_of.get((b.cohort_id, date), ())
+                ),
+            )
+        )
+    days = tuple(
+        StaffDay(
+            date,
+            schedules[date][0] if date in schedules else None,
+            schedules[date][1] if date in schedules else None,
+            tuple(by_date.get(date, ())),
+        )
+        for date in dates
+    )
+    return StaffDays(staff=staff, days=days, labs=labs, records=tuple(records))
+
+
+def roster_for_staff_day(
+    *, staff: Staff, date: datetime.date, with_students: bool = True
+) -> StaffDays:
+    return roster_for_staff_days(staff=staff, dates=[date], with_students=with_students)
+
+
+@dataclass(frozen=True)
+class LabStay:
+    """One cohort's block in the lab, with the seats taken around it."""
+
+    cohort_name: str
+    start: datetime.time
+    end: datetime.time
+    students: int
+    busiest: int  # the most seats taken at any moment of the block
+    capacity: int
+
+    @property
+    def span(self) -> str:
+        return f"{clock(self.start)}\u2013{clock(self.end)}"
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.busiest
+
+    @property
+    def over(self) -> bool:
+        return self.busiest > self.capacity
+
+
+@dataclass(frozen=True)
+class LabDay:
+    room: Room
+    date: datetime.date
+    schedule_id: int | None
+    version: int | None
+    stays: tuple[LabStay, ...]
+    steps: tuple[LabStep, ...]
+    curve: LabCurve | None
+
+    @property
+    def peak(self) -> int:
+        return max((s.seats for s in self.steps), default=0)
+
+
+def lab_day(*, room: Room, date: datetime.date) -> LabDay:
+    """Which cohorts are in ``room`` (a lab) on ``date``'s published schedule, and the seats
+    they take against its capacity. Three queries: schedule, blocks, enrolled counts."""
+    schedule = (
+        Schedule.objects.filter(
+            school_id=room.school_id, date=date, status=ScheduleStatus.PUBLISHED
+        )
+        .values_list("pk", "version", "day_type__day_start", "day_type__dismissal")
+        .first()
+    )
+    if schedule is None:
+        return LabDay(room, date, None, None, (), (), None)
+    blocks = list(
+        ScheduledBlock.objects.filter(schedule_id=schedule[0], room=room)
+        .select_related("cohort")
+        .order_by("start", "cohort__name", "pk")
+    )
+    counts = enrolled_counts(cohort_ids={b.cohort_id for b in blocks}, date=date)
+    # The whole school day, so the lab's empty stretches show too.
+    axis = TimeAxis(
+        min([minutes_of(schedule[2]), *(minutes_of(b.start) for b in blocks)]),
+        max([minutes_of(schedule[3]), *(minutes_of(b.end) for b in blocks)]),
+    )
+    steps = occupancy_steps(
+        axis=axis,
+        capacity=room.capacity,
+        stays=[
+            (minutes_of(b.start), minutes_of(b.end), counts.get(b.cohort_id, 0), b.cohort.name)
+            for b in blocks
+        ],
+    )
+    stays = tuple(
+        LabStay(
+            b.cohort.name,
+            b.start,
+            b.end,
+            counts.get(b.cohort_id, 0),
+            max(
+                (
+                    s.seats
+                    for s in steps
+                    if s.start < minutes_of(b.end) and minutes_of(b.start) < s.end
+                ),
+                default=0,
+            ),
+            room.capacity,
+        )
+        for b in blocks
+    )
+    curve = lab_curve(
+        room_id=room.pk, name=room.name, capacity=room.capacity, axis=axis, steps=steps
+    )
+    return LabDay(room, date, schedule[0], schedule[1], stays, steps, curve)

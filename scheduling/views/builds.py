@@ -1,0 +1,237 @@
+"""Leader pages to build a date's schedule, follow the build, review what it changes, publish it,
+and list or restore a date's versions. Thin: scope, parse, call one service, render."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_http_methods, require_POST
+
+from students.errors import DomainError
+from students.models import School
+from students.scoping import get_led_school_or_404, get_scoped_or_404
+
+from ..explanations import explanations_for
+from ..models import BuildJob, BuildState, CalendarDay, Schedule
+from ..schedule_changes import schedule_baseline, schedule_changes
+from ..services import build_job_start, schedule_publish, schedule_restore
+
+RECENT_BUILDS = 10
+RECENT_DATES = 10
+
+
+def _via(request: HttpRequest) -> str:
+    return f"page {request.path}"
+
+
+def _school(request: HttpRequest, school_id: int) -> School:
+    school = get_led_school_or_404(request.user, school_id, via=_via(request))
+    timezone.activate(school.zone)
+    return school
+
+
+def _next_instructional_day(school: School) -> datetime.date:
+    """The first instructional day after today in the school's zone (tomorrow if none is set)."""
+    today = timezone.localdate(timezone=school.zone)
+    upcoming = (
+        CalendarDay.objects.filter(
+            school=school, date__gt=today, instructional=True, day_type__isnull=False
+        )
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return upcoming or today + datetime.timedelta(days=1)
+
+
+def _day(schedule: Schedule) -> str:
+    return date_format(schedule.date, "l j F Y")
+
+
+def _versions_url(schedule: Schedule) -> str:
+    url = reverse("schedule-versions", kwargs={"school_id": schedule.school_id})
+    return f"{url}?date={schedule.date.isoformat()}"
+
+
+class BuildForm(forms.Form):
+    date = forms.DateField(
+        label="Date to build",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The engine reads the school's configuration as it is now. The result is a "
+        "draft: nobody sees it until you publish it.",
+    )
+
+
+class DateForm(forms.Form):
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def build(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _school(request, school_id)
+    status = 200
+    if request.method == "POST":
+        form = BuildForm(request.POST)
+        if form.is_valid():
+            try:
+                job = build_job_start(
+                    school=school, date=form.cleaned_data["date"], by=request.user
+                )
+            except DomainError as error:
+                form.add_error("date", str(error))
+            else:
+                return redirect("build-status", school_id=school.pk, job_id=job.pk)
+        status = 400
+    else:
+        form = BuildForm(initial={"date": _next_instructional_day(school)})
+    recent = BuildJob.objects.filter(school=school).select_related("schedule", "requested_by")
+    return render(
+        request,
+        "scheduling/builds/build.html",
+        {"school": school, "form": form, "recent": recent[:RECENT_BUILDS]},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+    school = _school(request, school_id)
+    job = get_scoped_or_404(
+        BuildJob.objects.filter(school=school).select_related("schedule__day_type", "requested_by"),
+        request.user,
+        via=_via(request),
+        pk=job_id,
+    )
+    if request.htmx and request.GET.get("seen") == job.progress_key:
+        return HttpResponse(status=204)  # nothing new: htmx keeps the fragment and polls again
+    context: dict[str, object] = {"school": school, "job": job}
+    if job.state == BuildState.INFEASIBLE:
+        context["explanations"] = explanations_for(job.reasons, school_id=school.pk, date=job.date)
+    if job.schedule is not None:
+        context["changes"] = schedule_changes(
+            draft=job.schedule, published=schedule_baseline(schedule=job.schedule)
+        )
+    template = "scheduling/builds/_job.html" if request.htmx else "scheduling/builds/status.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def schedule_versions(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _school(request, school_id)
+    form = DateForm(request.GET or {"date": _next_instructional_day(school).isoformat()})
+    return _render_versions(request, school, form)
+
+
+def _render_versions(
+    request: HttpRequest, school: School, form: DateForm, *, error: DomainError | None = None
+) -> HttpResponse:
+    versions: list[Schedule] = []
+    date = form.cleaned_data["date"] if form.is_valid() else None
+    if date is not None:
+        versions = list(
+            Schedule.objects.filter(school=school, date=date)
+            .select_related("built_by", "day_type")
+            .order_by("-version")
+        )
+    recent_dates = (
+        Schedule.objects.filter(school=school)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .distinct()[:RECENT_DATES]
+    )
+    return render(
+        request,
+        "scheduling/builds/versions.html",
+        {
+            "school": school,
+            "form": form,
+            "date": date,
+            "versions": versions,
+            "recent_dates": recent_dates,
+            "error": error,
+        },
+        status=409 if error else (200 if form.is_valid() else 400),
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def schedule_review(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
+    school = _school(request, school_id)
+    schedule = _schedule(request, school, schedule_id)
+    return _render_review(request, school, schedule)
+
+
+def _schedule(request: HttpRequest, school: School, schedule_id: int) -> Schedule:
+    return get_scoped_or_404(
+        Schedule.objects.filter(school=school).select_related("built_by", "day_type", "school"),
+        request.user,
+        via=_via(request),
+        pk=schedule_id,
+    )
+
+
+def _render_review(
+    request: HttpRequest,
+    school: School,
+    schedule: Schedule,
+    *,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    baseline = schedule_baseline(schedule=schedule)
+    return render(
+        request,
+        "scheduling/builds/review.html",
+        {
+            "school": school,
+            "schedule": schedule,
+            "changes": schedule_changes(draft=schedule, published=baseline),
+            "error": error,
+            "violations": error.errors.get("violations", []) if error else [],
+        },
+        status=409 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
+    school = _school(request, school_id)
+    schedule = _schedule(request, school, schedule_id)
+    try:
+        published = schedule_publish(schedule=schedule)
+    except DomainError as error:
+        schedule.refresh_from_db()
+        return _render_review(request, school, schedule, error=error)
+    messages.success(request, f"Version {published.version} of {_day(published)} is published.")
+    return redirect(_versions_url(published))
+
+
+@login_required
+@require_POST
+def restore(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
+    school = _school(request, school_id)
+    schedule = _schedule(request, school, schedule_id)
+    try:
+        restored = schedule_restore(schedule=schedule)
+    except DomainError as error:
+        form = DateForm({"date": schedule.date.isoformat()})
+        return _render_versions(request, school, form, error=error)
+    messages.success(
+        request,
+        f"Version {restored.version} of {_day(restored)} is published again.",
+    )
+    return redirect(_versions_url(restored))

@@ -1,0 +1,399 @@
+"""The leader's configuration pages: rooms and labs, staff, cohorts, day types, the calendar,
+absences and the school's settings. Thin: scope the school (leaders only), look objects up
+within it, parse a form, call one service from ``scheduling.configuration``, render or redirect.
+"""
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from students.models import Cohort, School, Staff
+from students.scoping import get_led_school_or_404, get_scoped_or_404
+
+from .. import configuration as config
+from ..forms.config import (
+    AbsenceForm,
+    CalendarRangeForm,
+    CohortForm,
+    DayTypeForm,
+    RoomForm,
+    SchoolSettingsForm,
+    StaffForm,
+    StaffingForm,
+    add_service_errors,
+)
+from ..models import DayType, Room, StaffAbsence, StaffingAssignment
+
+page = require_http_methods(["GET", "POST"])
+
+
+def _via(request: HttpRequest) -> str:
+    return f"page {request.path}"
+
+
+def _led_school(request: HttpRequest, school_id: int) -> School:
+    school = get_led_school_or_404(request.user, school_id, via=_via(request))
+    timezone.activate(school.zone)
+    return school
+
+
+def _in_school(request: HttpRequest, queryset: QuerySet, school: School, pk: object) -> Any:
+    """One of ``school``'s rows: another school's id answers 404, as a missing one does."""
+    return get_scoped_or_404(queryset.filter(school=school), request.user, via=_via(request), pk=pk)
+
+
+def _saved(request: HttpRequest, form: Any, service: Callable[..., Model], **kwargs: Any) -> Any:
+    """Run ``service`` with the form's values; None (errors beside the fields) when refused."""
+    if not form.is_valid():
+        return None
+    try:
+        return service(**kwargs, **form.service_kwargs())
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+def _deleted(request: HttpRequest, service: Callable[..., None], **kwargs: Any) -> bool:
+    try:
+        service(**kwargs)
+    except config.StillInUse as error:
+        messages.error(request, str(error))
+        return False
+    return True
+
+
+def _render(request: HttpRequest, template: str, school: School, **context: Any) -> HttpResponse:
+    return render(request, f"scheduling/config/{template}", {"school": school, **context})
+
+
+# -- rooms and labs -------------------------------------------------------------------------------
+
+
+@login_required
+@page
+def rooms(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    form = RoomForm(request.POST or None, school=school)
+    if request.method == "POST" and (
+        room := _saved(request, form, config.room_save, school=school)
+    ):
+        messages.success(request, f"Added {room}.")
+        return redirect("rooms", school_id=school.pk)
+    return _render(
+        request, "rooms.html", school, rooms=config.rooms_for_school(school=school), form=form
+    )
+
+
+@login_required
+@page
+def room_edit(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    room = _in_school(request, Room.objects.all(), school, room_id)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        if _deleted(request, config.room_delete, room=room):
+            messages.success(request, f"Removed {room}.")
+            return redirect("rooms", school_id=school.pk)
+        return redirect("room-edit", school_id=school.pk, room_id=room.pk)
+    form = RoomForm(request.POST or None, instance=room, school=school)
+    if request.method == "POST" and _saved(
+        request, form, config.room_save, school=school, room=room
+    ):
+        messages.success(request, f"Saved {room}.")
+        return redirect("rooms", school_id=school.pk)
+    return _render(request, "room_edit.html", school, room=room, form=form)
+
+
+# -- staff ---------------------------------------------------------------------------------------
+
+
+@login_required
+@page
+def staff_list(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    form = StaffForm(request.POST or None, school=school)
+    if request.method == "POST" and (
+        staff := _saved(request, form, config.staff_create, school=school)
+    ):
+        messages.success(
+            request,
+            f"Added {staff}. They choose a password with 'Forgot your password?' and their email.",
+        )
+        return redirect("staff-edit", school_id=school.pk, staff_id=staff.pk)
+    return _render(
+        request, "staff_list.html", school, staff=config.staff_for_school(school=school), form=form
+    )
+
+
+@login_required
+@page
+def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    staff = _in_school(request, Staff.objects.select_related("user"), school, staff_id)
+    here = reverse("staff-edit", kwargs={"school_id": school.pk, "staff_id": staff.pk})
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = StaffForm(request.POST if action == "save" else None, instance=staff, school=school)
+    staffing = StaffingForm(request.POST if action == "assign" else None, school=school)
+    if action == "delete":
+        if _deleted(request, config.staff_delete, staff=staff, by=request.user):
+            messages.success(request, f"Removed {staff} from {school}.")
+            return redirect("staff-list", school_id=school.pk)
+        return redirect(here)
+    if action == "unassign":
+        assignment = _in_school(
+            request,
+            StaffingAssignment.objects.filter(staff=staff),
+            school,
+            request.POST.get("assignment"),
+        )
+        config.staffing_unassign(assignment=assignment, staff=staff)
+        messages.success(
+            request,
+            f"{staff} no longer teaches {assignment.get_station_display()} to {assignment.cohort}.",
+        )
+        return redirect(here)
+    if action == "assign" and staffing.is_valid():
+        try:
+            config.staffing_assign(
+                school=school,
+                staff=staff,
+                station=staffing.cleaned_data["station"],
+                cohorts=list(staffing.cleaned_data["cohorts"]),
+            )
+        except ValidationError as error:
+            add_service_errors(staffing, error)
+        else:
+            messages.success(request, f"Saved what {staff} teaches.")
+            return redirect(here)
+    if action == "save" and _saved(
+        request, form, config.staff_update, staff=staff, by=request.user
+    ):
+        messages.success(request, f"Saved {staff}.")
+        return redirect(here)
+    return _render(
+        request,
+        "staff_edit.html",
+        school,
+        staff=staff,
+        form=form,
+        staffing_form=staffing,
+        assignments=config.staffing_of_staff(staff=staff),
+    )
+
+
+# -- cohorts -------------------------------------------------------------------------------------
+
+
+@login_required
+@page
+def cohorts(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    form = CohortForm(request.POST or None, school=school)
+    if request.method == "POST" and (
+        cohort := _saved(request, form, config.cohort_save, school=school)
+    ):
+        messages.success(request, f"Added {cohort}; now choose who staffs its stations.")
+        return redirect("cohort-edit", school_id=school.pk, cohort_id=cohort.pk)
+    return _render(
+        request,
+        "cohorts.html",
+        school,
+        cohorts=config.cohorts_for_school(school=school),
+        form=form,
+    )
+
+
+@login_required
+@page
+def cohort_edit(request: HttpRequest, school_id: int, cohort_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    cohort = _in_school(request, Cohort.objects.select_related("grade"), school, cohort_id)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        if _deleted(request, config.cohort_delete, cohort=cohort):
+            messages.success(request, f"Removed {cohort}.")
+            return redirect("cohorts", school_id=school.pk)
+        return redirect("cohort-edit", school_id=school.pk, cohort_id=cohort.pk)
+    form = CohortForm(request.POST or None, instance=cohort, school=school)
+    if request.method == "POST" and _saved(
+        request, form, config.cohort_save, school=school, cohort=cohort
+    ):
+        messages.success(request, f"Saved {cohort}.")
+        return redirect("cohorts", school_id=school.pk)
+    return _render(request, "cohort_edit.html", school, cohort=cohort, form=form)
+
+
+# -- day types -----------------------------------------------------------------------------------
+
+
+@login_required
+@page
+def day_types(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    form = DayTypeForm(request.POST or None, school=school)
+    if request.method == "POST" and (
+        day_type := _saved(request, form, config.day_type_save, school=school)
+    ):
+        messages.success(request, f"Added {day_type}.")
+        return redirect("day-types", school_id=school.pk)
+    return _render(
+        request,
+        "day_types.html",
+        school,
+        day_types=config.day_types_for_school(school=school),
+        form=form,
+    )
+
+
+@login_required
+@page
+def day_type_edit(request: HttpRequest, school_id: int, day_type_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    day_type = _in_school(request, DayType.objects.all(), school, day_type_id)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        if _deleted(request, config.day_type_delete, day_type=day_type):
+            messages.success(request, f"Removed {day_type}.")
+            return redirect("day-types", school_id=school.pk)
+        return redirect("day-type-edit", school_id=school.pk, day_type_id=day_type.pk)
+    form = DayTypeForm(request.POST or None, instance=day_type, school=school)
+    if request.method == "POST" and _saved(
+        request, form, config.day_type_save, school=school, day_type=day_type
+    ):
+        messages.success(request, f"Saved {day_type}.")
+        return redirect("day-types", school_id=school.pk)
+    return _render(request, "day_type_edit.html", school, day_type=day_type, form=form)
+
+
+# -- calendar ------------------------------------------------------------------------------------
+
+
+def _month_of(value: str | None, today: datetime.date) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(value or "", "%Y-%m").date()  # noqa: DTZ007 (a date)
+    except ValueError:
+        return today.replace(day=1)
+
+
+def _shift(month: datetime.date, months: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@login_required
+@page
+def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    today = timezone.localdate()
+    month = _month_of(request.GET.get("month"), today)
+    try:
+        picked = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        picked = None
+    initial = {"first": picked, "last": picked} if picked else {}
+    form = CalendarRangeForm(request.POST or None, school=school, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["kind"] == CalendarRangeForm.CLEAR:
+                count = config.calendar_days_clear(
+                    school=school,
+                    first=data["first"],
+                    last=data["last"],
+                    weekdays_only=data["weekdays_only"],
+                )
+                messages.success(request, f"Took {count} dates out of the calendar.")
+            else:
+                count = config.calendar_days_set(
+                    school=school,
+                    first=data["first"],
+                    last=data["last"],
+                    instructional=data["kind"] == CalendarRangeForm.SCHOOL,
+                    day_type=data["day_type"],
+                    note=data["note"],
+                    weekdays_only=data["weekdays_only"],
+                )
+                messages.success(request, f"Set {count} dates.")
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            target = reverse("calendar", kwargs={"school_id": school.pk})
+            return redirect(f"{target}?month={data['first']:%Y-%m}")
+    return _render(
+        request,
+        "calendar.html",
+        school,
+        month=month,
+        previous=_shift(month, -1),
+        following=_shift(month, 1),
+        today=today,
+        weeks=config.calendar_month(school=school, year=month.year, month=month.month),
+        form=form,
+        day_types=config.day_types_for_school(school=school),
+    )
+
+
+# -- absences ------------------------------------------------------------------------------------
+
+
+@login_required
+@page
+def absences(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    here = reverse("absences", kwargs={"school_id": school.pk})
+    source = request.POST if request.method == "POST" else request.GET
+    absence = None
+    if source.get("absence"):
+        absence = _in_school(
+            request, StaffAbsence.objects.select_related("staff__user"), school, source["absence"]
+        )
+    if request.method == "POST" and request.POST.get("action") == "delete" and absence:
+        config.absence_delete(absence=absence)
+        messages.success(request, f"Removed the absence of {absence.staff} on {absence.date}.")
+        return redirect(here)
+    initial = {"date": timezone.localdate()} if absence is None else {}
+    form = AbsenceForm(
+        request.POST if request.method == "POST" else None,
+        instance=absence,
+        school=school,
+        initial=initial,
+    )
+    if request.method == "POST" and (
+        saved := _saved(request, form, config.absence_save, school=school, absence=absence)
+    ):
+        messages.success(request, f"Saved: {saved}.")
+        return redirect(here)
+    today = timezone.localdate()
+    return _render(
+        request,
+        "absences.html",
+        school,
+        absences=config.absences_for_school(school=school, since=today),
+        editing=absence,
+        form=form,
+        today=today,
+    )
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+@login_required
+@page
+def school_settings(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _led_school(request, school_id)
+    current = config.school_settings_for(school=school)
+    form = SchoolSettingsForm(request.POST or None, instance=current, school=school)
+    if request.method == "POST" and _saved(
+        request, form, config.school_settings_save, school=school
+    ):
+        messages.success(request, "Saved the school's scheduling settings.")
+        return redirect("school-settings", school_id=school.pk)
+    return _render(request, "school_settings.html", school, form=form, saved=current.pk)

@@ -1,0 +1,139 @@
+"""A staff member's own pages: my day (with student lists), my week, and a lab's day.
+
+Thin: find the user's staff row in the school asked for, read through ``scheduling.rosters``,
+record the read of student records in the audit trail, render.
+"""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from students.audit import audit_reads
+from students.models import AuditAction, School, Staff
+from students.scoping import get_scoped_or_404
+
+from ..models import Room, RoomKind
+from ..navigation import SESSION_KEY
+from ..rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
+from .pictures import requested_date, via, weekday_after
+
+
+def _membership(request: HttpRequest) -> tuple[Staff | None, HttpResponse | None]:
+    """The user's staff row in ``?school=`` (else the school picked last, else their only one),
+    or the page to show instead: a chooser, or why there is no day to show."""
+    memberships = staff_memberships(user=request.user)
+    raw = request.GET.get("school", "").strip()
+    if raw:
+        school = get_scoped_or_404(School.objects.all(), request.user, via=via(request), pk=raw)
+        mine = next((m for m in memberships if m.school_id == school.pk), None)
+        if mine is None:
+            return None, render(request, "scheduling/myday/not_staff.html", {"school": school})
+        request.session[SESSION_KEY] = school.pk
+        return mine, None
+    if len(memberships) == 1:
+        return memberships[0], None
+    remembered = request.session.get(SESSION_KEY)
+    mine = next((m for m in memberships if m.school_id == remembered), None)
+    if mine is not None:
+        return mine, None
+    return None, render(
+        request,
+        "scheduling/myday/choose_school.html",
+        {"memberships": memberships, "target": request.resolver_match.url_name},
+    )
+
+
+@login_required
+@require_GET
+def my_day(request: HttpRequest) -> HttpResponse:
+    staff, instead = _membership(request)
+    if instead is not None:
+        return instead
+    school = staff.school
+    date, date_error = requested_date(request, school)
+    roster = roster_for_staff_days(staff=staff, dates=[date])
+    audit_reads(
+        user=request.user, objects=roster.records, via=via(request), action=AuditAction.LIST
+    )
+    return render(
+        request,
+        "scheduling/myday/day.html",
+        {
+            "school": school,
+            "staff": staff,
+            "date": date,
+            "date_error": date_error,
+            "previous_date": weekday_after(date, -1),
+            "next_date": weekday_after(date, 1),
+            "day": roster.days[0],
+            "labs": roster.labs,
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_week(request: HttpRequest) -> HttpResponse:
+    staff, instead = _membership(request)
+    if instead is not None:
+        return instead
+    school = staff.school
+    date, date_error = requested_date(request, school)
+    days = week_of(date)
+    with_students = request.GET.get("rosters") == "1"
+    roster = roster_for_staff_days(staff=staff, dates=days, with_students=with_students)
+    if with_students:
+        audit_reads(
+            user=request.user, objects=roster.records, via=via(request), action=AuditAction.LIST
+        )
+    return render(
+        request,
+        "scheduling/myday/week.html",
+        {
+            "school": school,
+            "staff": staff,
+            "date": date,
+            "date_error": date_error,
+            "monday": days[0],
+            "friday": days[-1],
+            "previous_week": days[0] - datetime.timedelta(days=7),
+            "next_week": days[0] + datetime.timedelta(days=7),
+            "days": roster.days,
+            "labs": roster.labs,
+            "with_students": with_students,
+        },
+    )
+
+
+@login_required
+@require_GET
+def lab_view(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse:
+    school = get_scoped_or_404(
+        School.objects.select_related("network"), request.user, via=via(request), pk=school_id
+    )
+    room = get_scoped_or_404(
+        Room.objects.filter(school=school, kind=RoomKind.LEARNING_LAB),
+        request.user,
+        via=via(request),
+        pk=room_id,
+    )
+    date, date_error = requested_date(request, school)
+    lab = lab_day(room=room, date=date)
+    return render(
+        request,
+        "scheduling/myday/lab.html",
+        {
+            "school": school,
+            "room": room,
+            "date": date,
+            "date_error": date_error,
+            "previous_date": weekday_after(date, -1),
+            "next_date": weekday_after(date, 1),
+            "lab": lab,
+            "day_url": f"{reverse('schedule-day', args=[school.pk])}?date={date.isoformat()}",
+        },
+    )

@@ -1,0 +1,558 @@
+"""Leader pages to build a date, follow the build, see why it failed or what it changes, publish,
+and list or restore a date's versions.
+
+The school is the kindergarten of ``test_selectors`` (two cohorts, Ms. Rivera teaching literacy,
+a lab and a cafeteria) with a leader and a teacher of its own. Celery runs eagerly in tests, so a
+build runs when its job's transaction commits: ``django_capture_on_commit_callbacks`` makes that
+moment explicit.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from scheduling.models import (
+    BuildJob,
+    BuildPhase,
+    BuildState,
+    CalendarDay,
+    Schedule,
+    ScheduleStatus,
+    SchoolSchedulingSettings,
+    StaffAbsence,
+    StationCode,
+)
+from scheduling.services import build_job_run, schedule_build
+from scheduling.solver.stage1 import SolveOptions
+from students.models import Role, Staff
+
+from ...conftest import client_for
+from ...factories import RoomFactory, StaffFactory, UserFactory
+from ..factories import ScheduledBlockFactory, ScheduleFactory
+from ..test_selectors import DATE, Kindergarten, kindergarten
+
+pytestmark = pytest.mark.django_db
+FAST = SolveOptions(time_limit=10, workers=1, seed=3)
+T = datetime.time
+
+
+@dataclass
+class World:
+    k: Kindergarten
+    leader: Staff
+    teacher: Staff
+
+    @property
+    def school_id(self) -> int:
+        return self.k.school.pk
+
+    def url(self, name: str, **kwargs: int) -> str:
+        return reverse(name, kwargs={"school_id": self.school_id, **kwargs})
+
+
+@pytest.fixture
+def world() -> World:
+    k = kindergarten()
+    leader = StaffFactory(
+        school=k.school,
+        roles=[Role.LEADER],
+        user=UserFactory(first_name="Lee", last_name="Principal"),
+    )
+    teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES])
+    return World(k, leader, teacher)
+
+
+def statuses(school):
+    return list(
+        Schedule.objects.filter(school=school).order_by("version").values_list("version", "status")
+    )
+
+
+def build_through_the_page(world, callbacks_fixture, date=DATE):
+    client = client_for(world.leader.user)
+    with callbacks_fixture(execute=True):
+        response = client.post(world.url("build"), {"date": date.isoformat()})
+    return client, response
+
+
+# --- build -------------------------------------------------------------------------------------
+
+
+def test_the_build_page_offers_the_schools_next_instructional_day(world):
+    today = timezone.localdate(timezone=world.k.school.zone)
+    day_type = CalendarDay.objects.get(school=world.k.school, date=DATE).day_type
+    CalendarDay.objects.create(
+        school=world.k.school, date=today + datetime.timedelta(days=1), instructional=False
+    )
+    CalendarDay.objects.create(
+        school=world.k.school, date=today + datetime.timedelta(days=3), day_type=day_type
+    )
+
+    response = client_for(world.leader.user).get(world.url("build"))
+
+    assert response.status_code == 200
+    expected = (today + datetime.timedelta(days=3)).isoformat()
+    assert f'value="{expected}"' in response.content.decode()
+    assert '<label for="id_date">Date to build</label>' in response.content.decode()
+
+
+def test_building_queues_a_job_that_stores_a_draft(world, django_capture_on_commit_callbacks):
+    client, response = build_through_the_page(world, django_capture_on_commit_callbacks)
+
+    job = BuildJob.objects.get(school=world.k.school)
+    assert response.status_code == 302
+    assert response["Location"] == world.url("build-status", job_id=job.pk)
+    assert (job.date, job.state, job.phase, job.percent) == (
+        DATE,
+        BuildState.SUCCEEDED,
+        BuildPhase.STORING,
+        100,
+    )
+    assert job.requested_by == world.leader.user
+    assert job.started_at is not None and job.finished_at is not None
+    assert (job.schedule.version, job.schedule.status) == (1, ScheduleStatus.DRAFT)
+    assert job.schedule.built_by == world.leader.user
+
+    page = client.get(response["Location"])
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Version 1 is built as a draft." in html
+    assert f'href="{world.url("schedule-review", schedule_id=job.schedule.pk)}"' in html
+    assert f'action="{world.url("schedule-publish", schedule_id=job.schedule.pk)}"' in html
+    assert "hx-trigger" not in html  # done: nothing left to poll
+    assert "Nothing is published for this date or an earlier Regular day yet" in html
+
+
+def test_the_task_is_queued_only_when_the_job_is_committed(
+    world, django_capture_on_commit_callbacks
+):
+    client = client_for(world.leader.user)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(world.url("build"), {"date": DATE.isoformat()})
+
+    job = BuildJob.objects.get(school=world.k.school)
+    assert len(callbacks) == 1
+    assert (job.state, job.schedule) == (BuildState.QUEUED, None)
+    assert not Schedule.objects.filter(school=world.k.school).exists()
+
+    waiting = client.get(response["Location"]).content.decode()
+    assert "Waiting for a worker" in waiting
+    assert 'hx-trigger="every 1s"' in waiting
+    assert f"?seen={BuildState.QUEUED}%3A" in waiting
+    unchanged = client.get(
+        response["Location"], {"seen": job.progress_key}, headers={"HX-Request": "true"}
+    )
+    assert unchanged.status_code == 204  # nothing new: htmx keeps the fragment
+
+    callbacks[0]()  # the commit: the (eager) task runs
+
+    job.refresh_from_db()
+    assert job.state == BuildState.SUCCEEDED
+    fragment = client.get(response["Location"], {"seen": "queued:"}, headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert fragment.status_code == 200
+    assert html.lstrip().startswith('<section id="build-job"')  # the fragment, not the page
+    assert "Version 1 is built as a draft." in html
+    assert "hx-trigger" not in html
+
+
+def test_a_second_build_of_a_date_still_queued_is_the_same_job(
+    world, django_capture_on_commit_callbacks
+):
+    client = client_for(world.leader.user)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = client.post(world.url("build"), {"date": DATE.isoformat()})
+        second = client.post(world.url("build"), {"date": DATE.isoformat()})
+
+    assert first["Location"] == second["Location"]
+    assert BuildJob.objects.filter(school=world.k.school).count() == 1
+    assert len(callbacks) == 1
+
+
+def test_a_date_without_school_is_refused_beside_the_field(world):
+    CalendarDay.objects.create(
+        school=world.k.school, date=DATE + datetime.timedelta(days=1), instructional=False
+    )
+    client = client_for(world.leader.user)
+
+    response = client.post(world.url("build"), {"date": "2026-09-02"})
+    garbled = client.post(world.url("build"), {"date": "someday"})
+
+    assert response.status_code == 400
+    assert "2026-09-02 is not an instructional day at Alder." in response.content.decode()
+    assert 'class="errorlist' in response.content.decode()
+    assert garbled.status_code == 400
+    assert "Enter a valid date." in garbled.content.decode()
+    assert not BuildJob.objects.exists()
+
+
+def test_a_job_whose_date_stopped_being_a_school_day_fails_with_the_reason(
+    world, django_capture_on_commit_callbacks
+):
+    client = client_for(world.leader.user)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(world.url("build"), {"date": DATE.isoformat()})
+    CalendarDay.objects.filter(school=world.k.school, date=DATE).update(
+        instructional=False, day_type=None, note="Storm"
+    )
+
+    callbacks[0]()
+
+    job = BuildJob.objects.get()
+    assert job.state == BuildState.FAILED
+    assert job.error == "2026-09-01 is not an instructional day at Alder (Storm)."
+    assert job.phase == BuildPhase.LOADING
+    html = client.get(response["Location"]).content.decode()
+    assert "2026-09-01 is not an instructional day at Alder (Storm)." in html
+    assert "stopped here" in html
+
+
+def test_running_a_finished_job_again_changes_nothing(world, django_capture_on_commit_callbacks):
+    build_through_the_page(world, django_capture_on_commit_callbacks)
+    job = BuildJob.objects.get()
+
+    again = build_job_run(job_id=job.pk, options=FAST)
+
+    assert (again.state, again.schedule_id, again.finished_at) == (
+        BuildState.SUCCEEDED,
+        job.schedule_id,
+        job.finished_at,
+    )
+    assert Schedule.objects.filter(school=world.k.school).count() == 1
+    assert build_job_run(job_id=job.pk + 1000) is None
+
+
+def test_the_service_reports_each_step_it_reaches_in_order(world):
+    reached = []
+
+    schedule_build(school=world.k.school, date=DATE, options=FAST, on_phase=reached.append)
+    again = []
+    schedule_build(school=world.k.school, date=DATE, options=FAST, on_phase=again.append)
+
+    assert reached == [
+        BuildPhase.LOADING,
+        BuildPhase.SOLVING,
+        BuildPhase.VALIDATING,
+        BuildPhase.STORING,
+    ]
+    assert again == [BuildPhase.LOADING]  # unchanged input: nothing to solve or store
+
+
+def test_a_running_build_shows_its_current_step_and_keeps_polling(world):
+    job = BuildJob.objects.create(
+        school=world.k.school,
+        date=DATE,
+        state=BuildState.RUNNING,
+        phase=BuildPhase.SOLVING,
+        percent=25,
+        started_at=timezone.now(),
+    )
+
+    html = client_for(world.leader.user).get(world.url("build-status", job_id=job.pk))
+    html = html.content.decode()
+
+    assert 'hx-trigger="every 1s"' in html
+    assert f"?seen={BuildState.RUNNING}%3A{BuildPhase.SOLVING}" in html
+    assert '<li class="phase phase-done">' in html  # loading
+    assert '<li class="phase phase-current" aria-current="step">' in html
+    assert 'Solving\n        <span class="phase-note">in progress</span>' in html
+    assert 'value="25"' in html and "1 of 4 steps done" in html
+
+
+def test_an_unchanged_configuration_says_no_new_version_was_made(
+    world, django_capture_on_commit_callbacks
+):
+    build_through_the_page(world, django_capture_on_commit_callbacks)
+    client, response = build_through_the_page(world, django_capture_on_commit_callbacks)
+
+    html = client.get(response["Location"]).content.decode()
+
+    assert BuildJob.objects.filter(unchanged=True).count() == 1
+    assert Schedule.objects.count() == 1
+    assert "Nothing in the configuration changed since version 1 (draft)" in html
+    assert html.count("not needed") == 3
+
+
+def test_a_build_lost_with_its_worker_stops_polling_and_does_not_block_a_new_one(
+    world, django_capture_on_commit_callbacks
+):
+    lost = BuildJob.objects.create(
+        school=world.k.school,
+        date=DATE,
+        state=BuildState.RUNNING,
+        created_at=timezone.now() - datetime.timedelta(hours=2),
+    )
+    client = client_for(world.leader.user)
+
+    html = client.get(world.url("build-status", job_id=lost.pk)).content.decode()
+    with django_capture_on_commit_callbacks():
+        response = client.post(world.url("build"), {"date": DATE.isoformat()})
+
+    assert "This build stopped answering" in html and "hx-trigger" not in html
+    assert response["Location"] != world.url("build-status", job_id=lost.pk)
+    assert BuildJob.objects.count() == 2
+
+
+# --- infeasible: the engine's reasons, linked ----------------------------------------------------
+
+
+def test_an_infeasible_build_shows_the_engines_reasons_linked_to_their_settings(
+    world, django_capture_on_commit_callbacks
+):
+    StaffAbsence.objects.create(school=world.k.school, staff=world.k.rivera, date=DATE)
+
+    client, response = build_through_the_page(world, django_capture_on_commit_callbacks)
+
+    job = BuildJob.objects.get()
+    assert job.state == BuildState.INFEASIBLE
+    assert sorted(r["setting"] for r in job.reasons) == sorted(
+        f"staffing:{cohort.pk}:literacy" for cohort in (world.k.howard, world.k.stanford)
+    )
+    assert not Schedule.objects.exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "Why no schedule can be built" in html
+    for cohort in (world.k.howard, world.k.stanford):
+        assert f"Nobody present can teach literacy to {cohort.name} on 2026-09-01." in html
+        assert f"Assign a humanities teacher (or a substitute) to {cohort.name}" in html
+        edit = world.url("cohort-edit", cohort_id=cohort.pk)
+        assert f'<a href="{edit}">Staffing of {cohort.name} (Literacy / humanities)</a>' in html
+
+
+# --- what changes ----------------------------------------------------------------------------
+
+
+def two_versions(world):
+    """Version 1 published by hand; version 2 moves K Howard's literacy (and so Ms. Rivera)."""
+    k = world.k
+    day_type = CalendarDay.objects.get(school=k.school, date=DATE).day_type
+    room = RoomFactory(school=k.school, name="Room 103b")
+    v1 = ScheduleFactory(
+        school=k.school, date=DATE, day_type=day_type, version=1, status=ScheduleStatus.PUBLISHED
+    )
+    v2 = ScheduleFactory(school=k.school, date=DATE, day_type=day_type, version=2)
+    for schedule in (v1, v2):
+        ScheduledBlockFactory(
+            schedule=schedule, cohort=k.stanford, station=StationCode.LAB, start=T(8), end=T(8, 30)
+        )
+    ScheduledBlockFactory(
+        schedule=v1,
+        cohort=k.howard,
+        station=StationCode.LITERACY,
+        start=T(8),
+        end=T(8, 40),
+        room=room,
+        staff=k.rivera,
+    )
+    ScheduledBlockFactory(
+        schedule=v2,
+        cohort=k.howard,
+        station=StationCode.LITERACY,
+        start=T(9),
+        end=T(9, 40),
+        room=room,
+        staff=k.rivera,
+    )
+    return v1, v2
+
+
+def test_a_successful_build_shows_the_cohorts_and_staff_whose_day_moves(world):
+    _, v2 = two_versions(world)
+    job = BuildJob.objects.create(
+        school=world.k.school, date=DATE, state=BuildState.SUCCEEDED, schedule=v2
+    )
+    client = client_for(world.leader.user)
+
+    for url in (
+        world.url("build-status", job_id=job.pk),
+        world.url("schedule-review", schedule_id=v2.pk),
+    ):
+        page = client.get(url).content.decode()
+        html = page[page.index('<section class="changes"') :]
+        html = html[: html.index("</section>")]
+
+        assert "Compared with version 1 of Tuesday 1 September 2026" in html
+        assert "<strong>1 cohort</strong> and <strong>1 staff member</strong>" in html
+        assert f'id="cohort-change-{world.k.howard.pk}"' in html
+        assert f'id="staff-change-{world.k.rivera.pk}"' in html
+        assert "K Stanford" not in html  # their day is the same
+        assert "<td>8:00-8:40</td>" in html and "<td>9:00-9:40</td>" in html
+        assert html.count('<span class="change-mark">new</span>') == 2  # Howard's and Rivera's
+
+
+# --- review, publish, versions, restore ----------------------------------------------------------
+
+
+def test_the_review_page_shows_the_drafts_facts_and_a_publish_button(world):
+    draft = schedule_build(school=world.k.school, date=DATE, by=world.leader.user, options=FAST)
+    schedule = draft.schedule
+
+    html = (
+        client_for(world.leader.user)
+        .get(world.url("schedule-review", schedule_id=schedule.pk))
+        .content.decode()
+    )
+
+    assert "Tuesday 1 September 2026, version 1" in html
+    assert "Draft" in html and "Lee Principal" in html
+    assert f"{schedule.solver_stats['status']}, objective" in html
+    assert f'action="{world.url("schedule-publish", schedule_id=schedule.pk)}"' in html
+    assert ">Publish version 1</button>" in html
+
+
+def test_publishing_a_draft_supersedes_the_published_version(world):
+    schedule_build(school=world.k.school, date=DATE, publish=True, options=FAST)
+    SchoolSchedulingSettings.objects.filter(school=world.k.school).update(transitions_weight=50)
+    v2 = schedule_build(school=world.k.school, date=DATE, options=FAST).schedule
+    client = client_for(world.leader.user)
+
+    response = client.post(world.url("schedule-publish", schedule_id=v2.pk), follow=True)
+
+    assert statuses(world.k.school) == [
+        (1, ScheduleStatus.SUPERSEDED),
+        (2, ScheduleStatus.PUBLISHED),
+    ]
+    assert response.redirect_chain == [(f"{world.url('schedule-versions')}?date=2026-09-01", 302)]
+    assert "Version 2 of Tuesday 1 September 2026 is published." in response.content.decode()
+
+
+def test_a_draft_that_no_longer_fits_is_not_published_and_says_why(world):
+    draft = schedule_build(school=world.k.school, date=DATE, options=FAST).schedule
+    StaffAbsence.objects.create(school=world.k.school, staff=world.k.rivera, date=DATE)
+
+    response = client_for(world.leader.user).post(
+        world.url("schedule-publish", schedule_id=draft.pk)
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Version 1 no longer fits the configuration" in html
+    assert "the published schedule is unchanged" in html
+    assert statuses(world.k.school) == [(1, ScheduleStatus.DRAFT)]
+
+
+def test_the_versions_page_lists_every_version_of_the_date(world):
+    schedule_build(
+        school=world.k.school, date=DATE, by=world.leader.user, publish=True, options=FAST
+    )
+    SchoolSchedulingSettings.objects.filter(school=world.k.school).update(transitions_weight=50)
+    v2 = schedule_build(school=world.k.school, date=DATE, options=FAST).schedule
+    other_date = ScheduleFactory(school=world.k.school, date=DATE + datetime.timedelta(days=7))
+
+    response = client_for(world.leader.user).get(
+        world.url("schedule-versions"), {"date": "2026-09-01"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Versions of Tuesday 1 September 2026" in html
+    assert html.index(">Version 2</a>") < html.index(">Version 1</a>")
+    assert "Published" in html and "Draft" in html
+    assert "Lee Principal" in html and "Nightly build" in html
+    assert f'action="{world.url("schedule-publish", schedule_id=v2.pk)}"' in html
+    assert world.url("schedule-review", schedule_id=other_date.pk) not in html
+
+
+def test_restoring_an_older_version_publishes_it_again(world):
+    v1 = schedule_build(school=world.k.school, date=DATE, publish=True, options=FAST).schedule
+    SchoolSchedulingSettings.objects.filter(school=world.k.school).update(transitions_weight=50)
+    schedule_build(school=world.k.school, date=DATE, publish=True, options=FAST)
+    client = client_for(world.leader.user)
+    versions = client.get(world.url("schedule-versions"), {"date": "2026-09-01"})
+    restore = world.url("schedule-restore", schedule_id=v1.pk)
+    assert f'action="{restore}"' in versions.content.decode()
+
+    response = client.post(restore, follow=True)
+
+    assert statuses(world.k.school) == [
+        (1, ScheduleStatus.PUBLISHED),
+        (2, ScheduleStatus.SUPERSEDED),
+    ]
+    assert "Version 1 of Tuesday 1 September 2026 is published again." in (
+        response.content.decode()
+    )
+
+
+def test_a_version_that_no_longer_fits_is_not_restored(world):
+    v1 = schedule_build(school=world.k.school, date=DATE, publish=True, options=FAST).schedule
+    SchoolSchedulingSettings.objects.filter(school=world.k.school).update(transitions_weight=50)
+    schedule_build(school=world.k.school, date=DATE, publish=True, options=FAST)
+    StaffAbsence.objects.create(school=world.k.school, staff=world.k.rivera, date=DATE)
+
+    response = client_for(world.leader.user).post(world.url("schedule-restore", schedule_id=v1.pk))
+
+    assert response.status_code == 409
+    assert "Version 1 no longer fits the configuration" in response.content.decode()
+    assert statuses(world.k.school) == [
+        (1, ScheduleStatus.SUPERSEDED),
+        (2, ScheduleStatus.PUBLISHED),
+    ]
+
+
+# --- who may -------------------------------------------------------------------------------------
+
+
+def test_a_teacher_of_the_school_is_refused_every_page_and_action(
+    world, django_capture_on_commit_callbacks
+):
+    draft = schedule_build(school=world.k.school, date=DATE, options=FAST).schedule
+    job = BuildJob.objects.create(school=world.k.school, date=DATE)
+    client = client_for(world.teacher.user)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        refused = [
+            client.get(world.url("build")).status_code,
+            client.post(world.url("build"), {"date": DATE.isoformat()}).status_code,
+            client.get(world.url("build-status", job_id=job.pk)).status_code,
+            client.get(world.url("schedule-versions")).status_code,
+            client.get(world.url("schedule-review", schedule_id=draft.pk)).status_code,
+            client.post(world.url("schedule-publish", schedule_id=draft.pk)).status_code,
+            client.post(world.url("schedule-restore", schedule_id=draft.pk)).status_code,
+        ]
+
+    assert refused == [403] * 7
+    assert callbacks == []
+    assert BuildJob.objects.count() == 1
+    assert statuses(world.k.school) == [(1, ScheduleStatus.DRAFT)]
+
+
+def test_another_schools_leader_gets_404_on_every_page_and_id(world, school_b):
+    draft = schedule_build(school=world.k.school, date=DATE, options=FAST).schedule
+    job = BuildJob.objects.create(school=world.k.school, date=DATE)
+    their_job = BuildJob.objects.create(school=school_b.school, date=DATE)
+    client = client_for(school_b.leader.user)
+    theirs = {"school_id": school_b.school.pk}
+
+    answers = [
+        client.get(world.url("build")).status_code,
+        client.post(world.url("build"), {"date": DATE.isoformat()}).status_code,
+        client.get(world.url("build-status", job_id=job.pk)).status_code,
+        client.get(world.url("schedule-versions")).status_code,
+        client.get(world.url("schedule-review", schedule_id=draft.pk)).status_code,
+        client.post(world.url("schedule-publish", schedule_id=draft.pk)).status_code,
+        client.post(world.url("schedule-restore", schedule_id=draft.pk)).status_code,
+        # their own school in the URL, this school's ids after it
+        client.get(reverse("build-status", kwargs={**theirs, "job_id": job.pk})).status_code,
+        client.get(
+            reverse("schedule-review", kwargs={**theirs, "schedule_id": draft.pk})
+        ).status_code,
+        client.post(
+            reverse("schedule-publish", kwargs={**theirs, "schedule_id": draft.pk})
+        ).status_code,
+        client.post(
+            reverse("schedule-restore", kwargs={**theirs, "schedule_id": draft.pk})
+        ).status_code,
+    ]
+
+    assert answers == [404] * 11
+    assert (
+        client.get(reverse("build-status", kwargs={**theirs, "job_id": their_job.pk})).status_code
+        == 200
+    )
+    assert BuildJob.objects.filter(school=world.k.school).count() == 1
+    assert statuses(world.k.school) == [(1, ScheduleStatus.DRAFT)]
