@@ -30,6 +30,7 @@ from .models import (
     TemplateStation,
     day_fill_error,
 )
+from .template_editing import STATION_FIELDS
 
 OWN_SCHOOLS = ("school", admin.RelatedOnlyFieldListFilter)
 
@@ -101,21 +102,7 @@ class TemplateStationInline(admin.TabularInline):
     model = TemplateStation
     formset = TemplateStationFormSet
     extra = 0
-    fields = [
-        "code",
-        "minutes",
-        "block_min",
-        "block_max",
-        "block_step",
-        "max_blocks",
-        "venue",
-        "staff_role",
-        "window_start",
-        "window_end",
-        "preferred_start",
-        "preferred_end",
-        "avoid_right_after",
-    ]
+    fields = list(STATION_FIELDS)  # the same fields, in the same order, as the leader's editor
 
     # Leaders have roles, not Django permissions: whoever may change the template may change
     # its stations.

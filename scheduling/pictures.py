@@ -61,6 +61,11 @@ def span_label(start: int, end: int) -> str:
     return f"{clock_of(start)}\u2013{clock_of(end)}"
 
 
+def clock_span(start: datetime.time, end: datetime.time) -> str:
+    """A block's times as every picture and roster prints them: 8:00\u20138:40."""
+    return f"{clock(start)}\u2013{clock(end)}"
+
+
 def clock_of(minutes: int) -> str:
     return clock(datetime.time(minutes // 60, minutes % 60))
 
@@ -128,7 +133,7 @@ class PictureBlock:
 
     @property
     def span(self) -> str:
-        return f"{clock(self.start)}\u2013{clock(self.end)}"
+        return clock_span(self.start, self.end)
 
     @property
     def minutes(self) -> int:
@@ -206,7 +211,7 @@ class LabCurve:
 
     @property
     def peak(self) -> int:
-        return max((s.seats for s in self.steps), default=0)
+        return peak_seats(self.steps)
 
     @property
     def busy_steps(self) -> tuple[LabStep, ...]:
@@ -282,6 +287,17 @@ def enrolled_counts(*, cohort_ids: Iterable[int], date: datetime.date) -> dict[i
     return dict(rows)
 
 
+def stays_of(
+    blocks: Iterable[ScheduledBlock], counts: dict[int, int]
+) -> list[tuple[int, int, int, str]]:
+    """``blocks`` (their cohorts loaded) as the (start, end, students, cohort) stays, in minutes,
+    that ``occupancy_steps`` reads; ``counts`` is each cohort's enrolled students."""
+    return [
+        (minutes_of(b.start), minutes_of(b.end), counts.get(b.cohort_id, 0), b.cohort.name)
+        for b in blocks
+    ]
+
+
 def occupancy_steps(
     *,
     axis: TimeAxis,
@@ -303,6 +319,15 @@ def occupancy_steps(
     return tuple(steps)
 
 
+def peak_seats(steps: Iterable[LabStep]) -> int:
+    return max((s.seats for s in steps), default=0)
+
+
+def busiest_seats(steps: Iterable[LabStep], start: int, end: int) -> int:
+    """The most seats taken at any moment between ``start`` and ``end`` (minutes)."""
+    return peak_seats(s for s in steps if s.start < end and start < s.end)
+
+
 def _nice_ceiling(value: int) -> int:
     """The chart's top: a round number at or above ``value`` (10, 20, 50, 100, ...)."""
     for step in (5, 10, 20, 25, 50, 100):
@@ -317,7 +342,7 @@ def lab_curve(
     left, top = CHART_MARGIN["left"], CHART_MARGIN["top"]
     plot_w = CHART_WIDTH - left - CHART_MARGIN["right"]
     plot_h = CHART_HEIGHT - top - CHART_MARGIN["bottom"]
-    peak = max((s.seats for s in steps), default=0)
+    peak = peak_seats(steps)
     y_max = _nice_ceiling(max(capacity, peak, 1) * 11 // 10 or 1)
 
     def x(minutes: int) -> float:
@@ -447,11 +472,7 @@ def day_picture(*, schedule: Schedule) -> DayPicture:
     )
     curves = []
     for lab in labs:
-        stays = [
-            (minutes_of(b.start), minutes_of(b.end), counts.get(b.cohort_id, 0), b.cohort.name)
-            for b, _ in placed
-            if b.room_id == lab.pk
-        ]
+        stays = stays_of((b for b, _ in placed if b.room_id == lab.pk), counts)
         steps = occupancy_steps(axis=axis, capacity=lab.capacity, stays=stays)
         curves.append(
             lab_curve(room_id=lab.pk, name=lab.name, capacity=lab.capacity, axis=axis, steps=steps)

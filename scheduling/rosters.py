@@ -20,16 +20,20 @@ from django.db.models import Q
 
 from students.models import ELLevel, ServiceKind, Staff, Student
 
-from .models import Room, Schedule, ScheduledBlock, ScheduleStatus, clock, minutes_of
+from .models import Room, Schedule, ScheduledBlock, ScheduleStatus, minutes_of
 from .pictures import (
     LabCurve,
     LabStep,
     TimeAxis,
+    busiest_seats,
+    clock_span,
     enrolled_counts,
     lab_curve,
     occupancy_steps,
+    peak_seats,
     station_label,
     station_short,
+    stays_of,
 )
 
 SERVICE_SHORT = {
@@ -77,7 +81,7 @@ class RosterBlock:
 
     @property
     def span(self) -> str:
-        return f"{clock(self.start)}\u2013{clock(self.end)}"
+        return clock_span(self.start, self.end)
 
     @property
     def station_label(self) -> str:
@@ -259,7 +263,7 @@ class LabStay:
 
     @property
     def span(self) -> str:
-        return f"{clock(self.start)}\u2013{clock(self.end)}"
+        return clock_span(self.start, self.end)
 
     @property
     def free(self) -> int:
@@ -282,7 +286,7 @@ class LabDay:
 
     @property
     def peak(self) -> int:
-        return max((s.seats for s in self.steps), default=0)
+        return peak_seats(self.steps)
 
 
 def lab_day(*, room: Room, date: datetime.date) -> LabDay:
@@ -308,31 +312,18 @@ def lab_day(*, room: Room, date: datetime.date) -> LabDay:
         min([minutes_of(schedule[2]), *(minutes_of(b.start) for b in blocks)]),
         max([minutes_of(schedule[3]), *(minutes_of(b.end) for b in blocks)]),
     )
-    steps = occupancy_steps(
-        axis=axis,
-        capacity=room.capacity,
-        stays=[
-            (minutes_of(b.start), minutes_of(b.end), counts.get(b.cohort_id, 0), b.cohort.name)
-            for b in blocks
-        ],
-    )
+    minute_stays = stays_of(blocks, counts)
+    steps = occupancy_steps(axis=axis, capacity=room.capacity, stays=minute_stays)
     stays = tuple(
         LabStay(
-            b.cohort.name,
+            cohort_name,
             b.start,
             b.end,
-            counts.get(b.cohort_id, 0),
-            max(
-                (
-                    s.seats
-                    for s in steps
-                    if s.start < minutes_of(b.end) and minutes_of(b.start) < s.end
-                ),
-                default=0,
-            ),
+            students,
+            busiest_seats(steps, start, end),
             room.capacity,
         )
-        for b in blocks
+        for b, (start, end, students, cohort_name) in zip(blocks, minute_stays, strict=True)
     )
     curve = lab_curve(
         room_id=room.pk, name=room.name, capacity=room.capacity, axis=axis, steps=steps

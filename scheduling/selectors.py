@@ -68,6 +68,18 @@ def calendar_day_for(*, school: School, date: datetime.date) -> DayType:
     return day.day_type
 
 
+def next_instructional_day(*, school: School, after: datetime.date) -> datetime.date | None:
+    """The school's first instructional day (with a day type) after ``after``, if any."""
+    return (
+        CalendarDay.objects.filter(
+            school=school, date__gt=after, instructional=True, day_type__isnull=False
+        )
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
 def problem_for(*, school: School, date: datetime.date) -> solver.Problem:
     """One school's stage-1 problem for ``date``, read in a fixed number of queries."""
     day_type = calendar_day_for(school=school, date=date)

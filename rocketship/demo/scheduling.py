@@ -28,6 +28,7 @@ from scheduling.models import (
     TemplateStation,
     Venue,
 )
+from scheduling.selectors import next_instructional_day
 from scheduling.services import BuildResult, schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.models import Role, School, Staff
@@ -208,23 +209,20 @@ def configure_school(*, school: School, first_day: datetime.date) -> int:
     return created
 
 
-def next_instructional_day(*, school: School, after: datetime.date) -> datetime.date | None:
-    day = (
-        CalendarDay.objects.filter(school=school, instructional=True, date__gt=after)
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    return day
+def days_to_build(*, school: School, today: datetime.date) -> list[datetime.date]:
+    """Today, when it is a school day (so a teacher's first look finds their day), and the next
+    instructional day (what the nightly rebuild prepares)."""
+    days = []
+    if CalendarDay.objects.filter(school=school, date=today, instructional=True).exists():
+        days.append(today)
+    upcoming = next_instructional_day(school=school, after=today)
+    if upcoming is not None:
+        days.append(upcoming)
+    return days
 
 
-def build_next_day(
-    *, school: School, today: datetime.date, time_limit: float = 30.0
-) -> BuildResult | None:
-    """Build and publish the school's next instructional day (nothing new if unchanged)."""
-    day = next_instructional_day(school=school, after=today)
-    if day is None:
-        return None
+def build_day(*, school: School, day: datetime.date, time_limit: float = 30.0) -> BuildResult:
+    """Build and publish one of the school's days (nothing new if unchanged)."""
     return schedule_build(
         school=school,
         date=day,
@@ -243,22 +241,24 @@ def configure_and_build(
     for school in schools:
         rows = configure_school(school=school, first_day=first_day)
         report(f"  {school.name}: day configured ({rows} rows created)")
-        result = build_next_day(school=school, today=today)
-        if result is None:
+        days = days_to_build(school=school, today=today)
+        if not days:
             report(f"  {school.name}: no instructional day left this school year")
-        elif result.schedule is not None:
-            schedule = result.schedule
-            how = (
-                "unchanged"
-                if result.unchanged
-                else (f"built in {schedule.solver_stats.get('wall_seconds', 0):.1f} s")
-            )
-            report(
-                f"  {school.name}: schedule for {schedule.date:%a %d %b %Y} "
-                f"v{schedule.version} {schedule.status} ({how})"
-            )
-        else:
-            report(
-                f"  {school.name}: no schedule for {result.date:%Y-%m-%d}: "
-                + "; ".join(r.message for r in result.reasons)
-            )
+        for day in days:
+            result = build_day(school=school, day=day)
+            if result.schedule is not None:
+                schedule = result.schedule
+                how = (
+                    "unchanged"
+                    if result.unchanged
+                    else (f"built in {schedule.solver_stats.get('wall_seconds', 0):.1f} s")
+                )
+                report(
+                    f"  {school.name}: schedule for {schedule.date:%a %d %b %Y} "
+                    f"v{schedule.version} {schedule.status} ({how})"
+                )
+            else:
+                report(
+                    f"  {school.name}: no schedule for {result.date:%Y-%m-%d}: "
+                    + "; ".join(r.message for r in result.reasons)
+                )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,39 +16,24 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from students.errors import DomainError
 from students.models import School
-from students.scoping import get_led_school_or_404, get_scoped_or_404
+from students.scoping import get_scoped_or_404
 
 from ..explanations import explanations_for
-from ..models import BuildJob, BuildState, CalendarDay, Schedule
+from ..forms.builds import BuildForm, DateForm
+from ..models import BuildJob, BuildState, Schedule
 from ..schedule_changes import schedule_baseline, schedule_changes
+from ..selectors import next_instructional_day
 from ..services import build_job_start, schedule_publish, schedule_restore
+from .school_scope import led_school, school_schedule, via
 
 RECENT_BUILDS = 10
 RECENT_DATES = 10
 
 
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
-
-
-def _school(request: HttpRequest, school_id: int) -> School:
-    school = get_led_school_or_404(request.user, school_id, via=_via(request))
-    timezone.activate(school.zone)
-    return school
-
-
-def _next_instructional_day(school: School) -> datetime.date:
-    """The first instructional day after today in the school's zone (tomorrow if none is set)."""
+def _date_to_build(school: School) -> datetime.date:
+    """The next instructional day after today in the school's zone (tomorrow if none is set)."""
     today = timezone.localdate(timezone=school.zone)
-    upcoming = (
-        CalendarDay.objects.filter(
-            school=school, date__gt=today, instructional=True, day_type__isnull=False
-        )
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    return upcoming or today + datetime.timedelta(days=1)
+    return next_instructional_day(school=school, after=today) or today + datetime.timedelta(days=1)
 
 
 def _day(schedule: Schedule) -> str:
@@ -61,25 +45,10 @@ def _versions_url(schedule: Schedule) -> str:
     return f"{url}?date={schedule.date.isoformat()}"
 
 
-class BuildForm(forms.Form):
-    date = forms.DateField(
-        label="Date to build",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The engine reads the school's configuration as it is now. The result is a "
-        "draft: nobody sees it until you publish it.",
-    )
-
-
-class DateForm(forms.Form):
-    date = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def build(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _school(request, school_id)
+    school = led_school(request, school_id)
     status = 200
     if request.method == "POST":
         form = BuildForm(request.POST)
@@ -94,7 +63,7 @@ def build(request: HttpRequest, school_id: int) -> HttpResponse:
                 return redirect("build-status", school_id=school.pk, job_id=job.pk)
         status = 400
     else:
-        form = BuildForm(initial={"date": _next_instructional_day(school)})
+        form = BuildForm(initial={"date": _date_to_build(school)})
     recent = BuildJob.objects.filter(school=school).select_related("schedule", "requested_by")
     return render(
         request,
@@ -107,11 +76,11 @@ def build(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
-    school = _school(request, school_id)
+    school = led_school(request, school_id)
     job = get_scoped_or_404(
         BuildJob.objects.filter(school=school).select_related("schedule__day_type", "requested_by"),
         request.user,
-        via=_via(request),
+        via=via(request),
         pk=job_id,
     )
     if request.htmx and request.GET.get("seen") == job.progress_key:
@@ -130,8 +99,8 @@ def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpRespo
 @login_required
 @require_http_methods(["GET"])
 def schedule_versions(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _school(request, school_id)
-    form = DateForm(request.GET or {"date": _next_instructional_day(school).isoformat()})
+    school = led_school(request, school_id)
+    form = DateForm(request.GET or {"date": _date_to_build(school).isoformat()})
     return _render_versions(request, school, form)
 
 
@@ -170,18 +139,9 @@ def _render_versions(
 @login_required
 @require_http_methods(["GET"])
 def schedule_review(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
-    school = _school(request, school_id)
-    schedule = _schedule(request, school, schedule_id)
+    school = led_school(request, school_id)
+    schedule = school_schedule(request, school, schedule_id)
     return _render_review(request, school, schedule)
-
-
-def _schedule(request: HttpRequest, school: School, schedule_id: int) -> Schedule:
-    return get_scoped_or_404(
-        Schedule.objects.filter(school=school).select_related("built_by", "day_type", "school"),
-        request.user,
-        via=_via(request),
-        pk=schedule_id,
-    )
 
 
 def _render_review(
@@ -209,8 +169,8 @@ def _render_review(
 @login_required
 @require_POST
 def publish(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
-    school = _school(request, school_id)
-    schedule = _schedule(request, school, schedule_id)
+    school = led_school(request, school_id)
+    schedule = school_schedule(request, school, schedule_id)
     try:
         published = schedule_publish(schedule=schedule)
     except DomainError as error:
@@ -223,8 +183,8 @@ def publish(request: HttpRequest, school_id: int, schedule_id: int) -> HttpRespo
 @login_required
 @require_POST
 def restore(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
-    school = _school(request, school_id)
-    schedule = _schedule(request, school, schedule_id)
+    school = led_school(request, school_id)
+    schedule = school_schedule(request, school, schedule_id)
     try:
         restored = schedule_restore(schedule=schedule)
     except DomainError as error:

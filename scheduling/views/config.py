@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from students.models import Cohort, School, Staff
-from students.scoping import get_led_school_or_404, get_scoped_or_404
+from students.scoping import get_scoped_or_404
 
 from .. import configuration as config
 from ..forms.config import (
@@ -27,29 +27,21 @@ from ..forms.config import (
     CohortForm,
     DayTypeForm,
     RoomForm,
+    SchoolModelForm,
     SchoolSettingsForm,
     StaffForm,
     StaffingForm,
     add_service_errors,
 )
 from ..models import DayType, Room, StaffAbsence, StaffingAssignment
+from .school_scope import led_school, via
 
 page = require_http_methods(["GET", "POST"])
 
 
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
-
-
-def _led_school(request: HttpRequest, school_id: int) -> School:
-    school = get_led_school_or_404(request.user, school_id, via=_via(request))
-    timezone.activate(school.zone)
-    return school
-
-
 def _in_school(request: HttpRequest, queryset: QuerySet, school: School, pk: object) -> Any:
     """One of ``school``'s rows: another school's id answers 404, as a missing one does."""
-    return get_scoped_or_404(queryset.filter(school=school), request.user, via=_via(request), pk=pk)
+    return get_scoped_or_404(queryset.filter(school=school), request.user, via=via(request), pk=pk)
 
 
 def _saved(request: HttpRequest, form: Any, service: Callable[..., Model], **kwargs: Any) -> Any:
@@ -76,13 +68,41 @@ def _render(request: HttpRequest, template: str, school: School, **context: Any)
     return render(request, f"scheduling/config/{template}", {"school": school, **context})
 
 
+def _edit_page(
+    request: HttpRequest,
+    school: School,
+    item: Model,
+    *,
+    noun: str,
+    form_class: type[SchoolModelForm],
+    save: Callable[..., Model],
+    delete: Callable[..., None],
+    list_page: str,
+    edit_page: str,
+) -> HttpResponse:
+    """The page of one room, cohort or day type: remove it (unless still in use), or save its
+    form. ``noun`` (room, cohort, day_type) names the services' keyword, the URL's ``<noun>_id``,
+    the template ``<noun>_edit.html`` and the object in its context."""
+    named = {noun: item}
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        if _deleted(request, delete, **named):
+            messages.success(request, f"Removed {item}.")
+            return redirect(list_page, school_id=school.pk)
+        return redirect(edit_page, school_id=school.pk, **{f"{noun}_id": item.pk})
+    form = form_class(request.POST or None, instance=item, school=school)
+    if request.method == "POST" and _saved(request, form, save, school=school, **named):
+        messages.success(request, f"Saved {item}.")
+        return redirect(list_page, school_id=school.pk)
+    return _render(request, f"{noun}_edit.html", school, form=form, **named)
+
+
 # -- rooms and labs -------------------------------------------------------------------------------
 
 
 @login_required
 @page
 def rooms(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     form = RoomForm(request.POST or None, school=school)
     if request.method == "POST" and (
         room := _saved(request, form, config.room_save, school=school)
@@ -97,20 +117,19 @@ def rooms(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @page
 def room_edit(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     room = _in_school(request, Room.objects.all(), school, room_id)
-    if request.method == "POST" and request.POST.get("action") == "delete":
-        if _deleted(request, config.room_delete, room=room):
-            messages.success(request, f"Removed {room}.")
-            return redirect("rooms", school_id=school.pk)
-        return redirect("room-edit", school_id=school.pk, room_id=room.pk)
-    form = RoomForm(request.POST or None, instance=room, school=school)
-    if request.method == "POST" and _saved(
-        request, form, config.room_save, school=school, room=room
-    ):
-        messages.success(request, f"Saved {room}.")
-        return redirect("rooms", school_id=school.pk)
-    return _render(request, "room_edit.html", school, room=room, form=form)
+    return _edit_page(
+        request,
+        school,
+        room,
+        noun="room",
+        form_class=RoomForm,
+        save=config.room_save,
+        delete=config.room_delete,
+        list_page="rooms",
+        edit_page="room-edit",
+    )
 
 
 # -- staff ---------------------------------------------------------------------------------------
@@ -119,7 +138,7 @@ def room_edit(request: HttpRequest, school_id: int, room_id: int) -> HttpRespons
 @login_required
 @page
 def staff_list(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     form = StaffForm(request.POST or None, school=school)
     if request.method == "POST" and (
         staff := _saved(request, form, config.staff_create, school=school)
@@ -137,7 +156,7 @@ def staff_list(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @page
 def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     staff = _in_school(request, Staff.objects.select_related("user"), school, staff_id)
     here = reverse("staff-edit", kwargs={"school_id": school.pk, "staff_id": staff.pk})
     action = request.POST.get("action") if request.method == "POST" else None
@@ -196,7 +215,7 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
 @login_required
 @page
 def cohorts(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     form = CohortForm(request.POST or None, school=school)
     if request.method == "POST" and (
         cohort := _saved(request, form, config.cohort_save, school=school)
@@ -215,20 +234,19 @@ def cohorts(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @page
 def cohort_edit(request: HttpRequest, school_id: int, cohort_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     cohort = _in_school(request, Cohort.objects.select_related("grade"), school, cohort_id)
-    if request.method == "POST" and request.POST.get("action") == "delete":
-        if _deleted(request, config.cohort_delete, cohort=cohort):
-            messages.success(request, f"Removed {cohort}.")
-            return redirect("cohorts", school_id=school.pk)
-        return redirect("cohort-edit", school_id=school.pk, cohort_id=cohort.pk)
-    form = CohortForm(request.POST or None, instance=cohort, school=school)
-    if request.method == "POST" and _saved(
-        request, form, config.cohort_save, school=school, cohort=cohort
-    ):
-        messages.success(request, f"Saved {cohort}.")
-        return redirect("cohorts", school_id=school.pk)
-    return _render(request, "cohort_edit.html", school, cohort=cohort, form=form)
+    return _edit_page(
+        request,
+        school,
+        cohort,
+        noun="cohort",
+        form_class=CohortForm,
+        save=config.cohort_save,
+        delete=config.cohort_delete,
+        list_page="cohorts",
+        edit_page="cohort-edit",
+    )
 
 
 # -- day types -----------------------------------------------------------------------------------
@@ -237,7 +255,7 @@ def cohort_edit(request: HttpRequest, school_id: int, cohort_id: int) -> HttpRes
 @login_required
 @page
 def day_types(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     form = DayTypeForm(request.POST or None, school=school)
     if request.method == "POST" and (
         day_type := _saved(request, form, config.day_type_save, school=school)
@@ -256,20 +274,19 @@ def day_types(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @page
 def day_type_edit(request: HttpRequest, school_id: int, day_type_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     day_type = _in_school(request, DayType.objects.all(), school, day_type_id)
-    if request.method == "POST" and request.POST.get("action") == "delete":
-        if _deleted(request, config.day_type_delete, day_type=day_type):
-            messages.success(request, f"Removed {day_type}.")
-            return redirect("day-types", school_id=school.pk)
-        return redirect("day-type-edit", school_id=school.pk, day_type_id=day_type.pk)
-    form = DayTypeForm(request.POST or None, instance=day_type, school=school)
-    if request.method == "POST" and _saved(
-        request, form, config.day_type_save, school=school, day_type=day_type
-    ):
-        messages.success(request, f"Saved {day_type}.")
-        return redirect("day-types", school_id=school.pk)
-    return _render(request, "day_type_edit.html", school, day_type=day_type, form=form)
+    return _edit_page(
+        request,
+        school,
+        day_type,
+        noun="day_type",
+        form_class=DayTypeForm,
+        save=config.day_type_save,
+        delete=config.day_type_delete,
+        list_page="day-types",
+        edit_page="day-type-edit",
+    )
 
 
 # -- calendar ------------------------------------------------------------------------------------
@@ -290,7 +307,7 @@ def _shift(month: datetime.date, months: int) -> datetime.date:
 @login_required
 @page
 def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     today = timezone.localdate()
     month = _month_of(request.GET.get("month"), today)
     try:
@@ -346,7 +363,7 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @page
 def absences(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     here = reverse("absences", kwargs={"school_id": school.pk})
     source = request.POST if request.method == "POST" else request.GET
     absence = None
@@ -388,7 +405,7 @@ def absences(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @page
 def school_settings(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     current = config.school_settings_for(school=school)
     form = SchoolSettingsForm(request.POST or None, instance=current, school=school)
     if request.method == "POST" and _saved(

@@ -19,7 +19,8 @@ from students.scoping import get_scoped_or_404
 from ..models import Room, RoomKind
 from ..navigation import SESSION_KEY
 from ..rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
-from .pictures import requested_date, via, weekday_after
+from .pictures import requested_date, weekday_after
+from .school_scope import via, visible_school
 
 
 def _membership(request: HttpRequest) -> tuple[Staff | None, HttpResponse | None]:
@@ -112,9 +113,7 @@ def my_week(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def lab_view(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse:
-    school = get_scoped_or_404(
-        School.objects.select_related("network"), request.user, via=via(request), pk=school_id
-    )
+    school = visible_school(request, school_id)
     room = get_scoped_or_404(
         Room.objects.filter(school=school, kind=RoomKind.LEARNING_LAB),
         request.user,

@@ -19,15 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from students.models import Cohort, School
 from students.roles import AnyUser, led_schools
-from students.scoping import get_led_school_or_404, get_scoped_or_404
 
 from .. import pins
 from ..models import Schedule, ScheduleStatus, StationCode, clock
 from ..pictures import DayPicture, day_picture
-
-
-def via(request: HttpRequest) -> str:
-    return f"page {request.path}"
+from .school_scope import led_school, school_schedule, visible_school
 
 
 def requested_date(request: HttpRequest, school: School) -> tuple[datetime.date, str | None]:
@@ -59,9 +55,7 @@ def leads(user: AnyUser, school: School) -> bool:
 @login_required
 @require_GET
 def schedule_day(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = get_scoped_or_404(
-        School.objects.select_related("network"), request.user, via=via(request), pk=school_id
-    )
+    school = visible_school(request, school_id)
     date, date_error = requested_date(request, school)
     schedule = (
         Schedule.objects.filter(school=school, date=date, status=ScheduleStatus.PUBLISHED)
@@ -85,15 +79,6 @@ def schedule_day(request: HttpRequest, school_id: int) -> HttpResponse:
             "build_url": f"{build_url}?date={date.isoformat()}" if build_url else None,
             "versions_url": reverse("schedule-versions", args=[school.pk]) if can_pin else None,
         },
-    )
-
-
-def _schedule_in(school: School, request: HttpRequest, schedule_id: int) -> Schedule:
-    return get_scoped_or_404(
-        Schedule.objects.filter(school=school).select_related("school", "day_type", "built_by"),
-        request.user,
-        via=via(request),
-        pk=schedule_id,
     )
 
 
@@ -129,11 +114,9 @@ def _detail(
 @login_required
 @require_GET
 def schedule_detail(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
-    school = get_scoped_or_404(
-        School.objects.select_related("network"), request.user, via=via(request), pk=school_id
-    )
+    school = visible_school(request, school_id)
     timezone.activate(school.zone)
-    schedule = _schedule_in(school, request, schedule_id)
+    schedule = school_schedule(request, school, schedule_id)
     can_pin = leads(request.user, school)
     if schedule.status == ScheduleStatus.DRAFT and not can_pin:
         # Teachers see what is published, never a draft that may still change.
@@ -171,9 +154,8 @@ def _next_url(request: HttpRequest, default: str) -> str:
 @login_required
 @require_POST
 def pin_toggle(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
-    school = get_led_school_or_404(request.user, school_id, via=via(request))
-    timezone.activate(school.zone)
-    schedule = _schedule_in(school, request, schedule_id)
+    school = led_school(request, school_id)
+    schedule = school_schedule(request, school, schedule_id)
     form = PinToggleForm(request.POST, school=school)
     if not form.is_valid():
         if request.htmx:

@@ -7,11 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from students.models import School
-from students.scoping import get_led_school_or_404, get_scoped_or_404
+from students.scoping import get_scoped_or_404
 
 from ..forms.rotation_templates import (
     StationFormSet,
@@ -26,16 +25,7 @@ from ..template_editing import (
     template_save,
     templates_for_school,
 )
-
-
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
-
-
-def _led_school(request: HttpRequest, school_id: int) -> School:
-    school = get_led_school_or_404(request.user, school_id, via=_via(request))
-    timezone.activate(school.zone)
-    return school
+from .school_scope import led_school, via
 
 
 def _template(request: HttpRequest, school: School, template_id: int) -> RotationTemplate:
@@ -43,7 +33,7 @@ def _template(request: HttpRequest, school: School, template_id: int) -> Rotatio
     return get_scoped_or_404(
         RotationTemplate.objects.filter(school=school).select_related("grade", "day_type"),
         request.user,
-        via=_via(request),
+        via=via(request),
         pk=template_id,
     )
 
@@ -51,7 +41,7 @@ def _template(request: HttpRequest, school: School, template_id: int) -> Rotatio
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_list(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     form = TemplateCreateForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
@@ -76,7 +66,7 @@ def template_list(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, school_id: int, template_id: int) -> HttpResponse:
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     template = _template(request, school, template_id)
     if request.method == "GET":
         # Bound to what is stored, so the page opens showing what a save would refuse.
@@ -114,7 +104,7 @@ def template_validate(request: HttpRequest, school_id: int, template_id: int) ->
     """The editor's live check (htmx): the posted stations checked exactly as a save would,
     answered with the summary and every field's error slot; nothing is saved, and no input is
     sent back, so the field being typed in keeps its value and focus."""
-    school = _led_school(request, school_id)
+    school = led_school(request, school_id)
     template = _template(request, school, template_id)
     formset = StationFormSet(request.POST, instance=template)
     formset.is_valid()

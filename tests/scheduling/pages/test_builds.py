@@ -26,16 +26,15 @@ from scheduling.models import (
     StationCode,
 )
 from scheduling.services import build_job_run, schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.models import Role, Staff
 
 from ...conftest import client_for
 from ...factories import RoomFactory, StaffFactory, UserFactory
 from ..factories import ScheduledBlockFactory, ScheduleFactory
 from ..test_selectors import DATE, Kindergarten, kindergarten
+from ..test_services import FAST, statuses
 
 pytestmark = pytest.mark.django_db
-FAST = SolveOptions(time_limit=10, workers=1, seed=3)
 T = datetime.time
 
 
@@ -63,12 +62,6 @@ def world() -> World:
     )
     teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES])
     return World(k, leader, teacher)
-
-
-def statuses(school):
-    return list(
-        Schedule.objects.filter(school=school).order_by("version").values_list("version", "status")
-    )
 
 
 def build_through_the_page(world, callbacks_fixture, date=DATE):

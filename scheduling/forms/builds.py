@@ -1,0 +1,18 @@
+"""Forms of the build pages."""
+
+from django import forms
+
+
+class BuildForm(forms.Form):
+    date = forms.DateField(
+        label="Date to build",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The engine reads the school's configuration as it is now. The result is a "
+        "draft: nobody sees it until you publish it.",
+    )
+
+
+class DateForm(forms.Form):
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
