@@ -73,3 +73,26 @@ def test_a_worker_clears_expired_sessions_and_keeps_live_ones(worker_queue):
 
     assert result.get(timeout=90) == {"forgotten": 0}
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
+
+
+@pytest.mark.celery_worker
+def test_a_worker_runs_a_leaders_build_and_records_its_progress_and_draft(worker_queue):
+    from scheduling.models import BuildJob, BuildState, ScheduleStatus
+
+    from .scheduling.test_selectors import DATE, kindergarten
+
+    k = kindergarten()
+    job = BuildJob.objects.create(school=k.school, date=DATE)
+    client = Celery("rocketship-test", broker=REDIS_URL, backend=REDIS_URL)
+
+    result = client.send_task("scheduling.tasks.build_job_run", args=[job.pk], queue=worker_queue)
+
+    assert result.get(timeout=120) == BuildState.SUCCEEDED
+    job.refresh_from_db()
+    assert job.percent == 100 and job.finished_at is not None
+    assert job.schedule is not None and job.schedule.status == ScheduleStatus.DRAFT
+    assert job.schedule.blocks.count() > 0
+    # Delivered twice (a redelivered message), the finished job is left as it was.
+    again = client.send_task("scheduling.tasks.build_job_run", args=[job.pk], queue=worker_queue)
+    assert again.get(timeout=60) == BuildState.SUCCEEDED
+    assert BuildJob.objects.get(pk=job.pk).schedule_id == job.schedule_id

@@ -28,16 +28,19 @@ TABLES = [
 ]
 
 
-def run_setup(tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {
+def setup_env(tmp_path: Path) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "HTTPS"}},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "ROCKETSHIP_VAR_DIR": str(tmp_path),
     }
+
+
+def run_setup(tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bin/run", "--setup-only"],
         cwd=ROOT,
-        env=env,
+        env=setup_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=600,
@@ -75,3 +78,13 @@ def test_run_setup_builds_the_demo_network_on_sqlite_and_is_idempotent(tmp_path)
     assert "Mission Heights Academy: " in first.stdout
     for login in ("network.admin", "leader", "humanities", "ils", "sped", "rocketship-demo"):
         assert login in first.stdout
+
+    walk = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.demo_walk"],
+        cwd=ROOT,
+        env=setup_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert walk.returncode == 0, walk.stdout + walk.stderr

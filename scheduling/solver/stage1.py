@@ -731,18 +731,33 @@ class _Stage1:
             blocks = self.by_cohort_station.get((old.cohort, old.station), [])
             if not blocks:
                 continue
+            # Reified both ways, so any day's cost counts exactly the blocks it moves: a day
+            # found without the objective (a fast path, a construction) is then priced right,
+            # and the optimiser's cap at that price is tight.
             kept = self.m.new_bool_var("kept")
             matches = []
             for block in blocks:
                 same = self.m.new_bool_var("same")
-                self.m.add(block.start == self.units(old.start)).only_enforce_if(same)
-                self.m.add(block.end == self.units(old.end)).only_enforce_if(same)
+                at = [
+                    self.equals(block.start, self.units(old.start)),
+                    self.equals(block.end, self.units(old.end)),
+                ]
                 if not isinstance(block.present, int):
-                    self.m.add_implication(same, block.present)
+                    at.append(block.present)
+                self.m.add_bool_and(at).only_enforce_if(same)
+                self.m.add_bool_or([same, *(a.negated() for a in at)])
+                self.m.add_implication(same, kept)
                 matches.append(same)
-            self.m.add_bool_or([kept.negated(), *matches])
+            self.m.add_bool_or(matches).only_enforce_if(kept)
             if weight:
                 self.penalties.append(weight * (1 - kept))
+
+    def equals(self, var: cp_model.IntVar, value: int) -> cp_model.IntVar:
+        """A literal true exactly when ``var == value``."""
+        literal = self.m.new_bool_var("")
+        self.m.add(var == value).only_enforce_if(literal)
+        self.m.add(var != value).only_enforce_if(literal.negated())
+        return literal
 
     def add_hints(self, blocks: Iterable[PlacedBlock]) -> None:
         """Hint every block variable from ``blocks`` (a published or constructed day)."""

@@ -84,6 +84,25 @@ def test_a_leader_fixes_what_the_engine_explains_and_publishes_then_the_teacher_
     page.goto(base + day_url)
     page.wait_for_selector(".timeline, [class*=grid]")
     check_page(page, "schedule-day")
+
+    # Keyboard only: Tab reaches a block, Enter opens it, Tab and Enter pin it.
+    lab = published.blocks.get(cohort=k.stanford, station="lab")
+    where = """() => {
+        const block = document.activeElement.closest('li.pblock[id^=cohort-block-]');
+        return block ? block.closest('ul.tl-blocks').getAttribute('aria-label')
+            + ' ' + block.dataset.station : '';
+    }"""
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate(where) == f"{k.stanford.name} lab":
+            break
+    assert page.evaluate(where) == f"{k.stanford.name} lab"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Unpin")
+    pin = Pin.objects.get(school=k.school)
+    assert (pin.cohort, pin.station, pin.start) == (lab.cohort, "lab", lab.start)
     log_out(page)
 
     # The teacher's morning page: where, when, with whom.

@@ -24,7 +24,7 @@ from scheduling.solver.problem import (
     Window,
 )
 from scheduling.solver.reference import grade_stem_teacher, hm, reference_problem, with_substitute
-from scheduling.solver.stage1 import SolveOptions, solve
+from scheduling.solver.stage1 import SolveOptions, _Stage1, solve
 from scheduling.solver.validate import validate
 
 from .test_validate import kindergarten_day
@@ -97,6 +97,24 @@ def test_a_substitute_with_the_same_hours_moves_no_block():
     assert {b.cohort for b in result.blocks if substitute in b.staff} == {
         a.cohort for a in absent.assignments if substitute in a.staff
     }
+
+
+def test_a_day_that_keeps_every_block_costs_no_stability_even_when_found_without_the_goal():
+    """Stability is reified both ways, so a day found without the objective (the fast path
+    from the published day) is priced exactly: keeping everything costs nothing, and the
+    optimiser's cap at that price is tight."""
+    baseline = solved(reference_problem("S"), REFERENCE)
+    only_stability = Weights(
+        stability=100, preferences=0, transitions=0, lab_balance=0, compact_staff=0
+    )
+    problem = reference_problem("S", previous=baseline.blocks, weights=only_stability)
+    stage = _Stage1(problem, SolveOptions(workers=1), symmetry=False)
+    stage.build()
+
+    found = stage.first_from(problem.previous, time_limit=10)
+
+    assert found is not None
+    assert found.value(stage.objective) == 0
 
 
 def test_a_lab_short_of_seats_is_explained_by_its_seat_minutes():
