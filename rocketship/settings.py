@@ -5,9 +5,11 @@ run in-process, DEBUG off. Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SE
 ``ALLOWED_HOSTS`` and ``HTTPS=true``; with those, ``manage.py check --deploy`` is clean.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 from .env import env_bool, env_int, env_list, env_str
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets served from here, not from a CDN
     "django_htmx",
     "students",
     "scheduling",
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rocketship.middleware.RequestIdMiddleware",
+    "rocketship.api_middleware.ApiProblemMiddleware",
+    "rocketship.api_middleware.ApiBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "rocketship.urls"
@@ -115,6 +120,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Cache ---------------------------------------------------------------------------------------
+# Shared by every gunicorn worker in production (API rate counters, cached published schedules);
+# without Redis, each process keeps its own in memory, which is right for one machine.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "rocketship",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "rocketship",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
 # --- Auth, sessions -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -163,20 +188,40 @@ STORAGES = {
     },
 }
 
+
 # --- REST API -------------------------------------------------------------------------------------
+def _api_rate(name: str, default: str) -> str:
+    """A rate like ``600/minute`` from the environment; a malformed one stops start-up."""
+    rate = env_str(name, default)
+    if not re.fullmatch(r"[0-9]+/[0-9]*[smhd][a-z]*", rate):
+        raise ImproperlyConfigured(f"{name}={rate!r}: expected a rate like 600/minute")
+    return rate
+
+
+# Writes under /api/ with a larger body answer 413; a view may set its own ``max_body_bytes``.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "students.api.auth.ClientTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "students.api.filters.SchoolScopeFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "students.api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["students.api.throttling.PrincipalRateThrottle"],
+    # Per client (all its tokens together), per signed-in user, per anonymous address. A
+    # display board polls once a minute; a district sync pulls a school in a few hundred calls.
+    "DEFAULT_THROTTLE_RATES": {
+        "client": _api_rate("API_RATE_CLIENT", "1200/minute"),
+        "user": _api_rate("API_RATE_USER", "600/minute"),
+        "anon": _api_rate("API_RATE_ANON", "60/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "rocketship.api_schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "rocketship.api_errors.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -184,6 +229,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Published rotation schedules, rosters and Learning Lab progress.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ serves Swagger UI from drf_spectacular_sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import health
 
@@ -10,6 +10,16 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("students.api.urls")),
+    path("api/v1/", include("scheduling.api.urls")),
+    path("api/v1/", include("scheduling.api.feed_urls")),
+    path("api/v1/", include("learninglabs.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
 ]
+
+# Problem JSON under /api/, the HTML pages elsewhere (rocketship.api_errors).
+handler400 = "rocketship.api_errors.handler400"
+handler403 = "rocketship.api_errors.handler403"
+handler404 = "rocketship.api_errors.handler404"
+handler500 = "rocketship.api_errors.handler500"

@@ -70,7 +70,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
     schools = tuple(visible_schools(user).order_by("name"))
     school = current_school(request, schools)
     led = set(led_schools(user).values_list("pk", flat=True))
-    day: list[tuple[str, str, dict]] = [("My day", "my-day", {})]
+    day: list[tuple[str, str, dict]] = [("My day", "my-day", {}), ("Calendars", "my-calendars", {})]
     setup: list[tuple[str, str, dict]] = []
     if school is not None:
         sid = {"school_id": school.pk}
@@ -89,6 +89,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
                 ("Calendar", "calendar", sid),
                 ("Absences", "absences", sid),
                 ("Settings", "school-settings", sid),
+                ("API clients", "api-clients", sid),
             ]
         else:
             for lab in _labs_supervised(user, school):

@@ -2,13 +2,19 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
-from .admin_base import ScopedModelAdmin
+from .admin_base import SameSchoolForm, ScopedModelAdmin
+from .clients import api_client_revoke, api_token_issue, api_token_revoke
 from .models import (
+    ApiClient,
+    ApiToken,
     AuditEvent,
     Cohort,
     Grade,
@@ -21,7 +27,7 @@ from .models import (
     Student,
     UserSession,
 )
-from .roles import is_network_admin
+from .roles import is_network_admin, led_schools
 from .services import student_withdraw
 
 Related = admin.RelatedOnlyFieldListFilter  # lists only the schools/cohorts the user can see
@@ -224,3 +230,119 @@ class UserSessionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- REST clients and their tokens ------------------------------------------------------------
+# A client may cover several schools: changing it needs leading every one of them (as on the
+# leader's page, students.views_api_clients). Keys are shown once, on the answer to "issue".
+
+
+def _leads_all_schools_of(request: HttpRequest, client: ApiClient) -> bool:
+    return not client.schools.exclude(pk__in=led_schools(request.user).values("pk")).exists()
+
+
+class ApiClientAdminForm(SameSchoolForm):
+    class Meta:
+        model = ApiClient
+        fields = ["network", "name", "schools", "can_write"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        network, schools = cleaned.get("network"), cleaned.get("schools")
+        if network is not None and schools is not None:
+            strays = [school.name for school in schools if school.network_id != network.pk]
+            if strays:
+                self.add_error("schools", f"{', '.join(strays)}: not a school of {network}.")
+        return cleaned
+
+
+class ApiTokenInline(admin.TabularInline):
+    model = ApiToken
+    extra = 0
+    can_delete = False
+    fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the client's "Issue a token" action shows the key; a form here cannot
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(ScopedModelAdmin):
+    form = ApiClientAdminForm
+    list_display = ["name", "network", "can_write", "created_at", "revoked_at"]
+    list_filter = [("schools", Related), "can_write", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name"]
+    list_select_related = ["network"]
+    filter_horizontal = ["schools"]
+    readonly_fields = ["created_by", "created_at", "revoked_at"]
+    inlines = [ApiTokenInline]
+    actions = ["issue_token", "revoke_clients"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return led_schools(request.user).exists()
+        return obj.active and _leads_all_schools_of(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: ApiClient, form: forms.Form, change: bool
+    ) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Issue a token for each selected client (keys shown once)")
+    def issue_token(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        issued = []
+        for client in queryset.select_related("network"):
+            if not client.active or not _leads_all_schools_of(request, client):
+                messages.error(request, f"{client}: revoked, or serves a school you do not lead.")
+                continue
+            token, key = api_token_issue(client=client)
+            issued.append((client, token, key))
+        if not issued:
+            return None
+        response = TemplateResponse(
+            request,
+            "students/api_clients/admin_issued.html",
+            {**self.admin_site.each_context(request), "issued": issued, "title": "New tokens"},
+        )
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description="Revoke the selected clients and all their tokens")
+    def revoke_clients(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for client in queryset:
+            if not _leads_all_schools_of(request, client):
+                messages.error(request, f"{client}: serves a school you do not lead.")
+                continue
+            api_client_revoke(client=client)
+            messages.success(request, f"Revoked {client} and its tokens.")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ScopedModelAdmin):
+    """Tokens are issued from their client (the key is shown once) and never edited here."""
+
+    list_display = ["prefix", "client", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("client__schools", Related), ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["prefix", "client__name"]
+    list_select_related = ["client"]
+    fields = ["client", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for token in queryset.select_related("client"):
+            if not _leads_all_schools_of(request, token.client):
+                messages.error(request, f"{token}: its client serves a school you do not lead.")
+                continue
+            api_token_revoke(token=token)
+            messages.success(request, f"Revoked {token}.")

@@ -11,9 +11,13 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 def visible_schools(user: AnyUser) -> QuerySet[School]:
     """The schools whose data this user may read: every school for a superuser, each school of
-    the networks they administer, and the schools where they are active staff."""
+    the networks they administer, the schools where they are active staff, and for an API
+    client's token, the schools the client was registered for."""
     if not user.is_authenticated or not user.is_active:
         return School.objects.none()
+    client = getattr(user, "api_client", None)
+    if client is not None:  # a token's client: the schools it was registered for
+        return School.objects.filter(api_clients=client, api_clients__revoked_at__isnull=True)
     if user.is_superuser:
         return School.objects.all()
     return School.objects.filter(
@@ -22,14 +26,15 @@ def visible_schools(user: AnyUser) -> QuerySet[School]:
 
 
 def is_network_admin(user: AnyUser) -> bool:
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or hasattr(user, "api_client"):
         return False
     return user.is_superuser or NetworkAdmin.objects.filter(user=user).exists()
 
 
 def led_schools(user: AnyUser) -> QuerySet[School]:
-    """The schools this user may configure: as a leader, or as admin of their network."""
-    if not user.is_authenticated or not user.is_active:
+    """The schools this user may configure: as a leader, or as admin of their network (an API
+    client configures none; its write grant is checked on its own)."""
+    if not user.is_authenticated or not user.is_active or hasattr(user, "api_client"):
         return School.objects.none()
     if user.is_superuser:
         return School.objects.all()
@@ -53,7 +58,7 @@ def users_choosable_by(user: AnyUser) -> QuerySet:
 
 def can_administer(user: AnyUser) -> bool:
     """Whether the user may use the admin site at all (each page is still scoped)."""
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or hasattr(user, "api_client"):
         return False
     return (
         user.is_superuser

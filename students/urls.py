@@ -1,10 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import views, views_api_clients
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("schools/<int:school_id>/", views.school_detail, name="school-detail"),
     path("cohorts/<int:cohort_id>/", views.cohort_roster, name="cohort-roster"),
     path("students/<int:student_id>/", views.student_detail, name="student-detail"),
+    path(
+        "schools/<int:school_id>/api-clients/",
+        views_api_clients.api_clients,
+        name="api-clients",
+    ),
+    path(
+        "schools/<int:school_id>/api-clients/<int:client_id>/",
+        views_api_clients.api_client_edit,
+        name="api-client-edit",
+    ),
 ]

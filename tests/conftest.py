@@ -1,10 +1,12 @@
 """Fixtures shared by the whole suite: two schools in one network, a third in another, and
 users of each role. Names say who can see what."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.test import Client
 
 from students.models import Role, School, ServiceNeed, Staff, Student
@@ -29,6 +31,15 @@ def test_settings(settings) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: ids repeat across tests (rolled back), so rate
+    counters (``client:<id>``, ``user:<id>``) and responses cached by id must not carry over."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass(frozen=True)

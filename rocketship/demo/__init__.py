@@ -8,7 +8,15 @@ every machine, and then written where missing, looked up by natural keys, so a s
 nothing. Names of students never leave this module except into the database.
 """
 
-from .plan import DEMO_PASSWORD, DemoSeedRefused
-from .seed import format_logins, seed_demo_network
+from .plan import DEMO_PASSWORD, SHAPE_L, DemoSchool, DemoSeedRefused
+from .seed import format_logins, seed_demo_network, seed_school
 
-__all__ = ["DEMO_PASSWORD", "DemoSeedRefused", "format_logins", "seed_demo_network"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "SHAPE_L",
+    "DemoSchool",
+    "DemoSeedRefused",
+    "format_logins",
+    "seed_demo_network",
+    "seed_school",
+]

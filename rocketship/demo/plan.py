@@ -109,6 +109,24 @@ SHAPE_M = SchoolShape(
     sped=2,
     leader_titles=("principal", "assistant principal"),
 )
+# The largest reference shape, for load benchmarks (bench/api_load.py); not one of DEMO_SCHOOLS.
+SHAPE_L = SchoolShape(
+    code="L",
+    cohorts_per_grade=8,
+    students_per_cohort=25,
+    humanities_per_grade=4,
+    stem_per_grade=2,
+    specials=4,
+    labs=(
+        LabShape(name="Lab K-1", grades=(0, 1), seats=110, ils=4),
+        LabShape(name="Lab 2-3", grades=(2, 3), seats=110, ils=4),
+        LabShape(name="Lab 4-5", grades=(4, 5), seats=110, ils=4),
+    ),
+    cafeteria_cohorts=16,
+    tutors=8,
+    sped=4,
+    leader_titles=("principal", "assistant principal", "assistant principal"),
+)
 
 
 @dataclass(frozen=True)
@@ -497,9 +515,15 @@ def plan_school(
 ) -> SchoolPlan:
     """Everything the school will hold, computed from its seed alone (and the dates given)."""
     shape, labs = school.shape, school.shape.labs
-    names = random.Random(school.seed + 3).sample(
-        COLLEGES, shape.cohorts_per_grade * len(ALL_GRADES)
-    )
+    names_rng = random.Random(school.seed + 3)
+    if shape.cohorts_per_grade * len(ALL_GRADES) <= len(COLLEGES):
+        names = names_rng.sample(COLLEGES, shape.cohorts_per_grade * len(ALL_GRADES))
+    else:
+        # Shape L has more cohorts than there are college names: each grade draws its own (the
+        # grade's label keeps the cohort names unique within the school).
+        names = [
+            name for _ in ALL_GRADES for name in names_rng.sample(COLLEGES, shape.cohorts_per_grade)
+        ]
     cohorts: list[tuple[int, str]] = []
     rooms: list[RoomPlan] = []
     for g, level in enumerate(ALL_GRADES):
@@ -525,6 +549,17 @@ def plan_school(
         students=students,
         needs=plan_needs(school=school, students=students),
     )
+
+
+def plan_extra_school(*, school: DemoSchool, today: datetime.date) -> SchoolPlan:
+    """The plan of a school outside ``DEMO_SCHOOLS`` (e.g. a shape-L one for benchmarks), with
+    usernames that avoid those of the demo network's plans, so it can sit beside them."""
+    start = enrollment_start(today=today)
+    taken = {SUPERUSER[0], NETWORK_ADMIN[0], *DEMO_STAFF_LOGINS.values()}
+    for demo in DEMO_SCHOOLS:
+        if demo.slug != school.slug:
+            plan_school(school=demo, start=start, today=today, taken=taken)
+    return plan_school(school=school, start=start, today=today, taken=taken)
 
 
 def plan_network(*, today: datetime.date) -> tuple[SchoolPlan, ...]:

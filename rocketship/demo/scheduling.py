@@ -183,10 +183,10 @@ def configure_school(*, school: School, first_day: datetime.date) -> int:
         for cohort in member.cohorts.all() if station else []:
             assignment = add(StaffingAssignment, school=school, cohort=cohort, station=station)
             assignment.staff.add(member)
-    for cohort in cohorts:
-        # Each specials teacher takes a band of grades (K-2 and 3-5 with two of them), as
-        # schools usually arrange it; with one teacher, they take everyone.
-        teacher = specials[cohort.grade.level * len(specials) // 6]
+    for position, cohort in enumerate(cohorts):
+        # Each specials teacher takes an equal band of cohorts in grade order (K-2 and 3-5 with
+        # two of them; shape L's four take 12 cohorts each); with one teacher, they take everyone.
+        teacher = specials[position * len(specials) // len(cohorts)]
         assignment = add(
             StaffingAssignment, school=school, cohort=cohort, station=StationCode.SPECIALS
         )

@@ -38,14 +38,16 @@ from .plan import (
     TIME_ZONE,
     DemoLogin,
     DemoResult,
+    DemoSchool,
     DemoSeedRefused,
     SchoolPlan,
     SchoolSummary,
     enrollment_start,
     local_today,
+    plan_extra_school,
     plan_network,
 )
-from .scheduling import configure_and_build
+from .scheduling import configure_and_build, configure_school
 
 User = get_user_model()
 M = TypeVar("M", bound=models.Model)
@@ -325,6 +327,30 @@ def seed_demo_network(
     return DemoResult(
         network_created=network_created, schools=tuple(summaries), logins=_logins(plans=plans)
     )
+
+
+def seed_school(
+    *, school: DemoSchool, today: datetime.date | None = None
+) -> tuple[School, SchoolSummary]:
+    """Seed one planned school (e.g. ``DemoSchool(..., SHAPE_L, ...)`` for a benchmark) into the
+    demo network, creating the network when missing, and configure its day; builds nothing.
+
+    Like ``seed_demo_network``, it writes only what is missing. Refuses on a production site
+    (``settings.HTTPS``): its staff are real logins of the demo network.
+    """
+    if getattr(settings, "HTTPS", False):
+        raise DemoSeedRefused("Refusing to seed a demo school: settings.HTTPS is on.")
+    today = today or local_today()
+    start = enrollment_start(today=today)
+    plan = plan_extra_school(school=school, today=today)
+    with transaction.atomic():
+        network = _get_or_add(
+            Network, Counter(), slug=NETWORK_SLUG, defaults={"name": NETWORK_NAME}
+        )
+        summary = _seed_school(network=network, plan=plan, start=start, passwords=_Passwords())
+    seeded = School.objects.get(slug=school.slug)
+    configure_school(school=seeded, first_day=start)
+    return seeded, summary
 
 
 def format_logins(*, logins: Sequence[DemoLogin]) -> list[str]:

@@ -15,6 +15,7 @@ published, and at most one published per school and date, enforced by the databa
 
 from .builds import ACTIVE_BUILD_STATES, BUILD_PHASES, BuildJob, BuildPhase, BuildState
 from .calendar import CalendarDay, DayType, clock, minutes_of
+from .feeds import CalendarFeed, FeedKind
 from .rooms import CAPACITY_UNIT, Room, RoomKind
 from .schedules import Schedule, ScheduledBlock, ScheduleStatus
 from .staffing import (
@@ -48,7 +49,9 @@ __all__ = [
     "BuildPhase",
     "BuildState",
     "CalendarDay",
+    "CalendarFeed",
     "DayType",
+    "FeedKind",
     "LabSupervision",
     "Pin",
     "Room",

@@ -1,6 +1,6 @@
 """The scheduling pages, one module per area; each module owns its ``urlpatterns``."""
 
-from . import builds, config, myday, pictures, rotation_templates
+from . import builds, config, feeds, myday, pictures, rotation_templates
 
 urlpatterns = [
     *config.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns = [
     *builds.urlpatterns,
     *pictures.urlpatterns,
     *myday.urlpatterns,
+    *feeds.urlpatterns,
 ]

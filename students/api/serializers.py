@@ -1,14 +1,27 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Cohort, Grade, School, ServiceNeed, Staff, Student
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "07:45"})
+class ClockField(serializers.TimeField):
+    """A wall-clock time of the school's day, ``HH:MM`` in the school's zone. Not an RFC 3339
+    ``time`` (which carries a UTC offset): the offset depends on the date."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class SchoolSerializer(serializers.ModelSerializer):
     network = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    timezone = serializers.CharField(
+        source="time_zone", read_only=True, help_text="IANA time zone, e.g. America/Los_Angeles."
+    )
 
     class Meta:
         model = School
-        fields = ["id", "name", "slug", "network", "time_zone"]
+        fields = ["id", "name", "timezone", "slug", "network"]
 
 
 class GradeSerializer(serializers.ModelSerializer):
@@ -57,6 +70,8 @@ class ServiceNeedSerializer(serializers.ModelSerializer):
 class StaffSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="__str__")
     roles = serializers.SerializerMethodField()
+    work_start = ClockField(read_only=True)
+    work_end = ClockField(read_only=True)
 
     class Meta:
         model = Staff

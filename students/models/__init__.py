@@ -5,12 +5,14 @@ A *network* runs many *schools*; each school has its own time zone, its *grades*
 school, grade and, once placed, one cohort; a student who leaves is ended (``enrollment_end``),
 never deleted, because schedules, services and the audit trail refer to them. *Staff* are a user's
 membership of one school with one or more *roles*; the same user may work in several schools.
-*Service needs* are a student's minutes of IEP, ELD or intervention each week.
+*Service needs* are a student's minutes of IEP, ELD or intervention each week. *API clients*
+read (and, when granted, write) a network's schools through tokens.
 
 Every model that holds school data names, in ``school_scope``, the lookup from itself to its
 school; ``students.scoping`` uses it to filter every read to the schools a user may see.
 """
 
+from .api_clients import ApiClient, ApiToken
 from .audit import AuditAction, AuditEvent, UserSession
 from .people import (
     ELLevel,
@@ -26,6 +28,8 @@ from .people import (
 from .schools import Cohort, Grade, GradeLevel, Network, School
 
 __all__ = [
+    "ApiClient",
+    "ApiToken",
     "AuditAction",
     "AuditEvent",
     "Cohort",

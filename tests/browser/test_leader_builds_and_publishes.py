@@ -100,7 +100,7 @@ def test_a_leader_fixes_what_the_engine_explains_and_publishes_then_the_teacher_
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=Unpin")
+    page.wait_for_selector("li.pblock.is-pinned")
     pin = Pin.objects.get(school=k.school)
     assert (pin.cohort, pin.station, pin.start) == (lab.cohort, "lab", lab.start)
     log_out(page)

@@ -1,0 +1,1 @@
+"""The Learning Lab part of the REST API: progress pushes."""

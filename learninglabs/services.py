@@ -1,0 +1,323 @@
+"""Writes of Learning Lab data: progress records pushed by clients (and later imported from CSV).
+
+``progress_records_upsert`` takes a whole batch, checks every item and either stores all of it in
+one transaction or nothing, naming each refused item by its position and field. It runs the same
+small number of queries whatever the batch's length: the students, the programs, the records
+already stored, and one INSERT ... ON CONFLICT DO UPDATE.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from students.audit import audit_denied
+from students.errors import DomainError
+from students.models import School, Student
+from students.roles import AnyUser, led_schools, visible_schools
+
+from .models import (
+    API_SOURCE,
+    MAX_LESSONS_PER_DAY,
+    MAX_MASTERY,
+    MAX_MINUTES_PER_DAY,
+    SOURCE_PATTERN,
+    Program,
+    ProgressRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+# One push is stored by one INSERT: 5,000 rows of 8 values stay under PostgreSQL's 65,535
+# parameters per statement, and a day of a large school's lab (about 1,000 students in up to
+# three programs) fits with room to spare. Larger exports are sent in several pushes.
+MAX_RECORDS_PER_PUSH = 5000
+
+NATURAL_KEY = ["student", "program", "date", "source"]
+UPDATED_FIELDS = ["minutes", "lessons_completed", "mastery_level", "received_at"]
+
+ItemErrors = dict[str, list[str]]
+BatchErrors = dict[str, ItemErrors]  # item index (as a string, like JSON keys) -> field -> messages
+
+
+class ProgressRejected(DomainError):
+    code = "progress-rejected"
+    title = "Progress records were refused"
+    status = 400
+
+
+@dataclass(frozen=True)
+class ProgressInput:
+    """One pushed record, parsed; ``index`` is its position in the pushed list."""
+
+    index: int
+    student_id: int
+    program_code: str
+    date: datetime.date
+    minutes: int
+    lessons_completed: int = 0
+    mastery_level: Decimal | None = None
+    source: str = API_SOURCE
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    errors: BatchErrors
+    student_school: dict[int, int]
+    programs: dict[tuple[int, str], int]  # (school id, code) -> program id
+
+
+def writable_schools(user: AnyUser) -> QuerySet[School]:
+    """The schools whose progress ``user`` may write: an API client's schools when it was granted
+    write; a person's schools they lead (or administer as network admin)."""
+    if getattr(user, "api_client", None) is not None:
+        return visible_schools(user) if getattr(user, "can_write", False) else School.objects.none()
+    return led_schools(user)
+
+
+def _add(errors: BatchErrors, index: int, field: str, message: str) -> None:
+    errors.setdefault(str(index), {}).setdefault(field, []).append(message)
+
+
+def _range_errors(record: ProgressInput, errors: BatchErrors) -> None:
+    """The checks a parser may already have made, repeated so every caller gets them."""
+    if not 0 <= record.minutes <= MAX_MINUTES_PER_DAY:
+        _add(errors, record.index, "minutes", f"Give 0 to {MAX_MINUTES_PER_DAY} minutes.")
+    if not 0 <= record.lessons_completed <= MAX_LESSONS_PER_DAY:
+        _add(
+            errors,
+            record.index,
+            "lessons_completed",
+            f"Give 0 to {MAX_LESSONS_PER_DAY} lessons completed that day.",
+        )
+    mastery = record.mastery_level
+    if mastery is not None:
+        if not Decimal(0) <= mastery <= MAX_MASTERY:
+            _add(errors, record.index, "mastery_level", "Give a mastery level from 0 to 100.")
+        elif mastery.as_tuple().exponent < -2:  # type: ignore[operator]
+            _add(errors, record.index, "mastery_level", "Give at most 2 decimal places.")
+    if not re.match(SOURCE_PATTERN, record.source):
+        _add(
+            errors,
+            record.index,
+            "source",
+            "Use lower-case letters, digits and . _ : - (at most 40), e.g. 'api' or 'csv:iready'.",
+        )
+
+
+def _today_in(time_zone: str, now: datetime.datetime) -> datetime.date:
+    return now.astimezone(ZoneInfo(time_zone)).date()
+
+
+def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Resolved:
+    """Check every record against the database in two queries (students, programs)."""
+    errors: BatchErrors = {}
+    now = timezone.now()
+    student_ids = {r.student_id for r in records}
+    students = {
+        row["pk"]: row
+        for row in Student.objects.filter(
+            pk__in=student_ids, school__in=writable_schools(by).values("pk")
+        ).values("pk", "school_id", "school__time_zone", "enrollment_start", "enrollment_end")
+    }
+    school_ids = {row["school_id"] for row in students.values()}
+    codes = {r.program_code for r in records}
+    programs = (
+        {
+            (school_id, code): pk
+            for pk, school_id, code in Program.objects.filter(
+                school_id__in=school_ids, code__in=codes
+            ).values_list("pk", "school_id", "code")
+        }
+        if school_ids
+        else {}
+    )
+
+    first_at: dict[tuple[int, str, datetime.date, str], int] = {}
+    for r in records:
+        _range_errors(r, errors)
+        key = (r.student_id, r.program_code, r.date, r.source)
+        if key in first_at:
+            _add(
+                errors,
+                r.index,
+                "non_field_errors",
+                f"Repeats item {first_at[key]}: the same student, program, date and source.",
+            )
+        else:
+            first_at[key] = r.index
+        student = students.get(r.student_id)
+        if student is None:
+            _add(
+                errors,
+                r.index,
+                "student",
+                f"No student with id {r.student_id} among the schools you may write to.",
+            )
+            continue
+        if (student["school_id"], r.program_code) not in programs:
+            _add(
+                errors,
+                r.index,
+                "program",
+                f"No program with code {r.program_code!r} at the student's school.",
+            )
+        today = _today_in(student["school__time_zone"], now)
+        ended = student["enrollment_end"]
+        if r.date > today:
+            _add(
+                errors,
+                r.index,
+                "date",
+                f"{r.date:%Y-%m-%d} is in the future; today is {today:%Y-%m-%d} at the school.",
+            )
+        elif r.date < student["enrollment_start"] or (ended is not None and r.date > ended):
+            span = f"from {student['enrollment_start']:%Y-%m-%d}" + (
+                f" to {ended:%Y-%m-%d}" if ended else ""
+            )
+            _add(
+                errors,
+                r.index,
+                "date",
+                f"The student was not enrolled on {r.date:%Y-%m-%d} (enrolled {span}).",
+            )
+
+    missing = student_ids - students.keys()
+    if missing:
+        # Ids of schools the caller cannot see at all are attempts to reach another school's
+        # records: record them, as every other door does (ids only, never names).
+        for hidden in Student.objects.filter(pk__in=missing).exclude(
+            school__in=visible_schools(by).values("pk")
+        ):
+            audit_denied(user=by, obj=hidden, via=via)
+    return _Resolved(
+        errors=errors,
+        student_school={pk: row["school_id"] for pk, row in students.items()},
+        programs=programs,
+    )
+
+
+def progress_record_errors(
+    *, records: Sequence[ProgressInput], by: AnyUser, via: str = "service"
+) -> BatchErrors:
+    """What is wrong with each record, keyed by item index and field; empty when all are good."""
+    return _resolve(records, by, via=via).errors
+
+
+def progress_records_upsert(
+    *, records: Sequence[ProgressInput], by: AnyUser, via: str = "service"
+) -> UpsertResult:
+    """Store every record or none: a record whose natural key (student, program, date, source)
+    is already stored replaces its numbers; one identical to the stored numbers is left alone, so
+    pushing the same batch twice writes nothing the second time.
+
+    Raises ``ProgressRejected`` with ``errors`` keyed by item index and field when any record is
+    refused; nothing is stored then.
+    """
+    if len(records) > MAX_RECORDS_PER_PUSH:
+        raise ProgressRejected(
+            f"{len(records)} records in one push; send at most {MAX_RECORDS_PER_PUSH} at a time.",
+            errors={"non_field_errors": [f"Send at most {MAX_RECORDS_PER_PUSH} records."]},
+        )
+    if not records:
+        return UpsertResult(created=0, updated=0, unchanged=0)
+    resolved = _resolve(records, by, via=via)
+    if resolved.errors:
+        raise ProgressRejected(
+            f"{len(resolved.errors)} of {len(records)} records have errors; nothing was stored.",
+            errors=resolved.errors,
+        )
+
+    now = timezone.now()
+    keyed = [
+        (
+            (
+                r.student_id,
+                resolved.programs[(resolved.student_school[r.student_id], r.program_code)],
+                r.date,
+                r.source,
+            ),
+            r,
+        )
+        for r in records
+    ]
+    with transaction.atomic():
+        stored = {
+            (student, program, date, source): (minutes, lessons, mastery)
+            for student, program, date, source, minutes, lessons, mastery in (
+                ProgressRecord.objects.filter(
+                    student_id__in={key[0] for key, _ in keyed},
+                    program_id__in={key[1] for key, _ in keyed},
+                    date__range=(min(r.date for r in records), max(r.date for r in records)),
+                    source__in={r.source for r in records},
+                ).values_list(
+                    "student_id",
+                    "program_id",
+                    "date",
+                    "source",
+                    "minutes",
+                    "lessons_completed",
+                    "mastery_level",
+                )
+            )
+        }
+        created = updated = unchanged = 0
+        rows = []
+        for key, r in keyed:
+            numbers = (r.minutes, r.lessons_completed, r.mastery_level)
+            before = stored.get(key)
+            if before == numbers:
+                unchanged += 1
+                continue
+            if before is None:
+                created += 1
+            else:
+                updated += 1
+            rows.append(
+                ProgressRecord(
+                    student_id=key[0],
+                    program_id=key[1],
+                    date=r.date,
+                    source=r.source,
+                    minutes=r.minutes,
+                    lessons_completed=r.lessons_completed,
+                    mastery_level=r.mastery_level,
+                    received_at=now,
+                )
+            )
+        if rows:
+            ProgressRecord.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=NATURAL_KEY,
+                update_fields=UPDATED_FIELDS,
+            )
+    logger.info(
+        "progress upsert by=%s created=%d updated=%d unchanged=%d via=%s",
+        by.get_username(),
+        created,
+        updated,
+        unchanged,
+        via,
+    )
+    return UpsertResult(created=created, updated=updated, unchanged=unchanged)

@@ -1,0 +1,332 @@
+"""The schedule endpoints of API v1: published schedules, versions, rosters, a student's day, and
+builds. Thin: parse the date, scope the object through ``students.scoping`` (another school's
+ids answer 404), call one selector or service, render.
+
+A published version never changes, so the school's schedule answers with a strong ETag made of
+the schedule's id and version and with Last-Modified set to its publication; a matching
+``If-None-Match`` (or a recent enough ``If-Modified-Since``) answers 304 before any body is
+built, and the rendered JSON bytes are cached by schedule id and version in Django's default
+cache. The scope check and the lookup of the published version are one query and always run, so
+the cache never answers a client that may not see the school.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from students.api.permissions import CanWrite
+from students.api.viewsets import api_via
+from students.audit import audit_reads
+from students.errors import DomainError
+from students.models import AuditAction, School, Staff, Student
+from students.roles import led_schools
+from students.scoping import get_scoped_or_404
+
+from .. import api_selectors as selectors
+from ..models import BuildJob
+from ..services import build_job_start
+from . import serializers
+
+# The cached bytes are a rendering of the version: bump this when the response shape changes,
+# so no client gets the old shape from a cache filled before a deploy.
+RENDERING = 1
+# A version's bytes never go stale; the timeout only bounds how long an old date's schedule
+# keeps memory that newer dates could use.
+SCHEDULE_CACHE_SECONDS = 7 * 24 * 60 * 60
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class NothingPublished(DomainError):
+    code = "nothing-published"
+    title = "No schedule is published for this date"
+    status = 404
+
+
+def parse_date(raw: str) -> datetime.date:
+    """The ``YYYY-MM-DD`` date of the URL, or a 400 problem naming ``date``."""
+    try:
+        if not DATE_PATTERN.fullmatch(raw):
+            raise ValueError(raw)
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {"date": [f"{raw!r} is not a date; give it as YYYY-MM-DD, e.g. 2026-11-24."]}
+        ) from None
+
+
+def nothing_published(school: School, date: datetime.date) -> NothingPublished:
+    return NothingPublished(f"No schedule is published for {school.name} on {date:%Y-%m-%d}.")
+
+
+def api_reverse(request: Request, name: str, **kwargs: object) -> str:
+    """An absolute URL of one of these endpoints, in whatever namespace they were included."""
+    namespace = request.resolver_match.namespace if request.resolver_match else ""
+    path = reverse(f"{namespace}:{name}" if namespace else name, kwargs=kwargs)
+    return request.build_absolute_uri(path)
+
+
+# --- schema helpers -----------------------------------------------------------------------------
+
+
+def problem(description: str) -> OpenApiResponse:
+    # The project's schema class gives every 4xx the Problem body; the view only says when.
+    return OpenApiResponse(description=description)
+
+
+DATE_PARAMETER = OpenApiParameter(
+    "date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The school day, YYYY-MM-DD."
+)
+READ_ERRORS = {
+    400: problem("The date is not a YYYY-MM-DD date (``errors.date`` says so)."),
+    401: problem("No valid credentials."),
+    404: problem("Not found, or another school's: nothing outside your schools is shown."),
+}
+
+
+# --- GET schools/{id}/schedules/{date}/ -------------------------------------------------------
+
+
+def schedule_etag(schedule_id: int, version: int) -> str:
+    return f'"sched-{schedule_id}-v{version}"'
+
+
+def schedule_cache_key(schedule_id: int, version: int) -> str:
+    return f"api:v1:schedule:{schedule_id}:v{version}:r{RENDERING}"
+
+
+def _unchanged(request: Request, etag: str, last_modified: datetime.datetime | None) -> bool:
+    """Whether the client's copy is current (RFC 9110 section 13.2.2: ``If-None-Match`` wins;
+    ``If-Modified-Since`` counts only without it). ETags compare weakly, as a GET may."""
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match:
+        tags = parse_etags(if_none_match)
+        return "*" in tags or etag in {tag.removeprefix("W/") for tag in tags}
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    # HTTP dates have whole seconds: a publication at 22:30:00.25 is "not modified since 22:30:00".
+    return (
+        since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
+    )
+
+
+class PublishedScheduleView(APIView):
+    @extend_schema(
+        operation_id="school_schedule",
+        summary="A school's published schedule for a date",
+        description="Rooms, staff (with roles) and each cohort's blocks, times with the school's "
+        "UTC offset. Carries an ETag and Last-Modified; send If-None-Match (or "
+        "If-Modified-Since) to get 304 while the published version is the same.",
+        parameters=[
+            DATE_PARAMETER,
+            OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("If-Modified-Since", str, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={
+            200: serializers.PublishedScheduleSerializer,
+            304: OpenApiResponse(description="Your copy (its ETag) is the published version."),
+            **READ_ERRORS,
+            404: problem("Nothing is published for the date, or the school is not yours."),
+        },
+    )
+    def get(self, request: Request, school_id: int, date: str) -> HttpResponse:
+        day = parse_date(date)
+        school = get_scoped_or_404(
+            selectors.schools_with_published_schedule(date=day),
+            request.user,
+            via=api_via(request),
+            pk=school_id,
+        )
+        if school.published_id is None:
+            raise nothing_published(school, day)
+        schedule_id, version = school.published_id, school.published_version
+        etag = schedule_etag(schedule_id, version)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if school.published_at is not None:
+            headers["Last-Modified"] = http_date(school.published_at.timestamp())
+        if _unchanged(request, etag, school.published_at):
+            response: HttpResponse = HttpResponseNotModified(headers=headers)
+        else:
+            key = schedule_cache_key(schedule_id, version)
+            body = cache.get(key)
+            if body is None:
+                document = selectors.published_day(school=school, schedule_id=schedule_id)
+                body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
+                cache.set(key, body, SCHEDULE_CACHE_SECONDS)
+            response = HttpResponse(body, content_type="application/json", headers=headers)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
+
+# --- GET schools/{id}/schedules/{date}/versions/ ----------------------------------------------
+
+
+class ScheduleVersionsView(APIView):
+    @extend_schema(
+        operation_id="school_schedule_versions",
+        summary="Every version of a school's schedule for a date",
+        description="Drafts, the published version and superseded ones, newest first, with when "
+        "each was built and published, how many blocks it moved and the solver's statistics.",
+        parameters=[DATE_PARAMETER],
+        responses={200: serializers.ScheduleVersionsSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, school_id: int, date: str) -> Response:
+        day = parse_date(date)
+        school = get_scoped_or_404(
+            School.objects.all(), request.user, via=api_via(request), pk=school_id
+        )
+        versions = selectors.schedule_versions(school=school, date=day)
+        return Response(
+            serializers.ScheduleVersionsSerializer(
+                {"school": school.pk, "date": day, "versions": versions}
+            ).data
+        )
+
+
+# --- GET staff/{id}/roster/{date}/ ------------------------------------------------------------
+
+
+class StaffRosterView(APIView):
+    @extend_schema(
+        operation_id="staff_roster",
+        summary="A staff member's published blocks for a date, with their students",
+        description="The blocks they teach and, for a lab supervisor, the blocks in their lab, "
+        "each with its cohort, room and the students enrolled that day (IEP and English-learner "
+        "flags). Reading it is recorded in the audit trail as a read of those student records.",
+        parameters=[DATE_PARAMETER],
+        responses={
+            200: serializers.StaffRosterSerializer,
+            **READ_ERRORS,
+            404: problem("Nothing is published for the date, or the person is not yours."),
+        },
+    )
+    def get(self, request: Request, staff_id: int, date: str) -> Response:
+        day = parse_date(date)
+        via = api_via(request)
+        staff = get_scoped_or_404(
+            Staff.objects.select_related("school", "user"), request.user, via=via, pk=staff_id
+        )
+        roster = selectors.staff_roster_day(staff=staff, date=day)
+        if not roster.published:
+            raise nothing_published(staff.school, day)
+        audit_reads(user=request.user, objects=roster.records, via=via, action=AuditAction.LIST)
+        return Response(serializers.StaffRosterSerializer(roster).data)
+
+
+# --- GET students/{id}/schedule/{date}/ -------------------------------------------------------
+
+
+class StudentScheduleView(APIView):
+    @extend_schema(
+        operation_id="student_schedule",
+        summary="A student's published day",
+        description="Their cohort's blocks on the date (none when they are not enrolled that "
+        "day). Each block's ``segments`` will hold the student's Learning Lab plan; the list is "
+        "empty until lab plans exist. Reading it is recorded in the audit trail.",
+        parameters=[DATE_PARAMETER],
+        responses={
+            200: serializers.StudentDaySerializer,
+            **READ_ERRORS,
+            404: problem("Nothing is published for the date, or the student is not yours."),
+        },
+    )
+    def get(self, request: Request, student_id: int, date: str) -> Response:
+        day = parse_date(date)
+        via = api_via(request)
+        student = get_scoped_or_404(
+            Student.objects.select_related("school", "cohort"),
+            request.user,
+            via=via,
+            pk=student_id,
+        )
+        student_day = selectors.student_day(student=student, date=day)
+        if not student_day.published:
+            raise nothing_published(student.school, day)
+        audit_reads(user=request.user, objects=[student], via=via)
+        return Response(serializers.StudentDaySerializer(student_day).data)
+
+
+# --- POST schools/{id}/schedules/{date}/build/ and GET builds/{id}/ ---------------------------
+
+
+def require_write(request: Request, view: APIView, school: School) -> None:
+    """Builds change the school's schedules: a token needs its client's write grant
+    (``CanWrite``), a person must lead the school (or administer its network). Checked after
+    the school is scoped, so a caller of another school gets 404 whatever its grant."""
+    if not CanWrite().has_permission(request, view):
+        raise exceptions.PermissionDenied(CanWrite.message)
+    if not hasattr(request.user, "api_client") and not (
+        led_schools(request.user).filter(pk=school.pk).exists()
+    ):
+        raise exceptions.PermissionDenied("Only the school's leaders can build its schedule.")
+
+
+class BuildStartView(APIView):
+    @extend_schema(
+        operation_id="school_schedule_build",
+        summary="Start building a school's schedule for a date",
+        description="Queues a build (write scope) and answers at once with the job to follow; "
+        "a build of the date already under way is returned instead of a second one. The new "
+        "version is stored as a draft.",
+        parameters=[DATE_PARAMETER],
+        request=None,
+        responses={
+            202: serializers.BuildStartedSerializer,
+            **READ_ERRORS,
+            403: problem("A read-only token, or a person who does not lead the school."),
+            409: problem("The date is not an instructional day with a day type."),
+        },
+    )
+    def post(self, request: Request, school_id: int, date: str) -> Response:
+        day = parse_date(date)
+        school = get_scoped_or_404(
+            School.objects.all(), request.user, via=api_via(request), pk=school_id
+        )
+        require_write(request, self, school)
+        by = None if hasattr(request.user, "api_client") else request.user
+        try:
+            job = build_job_start(school=school, date=day, by=by)
+        except DomainError as error:
+            error.errors = error.errors or {"date": [str(error)]}
+            raise
+        status_url = api_reverse(request, "api-build-status", job_id=job.pk)
+        return Response(
+            serializers.BuildStartedSerializer({"task_id": job.pk, "status_url": status_url}).data,
+            status=202,
+            headers={"Location": status_url},
+        )
+
+
+class BuildStatusView(APIView):
+    @extend_schema(
+        operation_id="build_status",
+        summary="A build's state and progress",
+        description="queued, running (with the phase reached), succeeded (with the version), "
+        "infeasible (with the explanations: code, message, suggestion and the setting at "
+        "fault) or failed (with the error).",
+        responses={
+            200: serializers.BuildStatusSerializer,
+            401: READ_ERRORS[401],
+            404: READ_ERRORS[404],
+        },
+    )
+    def get(self, request: Request, job_id: int) -> Response:
+        job = get_scoped_or_404(
+            BuildJob.objects.select_related("school", "schedule"),
+            request.user,
+            via=api_via(request),
+            pk=job_id,
+        )
+        return Response(serializers.BuildStatusSerializer(selectors.build_status(job=job)).data)

@@ -1,0 +1,450 @@
+"""Reads behind the REST API's schedule endpoints, each in a fixed number of SQL queries.
+
+A published schedule is read as plain frozen dataclasses (``PublishedDay``, ``StudentDay``...)
+that the API's serializers render; times become timezone-aware datetimes in the school's zone,
+so every response carries the school's UTC offset. The view scopes first (through
+``students.scoping``) and only then asks these selectors for the rows behind what it scoped.
+
+Query counts, whatever the school's size:
+- ``schools_with_published_schedule``: one query (the school and its published version).
+- ``published_day``: four (the schedule, its blocks with cohorts, rooms and staff, the staff's
+  roles, the cohorts' enrolled students).
+- ``schedule_versions``: one.
+- ``student_day``: two (the published schedule, the cohort's blocks).
+- ``staff_roster_day``: six (see ``scheduling.rosters.roster_for_staff_days``, plus roles).
+- ``build_status``: none (the job comes with its school and schedule loaded).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from students.models import ELLevel, School, Staff, StaffRole, Student
+
+from .models import BuildJob, Schedule, ScheduledBlock, ScheduleStatus
+from .pictures import enrolled_counts
+from .rosters import roster_for_staff_day
+
+
+def at(date: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime.datetime:
+    """A school's wall-clock ``time`` on ``date`` as an aware datetime in its zone."""
+    return datetime.datetime.combine(date, time, tzinfo=zone)
+
+
+def local(value: datetime.datetime | None, zone: ZoneInfo) -> datetime.datetime | None:
+    return value.astimezone(zone) if value is not None else None
+
+
+# --- the published schedule of a school and date ----------------------------------------------
+
+
+def schools_with_published_schedule(*, date: datetime.date) -> QuerySet[School]:
+    """Schools annotated with the id, version and publication time of their schedule published
+    for ``date`` (all None when nothing is published): the scope check and the version lookup
+    in one query, so a conditional GET answers 304 after it alone."""
+    published = Schedule.objects.filter(
+        school=OuterRef("pk"), date=date, status=ScheduleStatus.PUBLISHED
+    )
+    return School.objects.annotate(
+        published_id=Subquery(published.values("pk")[:1]),
+        published_version=Subquery(published.values("version")[:1]),
+        published_at=Subquery(published.values("published_at")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class ApiRoom:
+    id: int
+    name: str
+    kind: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class ApiStaff:
+    id: int
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiBlock:
+    station: str
+    start: datetime.datetime
+    end: datetime.datetime
+    room: int | None
+    staff: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ApiCohort:
+    id: int
+    name: str
+    grade: str
+    student_count: int
+    blocks: tuple[ApiBlock, ...]
+
+
+@dataclass(frozen=True)
+class PublishedDay:
+    school: int
+    date: datetime.date
+    version: int
+    published_at: datetime.datetime | None
+    day_type: str
+    rooms: tuple[ApiRoom, ...]
+    staff: tuple[ApiStaff, ...]
+    cohorts: tuple[ApiCohort, ...]
+
+
+def _roles_of(staff_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    roles: dict[int, list[str]] = defaultdict(list)
+    for staff_id, role in StaffRole.objects.filter(staff_id__in=staff_ids).values_list(
+        "staff_id", "role"
+    ):
+        roles[staff_id].append(role)
+    return {pk: tuple(sorted(codes)) for pk, codes in roles.items()}
+
+
+def published_day(*, school: School, schedule_id: int) -> PublishedDay:
+    """The published schedule ``schedule_id`` of ``school`` as the API shows it: the rooms and
+    staff its blocks use, and each cohort with its students enrolled that day and its blocks in
+    order. Four queries."""
+    zone = school.zone
+    schedule = (
+        Schedule.objects.filter(school=school, pk=schedule_id).select_related("day_type").get()
+    )
+    blocks = list(
+        ScheduledBlock.objects.filter(schedule_id=schedule.pk)
+        .select_related("cohort__grade", "room", "staff__user")
+        .order_by("cohort__grade__level", "cohort__name", "cohort_id", "start", "pk")
+    )
+    rooms = {b.room_id: b.room for b in blocks if b.room is not None}
+    staff = {b.staff_id: b.staff for b in blocks if b.staff is not None}
+    cohorts = {b.cohort_id: b.cohort for b in blocks}
+    roles = _roles_of(set(staff))
+    counts = enrolled_counts(cohort_ids=cohorts, date=schedule.date)
+
+    blocks_of: dict[int, list[ApiBlock]] = defaultdict(list)
+    for b in blocks:
+        blocks_of[b.cohort_id].append(
+            ApiBlock(
+                station=b.station,
+                start=at(schedule.date, b.start, zone),
+                end=at(schedule.date, b.end, zone),
+                room=b.room_id,
+                staff=(b.staff_id,) if b.staff_id else (),
+            )
+        )
+    return PublishedDay(
+        school=school.pk,
+        date=schedule.date,
+        version=schedule.version,
+        published_at=local(schedule.published_at, zone),
+        day_type=schedule.day_type.name,
+        rooms=tuple(
+            ApiRoom(r.pk, r.name, r.kind, r.capacity)
+            for r in sorted(rooms.values(), key=lambda r: (r.name, r.pk))
+        ),
+        staff=tuple(
+            ApiStaff(s.pk, str(s), roles.get(s.pk, ()))
+            for s in sorted(staff.values(), key=lambda s: (str(s), s.pk))
+        ),
+        cohorts=tuple(
+            ApiCohort(
+                id=c.pk,
+                name=c.name,
+                grade=c.grade.get_level_display(),
+                student_count=counts.get(c.pk, 0),
+                blocks=tuple(blocks_of[c.pk]),
+            )
+            for c in cohorts.values()  # in the blocks' order: grade, then name
+        ),
+    )
+
+
+# --- every version of a date --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiVersion:
+    id: int
+    version: int
+    status: str
+    day_type: str
+    built_at: datetime.datetime | None
+    published_at: datetime.datetime | None
+    moved_blocks: int | None
+    solver_stats: dict
+
+
+def schedule_versions(*, school: School, date: datetime.date) -> tuple[ApiVersion, ...]:
+    """Every stored version of ``school``'s ``date``, newest first. One query."""
+    zone = school.zone
+    return tuple(
+        ApiVersion(
+            id=s.pk,
+            version=s.version,
+            status=s.status,
+            day_type=s.day_type.name,
+            built_at=local(s.built_at, zone),
+            published_at=local(s.published_at, zone),
+            moved_blocks=s.moved_blocks,
+            solver_stats=s.solver_stats,
+        )
+        for s in Schedule.objects.filter(school=school, date=date)
+        .select_related("day_type")
+        .order_by("-version")
+    )
+
+
+# --- one student's day --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class StudentBlock:
+    station: str
+    start: datetime.datetime
+    end: datetime.datetime
+    room: Named | None
+    staff: tuple[Named, ...]
+    # The Learning Lab issue fills these with the student's lab-plan segments; empty until then.
+    segments: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class StudentRef:
+    id: int
+    local_id: str
+    name: str  # "First Last"
+    cohort: Named | None
+
+
+@dataclass(frozen=True)
+class StudentDay:
+    student: StudentRef
+    school: int
+    date: datetime.date
+    enrolled: bool
+    schedule_id: int | None
+    version: int | None
+    published_at: datetime.datetime | None
+    blocks: tuple[StudentBlock, ...]
+
+    @property
+    def published(self) -> bool:
+        return self.schedule_id is not None
+
+
+def student_day(*, student: Student, date: datetime.date) -> StudentDay:
+    """``student``'s published day: their cohort's blocks on ``date``, when they are enrolled
+    that day. ``student`` comes with its school and cohort loaded. Two queries."""
+    zone = student.school.zone
+    schedule = (
+        Schedule.objects.filter(
+            school_id=student.school_id, date=date, status=ScheduleStatus.PUBLISHED
+        )
+        .values_list("pk", "version", "published_at")
+        .first()
+    )
+    enrolled = student.is_enrolled_on(date)
+    ref = StudentRef(
+        id=student.pk,
+        local_id=student.local_id,
+        name=student.full_name,
+        cohort=Named(student.cohort_id, student.cohort.name) if student.cohort else None,
+    )
+    if schedule is None:
+        return StudentDay(ref, student.school_id, date, enrolled, None, None, None, ())
+    schedule_id, version, published_at = schedule
+    blocks = (
+        list(
+            ScheduledBlock.objects.filter(schedule_id=schedule_id, cohort_id=student.cohort_id)
+            .select_related("room", "staff__user")
+            .order_by("start", "pk")
+        )
+        if enrolled and student.cohort_id
+        else []
+    )
+    return StudentDay(
+        student=ref,
+        school=student.school_id,
+        date=date,
+        enrolled=enrolled,
+        schedule_id=schedule_id,
+        version=version,
+        published_at=local(published_at, zone),
+        blocks=tuple(
+            StudentBlock(
+                station=b.station,
+                start=at(date, b.start, zone),
+                end=at(date, b.end, zone),
+                room=Named(b.room_id, b.room.name) if b.room else None,
+                staff=(Named(b.staff_id, str(b.staff)),) if b.staff else (),
+            )
+            for b in blocks
+        ),
+    )
+
+
+# --- one staff member's roster ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    id: int
+    local_id: str
+    name: str  # "Last, First", as rosters are sorted
+    has_iep: bool
+    el_level: str
+    english_learner: bool  # receiving English language development
+
+
+@dataclass(frozen=True)
+class ApiRosterBlock:
+    station: str
+    start: datetime.datetime
+    end: datetime.datetime
+    room: Named | None
+    cohort: Named
+    supervising: bool  # a lab block the staff member supervises rather than teaches
+    students: tuple[RosterEntry, ...]
+
+
+@dataclass(frozen=True)
+class StaffRosterDay:
+    staff: Staff
+    roles: tuple[str, ...]
+    date: datetime.date
+    schedule_id: int | None
+    version: int | None
+    blocks: tuple[ApiRosterBlock, ...]
+    records: tuple  # the student records read, for the audit trail
+
+    @property
+    def published(self) -> bool:
+        return self.schedule_id is not None
+
+
+def staff_roster_day(*, staff: Staff, date: datetime.date) -> StaffRosterDay:
+    """``staff``'s published blocks on ``date`` with each cohort's students, read through
+    ``roster_for_staff_day`` (five queries) plus the staff member's roles (one)."""
+    zone = staff.school.zone
+    roster = roster_for_staff_day(staff=staff, date=date)
+    day = roster.days[0]
+    students = {r.pk: r for r in roster.records if isinstance(r, Student)}
+    receiving = ELLevel.receiving_eld()
+
+    def entry(student_id: int, local_id: str, name: str) -> RosterEntry:
+        record = students[student_id]
+        return RosterEntry(
+            id=student_id,
+            local_id=local_id,
+            name=name,
+            has_iep=record.has_iep,
+            el_level=record.el_level,
+            english_learner=record.el_level in receiving,
+        )
+
+    return StaffRosterDay(
+        staff=staff,
+        roles=_roles_of({staff.pk}).get(staff.pk, ()),
+        date=date,
+        schedule_id=day.schedule_id,
+        version=day.version,
+        blocks=tuple(
+            ApiRosterBlock(
+                station=b.station,
+                start=at(date, b.start, zone),
+                end=at(date, b.end, zone),
+                room=Named(b.room_id, b.room_name) if b.room_id else None,
+                cohort=Named(b.cohort_id, b.cohort_name),
+                supervising=b.in_my_lab,
+                students=tuple(entry(s.id, s.local_id, s.name) for s in b.students),
+            )
+            for b in day.blocks
+        ),
+        records=roster.records,
+    )
+
+
+# --- a build job's state ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    phase: str | None
+    percent: int
+
+
+@dataclass(frozen=True)
+class ScheduleRef:
+    id: int
+    version: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ApiExplanation:
+    code: str
+    message: str
+    suggestion: str
+    setting: str
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    task_id: int
+    school: int
+    date: datetime.date
+    state: str
+    progress: Progress
+    schedule: ScheduleRef | None
+    unchanged: bool
+    explanations: tuple[ApiExplanation, ...]
+    error: str
+    looks_abandoned: bool
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+
+
+def build_status(*, job: BuildJob) -> BuildStatus:
+    """What a client polling ``job`` sees; ``job`` comes with its school and schedule loaded."""
+    zone = job.school.zone
+    return BuildStatus(
+        task_id=job.pk,
+        school=job.school_id,
+        date=job.date,
+        state=job.state,
+        progress=Progress(job.phase or None, job.percent),
+        schedule=ScheduleRef(job.schedule_id, job.schedule.version, job.schedule.status)
+        if job.schedule is not None
+        else None,
+        unchanged=job.unchanged,
+        explanations=tuple(
+            ApiExplanation(
+                code=str(reason.get("code", "")),
+                message=str(reason.get("message", "")),
+                suggestion=str(reason.get("suggestion", "")),
+                setting=str(reason.get("setting", "")),
+            )
+            for reason in job.reasons
+        ),
+        error=job.error,
+        looks_abandoned=job.looks_abandoned,
+        created_at=local(job.created_at, zone),
+        started_at=local(job.started_at, zone),
+        finished_at=local(job.finished_at, zone),
+    )

@@ -1,0 +1,367 @@
+"""Calendar feeds: making and revoking them, finding one by its secret, and its iCalendar body.
+
+A feed shows the published blocks of a window around today (``FEED_DAYS_BACK`` days back to
+``FEED_DAYS_AHEAD`` ahead, in the school's zone) as RFC 5545 events, written by the ``icalendar``
+library: one VEVENT per block, its UID stable for that block of that published version, its times
+in the school's zone (TZID with a VTIMEZONE), its DTSTAMP the version's publication time, so the
+same published week gives the same bytes on every fetch. Reading a feed's events takes one query.
+
+Who may make a feed: a teacher for themselves and the cohorts they serve; a school's leaders (and
+its network's admins) for anyone and any cohort of the school. Who may revoke it: whoever made it,
+the staff member it shows, and the school's leaders.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from icalendar import Calendar, Event, Timezone
+
+from students.errors import DomainError
+from students.models import Cohort, School, Staff
+from students.roles import AnyUser, led_schools
+from students.secret_keys import issue_secret, secret_matches
+
+from .models import CalendarFeed, FeedKind, Room, ScheduledBlock, ScheduleStatus
+from .pictures import station_short
+
+# Calendar apps keep what a feed showed once; a week back lets a teacher look at last week, four
+# weeks ahead covers what a school publishes in advance, and the body stays small to fetch hourly.
+FEED_DAYS_BACK = 7
+FEED_DAYS_AHEAD = 28
+# How often calendar apps should fetch again (RFC 7986 REFRESH-INTERVAL; Outlook's
+# X-PUBLISHED-TTL): a republished day reaches them within the hour.
+REFRESH_INTERVAL = datetime.timedelta(hours=1)
+PRODID = "-//Rocketship//Rotation schedules 1.0//EN"
+UID_DOMAIN = "rocketship.schedule"
+
+
+class FeedNotAllowed(DomainError):
+    code = "feed-not-allowed"
+    title = "This calendar feed cannot be made or changed by you"
+    status = 403
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    start: datetime.datetime  # aware, in the school's zone
+    end: datetime.datetime
+    summary: str
+    location: str
+    description: str
+    stamp: datetime.datetime  # UTC
+
+
+@dataclass(frozen=True)
+class FeedTarget:
+    """Something the user may make a feed of, for the page's chooser."""
+
+    value: str  # "staff:<id>" or "cohort:<id>"
+    label: str
+    school: str
+
+
+def feed_path(feed: CalendarFeed) -> str:
+    """The feed's path without its secret (``/api/v1/staff/12/calendar.ics``)."""
+    if feed.kind == FeedKind.STAFF:
+        name, subject_id = "api-staff-calendar", feed.staff_id
+    else:
+        name, subject_id = "api-cohort-calendar", feed.cohort_id
+    # The API's modules have no namespace of their own; the project may include them in "api".
+    try:
+        return reverse(f"api:{name}", args=[subject_id])
+    except NoReverseMatch:
+        return reverse(name, args=[subject_id])
+
+
+# --- who may do what -----------------------------------------------------------------------------
+
+
+def _leads(user: AnyUser, school_id: int) -> bool:
+    return led_schools(user).filter(pk=school_id).exists()
+
+
+def may_make_feed(
+    user: AnyUser, *, staff: Staff | None = None, cohort: Cohort | None = None
+) -> bool:
+    subject = staff or cohort
+    if subject is None or not user.is_authenticated or hasattr(user, "api_client"):
+        return False
+    if staff is not None and not staff.active:
+        return False  # their feed would answer 404: they no longer work at the school
+    if _leads(user, subject.school_id):
+        return True
+    if staff is not None:
+        return staff.user_id == user.pk
+    return Staff.objects.filter(
+        user=user, school_id=cohort.school_id, active=True, cohorts=cohort
+    ).exists()
+
+
+def may_revoke_feed(user: AnyUser, feed: CalendarFeed) -> bool:
+    if not user.is_authenticated or hasattr(user, "api_client"):
+        return False
+    if feed.created_by_id == user.pk:
+        return True
+    if feed.kind == FeedKind.STAFF and feed.staff.user_id == user.pk:
+        return True
+    return _leads(user, feed.school_id)
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def calendar_feed_create(
+    *, by: AbstractBaseUser, staff: Staff | None = None, cohort: Cohort | None = None
+) -> tuple[CalendarFeed, str]:
+    """A new feed of ``staff``'s or ``cohort``'s blocks and its address (a path with the secret
+    ``?token=``), which is shown this once and never stored."""
+    if (staff is None) == (cohort is None):
+        raise DomainError(
+            "A feed shows one staff member or one cohort.",
+            errors={"target": ["Choose a staff member or a cohort."]},
+        )
+    if not may_make_feed(by, staff=staff, cohort=cohort):
+        raise FeedNotAllowed(
+            "Teachers make feeds of their own blocks and cohorts; leaders of anyone in their "
+            "school."
+        )
+    subject = staff or cohort
+    issued = issue_secret()
+    feed = CalendarFeed.objects.create(
+        school_id=subject.school_id,
+        kind=FeedKind.STAFF if staff is not None else FeedKind.COHORT,
+        staff=staff,
+        cohort=cohort,
+        prefix=issued.prefix,
+        token_hash=issued.digest,
+        created_by=by,
+    )
+    return feed, f"{feed_path(feed)}?token={issued.key}"
+
+
+def calendar_feed_revoke(*, feed: CalendarFeed, by: AbstractBaseUser) -> None:
+    """Stop the feed at once; calendar apps then get 404 and keep what they had."""
+    if not may_revoke_feed(by, feed):
+        raise FeedNotAllowed("Only its maker, the person it shows or a leader can revoke a feed.")
+    CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def feed_for_token(*, token: str, kind: str, subject_id: int) -> CalendarFeed | None:
+    """The active feed of this kind and subject whose secret is ``token``, or None.
+
+    The comparison of hashes takes the same time whatever matches, so a wrong secret does not
+    leak how much of it was right. A staff feed stops when the person leaves the school.
+    """
+    prefix, _, secret = token.partition("_")
+    if not prefix or not secret:
+        return None
+    subject = {"staff_id": subject_id} if kind == FeedKind.STAFF else {"cohort_id": subject_id}
+    feed = (
+        CalendarFeed.objects.select_related(
+            "school", "staff__user", "staff__school", "cohort__school"
+        )
+        .filter(prefix=prefix, kind=kind, revoked_at__isnull=True, **subject)
+        .first()
+    )
+    if feed is None or not secret_matches(feed.token_hash, secret):
+        return None
+    if feed.kind == FeedKind.STAFF and not feed.staff.active:
+        return None
+    return feed
+
+
+def feed_window(
+    school: School, *, now: datetime.datetime | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The first and last dates a feed shows, around today in the school's zone."""
+    today = (now or timezone.now()).astimezone(school.zone).date()
+    return (
+        today - datetime.timedelta(days=FEED_DAYS_BACK),
+        today + datetime.timedelta(days=FEED_DAYS_AHEAD),
+    )
+
+
+def _published_blocks(school: School, first: datetime.date, last: datetime.date):
+    return (
+        ScheduledBlock.objects.filter(
+            schedule__school_id=school.pk,
+            schedule__status=ScheduleStatus.PUBLISHED,
+            schedule__date__range=(first, last),
+        )
+        .select_related("schedule", "cohort", "room", "staff__user")
+        .order_by("schedule__date", "start", "cohort__name", "pk")
+    )
+
+
+def _events(
+    blocks: Sequence[ScheduledBlock], zone: ZoneInfo, *, me: Staff | None = None
+) -> list[FeedEvent]:
+    """One event per block; ``me`` is the staff member whose feed it is, if any."""
+    events = []
+    for block in blocks:
+        schedule = block.schedule
+        stamp = schedule.published_at or schedule.built_at
+        lines = []
+        if me is not None and block.staff_id != me.pk:
+            lines.append("Supervising the Learning Lab")  # a block in a lab they supervise
+        if block.staff_id is not None and (me is None or block.staff_id != me.pk):
+            lines.append(f"With {block.staff}")
+        lines.append(f"Published schedule of {schedule.date:%Y-%m-%d}, version {schedule.version}")
+        events.append(
+            FeedEvent(
+                uid=f"block-{block.pk}-v{schedule.version}@{UID_DOMAIN}",
+                start=datetime.datetime.combine(schedule.date, block.start, tzinfo=zone),
+                end=datetime.datetime.combine(schedule.date, block.end, tzinfo=zone),
+                summary=f"{station_short(block.station)} \u00b7 {block.cohort.name}",
+                location=block.room.name if block.room else "",
+                description="\n".join(lines),
+                stamp=stamp.astimezone(datetime.UTC),
+            )
+        )
+    return events
+
+
+def staff_feed_events(*, staff: Staff, now: datetime.datetime | None = None) -> list[FeedEvent]:
+    """The published blocks ``staff`` teaches, and the blocks in the labs they supervise, of the
+    feed's window. One query."""
+    school = staff.school
+    first, last = feed_window(school, now=now)
+    supervised = Room.objects.filter(school_id=school.pk, supervision__supervisors=staff)
+    blocks = list(
+        _published_blocks(school, first, last).filter(
+            Q(staff=staff) | Q(room__in=supervised.values("pk"))
+        )
+    )
+    return _events(blocks, school.zone, me=staff)
+
+
+def cohort_feed_events(*, cohort: Cohort, now: datetime.datetime | None = None) -> list[FeedEvent]:
+    """The published blocks of ``cohort`` in the feed's window. One query."""
+    school = cohort.school
+    first, last = feed_window(school, now=now)
+    blocks = list(_published_blocks(school, first, last).filter(cohort=cohort))
+    return _events(blocks, school.zone)
+
+
+def feed_ics(
+    *,
+    school: School,
+    name: str,
+    events: Sequence[FeedEvent],
+    now: datetime.datetime | None = None,
+) -> bytes:
+    """The iCalendar document (CRLF line ends, long lines folded, as RFC 5545 asks).
+
+    The school's VTIMEZONE is always there: it defines the TZID every event's times use, and it
+    keeps a feed with no published blocks valid (RFC 5545 wants at least one component).
+    """
+    first, last = feed_window(school, now=now)
+    if events:
+        first = min(first, *(e.start.date() for e in events))
+        last = max(last, *(e.end.date() for e in events))
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", school.time_zone)
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    # Whole years, so every daylight-saving change the window may cross is described.
+    calendar.add_component(
+        Timezone.from_tzid(
+            school.time_zone,
+            first_date=datetime.date(first.year, 1, 1),
+            last_date=datetime.date(last.year + 1, 1, 1),
+        )
+    )
+    for item in events:
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", item.stamp)
+        event.add("dtstart", item.start)
+        event.add("dtend", item.end)
+        event.add("summary", item.summary)
+        if item.location:
+            event.add("location", item.location)
+        if item.description:
+            event.add("description", item.description)
+        event.add("transp", "OPAQUE")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def staff_feed_name(staff: Staff) -> str:
+    return f"{staff} \u00b7 {staff.school.name}"
+
+
+def cohort_feed_name(cohort: Cohort) -> str:
+    return f"{cohort.name} \u00b7 {cohort.school.name}"
+
+
+# --- the page's lists ----------------------------------------------------------------------------
+
+
+def feeds_of_user(*, user: AbstractBaseUser) -> list[CalendarFeed]:
+    """The active feeds the user made or that show them. One query."""
+    return list(
+        CalendarFeed.objects.filter(
+            Q(created_by=user) | Q(staff__user=user), revoked_at__isnull=True
+        )
+        .select_related("school", "staff__user", "cohort")
+        .order_by("school__name", "-created_at", "pk")
+        .distinct()
+    )
+
+
+def feed_targets(*, user: AbstractBaseUser) -> list[FeedTarget]:
+    """What the user may make a feed of: themselves and their cohorts in each school they work
+    in, and in schools they lead every active staff member and cohort. Four queries."""
+    led = set(led_schools(user).values_list("pk", flat=True))
+    mine = list(
+        Staff.objects.filter(user=user, active=True)
+        .select_related("school", "user")
+        .prefetch_related("cohorts")
+        .order_by("school__name")
+    )
+    targets: list[FeedTarget] = []
+    seen: set[str] = set()
+
+    def add(value: str, label: str, school: School) -> None:
+        if value not in seen:
+            seen.add(value)
+            targets.append(FeedTarget(value=value, label=label, school=school.name))
+
+    for staff in mine:
+        add(f"staff:{staff.pk}", f"Me ({staff})", staff.school)
+        for cohort in staff.cohorts.all():
+            add(f"cohort:{cohort.pk}", f"Cohort {cohort.name}", staff.school)
+    if led:
+        for staff in (
+            Staff.objects.filter(school_id__in=led, active=True)
+            .select_related("school", "user")
+            .order_by("school__name", "user__last_name", "user__first_name", "pk")
+        ):
+            add(f"staff:{staff.pk}", str(staff), staff.school)
+        for cohort in (
+            Cohort.objects.filter(school_id__in=led)
+            .select_related("school", "grade")
+            .order_by("school__name", "grade__level", "name")
+        ):
+            add(f"cohort:{cohort.pk}", f"Cohort {cohort.name}", cohort.school)
+    return targets

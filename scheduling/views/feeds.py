@@ -1,0 +1,85 @@
+"""My calendars: the user's calendar feeds, to subscribe to in a calendar app, make or revoke.
+
+Thin: list through ``scheduling.feeds``, and on POST call ``calendar_feed_create`` or
+``calendar_feed_revoke``. A new feed's address holds its secret and is shown once, in the answer
+to the POST that made it; it is never stored, so it cannot be shown again.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from students.errors import DomainError
+from students.models import Cohort, Staff
+from students.scoping import get_scoped_or_404
+
+from ..feeds import (
+    calendar_feed_create,
+    calendar_feed_revoke,
+    feed_path,
+    feed_targets,
+    feeds_of_user,
+)
+from ..models import CalendarFeed
+from .school_scope import via
+
+
+def _create(request: HttpRequest) -> tuple[str | None, str | None]:
+    """The new feed's address, or an error to show."""
+    kind, _, raw_id = request.POST.get("target", "").partition(":")
+    if kind == "staff" and raw_id.isdigit():
+        staff = get_scoped_or_404(
+            Staff.objects.select_related("school", "user"),
+            request.user,
+            via=via(request),
+            pk=raw_id,
+        )
+        arguments = {"staff": staff}
+    elif kind == "cohort" and raw_id.isdigit():
+        cohort = get_scoped_or_404(
+            Cohort.objects.select_related("school"), request.user, via=via(request), pk=raw_id
+        )
+        arguments = {"cohort": cohort}
+    else:
+        return None, "Choose whose blocks the calendar shows."
+    try:
+        _, path = calendar_feed_create(by=request.user, **arguments)
+    except DomainError as refused:
+        return None, str(refused)
+    return request.build_absolute_uri(path), None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_calendars(request: HttpRequest) -> HttpResponse:
+    new_url = error = None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        feed = get_scoped_or_404(
+            CalendarFeed.objects.select_related("staff"),
+            request.user,
+            via=via(request),
+            pk=request.POST.get("feed", ""),
+        )
+        try:
+            calendar_feed_revoke(feed=feed, by=request.user)
+        except DomainError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "The calendar feed is revoked; its address stops working.")
+        return redirect("my-calendars")
+    if request.method == "POST":
+        new_url, error = _create(request)
+    feeds = feeds_of_user(user=request.user)
+    return render(
+        request,
+        "scheduling/feeds/list.html",
+        {
+            "feeds": [(feed, request.build_absolute_uri(feed_path(feed))) for feed in feeds],
+            "targets": feed_targets(user=request.user),
+            "new_url": new_url,
+            "new_webcal": "webcal://" + new_url.split("://", 1)[1] if new_url else None,
+            "error": error,
+        },
+    )

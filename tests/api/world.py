@@ -1,0 +1,96 @@
+"""School A of the API suites: the kindergarten day of ``tests/scheduling/test_selectors`` built
+and published by the engine, plus what every endpoint needs to answer 2xx (a leader, an IEP
+student with a service need, a build job, a Learning Lab program, calendar feeds) and API
+clients of its own."""
+
+import datetime
+import itertools
+from dataclasses import dataclass
+
+from learninglabs.models import Program, ProgramKind, Subject
+from scheduling.feeds import calendar_feed_create
+from scheduling.models import BuildJob, Schedule
+from scheduling.services import schedule_build
+from scheduling.solver.stage1 import SolveOptions
+from students.clients import api_client_create, api_token_issue
+from students.models import Cohort, Grade, Role, School, ServiceNeed, Staff, Student
+
+from ..factories import NetworkAdminFactory, ServiceNeedFactory, StaffFactory, UserFactory
+from ..scheduling.test_selectors import DATE, kindergarten
+
+PROGRAM_CODE = "st-math"
+CLIENT_NUMBERS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class World:
+    school: School
+    date: datetime.date
+    schedule: Schedule
+    grade: Grade
+    cohort: Cohort
+    student: Student
+    need: ServiceNeed
+    teacher: Staff  # Ms. Rivera: teaches literacy to both cohorts
+    leader: Staff
+    job: BuildJob
+    program: Program
+    staff_feed_token: str
+    cohort_feed_token: str
+
+
+def published_world() -> World:
+    k = kindergarten()
+    result = schedule_build(
+        school=k.school,
+        date=DATE,
+        publish=True,
+        options=SolveOptions(time_limit=10, workers=1, seed=3),
+    )
+    assert result.ok, result.reasons
+    # Added after the build, so the solved day is the kindergarten one of test_selectors.
+    leader = StaffFactory(school=k.school, roles=[Role.LEADER])
+    need = ServiceNeedFactory(
+        student__school=k.school, student__cohort=k.stanford, student__grade=k.stanford.grade
+    )
+    job = BuildJob.objects.create(school=k.school, date=DATE, requested_by=leader.user)
+    program = Program.objects.create(
+        school=k.school,
+        name="ST Math",
+        code=PROGRAM_CODE,
+        subject=Subject.MATH,
+        kind=ProgramKind.ADAPTIVE,
+        vendor="MIND",
+    )
+    _, staff_feed = calendar_feed_create(by=leader.user, staff=k.rivera)
+    _, cohort_feed = calendar_feed_create(by=leader.user, cohort=k.stanford)
+    return World(
+        school=k.school,
+        date=DATE,
+        schedule=result.schedule,
+        grade=k.stanford.grade,
+        cohort=k.stanford,
+        student=k.stanford.students.order_by("pk").first(),
+        need=need,
+        teacher=k.rivera,
+        leader=leader,
+        job=job,
+        program=program,
+        staff_feed_token=staff_feed.partition("?token=")[2],
+        cohort_feed_token=cohort_feed.partition("?token=")[2],
+    )
+
+
+def network_admin_of(school: School):
+    return NetworkAdminFactory(network=school.network, user=UserFactory()).user
+
+
+def token_for(school: School, *, can_write: bool = False) -> str:
+    client = api_client_create(
+        network=school.network,
+        name=f"Client {next(CLIENT_NUMBERS)}",
+        schools=[school],
+        can_write=can_write,
+        by=None,
+    )
+    return api_token_issue(client=client)[1]
