@@ -4,17 +4,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import health
 
+# The API first: its clients poll, and Django tries patterns in order, so an API request no
+# longer walks every page's pattern first (about 60, a tenth of a millisecond). No page path
+# starts with api/, so the order changes no match.
 urlpatterns = [
-    path("", include("students.urls")),
-    path("", include("scheduling.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("admin/", admin.site.urls),
     path("api/v1/", include("students.api.urls")),
     path("api/v1/", include("scheduling.api.urls")),
     path("api/v1/", include("scheduling.api.feed_urls")),
     path("api/v1/", include("learninglabs.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("students.urls")),
+    path("", include("scheduling.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]
 

@@ -15,7 +15,9 @@ from students.admin_base import SameSchoolForm, ScopedModelAdmin
 from students.roles import can_administer
 
 from .models import (
+    BuildJob,
     CalendarDay,
+    CalendarFeed,
     DayType,
     LabSupervision,
     Pin,
@@ -207,8 +209,18 @@ class ScheduledBlockInline(admin.TabularInline):
         return super().get_queryset(request).select_related("cohort", "room", "staff__user")
 
 
+class ReadOnlyAdmin(ScopedModelAdmin):
+    """Rows the product writes (schedules, build runs, feed secrets): read, never hand-edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Schedule)
-class ScheduleAdmin(ScopedModelAdmin):
+class ScheduleAdmin(ReadOnlyAdmin):
     """Read-only: schedules are built and published by the engine, never edited by hand."""
 
     list_display = ["date", "version", "status", "day_type", "built_at", "moved_blocks", "school"]
@@ -230,8 +242,20 @@ class ScheduleAdmin(ScopedModelAdmin):
     ]
     inlines = [ScheduledBlockInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+@admin.register(BuildJob)
+class BuildJobAdmin(ReadOnlyAdmin):
+    list_display = ["date", "state", "phase", "percent", "schedule", "created_at", "school"]
+    list_filter = ["state", OWN_SCHOOLS]
+    date_hierarchy = "date"
+    list_select_related = ["school", "schedule"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """The secret is never shown (only its hash is stored); revoke on the Calendars page."""
+
+    list_display = ["kind", "staff", "cohort", "prefix", "created_at", "revoked_at", "school"]
+    list_filter = ["kind", OWN_SCHOOLS]
+    list_select_related = ["school", "staff__user", "cohort"]
+    exclude = ["token_hash"]

@@ -274,6 +274,8 @@ def _make_published(target: Schedule, versions: list[Schedule], *, action: str) 
             other.save(update_fields=["status"])
     target.status = ScheduleStatus.PUBLISHED
     target.published_at = timezone.now()
+    # save(), never update(): the API's cache of which version is published listens for it
+    # (scheduling.published_cache) and serves the new version as soon as this commits.
     target.save(update_fields=["status", "published_at"])
     logger.info(
         "%s school_id=%s date=%s version=%s",

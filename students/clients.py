@@ -3,13 +3,24 @@
 A request authenticated by a token runs as a ``ClientPrincipal``: it is authenticated, is never a
 superuser or anyone's staff, and sees exactly the schools its client was registered for
 (``students.roles.visible_schools`` asks it). Tokens look like ``rs_<prefix>_<secret>``.
+
+A token's principal (its token and client rows and the client's school ids) is kept in Django's
+cache by the token's public prefix, with the secret's digest, so a busy client's requests check
+their key without a query. Revocation must still work at once, so every change to a token or
+client (the revoke services here, and signals for edits in the admin) marks the cached entries of
+its tokens *stale* before its transaction commits: a stale entry sends requests to the database
+and cannot be overwritten by a request that read the old rows (fills only ``cache.add``), and
+expires with the longest life a cached principal has.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +40,9 @@ class ClientPrincipal:
 
     client: ApiClient
     token: ApiToken
+    # The schools the client was registered for (the same set ``visible_schools`` queries),
+    # so a hot endpoint can answer "not yours" without a query.
+    school_ids: frozenset[int] = frozenset()
 
     is_authenticated = True
     is_anonymous = False
@@ -93,31 +107,89 @@ def api_token_issue(*, client: ApiClient) -> tuple[ApiToken, str]:
 
 
 def api_token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        forget_principals([token.prefix])
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
 
 
 def api_client_revoke(*, client: ApiClient) -> None:
     """Revoke the client and every token it holds."""
     now = timezone.now()
     with transaction.atomic():
+        forget_client_principals(client.pk)
         ApiClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=now)
         client.tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
 
 
+# --- the principal cache ------------------------------------------------------------------------
+
+# A cached principal lives until its token's last_used_at is due again (at most this long), so
+# the bookkeeping write still happens about every LAST_USED_RESOLUTION of use.
+PRINCIPAL_CACHE_SECONDS = int(LAST_USED_RESOLUTION.total_seconds())
+# The marker of a principal that changed: ask the database, and cache nothing, until it expires.
+# It outlives any entry filled from rows read before the change (those fill with add, which a
+# marker blocks), so an old principal can never come back.
+STALE = "stale"
+
+
+def principal_cache_key(prefix: str) -> str:
+    return f"api:principal:{prefix}"
+
+
+def forget_principals(prefixes: Iterable[str]) -> None:
+    """Mark these tokens' cached principals stale. Called *before* the change commits (and
+    again if it rolls back nothing is lost: stale only means "read the database")."""
+    keys = [principal_cache_key(prefix) for prefix in prefixes]
+    if keys:
+        cache.set_many(dict.fromkeys(keys, STALE), PRINCIPAL_CACHE_SECONDS)
+
+
+def forget_client_principals(client_id: int) -> None:
+    """Mark the cached principals of every token of client ``client_id`` stale (its schools, its
+    write grant or its revocation changed)."""
+    forget_principals(ApiToken.objects.filter(client_id=client_id).values_list("prefix", flat=True))
+
+
 def principal_for_key(key: str) -> ClientPrincipal | None:
     """The principal of a presented key, or None for a malformed, unknown or revoked one."""
+    return principal_and_cached(key)[0]
+
+
+def principal_and_cached(
+    key: str, also: Collection[str] = ()
+) -> tuple[ClientPrincipal | None, dict[str, Any]]:
+    """``principal_for_key(key)``, and the cache entries named ``also`` (those found), read in
+    the same cache round trip as the principal: an endpoint that needs another cached value on
+    every request (see ``PublishedScheduleView.cache_keys_with_principal``) saves one."""
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        return None
+        return None, {}
     _, prefix, secret = parts
+    cache_key = principal_cache_key(prefix)
+    found = cache.get_many([cache_key, *also])
+    cached = found.pop(cache_key, None)
+    if cached is not None and cached != STALE:
+        key_hash, principal = cached
+        return (principal if secret_matches(key_hash, secret) else None), found
     token = (
         ApiToken.objects.select_related("client")
         .filter(prefix=prefix, revoked_at__isnull=True, client__revoked_at__isnull=True)
         .first()
     )
     if token is None or not secret_matches(token.key_hash, secret):
-        return None
+        return None, found
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return ClientPrincipal(client=token.client, token=token)
+        token.last_used_at = now
+    principal = ClientPrincipal(
+        client=token.client,
+        token=token,
+        school_ids=frozenset(token.client.schools.values_list("pk", flat=True)),
+    )
+    if cached is None:  # never over a stale marker
+        due = LAST_USED_RESOLUTION - (now - token.last_used_at)
+        cache.add(cache_key, (token.key_hash, principal), max(1, int(due.total_seconds())))
+    return principal, found

@@ -1,15 +1,18 @@
-"""Session bookkeeping: remember each login's session so deactivating a user ends them all."""
+"""Session bookkeeping: remember each login's session so deactivating a user ends them all; and
+API clients changed outside ``students.clients`` (the admin's form) drop their cached
+principals, so a token sees its client's new schools and write grant at once."""
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from .models import UserSession
+from .clients import forget_client_principals, forget_principals
+from .models import ApiClient, ApiToken, UserSession
 from .sessions import sessions_end_for_user
 
 User = get_user_model()
@@ -43,3 +46,30 @@ def end_sessions_of_deactivated(sender: Any, instance: Any, **kwargs: Any) -> No
     if getattr(instance, "_deactivated", False):
         user_id = instance.pk
         transaction.on_commit(lambda: sessions_end_for_user(user_id=user_id))
+
+
+@receiver(post_save, sender=ApiClient)
+def forget_changed_client(sender: Any, instance: ApiClient, created: bool, **kwargs: Any) -> None:
+    if not created:  # a new client has no tokens yet, so nothing cached
+        forget_client_principals(instance.pk)
+
+
+@receiver(m2m_changed, sender=ApiClient.schools.through)
+def forget_client_with_new_schools(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    # pre_*: the tokens must be stale before the new schools can be read; reverse: a school's
+    # clients changed (pk_set holds clients; None for a clear, so all of the school's clients).
+    if action not in {"pre_add", "pre_remove", "pre_clear"}:
+        return
+    if not reverse:
+        forget_client_principals(instance.pk)
+        return
+    client_ids = pk_set if pk_set is not None else instance.api_clients.values_list("pk", flat=True)
+    for client_id in client_ids:
+        forget_client_principals(client_id)
+
+
+@receiver(post_delete, sender=ApiToken)
+def forget_deleted_token(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
+    forget_principals([instance.prefix])

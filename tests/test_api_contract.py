@@ -480,9 +480,35 @@ def test_settings_give_a_shared_cache_with_redis_and_local_memory_without(monkey
         without = importlib.reload(project_settings).CACHES["default"]
     finally:
         importlib.reload(project_settings)
-    assert with_redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert with_redis["BACKEND"] == "rocketship.cache.ReusedClientRedisCache"
     assert with_redis["LOCATION"] == "redis://127.0.0.1:6390/0"
     assert without["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_the_redis_cache_reuses_its_client_and_increments_in_one_round_trip():
+    import os
+
+    import redis
+
+    from rocketship.cache import ReusedClientRedisCache
+
+    url = os.environ.get("ROCKETSHIP_TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at " + url)
+    cache = ReusedClientRedisCache(url, {"KEY_PREFIX": "contract-test"})
+    cache.delete_many(["counter", "missing"])
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+    # Django's contract for incr: a missing key raises ValueError and is not created.
+    with pytest.raises(ValueError):
+        cache.incr("missing")
+    assert cache.get("missing") is None
+    assert cache.add("counter", 1, timeout=30)
+    assert [cache.incr("counter"), cache.incr("counter", 5)] == [2, 7]
+    assert 0 < cache._cache.get_client().ttl(cache.make_key("counter")) <= 30  # kept its timeout
+    cache.delete("counter")
 
 
 def test_a_malformed_rate_in_the_environment_stops_start_up(monkeypatch):

@@ -6,8 +6,11 @@ A published version never changes, so the school's schedule answers with a stron
 the schedule's id and version and with Last-Modified set to its publication; a matching
 ``If-None-Match`` (or a recent enough ``If-Modified-Since``) answers 304 before any body is
 built, and the rendered JSON bytes are cached by schedule id and version in Django's default
-cache. The scope check and the lookup of the published version are one query and always run, so
-the cache never answers a client that may not see the school.
+cache. The scope check and the lookup of the published version are one query; for a token whose
+cached principal lists the school, the version comes from ``scheduling.published_cache``
+instead (read with the principal in one cache round trip), so a warm request or a 304 runs no
+query. A school outside the token's schools always takes the query (404, audited), so the cache
+never answers a client that may not see the school.
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ from students.scoping import get_scoped_or_404
 
 from .. import api_selectors as selectors
 from ..models import BuildJob
+from ..published_cache import (
+    PublishedRef,
+    cached_published,
+    published_cache_key,
+    remember_published,
+)
 from ..services import build_job_start
 from . import serializers
 
@@ -143,6 +152,51 @@ class PublishedScheduleView(APIView):
     )
     def get(self, request: Request, school_id: int, date: str) -> HttpResponse:
         day = parse_date(date)
+        published, school = self._published(request, school_id, day)
+        etag = schedule_etag(published.schedule_id, published.version)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if published.published_at is not None:
+            headers["Last-Modified"] = http_date(published.published_at.timestamp())
+        if _unchanged(request, etag, published.published_at):
+            response: HttpResponse = HttpResponseNotModified(headers=headers)
+        else:
+            key = schedule_cache_key(published.schedule_id, published.version)
+            body = cache.get(key)
+            if body is None:
+                if school is None:  # the version came from the cache: one query for the school
+                    school = School.objects.get(pk=school_id)
+                document = selectors.published_day(school=school, schedule_id=published.schedule_id)
+                body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
+                cache.set(key, body, SCHEDULE_CACHE_SECONDS)
+            response = HttpResponse(body, content_type="application/json", headers=headers)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
+    def cache_keys_with_principal(self) -> list[str]:
+        """Read with a token's principal (``ClientTokenAuthentication``): the published version,
+        which every request needs, costs no round trip of its own."""
+        try:
+            return [published_cache_key(self.kwargs["school_id"], parse_date(self.kwargs["date"]))]
+        except exceptions.ValidationError:
+            return []  # the view answers the bad date itself
+
+    @staticmethod
+    def _published(
+        request: Request, school_id: int, day: datetime.date
+    ) -> tuple[PublishedRef, School | None]:
+        """The version published for the school and date, once the caller may see the school,
+        and the school when it was read (not when the version came from the cache).
+
+        A token's principal carries its client's school ids, so a cached answer needs no query;
+        anyone else, a school outside the token's, or no usable cache entry takes the one
+        query that scopes the school and finds its version together (404 and the audit of a
+        denied attempt happen there)."""
+        may_fill = False
+        if school_id in getattr(request.user, "school_ids", ()):
+            prefetched = getattr(request, "cache_prefetched", None)
+            published, may_fill = cached_published(school_id, day, prefetched)
+            if published is not None:
+                return published, None
         school = get_scoped_or_404(
             selectors.schools_with_published_schedule(date=day),
             request.user,
@@ -151,23 +205,10 @@ class PublishedScheduleView(APIView):
         )
         if school.published_id is None:
             raise nothing_published(school, day)
-        schedule_id, version = school.published_id, school.published_version
-        etag = schedule_etag(schedule_id, version)
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if school.published_at is not None:
-            headers["Last-Modified"] = http_date(school.published_at.timestamp())
-        if _unchanged(request, etag, school.published_at):
-            response: HttpResponse = HttpResponseNotModified(headers=headers)
-        else:
-            key = schedule_cache_key(schedule_id, version)
-            body = cache.get(key)
-            if body is None:
-                document = selectors.published_day(school=school, schedule_id=schedule_id)
-                body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
-                cache.set(key, body, SCHEDULE_CACHE_SECONDS)
-            response = HttpResponse(body, content_type="application/json", headers=headers)
-        patch_vary_headers(response, ["Authorization", "Cookie"])
-        return response
+        published = PublishedRef(school.published_id, school.published_version, school.published_at)
+        if may_fill:
+            remember_published(school_id, day, published)
+        return published, school
 
 
 # --- GET schools/{id}/schedules/{date}/versions/ ----------------------------------------------

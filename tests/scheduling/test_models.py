@@ -402,3 +402,21 @@ def test_the_admin_checks_the_stations_as_entered_against_the_day(school_a):
 
 def template_exists(grade) -> bool:
     return RotationTemplate.objects.filter(grade=grade).exists()
+
+
+def test_build_runs_and_calendar_feeds_are_read_only_in_the_admin_and_scoped(school_a, school_b):
+    from scheduling.feeds import calendar_feed_create
+    from scheduling.models import BuildJob
+
+    job = BuildJob.objects.create(school=school_a.school, date=datetime.date(2026, 9, 1))
+    feed, _url = calendar_feed_create(by=school_a.leader.user, staff=school_a.teacher)
+    leader, stranger = client_for(school_a.leader.user), client_for(school_b.leader.user)
+
+    for name, obj in [("buildjob", job), ("calendarfeed", feed)]:
+        page = leader.get(reverse(f"admin:scheduling_{name}_change", args=[obj.pk]))
+        assert page.status_code == 200 and page.context["has_change_permission"] is False
+        assert feed.token_hash not in page.content.decode()
+        assert (
+            stranger.get(reverse(f"admin:scheduling_{name}_change", args=[obj.pk])).status_code
+            == 404
+        )

@@ -1,9 +1,16 @@
 """API clients' tokens: shown once, stored hashed, scoped to the client's schools, revocable."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from students.clients import api_client_create, api_client_revoke, api_token_issue
+from students.clients import (
+    api_client_create,
+    api_client_revoke,
+    api_token_issue,
+    api_token_revoke,
+    principal_cache_key,
+)
 from students.errors import DomainError
 from students.models import ApiToken, AuditEvent
 
@@ -75,3 +82,21 @@ def test_a_client_cannot_be_registered_for_another_networks_school(school_a, sch
             can_write=True,
             by=None,
         )
+
+
+def test_revoking_stops_a_token_at_once_though_its_principal_was_cached(alder_client):
+    token, key = api_token_issue(client=alder_client)
+    _, other_key = api_token_issue(client=alder_client)
+    for cached_key in (key, other_key):
+        assert token_client(cached_key).get("/api/v1/schools/").status_code == 200
+    assert cache.get(principal_cache_key(token.prefix)) is not None
+    # The cached principal holds the secret's digest: the prefix alone opens nothing.
+    wrong = key[:-2] + ("AA" if not key.endswith("AA") else "BB")
+    assert token_client(wrong).get("/api/v1/schools/").status_code == 401
+
+    api_token_revoke(token=token)
+    assert token_client(key).get("/api/v1/schools/").status_code == 401
+    assert token_client(other_key).get("/api/v1/schools/").status_code == 200
+
+    api_client_revoke(client=alder_client)
+    assert token_client(other_key).get("/api/v1/schools/").status_code == 401

@@ -27,9 +27,10 @@ from scheduling.models import (
     ScheduleStatus,
     StationCode,
 )
+from scheduling.published_cache import PublishedRef, published_cache_key, refresh_published
 from scheduling.services import build_job_run, schedule_build
 from scheduling.solver.stage1 import SolveOptions
-from students.clients import api_client_create, api_token_issue
+from students.clients import api_client_create, api_token_issue, api_token_revoke
 from students.models import AuditAction, AuditEvent, Cohort, ELLevel, Role, School, Staff, Student
 
 from ...conftest import client_for
@@ -331,12 +332,16 @@ def test_the_schedule_carries_an_etag_and_last_modified_and_answers_304(
     assert first["Last-Modified"] == http_date(PUBLISHED_AT.timestamp())
     assert first["Cache-Control"] == "private, no-cache"
 
-    # The token (1) and the school with its published version (1): no body is built.
+    # Caches empty: the token (1), its client's schools (1, cached with the principal) and the
+    # school with its published version (1, cached too): no body is built.
     cache.clear()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         again = api.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
     assert again["ETag"] == etag
+    # Caches warm: the principal and the published version come from the cache, no query.
+    with django_assert_num_queries(0):
+        assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
     assert api.get(url, HTTP_IF_NONE_MATCH=f'"x", W/{etag}').status_code == 304
     assert api.get(url, HTTP_IF_NONE_MATCH="*").status_code == 304
@@ -353,15 +358,17 @@ def test_a_cache_hit_serves_the_same_bytes_and_a_new_version_changes_the_etag(
     django_assert_num_queries,
 ):
     world = published_school()
+    refresh_published(world.school.pk, DATE)  # what the publish's commit does
     api = token_for(world.school)
     url = schedule_url(world.school.pk)
     first = api.get(url)
     assert cache.get(schedule_cache_key(world.schedule.pk, 1)) == first.content
 
     # A published version never changes, so its bytes are served from the cache: even a
-    # renamed cohort does not reach them, and only the token and the version are read.
+    # renamed cohort does not reach them. The token's principal and the published version are
+    # cached too (each kept right by its own invalidation), so a hit runs no query.
     Cohort.objects.filter(pk=world.cohorts[0].pk).update(name="Renamed")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(0):
         hit = api.get(url)
     assert hit.content == first.content and hit["ETag"] == first["ETag"]
 
@@ -384,13 +391,77 @@ def test_a_cache_hit_serves_the_same_bytes_and_a_new_version_changes_the_etag(
 
 def test_the_cache_never_answers_a_caller_outside_the_school(school_b):
     world = published_school()
+    refresh_published(world.school.pk, DATE)
     url = schedule_url(world.school.pk)
     warm = token_for(world.school).get(url)
     assert warm.status_code == 200
+    # Every cache is warm: the body, the published version, and the outsider's own principal.
+    outsider_token = token_for(school_b.school)
+    assert outsider_token.get(schedule_url(school_b.school.pk)).status_code == 404  # nothing there
+    assert cache.get(published_cache_key(world.school.pk, DATE)) is not None
 
-    for outsider in (token_for(school_b.school), client_for(school_b.leader.user)):
+    for outsider in (outsider_token, client_for(school_b.leader.user)):
         assert_problem(outsider.get(url), 404)
         assert_problem(outsider.get(url, HTTP_IF_NONE_MATCH=warm["ETag"]), 404)
+    denied = AuditEvent.objects.filter(action=AuditAction.DENIED, object_id=str(world.school.pk))
+    assert denied.count() == 4  # each attempt recorded, cached or not
+
+
+def test_a_revoked_token_or_a_removed_school_stops_at_once_on_the_cached_path(
+    django_assert_num_queries,
+):
+    world = published_school()
+    refresh_published(world.school.pk, DATE)
+    client = api_client_create(
+        network=world.school.network, name="Board", schools=[world.school], can_write=False, by=None
+    )
+    token, key = api_token_issue(client=client)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    url = schedule_url(world.school.pk)
+    etag = api.get(url)["ETag"]
+    with django_assert_num_queries(0):  # everything cached
+        assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    client.schools.remove(world.school)  # as the admin's form does
+    assert_problem(api.get(url, HTTP_IF_NONE_MATCH=etag), 404)
+    client.schools.add(world.school)
+    assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    api_token_revoke(token=token)
+    assert_problem(api.get(url, HTTP_IF_NONE_MATCH=etag), 401)
+
+
+def test_a_new_version_is_served_at_once_after_a_cached_lookup(django_capture_on_commit_callbacks):
+    world = published_school()
+    refresh_published(world.school.pk, DATE)
+    api = token_for(world.school)
+    url = schedule_url(world.school.pk)
+    first = api.get(url)
+    cached = cache.get(published_cache_key(world.school.pk, DATE))
+    assert cached == PublishedRef(world.schedule.pk, 1, PUBLISHED_AT)
+
+    # Publishing as the services do: the old version saved superseded, the new one published.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        world.schedule.status = ScheduleStatus.SUPERSEDED
+        world.schedule.save(update_fields=["status"])
+        second = publish_blocks(
+            world.school,
+            cohorts=world.cohorts[:1],
+            teacher=world.teacher,
+            lab=Room.objects.get(pk=world.lab_id),
+            version=2,
+        )
+    # Before the commit's refresh ran, the cached version is already marked stale.
+    uncommitted = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert uncommitted.status_code == 200 and uncommitted.json()["version"] == 2
+    for callback in callbacks:  # the commit
+        callback()
+    assert cache.get(published_cache_key(world.school.pk, DATE)).version == 2
+    fresh = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert fresh.status_code == 200
+    assert fresh["ETag"] == f'"sched-{second.pk}-v2"' != first["ETag"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=fresh["ETag"]).status_code == 304
 
 
 def test_the_schools_list_gives_each_schools_time_zone():

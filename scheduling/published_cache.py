@@ -1,0 +1,100 @@
+"""Which version of a school's date is published, kept in Django's cache for the API's hot path.
+
+``GET /api/v1/schools/{id}/schedules/{date}/`` is polled by display boards and syncs; most
+polls only need the published version's id to answer 304 or the cached body. The answer for
+``(school, date)`` is cached here, and a newly published version must be served at once, so:
+
+- Saving or deleting a Schedule (a publish or restore saves the versions it changes) marks the
+  entry *stale* inside its transaction (``forget_published``, from the signal receivers below),
+  and once it commits sets the entry to what the database then says (``refresh_published``).
+  A bulk ``update()`` of schedules' status would bypass this: the services never do one.
+- A request that finds no entry reads the database and fills with ``cache.add``: it cannot
+  overwrite the stale marker or a newer answer with rows it read before the change.
+- A stale entry sends requests to the database (which is then the truth) and caches nothing, so
+  a transaction that rolls back or a refresh that never ran costs only queries, never a wrong
+  answer.
+
+The timeout bounds the one race left: two publishes of the same date whose after-commit
+refreshes run in the opposite order of their commits would leave the older one cached for at
+most this long.
+
+Absence is not cached (a date with nothing published answers 404 from the database, with the
+school's name in the problem): a refresh that finds nothing published leaves the marker.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+from .models import Schedule, ScheduleStatus
+
+PUBLISHED_CACHE_SECONDS = 60
+STALE = "stale"
+
+
+@dataclass(frozen=True)
+class PublishedRef:
+    schedule_id: int
+    version: int
+    published_at: datetime.datetime | None
+
+
+def published_cache_key(school_id: int, date: datetime.date) -> str:
+    return f"api:v1:published:{school_id}:{date:%Y-%m-%d}"
+
+
+def cached_published(
+    school_id: int, date: datetime.date, prefetched: Mapping[str, Any] | None = None
+) -> tuple[PublishedRef | None, bool]:
+    """(the cached published version or None, whether a database answer may be cached).
+
+    ``prefetched``: the entries already read for this request (the token's authentication reads
+    the key with the principal); absent from it means absent from the cache."""
+    key = published_cache_key(school_id, date)
+    cached = prefetched.get(key) if prefetched is not None else cache.get(key)
+    if cached is None:
+        return None, True
+    if cached == STALE:
+        return None, False
+    return cached, False
+
+
+def remember_published(school_id: int, date: datetime.date, ref: PublishedRef) -> None:
+    """Cache a database answer, unless an entry (a stale marker, a newer answer) is there."""
+    cache.add(published_cache_key(school_id, date), ref, PUBLISHED_CACHE_SECONDS)
+
+
+def forget_published(school_id: int, date: datetime.date) -> None:
+    """Mark the date's entry stale now and refresh it once the current transaction commits."""
+    cache.set(published_cache_key(school_id, date), STALE, PUBLISHED_CACHE_SECONDS)
+    transaction.on_commit(lambda: refresh_published(school_id, date))
+
+
+def refresh_published(school_id: int, date: datetime.date) -> None:
+    """Set the entry to the committed published version (left stale when there is none)."""
+    row = (
+        Schedule.objects.filter(school_id=school_id, date=date, status=ScheduleStatus.PUBLISHED)
+        .values_list("pk", "version", "published_at")
+        .first()
+    )
+    if row is not None:
+        cache.set(published_cache_key(school_id, date), PublishedRef(*row), PUBLISHED_CACHE_SECONDS)
+
+
+def forget_saved_schedule(sender: type, instance: Schedule, **kwargs: object) -> None:
+    """``post_save`` of a Schedule: publishing, restoring and superseding all save the rows
+    they change (``scheduling.services``), and so does any other path (the admin, fixtures).
+    A saved draft cannot change what is published, but telling it apart would need the row's
+    previous status; schedules are saved rarely, so any save refreshes the date."""
+    forget_published(instance.school_id, instance.date)
+
+
+def forget_deleted_schedule(sender: type, instance: Schedule, **kwargs: object) -> None:
+    """``post_delete`` of a Schedule (a school's deletion cascades to them)."""
+    forget_published(instance.school_id, instance.date)
