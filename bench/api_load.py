@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{sum(len(c['blocks']) for c in document['cohorts'])} blocks, ETag {etag}"
         )
         cache_key = (
-            f"rocketship:1:api:v1:schedule:{build['schedule_id']}:v{build['version']}"
+            f"rocketship:1:api:v1:schedule:{world['school_id']}:{build['date']}"
             f":r{world['rendering']}"
         )
         # The cold row deletes exactly the key the view fills; make sure it is the right one.

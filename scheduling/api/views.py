@@ -113,8 +113,12 @@ def schedule_etag(schedule_id: int, version: int) -> str:
     return f'"sched-{schedule_id}-v{version}"'
 
 
-def schedule_cache_key(schedule_id: int, version: int) -> str:
-    return f"api:v1:schedule:{schedule_id}:v{version}:r{RENDERING}"
+def schedule_cache_key(school_id: int, day: datetime.date) -> str:
+    """Where the rendered body of the school's published day is cached, with the schedule id and
+    version it renders: keyed by school and date (not by version) so that a token's request can
+    read it with its principal in the same round trip; the version in the value decides whether
+    it is still the published one."""
+    return f"api:v1:schedule:{school_id}:{day.isoformat()}:r{RENDERING}"
 
 
 def _unchanged(request: Request, etag: str, last_modified: datetime.datetime | None) -> bool:
@@ -160,23 +164,29 @@ class PublishedScheduleView(APIView):
         if _unchanged(request, etag, published.published_at):
             response: HttpResponse = HttpResponseNotModified(headers=headers)
         else:
-            key = schedule_cache_key(published.schedule_id, published.version)
-            body = cache.get(key)
-            if body is None:
+            key = schedule_cache_key(school_id, day)
+            prefetched = getattr(request, "cache_prefetched", None) or {}
+            cached = prefetched[key] if key in prefetched else cache.get(key)
+            this_version = (published.schedule_id, published.version)
+            if cached is not None and tuple(cached[:2]) == this_version:
+                body = cached[2]
+            else:
                 if school is None:  # the version came from the cache: one query for the school
                     school = School.objects.get(pk=school_id)
                 document = selectors.published_day(school=school, schedule_id=published.schedule_id)
                 body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
-                cache.set(key, body, SCHEDULE_CACHE_SECONDS)
+                cache.set(key, (*this_version, body), SCHEDULE_CACHE_SECONDS)
             response = HttpResponse(body, content_type="application/json", headers=headers)
         patch_vary_headers(response, ["Authorization", "Cookie"])
         return response
 
     def cache_keys_with_principal(self) -> list[str]:
-        """Read with a token's principal (``ClientTokenAuthentication``): the published version,
-        which every request needs, costs no round trip of its own."""
+        """Read with a token's principal (``ClientTokenAuthentication``): the published version
+        and its rendered body, which every request needs, cost no round trip of their own."""
         try:
-            return [published_cache_key(self.kwargs["school_id"], parse_date(self.kwargs["date"]))]
+            day = parse_date(self.kwargs["date"])
+            school_id = self.kwargs["school_id"]
+            return [published_cache_key(school_id, day), schedule_cache_key(school_id, day)]
         except exceptions.ValidationError:
             return []  # the view answers the bad date itself
 

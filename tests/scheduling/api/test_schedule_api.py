@@ -362,7 +362,11 @@ def test_a_cache_hit_serves_the_same_bytes_and_a_new_version_changes_the_etag(
     api = token_for(world.school)
     url = schedule_url(world.school.pk)
     first = api.get(url)
-    assert cache.get(schedule_cache_key(world.schedule.pk, 1)) == first.content
+    assert cache.get(schedule_cache_key(world.school.pk, DATE)) == (
+        world.schedule.pk,
+        1,
+        first.content,
+    )
 
     # A published version never changes, so its bytes are served from the cache: even a
     # renamed cohort does not reach them. The token's principal and the published version are
