@@ -130,9 +130,8 @@ class StationForm(forms.ModelForm):
             self.instance.code = ""
 
     def validate_unique(self) -> None:
-        # The stations replace the stored ones as a whole: a code is checked against the other
-        # rows as entered (``template_problems``), never against rows about to change.
-        pass
+        """No check against stored rows: the rows replace them as a whole, and a code is
+        checked against the other rows as entered (``template_problems``)."""
 
     @property
     def row_id(self) -> str:
@@ -169,7 +168,8 @@ class BaseStationFormSet(forms.BaseInlineFormSet):
         return self._station_queryset
 
     def validate_unique(self) -> None:
-        pass  # see StationForm.validate_unique
+        """No check against stored rows: the rows replace them as a whole, and a code is
+        checked against the other rows as entered (``template_problems``)."""
 
     def _construct_form(self, i: int, **kwargs: Any) -> StationForm:
         form = super()._construct_form(i, **kwargs)
