@@ -14,9 +14,11 @@ What it does, in order (see bench/README.md):
    ``bench.trivial_settings``: the product's settings and URLs plus ``/bench/trivial/``.
 4. Loads it from a second process (``python -m bench.api_load _load``: threads with one
    keep-alive ``http.client`` connection each) for ``--seconds`` per row: the trivial view, the
-   schedule cold (its cache key deleted right before each request), warm, and revalidated with
-   ``If-None-Match`` (304), at each connection count.
-5. Prints the table, writes ``bench/results/api_latest.json``, stops gunicorn and drops the
+   schedule warm, and revalidated with ``If-None-Match`` (304), at each connection count.
+5. Serves it again with each process's memory of rendered versions turned off
+   (``API_SCHEDULE_MEMORY_ENTRIES=0``) for the cold rows: the shared cache's key is deleted right
+   before each request, so every request renders the schedule.
+6. Prints the table, writes ``bench/results/api_latest.json``, stops gunicorn and drops the
    database (``--keep-db`` keeps it).
 
 The client rate limit is raised for the run (``API_RATE_CLIENT``): the throttle still counts every
@@ -26,6 +28,7 @@ request in Redis, as in production, but a benchmark is not a runaway client.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import http.client
 import json
@@ -38,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +58,9 @@ TARGET_P99_MS = 50.0
 # --- setup (Django in this process, before gunicorn starts) -------------------------------------
 
 
-def server_env(*, port: int) -> dict[str, str]:
+def server_env(*, port: int, **extra: str) -> dict[str, str]:
     return {
+        **extra,
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.trivial_settings",
         "DATABASE_URL": DATABASE_URL,
@@ -163,7 +168,9 @@ def prepare(*, log: Any) -> dict[str, Any]:
 # --- gunicorn ---------------------------------------------------------------------------------
 
 
-def start_server(*, port: int, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
+def start_server(
+    *, port: int, workers: int, threads: int, log_path: Path, env: dict[str, str]
+) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -184,7 +191,7 @@ def start_server(*, port: int, workers: int, threads: int, log_path: Path) -> su
     ]
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        command, cwd=ROOT, env=server_env(port=port), stdout=log_file, stderr=log_file
+        command, cwd=ROOT, env=server_env(port=port, **env), stdout=log_file, stderr=log_file
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -335,6 +342,46 @@ def format_table(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def running_server(
+    *, port: int, workers: int, threads: int, env: dict[str, str]
+) -> Iterator[subprocess.Popen]:
+    log_path = Path(tempfile.gettempdir()) / "rocketship-bench-gunicorn.log"
+    server = start_server(port=port, workers=workers, threads=threads, log_path=log_path, env=env)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+def load(
+    rows_spec: list[tuple[str, dict[str, Any]]],
+    connection_counts: list[int],
+    base: dict[str, Any],
+    *,
+    log: Any,
+) -> list[dict[str, Any]]:
+    """Each row at each connection count, from a second process; one result dict per row."""
+    specs, labels = [], []
+    for connections in connection_counts:
+        for label, extra in rows_spec:
+            specs.append({**base, **extra, "connections": connections})
+            labels.append((connections, label))
+    log(f"loading: {len(specs)} rows of {base['warmup']:g}+{base['seconds']:g} s ...")
+    loader = subprocess.run(
+        [sys.executable, "-m", "bench.api_load", "_load", json.dumps(specs)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(loader.stdout)
+    return [
+        {"connections": connections, "row": label, **result}
+        for (connections, label), result in zip(labels, measured, strict=True)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_load":
@@ -359,71 +406,50 @@ def main(argv: list[str] | None = None) -> int:
     recreate_database()
     flush_cache()
     log(f"database {DB_NAME} created; Redis db 14 flushed")
-    server = None
     try:
         world = prepare(log=log)
         build = world["build"]
-        log_path = Path(tempfile.gettempdir()) / "rocketship-bench-gunicorn.log"
-        server = start_server(
-            port=args.port, workers=args.workers, threads=args.threads, log_path=log_path
-        )
-        log(f"gunicorn: {args.workers} gthread workers x {args.threads} threads on :{args.port}")
-
         auth = {"Authorization": f"Token {world['token']}", "Accept": "application/json"}
         path = f"/api/v1/schools/{world['school_id']}/schedules/{build['date']}/"
-        status, headers, body = fetch(args.port, path, auth)
-        if status != 200:
-            raise SystemExit(f"GET {path} answered {status}: {body[:300]!r}")
-        etag = headers.get("ETag") or headers.get("etag")
-        document = json.loads(body)
-        log(
-            f"schedule: {len(body)} bytes, {len(document['cohorts'])} cohorts, "
-            f"{sum(len(c['blocks']) for c in document['cohorts'])} blocks, ETag {etag}"
-        )
         cache_key = (
             f"rocketship:1:api:v1:schedule:{world['school_id']}:{build['date']}"
             f":r{world['rendering']}"
         )
-        # The cold row deletes exactly the key the view fills; make sure it is the right one.
-        import redis
-
-        if not redis.Redis.from_url(REDIS_URL).exists(cache_key):
-            raise SystemExit(f"expected cache key {cache_key} after a GET; the view changed?")
-
+        serve = {"port": args.port, "workers": args.workers, "threads": args.threads}
         base = {"port": args.port, "seconds": args.seconds, "warmup": args.warmup}
-        rows_spec = [
-            ("trivial view", {"path": "/bench/trivial/", "headers": auth}),
-            (
-                "schedule cold",
-                {"path": path, "headers": auth, "evict_key": cache_key, "redis_url": REDIS_URL},
-            ),
-            ("schedule warm", {"path": path, "headers": auth}),
-            ("schedule 304", {"path": path, "headers": {**auth, "If-None-Match": etag}}),
-        ]
-        specs, labels = [], []
-        for connections in connection_counts:
-            for label, extra in rows_spec:
-                specs.append({**base, **extra, "connections": connections})
-                labels.append((connections, label))
-        log(f"loading: {len(specs)} rows of {args.warmup:g}+{args.seconds:g} s ...")
-        loader = subprocess.run(
-            [sys.executable, "-m", "bench.api_load", "_load", json.dumps(specs)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        measured = json.loads(loader.stdout)
+
+        with running_server(**serve, env={}) as _:
+            status, headers, body = fetch(args.port, path, auth)
+            if status != 200:
+                raise SystemExit(f"GET {path} answered {status}: {body[:300]!r}")
+            etag = headers.get("ETag") or headers.get("etag")
+            document = json.loads(body)
+            log(
+                f"schedule: {len(body)} bytes, {len(document['cohorts'])} cohorts, "
+                f"{sum(len(c['blocks']) for c in document['cohorts'])} blocks, ETag {etag}"
+            )
+            # The cold rows delete exactly the key the view fills; make sure it is the right one.
+            import redis
+
+            if not redis.Redis.from_url(REDIS_URL).exists(cache_key):
+                raise SystemExit(f"expected cache key {cache_key} after a GET; the view changed?")
+            warm_rows = [
+                ("trivial view", {"path": "/bench/trivial/", "headers": auth}),
+                ("schedule warm", {"path": path, "headers": auth}),
+                ("schedule 304", {"path": path, "headers": {**auth, "If-None-Match": etag}}),
+            ]
+            measured = load(warm_rows, connection_counts, base, log=log)
+        # Cold: no process keeps a rendered copy, and the shared one is deleted before each request.
+        with running_server(**serve, env={"API_SCHEDULE_MEMORY_ENTRIES": "0"}) as _:
+            cold = {"path": path, "headers": auth, "evict_key": cache_key, "redis_url": REDIS_URL}
+            measured += load([("schedule cold", cold)], connection_counts, base, log=log)
     finally:
-        if server is not None:
-            stop_server(server)
         if not args.keep_db:
             drop_database()
         flush_cache()
 
-    rows = []
-    for (connections, label), result in zip(labels, measured, strict=True):
-        rows.append({"connections": connections, "row": label, **result})
+    order = {"trivial view": 0, "schedule cold": 1, "schedule warm": 2, "schedule 304": 3}
+    rows = sorted(measured, key=lambda r: (r["connections"], order[r["row"]]))
     for row in rows:
         trivial = next(
             r for r in rows if r["connections"] == row["connections"] and r["row"] == "trivial view"

@@ -11,10 +11,16 @@ one client per pool is safe to share, as redis-py documents.
 ``incr`` is one round trip too: Django checks ``EXISTS`` and then sends ``INCRBY`` (two round
 trips, for every API request's rate counter); a short Lua script does both atomically, with the
 same contract (``ValueError`` for a missing key, which must not be created without its timeout).
+
+``read_and_count`` reads some entries and counts a request in a window counter in one round trip
+(a pipeline), for the API's token requests: the principal, the cached answer and the rate
+counter together. Other cache backends get the same result in several operations.
 """
 
+from collections.abc import Collection
 from typing import Any
 
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 # Increment an existing key; nil (None) when there is none, so it is never created unexpiring.
@@ -48,8 +54,50 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return int(value)
 
+    def get_many_and_count(
+        self, keys: Collection[Any], counter: Any, timeout: int
+    ) -> tuple[dict[Any, Any], int]:
+        client = self.get_client(None, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.mget(keys)
+        # SET NX EX starts the window's counter with its expiry; INCR keeps that expiry. The
+        # cache stores integers unpickled, so cache.incr and cache.get agree with these.
+        pipe.set(counter, 0, ex=timeout, nx=True)
+        pipe.incr(counter)
+        values, _, count = pipe.execute()
+        found = {
+            k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None
+        }
+        return found, int(count)
+
 
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+    def get_many_and_count(
+        self, keys: Collection[str], counter: str, timeout: int
+    ) -> tuple[dict[str, Any], int]:
+        key_map = {self.make_and_validate_key(key): key for key in keys}
+        found, count = self._cache.get_many_and_count(
+            list(key_map), self.make_and_validate_key(counter), timeout
+        )
+        return {key_map[k]: v for k, v in found.items()}, count
+
+
+def count_in_window(counter: str, timeout: int) -> int:
+    """Add one to ``counter`` (created expiring after ``timeout`` seconds) and return it."""
+    try:
+        return cache.incr(counter)  # the usual case: one operation on the shared cache
+    except ValueError:  # the window's first request (or its key just expired)
+        return 1 if cache.add(counter, 1, timeout=timeout) else cache.incr(counter)
+
+
+def read_and_count(keys: Collection[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
+    """``cache.get_many(keys)`` and ``count_in_window(counter, timeout)``, in one round trip on
+    Redis."""
+    backend = caches["default"]
+    if isinstance(backend, ReusedClientRedisCache):
+        return backend.get_many_and_count(keys, counter, timeout)
+    return backend.get_many(keys), count_in_window(counter, timeout)

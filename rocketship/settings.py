@@ -200,6 +200,9 @@ def _api_rate(name: str, default: str) -> str:
 
 # Writes under /api/ with a larger body answer 413; a view may set its own ``max_body_bytes``.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+# Rendered published schedules each API process keeps in memory (a version never changes; an L
+# school's day is about 60 KB). 0 keeps them only in the shared cache.
+API_SCHEDULE_MEMORY_ENTRIES = env_int("API_SCHEDULE_MEMORY_ENTRIES", 128)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -15,6 +15,7 @@ expires with the longest life a cached principal has.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from rocketship.cache import read_and_count
 
 from .errors import DomainError
 from .models import ApiClient, ApiToken, Network, School
@@ -154,32 +157,83 @@ def forget_client_principals(client_id: int) -> None:
 
 def principal_for_key(key: str) -> ClientPrincipal | None:
     """The principal of a presented key, or None for a malformed, unknown or revoked one."""
-    return principal_and_cached(key)[0]
+    return principal_and_cached(key).principal
+
+
+@dataclass(frozen=True)
+class TokenRead:
+    principal: ClientPrincipal | None
+    cached: dict[str, Any]
+    count: int | None = None
+
+
+# Which client each token prefix belongs to, as this process has seen them. A token never
+# changes client, so this never goes stale (revocation is the principal's business); it lets a
+# request count against its client's rate before the principal is read. Bounded by a reset.
+_TOKEN_CLIENTS: dict[str, int] = {}
+_TOKEN_CLIENTS_MAX = 10_000
+
+
+def _split(key: str) -> tuple[str, str] | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    return parts[1], parts[2]
+
+
+def known_client_of(key: str) -> int | None:
+    """The client of a presented key's token, if this process has seen the token before."""
+    split = _split(key)
+    return _TOKEN_CLIENTS.get(split[0]) if split is not None else None
+
+
+def _remember_client(prefix: str, principal: ClientPrincipal) -> None:
+    if len(_TOKEN_CLIENTS) >= _TOKEN_CLIENTS_MAX:
+        _TOKEN_CLIENTS.clear()
+    _TOKEN_CLIENTS[prefix] = principal.client.pk
+
+
+def _refused(found: dict[str, Any], counter: tuple[str, int] | None) -> TokenRead:
+    """No principal; a request counted against the client before its key was checked is taken
+    back, so someone who knows only a token's public prefix cannot spend its client's budget."""
+    if counter is not None:
+        with contextlib.suppress(ValueError):  # the window expired meanwhile
+            cache.decr(counter[0])
+    return TokenRead(None, found)
 
 
 def principal_and_cached(
-    key: str, also: Collection[str] = ()
-) -> tuple[ClientPrincipal | None, dict[str, Any]]:
+    key: str, also: Collection[str] = (), *, counter: tuple[str, int] | None = None
+) -> TokenRead:
     """``principal_for_key(key)``, and the cache entries named ``also`` (those found), read in
     the same cache round trip as the principal: an endpoint that needs another cached value on
-    every request (see ``PublishedScheduleView.cache_keys_with_principal``) saves one."""
-    parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        return None, {}
-    _, prefix, secret = parts
+    every request (see ``PublishedScheduleView.cache_keys_with_principal``) saves one. With
+    ``counter`` (a key and its timeout), the same round trip counts the request in that window
+    counter and ``count`` is its new value."""
+    split = _split(key)
+    if split is None:
+        return TokenRead(None, {})
+    prefix, secret = split
     cache_key = principal_cache_key(prefix)
-    found = cache.get_many([cache_key, *also])
+    count = None
+    if counter is not None:
+        found, count = read_and_count([cache_key, *also], *counter)
+    else:
+        found = cache.get_many([cache_key, *also])
     cached = found.pop(cache_key, None)
     if cached is not None and cached != STALE:
         key_hash, principal = cached
-        return (principal if secret_matches(key_hash, secret) else None), found
+        if not secret_matches(key_hash, secret):
+            return _refused(found, counter)
+        _remember_client(prefix, principal)
+        return TokenRead(principal, found, count)
     token = (
         ApiToken.objects.select_related("client")
         .filter(prefix=prefix, revoked_at__isnull=True, client__revoked_at__isnull=True)
         .first()
     )
     if token is None or not secret_matches(token.key_hash, secret):
-        return None, found
+        return _refused(found, counter)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -192,4 +246,5 @@ def principal_and_cached(
     if cached is None:  # never over a stale marker
         due = LAST_USED_RESOLUTION - (now - token.last_used_at)
         cache.add(cache_key, (token.key_hash, principal), max(1, int(due.total_seconds())))
-    return principal, found
+    _remember_client(prefix, principal)
+    return TokenRead(principal, found, count)

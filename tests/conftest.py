@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.test import Client
 
+from scheduling.api.views import rendered_bodies
 from students.models import Role, School, ServiceNeed, Staff, Student
 
 from .factories import (
@@ -36,10 +37,13 @@ def test_settings(settings) -> None:
 @pytest.fixture(autouse=True)
 def empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache: ids repeat across tests (rolled back), so rate
-    counters (``client:<id>``, ``user:<id>``) and responses cached by id must not carry over."""
+    counters (``client:<id>``, ``user:<id>``) and responses cached by id must not carry over,
+    nor the rendered schedules each process keeps in memory."""
     cache.clear()
+    rendered_bodies.clear()
     yield
     cache.clear()
+    rendered_bodies.clear()
 
 
 @dataclass(frozen=True)

@@ -350,6 +350,16 @@ def test_a_clients_tokens_share_one_budget_and_429_says_when_to_retry(
     assert token_api(key).get("/api/v1/schools/").status_code == 200
 
 
+def test_a_wrong_secret_for_a_known_token_does_not_spend_its_clients_budget(
+    low_rates, frozen_clock, school_a
+):
+    key = issue(school_a, can_write=False)
+    assert token_api(key).get("/api/v1/schools/").status_code == 200  # the process knows it now
+    forged = key[: key.rindex("_") + 1] + "x" * 20
+    assert [token_api(forged).get("/api/v1/schools/").status_code for _ in range(3)] == [401] * 3
+    assert [token_api(key).get("/api/v1/schools/").status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_each_signed_in_user_has_their_own_budget(low_rates, frozen_clock, school_a):
     leader, teacher = client_for(school_a.leader.user), client_for(school_a.teacher.user)
     assert [leader.get("/api/v1/schools/").status_code for _ in range(3)] == [200, 200, 429]
@@ -509,6 +519,15 @@ def test_the_redis_cache_reuses_its_client_and_increments_in_one_round_trip():
     assert [cache.incr("counter"), cache.incr("counter", 5)] == [2, 7]
     assert 0 < cache._cache.get_client().ttl(cache.make_key("counter")) <= 30  # kept its timeout
     cache.delete("counter")
+
+    # Entries and a window counter in one pipeline: the counter starts expiring and counts on.
+    cache.set("entry", {"a": 1}, 30)
+    found, count = cache.get_many_and_count(["entry", "missing"], "window", 20)
+    assert (found, count) == ({"entry": {"a": 1}}, 1)
+    assert cache.get_many_and_count([], "window", 20)[1] == 2
+    assert cache.incr("window") == 3 and cache.get("window") == 3  # plain cache calls agree
+    assert 0 < cache._cache.get_client().ttl(cache.make_key("window")) <= 20
+    cache.delete_many(["entry", "window"])
 
 
 def test_a_malformed_rate_in_the_environment_stops_start_up(monkeypatch):

@@ -1,23 +1,27 @@
 """The schedule endpoints of API v1: published schedules, versions, rosters, a student's day, and
-builds. Thin: parse the date, scope the object through ``students.scoping`` (another school's
-ids answer 404), call one selector or service, render.
+builds. Thin: parse the date, scope the object through ``students.scoping`` (another school's ids
+answer 404), call one selector or service, render.
 
-A published version never changes, so the school's schedule answers with a strong ETag made of
-the schedule's id and version and with Last-Modified set to its publication; a matching
-``If-None-Match`` (or a recent enough ``If-Modified-Since``) answers 304 before any body is
-built, and the rendered JSON bytes are cached by schedule id and version in Django's default
-cache. The scope check and the lookup of the published version are one query; for a token whose
-cached principal lists the school, the version comes from ``scheduling.published_cache``
-instead (read with the principal in one cache round trip), so a warm request or a 304 runs no
-query. A school outside the token's schools always takes the query (404, audited), so the cache
-never answers a client that may not see the school.
+A published version never changes, so the school's schedule answers with a strong ETag made of the
+schedule's id and version and with Last-Modified set to its publication; a matching ``If-None-
+Match`` (or a recent enough ``If-Modified-Since``) answers 304 before any body is built, and the
+rendered JSON bytes are cached by schedule id and version, in each process's memory
+(``RenderedBodies``) and in Django's default cache, which the processes share. The scope check and
+the lookup of the published version are one query; for a token whose cached principal lists the
+school, the version comes from ``scheduling.published_cache`` instead (read with the principal in
+one cache round trip), so a warm request or a 304 runs no query. A school outside the token's
+schools always takes the query (404, audited), so the cache never answers a client that may not see
+the school.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import threading
 
+from cachetools import LRUCache
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
@@ -115,10 +119,41 @@ def schedule_etag(schedule_id: int, version: int) -> str:
 
 def schedule_cache_key(school_id: int, day: datetime.date) -> str:
     """Where the rendered body of the school's published day is cached, with the schedule id and
-    version it renders: keyed by school and date (not by version) so that a token's request can
-    read it with its principal in the same round trip; the version in the value decides whether
-    it is still the published one."""
+    version it renders: keyed by school and date (not by version), so a new version replaces the
+    old one's bytes; the version in the value decides whether it is still the published one."""
     return f"api:v1:schedule:{school_id}:{day.isoformat()}:r{RENDERING}"
+
+
+class RenderedBodies:
+    """The newest rendered versions, kept in this process's memory.
+
+    A published version's bytes never change, so a copy in memory can never be wrong (the key
+    holds the version; which version is published still comes from the shared cache on every
+    request). Fetching ~60 KB from Redis and unpickling it cost more than the rest of a warm
+    request, so each process keeps its own copy of what it serves."""
+
+    def __init__(self, entries: int) -> None:
+        self._entries: LRUCache | None = LRUCache(maxsize=entries) if entries > 0 else None
+        self._lock = threading.Lock()  # gthread workers serve from several threads
+
+    def get(self, key: tuple) -> bytes | None:
+        if self._entries is None:
+            return None
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: tuple, body: bytes) -> None:
+        if self._entries is not None:
+            with self._lock:
+                self._entries[key] = body
+
+    def clear(self) -> None:
+        if self._entries is not None:
+            with self._lock:
+                self._entries.clear()
+
+
+rendered_bodies = RenderedBodies(settings.API_SCHEDULE_MEMORY_ENTRIES)
 
 
 def _unchanged(request: Request, etag: str, last_modified: datetime.datetime | None) -> bool:
@@ -164,31 +199,43 @@ class PublishedScheduleView(APIView):
         if _unchanged(request, etag, published.published_at):
             response: HttpResponse = HttpResponseNotModified(headers=headers)
         else:
-            key = schedule_cache_key(school_id, day)
-            prefetched = getattr(request, "cache_prefetched", None) or {}
-            cached = prefetched[key] if key in prefetched else cache.get(key)
-            this_version = (published.schedule_id, published.version)
-            if cached is not None and tuple(cached[:2]) == this_version:
-                body = cached[2]
-            else:
-                if school is None:  # the version came from the cache: one query for the school
-                    school = School.objects.get(pk=school_id)
-                document = selectors.published_day(school=school, schedule_id=published.schedule_id)
-                body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
-                cache.set(key, (*this_version, body), SCHEDULE_CACHE_SECONDS)
+            body = self._body(school_id, day, published, school)
             response = HttpResponse(body, content_type="application/json", headers=headers)
         patch_vary_headers(response, ["Authorization", "Cookie"])
         return response
 
+    @staticmethod
+    def _body(
+        school_id: int, day: datetime.date, published: PublishedRef, school: School | None
+    ) -> bytes:
+        """The rendered version: from this process's memory, else the shared cache, else
+        rendered now (and kept in both)."""
+        this_version = (published.schedule_id, published.version)
+        memory_key = (school_id, day, *this_version, RENDERING)
+        body = rendered_bodies.get(memory_key)
+        if body is not None:
+            return body
+        key = schedule_cache_key(school_id, day)
+        cached = cache.get(key)
+        if cached is not None and tuple(cached[:2]) == this_version:
+            body = cached[2]
+        else:
+            if school is None:  # the version came from the cache: one query for the school
+                school = School.objects.get(pk=school_id)
+            document = selectors.published_day(school=school, schedule_id=published.schedule_id)
+            body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
+            cache.set(key, (*this_version, body), SCHEDULE_CACHE_SECONDS)
+        rendered_bodies.put(memory_key, body)
+        return body
+
     def cache_keys_with_principal(self) -> list[str]:
-        """Read with a token's principal (``ClientTokenAuthentication``): the published version
-        and its rendered body, which every request needs, cost no round trip of their own."""
+        """Read with a token's principal (``ClientTokenAuthentication``): the published version,
+        which every request needs, costs no round trip of its own (the body is in memory)."""
         try:
             day = parse_date(self.kwargs["date"])
-            school_id = self.kwargs["school_id"]
-            return [published_cache_key(school_id, day), schedule_cache_key(school_id, day)]
         except exceptions.ValidationError:
             return []  # the view answers the bad date itself
+        return [published_cache_key(self.kwargs["school_id"], day)]
 
     @staticmethod
     def _published(

@@ -3,14 +3,16 @@
 A view may name cache entries it needs on every token request (``cache_keys_with_principal``);
 they are read with the token's principal in one cache round trip and left on the request as
 ``request.cache_prefetched`` (the entries found). Only what is cached is shared this way, and
-the view still decides what the entries mean.
+the view still decides what the entries mean. The same round trip counts the request against
+its client's rate when this process already knows the token's client (``students.api.throttling``).
 """
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from ..clients import ClientPrincipal, principal_and_cached
+from ..clients import ClientPrincipal, known_client_of, principal_and_cached
+from .throttling import client_window
 
 
 class ClientTokenAuthentication(authentication.BaseAuthentication):
@@ -29,7 +31,13 @@ class ClientTokenAuthentication(authentication.BaseAuthentication):
         view = (request.parser_context or {}).get("view")
         wanted = getattr(view, "cache_keys_with_principal", None)
         also = wanted() if wanted is not None else ()
-        principal, request.cache_prefetched = principal_and_cached(key, also)
+        client_id = known_client_of(key)
+        window = client_window(client_id) if client_id is not None else None
+        counter = (window.key, window.timeout) if window is not None else None
+        read = principal_and_cached(key, also, counter=counter)
+        principal, request.cache_prefetched = read.principal, read.cached
+        if read.count is not None and window is not None:
+            request.throttle_counted = (window.key, read.count)
         if principal is None:
             raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
         return principal, principal.token

@@ -10,6 +10,10 @@ A fixed window counter, not DRF's sliding log: one atomic ``incr`` per request i
 (Redis in production), so the count is right across gunicorn workers and the cost does not grow
 with the rate. The price is that a caller may burst up to twice the rate across a window boundary,
 which a rate limit meant to stop runaway clients can afford.
+
+A token's request is usually counted before it reaches the throttle: once a process has seen a
+token, it knows the token's client, and the authentication counts the request in the same cache
+round trip that reads the principal (``client_window``, ``request.throttle_counted``).
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from __future__ import annotations
 import math
 import re
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from rocketship.cache import count_in_window
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -42,6 +48,38 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(match["count"]), multiple * _PERIODS[match["unit"]]
 
 
+@dataclass(frozen=True)
+class Window:
+    """The current window of one caller's rate: the counter's key and when it resets."""
+
+    key: str
+    limit: int
+    timeout: int
+    retry_after: float
+
+
+def window_for(scope: str, caller: str) -> Window | None:
+    """The caller's current window, or None when the scope has no rate."""
+    # Read at each request, not at import, so settings overrides apply (tests, env reloads).
+    rate = (api_settings.DEFAULT_THROTTLE_RATES or {}).get(scope)
+    if not rate:
+        return None
+    limit, duration = parse_rate(rate)
+    now = PrincipalRateThrottle.timer()
+    window = int(now // duration)
+    return Window(
+        key=f"throttle:{caller}:{duration}:{window}",
+        limit=limit,
+        timeout=duration + 1,
+        retry_after=(window + 1) * duration - now,
+    )
+
+
+def client_window(client_id: int) -> Window | None:
+    """The window an API client's request counts in (all its tokens share it)."""
+    return window_for("client", f"client:{client_id}")
+
+
 def caller_key(request: Request, throttle: BaseThrottle) -> tuple[str, str]:
     """(the rate's scope, the cache key's caller part) of this request."""
     user = request.user
@@ -57,21 +95,16 @@ class PrincipalRateThrottle(BaseThrottle):
     timer = staticmethod(time.time)
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        scope, caller = caller_key(request, self)
-        # Read at each request, not at import, so settings overrides apply (tests, env reloads).
-        rate = (api_settings.DEFAULT_THROTTLE_RATES or {}).get(scope)
-        if not rate:
+        window = window_for(*caller_key(request, self))
+        if window is None:
             return True
-        limit, duration = parse_rate(rate)
-        now = self.timer()
-        window = int(now // duration)
-        key = f"throttle:{caller}:{duration}:{window}"
-        try:
-            count = cache.incr(key)  # the usual case: one operation on the shared cache
-        except ValueError:  # the window's first request (or its key just expired)
-            count = 1 if cache.add(key, 1, timeout=duration + 1) else cache.incr(key)
-        self._retry_after = (window + 1) * duration - now
-        return count <= limit
+        counted = getattr(request, "throttle_counted", None)
+        if counted is not None and counted[0] == window.key:
+            count = counted[1]
+        else:
+            count = count_in_window(window.key, window.timeout)
+        self._retry_after = window.retry_after
+        return count <= window.limit
 
     def wait(self) -> float | None:
         # Whole seconds, rounded up: "Retry-After: 0" would invite an immediate retry.

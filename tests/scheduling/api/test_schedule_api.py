@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
-from scheduling.api.views import schedule_cache_key
+from scheduling.api.views import rendered_bodies, schedule_cache_key
 from scheduling.models import (
     BuildJob,
     BuildState,
@@ -59,15 +59,6 @@ DATE = datetime.date(2026, 11, 24)
 PUBLISHED_AT = datetime.datetime(2026, 11, 23, 22, 30, tzinfo=datetime.UTC)
 T = datetime.time
 CLIENT_NUMBERS = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    # SQLite reuses the ids of rolled-back rows: a schedule of one test must not meet the
-    # cached bytes of another's.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @dataclass
@@ -315,6 +306,16 @@ def test_a_solved_and_published_schedule_reads_back_through_the_api():
     assert {r["id"] for r in body["rooms"]} == {b[3] for b in stored if b[3] is not None}
 
 
+def served_once():
+    """A published school whose version is cached (as its publish's commit leaves it), a token
+    client of it, its schedule's URL and the first answer."""
+    world = published_school()
+    refresh_published(world.school.pk, DATE)
+    api = token_for(world.school)
+    url = schedule_url(world.school.pk)
+    return world, api, url, api.get(url)
+
+
 def test_the_schedule_carries_an_etag_and_last_modified_and_answers_304(
     django_assert_num_queries,
 ):
@@ -357,11 +358,7 @@ def test_the_schedule_carries_an_etag_and_last_modified_and_answers_304(
 def test_a_cache_hit_serves_the_same_bytes_and_a_new_version_changes_the_etag(
     django_assert_num_queries,
 ):
-    world = published_school()
-    refresh_published(world.school.pk, DATE)  # what the publish's commit does
-    api = token_for(world.school)
-    url = schedule_url(world.school.pk)
-    first = api.get(url)
+    world, api, url, first = served_once()
     assert cache.get(schedule_cache_key(world.school.pk, DATE)) == (
         world.schedule.pk,
         1,
@@ -391,6 +388,22 @@ def test_a_cache_hit_serves_the_same_bytes_and_a_new_version_changes_the_etag(
     body = fresh.json()
     assert body["version"] == 2
     assert [c["name"] for c in body["cohorts"]] == ["Renamed"]
+
+
+def test_each_process_keeps_the_versions_it_served_in_memory(django_assert_num_queries):
+    world, api, url, first = served_once()
+    # The shared cache loses the body (evicted, or Redis restarted): this process still has it.
+    cache.delete(schedule_cache_key(world.school.pk, DATE))
+    with django_assert_num_queries(0):
+        assert api.get(url).content == first.content
+    assert cache.get(schedule_cache_key(world.school.pk, DATE)) is None  # nothing re-rendered
+
+    # Another process (an empty memory) takes the shared cache's copy, and keeps it.
+    rendered_bodies.clear()
+    cache.set(schedule_cache_key(world.school.pk, DATE), (world.schedule.pk, 1, b'{"shared": 1}'))
+    assert api.get(url).content == b'{"shared": 1}'
+    cache.delete(schedule_cache_key(world.school.pk, DATE))
+    assert api.get(url).content == b'{"shared": 1}'
 
 
 def test_the_cache_never_answers_a_caller_outside_the_school(school_b):
@@ -437,11 +450,7 @@ def test_a_revoked_token_or_a_removed_school_stops_at_once_on_the_cached_path(
 
 
 def test_a_new_version_is_served_at_once_after_a_cached_lookup(django_capture_on_commit_callbacks):
-    world = published_school()
-    refresh_published(world.school.pk, DATE)
-    api = token_for(world.school)
-    url = schedule_url(world.school.pk)
-    first = api.get(url)
+    world, api, url, first = served_once()
     cached = cache.get(published_cache_key(world.school.pk, DATE))
     assert cached == PublishedRef(world.schedule.pk, 1, PUBLISHED_AT)
 
