@@ -34,7 +34,6 @@ import http.client
 import json
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -45,10 +44,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .harness import (
+    database_url,
+    drop_database,
+    flush_redis,
+    recreate_database,
+    stop_process,
+    write_results,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "rocketship_bench"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+DATABASE_URL = database_url(DB_NAME)
 REDIS_URL = "redis://127.0.0.1:6379/14"
 SEEDS = (2, 0, 1, 3, 4, 5)
 TARGET_RATIO = 0.5
@@ -72,33 +79,6 @@ def server_env(*, port: int, **extra: str) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "BENCH_PORT": str(port),
     }
-
-
-def recreate_database() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(dbname="postgres", **PG)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-    conn.close()
-
-
-def drop_database() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(dbname="postgres", **PG)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    conn.close()
-
-
-def flush_cache() -> None:
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def prepare(*, log: Any) -> dict[str, Any]:
@@ -207,16 +187,6 @@ def start_server(
             time.sleep(0.2)
     process.terminate()
     raise SystemExit(f"gunicorn did not answer within 30 s; see {log_path}")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the load generator (a second process; standard library and redis only) ----------------------
@@ -351,7 +321,7 @@ def running_server(
     try:
         yield server
     finally:
-        stop_server(server)
+        stop_process(server, grace=15)
 
 
 def load(
@@ -403,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
 
     began = time.perf_counter()
-    recreate_database()
-    flush_cache()
+    recreate_database(DB_NAME)
+    flush_redis(REDIS_URL)
     log(f"database {DB_NAME} created; Redis db 14 flushed")
     try:
         world = prepare(log=log)
@@ -445,8 +415,8 @@ def main(argv: list[str] | None = None) -> int:
             measured += load([("schedule cold", cold)], connection_counts, base, log=log)
     finally:
         if not args.keep_db:
-            drop_database()
-        flush_cache()
+            drop_database(DB_NAME)
+        flush_redis(REDIS_URL)
 
     order = {"trivial view": 0, "schedule cold": 1, "schedule warm": 2, "schedule 304": 3}
     rows = sorted(measured, key=lambda r: (r["connections"], order[r["row"]]))
@@ -490,37 +460,31 @@ def main(argv: list[str] | None = None) -> int:
     for target in targets:
         print(f"  {'met' if target['met'] else 'NOT met'}: {target['target']} ({target['value']})")
 
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(
-        json.dumps(
-            {
-                "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                "server": {
-                    "gunicorn_workers": args.workers,
-                    "worker_class": "gthread",
-                    "threads": args.threads,
-                    "database": "postgresql",
-                    "cache": "redis",
-                },
-                "school": {
-                    "shape": "L",
-                    "cohorts": world["cohorts"],
-                    "students": world["students"],
-                    "schedule_bytes": len(body),
-                },
-                "build": build,
-                "seconds_per_row": args.seconds,
-                "rows": rows,
-                "targets": targets,
-                "total_seconds": round(time.perf_counter() - began, 1),
+    write_results(
+        args.output,
+        {
+            "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "server": {
+                "gunicorn_workers": args.workers,
+                "worker_class": "gthread",
+                "threads": args.threads,
+                "database": "postgresql",
+                "cache": "redis",
             },
-            indent=2,
-        )
-        + "\n"
+            "school": {
+                "shape": "L",
+                "cohorts": world["cohorts"],
+                "students": world["students"],
+                "schedule_bytes": len(body),
+            },
+            "build": build,
+            "seconds_per_row": args.seconds,
+            "rows": rows,
+            "targets": targets,
+            "total_seconds": round(time.perf_counter() - began, 1),
+        },
     )
-    print(f"\nwrote {output}")
     return 0
 
 

@@ -4,6 +4,7 @@ A malformed value stops start-up with the variable's name rather than surfacing 
 confusing behaviour: a typo in ``DEBUG`` must never silently turn debugging on.
 """
 
+import datetime
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,3 +44,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_time(name: str, default: str) -> datetime.time:
+    """A clock time written HH:MM, e.g. 02:00."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        hours, minutes = raw.split(":")
+        return datetime.time(int(hours), int(minutes))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected a time of day like 02:00") from None

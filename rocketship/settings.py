@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ROCKETSHIP_VAR_DIR") or BASE_DIR / "var")
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "rocketship.unavailable.DatabaseUnavailableMiddleware",  # above session and auth: see there
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,17 +109,54 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis there is no worker to hand tasks to: run them in-process so the product still works.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-build hands the task to another worker
+# ...and so does a pool process killed under its worker (acks_late alone would ack it as failed).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # builds are long; do not hoard them on one worker
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
+# Redis hands an unacknowledged task to another worker after this long: it must outlast the
+# longest task, or a build still running would be started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 10 * 60)
+}
+CELERY_RESULT_EXPIRES = 7 * 24 * 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# One beat at a time: RedBeat keeps the schedule in Redis and holds a lock there while it runs;
+# a second beat waits for the lock (the tasks are idempotent in case two ever fire).
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = "rocketship:redbeat"
+CELERY_REDBEAT_LOCK_TIMEOUT = env_int("CELERY_REDBEAT_LOCK_TIMEOUT", 5 * 60)
+# A waiting beat tries for the lock this often; the lock outlives a few of these.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("CELERY_BEAT_MAX_LOOP_INTERVAL", 60)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "students.tasks.sessions_clear_expired",
         "schedule": 60 * 60 * 6,
     },
+    # Each school's night starts at its own local NIGHTLY_LOCAL_TIME: the fan-out runs often and
+    # starts the schools whose time has come (scheduling.nightly).
+    "nightly-fan-out": {"task": "scheduling.tasks.nightly_fan_out", "schedule": 5 * 60},
+    "nightly-sweep": {"task": "scheduling.tasks.nightly_sweep", "schedule": 5 * 60},
 }
+
+# --- The nightly rebuild (scheduling.nightly) ---------------------------------------------------
+NIGHTLY_LOCAL_TIME = env_time("NIGHTLY_LOCAL_TIME", "02:00")  # in each school's own time zone
+NIGHTLY_WINDOW_HOURS = env_int("NIGHTLY_WINDOW_HOURS", 4)  # a beat down at 02:00 catches up
+NIGHTLY_HORIZON_DAYS = env_int("NIGHTLY_HORIZON_DAYS", 7)  # look past weekends and short breaks
+NIGHTLY_SOLVE_SECONDS = env_int("NIGHTLY_SOLVE_SECONDS", 20)
+NIGHTLY_SOLVE_WORKERS = env_int("NIGHTLY_SOLVE_WORKERS", 1)
+# Stop optimising a school's day after this many seconds without a better one (0: never early).
+NIGHTLY_SOLVE_PATIENCE = env_int("NIGHTLY_SOLVE_PATIENCE", 4)
+# A run queued or running longer than this lost its task: the sweeper queues it again.
+NIGHTLY_STALE_SECONDS = env_int("NIGHTLY_STALE_SECONDS", 45 * 60)
+NIGHTLY_MAX_ATTEMPTS = env_int("NIGHTLY_MAX_ATTEMPTS", 5)
+NIGHTLY_RETRIES = env_int("NIGHTLY_RETRIES", 8)  # database or broker down: ~2 s doubling to 5 min
+NIGHTLY_RETRY_BACKOFF_SECONDS = env_int("NIGHTLY_RETRY_BACKOFF_SECONDS", 2)
 
 # --- Cache ---------------------------------------------------------------------------------------
 # Shared by every gunicorn worker in production (API rate counters, cached published schedules);
@@ -236,6 +274,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a "state": keep each enum's name stable for generated clients.
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "scheduling.models.BuildState",
+        "NightlyRunStateEnum": "scheduling.models.RunState",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------
@@ -271,3 +314,5 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "rocketship@localhost")
+# Where people reach the site, for links in messages sent without a request (nightly emails).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -79,7 +79,11 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
             ("Cohorts", "school-detail", sid),
         ]
         if school.pk in led:
-            day += [("Build", "build", sid), ("Versions", "schedule-versions", sid)]
+            day += [
+                ("Build", "build", sid),
+                ("Versions", "schedule-versions", sid),
+                ("Nightly runs", "nightly-runs", sid),
+            ]
             setup = [
                 ("Rotation templates", "templates", sid),
                 ("Rooms and labs", "rooms", sid),

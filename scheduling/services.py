@@ -30,6 +30,7 @@ from django.utils import timezone
 from students.errors import DomainError
 from students.models import School
 
+from .locks import lock_school_builds
 from .models import (
     ACTIVE_BUILD_STATES,
     BuildJob,
@@ -41,7 +42,7 @@ from .models import (
 )
 from .models.builds import ABANDONED_AFTER, phase_percent
 from .selectors import calendar_day_for, problem_for
-from .solver.problem import Infeasible, PlacedBlock, Problem, Reason
+from .solver.problem import Infeasible, PlacedBlock, Problem, Reason, Solution
 from .solver.stage1 import SolveOptions, solve
 from .solver.validate import Violation, validate
 
@@ -168,46 +169,62 @@ def schedule_build(
         )
         return BuildResult(school.pk, date, None, reasons=_violations_as_reasons(violations))
 
-    stats = result.stats
     report(BuildPhase.STORING)
     with transaction.atomic():
-        # One build of a school stores at a time, so versions never collide.
-        School.objects.select_for_update().get(pk=school.pk)
-        version = (
-            Schedule.objects.filter(school=school, date=date).aggregate(v=Max("version"))["v"] or 0
-        ) + 1
-        schedule = Schedule.objects.create(
-            school=school,
-            date=date,
-            day_type=calendar_day_for(school=school, date=date),
-            version=version,
-            built_by=by,
-            input_fingerprint=fingerprint,
-            solver_stats={
-                "status": stats.status,
-                "objective": stats.objective,
-                "bound": stats.bound,
-                "gap": stats.gap,
-                "wall_seconds": round(stats.wall_seconds, 3),
-                "workers": stats.workers,
-                "seed": stats.seed,
-            },
-            moved_blocks=result.moved_blocks if problem.previous else None,
-        )
-        ScheduledBlock.objects.bulk_create(
-            ScheduledBlock(
-                schedule=schedule,
-                cohort_id=b.cohort,
-                station=b.station,
-                start=_time(b.start),
-                end=_time(b.end),
-                room_id=b.room,
-                staff_id=b.staff[0] if b.staff else None,
-            )
-            for b in result.blocks
+        lock_school_builds(school.pk)
+        schedule = schedule_store(
+            school=school, date=date, problem=problem, fingerprint=fingerprint, result=result, by=by
         )
         if publish:
             schedule = schedule_publish(schedule=schedule)
+    return BuildResult(school.pk, date, schedule)
+
+
+def schedule_store(
+    *,
+    school: School,
+    date: datetime.date,
+    problem: Problem,
+    fingerprint: str,
+    result: Solution,
+    by: AbstractBaseUser | None = None,
+) -> Schedule:
+    """Store a validated solution as the date's next draft version. Call it inside a transaction
+    holding ``lock_school_builds``, so versions never collide."""
+    stats = result.stats
+    version = (
+        Schedule.objects.filter(school=school, date=date).aggregate(v=Max("version"))["v"] or 0
+    ) + 1
+    schedule = Schedule.objects.create(
+        school=school,
+        date=date,
+        day_type=calendar_day_for(school=school, date=date),
+        version=version,
+        built_by=by,
+        input_fingerprint=fingerprint,
+        solver_stats={
+            "status": stats.status,
+            "objective": stats.objective,
+            "bound": stats.bound,
+            "gap": stats.gap,
+            "wall_seconds": round(stats.wall_seconds, 3),
+            "workers": stats.workers,
+            "seed": stats.seed,
+        },
+        moved_blocks=result.moved_blocks if problem.previous else None,
+    )
+    ScheduledBlock.objects.bulk_create(
+        ScheduledBlock(
+            schedule=schedule,
+            cohort_id=b.cohort,
+            station=b.station,
+            start=_time(b.start),
+            end=_time(b.end),
+            room_id=b.room,
+            staff_id=b.staff[0] if b.staff else None,
+        )
+        for b in result.blocks
+    )
     logger.info(
         "build school_id=%s date=%s version=%s status=%s seconds=%.2f",
         school.pk,
@@ -216,7 +233,7 @@ def schedule_build(
         stats.status,
         stats.wall_seconds,
     )
-    return BuildResult(school.pk, date, schedule)
+    return schedule
 
 
 @transaction.atomic
@@ -303,7 +320,7 @@ def build_job_start(
 
     calendar_day_for(school=school, date=date)
     with transaction.atomic():
-        School.objects.select_for_update().get(pk=school.pk)
+        lock_school_builds(school.pk)
         running = (
             BuildJob.objects.filter(
                 school=school,

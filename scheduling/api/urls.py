@@ -6,7 +6,7 @@ pages' names, and the views reverse them within whatever namespace includes this
 
 from django.urls import path
 
-from . import views
+from . import nightly, views
 
 urlpatterns = [
     path(
@@ -35,4 +35,5 @@ urlpatterns = [
         views.StudentScheduleView.as_view(),
         name="api-student-schedule",
     ),
+    path("nightly-runs/", nightly.NightlyRunsView.as_view(), name="api-nightly-runs"),
 ]

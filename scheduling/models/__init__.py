@@ -10,12 +10,21 @@ to its seats under enough ILS supervisors. *Staffing assignments* say who may te
 a cohort; *absences* take staff out of a date; *pins* are a leader's fixed choices that every
 build keeps. A build freezes all of this into the solver's ``Problem`` (``scheduling.selectors``)
 and stores the answer as a *schedule*: a numbered version of one date's blocks, draft until
-published, and at most one published per school and date, enforced by the database.
+published, and at most one published per school and date, enforced by the database. Each night a
+*nightly run* per school rebuilds its next instructional day and records what came of it.
 """
 
 from .builds import ACTIVE_BUILD_STATES, BUILD_PHASES, BuildJob, BuildPhase, BuildState
 from .calendar import CalendarDay, DayType, clock, minutes_of
 from .feeds import CalendarFeed, FeedKind
+from .nightly import (
+    ACTIVE_RUN_STATES,
+    FINISHED_RUN_STATES,
+    Fallback,
+    NightlyRun,
+    RunState,
+    RunTrigger,
+)
 from .rooms import CAPACITY_UNIT, Room, RoomKind
 from .schedules import Schedule, ScheduledBlock, ScheduleStatus
 from .staffing import (
@@ -40,8 +49,10 @@ from .templates import (
 
 __all__ = [
     "ACTIVE_BUILD_STATES",
+    "ACTIVE_RUN_STATES",
     "BUILD_PHASES",
     "CAPACITY_UNIT",
+    "FINISHED_RUN_STATES",
     "PREP_ROLES",
     "STATION_ORDER",
     "AbsenceReason",
@@ -51,12 +62,16 @@ __all__ = [
     "CalendarDay",
     "CalendarFeed",
     "DayType",
+    "Fallback",
     "FeedKind",
     "LabSupervision",
+    "NightlyRun",
     "Pin",
     "Room",
     "RoomKind",
     "RotationTemplate",
+    "RunState",
+    "RunTrigger",
     "Schedule",
     "ScheduleStatus",
     "ScheduledBlock",

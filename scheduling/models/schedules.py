@@ -51,6 +51,15 @@ class Schedule(SchoolOwned):
     moved_blocks = models.PositiveIntegerField(
         null=True, blank=True, help_text="Blocks changed against the last published day."
     )
+    carried_forward_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A draft copied from this published day because the night's rebuild failed "
+        "and nothing was published for the date.",
+    )
 
     class Meta:
         ordering = ["school", "-date", "-version"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -66,8 +67,10 @@ class SolveOptions:
     """``time_limit`` in seconds; ``workers`` CP-SAT search workers; ``seed`` fixes the search.
 
     With ``first_solution_only`` the search stops at the first schedule (feasibility timing).
-    The same problem, options and seed give the same schedule whenever the search finishes
-    within the limit (several workers are interleaved deterministically).
+    With ``patience`` (seconds), optimising stops once it has found nothing better for that
+    long: the nightly rebuild spends its time where the days still improve. The same problem,
+    options and seed give the same schedule whenever the search finishes within the limit
+    (several workers are interleaved deterministically) and no patience is set.
     """
 
     time_limit: float = 10.0
@@ -75,6 +78,7 @@ class SolveOptions:
     seed: int = 0
     first_solution_only: bool = False
     use_hints: bool = True
+    patience: float | None = None
 
 
 @dataclass
@@ -884,7 +888,10 @@ class _Stage1:
         self.m.add(self.objective <= int(found.value(self.objective)))
         self.m.minimize(self.objective)
         solver = self.solver(time_limit, first_only=False)
-        return solver, solver.solve(self.m)
+        if self.o.patience is None:
+            return solver, solver.solve(self.m)
+        with _StopWhenIdle(solver, self.o.patience) as idle:
+            return solver, solver.solve(self.m, idle)
 
     def solver(self, time_limit: float, *, first_only: bool) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
@@ -932,6 +939,39 @@ class _Stage1:
                 room=room,
                 staff=staff,
             )
+
+
+class _StopWhenIdle(cp_model.CpSolverSolutionCallback):
+    """Stops ``solver``'s search once no better solution came for ``patience`` seconds.
+
+    CP-SAT calls back only on solutions, so a watcher thread measures the silence between
+    them and asks the solver to stop (``stop_search`` is safe from another thread)."""
+
+    def __init__(self, solver: cp_model.CpSolver, patience: float) -> None:
+        super().__init__()
+        self._solver = solver
+        self._patience = patience
+        self._last = time.monotonic()
+        self._done = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, daemon=True)
+
+    def on_solution_callback(self) -> None:
+        self._last = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(0.1, self._patience)):
+            if time.monotonic() - self._last >= self._patience:
+                self._solver.stop_search()
+                return
+
+    def __enter__(self) -> _StopWhenIdle:
+        self._last = time.monotonic()
+        self._watcher.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._watcher.join()
 
 
 def unavailable(available: tuple[Window, ...], day: Window) -> list[Window]:

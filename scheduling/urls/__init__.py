@@ -1,11 +1,12 @@
 """The scheduling pages, one module per area; each module owns its ``urlpatterns``."""
 
-from . import builds, config, feeds, myday, pictures, rotation_templates
+from . import builds, config, feeds, myday, nights, pictures, rotation_templates
 
 urlpatterns = [
     *config.urlpatterns,
     *rotation_templates.urlpatterns,
     *builds.urlpatterns,
+    *nights.urlpatterns,
     *pictures.urlpatterns,
     *myday.urlpatterns,
     *feeds.urlpatterns,

@@ -97,6 +97,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("api-build-status", "GET", lambda w: {"job_id": w.job.pk}),
     Endpoint("api-staff-roster", "GET", lambda w: {"staff_id": w.teacher.pk, "date": day(w)}),
     Endpoint("api-student-schedule", "GET", lambda w: {"student_id": w.student.pk, "date": day(w)}),
+    Endpoint("api-nightly-runs", "GET", lambda w: {}, kind=LIST, listed=lambda w: w.run.pk),
     Endpoint("api-staff-calendar", "GET", lambda w: {"staff_id": w.teacher.pk}, kind=FEED),
     Endpoint("api-cohort-calendar", "GET", lambda w: {"cohort_id": w.cohort.pk}, kind=FEED),
     Endpoint(

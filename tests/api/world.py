@@ -1,7 +1,7 @@
 """School A of the API suites: the kindergarten day of ``tests/scheduling/test_selectors`` built
 and published by the engine, plus what every endpoint needs to answer 2xx (a leader, an IEP
-student with a service need, a build job, a Learning Lab program, calendar feeds) and API
-clients of its own."""
+student with a service need, a build job, a Learning Lab program, calendar feeds, the nightly
+run that published the day) and API clients of its own."""
 
 import datetime
 import itertools
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from learninglabs.models import Program, ProgramKind, Subject
 from scheduling.feeds import calendar_feed_create
-from scheduling.models import BuildJob, Schedule
+from scheduling.models import BuildJob, NightlyRun, RunState, Schedule
 from scheduling.services import schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.clients import api_client_create, api_token_issue
@@ -37,6 +37,7 @@ class World:
     program: Program
     staff_feed_token: str
     cohort_feed_token: str
+    run: NightlyRun
 
 
 def published_world() -> World:
@@ -64,6 +65,18 @@ def published_world() -> World:
     )
     _, staff_feed = calendar_feed_create(by=leader.user, staff=k.rivera)
     _, cohort_feed = calendar_feed_create(by=leader.user, cohort=k.stanford)
+    published = result.schedule.published_at
+    run = NightlyRun.objects.create(
+        school=k.school,
+        night=DATE,
+        date=DATE,
+        state=RunState.PUBLISHED,
+        attempts=1,
+        queued_at=published,
+        started_at=published,
+        finished_at=published,
+        schedule=result.schedule,
+    )
     return World(
         school=k.school,
         date=DATE,
@@ -78,6 +91,7 @@ def published_world() -> World:
         program=program,
         staff_feed_token=staff_feed.partition("?token=")[2],
         cohort_feed_token=cohort_feed.partition("?token=")[2],
+        run=run,
     )
 
 

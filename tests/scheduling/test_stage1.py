@@ -326,3 +326,15 @@ def test_the_bound_counts_every_teachers_taught_time_and_the_labs_average_load()
     assert result.stats.bound is not None
     assert result.stats.bound >= weights.compact_staff * spans + weights.lab_balance * peak
     assert result.stats.objective is not None and result.stats.objective >= result.stats.bound
+
+
+def test_with_patience_optimising_stops_once_nothing_better_comes():
+    """The reference medium school is not proven optimal within minutes; with a patience of one
+    second the search hands back its best valid day long before the time limit."""
+    problem = reference_problem("M")
+    options = SolveOptions(time_limit=300, workers=1, seed=1, patience=1.0)
+
+    result = solved(problem, options)
+
+    assert result.stats.status == "FEASIBLE"  # stopped, not proven
+    assert result.stats.wall_seconds < 150

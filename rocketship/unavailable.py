@@ -1,0 +1,111 @@
+"""503 Service Unavailable, not 500, while the database cannot be reached.
+
+A database that refuses connections (a restart, a failover, a full connection table) is an outage
+to wait out, not a bug: pages answer a short "try again" page and the API a problem JSON body,
+both with ``Retry-After``, so browsers, API clients and load balancers retry instead of reporting
+an error. Neither answer touches the database: the page is rendered without a request context,
+so no context processor (the navigation, the user) runs.
+
+Two paths reach it. ``process_exception`` catches the error raised in a view (DRF passes
+exceptions it does not know, such as ``OperationalError``, on to Django unhandled), which is
+where the first query of a request runs: the session and the user load lazily, inside the view.
+A middleware's own query (the session saved on the way out) fails outside any view, where Django
+turns the error into a 500 before an outer middleware could catch it; a ``got_request_exception``
+receiver marks the request then, and ``__call__`` answers 503 in place of that 500. Hence the
+middleware sits above the session and authentication middleware.
+"""
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+
+from .api_errors import is_api_request, problem_response
+from .middleware import RequestIdMiddleware
+from .middleware import _request_id as current_request_id  # the id of the request in flight
+
+logger = logging.getLogger(__name__)
+
+# Connection-level failures: the server refused or dropped the connection, or it was closed.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+DETAIL = "The database is unreachable right now; try again in a moment."
+_MARK = "_rocketship_database_unavailable"
+_REQUEST_ID = "_rocketship_request_id"
+
+
+def is_database_unavailable(exception: BaseException | None) -> bool:
+    return isinstance(exception, UNAVAILABLE_ERRORS)
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """The 503 answer: problem JSON under /api/, else the standalone page; no query either way."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_api_request(request):
+        return problem_response(503, DETAIL, headers=headers)
+    body = loader.get_template("503.html").render()  # no request: no context processors
+    return HttpResponse(body, status=503, headers=headers)
+
+
+def _logged(response: HttpResponse) -> HttpResponse:
+    """Our warning is the outage's log line: Django would log every 5xx again as an error."""
+    response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log
+    return response
+
+
+def _log(request: HttpRequest, exception: BaseException | None, request_id: str) -> None:
+    # The path without its query string (a search may hold a name), and the error's class only:
+    # its message names hosts and databases, which the operator's database logs already have.
+    logger.warning(
+        "database unavailable: answered 503 request_id=%s method=%s path=%s error=%s",
+        request_id,
+        request.method,
+        request.path,
+        type(exception).__name__ if exception is not None else "-",
+    )
+
+
+def _mark_unavailable(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Django is about to answer 500 for an uncaught error: remember when it was the database's."""
+    error = sys.exc_info()[1]
+    if request is not None and is_database_unavailable(error):
+        setattr(request, _MARK, error)
+
+
+got_request_exception.connect(_mark_unavailable, dispatch_uid="rocketship.unavailable")
+
+
+class DatabaseUnavailableMiddleware:
+    """503 for a view's database error (``process_exception``) and for a middleware's
+    (``__call__``, after the receiver above marked the request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        error = getattr(request, _MARK, None)
+        if error is None or response.status_code != 500:
+            return response
+        # Outside the request id middleware's span by now: the id was kept in process_view.
+        request_id = getattr(request, _REQUEST_ID, "-")
+        _log(request, error, request_id)
+        unavailable = unavailable_response(request)
+        if request_id != "-":
+            unavailable[RequestIdMiddleware.header] = request_id
+        return _logged(unavailable)
+
+    def process_view(self, request: HttpRequest, *args: Any) -> None:
+        # Inside every middleware here, the request id is known: keep it for __call__.
+        setattr(request, _REQUEST_ID, current_request_id.get())
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_unavailable(exception):
+            return None
+        _log(request, exception, current_request_id.get())
+        return _logged(unavailable_response(request))

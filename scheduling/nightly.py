@@ -1,0 +1,455 @@
+"""The nightly rebuild: every school's next instructional day rebuilt, validated and published.
+
+How a night goes (``scheduling.tasks`` holds the Celery wrappers, beat fires them):
+
+1. ``nightly_fan_out`` runs every few minutes. A school is *due* once its own local time passes
+   ``NIGHTLY_LOCAL_TIME`` (02:00), until ``NIGHTLY_WINDOW_HOURS`` later; its *night* is that
+   local date and its target the first instructional day from then on (within
+   ``NIGHTLY_HORIZON_DAYS``; holidays and weekends are skipped by the calendar). Each due school
+   gets one ``NightlyRun`` row for the night (a partial unique index makes a second beat, or a
+   second tick, find the row instead) and its rebuild task is queued when the row commits.
+2. ``nightly_rebuild`` claims its row and rebuilds the date: unchanged inputs (the problem's
+   fingerprint equals the published version's) publish nothing; otherwise it solves, checks the
+   answer with the independent validator, and stores and publishes the version in one
+   transaction under the school's build lock, finishing the row in the same transaction. A
+   second delivery of the same task finds the row finished and stops, so a build is published
+   once. Database and broker outages propagate, for the task to retry with backoff.
+3. When a rebuild publishes nothing, the published version of the date stays. With none, the
+   latest published day of the same day type is copied forward as a draft, marked as such
+   (``Schedule.carried_forward_from``), for the leader to publish or rebuild.
+4. ``nightly_sweep`` re-queues rows whose task went missing (queued or running far longer than
+   any task may), and gives up on a row after ``NIGHTLY_MAX_ATTEMPTS``.
+5. Once a row finishes, leaders are told the outcome and teachers whose day changed get what
+   changed (``scheduling.nightly_notifications``), once per row.
+
+Rows are never deleted: they are the history a leader's page and the API show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from students.errors import DomainError
+from students.models import School
+
+from .locks import lock_school_builds
+from .models import (
+    ACTIVE_RUN_STATES,
+    CalendarDay,
+    Fallback,
+    NightlyRun,
+    RunState,
+    RunTrigger,
+    Schedule,
+    ScheduledBlock,
+    ScheduleStatus,
+)
+from .schedule_changes import schedule_baseline
+from .selectors import problem_for
+from .services import (
+    ScheduleRejected,
+    _violations_as_reasons,
+    problem_fingerprint,
+    schedule_publish,
+    schedule_store,
+)
+from .solver.problem import Infeasible, Reason
+from .solver.stage1 import SolveOptions, solve
+from .solver.validate import validate
+
+logger = logging.getLogger(__name__)
+
+# The database or its connection failing: the task retries these, never records them as failed.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def nightly_solve_options() -> SolveOptions:
+    """One CP-SAT worker per build by default: a network's nights scale by worker processes.
+    Optimising stops once it stalls (``NIGHTLY_SOLVE_PATIENCE``): most nights keep yesterday's
+    day, and a network's night is spent where days still improve."""
+    return SolveOptions(
+        time_limit=settings.NIGHTLY_SOLVE_SECONDS,
+        workers=settings.NIGHTLY_SOLVE_WORKERS,
+        patience=settings.NIGHTLY_SOLVE_PATIENCE or None,
+    )
+
+
+# --- which schools are due ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueSchool:
+    school: School
+    night: datetime.date
+    date: datetime.date
+
+
+def local_night(school: School, now: datetime.datetime) -> datetime.date:
+    return now.astimezone(school.zone).date()
+
+
+def next_day_to_rebuild(school: School, night: datetime.date) -> datetime.date | None:
+    """The first instructional day (with a day type) from ``night`` on, within the horizon."""
+    return (
+        CalendarDay.objects.filter(
+            school=school,
+            date__gte=night,
+            date__lt=night + datetime.timedelta(days=settings.NIGHTLY_HORIZON_DAYS),
+            instructional=True,
+            day_type__isnull=False,
+        )
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def nightly_due(*, now: datetime.datetime | None = None) -> list[DueSchool]:
+    """The schools whose nightly rebuild is due now, each with its night and target date."""
+    now = now or timezone.now()
+    start = settings.NIGHTLY_LOCAL_TIME
+    window = datetime.timedelta(hours=settings.NIGHTLY_WINDOW_HOURS)
+    due = []
+    for school in School.objects.order_by("pk"):
+        local = now.astimezone(school.zone)
+        opens = datetime.datetime.combine(local.date(), start, tzinfo=school.zone)
+        if not opens <= local < opens + window:
+            continue
+        date = next_day_to_rebuild(school, local.date())
+        if date is not None:
+            due.append(DueSchool(school, local.date(), date))
+    return due
+
+
+# --- starting runs ------------------------------------------------------------------------------
+
+
+def _queue(run_id: int) -> None:
+    from .tasks import nightly_rebuild_task
+
+    nightly_rebuild_task.delay(run_id)
+
+
+def nightly_fan_out(*, now: datetime.datetime | None = None) -> list[NightlyRun]:
+    """Create tonight's run of every due school that has none yet, and queue each one's rebuild
+    when its row commits. Safe to run any number of times, from any number of beats."""
+    started = []
+    for due in nightly_due(now=now):
+        try:
+            with transaction.atomic():
+                run, created = NightlyRun.objects.get_or_create(
+                    school=due.school,
+                    night=due.night,
+                    trigger=RunTrigger.NIGHTLY,
+                    defaults={"date": due.date},
+                )
+                if created:
+                    transaction.on_commit(partial(_queue, run.pk))
+        except IntegrityError:  # another beat created it between our get and create
+            continue
+        if created:
+            logger.info(
+                "nightly queued school_id=%s night=%s date=%s run_id=%s",
+                due.school.pk,
+                due.night,
+                due.date,
+                run.pk,
+            )
+            started.append(run)
+    return started
+
+
+@dataclass(frozen=True)
+class Started:
+    runs: tuple[NightlyRun, ...]
+    skipped: tuple[tuple[School, str], ...]  # schools with nothing to rebuild, and why
+
+
+def nightly_runs_start(
+    *,
+    schools: Iterable[School],
+    by: AbstractBaseUser | None = None,
+    now: datetime.datetime | None = None,
+) -> Started:
+    """Run the night's rebuild now for ``schools`` (the management command): a run each, marked
+    as run by hand, queued when it commits."""
+    now = now or timezone.now()
+    runs, skipped = [], []
+    for school in schools:
+        night = local_night(school, now)
+        date = next_day_to_rebuild(school, night)
+        if date is None:
+            skipped.append(
+                (
+                    school,
+                    f"no instructional day in the {settings.NIGHTLY_HORIZON_DAYS} days "
+                    f"from {night:%Y-%m-%d}",
+                )
+            )
+            continue
+        with transaction.atomic():
+            run = NightlyRun.objects.create(
+                school=school, night=night, date=date, trigger=RunTrigger.MANUAL, started_by=by
+            )
+            transaction.on_commit(partial(_queue, run.pk))
+        runs.append(run)
+    return Started(tuple(runs), tuple(skipped))
+
+
+# --- one school's rebuild -----------------------------------------------------------------------
+
+
+def nightly_rebuild(*, run_id: int, options: SolveOptions | None = None) -> NightlyRun | None:
+    """Rebuild and publish the run's date; record the outcome on the run. Safe to run twice.
+
+    Raises the database's transient errors (the task retries them); records anything else."""
+    claimed = NightlyRun.objects.filter(pk=run_id, state__in=ACTIVE_RUN_STATES).update(
+        state=RunState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    run = NightlyRun.objects.select_related("school").filter(pk=run_id).first()
+    if run is None or not claimed:
+        return run
+    try:
+        return _rebuild(run, options or nightly_solve_options())
+    except TRANSIENT_DATABASE_ERRORS:  # the task retries them
+        raise
+    except Exception:
+        logger.exception("nightly run_id=%s school_id=%s failed", run.pk, run.school_id)
+        return _finish_without_publishing(
+            run,
+            error="The rebuild stopped on an unexpected error; it was logged with the run's id.",
+        )
+
+
+def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
+    school = run.school
+    try:
+        problem = problem_for(school=school, date=run.date)
+    except DomainError as error:  # the calendar changed, or the configuration is incomplete
+        return _finish_without_publishing(run, error=str(error))
+    fingerprint = problem_fingerprint(problem)
+    if _published(run).filter(input_fingerprint=fingerprint).exists():
+        return _finish_unchanged(run, fingerprint)
+
+    result = solve(problem, options)
+    if isinstance(result, Infeasible):
+        return _finish_without_publishing(run, reasons=result.reasons, fingerprint=fingerprint)
+    violations = validate(problem, result.blocks)
+    if violations:
+        logger.error(
+            "nightly run_id=%s rejected by the validator: %d violation(s)",
+            run.pk,
+            len(violations),
+        )
+        return _finish_without_publishing(
+            run, reasons=_violations_as_reasons(violations), fingerprint=fingerprint
+        )
+
+    try:
+        with transaction.atomic():
+            locked = _lock_run(run)
+            if locked.state != RunState.RUNNING:  # another delivery finished it meanwhile
+                return locked
+            if _published(run).filter(input_fingerprint=fingerprint).exists():
+                # A concurrent run published these inputs meanwhile.
+                return _finish_unchanged(run, fingerprint)
+            schedule = schedule_store(
+                school=school,
+                date=run.date,
+                problem=problem,
+                fingerprint=fingerprint,
+                result=result,
+            )
+            baseline = schedule_baseline(schedule=schedule)
+            schedule = schedule_publish(schedule=schedule)
+            _finish(
+                locked,
+                state=RunState.PUBLISHED,
+                schedule=schedule,
+                baseline=baseline,
+                input_fingerprint=fingerprint,
+                solve_seconds=round(result.stats.wall_seconds, 3),
+            )
+    except ScheduleRejected as rejected:  # publishing validates once more, against the database
+        return _finish_without_publishing(run, error=str(rejected), fingerprint=fingerprint)
+    logger.info(
+        "nightly published school_id=%s date=%s version=%s run_id=%s",
+        school.pk,
+        run.date,
+        schedule.version,
+        run.pk,
+    )
+    return locked
+
+
+def _published(run: NightlyRun) -> QuerySet[Schedule]:
+    return Schedule.objects.filter(
+        school=run.school_id, date=run.date, status=ScheduleStatus.PUBLISHED
+    )
+
+
+def _lock_run(run: NightlyRun) -> NightlyRun:
+    """The run's row, locked with the school's builds until the transaction ends."""
+    lock_school_builds(run.school_id)
+    return NightlyRun.objects.select_for_update().select_related("school").get(pk=run.pk)
+
+
+def _finish(run: NightlyRun, **fields: object) -> NightlyRun:
+    """Record the outcome on the (locked) run and tell people once the transaction commits."""
+    fields["finished_at"] = timezone.now()
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+    transaction.on_commit(partial(_notify, run.pk))
+    return run
+
+
+def _finish_unchanged(run: NightlyRun, fingerprint: str) -> NightlyRun:
+    with transaction.atomic():
+        locked = _lock_run(run)
+        if locked.state != RunState.RUNNING:
+            return locked
+        return _finish(
+            locked,
+            state=RunState.UNCHANGED,
+            schedule=_published(run).first(),
+            input_fingerprint=fingerprint,
+        )
+
+
+def _finish_without_publishing(
+    run: NightlyRun,
+    *,
+    reasons: Iterable[Reason] = (),
+    error: str = "",
+    fingerprint: str = "",
+) -> NightlyRun:
+    """Record why nothing was published, and keep what the school has for the date: its
+    published version or, with none, a draft carried forward from the same kind of day."""
+    with transaction.atomic():
+        locked = _lock_run(run)
+        if locked.state != RunState.RUNNING:
+            return locked
+        published = _published(run).first()
+        schedule, fallback = published, Fallback.KEPT
+        if published is None:
+            schedule = carry_forward(school=locked.school, date=locked.date)
+            fallback = Fallback.CARRIED_FORWARD if schedule is not None else Fallback.NOTHING
+        logger.warning(
+            "nightly not published school_id=%s date=%s run_id=%s fallback=%s",
+            locked.school_id,
+            locked.date,
+            locked.pk,
+            fallback,
+        )
+        return _finish(
+            locked,
+            state=RunState.FAILED,
+            schedule=schedule,
+            fallback=fallback,
+            reasons=[dataclasses.asdict(r) for r in reasons],
+            error=error,
+            input_fingerprint=fingerprint,
+        )
+
+
+def carry_forward(*, school: School, date: datetime.date) -> Schedule | None:
+    """A draft of ``date`` copied from the latest published day of the same day type before it
+    (the same draft again if one was already carried forward from it), or None without one.
+    Call it inside a transaction holding ``lock_school_builds``."""
+    day = CalendarDay.objects.filter(school=school, date=date).first()
+    if day is None or day.day_type_id is None:
+        return None
+    source = (
+        Schedule.objects.filter(
+            school=school,
+            day_type=day.day_type_id,
+            status=ScheduleStatus.PUBLISHED,
+            date__lt=date,
+        )
+        .order_by("-date", "-version")
+        .first()
+    )
+    if source is None:
+        return None
+    existing = Schedule.objects.filter(school=school, date=date, carried_forward_from=source)
+    if (found := existing.first()) is not None:
+        return found
+    version = 1 + max(
+        Schedule.objects.filter(school=school, date=date).values_list("version", flat=True),
+        default=0,
+    )
+    draft = Schedule.objects.create(
+        school=school,
+        date=date,
+        day_type_id=day.day_type_id,
+        version=version,
+        input_fingerprint=source.input_fingerprint,
+        solver_stats={"carried_forward_from": source.pk},
+        carried_forward_from=source,
+    )
+    ScheduledBlock.objects.bulk_create(
+        ScheduledBlock(
+            schedule=draft,
+            cohort_id=b.cohort_id,
+            station=b.station,
+            start=b.start,
+            end=b.end,
+            room_id=b.room_id,
+            staff_id=b.staff_id,
+        )
+        for b in source.blocks.all()
+    )
+    return draft
+
+
+def _notify(run_id: int) -> None:
+    from .tasks import nightly_notify_task
+
+    nightly_notify_task.delay(run_id)
+
+
+# --- the sweeper --------------------------------------------------------------------------------
+
+
+def nightly_sweep(*, now: datetime.datetime | None = None) -> list[int]:
+    """Re-queue runs whose task went missing: queued, or running, for longer than any task may
+    take (``NIGHTLY_STALE_SECONDS``). A run that used up ``NIGHTLY_MAX_ATTEMPTS`` is finished
+    as not published instead. Returns the ids re-queued."""
+    now = now or timezone.now()
+    stale_before = now - datetime.timedelta(seconds=settings.NIGHTLY_STALE_SECONDS)
+    stale = NightlyRun.objects.filter(
+        state__in=ACTIVE_RUN_STATES,
+        queued_at__lt=stale_before,
+    ).exclude(state=RunState.RUNNING, started_at__gte=stale_before)
+    requeued = []
+    for run in stale.select_related("school"):
+        if run.attempts >= settings.NIGHTLY_MAX_ATTEMPTS:
+            NightlyRun.objects.filter(pk=run.pk, state__in=ACTIVE_RUN_STATES).update(
+                state=RunState.RUNNING
+            )
+            _finish_without_publishing(
+                run, error=f"Gave up after {run.attempts} attempts; see the workers' logs."
+            )
+            continue
+        with transaction.atomic():
+            moved = NightlyRun.objects.filter(pk=run.pk, state__in=ACTIVE_RUN_STATES).update(
+                state=RunState.QUEUED, queued_at=now
+            )
+            if moved:
+                transaction.on_commit(partial(_queue, run.pk))
+                requeued.append(run.pk)
+    if requeued:
+        logger.warning("nightly sweep re-queued run_ids=%s", requeued)
+    return requeued

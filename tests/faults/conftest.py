@@ -1,0 +1,186 @@
+"""Fixtures of the fault tests: each test's own Redis, workers and proxies, all killed afterwards,
+and schools with a published day that a rebuild replaces."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from rocketship.demo import seed_school
+from rocketship.demo.plan import SHAPE_S, DemoSchool
+from scheduling.models import CalendarDay, NightlyRun, RunTrigger, Schedule, ScheduleStatus
+from scheduling.services import schedule_build
+from scheduling.solver.stage1 import SolveOptions
+from students.models import Cohort, Role, School
+
+from ..factories import StaffFactory
+from .harness import (
+    SOLVE_SECONDS,
+    VISIBILITY_TIMEOUT,
+    DatabaseProxy,
+    RedisServer,
+    Worker,
+    celery_client,
+    database_address,
+    database_url,
+)
+
+
+@dataclass
+class Faults:
+    """One test's Redis server, queue and workers. Everything it started dies in ``close``."""
+
+    directory: Path
+    redis: RedisServer = field(init=False)
+    queue: str = field(default_factory=lambda: f"faults-{uuid.uuid4().hex[:10]}")
+    workers: list[Worker] = field(default_factory=list)
+    proxies: list[DatabaseProxy] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.redis = RedisServer(self.directory)
+        self.redis.start()
+        self.client = celery_client(self.redis.url())
+
+    def worker(
+        self,
+        name: str,
+        *,
+        concurrency: int = 1,
+        database: tuple[str, int] | None = None,
+        solve_seconds: int = SOLVE_SECONDS,
+    ) -> Worker:
+        """A worker on this test's queue, using the test database (through a proxy if given)."""
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "rocketship.settings",
+            "REDIS_URL": self.redis.url(),
+            "DATABASE_URL": database_url(address=database),
+            "NIGHTLY_SOLVE_SECONDS": str(solve_seconds),
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            "NIGHTLY_RETRY_BACKOFF_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        worker = Worker(
+            name=name, queue=self.queue, env=env, log_dir=self.directory, concurrency=concurrency
+        )
+        self.workers.append(worker)
+        return worker
+
+    def proxy(self) -> DatabaseProxy:
+        proxy = DatabaseProxy(database_address())
+        self.proxies.append(proxy)
+        return proxy
+
+    def send_rebuild(self, run: NightlyRun) -> None:
+        """Queue the run's rebuild by name, as ``scheduling.nightly`` does once a run commits."""
+        self.client.send_task("scheduling.tasks.nightly_rebuild", args=[run.pk], queue=self.queue)
+
+    def queued(self) -> int:
+        """Messages waiting in the queue (not those a worker holds unacknowledged)."""
+        return int(self.redis.client().llen(self.queue))
+
+    def unacknowledged(self) -> dict[bytes, float]:
+        """Delivered but unacknowledged messages, by delivery tag, with when they went out."""
+        return dict(self.redis.client().zrange("unacked_index", 0, -1, withscores=True))
+
+    def close(self) -> None:
+        """Kill everything this test started, each step whatever the others did."""
+        with contextlib.ExitStack() as stack:
+            stack.callback(self.redis.stop)
+            stack.callback(self.client.close)
+            for proxy in self.proxies:
+                stack.callback(proxy.close)
+            for worker in self.workers:
+                stack.callback(worker.kill)
+
+
+@pytest.fixture
+def faults(transactional_db, tmp_path: Path) -> Iterator[Faults]:
+    """Workers see only committed rows: the test writes outside a transaction."""
+    env = Faults(tmp_path)
+    try:
+        yield env
+    finally:
+        env.close()
+
+
+# --- schools -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PublishedDay:
+    """A school's day with version 1 published and its roster changed since: a rebuild of it
+    publishes version 2."""
+
+    school: School
+    date: datetime.date
+    first: Schedule
+    leader: Client
+
+    def read_published(self) -> int:
+        """The version a leader reads from the API; fails if none is published."""
+        response = self.leader.get(f"/api/v1/schools/{self.school.pk}/schedules/{self.date}/")
+        assert response.status_code == 200, response.content
+        return int(response.json()["version"])
+
+    def published(self) -> list[Schedule]:
+        return list(
+            Schedule.objects.filter(
+                school=self.school, date=self.date, status=ScheduleStatus.PUBLISHED
+            )
+        )
+
+    def versions(self) -> list[tuple[int, str]]:
+        return list(
+            Schedule.objects.filter(school=self.school, date=self.date)
+            .order_by("version")
+            .values_list("version", "status")
+        )
+
+    def run(self, trigger: str = RunTrigger.NIGHTLY) -> NightlyRun:
+        return NightlyRun.objects.create(
+            school=self.school, night=self.date, date=self.date, trigger=trigger
+        )
+
+
+def published_day(school: School, *, seconds: int) -> PublishedDay:
+    date = (
+        CalendarDay.objects.filter(school=school, instructional=True, day_type__isnull=False)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    leader = StaffFactory(school=school, roles=[Role.LEADER])
+    built = schedule_build(
+        school=school, date=date, publish=True, options=SolveOptions(time_limit=seconds, workers=1)
+    )
+    assert built.schedule is not None and built.schedule.status == ScheduleStatus.PUBLISHED
+    cohort = Cohort.objects.filter(school=school).order_by("pk").first()
+    Cohort.objects.filter(pk=cohort.pk).update(name=f"{cohort.name} (renamed)")  # roster change
+    client = Client()
+    client.force_login(leader.user)
+    return PublishedDay(school, date, built.schedule, client)
+
+
+@pytest.fixture
+def busy_day(faults: Faults) -> PublishedDay:
+    """A demo school of the small reference shape (12 cohorts): its solve uses the whole
+    NIGHTLY_SOLVE_SECONDS, long enough to kill a worker in the middle of it."""
+    school, _ = seed_school(school=DemoSchool("Fault Street", "fault-street", "F", SHAPE_S, 6001))
+    return published_day(school, seconds=2)
+
+
+@pytest.fixture
+def small_day(faults: Faults) -> PublishedDay:
+    """The kindergarten of the selector tests: it builds in a fraction of a second."""
+    from ..scheduling.test_selectors import kindergarten
+
+    return published_day(kindergarten().school, seconds=5)
