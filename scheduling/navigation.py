@@ -77,6 +77,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
         day += [
             ("Schedule", "schedule-day", sid),
             ("Cohorts", "school-detail", sid),
+            ("Progress", "progress-school", sid),
         ]
         if school.pk in led:
             day += [
@@ -94,6 +95,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
                 ("Absences", "absences", sid),
                 ("Settings", "school-settings", sid),
                 ("API clients", "api-clients", sid),
+                ("Progress imports", "progress-imports", sid),
             ]
         else:
             for lab in _labs_supervised(user, school):

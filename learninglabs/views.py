@@ -1,0 +1,201 @@
+"""Progress pages: a school's cohorts, a cohort ranked by need, one student's charts.
+
+Thin: scope (another school's object answers 404), check the user may see the cohort's progress
+(403 for other staff of the school), read through ``learninglabs.pace``, audit student reads,
+render. The charts are inline SVG drawn from the numbers here, each with a data table beside it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from students.audit import audit_reads
+from students.models import AuditAction, Cohort, School, Staff, Student
+from students.roles import AnyUser, led_schools
+from students.scoping import get_scoped_or_404
+
+from .pace import (
+    CHART_WEEKS,
+    DayProgress,
+    StudentProgramPace,
+    WeekTotal,
+    cohort_progress,
+    student_progress,
+    weekly_totals,
+)
+
+
+def _via(request: HttpRequest) -> str:
+    return f"page {request.path}"
+
+
+def _leads(user: AnyUser, school_id: int) -> bool:
+    """Leaders of the school and admins of its network (``led_schools`` holds both)."""
+    return led_schools(user).filter(pk=school_id).exists()
+
+
+def _taught_cohorts(user: AnyUser, school: School) -> Q:
+    """The cohorts the user serves at ``school``: their own cohorts and their grades' cohorts."""
+    staff = Staff.objects.filter(user=user, school=school, active=True)
+    return Q(staff__in=staff) | Q(grade__staff__in=staff)
+
+
+def _may_see_cohort(user: AnyUser, cohort: Cohort) -> bool:
+    if _leads(user, cohort.school_id):
+        return True
+    return Cohort.objects.filter(_taught_cohorts(user, cohort.school), pk=cohort.pk).exists()
+
+
+def _today(school: School) -> datetime.date:
+    timezone.activate(school.zone)
+    return timezone.localdate()
+
+
+@login_required
+@require_GET
+def school_progress(request: HttpRequest, school_id: int) -> HttpResponse:
+    """The cohorts whose progress the user may read: all for a leader, their own for staff."""
+    school = get_scoped_or_404(
+        School.objects.select_related("network"), request.user, via=_via(request), pk=school_id
+    )
+    cohorts = Cohort.objects.filter(school=school).select_related("grade")
+    if not _leads(request.user, school.pk):
+        cohorts = cohorts.filter(_taught_cohorts(request.user, school)).distinct()
+    return render(
+        request,
+        "learninglabs/school_progress.html",
+        {
+            "school": school,
+            "today": _today(school),
+            "cohorts": cohorts.order_by("grade__level", "name"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def cohort_progress_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = get_scoped_or_404(
+        Cohort.objects.select_related("school", "grade"),
+        request.user,
+        via=_via(request),
+        pk=cohort_id,
+    )
+    if not _may_see_cohort(request.user, cohort):
+        raise PermissionDenied("Only the school's leaders and the cohort's teachers see this.")
+    today = _today(cohort.school)
+    rows = cohort_progress(cohort=cohort, date=today)
+    students = list({row.student.pk: row.student for row in rows}.values())
+    audit_reads(user=request.user, objects=students, via=_via(request), action=AuditAction.LIST)
+    return render(
+        request,
+        "learninglabs/cohort_progress.html",
+        {"cohort": cohort, "school": cohort.school, "today": today, "rows": rows},
+    )
+
+
+@login_required
+@require_GET
+def student_progress_page(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = get_scoped_or_404(
+        Student.objects.select_related("school", "grade", "cohort__grade"),
+        request.user,
+        via=_via(request),
+        pk=student_id,
+    )
+    allowed = _leads(request.user, student.school_id) or (
+        student.cohort is not None and _may_see_cohort(request.user, student.cohort)
+    )
+    if not allowed:
+        raise PermissionDenied("Only the school's leaders and the student's teachers see this.")
+    today = _today(student.school)
+    programs = [
+        ProgramCharts.of(row, as_of=today) for row in student_progress(student=student, date=today)
+    ]
+    audit_reads(user=request.user, objects=[student], via=_via(request))
+    return render(
+        request,
+        "learninglabs/student_progress.html",
+        {"student": student, "school": student.school, "today": today, "programs": programs},
+    )
+
+
+# --- Charts: numbers to SVG coordinates. ----------------------------------------------------
+
+CHART_WIDTH = 480
+CHART_HEIGHT = 160
+LEFT = 36  # room for the axis labels
+BOTTOM = 20
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Bar:
+    week: WeekTotal
+    x: float
+    y: float
+    width: float
+    height: float
+    label_x: float
+
+
+@dataclass(frozen=True)
+class ProgramCharts:
+    row: StudentProgramPace
+    weeks: tuple[WeekTotal, ...]
+    bars: tuple[Bar, ...]
+    goal_y: float
+    top_minutes: int
+    readings: tuple[DayProgress, ...]
+    mastery_points: str  # the polyline's "x,y x,y ..."
+    target_y: float
+
+    @classmethod
+    def of(cls, row: StudentProgramPace, *, as_of: datetime.date) -> ProgramCharts:
+        weeks = weekly_totals(row.days, as_of=as_of, weeks=CHART_WEEKS)
+        goal = row.pace.goal
+        top = max([goal.weekly_minutes * 5 // 4, *(w.minutes for w in weeks), 1])
+        plot_w = CHART_WIDTH - LEFT
+        plot_h = CHART_HEIGHT - BOTTOM - TOP
+        slot = plot_w / len(weeks)
+
+        def y_of(value: float, scale: float) -> float:
+            return round(TOP + plot_h * (1 - value / scale), 1)
+
+        bars = tuple(
+            Bar(
+                week=w,
+                x=round(LEFT + i * slot + slot * 0.15, 1),
+                y=y_of(w.minutes, top),
+                width=round(slot * 0.7, 1),
+                height=round(plot_h * w.minutes / top, 1),
+                label_x=round(LEFT + i * slot + slot / 2, 1),
+            )
+            for i, w in enumerate(weeks)
+        )
+        readings = tuple(d for d in row.days if d.mastery is not None)
+        first = weeks[0].start
+        span = max((as_of - first).days, 1)
+        points = " ".join(
+            f"{round(LEFT + plot_w * (d.date - first).days / span, 1)},{y_of(d.mastery, 100)}"
+            for d in readings
+        )
+        return cls(
+            row=row,
+            weeks=weeks,
+            bars=bars,
+            goal_y=y_of(goal.weekly_minutes, top),
+            top_minutes=top,
+            readings=readings,
+            mastery_points=points,
+            target_y=y_of(goal.mastery_target, 100),
+        )

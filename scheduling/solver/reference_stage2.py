@@ -1,0 +1,159 @@
+"""A realistic stage-2 problem for a reference shape, for tests, the benchmark and the demo.
+
+Shape M is 24 cohorts of 25 students. Each cohort has one 100-minute lab block and one 30-minute
+flexible block, either taken from a stage-1 solution of ``reference_problem(shape)`` (pass its
+blocks) or synthesised the way stage 1 lays them out: each lab holds three cohorts at a time
+(80 seats) in four waves between 8:15 and 15:15, a few starting five minutes late, and each
+cohort's flexible block falls outside its lab block.
+
+Students: 10% have IEP minutes today (resource room 30 minutes in groups of at most 3-5, a third
+of them speech 15-30 minutes in groups of at most 2-3), 20% are English learners with 30 ELD
+minutes in groups of at most 5. Two resource teachers, one speech therapist and three ELD
+teachers deliver them; three tutors take groups of four. Need per subject is drawn from a
+Beta(2, 3) (most students near 0.4, a tail far behind). Everything follows from ``seed``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from .plans import (
+    BlockKind,
+    LabBlock,
+    LabProgram,
+    PlanProblem,
+    PlanSegment,
+    Provider,
+    ServiceDue,
+    StudentDay,
+    Tutor,
+)
+from .problem import PlacedBlock, Problem, RoomKind, Window
+from .reference import STUDENTS_PER_COHORT, hm, reference_problem
+
+SUBJECTS = ("math", "literacy")
+PROVIDER_HOURS = (Window(hm("8:15"), hm("15:15")),)
+LAB_WAVES = (hm("8:15"), hm("10:00"), hm("11:45"), hm("13:35"))  # 100-minute blocks
+FLEX_STARTS = (hm("8:15"), hm("9:55"), hm("10:30"), hm("12:30"), hm("13:05"), hm("14:45"))
+FLEX_MINUTES = 30
+LAB_MINUTES = 100
+IEP_SHARE = 0.10
+EL_SHARE = 0.20
+
+# Provider and tutor ids sit far from stage-1 ids so a mix-up shows in a test.
+RESOURCE_TEACHERS = (9001, 9002)
+SPEECH_THERAPIST = 9003
+ELD_TEACHERS = (9011, 9012, 9013)
+TUTORS = (9101, 9102, 9103)
+FIRST_STUDENT_ID = 100_001
+
+PROGRAMS = (
+    LabProgram(1, "math"),  # adaptive math, every grade (DreamBox)
+    LabProgram(2, "math", frozenset({3, 4, 5})),  # ST Math, upper grades
+    LabProgram(3, "literacy", frozenset({0, 1, 2})),  # HeadSprout
+    LabProgram(4, "literacy", frozenset({2, 3, 4, 5})),  # Accelerated Reader
+)
+
+
+def lab_blocks(problem: Problem, placed: Iterable[PlacedBlock]) -> tuple[LabBlock, ...]:
+    """The lab and flexible blocks of a stage-1 schedule, as stage 2 reads them."""
+    known = {c.id for c in problem.cohorts}
+    kinds = {"lab": BlockKind.LAB, "flex": BlockKind.FLEX}
+    return tuple(
+        sorted(
+            (
+                LabBlock(b.cohort, kinds[b.station], b.start, b.end, b.room)
+                for b in placed
+                if b.station in kinds and b.cohort in known
+            ),
+            key=lambda b: (b.cohort, b.start),
+        )
+    )
+
+
+def synthetic_blocks(problem: Problem, rng: random.Random) -> tuple[LabBlock, ...]:
+    """Lab blocks in waves of three cohorts per lab, and a flexible block outside each."""
+    blocks: list[LabBlock] = []
+    labs = [r for r in problem.rooms if r.kind == RoomKind.LEARNING_LAB]
+    for lab in labs:
+        cohorts = sorted(
+            (c for c in problem.cohorts if c.grade in lab.grades), key=lambda c: (c.grade, c.id)
+        )
+        per_wave = max(1, lab.capacity // STUDENTS_PER_COHORT)
+        for index, cohort in enumerate(cohorts):
+            wave = LAB_WAVES[(index // per_wave) % len(LAB_WAVES)]
+            late = 5 if index % per_wave == per_wave - 1 and wave != LAB_WAVES[-1] else 0
+            start = wave + late
+            blocks.append(LabBlock(cohort.id, BlockKind.LAB, start, start + LAB_MINUTES, lab.id))
+            options = [
+                s for s in FLEX_STARTS if s + FLEX_MINUTES <= start or s >= start + LAB_MINUTES
+            ]
+            flex = rng.choice(options)
+            blocks.append(
+                LabBlock(cohort.id, BlockKind.FLEX, flex, flex + FLEX_MINUTES, cohort.homeroom)
+            )
+    return tuple(sorted(blocks, key=lambda b: (b.cohort, b.start)))
+
+
+def reference_plan_problem(
+    shape: str = "M",
+    *,
+    seed: int = 0,
+    placed: Iterable[PlacedBlock] | None = None,
+    previous: tuple[PlanSegment, ...] = (),
+    tutors: int = 3,
+) -> PlanProblem:
+    """The stage-2 problem of a reference shape; blocks from ``placed`` (stage 1) if given."""
+    problem = reference_problem(shape)
+    rng = random.Random(seed)
+    blocks = lab_blocks(problem, placed) if placed is not None else synthetic_blocks(problem, rng)
+    students: list[StudentDay] = []
+    next_id = FIRST_STUDENT_ID
+    for cohort in sorted(problem.cohorts, key=lambda c: c.id):
+        for _ in range(cohort.students):
+            need = tuple((s, round(rng.betavariate(2, 3), 2)) for s in SUBJECTS)
+            students.append(StudentDay(next_id, cohort.id, cohort.grade, need))
+            next_id += 1
+    count = len(students)
+    iep = set(rng.sample([s.id for s in students], round(count * IEP_SHARE)))
+    learners = set(rng.sample([s.id for s in students], round(count * EL_SHARE)))
+    students = [
+        StudentDay(s.id, s.cohort, s.grade, s.need, english_learner=s.id in learners)
+        for s in students
+    ]
+    services: list[ServiceDue] = []
+
+    def due(student: int, kind: str, minutes: int, group: int, who: tuple[int, ...]) -> None:
+        services.append(ServiceDue(len(services) + 1, student, kind, minutes, group, who))
+
+    for student in sorted(iep):
+        if rng.random() < 1 / 3:
+            due(student, "iep", rng.choice((15, 30)), rng.choice((2, 3)), (SPEECH_THERAPIST,))
+        else:
+            due(student, "iep", 30, rng.choice((3, 4, 5)), RESOURCE_TEACHERS)
+    for student in sorted(learners):
+        due(student, "eld", 30, 5, ELD_TEACHERS)
+    providers = (
+        *(
+            Provider(p, frozenset({"iep"}), PROVIDER_HOURS, max_students=40)
+            for p in RESOURCE_TEACHERS
+        ),
+        Provider(SPEECH_THERAPIST, frozenset({"iep"}), PROVIDER_HOURS, max_students=30),
+        *(Provider(p, frozenset({"eld"}), PROVIDER_HOURS, max_minutes=360) for p in ELD_TEACHERS),
+    )
+    tutor_subjects = (frozenset({"math"}), frozenset({"literacy"}), frozenset(SUBJECTS))
+    return PlanProblem(
+        school=problem.school,
+        date=problem.date,
+        blocks=blocks,
+        students=tuple(students),
+        programs=PROGRAMS,
+        services=tuple(services),
+        providers=providers,
+        tutors=tuple(
+            Tutor(t, PROVIDER_HOURS, 4, tutor_subjects[n % len(tutor_subjects)])
+            for n, t in enumerate(TUTORS[:tutors])
+        ),
+        previous=previous,
+    )
