@@ -44,7 +44,7 @@ from .models import (
     ProgressRecord,
     VendorMapping,
 )
-from .services import BatchErrors, ProgressInput, _range_errors
+from .services import BatchErrors, ProgressInput, progress_range_errors
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +104,11 @@ _ANY_DATE = datetime.date(2000, 1, 1)
 
 
 def _shared_rule(field_name: str, **value: Any) -> str | None:
-    """The message ``services._range_errors`` gives ``field_name`` for ``value`` (the other
+    """The message ``services.progress_range_errors`` gives ``field_name`` for ``value`` (the other
     fields valid), or None: the CSV import applies exactly the API's range checks."""
     errors: BatchErrors = {}
     values: dict[str, Any] = {"minutes": 0, "source": API_SOURCE, **value}
-    _range_errors(
+    progress_range_errors(
         ProgressInput(index=0, student_id=0, program_code="", date=_ANY_DATE, **values), errors
     )
     messages = errors.get("0", {}).get(field_name)

@@ -99,7 +99,7 @@ def _add(errors: BatchErrors, index: int, field: str, message: str) -> None:
     errors.setdefault(str(index), {}).setdefault(field, []).append(message)
 
 
-def _range_errors(record: ProgressInput, errors: BatchErrors) -> None:
+def progress_range_errors(record: ProgressInput, errors: BatchErrors) -> None:
     """The checks a parser may already have made, repeated so every caller gets them."""
     if not 0 <= record.minutes <= MAX_MINUTES_PER_DAY:
         _add(errors, record.index, "minutes", f"Give 0 to {MAX_MINUTES_PER_DAY} minutes.")
@@ -155,7 +155,7 @@ def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Res
 
     first_at: dict[tuple[int, str, datetime.date, str], int] = {}
     for r in records:
-        _range_errors(r, errors)
+        progress_range_errors(r, errors)
         key = (r.student_id, r.program_code, r.date, r.source)
         if key in first_at:
             _add(

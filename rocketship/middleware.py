@@ -10,6 +10,11 @@ from django.http import HttpRequest, HttpResponse
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
+def current_request_id() -> str:
+    """The id of the request being served ("-" outside one)."""
+    return _request_id.get()
+
+
 class RequestIdMiddleware:
     header = "X-Request-ID"
 

@@ -26,8 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
 from .api_errors import is_api_request, problem_response
-from .middleware import RequestIdMiddleware
-from .middleware import _request_id as current_request_id  # the id of the request in flight
+from .middleware import RequestIdMiddleware, current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +101,10 @@ class DatabaseUnavailableMiddleware:
 
     def process_view(self, request: HttpRequest, *args: Any) -> None:
         # Inside every middleware here, the request id is known: keep it for __call__.
-        setattr(request, _REQUEST_ID, current_request_id.get())
+        setattr(request, _REQUEST_ID, current_request_id())
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_unavailable(exception):
             return None
-        _log(request, exception, current_request_id.get())
+        _log(request, exception, current_request_id())
         return _logged(unavailable_response(request))

@@ -56,13 +56,14 @@ from .models import (
     ScheduleStatus,
 )
 from .schedule_changes import schedule_baseline
-from .selectors import problem_for
+from .selectors import next_instructional_day, problem_for, published_before
 from .services import (
     ScheduleRejected,
-    _violations_as_reasons,
+    next_version,
     problem_fingerprint,
     schedule_publish,
     schedule_store,
+    violations_as_reasons,
 )
 from .solver.problem import Infeasible, Reason
 from .solver.stage1 import SolveOptions, solve
@@ -101,17 +102,10 @@ def local_night(school: School, now: datetime.datetime) -> datetime.date:
 
 def next_day_to_rebuild(school: School, night: datetime.date) -> datetime.date | None:
     """The first instructional day (with a day type) from ``night`` on, within the horizon."""
-    return (
-        CalendarDay.objects.filter(
-            school=school,
-            date__gte=night,
-            date__lt=night + datetime.timedelta(days=settings.NIGHTLY_HORIZON_DAYS),
-            instructional=True,
-            day_type__isnull=False,
-        )
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
+    return next_instructional_day(
+        school=school,
+        after=night - datetime.timedelta(days=1),
+        before=night + datetime.timedelta(days=settings.NIGHTLY_HORIZON_DAYS),
     )
 
 
@@ -253,7 +247,7 @@ def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
             len(violations),
         )
         return _finish_without_publishing(
-            run, reasons=_violations_as_reasons(violations), fingerprint=fingerprint
+            run, reasons=violations_as_reasons(violations), fingerprint=fingerprint
         )
 
     try:
@@ -334,12 +328,14 @@ def _finish_without_publishing(
     reasons: Iterable[Reason] = (),
     error: str = "",
     fingerprint: str = "",
+    open_states: tuple[str, ...] = (RunState.RUNNING,),
 ) -> NightlyRun:
     """Record why nothing was published, and keep what the school has for the date: its
-    published version or, with none, a draft carried forward from the same kind of day."""
+    published version or, with none, a draft carried forward from the same kind of day.
+    Only a run still in ``open_states`` is finished (a worker's own run: running)."""
     with transaction.atomic():
         locked = _lock_run(run)
-        if locked.state != RunState.RUNNING:
+        if locked.state not in open_states:
             return locked
         published = _published(run).first()
         schedule, fallback = published, Fallback.KEPT
@@ -371,30 +367,17 @@ def carry_forward(*, school: School, date: datetime.date) -> Schedule | None:
     day = CalendarDay.objects.filter(school=school, date=date).first()
     if day is None or day.day_type_id is None:
         return None
-    source = (
-        Schedule.objects.filter(
-            school=school,
-            day_type=day.day_type_id,
-            status=ScheduleStatus.PUBLISHED,
-            date__lt=date,
-        )
-        .order_by("-date", "-version")
-        .first()
-    )
+    source = published_before(school=school, day_type=day.day_type_id, date=date).first()
     if source is None:
         return None
     existing = Schedule.objects.filter(school=school, date=date, carried_forward_from=source)
     if (found := existing.first()) is not None:
         return found
-    version = 1 + max(
-        Schedule.objects.filter(school=school, date=date).values_list("version", flat=True),
-        default=0,
-    )
     draft = Schedule.objects.create(
         school=school,
         date=date,
         day_type_id=day.day_type_id,
-        version=version,
+        version=next_version(school=school, date=date),
         input_fingerprint=source.input_fingerprint,
         solver_stats={"carried_forward_from": source.pk},
         carried_forward_from=source,
@@ -436,11 +419,10 @@ def nightly_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     requeued = []
     for run in stale.select_related("school"):
         if run.attempts >= settings.NIGHTLY_MAX_ATTEMPTS:
-            NightlyRun.objects.filter(pk=run.pk, state__in=ACTIVE_RUN_STATES).update(
-                state=RunState.RUNNING
-            )
             _finish_without_publishing(
-                run, error=f"Gave up after {run.attempts} attempts; see the workers' logs."
+                run,
+                error=f"Gave up after {run.attempts} attempts; see the workers' logs.",
+                open_states=ACTIVE_RUN_STATES,
             )
             continue
         with transaction.atomic():

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .models import Schedule, ScheduledBlock, ScheduleStatus, clock
+from .selectors import published_before
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,9 @@ def schedule_baseline(*, schedule: Schedule) -> Schedule | None:
     )
     if same_date is not None:
         return same_date
-    return (
-        Schedule.objects.filter(
-            school=schedule.school_id,
-            day_type=schedule.day_type_id,
-            status=ScheduleStatus.PUBLISHED,
-            date__lt=schedule.date,
-        )
-        .order_by("-date", "-version")
-        .first()
-    )
+    return published_before(
+        school=schedule.school_id, day_type=schedule.day_type_id, date=schedule.date
+    ).first()
 
 
 def _view(block: ScheduledBlock, other: str, changed: bool) -> BlockView:

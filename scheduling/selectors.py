@@ -8,7 +8,7 @@ midnight, no model instances), so the solver and its tests never touch the datab
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Q, QuerySet, Subquery
 
 from students.errors import DomainError
 from students.models import Cohort, School, Staff
@@ -68,16 +68,27 @@ def calendar_day_for(*, school: School, date: datetime.date) -> DayType:
     return day.day_type
 
 
-def next_instructional_day(*, school: School, after: datetime.date) -> datetime.date | None:
-    """The school's first instructional day (with a day type) after ``after``, if any."""
-    return (
-        CalendarDay.objects.filter(
-            school=school, date__gt=after, instructional=True, day_type__isnull=False
-        )
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
+def next_instructional_day(
+    *, school: School, after: datetime.date, before: datetime.date | None = None
+) -> datetime.date | None:
+    """The school's first instructional day (with a day type) after ``after`` (and before
+    ``before``), if any."""
+    days = CalendarDay.objects.filter(
+        school=school, date__gt=after, instructional=True, day_type__isnull=False
     )
+    if before is not None:
+        days = days.filter(date__lt=before)
+    return days.order_by("date").values_list("date", flat=True).first()
+
+
+def published_before(
+    *, school: School | int, day_type: DayType | int, date: datetime.date
+) -> QuerySet[Schedule]:
+    """Published schedules of ``day_type`` before ``date``, latest first: the day the engine
+    tries to keep (S1), changes are shown against, and a failed night carries forward."""
+    return Schedule.objects.filter(
+        school=school, day_type=day_type, status=ScheduleStatus.PUBLISHED, date__lt=date
+    ).order_by("-date", "-version")
 
 
 def problem_for(*, school: School, date: datetime.date) -> solver.Problem:
@@ -313,16 +324,7 @@ def _previous(
     school: School, date: datetime.date, day_type: DayType
 ) -> tuple[solver.PlacedBlock, ...]:
     """The blocks of the latest published schedule of the same day type before ``date`` (S1)."""
-    latest = (
-        Schedule.objects.filter(
-            school=school,
-            day_type=day_type,
-            status=ScheduleStatus.PUBLISHED,
-            date__lt=date,
-        )
-        .order_by("-date", "-version")
-        .values("pk")[:1]
-    )
+    latest = published_before(school=school, day_type=day_type, date=date).values("pk")[:1]
     rows = (
         ScheduledBlock.objects.filter(schedule=Subquery(latest))
         .order_by("cohort_id", "start", "pk")

@@ -107,7 +107,7 @@ def stored_blocks(schedule: Schedule) -> tuple[PlacedBlock, ...]:
     )
 
 
-def _violations_as_reasons(violations: tuple[Violation, ...]) -> tuple[Reason, ...]:
+def violations_as_reasons(violations: tuple[Violation, ...]) -> tuple[Reason, ...]:
     return tuple(
         Reason(
             code=f"violates-{v.constraint.lower()}",
@@ -167,7 +167,7 @@ def schedule_build(
             date,
             len(violations),
         )
-        return BuildResult(school.pk, date, None, reasons=_violations_as_reasons(violations))
+        return BuildResult(school.pk, date, None, reasons=violations_as_reasons(violations))
 
     report(BuildPhase.STORING)
     with transaction.atomic():
@@ -178,6 +178,12 @@ def schedule_build(
         if publish:
             schedule = schedule_publish(schedule=schedule)
     return BuildResult(school.pk, date, schedule)
+
+
+def next_version(*, school: School, date: datetime.date) -> int:
+    """The number the date's next stored version takes; call it holding ``lock_school_builds``."""
+    latest = Schedule.objects.filter(school=school, date=date).aggregate(v=Max("version"))["v"]
+    return (latest or 0) + 1
 
 
 def schedule_store(
@@ -192,14 +198,11 @@ def schedule_store(
     """Store a validated solution as the date's next draft version. Call it inside a transaction
     holding ``lock_school_builds``, so versions never collide."""
     stats = result.stats
-    version = (
-        Schedule.objects.filter(school=school, date=date).aggregate(v=Max("version"))["v"] or 0
-    ) + 1
     schedule = Schedule.objects.create(
         school=school,
         date=date,
         day_type=calendar_day_for(school=school, date=date),
-        version=version,
+        version=next_version(school=school, date=date),
         built_by=by,
         input_fingerprint=fingerprint,
         solver_stats={
