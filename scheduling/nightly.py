@@ -8,9 +8,10 @@ How a night goes (``scheduling.tasks`` holds the Celery wrappers, beat fires the
    ``NIGHTLY_HORIZON_DAYS``; holidays and weekends are skipped by the calendar). Each due school
    gets one ``NightlyRun`` row for the night (a partial unique index makes a second beat, or a
    second tick, find the row instead) and its rebuild task is queued when the row commits.
-2. ``nightly_rebuild`` claims its row and rebuilds the date: unchanged inputs (the problem's
-   fingerprint equals the published version's) publish nothing; otherwise it solves, checks the
-   answer with the independent validator, and stores and publishes the version in one
+2. ``nightly_rebuild`` claims its row and rebuilds the date: unchanged inputs (both stages'
+   fingerprints equal the published version's) publish nothing; otherwise it solves the
+   rotations (kept when only Learning Lab inputs changed) and the lab plan, checks both with the
+   independent validators, and stores and publishes the version in one
    transaction under the school's build lock, finishing the row in the same transaction. A
    second delivery of the same task finds the row finished and stops, so a build is published
    once. Database and broker outages propagate, for the task to retry with backoff.
@@ -43,6 +44,7 @@ from django.utils import timezone
 from students.errors import DomainError
 from students.models import School
 
+from .day_builds import SolvedDay, day_inputs, day_solve, day_store, next_version, same_day
 from .locks import lock_school_builds
 from .models import (
     ACTIVE_RUN_STATES,
@@ -56,18 +58,10 @@ from .models import (
     ScheduleStatus,
 )
 from .schedule_changes import schedule_baseline
-from .selectors import next_instructional_day, problem_for, published_before
-from .services import (
-    ScheduleRejected,
-    next_version,
-    problem_fingerprint,
-    schedule_publish,
-    schedule_store,
-    violations_as_reasons,
-)
-from .solver.problem import Infeasible, Reason
-from .solver.stage1 import SolveOptions, solve
-from .solver.validate import validate
+from .selectors import next_instructional_day, published_before
+from .services import ScheduleRejected, schedule_publish
+from .solver.problem import Reason
+from .solver.stage1 import SolveOptions
 
 logger = logging.getLogger(__name__)
 
@@ -229,42 +223,26 @@ def nightly_rebuild(*, run_id: int, options: SolveOptions | None = None) -> Nigh
 def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
     school = run.school
     try:
-        problem = problem_for(school=school, date=run.date)
+        inputs = day_inputs(school=school, date=run.date)
     except DomainError as error:  # the calendar changed, or the configuration is incomplete
         return _finish_without_publishing(run, error=str(error))
-    fingerprint = problem_fingerprint(problem)
-    if _published(run).filter(input_fingerprint=fingerprint).exists():
+    fingerprint = inputs.fingerprint
+    if same_day(_published(run), inputs).exists():
         return _finish_unchanged(run, fingerprint)
 
-    result = solve(problem, options)
-    if isinstance(result, Infeasible):
-        return _finish_without_publishing(run, reasons=result.reasons, fingerprint=fingerprint)
-    violations = validate(problem, result.blocks)
-    if violations:
-        logger.error(
-            "nightly run_id=%s rejected by the validator: %d violation(s)",
-            run.pk,
-            len(violations),
-        )
-        return _finish_without_publishing(
-            run, reasons=violations_as_reasons(violations), fingerprint=fingerprint
-        )
+    solved = day_solve(school=school, date=run.date, inputs=inputs, options=options)
+    if not isinstance(solved, SolvedDay):
+        return _finish_without_publishing(run, reasons=solved, fingerprint=fingerprint)
 
     try:
         with transaction.atomic():
             locked = _lock_run(run)
             if locked.state != RunState.RUNNING:  # another delivery finished it meanwhile
                 return locked
-            if _published(run).filter(input_fingerprint=fingerprint).exists():
+            if same_day(_published(run), inputs).exists():
                 # A concurrent run published these inputs meanwhile.
                 return _finish_unchanged(run, fingerprint)
-            schedule = schedule_store(
-                school=school,
-                date=run.date,
-                problem=problem,
-                fingerprint=fingerprint,
-                result=result,
-            )
+            schedule = day_store(school=school, date=run.date, solved=solved)
             baseline = schedule_baseline(schedule=schedule)
             schedule = schedule_publish(schedule=schedule)
             _finish(
@@ -273,7 +251,7 @@ def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
                 schedule=schedule,
                 baseline=baseline,
                 input_fingerprint=fingerprint,
-                solve_seconds=round(result.stats.wall_seconds, 3),
+                solve_seconds=round(solved.result.stats.wall_seconds, 3),
             )
     except ScheduleRejected as rejected:  # publishing validates once more, against the database
         return _finish_without_publishing(run, error=str(rejected), fingerprint=fingerprint)

@@ -1,11 +1,11 @@
 """Build, validate, store and publish schedules.
 
-A build reads the configuration once into a solver ``Problem``, solves it, checks the result with
-the independent validator, and stores it as a new draft version. Publishing flips the published
-version inside one transaction, after validating the stored blocks again against today's
-configuration, so readers always see one complete published version. An unchanged input (same
-fingerprint) makes no new version. Restoring makes an older version published again, under the
-same validation as a publish.
+A build (``scheduling.day_builds``) solves the day's rotations and its lab plan, checks both with
+their independent validators, and stores them as a new draft version. Publishing flips the
+published version inside one transaction, after validating the stored blocks and lab plan again
+against today's configuration, so readers always see one complete published version. An
+unchanged input (same fingerprints) makes no new version. Restoring makes an older version
+published again, under the same validation as a publish.
 
 A leader's build from a page is a *build job*: ``build_job_start`` stores the job and queues the
 Celery task when the transaction commits; ``build_job_run`` (the task's one call) runs the build
@@ -16,35 +16,36 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from students.errors import DomainError
 from students.models import School
 
+from .day_builds import SolvedDay, day_inputs, day_solve, day_store, same_day, stored_blocks
+from .lab_plans import plan_inputs_for, stored_plan
 from .locks import lock_school_builds
 from .models import (
     ACTIVE_BUILD_STATES,
     BuildJob,
     BuildPhase,
     BuildState,
+    LabPlan,
     Schedule,
-    ScheduledBlock,
     ScheduleStatus,
 )
 from .models.builds import ABANDONED_AFTER, phase_percent
 from .selectors import calendar_day_for, problem_for
-from .solver.problem import Infeasible, PlacedBlock, Problem, Reason, Solution
-from .solver.stage1 import SolveOptions, solve
-from .solver.validate import Violation, validate
+from .solver.plan_inputs import plan_problem
+from .solver.problem import Reason
+from .solver.stage1 import SolveOptions
+from .solver.validate import validate
+from .solver.validate_stage2 import validate_plan
 
 logger = logging.getLogger(__name__)
 
@@ -72,53 +73,6 @@ class BuildResult:
         return self.schedule is not None
 
 
-def problem_fingerprint(problem: Problem) -> str:
-    """SHA-256 of everything the solver sees, so an unchanged input is recognised."""
-    canonical = json.dumps(dataclasses.asdict(problem), sort_keys=True, default=_plain)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, frozenset | set):
-        return sorted(value)
-    return str(value)
-
-
-def _time(minutes: int) -> datetime.time:
-    return datetime.time(minutes // 60, minutes % 60)
-
-
-def _minutes(value: datetime.time) -> int:
-    return value.hour * 60 + value.minute
-
-
-def stored_blocks(schedule: Schedule) -> tuple[PlacedBlock, ...]:
-    """A stored schedule's blocks as the validator reads them."""
-    return tuple(
-        PlacedBlock(
-            cohort=b.cohort_id,
-            station=b.station,
-            start=_minutes(b.start),
-            end=_minutes(b.end),
-            room=b.room_id,
-            staff=(b.staff_id,) if b.staff_id else (),
-        )
-        for b in schedule.blocks.all()
-    )
-
-
-def violations_as_reasons(violations: tuple[Violation, ...]) -> tuple[Reason, ...]:
-    return tuple(
-        Reason(
-            code=f"violates-{v.constraint.lower()}",
-            message=v.message,
-            suggestion="Build again; if it persists, report it with the school and date.",
-            setting=f"cohort:{v.cohort}" if v.cohort else "school",
-        )
-        for v in violations
-    )
-
-
 def schedule_build(
     *,
     school: School,
@@ -135,10 +89,9 @@ def schedule_build(
     """
     report = on_phase or (lambda phase: None)
     report(BuildPhase.LOADING)
-    problem = problem_for(school=school, date=date)
-    fingerprint = problem_fingerprint(problem)
+    inputs = day_inputs(school=school, date=date)
     same = (
-        Schedule.objects.filter(school=school, date=date, input_fingerprint=fingerprint)
+        same_day(Schedule.objects.filter(school=school, date=date), inputs)
         .order_by("-version")
         .first()
     )
@@ -147,96 +100,16 @@ def schedule_build(
             same = schedule_publish(schedule=same)
         return BuildResult(school.pk, date, same, unchanged=True)
 
-    report(BuildPhase.SOLVING)
-    result = solve(problem, options)
-    if isinstance(result, Infeasible):
-        logger.info(
-            "build school_id=%s date=%s infeasible codes=%s",
-            school.pk,
-            date,
-            [r.code for r in result.reasons],
-        )
-        return BuildResult(school.pk, date, None, reasons=result.reasons)
-    report(BuildPhase.VALIDATING)
-    violations = validate(problem, result.blocks)
-    if violations:
-        # The solver and the validator disagree: never store what the validator rejects.
-        logger.error(
-            "build school_id=%s date=%s rejected by the validator: %d violation(s)",
-            school.pk,
-            date,
-            len(violations),
-        )
-        return BuildResult(school.pk, date, None, reasons=violations_as_reasons(violations))
-
+    solved = day_solve(school=school, date=date, inputs=inputs, options=options, on_phase=report)
+    if not isinstance(solved, SolvedDay):
+        return BuildResult(school.pk, date, None, reasons=solved)
     report(BuildPhase.STORING)
     with transaction.atomic():
         lock_school_builds(school.pk)
-        schedule = schedule_store(
-            school=school, date=date, problem=problem, fingerprint=fingerprint, result=result, by=by
-        )
+        schedule = day_store(school=school, date=date, solved=solved, by=by)
         if publish:
             schedule = schedule_publish(schedule=schedule)
     return BuildResult(school.pk, date, schedule)
-
-
-def next_version(*, school: School, date: datetime.date) -> int:
-    """The number the date's next stored version takes; call it holding ``lock_school_builds``."""
-    latest = Schedule.objects.filter(school=school, date=date).aggregate(v=Max("version"))["v"]
-    return (latest or 0) + 1
-
-
-def schedule_store(
-    *,
-    school: School,
-    date: datetime.date,
-    problem: Problem,
-    fingerprint: str,
-    result: Solution,
-    by: AbstractBaseUser | None = None,
-) -> Schedule:
-    """Store a validated solution as the date's next draft version. Call it inside a transaction
-    holding ``lock_school_builds``, so versions never collide."""
-    stats = result.stats
-    schedule = Schedule.objects.create(
-        school=school,
-        date=date,
-        day_type=calendar_day_for(school=school, date=date),
-        version=next_version(school=school, date=date),
-        built_by=by,
-        input_fingerprint=fingerprint,
-        solver_stats={
-            "status": stats.status,
-            "objective": stats.objective,
-            "bound": stats.bound,
-            "gap": stats.gap,
-            "wall_seconds": round(stats.wall_seconds, 3),
-            "workers": stats.workers,
-            "seed": stats.seed,
-        },
-        moved_blocks=result.moved_blocks if problem.previous else None,
-    )
-    ScheduledBlock.objects.bulk_create(
-        ScheduledBlock(
-            schedule=schedule,
-            cohort_id=b.cohort,
-            station=b.station,
-            start=_time(b.start),
-            end=_time(b.end),
-            room_id=b.room,
-            staff_id=b.staff[0] if b.staff else None,
-        )
-        for b in result.blocks
-    )
-    logger.info(
-        "build school_id=%s date=%s version=%s status=%s seconds=%.2f",
-        school.pk,
-        date,
-        schedule.version,
-        stats.status,
-        stats.wall_seconds,
-    )
-    return schedule
 
 
 @transaction.atomic
@@ -279,14 +152,31 @@ def _lock_versions(schedule: Schedule) -> list[Schedule]:
     )
 
 
+def schedule_violations(schedule: Schedule) -> tuple[str, ...]:
+    """What a stored version breaks against the configuration and Learning Lab data as they are
+    now: its blocks (stage 1) and its lab plan (stage 2), checked by the independent validators."""
+    problem = problem_for(school=schedule.school, date=schedule.date)
+    blocks = stored_blocks(schedule)
+    found = [v.message for v in validate(problem, blocks)]
+    stored = LabPlan.objects.filter(schedule=schedule).first()
+    if stored is not None and not found:
+        inputs = plan_inputs_for(
+            school_id=schedule.school_id, date=schedule.date, day_type_id=schedule.day_type_id
+        )
+        plan_problem_ = plan_problem(inputs, problem, blocks)
+        found += [
+            f"Lab plan: {v.message}" for v in validate_plan(plan_problem_, stored_plan(stored))
+        ]
+    return tuple(found)
+
+
 def _make_published(target: Schedule, versions: list[Schedule], *, action: str) -> Schedule:
-    problem = problem_for(school=target.school, date=target.date)
-    violations = validate(problem, stored_blocks(target))
+    violations = schedule_violations(target)
     if violations:
         raise ScheduleRejected(
             f"Version {target.version} no longer fits the configuration "
             f"({len(violations)} violation(s)); the published schedule is unchanged.",
-            errors={"violations": [v.message for v in violations]},
+            errors={"violations": list(violations)},
         )
     for other in versions:
         if other.status == ScheduleStatus.PUBLISHED:

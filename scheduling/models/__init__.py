@@ -11,12 +11,14 @@ a cohort; *absences* take staff out of a date; *pins* are a leader's fixed choic
 build keeps. A build freezes all of this into the solver's ``Problem`` (``scheduling.selectors``)
 and stores the answer as a *schedule*: a numbered version of one date's blocks, draft until
 published, and at most one published per school and date, enforced by the database. Each night a
-*nightly run* per school rebuilds its next instructional day and records what came of it.
+*nightly run* per school rebuilds its next instructional day and records what came of it. A
+schedule's *lab plan* (stage 2) says what each student does in its lab and flexible blocks.
 """
 
 from .builds import ACTIVE_BUILD_STATES, BUILD_PHASES, BuildJob, BuildPhase, BuildState
 from .calendar import CalendarDay, DayType, clock, minutes_of
 from .feeds import CalendarFeed, FeedKind
+from .lab_plans import ActivityKind, LabGroup, LabPlan, LabSegment
 from .nightly import (
     ACTIVE_RUN_STATES,
     FINISHED_RUN_STATES,
@@ -56,6 +58,7 @@ __all__ = [
     "PREP_ROLES",
     "STATION_ORDER",
     "AbsenceReason",
+    "ActivityKind",
     "BuildJob",
     "BuildPhase",
     "BuildState",
@@ -64,6 +67,9 @@ __all__ = [
     "DayType",
     "Fallback",
     "FeedKind",
+    "LabGroup",
+    "LabPlan",
+    "LabSegment",
     "LabSupervision",
     "NightlyRun",
     "Pin",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
+from .plan_inputs import lab_blocks
 from .plans import (
     BlockKind,
     LabBlock,
@@ -54,22 +55,6 @@ PROGRAMS = (
     LabProgram(3, "literacy", frozenset({0, 1, 2})),  # HeadSprout
     LabProgram(4, "literacy", frozenset({2, 3, 4, 5})),  # Accelerated Reader
 )
-
-
-def lab_blocks(problem: Problem, placed: Iterable[PlacedBlock]) -> tuple[LabBlock, ...]:
-    """The lab and flexible blocks of a stage-1 schedule, as stage 2 reads them."""
-    known = {c.id for c in problem.cohorts}
-    kinds = {"lab": BlockKind.LAB, "flex": BlockKind.FLEX}
-    return tuple(
-        sorted(
-            (
-                LabBlock(b.cohort, kinds[b.station], b.start, b.end, b.room)
-                for b in placed
-                if b.station in kinds and b.cohort in known
-            ),
-            key=lambda b: (b.cohort, b.start),
-        )
-    )
 
 
 def synthetic_blocks(problem: Problem, rng: random.Random) -> tuple[LabBlock, ...]:

@@ -20,6 +20,7 @@ while the phases barely interact:
    the students furthest behind" literal rather than a weighted trade-off.
 3. Programs (greedy). Each student's remaining segments are shared among their subjects in
    proportion to need, one subject per run of segments as long as its share lasts (few switches).
+   Where no program serves a student's grade, the segments are open lab time (no program).
 
 The same problem, options and seed give the same plan: the greedy passes break every tie by ids
 and times, and CP-SAT runs with one worker and a deterministic work limit (``work_limit``, which
@@ -599,7 +600,10 @@ class _Tutoring:
         self.day = day
         # (tutor, slot) -> its group there; a tutor's slots never overlap
         self.at: dict[tuple[int, Slot], _Group] = {}
+        # A tutor who also delivers services (ELD, intervention) is busy in their service groups.
         self.busy: dict[int, list[Slot]] = defaultdict(list)
+        for group in day.groups:
+            self.busy[group.staff].append(group.slot)
         self.minutes_used: dict[int, int] = defaultdict(int)
 
     def run(self) -> None:
@@ -741,10 +745,12 @@ class _Programs:
                 continue
             programs = self.programs_for(student)
             if not programs:
-                raise ValueError(
-                    f"programs: no program serves grade {student.grade} "
-                    f"(student {student.id}, cohort {student.cohort})"
-                )
+                # No program serves the grade yet: open lab time, with no program named.
+                for slot in free:
+                    day.chosen[student.id, slot] = PlanSegment(
+                        student.id, slot[0], slot[1], ActivityKind.PROGRAM
+                    )
+                continue
             subjects = sorted(programs)
             weight = day.p.weights.program_need / 5
             shares = {s: 1 + weight * student.need_for(s) for s in subjects}

@@ -6,16 +6,18 @@ in the solver shows up here as a violation instead of being published. Rules:
 
 - ``coverage``: each present student's segments tile their cohort's lab and flexible blocks on the
   segment grid (one activity per segment, nothing outside the blocks, no unknown students);
-- ``activity``: what a segment names exists and fits: a program the student may use, a tutor who
-  teaches that subject and grade, a service of that student delivered by an eligible provider;
+- ``activity``: what a segment names exists and fits: a program the student may use (none only
+  when no program serves them), a tutor who teaches that subject and grade, a service of that
+  student delivered by an eligible provider;
 - ``service-minutes``: every service's minutes are met, or the plan reports the shortfall with the
   right numbers (and reports no shortfall that is not there);
 - ``group``: a group's members all sit in it for its segment, with its adult, and no segment
   claims a group that does not list its student;
 - ``group-size``: at most the tutor's group size, or the smallest limit among a service group's
   members;
-- ``staff``: a provider or tutor is in one group at a time, within their hours, their caseload
-  (students and minutes a day), and a student gets at most the day's tutoring minutes.
+- ``staff``: an adult (tutor, provider or both) is in one group at a time, within their hours,
+  their caseload (students and minutes a day), and a student gets at most the day's tutoring
+  minutes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .plans import ActivityKind, LabPlan, PlanProblem, PlanSegment
+from .plans import ActivityKind, LabPlan, LabProgram, PlanProblem, PlanSegment, StudentDay
 from .problem import Window
 
 
@@ -110,6 +112,12 @@ def _coverage(problem: PlanProblem, plan: LabPlan) -> list[PlanViolation]:
     return out
 
 
+def _may_use(student: StudentDay, program: LabProgram) -> bool:
+    return (not program.grades or student.grade in program.grades) and (
+        not student.programs or program.id in student.programs
+    )
+
+
 def _activities(problem: PlanProblem, plan: LabPlan) -> list[PlanViolation]:
     out = []
     students = {s.id: s for s in problem.students}
@@ -128,11 +136,13 @@ def _activities(problem: PlanProblem, plan: LabPlan) -> list[PlanViolation]:
 
         if seg.kind == ActivityKind.PROGRAM:
             program = programs.get(seg.program) if seg.program is not None else None
-            if program is None:
+            if seg.program is None:
+                # Open lab time is only for a student no program serves.
+                if any(_may_use(student, p) for p in problem.programs):
+                    bad(f"{at}: lab time names no program though one serves the student")
+            elif program is None:
                 bad(f"{at}: program {seg.program} does not exist")
-            elif (program.grades and student.grade not in program.grades) or (
-                student.programs and program.id not in student.programs
-            ):
+            elif not _may_use(student, program):
                 bad(f"{at}: program {program.id} is not one the student may use")
         elif seg.kind == ActivityKind.TUTORING:
             tutor = tutors.get(seg.tutor) if seg.tutor is not None else None
@@ -296,7 +306,8 @@ def _staff(problem: PlanProblem, plan: LabPlan) -> list[PlanViolation]:
     out = []
     hours = {("tutor", t.id): t.available for t in problem.tutors}
     hours.update({("provider", p.id): p.available for p in problem.providers})
-    timeline: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
+    # Staff ids are one namespace: a tutor who also delivers ELD is one person in one place.
+    timeline: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     students: dict[int, set[int]] = defaultdict(set)
     minutes: dict[tuple[str, int], int] = defaultdict(int)
     for group in plan.groups:
@@ -306,7 +317,7 @@ def _staff(problem: PlanProblem, plan: LabPlan) -> list[PlanViolation]:
             out.append(PlanViolation("staff", f"group {group.id} has no adult", group=group.id))
             continue
         key = (role, adult)
-        timeline[key].append((group.start, group.end, group.id))
+        timeline[adult].append((group.start, group.end, group.id))
         minutes[key] += group.end - group.start
         if role == "provider":
             students[adult] |= set(group.members)
@@ -320,14 +331,14 @@ def _staff(problem: PlanProblem, plan: LabPlan) -> list[PlanViolation]:
                     group=group.id,
                 )
             )
-    for (role, adult), spans in sorted(timeline.items()):
+    for adult, spans in sorted(timeline.items()):
         spans.sort()
         for (_a, b, g1), (c, _d, g2) in pairwise(spans):
             if c < b:
                 out.append(
                     PlanViolation(
                         "staff",
-                        f"{role} {adult} is in groups {g1} and {g2} at once ({_clock(c)})",
+                        f"staff {adult} is in groups {g1} and {g2} at once ({_clock(c)})",
                         staff=adult,
                     )
                 )

@@ -7,7 +7,8 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from scheduling import nightly
+from scheduling import day_builds, nightly
+from scheduling.day_builds import stored_blocks
 from scheduling.models import (
     Fallback,
     NightlyRun,
@@ -18,7 +19,7 @@ from scheduling.models import (
     StaffAbsence,
 )
 from scheduling.selectors import problem_for
-from scheduling.services import schedule_build, stored_blocks
+from scheduling.services import schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from scheduling.solver.validate import validate
 
@@ -159,7 +160,7 @@ def test_two_deliveries_running_at_once_publish_once():
     the other finds the run finished under the school's lock."""
     k = kindergarten()
     run = queued_run(k.school)
-    real_solve = nightly.solve
+    real_solve = day_builds.solve
     inner: list[NightlyRun] = []
     calls = iter([True])  # only the first (outer) solve lets the other delivery run
 
@@ -168,7 +169,7 @@ def test_two_deliveries_running_at_once_publish_once():
             inner.append(rebuild(run))  # the redelivered task, start to finish
         return real_solve(problem, options)
 
-    with mock.patch.object(nightly, "solve", solve_while_another_delivery_runs):
+    with mock.patch.object(day_builds, "solve", solve_while_another_delivery_runs):
         outer = rebuild(run)
 
     assert inner[0].state == RunState.PUBLISHED
@@ -215,7 +216,7 @@ def test_a_database_outage_is_raised_for_the_task_to_retry_and_the_run_stays_ope
 
     refused = OperationalError("connection refused")
     with (
-        mock.patch.object(nightly, "problem_for", side_effect=refused),
+        mock.patch.object(day_builds, "problem_for", side_effect=refused),
         pytest.raises(OperationalError),
     ):
         rebuild(run)
@@ -227,7 +228,7 @@ def test_a_database_outage_is_raised_for_the_task_to_retry_and_the_run_stays_ope
 
 def test_an_unexpected_error_is_recorded_without_publishing():
     k = kindergarten()
-    with mock.patch.object(nightly, "solve", side_effect=RuntimeError("bug")):
+    with mock.patch.object(day_builds, "solve", side_effect=RuntimeError("bug")):
         run = rebuild(queued_run(k.school))
     assert run.state == RunState.FAILED and "unexpected" in run.error
     assert run.fallback == Fallback.NOTHING

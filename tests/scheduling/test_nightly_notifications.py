@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from scheduling import nightly
+from scheduling import day_builds, nightly
 from scheduling.models import (
     Fallback,
     NightlyRun,
@@ -152,7 +152,7 @@ def test_a_leader_is_told_when_the_school_has_no_schedule_at_all(
     def broken_solver(problem, options):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(nightly, "solve", broken_solver)
+    monkeypatch.setattr(day_builds, "solve", broken_solver)
 
     run = rebuild(k)
     nightly_notify(run_id=run.pk)

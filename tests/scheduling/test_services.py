@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from scheduling.day_builds import stored_blocks
 from scheduling.models import Schedule, ScheduleStatus, SchoolSchedulingSettings, StaffAbsence
 from scheduling.selectors import problem_for
-from scheduling.services import ScheduleRejected, schedule_build, schedule_publish, stored_blocks
+from scheduling.services import ScheduleRejected, schedule_build, schedule_publish
 from scheduling.solver.stage1 import SolveOptions
 from scheduling.solver.validate import validate
 

@@ -1,0 +1,267 @@
+"""One school's day built end to end: stage 1's rotations, then stage 2's lab plan inside them.
+
+Every build path (a leader's build button, ``manage.py build_schedules``, the nightly rebuild)
+goes through here, so they cannot drift apart:
+
+1. ``day_inputs`` reads the stage-1 ``Problem`` and the stage-2 ``PlanInputs`` once, and
+   fingerprints each. A version with both fingerprints already stored is the same day again.
+2. ``day_solve`` solves stage 1, or keeps the blocks of the latest version built from the same
+   stage-1 inputs when only the Learning Lab's inputs changed (progress arrives every night,
+   the rotations rarely change), and checks them with the stage-1 validator. It then assembles
+   the stage-2 problem from those blocks, plans the lab and checks the plan with the stage-2
+   validator. A plan short of service minutes is kept (it says whose and by how much); one that
+   breaks a hard rule is not.
+3. ``day_store`` stores blocks and plan as one new draft version, inside the caller's
+   transaction holding the school's build lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Max, QuerySet
+
+from students.models import School
+
+from .lab_plans import (
+    lab_plan_store,
+    plan_fingerprint,
+    plan_inputs_for,
+    plan_violations_as_reasons,
+)
+from .models import BuildPhase, Schedule, ScheduledBlock
+from .models.calendar import minutes_of
+from .selectors import calendar_day_for, problem_for
+from .solver import stage2
+from .solver.plan_inputs import PlanInputs, plan_problem
+from .solver.plans import LabPlan, PlanProblem
+from .solver.problem import Infeasible, PlacedBlock, Problem, Reason, Solution, SolveStats
+from .solver.stage1 import SolveOptions, solve
+from .solver.validate import Violation, validate
+from .solver.validate_stage2 import validate_plan
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DayInputs:
+    day_type_id: int
+    problem: Problem
+    plan_inputs: PlanInputs
+    fingerprint: str  # of ``problem``: ``Schedule.input_fingerprint``
+    plan_fingerprint: str  # of ``plan_inputs``: ``LabPlan.input_fingerprint``
+
+
+@dataclass(frozen=True)
+class SolvedDay:
+    """A day solved and checked by both validators, not yet stored."""
+
+    inputs: DayInputs
+    result: Solution
+    plan_problem: PlanProblem
+    plan: LabPlan
+    kept_from: Schedule | None = None  # stage 1 kept from this version
+
+
+def problem_fingerprint(problem: Problem) -> str:
+    """SHA-256 of everything the solver sees, so an unchanged input is recognised."""
+    canonical = json.dumps(dataclasses.asdict(problem), sort_keys=True, default=_plain)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return str(value)
+
+
+def day_inputs(*, school: School, date: datetime.date) -> DayInputs:
+    """Both stages' inputs for ``date``; raises the configuration's ``DomainError``s."""
+    problem = problem_for(school=school, date=date)
+    day_type = calendar_day_for(school=school, date=date)
+    plan_inputs = plan_inputs_for(school_id=school.pk, date=date, day_type_id=day_type.pk)
+    return DayInputs(
+        day_type_id=day_type.pk,
+        problem=problem,
+        plan_inputs=plan_inputs,
+        fingerprint=problem_fingerprint(problem),
+        plan_fingerprint=plan_fingerprint(plan_inputs),
+    )
+
+
+def same_day(versions: QuerySet[Schedule], inputs: DayInputs) -> QuerySet[Schedule]:
+    """The ``versions`` built from exactly these inputs, stage 1 and stage 2 alike."""
+    return versions.filter(
+        input_fingerprint=inputs.fingerprint,
+        lab_plan__input_fingerprint=inputs.plan_fingerprint,
+    )
+
+
+def stored_blocks(schedule: Schedule) -> tuple[PlacedBlock, ...]:
+    """A stored schedule's blocks as the validator reads them."""
+    return tuple(
+        PlacedBlock(
+            cohort=b.cohort_id,
+            station=b.station,
+            start=minutes_of(b.start),
+            end=minutes_of(b.end),
+            room=b.room_id,
+            staff=(b.staff_id,) if b.staff_id else (),
+        )
+        for b in schedule.blocks.all()
+    )
+
+
+def violations_as_reasons(violations: tuple[Violation, ...]) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(
+            code=f"violates-{v.constraint.lower()}",
+            message=v.message,
+            suggestion="Build again; if it persists, report it with the school and date.",
+            setting=f"cohort:{v.cohort}" if v.cohort else "school",
+        )
+        for v in violations
+    )
+
+
+def day_solve(
+    *,
+    school: School,
+    date: datetime.date,
+    inputs: DayInputs,
+    options: SolveOptions | None = None,
+    on_phase: Callable[[BuildPhase], None] | None = None,
+) -> SolvedDay | tuple[Reason, ...]:
+    """Both stages solved and validated, or the reasons there is no day to store."""
+    report = on_phase or (lambda phase: None)
+    problem = inputs.problem
+    report(BuildPhase.SOLVING)
+    kept_from = (
+        Schedule.objects.filter(school=school, date=date, input_fingerprint=inputs.fingerprint)
+        .exclude(carried_forward_from__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+    if kept_from is not None:
+        result = Solution(
+            blocks=stored_blocks(kept_from),
+            stats=SolveStats("KEPT", None, None, 0.0, 0, 0),
+            moved_blocks=kept_from.moved_blocks or 0,
+        )
+    else:
+        solved = solve(problem, options)
+        if isinstance(solved, Infeasible):
+            logger.info(
+                "build school_id=%s date=%s infeasible codes=%s",
+                school.pk,
+                date,
+                [r.code for r in solved.reasons],
+            )
+            return solved.reasons
+        result = solved
+    report(BuildPhase.VALIDATING)
+    violations = validate(problem, result.blocks)
+    if violations:
+        # The solver and the validator disagree: never store what the validator rejects.
+        logger.error(
+            "build school_id=%s date=%s rejected by the validator: %d violation(s)",
+            school.pk,
+            date,
+            len(violations),
+        )
+        return violations_as_reasons(violations)
+
+    plan_problem_ = plan_problem(inputs.plan_inputs, problem, result.blocks)
+    plan = stage2.solve(plan_problem_, stage2.PlanOptions(seed=options.seed if options else 0))
+    plan_violations = validate_plan(plan_problem_, plan)
+    if plan_violations:
+        logger.error(
+            "build school_id=%s date=%s lab plan rejected by the validator: %d violation(s)",
+            school.pk,
+            date,
+            len(plan_violations),
+        )
+        return plan_violations_as_reasons(plan_violations)
+    if plan.shortfalls:
+        logger.warning(
+            "build school_id=%s date=%s lab plan short: %d service(s), %d minute(s)",
+            school.pk,
+            date,
+            len(plan.shortfalls),
+            sum(s.missing for s in plan.shortfalls),
+        )
+    return SolvedDay(inputs, result, plan_problem_, plan, kept_from)
+
+
+def next_version(*, school: School, date: datetime.date) -> int:
+    """The number the date's next stored version takes; call it holding ``lock_school_builds``."""
+    latest = Schedule.objects.filter(school=school, date=date).aggregate(v=Max("version"))["v"]
+    return (latest or 0) + 1
+
+
+def _time(minutes: int) -> datetime.time:
+    return datetime.time(minutes // 60, minutes % 60)
+
+
+def day_store(
+    *,
+    school: School,
+    date: datetime.date,
+    solved: SolvedDay,
+    by: AbstractBaseUser | None = None,
+) -> Schedule:
+    """Store a solved day as the date's next draft version, blocks and lab plan together. Call it
+    inside a transaction holding ``lock_school_builds``, so versions never collide."""
+    inputs, result = solved.inputs, solved.result
+    stats = result.stats
+    solver_stats: dict[str, object] = {
+        "status": stats.status,
+        "objective": stats.objective,
+        "bound": stats.bound,
+        "gap": stats.gap,
+        "wall_seconds": round(stats.wall_seconds, 3),
+        "workers": stats.workers,
+        "seed": stats.seed,
+    }
+    if solved.kept_from is not None:
+        solver_stats["kept_from_version"] = solved.kept_from.version
+    schedule = Schedule.objects.create(
+        school=school,
+        date=date,
+        day_type_id=inputs.day_type_id,
+        version=next_version(school=school, date=date),
+        built_by=by,
+        input_fingerprint=inputs.fingerprint,
+        solver_stats=solver_stats,
+        moved_blocks=result.moved_blocks if inputs.problem.previous else None,
+    )
+    ScheduledBlock.objects.bulk_create(
+        ScheduledBlock(
+            schedule=schedule,
+            cohort_id=b.cohort,
+            station=b.station,
+            start=_time(b.start),
+            end=_time(b.end),
+            room_id=b.room,
+            staff_id=b.staff[0] if b.staff else None,
+        )
+        for b in result.blocks
+    )
+    lab_plan_store(schedule=schedule, plan=solved.plan, fingerprint=inputs.plan_fingerprint)
+    logger.info(
+        "build school_id=%s date=%s version=%s status=%s seconds=%.2f plan_short=%d",
+        school.pk,
+        date,
+        schedule.version,
+        stats.status,
+        stats.wall_seconds,
+        len(solved.plan.shortfalls),
+    )
+    return schedule

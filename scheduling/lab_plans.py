@@ -1,0 +1,370 @@
+"""Stage 2 on the Django side: read a day's Learning Lab inputs, store a plan, read it back.
+
+``plan_inputs_for`` reads, in a fixed number of queries, what stage 2 needs apart from the stage-1
+blocks (``scheduling.solver.plan_inputs`` combines the two):
+
+- present students: enrolled on the date with a cohort, each with their need per subject from
+  the Learning Lab's one need function (``learninglabs.pace.need_scores``);
+- the lab programs (adaptive software and independent reading; tutoring is a group, not program
+  time), each serving the grades it has goals for;
+- today's share of each weekly service: what the week still owes (weekly minutes less what this
+  week's published plans before today delivered) spread evenly over the week's instructional
+  days left, today included, rounded up, so the week's minutes are met by Friday even after a
+  short day;
+- who may deliver each service (active staff holding the service's provider role) and who
+  tutors (tutors, for the grades they serve);
+- the latest published plan of the same day type before the date, so groups stay stable.
+
+``lab_plan_store`` writes a plan beside its schedule version; ``stored_plan`` reads it back as the
+validator's ``LabPlan``, so publishing checks exactly what is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import math
+from collections import defaultdict
+
+from learninglabs.models import Program, ProgramGoal, ProgramKind
+from learninglabs.pace import need_scores
+from students.models import ELLevel, ServiceNeed, Staff, Student
+from students.models.people import PROVIDER_ROLES, Role
+
+from .models import (
+    ActivityKind,
+    CalendarDay,
+    LabGroup,
+    LabPlan,
+    LabSegment,
+    Schedule,
+    ScheduleStatus,
+    minutes_of,
+)
+from .selectors import published_before
+from .solver import plans
+from .solver.plan_inputs import Adult, PlanInputs, PlanSettings
+from .solver.problem import Reason
+from .solver.validate_stage2 import PlanViolation
+
+# Program time is what the lab's computers run; tutoring programs are groups, not seats.
+LAB_PROGRAM_KINDS = (ProgramKind.ADAPTIVE, ProgramKind.INDEPENDENT_READING)
+# Tutoring: 30 minutes at most a day per student, in groups of at most four, for students
+# clearly behind (need above 0.3: a quarter or more behind their goals) - the Rocketship model's
+# "pull the students furthest behind" with a floor, so tutors never pull a student on track.
+PLAN_SETTINGS = PlanSettings(
+    segment_minutes=15, tutoring_minutes=30, min_tutoring_need=0.3, tutor_group_size=4
+)
+
+
+def _time(minutes: int) -> datetime.time:
+    return datetime.time(minutes // 60, minutes % 60)
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+
+def plan_inputs_for(*, school_id: int, date: datetime.date, day_type_id: int) -> PlanInputs:
+    """The day's stage-2 inputs, apart from the stage-1 schedule."""
+    students = list(
+        Student.objects.filter(school_id=school_id, cohort__isnull=False)
+        .enrolled_on(date)
+        .order_by("pk")
+        .values_list("pk", "cohort_id", "grade__level", "el_level")
+    )
+    needs = need_scores(school_id=school_id, date=date)
+    present = tuple(
+        plans.StudentDay(
+            id=pk,
+            cohort=cohort,
+            grade=grade,
+            need=tuple(sorted((subject, round(v, 3)) for subject, v in needs.get(pk, {}).items())),
+            english_learner=el_level in ELLevel.receiving_eld(),
+        )
+        for pk, cohort, grade, el_level in students
+    )
+    adults, holders = _adults(school_id)
+    return PlanInputs(
+        students=present,
+        programs=_programs(school_id),
+        services=_services_due(
+            school_id=school_id, date=date, present={s.id for s in present}, holders=holders
+        ),
+        adults=adults,
+        previous=_previous_plan(school_id=school_id, date=date, day_type_id=day_type_id),
+        settings=PLAN_SETTINGS,
+    )
+
+
+def plan_fingerprint(inputs: PlanInputs) -> str:
+    canonical = json.dumps(dataclasses.asdict(inputs), sort_keys=True, default=_plain)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return str(value)
+
+
+def _programs(school_id: int) -> tuple[plans.LabProgram, ...]:
+    grades: dict[int, set[int]] = defaultdict(set)
+    for program_id, grade in ProgramGoal.objects.filter(school_id=school_id).values_list(
+        "program_id", "grade"
+    ):
+        grades[program_id].add(grade)
+    return tuple(
+        plans.LabProgram(pk, subject, frozenset(grades[pk]))
+        for pk, subject in Program.objects.filter(school_id=school_id, kind__in=LAB_PROGRAM_KINDS)
+        .order_by("pk")
+        .values_list("pk", "subject")
+    )
+
+
+def _adults(school_id: int) -> tuple[tuple[Adult, ...], dict[str, tuple[int, ...]]]:
+    """Who may lead groups, and the staff holding each role (a service's eligible providers)."""
+    roles: dict[int, set[str]] = defaultdict(set)
+    for staff_id, role in Staff.objects.filter(school_id=school_id, active=True).values_list(
+        "pk", "role_grants__role"
+    ):
+        if role:
+            roles[staff_id].add(role)
+    grades: dict[int, set[int]] = defaultdict(set)
+    for staff_id, level in Staff.grades.through.objects.filter(
+        staff__school_id=school_id
+    ).values_list("staff_id", "grade__level"):
+        grades[staff_id].add(level)
+    adults = []
+    for staff_id in sorted(roles):
+        delivers = frozenset(
+            k for k, allowed in PROVIDER_ROLES.items() if roles[staff_id] & allowed
+        )
+        tutors = Role.TUTOR in roles[staff_id]
+        if delivers or tutors:
+            adults.append(
+                Adult(
+                    staff_id,
+                    delivers,
+                    tutors,
+                    frozenset(grades[staff_id]) if tutors else frozenset(),
+                )
+            )
+    holders: dict[str, list[int]] = defaultdict(list)
+    for staff_id in sorted(roles):
+        for role in roles[staff_id]:
+            holders[role].append(staff_id)
+    return tuple(adults), {role: tuple(ids) for role, ids in holders.items()}
+
+
+def _services_due(
+    *,
+    school_id: int,
+    date: datetime.date,
+    present: set[int],
+    holders: dict[str, tuple[int, ...]],
+) -> tuple[plans.ServiceDue, ...]:
+    monday = date - datetime.timedelta(days=date.weekday())
+    friday = monday + datetime.timedelta(days=4)
+    days_left = max(
+        1,
+        CalendarDay.objects.filter(
+            school_id=school_id, date__gte=date, date__lte=friday, instructional=True
+        ).count(),
+    )
+    delivered: dict[int, int] = defaultdict(int)
+    for service_id, start, end in LabSegment.objects.filter(
+        plan__schedule__school_id=school_id,
+        plan__schedule__status=ScheduleStatus.PUBLISHED,
+        plan__schedule__date__gte=monday,
+        plan__schedule__date__lt=date,
+        service__isnull=False,
+    ).values_list("service_id", "start", "end"):
+        delivered[service_id] += minutes_of(end) - minutes_of(start)
+    due = []
+    for need in ServiceNeed.objects.filter(student__school_id=school_id).order_by("pk"):
+        if need.student_id not in present:
+            continue
+        owed = need.minutes_per_week - delivered[need.pk]
+        if owed <= 0:
+            continue
+        due.append(
+            plans.ServiceDue(
+                id=need.pk,
+                student=need.student_id,
+                kind=need.kind,
+                minutes=math.ceil(owed / days_left),
+                max_group_size=need.max_group_size,
+                providers=holders.get(need.provider_role, ()),
+            )
+        )
+    return tuple(due)
+
+
+def _previous_plan(
+    *, school_id: int, date: datetime.date, day_type_id: int
+) -> tuple[plans.PlanSegment, ...]:
+    latest = (
+        published_before(school=school_id, day_type=day_type_id, date=date)
+        .filter(lab_plan__isnull=False)
+        .values_list("lab_plan", flat=True)
+        .first()
+    )
+    if latest is None:
+        return ()
+    return _segments(latest)
+
+
+# --- storing and reading back -------------------------------------------------------------------
+
+
+def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str) -> LabPlan:
+    """Store ``plan`` as ``schedule``'s lab plan, in the transaction that stores the schedule."""
+    stats = plan.stats
+    stored = LabPlan.objects.create(
+        schedule=schedule,
+        input_fingerprint=fingerprint,
+        solver_stats=(
+            {
+                "status": stats.status,
+                "wall_seconds": round(stats.wall_seconds, 3),
+                "seed": stats.seed,
+            }
+            if stats
+            else {}
+        ),
+        shortfalls=[
+            {
+                "student": s.student,
+                "service": s.service,
+                "kind": s.kind,
+                "providers": list(s.providers),
+                "due": s.due,
+                "met": s.met,
+            }
+            for s in plan.shortfalls
+        ],
+    )
+    groups = LabGroup.objects.bulk_create(
+        LabGroup(
+            plan=stored,
+            number=g.id,
+            kind=g.kind.value,
+            start=_time(g.start),
+            end=_time(g.end),
+            staff_id=g.tutor if g.kind == plans.ActivityKind.TUTORING else g.provider,
+            service_kind=g.service_kind or "",
+            subject=g.subject or "",
+        )
+        for g in plan.groups
+    )
+    by_number = {g.number: g for g in groups}
+    LabSegment.objects.bulk_create(
+        (
+            LabSegment(
+                plan=stored,
+                student_id=seg.student,
+                start=_time(seg.start),
+                end=_time(seg.end),
+                kind=seg.kind.value,
+                program_id=seg.program,
+                group=by_number[seg.group] if seg.group is not None else None,
+                service_id=seg.service,
+                subject=seg.subject or "",
+            )
+            for seg in plan.segments
+        ),
+        batch_size=2000,
+    )
+    return stored
+
+
+def stored_plan(plan: LabPlan) -> plans.LabPlan:
+    """A stored plan as the validator reads it."""
+    groups = tuple(
+        plans.PlanGroup(
+            id=g.number,
+            kind=plans.ActivityKind(g.kind),
+            start=minutes_of(g.start),
+            end=minutes_of(g.end),
+            members=tuple(sorted(g.members)),
+            tutor=g.staff_id if g.kind == ActivityKind.TUTORING else None,
+            provider=g.staff_id if g.kind == ActivityKind.SERVICE else None,
+            service_kind=g.service_kind or None,
+            subject=g.subject or None,
+        )
+        for g in _groups_with_members(plan.pk)
+    )
+    shortfalls = tuple(
+        plans.Shortfall(
+            student=row["student"],
+            service=row["service"],
+            kind=row["kind"],
+            providers=tuple(row["providers"]),
+            due=row["due"],
+            met=row["met"],
+        )
+        for row in plan.shortfalls
+    )
+    return plans.LabPlan(segments=_segments(plan.pk), groups=groups, shortfalls=shortfalls)
+
+
+def _groups_with_members(plan_id: int) -> list[LabGroup]:
+    members: dict[int, list[int]] = defaultdict(list)
+    for group_id, student_id in LabSegment.objects.filter(
+        plan_id=plan_id, group__isnull=False
+    ).values_list("group_id", "student_id"):
+        members[group_id].append(student_id)
+    groups = list(LabGroup.objects.filter(plan_id=plan_id).order_by("number"))
+    for group in groups:
+        group.members = members[group.pk]
+    return groups
+
+
+def _segments(plan_id: int) -> tuple[plans.PlanSegment, ...]:
+    rows = (
+        LabSegment.objects.filter(plan_id=plan_id)
+        .order_by("student_id", "start")
+        .values_list(
+            "student_id",
+            "start",
+            "end",
+            "kind",
+            "program_id",
+            "service_id",
+            "subject",
+            "group__number",
+            "group__staff_id",
+        )
+    )
+    segments = []
+    for student, start, end, kind, program, service, subject, number, staff in rows:
+        kind = plans.ActivityKind(kind)
+        segments.append(
+            plans.PlanSegment(
+                student=student,
+                start=minutes_of(start),
+                end=minutes_of(end),
+                kind=kind,
+                program=program,
+                tutor=staff if kind == plans.ActivityKind.TUTORING else None,
+                provider=staff if kind == plans.ActivityKind.SERVICE else None,
+                service=service,
+                subject=subject or None,
+                group=number,
+            )
+        )
+    return tuple(segments)
+
+
+def plan_violations_as_reasons(violations: tuple[PlanViolation, ...]) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(
+            code=f"lab-plan-{v.rule}",
+            message=v.message,
+            suggestion="Build again; if it persists, report it with the school and date.",
+            setting=f"student:{v.student}" if v.student else "school",
+        )
+        for v in violations
+    )
