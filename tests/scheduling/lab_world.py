@@ -1,0 +1,146 @@
+"""A small school with a Learning Lab plan to look at: the kindergarten of ``test_selectors``
+(two homerooms, a 30-minute lab block and a 15-minute flexible block each, 8:00-10:00) with
+what stage 2 needs on top:
+
+- Ms. Chen, a special-education teacher (7:30-10:30), and Mr. Diaz, a tutor for kindergarten;
+- two programs with kindergarten goals (Headsprout, literacy; DreamBox, math);
+- three students with services: two IEPs (60 minutes a week with Ms. Chen, groups of at most
+  3) and one English learner (60 minutes of ELD a week from a tutor: Mr. Diaz both tutors and
+  delivers ELD, and is in one group at a time);
+- a school week from Tuesday 1 September (the build date) to Friday, so each service owes a
+  quarter of its weekly minutes a day (15);
+- four weeks of progress in which three students fell far behind in literacy (the tutor's
+  first pick).
+
+``lab_world()`` stores it; ``built_lab_world()`` also builds and publishes the day.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from learninglabs.models import Program, ProgramGoal, ProgramKind, ProgressRecord, Subject
+from scheduling.models import Schedule
+from scheduling.services import schedule_build
+from scheduling.solver.stage1 import SolveOptions
+from students.models import ELLevel, Role, ServiceKind, ServiceNeed, Staff, Student
+
+from ..factories import StaffFactory, UserFactory
+from .factories import CalendarDayFactory
+from .test_selectors import DATE, T, Kindergarten, kindergarten
+
+FAST = SolveOptions(time_limit=10, workers=1, first_solution_only=True)
+
+
+@dataclass
+class LabWorld:
+    k: Kindergarten
+    chen: Staff
+    diaz: Staff
+    headsprout: Program
+    dreambox: Program
+    iep: tuple[Student, Student]
+    learner: Student
+    behind: tuple[Student, ...]
+    schedule: Schedule | None = None
+
+    @property
+    def school(self):  # noqa: ANN201 - a School
+        return self.k.school
+
+
+def lab_world() -> LabWorld:
+    k = kindergarten()
+    school = k.school
+    day_type = school.calendar_days.get(date=DATE).day_type
+    for offset in (1, 2, 3):  # Wednesday to Friday
+        CalendarDayFactory(
+            school=school, date=DATE + datetime.timedelta(days=offset), day_type=day_type
+        )
+    chen = StaffFactory(
+        school=school,
+        user=UserFactory(first_name="Ms.", last_name="Chen"),
+        roles=[Role.SPED],
+        work_start=T(7, 30),
+        work_end=T(10, 30),
+    )
+    diaz = StaffFactory(
+        school=school,
+        user=UserFactory(first_name="Mr.", last_name="Diaz"),
+        roles=[Role.TUTOR],
+        work_start=T(8, 0),
+        work_end=T(10, 0),
+    )
+    grade = k.stanford.grade
+    diaz.grades.set([grade])
+    headsprout = Program.objects.create(
+        school=school,
+        name="Headsprout",
+        code="headsprout",
+        subject=Subject.LITERACY,
+        kind=ProgramKind.ADAPTIVE,
+    )
+    dreambox = Program.objects.create(
+        school=school, name="DreamBox", code="dreambox", subject=Subject.MATH, kind="adaptive"
+    )
+    for program in (headsprout, dreambox):
+        ProgramGoal.objects.create(
+            school=school, program=program, grade=grade.level, weekly_minutes=60
+        )
+
+    students = list(Student.objects.filter(cohort=k.stanford).enrolled_on(DATE).order_by("pk"))
+    others = list(Student.objects.filter(cohort=k.howard).enrolled_on(DATE).order_by("pk"))
+    iep = (students[0], others[0])
+    for student in iep:
+        student.has_iep = True
+        student.save(update_fields=["has_iep"])
+        ServiceNeed.objects.create(
+            student=student,
+            kind=ServiceKind.IEP,
+            minutes_per_week=60,
+            max_group_size=3,
+            provider_role=Role.SPED,
+        )
+    learner = students[1]
+    learner.el_level = ELLevel.EMERGING
+    learner.save(update_fields=["el_level"])
+    ServiceNeed.objects.create(
+        student=learner,
+        kind=ServiceKind.ELD,
+        minutes_per_week=60,
+        max_group_size=4,
+        provider_role=Role.TUTOR,
+    )
+
+    behind = (students[2], students[3], others[1])
+    everyone = students + others
+    records = []
+    for days_back in range(1, 29):  # the four weeks need looks back on
+        day = DATE - datetime.timedelta(days=days_back)
+        if day.weekday() >= 5:
+            continue
+        for student in everyone:
+            for program in (headsprout, dreambox):
+                lagging = student in behind and program == headsprout
+                records.append(
+                    ProgressRecord(
+                        student=student,
+                        program=program,
+                        date=day,
+                        minutes=2 if lagging else 12,
+                        lessons_completed=1,
+                        source="api",
+                    )
+                )
+    ProgressRecord.objects.bulk_create(records)
+    return LabWorld(k, chen, diaz, headsprout, dreambox, iep, learner, behind)
+
+
+def built_lab_world() -> LabWorld:
+    """``lab_world()`` with its day built and published."""
+    world = lab_world()
+    result = schedule_build(school=world.school, date=DATE, publish=True, options=FAST)
+    assert result.ok, result.reasons
+    world.schedule = result.schedule
+    return world
