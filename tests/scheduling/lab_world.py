@@ -24,11 +24,11 @@ from learninglabs.models import Program, ProgramGoal, ProgramKind, ProgressRecor
 from scheduling.models import Schedule
 from scheduling.services import schedule_build
 from scheduling.solver.stage1 import SolveOptions
-from students.models import ELLevel, Role, ServiceKind, ServiceNeed, Staff, Student
+from students.models import ELLevel, Role, School, ServiceKind, ServiceNeed, Staff, Student
 
 from ..factories import StaffFactory, UserFactory
 from .factories import CalendarDayFactory
-from .test_selectors import DATE, T, Kindergarten, kindergarten
+from .test_selectors import DATE, Kindergarten, T, kindergarten
 
 FAST = SolveOptions(time_limit=10, workers=1, first_solution_only=True)
 
@@ -46,7 +46,7 @@ class LabWorld:
     schedule: Schedule | None = None
 
     @property
-    def school(self):  # noqa: ANN201 - a School
+    def school(self) -> School:
         return self.k.school
 
 
