@@ -7,10 +7,11 @@ blocks (``scheduling.solver.plan_inputs`` combines the two):
   the Learning Lab's one need function (``learninglabs.pace.need_scores``);
 - the lab programs (adaptive software and independent reading; tutoring is a group, not program
   time), each serving the grades it has goals for;
-- today's share of each weekly service: what the week still owes (weekly minutes less what this
-  week's published plans before today delivered) spread evenly over the week's instructional
-  days left, today included, rounded up, so the week's minutes are met by Friday even after a
-  short day;
+- today's share of each weekly service: a fifth of the weekly minutes for each day planned this
+  week, today included, less what this week's published plans before today delivered; rounded
+  to whole segments mid-week and up on the week's last school day. A short week (a holiday)
+  owes its days' share, as services are pro-rated for days without school, and minutes a
+  published day could not meet are made up on the next one;
 - who may deliver each service (active staff holding the service's provider role) and who
   tutors (tutors, for the grades they serve);
 - the latest published plan of the same day type before the date, so groups stay stable.
@@ -49,6 +50,7 @@ from .solver.plan_inputs import Adult, PlanInputs, PlanSettings
 from .solver.problem import Reason
 from .solver.validate_stage2 import PlanViolation
 
+DAYS_PER_WEEK = 5  # weekly service minutes are a full school week's
 # Program time is what the lab's computers run; tutoring programs are groups, not seats.
 LAB_PROGRAM_KINDS = (ProgramKind.ADAPTIVE, ProgramKind.INDEPENDENT_READING)
 # Tutoring: 30 minutes at most a day per student, in groups of at most four, for students
@@ -166,27 +168,44 @@ def _services_due(
     holders: dict[str, tuple[int, ...]],
 ) -> tuple[plans.ServiceDue, ...]:
     monday = date - datetime.timedelta(days=date.weekday())
-    friday = monday + datetime.timedelta(days=4)
-    days_left = max(
-        1,
-        CalendarDay.objects.filter(
-            school_id=school_id, date__gte=date, date__lte=friday, instructional=True
-        ).count(),
-    )
-    delivered: dict[int, int] = defaultdict(int)
-    for service_id, start, end in LabSegment.objects.filter(
+    this_week = LabSegment.objects.filter(
         plan__schedule__school_id=school_id,
         plan__schedule__status=ScheduleStatus.PUBLISHED,
         plan__schedule__date__gte=monday,
         plan__schedule__date__lt=date,
-        service__isnull=False,
-    ).values_list("service_id", "start", "end"):
+    )
+    planned_days = (
+        Schedule.objects.filter(
+            school_id=school_id,
+            status=ScheduleStatus.PUBLISHED,
+            date__gte=monday,
+            date__lt=date,
+            lab_plan__isnull=False,
+        )
+        .values("date")
+        .distinct()
+        .count()
+    )
+    friday = monday + datetime.timedelta(days=4)
+    last_day = not CalendarDay.objects.filter(
+        school_id=school_id, date__gt=date, date__lte=friday, instructional=True
+    ).exists()
+    step = PLAN_SETTINGS.segment_minutes
+    delivered: dict[int, int] = defaultdict(int)
+    for service_id, start, end in this_week.filter(service__isnull=False).values_list(
+        "service_id", "start", "end"
+    ):
         delivered[service_id] += minutes_of(end) - minutes_of(start)
     due = []
     for need in ServiceNeed.objects.filter(student__school_id=school_id).order_by("pk"):
         if need.student_id not in present:
             continue
-        owed = need.minutes_per_week - delivered[need.pk]
+        share = need.minutes_per_week * (planned_days + 1) / DAYS_PER_WEEK
+        owed = share - delivered[need.pk]
+        # Groups meet in whole segments: 18 minutes due would take two 15-minute segments and
+        # waste 12 of a crowded day. Mid-week the share is rounded to the nearest segment (the
+        # difference carries into tomorrow's share); the week's last day owes every minute.
+        owed = math.ceil(owed) if last_day else step * math.floor(owed / step + 0.5)
         if owed <= 0:
             continue
         due.append(
@@ -194,7 +213,7 @@ def _services_due(
                 id=need.pk,
                 student=need.student_id,
                 kind=need.kind,
-                minutes=math.ceil(owed / days_left),
+                minutes=owed,
                 max_group_size=need.max_group_size,
                 providers=holders.get(need.provider_role, ()),
             )

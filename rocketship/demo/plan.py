@@ -75,6 +75,8 @@ class SchoolShape:
     labs: tuple[LabShape, ...]
     cafeteria_cohorts: int
     tutors: int
+    # Resource specialists: about one per 22 students with an IEP (an IEP share of about 11%
+    # and 60-240 minutes a week each), enough for every IEP minute to fit in lab and flex time.
     sped: int
     leader_titles: tuple[str, ...]
 
@@ -90,7 +92,7 @@ SHAPE_S = SchoolShape(
     labs=(LabShape(name="Learning Lab", grades=ALL_GRADES, seats=80, ils=3),),
     cafeteria_cohorts=4,
     tutors=2,
-    sped=1,
+    sped=2,
     leader_titles=("principal",),
 )
 SHAPE_M = SchoolShape(
@@ -106,7 +108,7 @@ SHAPE_M = SchoolShape(
     ),
     cafeteria_cohorts=8,
     tutors=4,
-    sped=2,
+    sped=3,
     leader_titles=("principal", "assistant principal"),
 )
 # The largest reference shape, for load benchmarks (bench/api_load.py); not one of DEMO_SCHOOLS.
@@ -124,7 +126,7 @@ SHAPE_L = SchoolShape(
     ),
     cafeteria_cohorts=16,
     tutors=8,
-    sped=4,
+    sped=6,
     leader_titles=("principal", "assistant principal", "assistant principal"),
 )
 

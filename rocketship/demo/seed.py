@@ -24,6 +24,7 @@ from students.models import (
     Student,
 )
 
+from .learning import learning_lab_line, seed_learning_lab
 from .plan import (
     ADMIN_URL,
     ALL_GRADES,
@@ -295,6 +296,12 @@ def seed_demo_network(
             summary = _seed_school(network=network, plan=plan, start=start, passwords=passwords)
         summaries.append(summary)
         report(f"  {summary.line()}")
+        # Before any build: the stage-2 lab planner reads need scores from this progress. The
+        # calendar is not configured yet on a first run, so the days follow the demo calendar.
+        school = School.objects.get(slug=summary.slug)
+        with transaction.atomic():
+            seed_learning_lab(school=school, today=today, seed=plan.school.seed)
+        report(f"  {learning_lab_line(school=school)}")
 
     with transaction.atomic():
         created = Counter()

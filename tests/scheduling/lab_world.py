@@ -7,8 +7,8 @@ what stage 2 needs on top:
 - three students with services: two IEPs (60 minutes a week with Ms. Chen, groups of at most
   3) and one English learner (60 minutes of ELD a week from a tutor: Mr. Diaz both tutors and
   delivers ELD, and is in one group at a time);
-- a school week from Tuesday 1 September (the build date) to Friday, so each service owes a
-  quarter of its weekly minutes a day (15);
+- a school week from Tuesday 1 September (the build date) to Friday; each service owes a fifth
+  of its weekly minutes a day (12, rounded to a 15-minute segment until Friday);
 - four weeks of progress in which three students fell far behind in literacy (the tutor's
   first pick).
 
@@ -44,6 +44,10 @@ class LabWorld:
     learner: Student
     behind: tuple[Student, ...]
     schedule: Schedule | None = None
+
+    @property
+    def schedule_day_type(self) -> int:
+        return self.school.calendar_days.get(date=DATE).day_type_id
 
     @property
     def school(self) -> School:

@@ -59,7 +59,7 @@ def test_a_published_day_has_a_lab_plan_that_meets_every_service_minute():
     assert independent_check(schedule) == ()
     delivered = service_minutes(schedule)
     for need in ServiceNeed.objects.filter(student__school=world.school):
-        assert delivered[need.pk] >= 15  # a quarter of 60 minutes, four days left this week
+        assert delivered[need.pk] >= 15  # a fifth of 60 minutes, to the nearest segment
 
 
 def test_every_present_student_has_the_whole_lab_and_flexible_time_planned():
@@ -118,7 +118,7 @@ def test_new_progress_replans_the_lab_and_keeps_the_rotations():
     assert second.lab_plan.input_fingerprint != first.lab_plan.input_fingerprint
 
 
-def test_minutes_delivered_earlier_in_the_week_count_towards_the_week():
+def test_each_day_owes_a_fifth_of_the_week_less_what_earlier_days_delivered():
     world = built_lab_world()
     tuesday = service_minutes(world.schedule)
 
@@ -128,8 +128,33 @@ def test_minutes_delivered_earlier_in_the_week_count_towards_the_week():
 
     due = {s.id: s.minutes for s in inputs.services}
     for need_id, minutes in tuesday.items():
-        owed = 60 - minutes
-        assert due.get(need_id, 0) == (-(-owed // 3) if owed > 0 else 0)
+        owed = 2 * 12 - minutes  # two planned days' share of 60 minutes a week
+        nearest_segment = 15 * round(owed / 15)
+        assert due.get(need_id, 0) == max(nearest_segment, 0)
+
+
+def test_the_weeks_last_school_day_owes_every_minute_left():
+    world = lab_world()
+    friday = DATE + datetime.timedelta(days=3)
+
+    inputs = plan_inputs_for(
+        school_id=world.school.pk, date=friday, day_type_id=world.schedule_day_type
+    )
+
+    assert {s.minutes for s in inputs.services} == {12}  # not rounded to a 15-minute segment
+
+
+def test_a_day_short_of_minutes_makes_them_up_the_next_day():
+    world = lab_world()
+    StaffAbsenceFactory(school=world.school, staff=world.chen, date=DATE)
+    schedule_build(school=world.school, date=DATE, publish=True, options=FAST)
+
+    inputs = plan_inputs_for(
+        school_id=world.school.pk, date=WEDNESDAY, day_type_id=world.schedule_day_type
+    )
+
+    due = {s.student: s.minutes for s in inputs.services if s.kind == "iep"}
+    assert due == {world.iep[0].pk: 30, world.iep[1].pk: 30}  # 24 owed: two segments
 
 
 def test_publishing_a_plan_that_no_longer_meets_a_service_is_refused():
