@@ -1,4 +1,5 @@
-"""``manage.py build_schedules``: build (and with --publish, publish) schedules for a date."""
+"""``manage.py build_schedules``: build (and with --publish, publish) schedules for a date, each
+with its lab plan."""
 
 import datetime
 import time
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from scheduling.models import LabPlan, Schedule
 from scheduling.services import BuildResult, schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.errors import DomainError
@@ -49,7 +51,7 @@ class Command(BaseCommand):
                 )
             except DomainError as error:
                 rows.append(
-                    (school.name, "not built", "", "", "", f"{time.perf_counter() - began:.1f}")
+                    (school.name, "not built", "", "", "", "", f"{time.perf_counter() - began:.1f}")
                 )
                 self.stdout.write(self.style.WARNING(f"  {error}"))
                 continue
@@ -61,7 +63,7 @@ class Command(BaseCommand):
     def row(self, school: School, result: BuildResult, seconds: float) -> tuple[str, ...]:
         schedule = result.schedule
         if schedule is None:
-            return (school.name, "no schedule", "", "", "", f"{seconds:.1f}")
+            return (school.name, "no schedule", "", "", "", "", f"{seconds:.1f}")
         stats = schedule.solver_stats
         gap = stats.get("gap")
         status = f"v{schedule.version} {schedule.status}" + (
@@ -73,11 +75,21 @@ class Command(BaseCommand):
             "" if stats.get("objective") is None else f"{stats['objective']:g}",
             "" if gap is None else f"{gap:.1%}",
             "" if schedule.moved_blocks is None else str(schedule.moved_blocks),
+            _lab_plan(schedule),
             f"{seconds:.1f}",
         )
 
     def table(self, rows: list[tuple[str, ...]]) -> None:
-        header = ("school", "status", "objective", "gap", "moved", "seconds")
+        header = ("school", "status", "objective", "gap", "moved", "lab plan", "seconds")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, tuple("-" * w for w in widths), *rows]:
             self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+def _lab_plan(schedule: Schedule) -> str:
+    plan = LabPlan.objects.filter(schedule=schedule).first()
+    if plan is None:
+        return "none"
+    if plan.complete:
+        return "every service minute met"
+    return f"{plan.missing_minutes} service minutes short ({len(plan.shortfalls)} services)"
