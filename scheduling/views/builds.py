@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
+from students.audit import audit_reads
 from students.errors import DomainError
-from students.models import School
+from students.models import AuditAction, School
 from students.scoping import get_scoped_or_404
 
 from ..explanations import explanations_for
 from ..forms.builds import BuildForm, DateForm
+from ..lab_plan_pages import plan_summary
 from ..models import BuildJob, BuildState, Schedule
 from ..schedule_changes import schedule_baseline, schedule_changes
 from ..selectors import next_instructional_day
@@ -152,6 +154,11 @@ def _render_review(
     error: DomainError | None = None,
 ) -> HttpResponse:
     baseline = schedule_baseline(schedule=schedule)
+    summary = plan_summary(schedule=schedule)
+    if summary is not None:  # the shortfalls name students: a read of their records
+        audit_reads(
+            user=request.user, objects=summary.records, via=via(request), action=AuditAction.LIST
+        )
     return render(
         request,
         "scheduling/builds/review.html",
@@ -159,6 +166,7 @@ def _render_review(
             "school": school,
             "schedule": schedule,
             "changes": schedule_changes(draft=schedule, published=baseline),
+            "lab_plan": summary,
             "error": error,
             "violations": error.errors.get("violations", []) if error else [],
         },

@@ -1,26 +1,30 @@
-"""A staff member's own pages: my day (with student lists), my week, and a lab's day.
+"""A staff member's own pages: my day (with student lists and the lab groups they lead), my
+week, a lab's day, and the lab plan of one cohort's lab or flexible block.
 
-Thin: find the user's staff row in the school asked for, read through ``scheduling.rosters``,
-record the read of student records in the audit trail, render.
+Thin: find the user's staff row in the school asked for, read through ``scheduling.rosters`` and
+``scheduling.lab_plan_pages``, record the read of student records in the audit trail, render.
 """
 
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from students.audit import audit_reads
-from students.models import AuditAction, School, Staff
+from students.models import AuditAction, Cohort, School, Staff
+from students.roles import led_schools
 from students.scoping import get_scoped_or_404
 
-from ..models import Room, RoomKind
+from ..lab_plan_pages import block_plan, lab_stay_plans, staff_lab_groups
+from ..models import Room, RoomKind, ScheduleStatus
 from ..navigation import SESSION_KEY
 from ..rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
 from .pictures import requested_date, weekday_after
-from .school_scope import via, visible_school
+from .school_scope import school_schedule, via, visible_school
 
 
 def _membership(request: HttpRequest) -> tuple[Staff | None, HttpResponse | None]:
@@ -57,8 +61,13 @@ def my_day(request: HttpRequest) -> HttpResponse:
     school = staff.school
     date, date_error = requested_date(request, school)
     roster = roster_for_staff_days(staff=staff, dates=[date])
+    groups = staff_lab_groups(staff=staff, date=date)
+    # A student both in a block and in one of the groups is one read, recorded once.
+    records: dict[tuple[str, object], models.Model] = {
+        (obj._meta.label_lower, obj.pk): obj for obj in (*roster.records, *groups.records)
+    }
     audit_reads(
-        user=request.user, objects=roster.records, via=via(request), action=AuditAction.LIST
+        user=request.user, objects=records.values(), via=via(request), action=AuditAction.LIST
     )
     return render(
         request,
@@ -72,6 +81,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "next_date": weekday_after(date, 1),
             "day": roster.days[0],
             "labs": roster.labs,
+            "lab_groups": groups.groups,
         },
     )
 
@@ -133,6 +143,47 @@ def lab_view(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse
             "previous_date": weekday_after(date, -1),
             "next_date": weekday_after(date, 1),
             "lab": lab,
+            "stays": lab_stay_plans(lab=lab),
             "day_url": f"{reverse('schedule-day', args=[school.pk])}?date={date.isoformat()}",
         },
+    )
+
+
+def _clock_of_url(hhmm: str) -> datetime.time:
+    """``0905`` in a URL as 9:05; anything else is no page."""
+    if len(hhmm) != 4 or not hhmm.isdigit():
+        raise Http404("No block starts then.")
+    try:
+        return datetime.time(int(hhmm[:2]), int(hhmm[2:]))
+    except ValueError:
+        raise Http404("No block starts then.") from None
+
+
+@login_required
+@require_GET
+def lab_block_plan(
+    request: HttpRequest, school_id: int, schedule_id: int, cohort_id: int, start: str
+) -> HttpResponse:
+    """The lab plan of one cohort's lab or flexible block, for the school's staff and leaders.
+
+    Staff see published versions only; a draft or an older version is the leaders' to review,
+    and to anyone else it answers 404 as a missing one does."""
+    school = visible_school(request, school_id)
+    schedule = school_schedule(request, school, schedule_id)
+    if (
+        schedule.status != ScheduleStatus.PUBLISHED
+        and not led_schools(request.user).filter(pk=school.pk).exists()
+    ):
+        raise Http404("No schedule matches the given query.")
+    cohort = get_scoped_or_404(
+        Cohort.objects.filter(school=school), request.user, via=via(request), pk=cohort_id
+    )
+    plan = block_plan(schedule=schedule, cohort=cohort, start=_clock_of_url(start))
+    if plan is None:
+        raise Http404("The cohort has no lab or flexible block then.")
+    audit_reads(user=request.user, objects=plan.records, via=via(request), action=AuditAction.LIST)
+    return render(
+        request,
+        "scheduling/myday/block_plan.html",
+        {"school": school, "schedule": schedule, "plan": plan},
     )
