@@ -18,6 +18,10 @@ What it does, in order:
      child process: its wall time inside the command (Django start-up excluded) and its peak
      RSS (``ru_maxrss`` from ``wait4``, the whole process: Django, the parsed caches, psycopg2);
    - ``re-import``: the same file again, which must add nothing (all rows unchanged).
+
+   The import connects as ``postgres``, a superuser: it may set ``session_replication_role``, so
+   it locks the school's students and programs once instead of running two foreign-key triggers
+   per row (see ``learninglabs.imports._Stage.upsert``). A role without that right is slower.
 5. Prints the table and the targets (import at least 50,000 rows/s, peak memory under 300 MB),
    writes ``bench/results/progress_import_latest.json`` and drops the database (``--keep-db``
    keeps it).

@@ -11,26 +11,37 @@ move the staged rows into ``ProgressRecord``: a row whose natural key (student, 
 source) is stored replaces its numbers, an identical one is left alone, a new one is inserted, so
 importing the same file twice adds nothing.
 
-On PostgreSQL the staging table is filled with ``COPY`` (about ten times faster than INSERTs);
-elsewhere (SQLite, in development and tests) with batched INSERTs.
+On PostgreSQL the staging table is filled with ``COPY`` (about ten times faster than INSERTs)
+while the file is still being read: a helper thread reads and checks the rows (pure Python, no
+database) and hands chunks of good rows to the caller's thread, which COPYs them; psycopg2
+releases the GIL while PostgreSQL takes a chunk in, so the two overlap. The move into
+``ProgressRecord`` then skips what cannot matter: on a source's first import for the school,
+the UPDATE and the anti-join; and, when the database role may set ``session_replication_role``,
+the two foreign-key triggers per row, replaced by locking the referenced students and programs
+once (see ``_Stage.upsert``). Elsewhere (SQLite, in development and tests) the rows are read
+in the caller's thread and staged with batched INSERTs.
 
 Rows are numbered as a spreadsheet numbers them: the header is row 1, the first data row row 2.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
+import functools
 import io
 import logging
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from students.models import Student
@@ -48,12 +59,15 @@ from .services import BatchErrors, ProgressInput, progress_range_errors
 
 logger = logging.getLogger(__name__)
 
-# A page polls every second; a million rows stream in about 15 s: one short UPDATE of
+# A page polls every second; a million rows stream in a few seconds: one short UPDATE of
 # ``rows_done`` every 50,000 rows keeps the bar moving without slowing the import.
 PROGRESS_EVERY = 50_000
 # Rows sent to the staging table at once: about 2 MB of COPY text, enough to amortise a round
 # trip, small enough to keep memory flat.
 STAGE_CHUNK_ROWS = 50_000
+# Chunks read ahead of the one being written (PostgreSQL): enough to ride out a slow COPY, and
+# at most a few MB of rows in memory.
+STAGE_QUEUE_CHUNKS = 4
 # Parsed values (dates, numbers) are cached by their text: a real export repeats a few hundred
 # dates and numbers. The cap bounds memory when a broken file has a million distinct values.
 CACHE_LIMIT = 20_000
@@ -150,11 +164,12 @@ def _lessons(text: str) -> tuple[str | None, str | None]:
     return (None, problem) if problem else (str(number), None)
 
 
-def _mastery(text: str) -> tuple[str | None, str | None]:
-    """The staged text (None for an empty cell: no mastery measured), or why it is refused."""
+def _mastery(text: str, *, empty: str | None = None) -> tuple[str | None, str | None]:
+    """The staged text (``empty`` for an empty cell: no mastery measured), or why it is
+    refused."""
     text = text.strip().removesuffix("%").strip()
     if not text:
-        return None, None
+        return empty, None
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -167,25 +182,23 @@ def _mastery(text: str) -> tuple[str | None, str | None]:
 
 class _Dates:
     """Parses the date column with the mapping's format and refuses dates in the future, as
-    the API does; each distinct text is parsed once."""
+    the API does. ``cache`` maps each distinct text to (the date, its ISO text, its ordinal) or
+    (None, why it is refused, 0); the row loop reads it directly and calls ``parse`` on a miss."""
 
     def __init__(self, date_format: str, today: datetime.date) -> None:
         self.date_format = date_format
         self.today = today
-        self.cache: dict[str, tuple[datetime.date | None, str]] = {}
+        self.cache: dict[str, tuple[datetime.date | None, str, int]] = {}
 
-    def parse(self, text: str) -> tuple[datetime.date | None, str]:
-        """(the date, its ISO text) or (None, why it is refused)."""
-        found = self.cache.get(text)
-        if found is not None:
-            return found
+    def parse(self, text: str) -> tuple[datetime.date | None, str, int]:
         try:
             day = datetime.datetime.strptime(text.strip(), self.date_format).date()  # noqa: DTZ007
         except ValueError:
             example = datetime.date(2026, 11, 24).strftime(self.date_format)
-            result: tuple[datetime.date | None, str] = (
+            result: tuple[datetime.date | None, str, int] = (
                 None,
                 f"{text.strip()!r} is not a date written as {example}.",
+                0,
             )
         else:
             if day > self.today:
@@ -193,26 +206,29 @@ class _Dates:
                     None,
                     f"{day:%Y-%m-%d} is in the future; today is {self.today:%Y-%m-%d} at the "
                     "school.",
+                    0,
                 )
             else:
-                result = (day, day.isoformat())
+                result = (day, day.isoformat(), day.toordinal())
         if len(self.cache) < CACHE_LIMIT:
             self.cache[text] = result
         return result
 
 
-def _cached(parse: Callable[[str], tuple[str | None, str | None]]) -> Callable[[str], Any]:
-    cache: dict[str, tuple[str | None, str | None]] = {}
+class _Parsed:
+    """One number column's cells parsed once per distinct text: ``cache`` maps a text to (the
+    value as staged, None) or (None, why it is refused); the row loop reads it directly and
+    calls ``parse`` on a miss, which saves a Python call per cell."""
 
-    def lookup(text: str) -> tuple[str | None, str | None]:
-        found = cache.get(text)
-        if found is None:
-            found = parse(text)
-            if len(cache) < CACHE_LIMIT:
-                cache[text] = found
-        return found
+    def __init__(self, parse: Callable[[str], tuple[str | None, str | None]]) -> None:
+        self._parse = parse
+        self.cache: dict[str, tuple[str | None, str | None]] = {}
 
-    return lookup
+    def parse(self, text: str) -> tuple[str | None, str | None]:
+        result = self._parse(text)
+        if len(self.cache) < CACHE_LIMIT:
+            self.cache[text] = result
+        return result
 
 
 # --- staging -----------------------------------------------------------------------------------
@@ -226,6 +242,8 @@ class _Stage:
 
     def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
+        # What a staged row holds for "no mastery": COPY's NULL, or None for the INSERTs.
+        self.null = COPY_NULL if self.postgres else None
         self.cursor = connection.cursor()
         self.cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
         if self.postgres:
@@ -244,18 +262,30 @@ class _Stage:
         if not rows:
             return
         if self.postgres:
-            text = "".join(
-                f"{s}\t{p}\t{d}\t{m}\t{le}\t{COPY_NULL if ma is None else ma}\n"
-                for s, p, d, m, le, ma in rows
+            # Every value is already text (``self.null`` for no mastery): joined in C.
+            text = "\n".join(map("\t".join, rows)) + "\n"  # type: ignore[arg-type]
+            # One read of the whole chunk: psycopg2 takes the GIL back for each read, and
+            # with the reading thread busy each take can wait a switch interval (5 ms); the
+            # default 8 kB reads would cost over a second a chunk.
+            self.cursor.cursor.copy_expert(
+                f"COPY {STAGE_TABLE} FROM STDIN", io.StringIO(text), size=len(text) + 1
             )
-            self.cursor.cursor.copy_expert(f"COPY {STAGE_TABLE} FROM STDIN", io.StringIO(text))
         else:
             self.cursor.executemany(
                 f"INSERT INTO {STAGE_TABLE} VALUES (%s, %s, %s, %s, %s, %s)", rows
             )
 
-    def upsert(self, *, source: str, now: datetime.datetime) -> tuple[int, int]:
-        """Move the staged rows into ``ProgressRecord``; (created, updated).
+    def upsert(
+        self,
+        *,
+        source: str,
+        now: datetime.datetime,
+        student_ids: list[int],
+        program_ids: list[int],
+    ) -> tuple[int, int]:
+        """Move the staged rows into ``ProgressRecord``; (created, updated). ``student_ids``
+        and ``program_ids``: every id a staged row may hold (the school's, as read before the
+        file streamed).
 
         Two statements rather than one ``INSERT ... ON CONFLICT DO UPDATE``: an UPDATE of the
         stored rows whose numbers differ, then a plain INSERT of the keys not stored yet (an
@@ -285,39 +315,105 @@ class _Stage:
             f"AND stored.{col['date']} = staged.date AND stored.{col['source']} = %s"
         )
         received = connection.ops.adapt_datetimefield_value(now)
-        if self.postgres:
-            self.cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"import:{source}"])
-            # The staged rows are sorted by the natural key: its index then fills page by page.
-            self.cursor.execute("SET LOCAL work_mem = '128MB'")
-        # A row identical to the stored numbers is not written: re-importing changes nothing,
-        # not even received_at.
-        self.cursor.execute(
+        update = (
             f"UPDATE {table} AS stored SET {col['minutes']} = staged.minutes, "
             f"{col['lessons_completed']} = staged.lessons, "
             f"{col['mastery_level']} = staged.mastery, {col['received_at']} = %s "
             f"FROM {STAGE_TABLE} AS staged WHERE {same_key} "
             f"AND (stored.{col['minutes']}, stored.{col['lessons_completed']}, "
             f"stored.{col['mastery_level']}) IS DISTINCT FROM "
-            "(staged.minutes, staged.lessons, staged.mastery)",
-            [received, source],
+            "(staged.minutes, staged.lessons, staged.mastery)"
         )
-        updated = self.cursor.rowcount
         target = ", ".join(col.values())
-        self.cursor.execute(
+        insert = (
             f"INSERT INTO {table} ({target}) "
             f"SELECT student_id, program_id, date, %s, minutes, lessons, mastery, %s "
-            f"FROM {STAGE_TABLE} AS staged "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS stored WHERE {same_key}) "
-            "ORDER BY student_id, program_id, date",
-            [source, received, source],
+            f"FROM {STAGE_TABLE} AS staged"
         )
-        return self.cursor.rowcount, updated
+        not_stored = f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS stored WHERE {same_key})"
+        # The staged rows sorted by the natural key: its index then fills page by page.
+        in_key_order = " ORDER BY student_id, program_id, date"
+
+        if not self.postgres:
+            # A row identical to the stored numbers is not written: re-importing changes
+            # nothing, not even received_at.
+            self.cursor.execute(update, [received, source])
+            updated = self.cursor.rowcount
+            self.cursor.execute(insert + not_stored + in_key_order, [source, received, source])
+            return self.cursor.rowcount, updated
+
+        self.cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s)), "
+            "set_config('work_mem', '128MB', true), "  # the sort of a million staged rows
+            f"{_may_set_replication_role()} AND NOT EXISTS (SELECT 1 FROM pg_trigger "
+            "WHERE tgrelid = %s::regclass AND NOT tgisinternal), "
+            "current_setting('session_replication_role')",
+            [f"import:{source}", table],
+        )
+        (_lock, _work_mem, may_skip_fk_triggers, replication_role) = self.cursor.fetchone()
+        # A statement after the advisory lock: its snapshot sees every earlier import's rows.
+        locked = "false"
+        params: list[Any] = [student_ids, source]
+        if may_skip_fk_triggers:
+            locked = f"{_key_share_count(Student)} = %s AND {_key_share_count(Program)} = %s"
+            params += [student_ids, len(student_ids), program_ids, len(program_ids)]
+        self.cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} "
+            f"WHERE {col['student']} = ANY(%s) AND {col['source']} = %s), {locked}",
+            params,
+        )
+        (stored_before, referenced_rows_locked) = self.cursor.fetchone()
+        if referenced_rows_locked:
+            # Every student and program a staged row may name is locked FOR KEY SHARE until
+            # the transaction ends, and found: what each row's two foreign-key triggers do,
+            # done once per student and program instead of twice per row (about 7 s of a
+            # million-row import at commit). The rows were checked against these ids, so the
+            # triggers could only repeat that; if one has gone since it was read, nothing is
+            # skipped and the database decides. "replica" skips triggers only, not the unique
+            # and check constraints; ProgressRecord has no trigger of its own (checked above:
+            # one added later keeps this path off). It is reset below; if a statement fails,
+            # rolling back the transaction or savepoint resets it.
+            self.cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
+        updated = 0
+        if stored_before:
+            self.cursor.execute(update, [received, source])
+            updated = self.cursor.rowcount
+            self.cursor.execute(insert + not_stored + in_key_order, [source, received, source])
+        else:
+            # No record of this source for these students yet: no staged key can collide (the
+            # file's keys were checked unique), so no UPDATE and no anti-join.
+            self.cursor.execute(insert + in_key_order, [source, received])
+        created = self.cursor.rowcount
+        if referenced_rows_locked:
+            self.cursor.execute(
+                "SELECT set_config('session_replication_role', %s, true)", [replication_role]
+            )
+        return created, updated
 
     def drop(self) -> None:
         try:
             self.cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
         finally:
             self.cursor.close()
+
+
+def _may_set_replication_role() -> str:
+    """SQL: may this role set ``session_replication_role``? A superuser may, and from
+    PostgreSQL 15 a role granted it (``GRANT SET ON PARAMETER session_replication_role``)."""
+    superuser = "current_setting('is_superuser') = 'on'"
+    if connection.pg_version < 150000:  # type: ignore[attr-defined]
+        return superuser
+    return f"({superuser} OR has_parameter_privilege('session_replication_role', 'SET'))"
+
+
+def _key_share_count(model: type[models.Model]) -> str:
+    """SQL: lock the rows of ``model`` whose ids are in the parameter (an array) as a foreign
+    key's check does, and count them."""
+    q = connection.ops.quote_name
+    return (
+        f"(SELECT count(*) FROM (SELECT 1 FROM {q(model._meta.db_table)} "
+        f"WHERE {q(model._meta.pk.column)} = ANY(%s) FOR KEY SHARE) AS locked)"
+    )
 
 
 # --- the import ---------------------------------------------------------------------------------
@@ -391,7 +487,6 @@ def _import_text(
     progress_every: int,
 ) -> ImportOutcome:
     reader = csv.reader(text)
-    row_number = 1
     try:
         header = next(reader, None)
     except (UnicodeDecodeError, csv.Error) as error:
@@ -414,43 +509,129 @@ def _import_text(
             f"{', '.join(repr(c) for c in missing)}. Nothing was stored."
         )
         return outcome
-    position = {name: index[column.casefold()] for name, column in columns.items()}
-    width = max(position.values()) + 1
-
-    school = mapping.school
-    students = {
-        local_id: (pk, str(pk), start, end)
-        for local_id, pk, start, end in Student.objects.filter(school=school).values_list(
-            "local_id", "pk", "enrollment_start", "enrollment_end"
-        )
-    }
-    fixed_program = mapping.program_id
-    programs: dict[str, int] = {}
-    if fixed_program is None:
-        for code, pk in Program.objects.filter(school=school).values_list("code", "pk"):
-            programs[code] = pk
-            programs.setdefault(code.casefold(), pk)
-    program_stride = max([*programs.values(), fixed_program or 0]) + 1
-
-    dates = _Dates(mapping.date_format, _school_today(mapping))
-    minutes_of = _cached(_minutes)
-    lessons_of = _cached(_lessons)
-    mastery_of = _cached(_mastery)
-    at = {name: position.get(name) for name in columns}
-    i_student, i_date, i_minutes = at["student"], at["date"], at["minutes"]
-    i_program, i_lessons, i_mastery = (
-        at.get("program"),
-        at.get("lessons_completed"),
-        at.get("mastery_level"),
-    )
-    name_of = columns  # field -> the column's name as the mapping writes it
 
     stage = None if dry_run else _Stage()
-    pending: list[StagedRow] = []
-    seen: set[int] = set()
-    rows = 0
-    reject = outcome.reject
     try:
+        checks = _RowChecks(
+            mapping,
+            {name: index[column.casefold()] for name, column in columns.items()},
+            null=None if stage is None else stage.null,
+        )
+        if stage is not None and stage.postgres:
+            # Reading and checking (Python) in a thread while this thread COPYs its chunks:
+            # psycopg2 lets go of the GIL while PostgreSQL takes a chunk in. Every database
+            # call stays in this thread, on its connection (the staging table is TEMPORARY:
+            # only this connection sees it), and so does ``on_progress``.
+            _check_in_thread(checks, reader, outcome, stage.write, on_progress, progress_every)
+        else:
+            checks.run(
+                reader,
+                outcome,
+                send=None if stage is None else stage.write,
+                progress=on_progress,
+                progress_every=progress_every,
+            )
+
+        if not outcome.ok:
+            outcome.message = (
+                f"{outcome.error_count} error{'s' if outcome.error_count != 1 else ''} in "
+                f"{outcome.rows} rows; nothing was stored. Fix the rows listed and import the "
+                "file again."
+            )
+            return outcome
+        if stage is None:
+            outcome.message = f"All {outcome.rows} rows are valid (a dry run: nothing was stored)."
+            return outcome
+        with transaction.atomic():
+            outcome.created, outcome.updated = stage.upsert(
+                source=mapping.source,
+                now=timezone.now(),
+                student_ids=checks.student_ids,
+                program_ids=checks.program_ids,
+            )
+        outcome.unchanged = outcome.rows - outcome.created - outcome.updated
+        outcome.message = (
+            f"{outcome.rows} rows imported: {outcome.created} new, {outcome.updated} "
+            f"corrected, {outcome.unchanged} unchanged."
+        )
+        return outcome
+    finally:
+        if stage is not None:
+            stage.drop()
+
+
+class _RowChecks:
+    """The file's rows checked one by one against the school's students and programs (read
+    once, here) and the API's rules; good rows sent on to the stage in chunks."""
+
+    def __init__(
+        self, mapping: VendorMapping, position: dict[str, int], *, null: str | None
+    ) -> None:
+        self.school_name = mapping.school.name
+        self.name_of = mapping.columns  # field -> the column's name as the mapping writes it
+        self.position = position  # field -> the column's index in the file
+        self.width = max(position.values()) + 1
+        # local id -> (pk, pk as staged, enrollment start, enrollment end or None)
+        self.students: dict[str, tuple[int, str, datetime.date, datetime.date | None]] = {
+            local_id: (pk, str(pk), start, end)
+            for local_id, pk, start, end in Student.objects.filter(
+                school=mapping.school
+            ).values_list("local_id", "pk", "enrollment_start", "enrollment_end")
+        }
+        # code (and its case-folded form) -> (pk, pk as staged); or the mapping's one program
+        self.programs: dict[str, tuple[int, str]] = {}
+        self.fixed_program: tuple[int, str] | None = None
+        if mapping.program_id is None:
+            for code, pk in Program.objects.filter(school=mapping.school).values_list("code", "pk"):
+                self.programs[code] = (pk, str(pk))
+                self.programs.setdefault(code.casefold(), (pk, str(pk)))
+        else:
+            self.fixed_program = (mapping.program_id, str(mapping.program_id))
+        self.student_ids = [student[0] for student in self.students.values()]
+        self.program_ids = sorted(
+            {program[0] for program in self.programs.values()}
+            if self.fixed_program is None
+            else {self.fixed_program[0]}
+        )
+        self.program_stride = max([0, *self.program_ids]) + 1
+        self.dates = _Dates(mapping.date_format, _school_today(mapping))
+        self.minutes = _Parsed(_minutes)
+        self.lessons = _Parsed(_lessons)
+        self.null = null  # what a staged row holds for "no mastery"
+        self.mastery = _Parsed(functools.partial(_mastery, empty=null))
+
+    def run(
+        self,
+        reader: Iterator[list[str]],
+        outcome: ImportOutcome,
+        *,
+        send: Callable[[list[StagedRow]], None] | None,
+        progress: Callable[[int], None] | None,
+        progress_every: int,
+    ) -> None:
+        """Check every row of ``reader`` (after the header), recording each bad one in
+        ``outcome``; while none is bad, ``send`` the good rows in chunks. ``outcome.rows``: the
+        rows read (blank lines not counted)."""
+        # The loop runs a million times: everything it uses is a local name, the caches are
+        # read inline, and a cell is parsed only when its text is new.
+        name_of, school_name, reject = self.name_of, self.school_name, outcome.reject
+        position, width = self.position, self.width
+        i_student, i_date, i_minutes = position["student"], position["date"], position["minutes"]
+        i_program = position.get("program")
+        i_lessons = position.get("lessons_completed")
+        i_mastery = position.get("mastery_level")
+        student_of, program_of = self.students.get, self.programs.get
+        fixed_program, stride = self.fixed_program, self.program_stride
+        date_cache, parse_date = self.dates.cache, self.dates.parse
+        minutes_cache, parse_minutes = self.minutes.cache, self.minutes.parse
+        lessons_cache, parse_lessons = self.lessons.cache, self.lessons.parse
+        mastery_cache, parse_mastery = self.mastery.cache, self.mastery.parse
+        no_lessons: tuple[str | None, str | None] = ("0", None)
+        no_mastery: tuple[str | None, str | None] = (self.null, None)
+        seen: set[int] = set()  # the keys of the good rows, to find a repeated one
+        pending: list[StagedRow] = []
+        rows = 0
+        row_number = 1  # the header's
         try:
             for row in reader:
                 row_number += 1
@@ -462,65 +643,70 @@ def _import_text(
                 good = True
 
                 local_id = row[i_student].strip()
-                student = students.get(local_id)
+                student = student_of(local_id)
                 if student is None:
                     good = False
                     reject(
                         row_number,
                         name_of["student"],
-                        f"No student with id {local_id!r} at {school.name}."
+                        f"No student with id {local_id!r} at {school_name}."
                         if local_id
                         else "The student id is empty.",
                     )
                 if i_program is None:
-                    program_pk = fixed_program
+                    program = fixed_program
                 else:
                     code = row[i_program].strip()
-                    program_pk = programs.get(code) or programs.get(code.casefold())
-                    if program_pk is None:
+                    program = program_of(code) or program_of(code.casefold())
+                    if program is None:
                         good = False
                         reject(
                             row_number,
                             name_of["program"],
-                            f"No program with code {code!r} at {school.name}."
+                            f"No program with code {code!r} at {school_name}."
                             if code
                             else "The program code is empty.",
                         )
-                day, day_text = dates.parse(row[i_date])
+                cell = row[i_date]
+                day, day_text, day_number = date_cache.get(cell) or parse_date(cell)
                 if day is None:
                     good = False
                     reject(row_number, name_of["date"], day_text)
-                elif student is not None:
+                elif student is not None and (
+                    day < student[2] or (student[3] is not None and day > student[3])
+                ):
+                    good = False
                     start, end = student[2], student[3]
-                    if day < start or (end is not None and day > end):
-                        good = False
-                        span = f"from {start:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if end else "")
-                        reject(
-                            row_number,
-                            name_of["date"],
-                            f"The student was not enrolled on {day:%Y-%m-%d} (enrolled {span}).",
-                        )
-                minutes, why = minutes_of(row[i_minutes])
-                if minutes is None:
+                    span = f"from {start:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if end else "")
+                    reject(
+                        row_number,
+                        name_of["date"],
+                        f"The student was not enrolled on {day:%Y-%m-%d} (enrolled {span}).",
+                    )
+                cell = row[i_minutes]
+                minutes, why = minutes_cache.get(cell) or parse_minutes(cell)
+                if why is not None:
                     good = False
                     reject(row_number, name_of["minutes"], why)
-                lessons: str | None = "0"
-                if i_lessons is not None:
-                    lessons, why = lessons_of(row[i_lessons])
-                    if lessons is None:
+                if i_lessons is None:
+                    lessons, why = no_lessons
+                else:
+                    cell = row[i_lessons]
+                    lessons, why = lessons_cache.get(cell) or parse_lessons(cell)
+                    if why is not None:
                         good = False
                         reject(row_number, name_of["lessons_completed"], why)
-                mastery: str | None = None
-                if i_mastery is not None:
-                    mastery, why = mastery_of(row[i_mastery])
+                if i_mastery is None:
+                    mastery, why = no_mastery
+                else:
+                    cell = row[i_mastery]
+                    mastery, why = mastery_cache.get(cell) or parse_mastery(cell)
                     if why is not None:
                         good = False
                         reject(row_number, name_of["mastery_level"], why)
 
                 if good:
-                    key = (student[0] * program_stride + program_pk) * DATE_KEY_SPAN + (  # type: ignore[index, operator]
-                        day.toordinal()  # type: ignore[union-attr]
-                    )
+                    key = (student[0] * stride + program[0]) * DATE_KEY_SPAN + day_number  # type: ignore[index]
                     if key in seen:
                         reject(
                             row_number,
@@ -529,43 +715,82 @@ def _import_text(
                         )
                     else:
                         seen.add(key)
-                        if stage is not None and outcome.ok:
+                        if send is not None and not outcome.error_count:
                             pending.append(
-                                (student[1], str(program_pk), day_text, minutes, lessons, mastery)  # type: ignore[index, arg-type]
+                                (student[1], program[1], day_text, minutes, lessons, mastery)  # type: ignore[index, arg-type]
                             )
                             if len(pending) >= STAGE_CHUNK_ROWS:
-                                stage.write(pending)
-                                pending.clear()
-                if on_progress is not None and rows % progress_every == 0:
-                    on_progress(rows)
+                                send(pending)
+                                pending = []
+                if progress is not None and rows % progress_every == 0:
+                    progress(rows)
         except (UnicodeDecodeError, csv.Error) as error:
             _unreadable(outcome, row_number + 1, error)
         outcome.rows = rows
+        if send is not None and outcome.ok:
+            send(pending)
 
-        if not outcome.ok:
-            outcome.message = (
-                f"{outcome.error_count} error{'s' if outcome.error_count != 1 else ''} in "
-                f"{rows} rows; nothing was stored. Fix the rows listed and import the file again."
+
+class _Stopped(Exception):
+    """The writing thread gave up (it failed): the reading thread stops too."""
+
+
+def _check_in_thread(
+    checks: _RowChecks,
+    reader: Iterator[list[str]],
+    outcome: ImportOutcome,
+    write: Callable[[list[StagedRow]], None],
+    on_progress: Callable[[int], None] | None,
+    progress_every: int,
+) -> None:
+    """``checks.run`` in a helper thread, handing its chunks (and progress) through a bounded
+    queue to this thread, which writes them: reading the next chunk and storing the last one
+    overlap. The helper touches no database; ``outcome`` is read once it has ended."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=STAGE_QUEUE_CHUNKS)
+    stopped = threading.Event()
+
+    def hand(kind: str, value: Any) -> None:
+        while not stopped.is_set():
+            try:
+                handoff.put((kind, value), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def read() -> None:
+        try:
+            checks.run(
+                reader,
+                outcome,
+                send=lambda chunk: hand("rows", chunk),
+                progress=lambda rows: hand("progress", rows),
+                progress_every=progress_every,
             )
-            return outcome
-        if stage is None:
-            outcome.message = f"All {rows} rows are valid (a dry run: nothing was stored)."
-            return outcome
-        stage.write(pending)
-        pending.clear()
-        with transaction.atomic():
-            outcome.created, outcome.updated = stage.upsert(
-                source=mapping.source, now=timezone.now()
-            )
-        outcome.unchanged = rows - outcome.created - outcome.updated
-        outcome.message = (
-            f"{rows} rows imported: {outcome.created} new, {outcome.updated} corrected, "
-            f"{outcome.unchanged} unchanged."
-        )
-        return outcome
+            hand("done", None)
+        except _Stopped:
+            pass
+        except BaseException as error:  # raised in the caller's thread, below
+            with contextlib.suppress(_Stopped):
+                hand("failed", error)
+
+    reading = threading.Thread(target=read, name="progress-import-reader", daemon=True)
+    reading.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "rows":
+                write(value)
+            elif kind == "progress":
+                if on_progress is not None:
+                    on_progress(value)
+            elif kind == "failed":
+                raise value
+            else:
+                return
     finally:
-        if stage is not None:
-            stage.drop()
+        stopped.set()
+        reading.join()
 
 
 def _unreadable(outcome: ImportOutcome, row: int, error: Exception) -> None:

@@ -2,10 +2,13 @@
 
 import datetime
 import io
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection
 
+from learninglabs import imports
 from learninglabs.imports import estimate_rows, progress_csv_import
 from learninglabs.models import (
     DateFormat,
@@ -341,3 +344,93 @@ def test_a_file_is_imported_in_a_fixed_number_of_queries(mapping, django_assert_
     with django_assert_max_num_queries(14):
         outcome = progress_csv_import(mapping=mapping, file=csv_file(*many))
     assert outcome.created == len(many)
+
+
+def test_a_bad_row_after_staged_chunks_stores_nothing(mapping, monkeypatch):
+    # Chunks of two rows: on PostgreSQL the reading thread has handed two chunks to the stage
+    # before it reaches the bad row.
+    monkeypatch.setattr(imports, "STAGE_CHUNK_ROWS", 2)
+
+    outcome = progress_csv_import(
+        mapping=mapping, file=csv_file(*GOOD, "1001,st-math,2026-11-04,30,2,101")
+    )
+
+    assert [(e.row, e.column) for e in outcome.errors] == [(6, "Mastery")]
+    assert outcome.rows == 5
+    assert ProgressRecord.objects.count() == 0
+    assert not reader_threads()
+
+
+def test_a_failing_stage_write_stops_the_reading_and_stores_nothing(mapping, monkeypatch):
+    monkeypatch.setattr(imports, "STAGE_CHUNK_ROWS", 1)
+    written: list[int] = []
+
+    def write(self, rows):
+        written.append(len(rows))
+        if len(written) == 2:
+            raise OSError("the connection dropped")
+
+    monkeypatch.setattr(imports._Stage, "write", write)
+
+    with pytest.raises(OSError, match="the connection dropped"):
+        progress_csv_import(mapping=mapping, file=csv_file(*GOOD))
+
+    assert written == [1, 1]
+    assert ProgressRecord.objects.count() == 0
+    assert not reader_threads()
+
+
+def test_an_error_while_reading_reaches_the_caller(mapping, monkeypatch):
+    def broken(text):
+        raise RuntimeError("a bug in a rule")
+
+    monkeypatch.setattr(imports, "_minutes", broken)
+
+    with pytest.raises(RuntimeError, match="a bug in a rule"):
+        progress_csv_import(mapping=mapping, file=csv_file(*GOOD))
+
+    assert ProgressRecord.objects.count() == 0
+    assert not reader_threads()
+
+
+def test_the_foreign_key_checks_run_when_the_role_may_not_skip_them(mapping, monkeypatch):
+    monkeypatch.setattr(imports, "_may_set_replication_role", lambda: "false")
+
+    outcome = progress_csv_import(mapping=mapping, file=csv_file(*GOOD))
+    corrected = progress_csv_import(
+        mapping=mapping, file=csv_file("1001,st-math,2026-11-02,35,3,60", *GOOD[1:])
+    )
+
+    assert (outcome.created, corrected.updated, corrected.unchanged) == (4, 1, 3)
+    assert ProgressRecord.objects.count() == 4
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="foreign-key triggers")
+def test_a_student_deleted_while_the_file_streams_is_not_referenced(mapping, alder):
+    """The import read the student before it was deleted: the rows are not stored pointing
+    at nothing (here the foreign-key check refuses them; the import does not skip it)."""
+    StudentFactory(
+        school=alder.school, cohort=alder.student.cohort, local_id="1003", enrollment_start=ENROLLED
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction never commits
+
+    def delete_the_student(rows: int) -> None:
+        # The app never deletes a student (they are withdrawn); another client of the
+        # database might, and the foreign key is what guarantees the rows.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM students_student WHERE local_id = '1003'")
+
+    with pytest.raises(IntegrityError):
+        progress_csv_import(
+            mapping=mapping,
+            file=csv_file(*GOOD, "1003,st-math,2026-11-02,30,2,50"),
+            on_progress=delete_the_student,
+            progress_every=5,
+        )
+
+    assert ProgressRecord.objects.count() == 0
+
+
+def reader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "progress-import-reader"]
