@@ -278,6 +278,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StateEnum": "scheduling.models.BuildState",
         "NightlyRunStateEnum": "scheduling.models.RunState",
+        # Service kinds appear as a need's "kind", a lab segment's service "kind" and a lab
+        # group's "service_kind": one enum, under the name service needs always had.
+        "ServiceNeedKindEnum": "students.models.ServiceKind",
     },
 }
 

@@ -10,8 +10,11 @@ Query counts, whatever the school's size:
 - ``published_day``: four (the schedule, its blocks with cohorts, rooms and staff, the staff's
   roles, the cohorts' enrolled students).
 - ``schedule_versions``: one.
-- ``student_day``: two (the published schedule, the cohort's blocks).
-- ``staff_roster_day``: six (see ``scheduling.rosters.roster_for_staff_days``, plus roles).
+- ``student_day``: three (the published schedule with its lab plan's id, the cohort's blocks,
+  the student's lab-plan segments with their programs, groups, group staff and services).
+- ``staff_roster_day``: at most eight (see ``scheduling.rosters.roster_for_staff_days``, plus
+  roles, the lab groups the staff member leads and those groups' students); a query whose
+  answer is already known to be empty is skipped, never repeated per block or student.
 - ``build_status``: none (the job comes with its school and schedule loaded).
 """
 
@@ -22,11 +25,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import models
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from students.models import ELLevel, School, Staff, StaffRole, Student
 
-from .models import BuildJob, Schedule, ScheduledBlock, ScheduleStatus
+from .models import (
+    BuildJob,
+    LabGroup,
+    LabSegment,
+    Schedule,
+    ScheduledBlock,
+    ScheduleStatus,
+    StationCode,
+)
 from .pictures import enrolled_counts
 from .rosters import roster_for_staff_day
 
@@ -212,6 +224,33 @@ class Named:
     name: str
 
 
+# The stations whose minutes the day's lab plan divides into segments.
+PLANNED_STATIONS = frozenset({StationCode.LAB, StationCode.FLEX})
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    id: int  # the group's number within the day's plan
+    staff: Named
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    id: int  # the ServiceNeed's id
+    kind: str
+
+
+@dataclass(frozen=True)
+class StudentSegment:
+    start: datetime.datetime
+    end: datetime.datetime
+    activity: str  # ActivityKind: program, tutoring or service
+    program: Named | None  # None for tutoring, services and open lab time
+    subject: str | None
+    group: GroupRef | None  # set for tutoring and services
+    service: ServiceRef | None
+
+
 @dataclass(frozen=True)
 class StudentBlock:
     station: str
@@ -219,8 +258,8 @@ class StudentBlock:
     end: datetime.datetime
     room: Named | None
     staff: tuple[Named, ...]
-    # The Learning Lab issue fills these with the student's lab-plan segments; empty until then.
-    segments: tuple[dict, ...] = ()
+    # The student's lab-plan segments inside a lab or flexible block, in time order.
+    segments: tuple[StudentSegment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,21 +280,47 @@ class StudentDay:
     version: int | None
     published_at: datetime.datetime | None
     blocks: tuple[StudentBlock, ...]
+    records: tuple[models.Model, ...] = ()  # the student records read, for the audit trail
 
     @property
     def published(self) -> bool:
         return self.schedule_id is not None
 
 
+def _segment(segment: LabSegment, date: datetime.date, zone: ZoneInfo) -> StudentSegment:
+    group = segment.group
+    return StudentSegment(
+        start=at(date, segment.start, zone),
+        end=at(date, segment.end, zone),
+        activity=segment.kind,
+        program=Named(segment.program_id, segment.program.name) if segment.program else None,
+        subject=segment.subject or None,
+        group=GroupRef(group.number, Named(group.staff_id, str(group.staff))) if group else None,
+        service=ServiceRef(segment.service_id, segment.service.kind) if segment.service else None,
+    )
+
+
+def _segments_in(
+    block: ScheduledBlock, segments: list[LabSegment], date: datetime.date, zone: ZoneInfo
+) -> tuple[StudentSegment, ...]:
+    if block.station not in PLANNED_STATIONS:
+        return ()
+    return tuple(
+        _segment(s, date, zone) for s in segments if block.start <= s.start and s.end <= block.end
+    )
+
+
 def student_day(*, student: Student, date: datetime.date) -> StudentDay:
     """``student``'s published day: their cohort's blocks on ``date``, when they are enrolled
-    that day. ``student`` comes with its school and cohort loaded. Two queries."""
+    that day, each lab and flexible block with the student's segments of the day's lab plan.
+    ``student`` comes with its school and cohort loaded. Three queries (the schedule, the
+    blocks, the segments; the last two only when there is something to read)."""
     zone = student.school.zone
     schedule = (
         Schedule.objects.filter(
             school_id=student.school_id, date=date, status=ScheduleStatus.PUBLISHED
         )
-        .values_list("pk", "version", "published_at")
+        .values_list("pk", "version", "published_at", "lab_plan")
         .first()
     )
     enrolled = student.is_enrolled_on(date)
@@ -266,8 +331,8 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
         cohort=Named(student.cohort_id, student.cohort.name) if student.cohort else None,
     )
     if schedule is None:
-        return StudentDay(ref, student.school_id, date, enrolled, None, None, None, ())
-    schedule_id, version, published_at = schedule
+        return StudentDay(ref, student.school_id, date, enrolled, None, None, None, (), (student,))
+    schedule_id, version, published_at, plan_id = schedule
     blocks = (
         list(
             ScheduledBlock.objects.filter(schedule_id=schedule_id, cohort_id=student.cohort_id)
@@ -277,6 +342,16 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
         if enrolled and student.cohort_id
         else []
     )
+    segments = (
+        list(
+            LabSegment.objects.filter(plan_id=plan_id, student_id=student.pk)
+            .select_related("program", "group__staff__user", "service__student")
+            .order_by("start", "pk")
+        )
+        if plan_id is not None and any(b.station in PLANNED_STATIONS for b in blocks)
+        else []
+    )
+    services = {s.service_id: s.service for s in segments if s.service is not None}
     return StudentDay(
         student=ref,
         school=student.school_id,
@@ -292,9 +367,11 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
                 end=at(date, b.end, zone),
                 room=Named(b.room_id, b.room.name) if b.room else None,
                 staff=(Named(b.staff_id, str(b.staff)),) if b.staff else (),
+                segments=_segments_in(b, segments, date, zone),
             )
             for b in blocks
         ),
+        records=(student, *services.values()),
     )
 
 
@@ -323,6 +400,17 @@ class ApiRosterBlock:
 
 
 @dataclass(frozen=True)
+class ApiRosterGroup:
+    number: int  # within the day's lab plan
+    kind: str  # ActivityKind: tutoring or service
+    service_kind: str | None  # iep, eld, intervention for a service group
+    subject: str | None
+    start: datetime.datetime
+    end: datetime.datetime
+    students: tuple[RosterEntry, ...]
+
+
+@dataclass(frozen=True)
 class StaffRosterDay:
     staff: Staff
     roles: tuple[str, ...]
@@ -330,6 +418,7 @@ class StaffRosterDay:
     schedule_id: int | None
     version: int | None
     blocks: tuple[ApiRosterBlock, ...]
+    groups: tuple[ApiRosterGroup, ...]
     records: tuple  # the student records read, for the audit trail
 
     @property
@@ -337,24 +426,67 @@ class StaffRosterDay:
         return self.schedule_id is not None
 
 
+def _led_groups(*, staff: Staff, schedule_id: int | None) -> list[LabGroup]:
+    """The lab groups ``staff`` leads in the plan of ``schedule_id``, in time order, each with
+    its segments, their students and services loaded: two queries (none without a schedule,
+    one when they lead no group)."""
+    if schedule_id is None:
+        return []
+    members = LabSegment.objects.select_related("student", "service__student").order_by(
+        "student__last_name", "student__first_name", "student_id", "pk"
+    )
+    return list(
+        LabGroup.objects.filter(plan__schedule_id=schedule_id, staff=staff)
+        .prefetch_related(Prefetch("segments", queryset=members))
+        .order_by("start", "number")
+    )
+
+
+def _entry(student: Student, name: str | None = None) -> RosterEntry:
+    return RosterEntry(
+        id=student.pk,
+        local_id=student.local_id,
+        name=name if name is not None else f"{student.last_name}, {student.first_name}",
+        has_iep=student.has_iep,
+        el_level=student.el_level,
+        english_learner=student.el_level in ELLevel.receiving_eld(),
+    )
+
+
 def staff_roster_day(*, staff: Staff, date: datetime.date) -> StaffRosterDay:
     """``staff``'s published blocks on ``date`` with each cohort's students, read through
-    ``roster_for_staff_day`` (five queries) plus the staff member's roles (one)."""
+    ``roster_for_staff_day`` (five queries), the staff member's roles (one), and the lab groups
+    they lead in the day's plan with the groups' students (two)."""
     zone = staff.school.zone
     roster = roster_for_staff_day(staff=staff, date=date)
     day = roster.days[0]
     students = {r.pk: r for r in roster.records if isinstance(r, Student)}
-    receiving = ELLevel.receiving_eld()
 
     def entry(student_id: int, local_id: str, name: str) -> RosterEntry:
-        record = students[student_id]
-        return RosterEntry(
-            id=student_id,
-            local_id=local_id,
-            name=name,
-            has_iep=record.has_iep,
-            el_level=record.el_level,
-            english_learner=record.el_level in receiving,
+        return _entry(students[student_id], name)
+
+    groups = _led_groups(staff=staff, schedule_id=day.schedule_id)
+    records = list(roster.records)
+    read = {(type(r), r.pk) for r in records}
+    api_groups = []
+    for group in groups:
+        members: dict[int, Student] = {}
+        for segment in group.segments.all():
+            members.setdefault(segment.student_id, segment.student)
+            for record in (segment.student, segment.service):
+                if record is not None and (type(record), record.pk) not in read:
+                    read.add((type(record), record.pk))
+                    records.append(record)
+        api_groups.append(
+            ApiRosterGroup(
+                number=group.number,
+                kind=group.kind,
+                service_kind=group.service_kind or None,
+                subject=group.subject or None,
+                start=at(date, group.start, zone),
+                end=at(date, group.end, zone),
+                students=tuple(_entry(s) for s in members.values()),
+            )
         )
 
     return StaffRosterDay(
@@ -375,7 +507,8 @@ def staff_roster_day(*, staff: Staff, date: datetime.date) -> StaffRosterDay:
             )
             for b in day.blocks
         ),
-        records=roster.records,
+        groups=tuple(api_groups),
+        records=tuple(records),
     )
 
 

@@ -6,7 +6,9 @@ database. Datetimes keep the offset they carry, which the selectors set to the s
 
 from rest_framework import serializers
 
-from ..models import BuildPhase, BuildState, RoomKind, ScheduleStatus, StationCode
+from students.models import ServiceKind
+
+from ..models import ActivityKind, BuildPhase, BuildState, RoomKind, ScheduleStatus, StationCode
 
 
 class ZonedDateTimeField(serializers.DateTimeField):
@@ -96,17 +98,52 @@ class NamedRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class SegmentGroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The group's number within the day's lab plan.")
+    staff = NamedRefSerializer(help_text="The tutor or service provider leading the group.")
+
+
+class SegmentServiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The student's service need this segment delivers.")
+    kind = serializers.ChoiceField(choices=ServiceKind.choices)
+
+
+class StudentSegmentSerializer(serializers.Serializer):
+    start = ZonedDateTimeField()
+    end = ZonedDateTimeField()
+    activity = serializers.ChoiceField(
+        choices=ActivityKind.choices,
+        help_text="program: time in a Learning Lab program; tutoring: in a tutor's group; "
+        "service: in a service provider's group (IEP, ELD or intervention minutes).",
+    )
+    program = NamedRefSerializer(
+        allow_null=True,
+        help_text="The program to work in, for program time; null for groups and for open lab "
+        "time (no program serves the grade).",
+    )
+    subject = serializers.CharField(
+        allow_null=True, help_text="The subject worked on (e.g. math, literacy), when known."
+    )
+    group = SegmentGroupSerializer(
+        allow_null=True, help_text="The tutoring or service group; null for program time."
+    )
+    service = SegmentServiceSerializer(
+        allow_null=True, help_text="The service need the segment delivers, for a service."
+    )
+
+
 class StudentBlockSerializer(serializers.Serializer):
     station = serializers.ChoiceField(choices=StationCode.choices)
     start = ZonedDateTimeField()
     end = ZonedDateTimeField()
     room = NamedRefSerializer(allow_null=True)
     staff = NamedRefSerializer(many=True)
-    segments = serializers.ListField(
-        child=serializers.DictField(),
-        help_text="The student's Learning Lab plan within the block (what to work on, for how "
-        "long). Always empty for now: lab plans arrive with the Learning Lab issue, which fills "
-        "this list without changing the rest of the shape.",
+    segments = StudentSegmentSerializer(
+        many=True,
+        help_text="The student's Learning Lab plan within a lab or flexible block, in time "
+        "order: what they do (program time, tutoring or a service), with whom, for how long. "
+        "Segments are at most 15 minutes and tile the block. Empty for other blocks and for a "
+        "day whose schedule has no lab plan.",
     )
 
 
@@ -155,6 +192,24 @@ class RosterBlockSerializer(serializers.Serializer):
     students = RosterStudentSerializer(many=True)
 
 
+class RosterGroupSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="The group's number within the day's lab plan.")
+    kind = serializers.ChoiceField(
+        choices=[c for c in ActivityKind.choices if c[0] != ActivityKind.PROGRAM]
+    )
+    service_kind = serializers.ChoiceField(
+        choices=ServiceKind.choices,
+        allow_null=True,
+        help_text="The service delivered, for a service group; null for tutoring.",
+    )
+    subject = serializers.CharField(
+        allow_null=True, help_text="The subject worked on (e.g. math, literacy), when known."
+    )
+    start = ZonedDateTimeField()
+    end = ZonedDateTimeField()
+    students = RosterStudentSerializer(many=True)
+
+
 class RosterStaffSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField(source="__str__")
@@ -167,6 +222,11 @@ class StaffRosterSerializer(serializers.Serializer):
     date = serializers.DateField()
     version = serializers.IntegerField()
     blocks = RosterBlockSerializer(many=True)
+    groups = RosterGroupSerializer(
+        many=True,
+        help_text="The tutoring and service groups this person leads in the day's Learning Lab "
+        "plan, in time order, with their students.",
+    )
 
 
 # --- builds -------------------------------------------------------------------------------------

@@ -302,7 +302,9 @@ class StaffRosterView(APIView):
         summary="A staff member's published blocks for a date, with their students",
         description="The blocks they teach and, for a lab supervisor, the blocks in their lab, "
         "each with its cohort, room and the students enrolled that day (IEP and English-learner "
-        "flags). Reading it is recorded in the audit trail as a read of those student records.",
+        "flags); and the tutoring and service groups they lead in the day's Learning Lab plan, "
+        "each with its students. A published date answers 200 even when they have neither. "
+        "Reading it is recorded in the audit trail as a read of those student records.",
         parameters=[DATE_PARAMETER],
         responses={
             200: serializers.StaffRosterSerializer,
@@ -331,8 +333,10 @@ class StudentScheduleView(APIView):
         operation_id="student_schedule",
         summary="A student's published day",
         description="Their cohort's blocks on the date (none when they are not enrolled that "
-        "day). Each block's ``segments`` will hold the student's Learning Lab plan; the list is "
-        "empty until lab plans exist. Reading it is recorded in the audit trail.",
+        "day). Each lab and flexible block's ``segments`` are the student's Learning Lab plan "
+        "in it, in time order: program time (which program), tutoring or a service (which "
+        "group, led by whom, delivering which service need). Reading it is recorded in the "
+        "audit trail, with the service needs the segments deliver.",
         parameters=[DATE_PARAMETER],
         responses={
             200: serializers.StudentDaySerializer,
@@ -352,7 +356,7 @@ class StudentScheduleView(APIView):
         student_day = selectors.student_day(student=student, date=day)
         if not student_day.published:
             raise nothing_published(student.school, day)
-        audit_reads(user=request.user, objects=[student], via=via)
+        audit_reads(user=request.user, objects=student_day.records, via=via)
         return Response(serializers.StudentDaySerializer(student_day).data)
 
 

@@ -18,6 +18,7 @@ what stage 2 needs on top:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from learninglabs.models import Program, ProgramGoal, ProgramKind, ProgressRecord, Subject
@@ -97,15 +98,7 @@ def lab_world() -> LabWorld:
     others = list(Student.objects.filter(cohort=k.howard).enrolled_on(DATE).order_by("pk"))
     iep = (students[0], others[0])
     for student in iep:
-        student.has_iep = True
-        student.save(update_fields=["has_iep"])
-        ServiceNeed.objects.create(
-            student=student,
-            kind=ServiceKind.IEP,
-            minutes_per_week=60,
-            max_group_size=3,
-            provider_role=Role.SPED,
-        )
+        give_iep(student)
     learner = students[1]
     learner.el_level = ELLevel.EMERGING
     learner.save(update_fields=["el_level"])
@@ -118,27 +111,54 @@ def lab_world() -> LabWorld:
     )
 
     behind = (students[2], students[3], others[1])
-    everyone = students + others
+    records = four_weeks_of_progress(
+        students + others,
+        (headsprout, dreambox),
+        lagging=lambda student, program: student in behind and program == headsprout,
+    )
+    ProgressRecord.objects.bulk_create(records)
+    return LabWorld(k, chen, diaz, headsprout, dreambox, iep, learner, behind)
+
+
+def give_iep(student: Student) -> None:
+    """An IEP with 60 minutes a week from a special-education teacher, in groups of at most 3."""
+    student.has_iep = True
+    student.save(update_fields=["has_iep"])
+    ServiceNeed.objects.create(
+        student=student,
+        kind=ServiceKind.IEP,
+        minutes_per_week=60,
+        max_group_size=3,
+        provider_role=Role.SPED,
+    )
+
+
+def four_weeks_of_progress(
+    students: Iterable[Student],
+    programs: Iterable[Program],
+    *,
+    lagging: Callable[[Student, Program], bool],
+) -> list[ProgressRecord]:
+    """Every weekday of the four weeks need looks back on: 12 minutes a day in each program
+    (on goal), 2 where ``lagging`` says the student fell behind. Unsaved, for a bulk insert."""
     records = []
-    for days_back in range(1, 29):  # the four weeks need looks back on
+    for days_back in range(1, 29):
         day = DATE - datetime.timedelta(days=days_back)
         if day.weekday() >= 5:
             continue
-        for student in everyone:
-            for program in (headsprout, dreambox):
-                lagging = student in behind and program == headsprout
+        for student in students:
+            for program in programs:
                 records.append(
                     ProgressRecord(
                         student=student,
                         program=program,
                         date=day,
-                        minutes=2 if lagging else 12,
+                        minutes=2 if lagging(student, program) else 12,
                         lessons_completed=1,
                         source="api",
                     )
                 )
-    ProgressRecord.objects.bulk_create(records)
-    return LabWorld(k, chen, diaz, headsprout, dreambox, iep, learner, behind)
+    return records
 
 
 def built_lab_world() -> LabWorld:
