@@ -128,5 +128,15 @@ def test_the_command_builds_publishes_and_prints_a_summary():
 
     assert statuses(k.school) == [(1, ScheduleStatus.PUBLISHED)]
     lines = out.getvalue().splitlines()
-    assert lines[-3].split() == ["school", "status", "objective", "gap", "moved", "seconds"]
+    assert lines[-3].split() == [
+        "school",
+        "status",
+        "objective",
+        "gap",
+        "moved",
+        "lab",
+        "plan",
+        "seconds",
+    ]
     assert lines[-1].split()[:3] == [k.school.name, "v1", "published"]
+    assert "every service minute met" in lines[-1]
