@@ -1,6 +1,6 @@
 """The scheduling pages, one module per area; each module owns its ``urlpatterns``."""
 
-from . import builds, config, feeds, myday, nights, pictures, rotation_templates
+from . import builds, config, exports, feeds, myday, nights, pictures, rotation_templates
 
 urlpatterns = [
     *config.urlpatterns,
@@ -8,6 +8,7 @@ urlpatterns = [
     *builds.urlpatterns,
     *nights.urlpatterns,
     *pictures.urlpatterns,
+    *exports.urlpatterns,
     *myday.urlpatterns,
     *feeds.urlpatterns,
 ]
