@@ -13,15 +13,14 @@ page polls ``rows_done``) and how it ended. A file with any bad row is rejected 
 stored and every bad row is listed (row number, column, reason), up to ``MAX_STORED_ERRORS``.
 """
 
-import os
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from rocketship.uploads import UploadStorage
 from students.models import School
 from students.models.base import SchoolOwned
 
@@ -32,22 +31,8 @@ from .progress import Program, source_validator
 MAX_STORED_ERRORS = 1000
 
 
-class UploadStorage(FileSystemStorage):
-    """Where uploaded files wait for their import: ``VAR_DIR/progress_imports``, never a public
-    media root (they hold student ids). Read at each use, so tests can move it. A worker on
-    another host needs the directory shared (or the lead swaps in an object store)."""
-
-    @property  # type: ignore[override]
-    def base_location(self) -> str:
-        return str(settings.VAR_DIR / "progress_imports")
-
-    @property  # type: ignore[override]
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-
 def upload_storage() -> Storage:
-    return UploadStorage()
+    return UploadStorage("progress_imports")
 
 
 class DateFormat(models.TextChoices):

@@ -25,9 +25,15 @@ from .people import (
     StaffRole,
     Student,
 )
+from .rostering import (
+    ACTIVE_ROSTER_STATES,
+    RosterImport,
+    RosterImportState,
+)
 from .schools import Cohort, Grade, GradeLevel, Network, School
 
 __all__ = [
+    "ACTIVE_ROSTER_STATES",
     "ApiClient",
     "ApiToken",
     "AuditAction",
@@ -40,6 +46,8 @@ __all__ = [
     "Network",
     "NetworkAdmin",
     "Role",
+    "RosterImport",
+    "RosterImportState",
     "School",
     "ServiceKind",
     "ServiceNeed",

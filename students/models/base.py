@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 
 class SchoolOwned(models.Model):
@@ -32,3 +33,22 @@ class SchoolOwned(models.Model):
                 errors[field.name] = f"{related} belongs to another school."
         if errors:
             raise ValidationError(errors)
+
+
+def sourced_id_field() -> models.CharField:
+    """The object's ``sourcedId`` in the school's OneRoster exports: a re-import finds it by
+    this id and updates it in place. Blank for objects created by hand."""
+    return models.CharField(
+        "OneRoster sourcedId",
+        max_length=255,
+        blank=True,
+        db_index=False,
+        help_text="Set by roster imports; blank for objects created here.",
+    )
+
+
+def sourced_id_unique(*fields: str, name: str) -> models.UniqueConstraint:
+    """A sourcedId names one object within its scope; blank ones are many."""
+    return models.UniqueConstraint(
+        fields=[*fields, "sourced_id"], condition=~Q(sourced_id=""), name=name
+    )

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from ..errors import RecordIsPermanent
-from .base import SchoolOwned
+from .base import SchoolOwned, sourced_id_field, sourced_id_unique
 from .schools import Cohort, Grade, Network, School
 
 
@@ -67,6 +67,7 @@ class Student(SchoolOwned):
     intervention_tier = models.PositiveSmallIntegerField(
         choices=InterventionTier.choices, default=InterventionTier.CORE
     )
+    sourced_id = sourced_id_field()
 
     objects = StudentQuerySet.as_manager()
 
@@ -76,6 +77,7 @@ class Student(SchoolOwned):
             models.UniqueConstraint(
                 fields=["school", "local_id"], name="student_id_unique_in_school"
             ),
+            sourced_id_unique("school", name="student_sourced_id_unique_in_school"),
             models.CheckConstraint(
                 condition=Q(enrollment_end__isnull=True)
                 | Q(enrollment_end__gte=models.F("enrollment_start")),
@@ -146,12 +148,14 @@ class Staff(SchoolOwned):
     cohorts = models.ManyToManyField(Cohort, blank=True, related_name="staff")
     work_start = models.TimeField(default=datetime.time(7, 45))
     work_end = models.TimeField(default=datetime.time(15, 45))
+    sourced_id = sourced_id_field()
 
     class Meta:
         verbose_name_plural = "staff"
         ordering = ["school", "user__last_name", "user__first_name"]
         constraints = [
             models.UniqueConstraint(fields=["user", "school"], name="staff_once_per_school"),
+            sourced_id_unique("school", name="staff_sourced_id_unique_in_school"),
             models.CheckConstraint(
                 condition=Q(work_end__gt=models.F("work_start")), name="staff_hours_end_after_start"
             ),

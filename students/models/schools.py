@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .base import SchoolOwned
+from .base import SchoolOwned, sourced_id_field, sourced_id_unique
 
 
 def validate_time_zone(value: str) -> None:
@@ -41,13 +41,15 @@ class School(models.Model):
         validators=[validate_time_zone],
         help_text="IANA time zone; bell times and dates of this school are in this zone.",
     )
+    sourced_id = sourced_id_field()
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["network", "name"], name="school_name_unique_in_network"
-            )
+            ),
+            sourced_id_unique("network", name="school_sourced_id_unique_in_network"),
         ]
 
     def __str__(self) -> str:
@@ -87,11 +89,13 @@ class Cohort(SchoolOwned):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cohorts")
     grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="cohorts")
     name = models.CharField(max_length=60, help_text="As the school says it, e.g. '3B Stanford'.")
+    sourced_id = sourced_id_field()
 
     class Meta:
         ordering = ["school", "grade__level", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "name"], name="cohort_name_unique_in_school")
+            models.UniqueConstraint(fields=["school", "name"], name="cohort_name_unique_in_school"),
+            sourced_id_unique("school", name="cohort_sourced_id_unique_in_school"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,129 @@
+"""Reading one file's cells into typed values, reporting each bad cell with its file, row and
+column. One ``CellReader`` serves one file so that required columns (which depend on the
+file's mode) and the month/day/year warning (one per column, not per row) are tracked there.
+"""
+
+from collections.abc import Collection
+from datetime import date, datetime
+
+from .columns import BOOLEANS, EXTENSION_PREFIX, STATUSES, FileColumns, FileMode
+from .dates import DateFormatError, parse_date, parse_datetime
+from .records import ExportError
+from .tables import Row
+
+# Delta files must say what changed and when; bulk files may leave both empty.
+_DELTA_REQUIRED = frozenset({"status", "dateLastModified"})
+
+
+class CellReader:
+    def __init__(
+        self,
+        spec: FileColumns,
+        mode: FileMode,
+        errors: list[ExportError],
+        warnings: list[ExportError],
+    ) -> None:
+        self.file = spec.name
+        self.required = spec.required | (_DELTA_REQUIRED if mode == "delta" else frozenset())
+        self.errors = errors
+        self.warnings = warnings
+        # column -> (count, first row, first text) of month/day/year dates
+        self._month_day_year: dict[str, tuple[int, int, str]] = {}
+
+    def error(self, row: int, column: str | None, reason: str) -> None:
+        self.errors.append(ExportError(self.file, row, column, reason))
+
+    def text(self, row: int, cells: Row, column: str) -> str:
+        value = cells.get(column, "")
+        if not value and column in self.required:
+            self.error(row, column, f"{column} is required but empty.")
+        return value
+
+    def optional_id(self, row: int, cells: Row, column: str) -> str | None:
+        return self.text(row, cells, column) or None
+
+    def id_list(self, row: int, cells: Row, column: str) -> tuple[str, ...]:
+        """A list cell: values separated by commas (the cell is quoted in the file)."""
+        value = self.text(row, cells, column)
+        return tuple(part for part in (p.strip() for p in value.split(",")) if part)
+
+    def status(self, row: int, cells: Row) -> str:
+        value = self.text(row, cells, "status")
+        if value and value not in STATUSES:
+            self.error(row, "status", _not_one_of("status", value, STATUSES))
+        return "tobedeleted" if value == "tobedeleted" else "active"
+
+    def enum(
+        self, row: int, cells: Row, column: str, allowed: Collection[str], *, extensible: bool
+    ) -> str:
+        """A vocabulary value; ``extensible`` vocabularies also take the spec's ``ext:...``."""
+        value = self.text(row, cells, column)
+        if not value or value in allowed:
+            return value
+        if extensible and value.startswith(EXTENSION_PREFIX) and len(value) > len(EXTENSION_PREFIX):
+            return value
+        self.error(row, column, _not_one_of(column, value, allowed))
+        return value
+
+    def boolean(self, row: int, cells: Row, column: str) -> bool | None:
+        value = self.text(row, cells, column)
+        if not value:
+            return None
+        # Spreadsheets rewrite true as TRUE; the meaning is not in doubt.
+        if value.lower() not in BOOLEANS:
+            self.error(row, column, f"{column} is '{value}'; it must be true or false.")
+            return None
+        return value.lower() == "true"
+
+    def date(self, row: int, cells: Row, column: str) -> date | None:
+        value = self.text(row, cells, column)
+        if not value:
+            return None
+        try:
+            parsed, month_day_year = parse_date(value)
+        except DateFormatError as error:
+            self.error(row, column, f"{column} {error}.")
+            return None
+        if month_day_year:
+            self._note_month_day_year(row, column, value)
+        return parsed
+
+    def datetime(self, row: int, cells: Row, column: str) -> datetime | None:
+        value = self.text(row, cells, column)
+        if not value:
+            return None
+        try:
+            parsed, month_day_year = parse_datetime(value)
+        except DateFormatError as error:
+            self.error(row, column, f"{column} {error}.")
+            return None
+        if month_day_year:
+            self._note_month_day_year(row, column, value)
+        return parsed
+
+    def finish(self) -> None:
+        """Report month/day/year dates: one warning per column, naming the first row."""
+        for column, (count, first_row, example) in self._month_day_year.items():
+            dates = "date is" if count == 1 else "dates are"
+            self.warnings.append(
+                ExportError(
+                    self.file,
+                    first_row,
+                    column,
+                    f"{count} {column} {dates} written month/day/year (like '{example}') and "
+                    "were read as month/day; write dates as YYYY-MM-DD to avoid any doubt.",
+                )
+            )
+        self._month_day_year.clear()
+
+    def _note_month_day_year(self, row: int, column: str, value: str) -> None:
+        count, first_row, example = self._month_day_year.get(column, (0, row, value))
+        self._month_day_year[column] = (count + 1, first_row, example)
+
+
+def _not_one_of(column: str, value: str, allowed: Collection[str]) -> str:
+    reason = f"{column} '{value}' is not one of {', '.join(sorted(allowed))}."
+    for candidate in allowed:
+        if candidate.lower() == value.lower():
+            return f"{reason} Did you mean '{candidate}'?"
+    return reason

@@ -1,0 +1,173 @@
+"""manifest.csv: which OneRoster version an export is and how each file is to be processed
+(bulk: the complete set; delta: changes only; absent: not supplied). Without a usable
+manifest we still read the files (version guessed from roles.csv, files taken as bulk) so
+that one upload reports every problem, not just the first."""
+
+from .columns import (
+    FILE_MODES,
+    IMPORT_REQUIRED_FILES,
+    MANIFEST,
+    MANIFEST_COLUMNS,
+    ROLES,
+    VERSIONS,
+    FileColumns,
+    FileMode,
+    Version,
+)
+from .records import ExportError
+from .source import ExportFiles
+from .tables import read_table
+
+# propertyName -> (value, row)
+Properties = dict[str, tuple[str, int]]
+
+
+def read_properties(files: ExportFiles, errors: list[ExportError]) -> Properties | None:
+    """The manifest's properties, or None when there is no usable manifest."""
+    if not files.has(MANIFEST):
+        errors.append(
+            ExportError(
+                MANIFEST,
+                None,
+                None,
+                "The export has no manifest.csv; OneRoster exports must include one naming "
+                "the version and each file's mode.",
+            )
+        )
+        return None
+    table = read_table(MANIFEST, files.read(MANIFEST), errors)
+    if table is None:
+        return None
+    missing = [column for column in MANIFEST_COLUMNS if column not in table.columns]
+    for column in missing:
+        errors.append(ExportError(MANIFEST, 1, column, f"The header has no '{column}' column."))
+    if missing:
+        return None
+    properties: Properties = {}
+    for row, values in table.rows:
+        name = values["propertyName"]
+        if name in properties:
+            errors.append(
+                ExportError(
+                    MANIFEST,
+                    row,
+                    "propertyName",
+                    f"'{name}' is also on row {properties[name][1]}; each property may appear "
+                    "once.",
+                )
+            )
+            continue
+        properties[name] = (values["value"], row)
+    return properties
+
+
+def version_of(
+    properties: Properties | None, files: ExportFiles, errors: list[ExportError]
+) -> Version:
+    guessed: Version = "1.2" if files.has(ROLES) else "1.1"
+    if properties is None:
+        return guessed
+    entry = properties.get("oneroster.version")
+    if entry is None:
+        errors.append(
+            ExportError(
+                MANIFEST,
+                None,
+                None,
+                f"manifest.csv has no oneroster.version row; the files were read as {guessed}.",
+            )
+        )
+        return guessed
+    value, row = entry
+    for version in VERSIONS:
+        # Point releases (1.2.1) keep the 1.2 file layout.
+        if value == version or value.startswith(version + "."):
+            return version
+    errors.append(
+        ExportError(
+            MANIFEST,
+            row,
+            "value",
+            f"oneroster.version is '{value}'; this import reads 1.1 and 1.2 (the files were "
+            f"read as {guessed}).",
+        )
+    )
+    return guessed
+
+
+def file_modes(
+    properties: Properties | None,
+    specs: dict[str, FileColumns],
+    version: Version,
+    files: ExportFiles,
+    errors: list[ExportError],
+    warnings: list[ExportError],
+) -> dict[str, FileMode]:
+    """Each file's mode, reporting files declared but missing, supplied but declared absent,
+    and files the import needs but does not get."""
+    modes: dict[str, FileMode] = {}
+    for name, spec in specs.items():
+        present = files.has(name)
+        mode = _declared_mode(properties, spec, present, errors)
+        if mode != "absent" and not present:
+            errors.append(
+                ExportError(
+                    name,
+                    None,
+                    None,
+                    f"manifest.csv declares {name} {mode}, but it is not in the export.",
+                )
+            )
+        elif mode == "absent" and present:
+            warnings.append(
+                ExportError(
+                    name,
+                    None,
+                    None,
+                    f"{name} is in the export but manifest.csv declares it absent; it was ignored.",
+                )
+            )
+        if mode == "absent" and name in IMPORT_REQUIRED_FILES[version]:
+            errors.append(
+                ExportError(
+                    name,
+                    None,
+                    None,
+                    f"The import needs {name}, but the export "
+                    + ("declares it absent." if present else "does not include it."),
+                )
+            )
+        modes[name] = mode
+    return modes
+
+
+def _declared_mode(
+    properties: Properties | None, spec: FileColumns, present: bool, errors: list[ExportError]
+) -> FileMode:
+    fallback: FileMode = "bulk" if present else "absent"
+    if properties is None:
+        return fallback
+    entry = properties.get(spec.manifest_property)
+    if entry is None:
+        errors.append(
+            ExportError(
+                MANIFEST,
+                None,
+                None,
+                f"manifest.csv has no {spec.manifest_property} row (it must say bulk, delta or "
+                "absent).",
+            )
+        )
+        return fallback
+    value, row = entry
+    if value not in FILE_MODES:
+        errors.append(
+            ExportError(
+                MANIFEST,
+                row,
+                "value",
+                f"{spec.manifest_property} is '{value}'; it must be bulk, delta or absent.",
+            )
+        )
+        return fallback
+    return value  # type: ignore[return-value]  # checked against FILE_MODES above

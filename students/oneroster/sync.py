@@ -1,0 +1,596 @@
+"""A read OneRoster export compared with what a network holds, and applied in one transaction.
+
+What becomes what:
+
+- **schools** from orgs of type school (a district org is the network, not stored);
+- **cohorts** from homeroom classes, their grade from the class's one K-5 grade code;
+- **students** from users with the student role, at each imported school they hold the role in:
+  their id is the user's ``identifier`` (the SIS id; the username when blank), their grade the
+  user's grade code (else their homeroom's), their cohort the homeroom they are enrolled in;
+- **staff** from users with any other role, each with a login account (username from the
+  export, no usable password until they set one), the homerooms they teach as their cohorts and
+  a role read from what they teach (see ``staff_roles``).
+
+Everything keeps its ``sourcedId``: a re-import finds it and updates it in place; an object
+created here before the first import is adopted when its natural key matches (a school's or a
+cohort's name, a student's id, a staff member's username). Nothing is deleted: a student who is
+``tobedeleted``, or who has no active enrollment at the school in a bulk export, has their
+enrollment ended (their last day is the day before the import); a staff member is made inactive.
+Someone who appears again is restored. Schedules, pins, progress and service needs built on top
+stay attached, because the rows they point at stay.
+
+``roster_plan`` works out every change and every error without writing; ``roster_apply`` writes
+a plan in one transaction. A plan with errors is never applied.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from ..models import Cohort, Grade, Network, Role, School, Staff, StaffRole, Student
+from .columns import CLASSES, ENROLLMENTS, ORGS, USERS
+from .records import Class, Enrollment, ExportError, ExportRead, User
+
+GRADE_LEVELS = {"KG": 0, "01": 1, "02": 2, "03": 3, "04": 4, "05": 5}
+LEADER_ROLES = frozenset(
+    {"administrator", "principal", "siteAdministrator", "districtAdministrator"}
+)
+# What a teacher teaches says which of our roles they hold; the first match wins.
+SUBJECT_ROLES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"special ed|resource|sped|speech", re.I), Role.SPED),
+    (re.compile(r"learning lab|\bils\b|individuali[sz]ed learning", re.I), Role.ILS),
+    (re.compile(r"math|stem|science", re.I), Role.STEM),
+    (
+        re.compile(r"liter|reading|ela\b|english|language arts|humanities|social", re.I),
+        Role.HUMANITIES,
+    ),
+    (re.compile(r"art|music|p\.?e\.?\b|physical|dance|specials", re.I), Role.SPECIALS),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # school, cohort, student, staff
+    action: str  # create, update, end, restore
+    sourced_id: str
+    label: str
+    fields: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "action": self.action,
+            "sourced_id": self.sourced_id,
+            "label": self.label,
+            "fields": list(self.fields),
+        }
+
+
+@dataclass
+class RosterPlan:
+    """What an import would do; ``errors`` non-empty means it must not be applied."""
+
+    network: Network
+    today: datetime.date
+    changes: list[Change] = field(default_factory=list)
+    errors: list[ExportError] = field(default_factory=list)
+    warnings: list[ExportError] = field(default_factory=list)
+    # the rows to write, by kind: (existing or None, wanted field values)
+    schools: list[tuple[School | None, dict]] = field(default_factory=list)
+    cohorts: list[tuple[Cohort | None, dict]] = field(default_factory=list)
+    students: list[tuple[Student | None, dict]] = field(default_factory=list)
+    staff: list[tuple[Staff | None, dict]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for change in self.changes:
+            counts[change.kind][change.action] += 1
+        return {kind: dict(actions) for kind, actions in sorted(counts.items())}
+
+
+def _error(file: str, row: int | None, column: str | None, reason: str) -> ExportError:
+    return ExportError(file=file, row=row, column=column, reason=reason)
+
+
+def staff_roles(user: User, taught: Iterable[Class], titles: dict[str, str]) -> set[str]:
+    """Our roles of a staff member: leader for administrators, tutor for aides, and for
+    teachers what the classes they teach are about (class or course title)."""
+    roles: set[str] = set()
+    for held in user.roles:
+        if held.role in LEADER_ROLES:
+            roles.add(Role.LEADER)
+        elif held.role == "aide":
+            roles.add(Role.TUTOR)
+    for cls in taught:
+        text = f"{cls.title} {titles.get(cls.course_sourced_id, '')}"
+        for pattern, role in SUBJECT_ROLES:
+            if pattern.search(text):
+                roles.add(role)
+                break
+    return roles
+
+
+def roster_plan(*, network: Network, export: ExportRead, today: datetime.date) -> RosterPlan:
+    """Every change ``export`` makes to ``network``'s schools, and every error that stops it."""
+    plan = RosterPlan(network=network, today=today, errors=list(export.errors))
+    if export.errors:
+        return plan
+    _Planner(plan, export).run()
+    return plan
+
+
+class _Planner:
+    def __init__(self, plan: RosterPlan, export: ExportRead) -> None:
+        self.plan = plan
+        self.export = export
+        self.network = plan.network
+        self.bulk_users = export.modes.get(USERS) == "bulk"
+        self.bulk_enrollments = export.modes.get(ENROLLMENTS) == "bulk"
+
+    def run(self) -> None:
+        schools = self.schools()
+        if not self.plan.ok:
+            return
+        cohorts = self.cohorts(schools)
+        self.people(schools, cohorts)
+
+    # --- schools -------------------------------------------------------------------------------
+
+    def schools(self) -> dict[str, School | None]:
+        """sourcedId -> stored school (None: created by this import)."""
+        stored = {s.sourced_id: s for s in School.objects.exclude(sourced_id="")}
+        by_name = {s.name: s for s in School.objects.filter(network=self.network, sourced_id="")}
+        found: dict[str, School | None] = {}
+        for org in self.export.orgs:
+            if org.org_type != "school":
+                continue
+            school = stored.get(org.sourced_id) or by_name.get(org.name)
+            if school is not None and school.network_id != self.network.pk:
+                self.plan.errors.append(
+                    _error(
+                        ORGS,
+                        org.row,
+                        "sourcedId",
+                        f"School {org.sourced_id!r} belongs to "
+                        "another network; an export can only roster its own network.",
+                    )
+                )
+                continue
+            wanted = {"name": org.name, "sourced_id": org.sourced_id}
+            self._record("school", school, wanted, org.sourced_id, org.name)
+            self.plan.schools.append((school, wanted))
+            found[org.sourced_id] = school
+        for kind, sourced_id in sorted(self.export.external_refs):
+            if kind == "school" and sourced_id not in stored:
+                self.plan.errors.append(
+                    _error(
+                        ENROLLMENTS,
+                        None,
+                        "schoolSourcedId",
+                        f"School {sourced_id!r} is neither in this export nor stored.",
+                    )
+                )
+            elif kind == "school":
+                found[sourced_id] = stored[sourced_id]
+        return found
+
+    # --- cohorts -------------------------------------------------------------------------------
+
+    def cohorts(self, schools: dict[str, School | None]) -> dict[str, tuple[str, int]]:
+        """Homeroom class sourcedId -> (school sourcedId, grade level)."""
+        school_ids = [s.pk for s in schools.values() if s is not None]
+        stored = {
+            c.sourced_id: c
+            for c in Cohort.objects.filter(school_id__in=school_ids).exclude(sourced_id="")
+        }
+        by_name = {
+            (c.school_id, c.name): c
+            for c in Cohort.objects.filter(school_id__in=school_ids, sourced_id="")
+        }
+        homerooms: dict[str, tuple[str, int]] = {}
+        for cls in self.export.classes:
+            if cls.class_type != "homeroom" or cls.school_sourced_id not in schools:
+                continue
+            levels = {GRADE_LEVELS[g] for g in cls.grades if g in GRADE_LEVELS}
+            if len(levels) != 1:
+                self.plan.errors.append(
+                    _error(
+                        CLASSES,
+                        cls.row,
+                        "grades",
+                        f"Homeroom {cls.title!r} needs exactly one grade of KG, 01-05; "
+                        f"it has {', '.join(cls.grades) or 'none'}.",
+                    )
+                )
+                continue
+            level = levels.pop()
+            school = schools[cls.school_sourced_id]
+            cohort = stored.get(cls.sourced_id) or (
+                by_name.get((school.pk, cls.title)) if school is not None else None
+            )
+            wanted = {
+                "school": cls.school_sourced_id,
+                "name": cls.title,
+                "grade": level,
+                "sourced_id": cls.sourced_id,
+            }
+            self._record("cohort", cohort, wanted, cls.sourced_id, cls.title)
+            self.plan.cohorts.append((cohort, wanted))
+            homerooms[cls.sourced_id] = (cls.school_sourced_id, level)
+        return homerooms
+
+    # --- students and staff --------------------------------------------------------------------
+
+    def people(
+        self, schools: dict[str, School | None], homerooms: dict[str, tuple[str, int]]
+    ) -> None:
+        classes = {c.sourced_id: c for c in self.export.classes}
+        titles = {c.sourced_id: c.title for c in self.export.courses}
+        enrolled: dict[str, list[Enrollment]] = defaultdict(list)
+        for enrollment in self.export.enrollments:
+            enrolled[enrollment.user_sourced_id].append(enrollment)
+        school_ids = [s.pk for s in schools.values() if s is not None]
+        students = {
+            (s.school.sourced_id, s.sourced_id): s
+            for s in Student.objects.filter(school_id__in=school_ids)
+            .exclude(sourced_id="")
+            .select_related("school")
+        }
+        student_ids = {
+            (s.school.sourced_id, s.local_id): s
+            for s in Student.objects.filter(school_id__in=school_ids, sourced_id="").select_related(
+                "school"
+            )
+        }
+        staff = {
+            (s.school.sourced_id, s.sourced_id): s
+            for s in Staff.objects.filter(school_id__in=school_ids)
+            .exclude(sourced_id="")
+            .select_related("school", "user")
+        }
+        seen: set[tuple[str, str]] = set()
+        for user in self.export.users:
+            active = [e for e in enrolled[user.sourced_id] if e.status != "tobedeleted"]
+            for held_school in sorted({r.org_sourced_id for r in user.roles} & set(schools)):
+                key = (held_school, user.sourced_id)
+                seen.add(key)
+                roles_here = {r.role for r in user.roles if r.org_sourced_id == held_school}
+                if "student" in roles_here:
+                    self.student(user, held_school, active, homerooms, students, student_ids)
+                else:
+                    taught = [
+                        classes[e.class_sourced_id]
+                        for e in active
+                        if e.school_sourced_id == held_school and e.class_sourced_id in classes
+                    ]
+                    self.staff_member(user, held_school, taught, titles, homerooms, staff)
+        if self.bulk_users:
+            self.gone(students, staff, seen, schools)
+
+    def student(self, user, school_sid, active, homerooms, stored, by_local_id) -> None:
+        local_id = user.identifier or user.username
+        if not local_id:
+            self.plan.errors.append(
+                _error(
+                    USERS,
+                    user.row,
+                    "identifier",
+                    f"User {user.sourced_id!r} is a student with neither an identifier nor "
+                    "a username to use as their student id.",
+                )
+            )
+            return
+        rooms = sorted(
+            {
+                e.class_sourced_id
+                for e in active
+                if e.class_sourced_id in homerooms
+                and homerooms[e.class_sourced_id][0] == school_sid
+            }
+        )
+        if len(rooms) > 1:
+            self.plan.errors.append(
+                _error(
+                    ENROLLMENTS,
+                    None,
+                    "classSourcedId",
+                    f"User {user.sourced_id!r} is enrolled in {len(rooms)} homerooms at one "
+                    f"school ({', '.join(rooms)}); a student has one.",
+                )
+            )
+            return
+        levels = {GRADE_LEVELS[g] for g in user.grades if g in GRADE_LEVELS}
+        unknown = [g for g in user.grades if g not in GRADE_LEVELS]
+        if unknown:
+            self.plan.errors.append(
+                _error(
+                    USERS,
+                    user.row,
+                    "grades",
+                    f"Grade {unknown[0]!r} is not a grade of a K-5 school (KG, 01-05).",
+                )
+            )
+            return
+        level = levels.pop() if len(levels) == 1 else None
+        if rooms:
+            room_level = homerooms[rooms[0]][1]
+            if level is not None and level != room_level:
+                self.plan.errors.append(
+                    _error(
+                        USERS,
+                        user.row,
+                        "grades",
+                        f"User {user.sourced_id!r} is in grade {user.grades[0]} but their "
+                        f"homeroom {rooms[0]!r} is another grade.",
+                    )
+                )
+                return
+            level = room_level
+        if level is None:
+            self.plan.errors.append(
+                _error(
+                    USERS,
+                    user.row,
+                    "grades",
+                    f"Student {user.sourced_id!r} has no grade and no homeroom to take one from.",
+                )
+            )
+            return
+        existing = stored.get((school_sid, user.sourced_id)) or by_local_id.get(
+            (school_sid, local_id)
+        )
+        begins = [e.begin_date for e in active if e.begin_date]
+        wanted = {
+            "school": school_sid,
+            "sourced_id": user.sourced_id,
+            "local_id": local_id,
+            "first_name": user.preferred_given_name or user.given_name,
+            "last_name": user.family_name,
+            "grade": level,
+            "cohort": rooms[0] if rooms else None,
+        }
+        if user.status == "tobedeleted" or (self.bulk_enrollments and not rooms):
+            wanted["enrollment_end"] = self._end_of(existing)
+        else:
+            wanted["enrollment_end"] = None
+            if existing is None:
+                wanted["enrollment_start"] = min(begins) if begins else self.plan.today
+        self._record("student", existing, wanted, user.sourced_id, f"student {local_id}")
+        self.plan.students.append((existing, wanted))
+
+    def staff_member(self, user, school_sid, taught, titles, homerooms, stored) -> None:
+        if not user.username:
+            self.plan.errors.append(
+                _error(
+                    USERS,
+                    user.row,
+                    "username",
+                    f"Staff user {user.sourced_id!r} has no username to log in with.",
+                )
+            )
+            return
+        existing = stored.get((school_sid, user.sourced_id))
+        roles = staff_roles(user, taught, titles)
+        if not roles:
+            self.plan.warnings.append(
+                _error(
+                    USERS,
+                    user.row,
+                    "role",
+                    f"{user.username}: no role could be read from what they teach; give "
+                    "them one in Setup.",
+                )
+            )
+        wanted = {
+            "school": school_sid,
+            "sourced_id": user.sourced_id,
+            "username": user.username,
+            "first_name": user.preferred_given_name or user.given_name,
+            "last_name": user.family_name,
+            "email": user.email,
+            "active": user.status != "tobedeleted" and user.enabled,
+            "roles": sorted(roles),
+            "cohorts": sorted(c.sourced_id for c in taught if c.sourced_id in homerooms),
+            "grades": sorted(
+                {GRADE_LEVELS[g] for c in taught for g in c.grades if g in GRADE_LEVELS}
+            ),
+        }
+        self._record("staff", existing, wanted, user.sourced_id, user.username)
+        self.plan.staff.append((existing, wanted))
+
+    def gone(self, students, staff, seen, schools) -> None:
+        """In a bulk users file, whoever is stored but absent has left."""
+        for (school_sid, sourced_id), student in students.items():
+            if (school_sid, sourced_id) in seen or school_sid not in schools:
+                continue
+            if student.enrollment_end is None:
+                wanted = {"enrollment_end": self._end_of(student)}
+                self._record("student", student, wanted, sourced_id, str(student))
+                self.plan.students.append((student, wanted))
+        for (school_sid, sourced_id), member in staff.items():
+            if (school_sid, sourced_id) in seen or school_sid not in schools:
+                continue
+            if member.active:
+                wanted = {"active": False}
+                self._record("staff", member, wanted, sourced_id, member.user.username)
+                self.plan.staff.append((member, wanted))
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _end_of(self, student: Student | None) -> datetime.date:
+        """The last day enrolled: yesterday, never before the enrollment started."""
+        end = self.plan.today - datetime.timedelta(days=1)
+        if student is not None and student.enrollment_end is not None:
+            return min(student.enrollment_end, end)
+        if student is not None and student.enrollment_start > end:
+            return student.enrollment_start
+        return end
+
+    def _record(self, kind: str, existing, wanted: dict, sourced_id: str, label: str) -> None:
+        if existing is None:
+            self.plan.changes.append(Change(kind, "create", sourced_id, label))
+            return
+        changed = tuple(sorted(k for k, v in wanted.items() if _differs(kind, existing, k, v)))
+        if not changed:
+            return
+        action = "update"
+        if kind == "student" and "enrollment_end" in changed:
+            action = "restore" if wanted["enrollment_end"] is None else "end"
+        if kind == "staff" and "active" in changed:
+            action = "end" if not wanted["active"] else "restore"
+        self.plan.changes.append(Change(kind, action, sourced_id, label, changed))
+
+
+def _differs(kind: str, existing, key: str, value) -> bool:
+    """Whether ``existing`` differs from ``value`` in ``key``, compared as the plan states it."""
+    if key == "school":
+        return existing.school.sourced_id != value if kind != "school" else False
+    if key == "grade":
+        return existing.grade.level != value
+    if key == "cohort":
+        current = existing.cohort.sourced_id if existing.cohort_id else None
+        return current != value
+    if key == "enrollment_start":
+        return False  # set on creation only: a start date is history
+    if kind == "staff":
+        if key in ("username", "first_name", "last_name", "email"):
+            return getattr(existing.user, key) != value
+        if key == "roles":
+            return not set(value) <= existing.role_codes
+        if key == "cohorts":
+            return sorted(c.sourced_id for c in existing.cohorts.all()) != value
+        if key == "grades":
+            return sorted(g.level for g in existing.grades.all()) != value
+    return getattr(existing, key) != value
+
+
+# --- applying ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def roster_apply(plan: RosterPlan) -> None:
+    """Write ``plan``: every change, or none when one fails."""
+    if not plan.ok:
+        raise ValueError("a roster plan with errors is never applied")
+    network = plan.network
+    schools = _apply_schools(network, plan.schools)
+    grades = _grades(schools.values())
+    cohorts = _apply_cohorts(schools, grades, plan.cohorts)
+    _apply_students(schools, grades, cohorts, plan.students)
+    _apply_staff(schools, grades, cohorts, plan.staff)
+
+
+def _apply_schools(network: Network, rows) -> dict[str, School]:
+    taken = set(School.objects.values_list("slug", flat=True))
+    for school, wanted in rows:
+        if school is None:
+            slug = base = slugify(wanted["name"])[:50] or "school"
+            n = 2
+            while slug in taken:
+                slug, n = f"{base}-{n}", n + 1
+            taken.add(slug)
+            School.objects.create(network=network, slug=slug, **wanted)
+        elif any(getattr(school, k) != v for k, v in wanted.items()):
+            for k, v in wanted.items():
+                setattr(school, k, v)
+            school.save(update_fields=list(wanted))
+    return {s.sourced_id: s for s in School.objects.filter(network=network).exclude(sourced_id="")}
+
+
+def _grades(schools: Iterable[School]) -> dict[tuple[int, int], Grade]:
+    ids = [s.pk for s in schools]
+    existing = {(g.school_id, g.level): g for g in Grade.objects.filter(school_id__in=ids)}
+    missing = [
+        Grade(school_id=sid, level=level)
+        for sid in ids
+        for level in GRADE_LEVELS.values()
+        if (sid, level) not in existing
+    ]
+    Grade.objects.bulk_create(missing)
+    return {(g.school_id, g.level): g for g in Grade.objects.filter(school_id__in=ids)}
+
+
+def _apply_cohorts(schools, grades, rows) -> dict[str, Cohort]:
+    for cohort, wanted in rows:
+        school = schools[wanted["school"]]
+        values = {
+            "name": wanted["name"],
+            "grade": grades[(school.pk, wanted["grade"])],
+            "sourced_id": wanted["sourced_id"],
+        }
+        if cohort is None:
+            Cohort.objects.create(school=school, **values)
+        else:
+            for k, v in values.items():
+                setattr(cohort, k, v)
+            cohort.save(update_fields=list(values))
+    ids = [s.pk for s in schools.values()]
+    return {
+        c.sourced_id: c for c in Cohort.objects.filter(school_id__in=ids).exclude(sourced_id="")
+    }
+
+
+def _apply_students(schools, grades, cohorts, rows) -> None:
+    new: list[Student] = []
+    changed: list[Student] = []
+    fields: set[str] = set()
+    for student, wanted in rows:
+        values = dict(wanted)
+        if "school" in values:
+            school = schools[values.pop("school")]
+            values["grade"] = grades[(school.pk, values["grade"])]
+            room = values.pop("cohort")
+            values["cohort"] = cohorts[room] if room else None
+        if student is None:
+            new.append(Student(school=school, **values))
+            continue
+        values.pop("enrollment_start", None)
+        for k, v in values.items():
+            setattr(student, k, v)
+        fields |= set(values)
+        changed.append(student)
+    Student.objects.bulk_create(new, batch_size=1000)
+    if changed:
+        Student.objects.bulk_update(changed, sorted(fields), batch_size=1000)
+
+
+def _apply_staff(schools, grades, cohorts, rows) -> None:
+    users = get_user_model()
+    for member, wanted in rows:
+        if "school" not in wanted:  # only made inactive
+            member.active = wanted["active"]
+            member.save(update_fields=["active"])
+            continue
+        school = schools[wanted["school"]]
+        account = member.user if member is not None else None
+        if account is None:
+            account = users.objects.filter(username=wanted["username"]).first()
+        if account is None:
+            account = users(username=wanted["username"])
+            account.set_unusable_password()
+        for k in ("username", "first_name", "last_name", "email"):
+            setattr(account, k, wanted[k])
+        account.save()
+        if member is None:
+            member = Staff.objects.filter(user=account, school=school).first() or Staff(
+                user=account, school=school
+            )
+        member.sourced_id = wanted["sourced_id"]
+        member.active = wanted["active"]
+        member.save()
+        for role in wanted["roles"]:
+            StaffRole.objects.get_or_create(staff=member, role=role)
+        member.cohorts.set([cohorts[c] for c in wanted["cohorts"]])
+        member.grades.set([grades[(school.pk, g)] for g in wanted["grades"]])
