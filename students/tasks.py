@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.core import management
 
+from .oneroster.imports import roster_import_run
 from .sessions import sessions_forget_expired
 
 
@@ -11,3 +12,11 @@ def sessions_clear_expired() -> dict[str, int]:
     """Delete expired sessions and their bookkeeping; safe to run twice."""
     management.call_command("clearsessions")
     return {"forgotten": sessions_forget_expired()}
+
+
+# A 12,000-student network imports in well under a minute; the hard limit only catches a hang.
+@shared_task(name="students.tasks.roster_import_run", time_limit=30 * 60)
+def roster_import_run_task(import_id: int) -> str | None:
+    """Run one queued roster import; its outcome is recorded on its row. Safe to run twice."""
+    record = roster_import_run(import_id=import_id)
+    return record.state if record is not None else None

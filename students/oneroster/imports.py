@@ -1,0 +1,165 @@
+"""Roster imports as jobs: a leader's upload, an API client's push or the command's file.
+
+``roster_import_start`` keeps the file on a ``RosterImport`` row and queues its run when the row
+commits. ``roster_import_run`` reads the export, plans it against the network and records the
+plan (counts, the diff, errors and warnings); unless it is a dry run and the plan is clean, it
+applies it in one transaction. ``roster_import_apply`` turns a reviewed dry run into an import
+of the same file. The file is kept until its import is applied or rejected, then deleted: it
+holds students' names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+from collections.abc import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.utils import timezone
+
+from ..errors import DomainError
+from ..models import (
+    ACTIVE_ROSTER_STATES,
+    Network,
+    RosterImport,
+    RosterImportState,
+)
+from ..models.rostering import MAX_STORED_LINES
+from .reader import read_export
+from .records import ExportError
+from .sync import RosterPlan, roster_apply, roster_plan
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def roster_import_start(
+    *,
+    network: Network,
+    file: File | bytes,
+    file_name: str,
+    dry_run: bool,
+    by: AbstractBaseUser | None = None,
+    queue: bool = True,
+) -> RosterImport:
+    """Keep ``file`` and queue its import (``queue=False``: the caller runs it)."""
+    from ..tasks import roster_import_run_task
+
+    content = ContentFile(file, name=file_name) if isinstance(file, bytes) else file
+    name = (file_name or "roster.zip").rsplit("/", 1)[-1][:255]
+    with transaction.atomic():
+        record = RosterImport.objects.create(
+            network=network, requested_by=by, file_name=name, dry_run=dry_run
+        )
+        record.file.save(name, content, save=True)
+        if queue:
+            transaction.on_commit(lambda: roster_import_run_task.delay(record.pk))
+    logger.info(
+        "roster import queued id=%s network_id=%s dry_run=%s", record.pk, network.pk, dry_run
+    )
+    return record
+
+
+def roster_import_apply(*, record: RosterImport, by: AbstractBaseUser | None) -> RosterImport:
+    """Apply a reviewed dry run: the same file imported for real, as a new import."""
+    if not record.dry_run or record.state != RosterImportState.REVIEWED or not record.file:
+        raise DomainError(
+            "Only a dry run that finished without errors can be applied; upload the export again."
+        )
+    with record.file.open("rb") as stored:
+        content = stored.read()
+    return roster_import_start(
+        network=record.network, file=content, file_name=record.file_name, dry_run=False, by=by
+    )
+
+
+def roster_import_run(
+    *, import_id: int, today: datetime.date | None = None, progress: Progress | None = None
+) -> RosterImport | None:
+    """Run a queued import and record its outcome; safe to run twice (a started import is
+    returned as it is). Unexpected errors are recorded as failed, never half-applied."""
+    claimed = RosterImport.objects.filter(pk=import_id, state=RosterImportState.QUEUED).update(
+        state=RosterImportState.RUNNING
+    )
+    record = RosterImport.objects.select_related("network").filter(pk=import_id).first()
+    if record is None or not claimed:
+        return record
+    say = progress or (lambda step: None)
+    try:
+        say("reading")
+        with record.file.open("rb") as stored:
+            export = read_export(stored)
+        say("checking")
+        with transaction.atomic():
+            # One import of a network at a time: the plan is made and applied under the lock,
+            # so a concurrent import never applies a plan made from rows that changed meanwhile.
+            Network.objects.select_for_update().get(pk=record.network_id)
+            plan = roster_plan(
+                network=record.network, export=export, today=today or timezone.localdate()
+            )
+            if plan.ok and plan.changes and not record.dry_run:
+                say("applying")
+                roster_apply(plan)
+            _record_plan(record, plan, version=export.version, modes=dict(export.modes))
+    except Exception:
+        logger.exception("roster import id=%s network_id=%s failed", record.pk, record.network_id)
+        record.state = RosterImportState.FAILED
+        record.message = (
+            "The import stopped on an unexpected error; nothing was changed. Try again; if it "
+            "happens again, report it with the import's number."
+        )
+        record.finished_at = timezone.now()
+        record.save(update_fields=["state", "message", "finished_at"])
+    say("done")
+    return record
+
+
+def _record_plan(
+    record: RosterImport, plan: RosterPlan, *, version: str, modes: dict[str, str]
+) -> None:
+    if not plan.ok:
+        state = RosterImportState.REJECTED
+        message = f"The export has {len(plan.errors)} error(s); nothing was changed."
+    elif not plan.changes:
+        state = RosterImportState.UNCHANGED
+        message = "The export matches what is stored; nothing to change."
+    elif record.dry_run:
+        state = RosterImportState.REVIEWED
+        message = "Dry run: nothing was changed. Review the changes, then apply them."
+    else:
+        state = RosterImportState.APPLIED
+        message = f"{len(plan.changes)} change(s) applied."
+    record.state = state
+    record.message = message
+    record.version = version
+    record.modes = modes
+    record.counts = plan.counts()
+    record.changes = [c.as_dict() for c in plan.changes[:MAX_STORED_LINES]]
+    record.errors = [_line(e) for e in plan.errors[:MAX_STORED_LINES]]
+    record.warnings = [_line(w) for w in plan.warnings[:MAX_STORED_LINES]]
+    record.error_count = len(plan.errors)
+    record.finished_at = timezone.now()
+    keep_file = state == RosterImportState.REVIEWED
+    if not keep_file and record.file:
+        record.file.delete(save=False)
+    record.save()
+    logger.info(
+        "roster import id=%s network_id=%s state=%s changes=%d errors=%d",
+        record.pk,
+        record.network_id,
+        state,
+        len(plan.changes),
+        len(plan.errors),
+    )
+
+
+def _line(error: ExportError) -> dict[str, object]:
+    return dataclasses.asdict(error)
+
+
+def roster_imports_running(network: Network) -> bool:
+    return RosterImport.objects.filter(network=network, state__in=ACTIVE_ROSTER_STATES).exists()
