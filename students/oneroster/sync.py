@@ -45,14 +45,17 @@ LEADER_ROLES = frozenset(
 )
 # What a teacher teaches says which of our roles they hold; the first match wins.
 SUBJECT_ROLES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"special ed|resource|sped|speech", re.I), Role.SPED),
+    (re.compile(r"special ed|\bresource\b|\bsped\b|\bspeech\b", re.I), Role.SPED),
     (re.compile(r"learning lab|\bils\b|individuali[sz]ed learning", re.I), Role.ILS),
-    (re.compile(r"math|stem|science", re.I), Role.STEM),
+    (re.compile(r"\bmath|\bstem\b|\bscience", re.I), Role.STEM),
     (
-        re.compile(r"liter|reading|ela\b|english|language arts|humanities|social", re.I),
+        re.compile(r"\bliter|\breading|\bela\b|\benglish|language arts|humanities|\bsocial", re.I),
         Role.HUMANITIES,
     ),
-    (re.compile(r"art|music|p\.?e\.?\b|physical|dance|specials", re.I), Role.SPECIALS),
+    (
+        re.compile(r"\bart\b|\bmusic\b|\bp\.?e\.?\b|physical ed|\bdance\b|\bspecials\b", re.I),
+        Role.SPECIALS,
+    ),
 )
 
 
@@ -106,7 +109,7 @@ def _error(file: str, row: int | None, column: str | None, reason: str) -> Expor
 
 def staff_roles(user: User, taught: Iterable[Class], titles: dict[str, str]) -> set[str]:
     """Our roles of a staff member: leader for administrators, tutor for aides, and for
-    teachers what the classes they teach are about (class or course title)."""
+    teachers what the classes they teach are about (a scheduled class's or a course's title)."""
     roles: set[str] = set()
     for held in user.roles:
         if held.role in LEADER_ROLES:
@@ -114,7 +117,10 @@ def staff_roles(user: User, taught: Iterable[Class], titles: dict[str, str]) -> 
         elif held.role == "aide":
             roles.add(Role.TUTOR)
     for cls in taught:
-        text = f"{cls.title} {titles.get(cls.course_sourced_id, '')}"
+        # A homeroom's title is the cohort's name ("K Dartmouth" is no art teacher): only its
+        # course says what is taught there.
+        course = titles.get(cls.course_sourced_id, "")
+        text = course if cls.class_type == "homeroom" else f"{cls.title} {course}"
         for pattern, role in SUBJECT_ROLES:
             if pattern.search(text):
                 roles.add(role)

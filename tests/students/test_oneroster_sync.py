@@ -115,8 +115,8 @@ def test_a_school_created_by_hand_is_adopted_by_name(tmp_path):
 def test_teachers_get_a_role_from_what_they_teach(tmp_path):
     network = NetworkFactory()
     export = small_school()
-    for cls in export.rows("classes.csv"):
-        cls["title"] = f"{cls['title']} Math"
+    for course in export.rows("courses.csv"):
+        course["title"] = "Kindergarten and Grade 1 Math"
 
     imported(network, export, tmp_path)
 
