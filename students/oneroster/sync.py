@@ -247,6 +247,7 @@ class _Planner:
         enrolled: dict[str, list[Enrollment]] = defaultdict(list)
         for enrollment in self.export.enrollments:
             enrolled[enrollment.user_sourced_id].append(enrollment)
+        self.class_homeroom = _class_homerooms(self.export.enrollments, homerooms)
         school_ids = [s.pk for s in schools.values() if s is not None]
         students = {
             (s.school.sourced_id, s.sourced_id): s
@@ -408,7 +409,9 @@ class _Planner:
             "email": user.email,
             "active": user.status != "tobedeleted" and user.enabled,
             "roles": sorted(roles),
-            "cohorts": sorted(c.sourced_id for c in taught if c.sourced_id in homerooms),
+            "cohorts": sorted(
+                {room for c in taught if (room := self.class_homeroom[c.sourced_id])}
+            ),
             "grades": sorted(
                 {GRADE_LEVELS[g] for c in taught for g in c.grades if g in GRADE_LEVELS}
             ),
@@ -457,6 +460,31 @@ class _Planner:
         if kind == "staff" and "active" in changed:
             action = "end" if not wanted["active"] else "restore"
         self.plan.changes.append(Change(kind, action, sourced_id, label, changed))
+
+
+def _class_homerooms(
+    enrollments: Iterable[Enrollment], homerooms: dict[str, tuple[str, int]]
+) -> dict[str, str | None]:
+    """Class sourcedId -> the cohort it serves: a homeroom serves itself; a scheduled class
+    (a teacher's literacy section) the homeroom most of its students are in, when that is more
+    than half of them. Teachers of either teach that cohort."""
+    homeroom_of: dict[str, str] = {}
+    students: dict[str, list[str]] = defaultdict(list)
+    for e in enrollments:
+        if e.role != "student" or e.status == "tobedeleted":
+            continue
+        if e.class_sourced_id in homerooms:
+            homeroom_of[e.user_sourced_id] = e.class_sourced_id
+        else:
+            students[e.class_sourced_id].append(e.user_sourced_id)
+    served: dict[str, str | None] = defaultdict(lambda: None)
+    served.update({room: room for room in homerooms})
+    for class_id, members in students.items():
+        counts = Counter(homeroom_of.get(m) for m in members)
+        room, count = counts.most_common(1)[0]
+        if room is not None and count * 2 > len(members):
+            served[class_id] = room
+    return served
 
 
 def _differs(kind: str, existing, key: str, value) -> bool:
