@@ -86,7 +86,7 @@ class RosterPlan:
     changes: list[Change] = field(default_factory=list)
     errors: list[ExportError] = field(default_factory=list)
     warnings: list[ExportError] = field(default_factory=list)
-    # the rows to write, by kind: (existing or None, wanted field values)
+    # the rows to write, by kind: (existing or None, wanted field values); only rows that change
     schools: list[tuple[School | None, dict]] = field(default_factory=list)
     cohorts: list[tuple[Cohort | None, dict]] = field(default_factory=list)
     students: list[tuple[Student | None, dict]] = field(default_factory=list)
@@ -175,8 +175,8 @@ class _Planner:
                 )
                 continue
             wanted = {"name": org.name, "sourced_id": org.sourced_id}
-            self._record("school", school, wanted, org.sourced_id, org.name)
-            self.plan.schools.append((school, wanted))
+            if self._record("school", school, wanted, org.sourced_id, org.name):
+                self.plan.schools.append((school, wanted))
             found[org.sourced_id] = school
         for kind, sourced_id in sorted(self.export.external_refs):
             if kind == "school" and sourced_id not in stored:
@@ -197,13 +197,14 @@ class _Planner:
     def cohorts(self, schools: dict[str, School | None]) -> dict[str, tuple[str, int]]:
         """Homeroom class sourcedId -> (school sourcedId, grade level)."""
         school_ids = [s.pk for s in schools.values() if s is not None]
+        # _differs reads each stored cohort's school and grade: joined here, not a query each.
+        cohorts = Cohort.objects.select_related("school", "grade")
         stored = {
-            c.sourced_id: c
-            for c in Cohort.objects.filter(school_id__in=school_ids).exclude(sourced_id="")
+            c.sourced_id: c for c in cohorts.filter(school_id__in=school_ids).exclude(sourced_id="")
         }
         by_name = {
             (c.school_id, c.name): c
-            for c in Cohort.objects.filter(school_id__in=school_ids, sourced_id="")
+            for c in cohorts.filter(school_id__in=school_ids, sourced_id="")
         }
         homerooms: dict[str, tuple[str, int]] = {}
         for cls in self.export.classes:
@@ -232,8 +233,8 @@ class _Planner:
                 "grade": level,
                 "sourced_id": cls.sourced_id,
             }
-            self._record("cohort", cohort, wanted, cls.sourced_id, cls.title)
-            self.plan.cohorts.append((cohort, wanted))
+            if self._record("cohort", cohort, wanted, cls.sourced_id, cls.title):
+                self.plan.cohorts.append((cohort, wanted))
             homerooms[cls.sourced_id] = (cls.school_sourced_id, level)
         return homerooms
 
@@ -249,23 +250,26 @@ class _Planner:
             enrolled[enrollment.user_sourced_id].append(enrollment)
         self.class_homeroom = _class_homerooms(self.export.enrollments, homerooms)
         school_ids = [s.pk for s in schools.values() if s is not None]
+        # _differs reads each stored student's school, grade and cohort, and each staff
+        # member's account, roles, cohorts and grades: joined or prefetched here, so a network
+        # of 12,000 students is compared in a handful of queries instead of one or more each.
+        # Keyed by the export's school sourcedId: a school adopted by name has none stored yet.
+        export_id = {school.pk: sid for sid, school in schools.items() if school is not None}
+        pupils = Student.objects.select_related("school", "grade", "cohort")
         students = {
-            (s.school.sourced_id, s.sourced_id): s
-            for s in Student.objects.filter(school_id__in=school_ids)
-            .exclude(sourced_id="")
-            .select_related("school")
+            (export_id[s.school_id], s.sourced_id): s
+            for s in pupils.filter(school_id__in=school_ids).exclude(sourced_id="")
         }
         student_ids = {
-            (s.school.sourced_id, s.local_id): s
-            for s in Student.objects.filter(school_id__in=school_ids, sourced_id="").select_related(
-                "school"
-            )
+            (export_id[s.school_id], s.local_id): s
+            for s in pupils.filter(school_id__in=school_ids, sourced_id="")
         }
         staff = {
-            (s.school.sourced_id, s.sourced_id): s
+            (export_id[s.school_id], s.sourced_id): s
             for s in Staff.objects.filter(school_id__in=school_ids)
             .exclude(sourced_id="")
             .select_related("school", "user")
+            .prefetch_related("role_grants", "cohorts", "grades")
         }
         seen: set[tuple[str, str]] = set()
         for user in self.export.users:
@@ -374,8 +378,8 @@ class _Planner:
             wanted["enrollment_end"] = None
             if existing is None:
                 wanted["enrollment_start"] = min(begins) if begins else self.plan.today
-        self._record("student", existing, wanted, user.sourced_id, f"student {local_id}")
-        self.plan.students.append((existing, wanted))
+        if self._record("student", existing, wanted, user.sourced_id, f"student {local_id}"):
+            self.plan.students.append((existing, wanted))
 
     def staff_member(self, user, school_sid, taught, titles, homerooms, stored) -> None:
         if not user.username:
@@ -416,8 +420,8 @@ class _Planner:
                 {GRADE_LEVELS[g] for c in taught for g in c.grades if g in GRADE_LEVELS}
             ),
         }
-        self._record("staff", existing, wanted, user.sourced_id, user.username)
-        self.plan.staff.append((existing, wanted))
+        if self._record("staff", existing, wanted, user.sourced_id, user.username):
+            self.plan.staff.append((existing, wanted))
 
     def gone(self, students, staff, seen, schools) -> None:
         """In a bulk users file, whoever is stored but absent has left."""
@@ -426,15 +430,15 @@ class _Planner:
                 continue
             if student.enrollment_end is None:
                 wanted = {"enrollment_end": self._end_of(student)}
-                self._record("student", student, wanted, sourced_id, str(student))
-                self.plan.students.append((student, wanted))
+                if self._record("student", student, wanted, sourced_id, str(student)):
+                    self.plan.students.append((student, wanted))
         for (school_sid, sourced_id), member in staff.items():
             if (school_sid, sourced_id) in seen or school_sid not in schools:
                 continue
             if member.active:
                 wanted = {"active": False}
-                self._record("staff", member, wanted, sourced_id, member.user.username)
-                self.plan.staff.append((member, wanted))
+                if self._record("staff", member, wanted, sourced_id, member.user.username):
+                    self.plan.staff.append((member, wanted))
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -447,19 +451,23 @@ class _Planner:
             return student.enrollment_start
         return end
 
-    def _record(self, kind: str, existing, wanted: dict, sourced_id: str, label: str) -> None:
+    def _record(self, kind: str, existing, wanted: dict, sourced_id: str, label: str) -> bool:
+        """Note the change from ``existing`` to ``wanted``, if any; whether there is one. Rows
+        without one stay out of the plan: rewriting them would change nothing, and a re-import
+        where 1% changed would rewrite the other 99% too."""
         if existing is None:
             self.plan.changes.append(Change(kind, "create", sourced_id, label))
-            return
+            return True
         changed = tuple(sorted(k for k, v in wanted.items() if _differs(kind, existing, k, v)))
         if not changed:
-            return
+            return False
         action = "update"
         if kind == "student" and "enrollment_end" in changed:
             action = "restore" if wanted["enrollment_end"] is None else "end"
         if kind == "staff" and "active" in changed:
             action = "end" if not wanted["active"] else "restore"
         self.plan.changes.append(Change(kind, action, sourced_id, label, changed))
+        return True
 
 
 def _class_homerooms(
@@ -557,6 +565,9 @@ def _grades(schools: Iterable[School]) -> dict[tuple[int, int], Grade]:
 
 
 def _apply_cohorts(schools, grades, rows) -> dict[str, Cohort]:
+    # Two queries for any number of cohorts (a network has hundreds), not one each.
+    new: list[Cohort] = []
+    changed: list[Cohort] = []
     for cohort, wanted in rows:
         school = schools[wanted["school"]]
         values = {
@@ -565,11 +576,14 @@ def _apply_cohorts(schools, grades, rows) -> dict[str, Cohort]:
             "sourced_id": wanted["sourced_id"],
         }
         if cohort is None:
-            Cohort.objects.create(school=school, **values)
+            new.append(Cohort(school=school, **values))
         else:
             for k, v in values.items():
                 setattr(cohort, k, v)
-            cohort.save(update_fields=list(values))
+            changed.append(cohort)
+    # Renames first: a new cohort may take the name a renamed one gives up.
+    Cohort.objects.bulk_update(changed, ["name", "grade", "sourced_id"], batch_size=1000)
+    Cohort.objects.bulk_create(new, batch_size=1000)
     ids = [s.pk for s in schools.values()]
     return {
         c.sourced_id: c for c in Cohort.objects.filter(school_id__in=ids).exclude(sourced_id="")
@@ -601,30 +615,106 @@ def _apply_students(schools, grades, cohorts, rows) -> None:
 
 
 def _apply_staff(schools, grades, cohorts, rows) -> None:
+    """Accounts, staff rows, roles, cohorts and grades of every row, a fixed number of queries
+    per kind (bulk creates and updates) instead of about ten per staff member. Rows are taken
+    in order and share objects, so when two rows touch one account or one staff row the last
+    one's values win, as they did when each row was saved in turn."""
     users = get_user_model()
+    gone = [(member, wanted) for member, wanted in rows if "school" not in wanted]
+    for member, wanted in gone:  # only made inactive
+        member.active = wanted["active"]
+    Staff.objects.bulk_update([m for m, _ in gone], ["active"], batch_size=1000)
+    rows = [(member, wanted) for member, wanted in rows if "school" in wanted]
+    if not rows:
+        return
+
+    # Accounts: a staff member's own, else the one with the username, else a new one.
+    by_username = {
+        account.username: account
+        for account in users.objects.filter(
+            username__in={w["username"] for m, w in rows if m is None}
+        )
+    }
+    accounts: dict[int, object] = {}  # pk -> the one object of that account
+    new_accounts: list = []
+    placed: list = []
     for member, wanted in rows:
-        if "school" not in wanted:  # only made inactive
-            member.active = wanted["active"]
-            member.save(update_fields=["active"])
-            continue
-        school = schools[wanted["school"]]
-        account = member.user if member is not None else None
-        if account is None:
-            account = users.objects.filter(username=wanted["username"]).first()
+        account = member.user if member is not None else by_username.get(wanted["username"])
         if account is None:
             account = users(username=wanted["username"])
             account.set_unusable_password()
+            new_accounts.append(account)
+            by_username[wanted["username"]] = account
+        elif account.pk is not None:
+            account = accounts.setdefault(account.pk, account)
         for k in ("username", "first_name", "last_name", "email"):
             setattr(account, k, wanted[k])
-        account.save()
+        placed.append(account)
+    users.objects.bulk_update(
+        list(accounts.values()), ["username", "first_name", "last_name", "email"], batch_size=1000
+    )
+    users.objects.bulk_create(new_accounts, batch_size=1000)
+
+    # Staff rows: the stored one, else the account's at the school (made here before the
+    # first import), else a new one.
+    members = {
+        (m.user_id, m.school_id): m
+        for m in Staff.objects.filter(
+            user_id__in=[a.pk for a, (m, w) in zip(placed, rows, strict=True) if m is None],
+            school_id__in={schools[w["school"]].pk for m, w in rows if m is None},
+        )
+    }
+    staffed: list[tuple[Staff, School, dict]] = []
+    new_members: dict[tuple[int, int], Staff] = {}
+    for account, (member, wanted) in zip(placed, rows, strict=True):
+        school = schools[wanted["school"]]
+        key = (account.pk, school.pk)
         if member is None:
-            member = Staff.objects.filter(user=account, school=school).first() or Staff(
-                user=account, school=school
-            )
+            member = members.get(key) or new_members.get(key)
+            if member is None:
+                member = new_members[key] = Staff(user=account, school=school)
+        else:
+            member = members.setdefault(key, member)
         member.sourced_id = wanted["sourced_id"]
         member.active = wanted["active"]
-        member.save()
-        for role in wanted["roles"]:
-            StaffRole.objects.get_or_create(staff=member, role=role)
-        member.cohorts.set([cohorts[c] for c in wanted["cohorts"]])
-        member.grades.set([grades[(school.pk, g)] for g in wanted["grades"]])
+        staffed.append((member, school, wanted))
+    stored = {id(m): m for m, _, _ in staffed if m.pk is not None}
+    Staff.objects.bulk_update(list(stored.values()), ["sourced_id", "active"], batch_size=1000)
+    Staff.objects.bulk_create(list(new_members.values()), batch_size=1000)
+
+    # Roles are only ever added (a role given by hand stays); cohorts and grades are set.
+    StaffRole.objects.bulk_create(
+        [StaffRole(staff=m, role=role) for m, _, w in staffed for role in w["roles"]],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    wanted_cohorts = {m.pk: {cohorts[c].pk for c in w["cohorts"]} for m, _, w in staffed}
+    wanted_grades = {
+        m.pk: {grades[(school.pk, g)].pk for g in w["grades"]} for m, school, w in staffed
+    }
+    _set_links(Staff.cohorts.through, "cohort_id", wanted_cohorts)
+    _set_links(Staff.grades.through, "grade_id", wanted_grades)
+
+
+def _set_links(through, column: str, wanted: dict[int, set[int]]) -> None:
+    """``member.<m2m>.set(...)`` for many staff members in three queries: the links they have,
+    then deleting the ones not wanted and adding the missing ones."""
+    have: dict[int, dict[int, int]] = defaultdict(dict)  # staff -> target -> link pk
+    for pk, staff_id, target in through.objects.filter(staff_id__in=list(wanted)).values_list(
+        "pk", "staff_id", column
+    ):
+        have[staff_id][target] = pk
+    stale = [
+        pk
+        for staff_id, targets in wanted.items()
+        for target, pk in have[staff_id].items()
+        if target not in targets
+    ]
+    missing = [
+        through(staff_id=staff_id, **{column: target})
+        for staff_id, targets in wanted.items()
+        for target in sorted(targets)
+        if target not in have[staff_id]
+    ]
+    through.objects.filter(pk__in=stale).delete()
+    through.objects.bulk_create(missing, batch_size=1000)

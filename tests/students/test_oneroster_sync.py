@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from students.models import Cohort, Role, School, Staff, Student
+from students.models import Cohort, Grade, Role, School, Staff, Student
 from students.oneroster import read_export
 from students.oneroster.sync import roster_apply, roster_plan
 
-from ..factories import NetworkFactory
+from ..factories import NetworkFactory, StudentFactory
 from .oneroster_files import OneRosterExport, small_school
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +121,20 @@ def test_teachers_get_a_role_from_what_they_teach(tmp_path):
     imported(network, export, tmp_path)
 
     assert all(Role.STEM in member.role_codes for member in Staff.objects.all())
+
+
+def test_a_school_and_its_students_created_by_hand_are_adopted(tmp_path):
+    network = NetworkFactory()
+    export = small_school()
+    name = next(o["name"] for o in export.rows("orgs.csv") if o["type"] == "school")
+    school = School.objects.create(network=network, name=name, slug="by-hand")
+    user = next(u for u in export.rows("users.csv") if u["role"] == "student")
+    grade = Grade.objects.create(school=school, level=0 if user["grades"] == "KG" else 1)
+    by_hand = StudentFactory(school=school, cohort=None, grade=grade, local_id=user["identifier"])
+
+    plan = imported(network, export, tmp_path)
+
+    assert plan.ok, plan.errors
+    by_hand.refresh_from_db()
+    assert by_hand.sourced_id == user["sourcedId"] and by_hand.cohort is not None
+    assert Student.objects.filter(school=school).count() == 10
