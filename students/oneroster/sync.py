@@ -236,6 +236,16 @@ class _Planner:
             if self._record("cohort", cohort, wanted, cls.sourced_id, cls.title):
                 self.plan.cohorts.append((cohort, wanted))
             homerooms[cls.sourced_id] = (cls.school_sourced_id, level)
+        # A delta export's enrollments may name homerooms it does not list: stored ones. A
+        # class that is not a stored homeroom is a section (sections are not stored): its
+        # enrollments change no cohort.
+        export_id = {school.pk: sid for sid, school in schools.items() if school is not None}
+        listed = {c.sourced_id for c in self.export.classes}
+        named = {e.class_sourced_id for e in self.export.enrollments} - listed
+        for sourced_id in sorted(named):
+            cohort = stored.get(sourced_id)
+            if cohort is not None and cohort.school_id in export_id:
+                homerooms[sourced_id] = (export_id[cohort.school_id], cohort.grade.level)
         return homerooms
 
     # --- students and staff --------------------------------------------------------------------
@@ -289,6 +299,36 @@ class _Planner:
                     self.staff_member(user, held_school, taught, titles, homerooms, staff)
         if self.bulk_users:
             self.gone(students, staff, seen, schools)
+        else:
+            self.enrollment_changes(enrolled, homerooms, students, seen)
+
+    def enrollment_changes(self, enrolled, homerooms, students, seen) -> None:
+        """In a delta export, enrollments of stored students the users file leaves out: a new
+        homeroom moves them, a dropped one (tobedeleted) with none left ends their enrollment."""
+        for user_id, enrollments in sorted(enrolled.items()):
+            rows = [
+                e for e in enrollments if e.role == "student" and e.class_sourced_id in homerooms
+            ]
+            for school_sid in sorted({e.school_sourced_id for e in rows}):
+                student = students.get((school_sid, user_id))
+                if student is None or (school_sid, user_id) in seen:
+                    continue
+                here = [e for e in rows if e.school_sourced_id == school_sid]
+                rooms = sorted({e.class_sourced_id for e in here if e.status != "tobedeleted"})
+                wanted: dict[str, object]
+                if len(rooms) == 1:
+                    wanted = {
+                        "school": school_sid,
+                        "cohort": rooms[0],
+                        "grade": homerooms[rooms[0]][1],
+                        "enrollment_end": None,
+                    }
+                elif not rooms:
+                    wanted = {"enrollment_end": self._end_of(student)}
+                else:
+                    continue
+                if self._record("student", student, wanted, user_id, str(student)):
+                    self.plan.students.append((student, wanted))
 
     def student(self, user, school_sid, active, homerooms, stored, by_local_id) -> None:
         local_id = user.identifier or user.username

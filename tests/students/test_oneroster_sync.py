@@ -138,3 +138,39 @@ def test_a_school_and_its_students_created_by_hand_are_adopted(tmp_path):
     by_hand.refresh_from_db()
     assert by_hand.sourced_id == user["sourcedId"] and by_hand.cohort is not None
     assert Student.objects.filter(school=school).count() == 10
+
+
+def test_a_delta_export_ends_moves_and_leaves_the_rest_alone(tmp_path):
+    network = NetworkFactory()
+    full = small_school()
+    imported(network, full, tmp_path)
+    delta = full.copy()
+    delta.modes = {
+        name: "delta" for name in ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv")
+    }
+    delta.modes.update(
+        {"academicSessions.csv": "absent", "courses.csv": "absent", "demographics.csv": "absent"}
+    )
+    for name in ("academicSessions.csv", "courses.csv", "demographics.csv"):
+        del delta.tables[name]
+    delta.tables["orgs.csv"] = []
+    delta.tables["classes.csv"] = []
+    leaver = {**full.row("users.csv", "st01"), "status": "tobedeleted"}
+    delta.tables["users.csv"] = [leaver]
+    dropped = {**full.row("enrollments.csv", "e-st07"), "status": "tobedeleted"}
+    moved_out = {**full.row("enrollments.csv", "e-st06"), "status": "tobedeleted"}
+    moved_in = {
+        **full.row("enrollments.csv", "e-st06"),
+        "sourcedId": "e-st06-k",
+        "classSourcedId": "hr-k",
+    }
+    delta.tables["enrollments.csv"] = [dropped, moved_out, moved_in]
+
+    plan = imported(network, delta, tmp_path)
+
+    assert plan.ok, plan.errors
+    actions = {(c.sourced_id, c.action) for c in plan.changes}
+    assert actions == {("st01", "end"), ("st07", "end"), ("st06", "update")}
+    assert Student.objects.get(sourced_id="st06").cohort.sourced_id == "hr-k"
+    assert Student.objects.get(sourced_id="st06").grade.level == 0
+    assert Student.objects.filter(enrollment_end__isnull=True).count() == 8
