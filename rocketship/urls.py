@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("students.urls")),
+    path("", include("students.roster_urls")),
     path("", include("scheduling.urls")),
     path("", include("learninglabs.urls")),
     path("", include("learninglabs.import_urls")),

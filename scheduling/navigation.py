@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from students.models import School
 from students.roles import led_schools, visible_schools
+from students.roster_access import administers
 
 from .models import Room
 
@@ -97,6 +98,9 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
                 ("API clients", "api-clients", sid),
                 ("Progress imports", "progress-imports", sid),
             ]
+            if administers(user, school.network_id):  # one query, for leaders only
+                network = {"network_id": school.network_id}
+                setup.append(("Roster imports", "roster-imports", network))
         else:
             for lab in _labs_supervised(user, school):
                 day.append((lab.name, "lab-view", {**sid, "room_id": lab.pk}))

@@ -25,7 +25,9 @@ from .factories import (
 
 
 @pytest.fixture(autouse=True)
-def test_settings(settings) -> None:
+def test_settings(settings, tmp_path) -> None:
+    # Uploaded files (roster exports, progress CSVs) stay out of the checkout's var/.
+    settings.VAR_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests run without collectstatic; the manifest storage would refuse unhashed names.
     settings.STORAGES = {

@@ -162,7 +162,11 @@ def test_every_write_operation_refuses_a_read_only_token_with_403(school_a):
     writes = [op for op in api_operations() if op[1] in {"POST", "PUT", "PATCH", "DELETE"}]
     assert writes, "the API has write endpoints (build, progress)"
     for path_, method, operation in writes:
-        url = concrete(path_, operation, school_id=school_a.school.pk)  # the token's own school
+        # The token's own school and network: scope comes before the grant, so another
+        # school's (or network's) ids would answer 404 whatever the token's grant.
+        url = concrete(
+            path_, operation, school_id=school_a.school.pk, network_id=school_a.school.network_id
+        )
         response = token_api(key).generic(method, url, "{}", content_type="application/json")
         body = assert_problem(response, 403)
         assert "read-only" in body["detail"], (method, path_)

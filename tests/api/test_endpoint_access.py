@@ -8,6 +8,10 @@
 (d) the right person of school A (its leader, signed in): 2xx,
 (e) a read-only token of school A: 2xx for reads, 403 for writes.
 
+Roster imports change every school of a network, so their endpoints (``admins``) serve only the
+network's admins and network-wide writing clients registered by one: A's leader and A's
+read-only token get 403 there, for reads too (``test_roster_imports_serve_the_networks_admins``).
+
 ``test_every_api_endpoint_is_in_the_table`` walks Django's URL resolver and fails when an endpoint
 under /api/v1/ is missing here, so a new endpoint cannot ship without its access rules.
 """
@@ -18,13 +22,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from learninglabs.models import ProgressRecord
 
 from ..conftest import SchoolWorld, client_for
-from .world import PROGRAM_CODE, World, published_world, token_for
+from .world import (
+    PROGRAM_CODE,
+    World,
+    network_admin_of,
+    published_world,
+    roster_export,
+    token_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +57,8 @@ class Endpoint:
     body: Callable[[World], Any] | None = None  # JSON body of a write
     listed: Callable[[World], int] | None = None  # an id of A that a list shows A only
     write: bool = False
+    files: Callable[[World], dict[str, Any]] | None = None  # a multipart body instead
+    admins: bool = False  # network admins only (roster imports): A's leader gets 403
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}"
@@ -65,6 +79,14 @@ def progress_body(w: World) -> list[dict[str, Any]]:
             "mastery_level": "71.50",
         }
     ]
+
+
+def roster_upload(w: World) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("roster.zip", roster_export()), "dry_run": "true"}
+
+
+def network_and_import(w: World) -> dict[str, int]:
+    return {"network_id": w.school.network_id, "import_id": w.roster_import.pk}
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -103,6 +125,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "api-progress", "POST", lambda w: {}, kind=GLOBAL, ok=201, body=progress_body, write=True
     ),
+    Endpoint(
+        "api:api-roster-imports",
+        "POST",
+        lambda w: {"network_id": w.school.network_id},
+        ok=202,
+        files=roster_upload,
+        write=True,
+        admins=True,
+    ),
+    Endpoint("api:api-roster-import", "GET", network_and_import, admins=True),
+    Endpoint(
+        "api:api-roster-import-apply", "POST", network_and_import, ok=202, write=True, admins=True
+    ),
 )
 
 
@@ -110,6 +145,8 @@ def call(client: Client, endpoint: Endpoint, world: World, **extra: Any):
     url = reverse(endpoint.name, kwargs=endpoint.kwargs(world))
     if endpoint.method == "GET":
         return client.get(url, **extra)
+    if endpoint.files is not None:
+        return client.post(url, data=endpoint.files(world), **extra)
     body = endpoint.body(world) if endpoint.body else None
     return client.generic(
         endpoint.method,
@@ -210,6 +247,11 @@ def test_another_schools_writing_token_cannot_push_school_as_progress(
 def test_the_schools_leader_is_served(endpoint: Endpoint, world: World):
     response = call(client_for(world.leader.user), endpoint, world)
 
+    if endpoint.admins:
+        # A leader leads one school; a roster import changes the whole network.
+        assert_problem(response, 403)
+        assert "network's admins" in response.json()["detail"]
+        return
     assert response.status_code == endpoint.ok, response.content[:300]
     if endpoint.kind == LIST:
         assert endpoint.listed(world) in result_ids(response)
@@ -219,12 +261,34 @@ def test_the_schools_leader_is_served(endpoint: Endpoint, world: World):
 def test_the_schools_read_only_token_reads_and_cannot_write(endpoint: Endpoint, world: World):
     response = call(token_client(token_for(world.school)), endpoint, world)
 
-    if endpoint.write:
+    if endpoint.write or endpoint.admins:
         assert_problem(response, 403)
+        assert "read-only" in response.json()["detail"]
     else:
         assert response.status_code == endpoint.ok, response.content[:300]
         if endpoint.kind == LIST:
             assert endpoint.listed(world) in result_ids(response)
+
+
+ADMIN_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.admins]
+
+
+@pytest.mark.parametrize("endpoint", ADMIN_ENDPOINTS, ids=str)
+def test_roster_imports_serve_the_networks_admins(endpoint: Endpoint, world: World):
+    admin = network_admin_of(world.school)
+    # School A is its network's only school: a writing client registered for it by the
+    # network's admin is network-wide; the same client registered by A's leader is not.
+    admins_client = token_client(token_for(world.school, can_write=True, by=admin))
+    leaders_client = token_client(token_for(world.school, can_write=True, by=world.leader.user))
+
+    for caller in (client_for(admin), admins_client):
+        response = call(caller, endpoint, world)
+        assert response.status_code == endpoint.ok, response.content[:300]
+        if endpoint.ok == 202:
+            assert response["Location"] == response.json()["links"]["self"]
+    refused = call(leaders_client, endpoint, world)
+    assert_problem(refused, 403)
+    assert "network's admins" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize(

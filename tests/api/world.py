@@ -7,16 +7,29 @@ import datetime
 import itertools
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
+
 from learninglabs.models import Program, ProgramKind, Subject
 from scheduling.feeds import calendar_feed_create
 from scheduling.models import BuildJob, NightlyRun, RunState, Schedule
 from scheduling.services import schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.clients import api_client_create, api_token_issue
-from students.models import Cohort, Grade, Role, School, ServiceNeed, Staff, Student
+from students.models import (
+    Cohort,
+    Grade,
+    Role,
+    RosterImport,
+    RosterImportState,
+    School,
+    ServiceNeed,
+    Staff,
+    Student,
+)
 
 from ..factories import NetworkAdminFactory, ServiceNeedFactory, StaffFactory, UserFactory
 from ..scheduling.test_selectors import DATE, kindergarten
+from ..students.oneroster_files import small_school
 
 PROGRAM_CODE = "st-math"
 CLIENT_NUMBERS = itertools.count(1)
@@ -38,6 +51,7 @@ class World:
     staff_feed_token: str
     cohort_feed_token: str
     run: NightlyRun
+    roster_import: RosterImport  # a reviewed dry run of the school's network, with its file
 
 
 def published_world() -> World:
@@ -77,6 +91,7 @@ def published_world() -> World:
         finished_at=published,
         schedule=result.schedule,
     )
+    roster_import = reviewed_roster_import(k.school)
     return World(
         school=k.school,
         date=DATE,
@@ -92,19 +107,50 @@ def published_world() -> World:
         staff_feed_token=staff_feed.partition("?token=")[2],
         cohort_feed_token=cohort_feed.partition("?token=")[2],
         run=run,
+        roster_import=roster_import,
     )
+
+
+def roster_export() -> bytes:
+    return small_school("1.1").zip_bytes()
+
+
+def reviewed_roster_import(school: School) -> RosterImport:
+    """A dry run that finished without errors (as ``roster_import_run`` leaves one), so apply
+    has a file to import. Its file goes under ``VAR_DIR`` (``tests/api/conftest`` moves it)."""
+    record = RosterImport.objects.create(
+        network=school.network,
+        file_name="roster.zip",
+        dry_run=True,
+        state=RosterImportState.REVIEWED,
+        version="1.1",
+        counts={"student": {"create": 1}},
+        changes=[
+            {
+                "kind": "student",
+                "action": "create",
+                "sourced_id": "st01",
+                "label": "Student One",
+                "fields": [],
+            }
+        ],
+        warnings=[{"file": "users.csv", "row": 3, "column": None, "reason": "A note."}],
+        message="Dry run: nothing was changed. Review the changes, then apply them.",
+    )
+    record.file.save("roster.zip", ContentFile(roster_export()), save=True)
+    return record
 
 
 def network_admin_of(school: School):
     return NetworkAdminFactory(network=school.network, user=UserFactory()).user
 
 
-def token_for(school: School, *, can_write: bool = False) -> str:
+def token_for(school: School, *, can_write: bool = False, by=None) -> str:
     client = api_client_create(
         network=school.network,
         name=f"Client {next(CLIENT_NUMBERS)}",
         schools=[school],
         can_write=can_write,
-        by=None,
+        by=by,
     )
     return api_token_issue(client=client)[1]
