@@ -207,9 +207,16 @@ def test_the_page_reads_in_the_same_queries_however_many_runs(
     for n in range(1, 10):
         night = NIGHT - datetime.timedelta(days=n)
         published_run(school, night, version=n + 10)
-        source = ScheduleFactory(school=school, date=night, status=ScheduleStatus.SUPERSEDED)
+        # Explicit versions: the factory's sequence depends on which tests ran before, and a
+        # draft shares its date with the next night's published version.
+        source = ScheduleFactory(
+            school=school, date=night, status=ScheduleStatus.SUPERSEDED, version=n + 100
+        )
         draft = ScheduleFactory(
-            school=school, date=night + datetime.timedelta(days=1), carried_forward_from=source
+            school=school,
+            date=night + datetime.timedelta(days=1),
+            carried_forward_from=source,
+            version=n + 200,
         )
         finished(
             school,
