@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from .harness import (
+    ROOT,
     database_url,
     drop_database,
     flush_redis,
@@ -54,7 +55,6 @@ from .harness import (
     write_results,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "rocketship_nightly_bench"
 DATABASE_URL = database_url(DB_NAME)
 REDIS_URL = "redis://127.0.0.1:6379/13"

@@ -38,16 +38,22 @@ import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from .harness import PG, database_url, drop_database, recreate_database, write_results
+from .harness import (
+    PG,
+    ROOT,
+    database_url,
+    django_env,
+    drop_database,
+    recreate_database,
+    run_measured_child,
+    write_results,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "rocketship_roster_bench"
 DATABASE_URL = database_url(DB_NAME)
 RESULTS = ROOT / "bench" / "results" / "oneroster_latest.json"
@@ -58,14 +64,7 @@ CLASS_KINDS = ("homeroom", "math", "ela")  # as tests.students.oneroster_files.n
 
 
 def env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "rocketship.settings",
-        "DATABASE_URL": DATABASE_URL,
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
+    return django_env(DATABASE_URL)
 
 
 # --- the exports ----------------------------------------------------------------------------------
@@ -225,25 +224,9 @@ def child_import(path: str) -> None:
 
 
 def measured(mode: str, path: Path) -> dict[str, Any]:
-    """The child's report, with its peak RSS: ``wait4`` reaps it, so Popen must not."""
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.oneroster", f"--child-{mode}", str(path)],
-            cwd=ROOT,
-            env=env(),
-            stdout=subprocess.PIPE,
-            stderr=errors,  # a file, not a pipe: a long traceback cannot block the child
-        )
-        assert process.stdout is not None
-        out = process.stdout.read()
-        _pid, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode:
-            errors.seek(0)
-            raise SystemExit(f"the {mode} child failed:\n{errors.read().decode()[-3000:]}")
-    result = json.loads(out.decode().strip().splitlines()[-1])
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    return result
+    return run_measured_child(
+        ["-m", "bench.oneroster", f"--child-{mode}", str(path)], env(), what=f"{mode} child"
+    )
 
 
 # --- the report -----------------------------------------------------------------------------------

@@ -36,16 +36,21 @@ import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from .harness import database_url, drop_database, recreate_database, write_results
+from .harness import (
+    ROOT,
+    database_url,
+    django_env,
+    drop_database,
+    recreate_database,
+    run_measured_child,
+    write_results,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "rocketship_progress_bench"
 DATABASE_URL = database_url(DB_NAME)
 RESULTS = ROOT / "bench" / "results" / "progress_import_latest.json"
@@ -57,14 +62,7 @@ HEADER = ["Student ID", "Program", "Date", "Minutes", "Lessons Completed", "Mast
 
 
 def env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "rocketship.settings",
-        "DATABASE_URL": DATABASE_URL,
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
+    return django_env(DATABASE_URL)
 
 
 # --- setup (Django in this process) ---------------------------------------------------------------
@@ -214,25 +212,9 @@ def child_import(path: str) -> None:
 
 
 def measured_import(path: Path) -> dict[str, Any]:
-    """The child's report, with its peak RSS: ``wait4`` reaps it, so Popen must not."""
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.progress_import", "--child-import", str(path)],
-            cwd=ROOT,
-            env=env(),
-            stdout=subprocess.PIPE,
-            stderr=errors,  # a file, not a pipe: a long traceback cannot block the child
-        )
-        assert process.stdout is not None
-        out = process.stdout.read()
-        _pid, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode:
-            errors.seek(0)
-            raise SystemExit(f"the import failed:\n{errors.read().decode()[-3000:]}")
-    result = json.loads(out.decode().strip().splitlines()[-1])
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    return result
+    return run_measured_child(
+        ["-m", "bench.progress_import", "--child-import", str(path)], env(), what="import"
+    )
 
 
 # --- the report ---------------------------------------------------------------------------------

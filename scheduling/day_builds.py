@@ -37,7 +37,7 @@ from .lab_plans import (
     plan_violations_as_reasons,
 )
 from .models import BuildPhase, Schedule, ScheduledBlock
-from .models.calendar import minutes_of
+from .models.calendar import minutes_of, time_of
 from .selectors import calendar_day_for, problem_for
 from .solver import stage2
 from .solver.plan_inputs import PlanInputs, plan_problem
@@ -206,10 +206,6 @@ def next_version(*, school: School, date: datetime.date) -> int:
     return (latest or 0) + 1
 
 
-def _time(minutes: int) -> datetime.time:
-    return datetime.time(minutes // 60, minutes % 60)
-
-
 def day_store(
     *,
     school: School,
@@ -247,8 +243,8 @@ def day_store(
             schedule=schedule,
             cohort_id=b.cohort,
             station=b.station,
-            start=_time(b.start),
-            end=_time(b.end),
+            start=time_of(b.start),
+            end=time_of(b.end),
             room_id=b.room,
             staff_id=b.staff[0] if b.staff else None,
         )

@@ -37,7 +37,7 @@ from .models import (
     minutes_of,
 )
 from .pictures import clock_span, station_label
-from .rosters import LabDay, LabStay, RosterStudent, _badges
+from .rosters import LabDay, LabStay, RosterStudent, roster_student
 
 # The blocks whose minutes a lab plan divides: the Learning Lab and the flexible block.
 PLANNED_STATIONS = (StationCode.LAB, StationCode.FLEX)
@@ -55,13 +55,6 @@ def _service_label(code: str) -> str:
         return str(ServiceKind(code).label)
     except ValueError:
         return code
-
-
-def _roster_student(student: Student) -> RosterStudent:
-    """A student as every roster prints them; needs ``service_needs`` prefetched."""
-    return RosterStudent(
-        student.pk, student.local_id, f"{student.last_name}, {student.first_name}", _badges(student)
-    )
 
 
 def _minutes(start: datetime.time, end: datetime.time) -> int:
@@ -223,7 +216,7 @@ def block_plan(*, schedule: Schedule, cohort: Cohort, start: datetime.time) -> B
     for segment in segments:
         by_student[segment.student_id][segment.start] = segment
 
-    roster = {s.pk: _roster_student(s) for s in students}
+    roster = {s.pk: roster_student(s) for s in students}
     rows = tuple(
         PlanRow(
             roster[s.pk],
@@ -372,7 +365,7 @@ def staff_lab_groups(*, staff: Staff, date: datetime.date) -> StaffGroups:
                 group.end,
                 tuple(
                     GroupStudent(
-                        _roster_student(s.student),
+                        roster_student(s.student),
                         s.student.cohort.name if s.student.cohort else "",
                     )
                     for s in members

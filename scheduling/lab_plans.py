@@ -43,6 +43,7 @@ from .models import (
     Schedule,
     ScheduleStatus,
     minutes_of,
+    time_of,
 )
 from .selectors import published_before
 from .solver import plans
@@ -59,10 +60,6 @@ LAB_PROGRAM_KINDS = (ProgramKind.ADAPTIVE, ProgramKind.INDEPENDENT_READING)
 PLAN_SETTINGS = PlanSettings(
     segment_minutes=15, tutoring_minutes=30, min_tutoring_need=0.3, tutor_group_size=4
 )
-
-
-def _time(minutes: int) -> datetime.time:
-    return datetime.time(minutes // 60, minutes % 60)
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -270,8 +267,8 @@ def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str)
             plan=stored,
             number=g.id,
             kind=g.kind.value,
-            start=_time(g.start),
-            end=_time(g.end),
+            start=time_of(g.start),
+            end=time_of(g.end),
             staff_id=g.tutor if g.kind == plans.ActivityKind.TUTORING else g.provider,
             service_kind=g.service_kind or "",
             subject=g.subject or "",
@@ -284,8 +281,8 @@ def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str)
             LabSegment(
                 plan=stored,
                 student_id=seg.student,
-                start=_time(seg.start),
-                end=_time(seg.end),
+                start=time_of(seg.start),
+                end=time_of(seg.end),
                 kind=seg.kind.value,
                 program_id=seg.program,
                 group=by_number[seg.group] if seg.group is not None else None,

@@ -23,7 +23,17 @@ from django.db.models import Count, Q
 
 from students.models import Student
 
-from .models import Pin, Room, RoomKind, Schedule, ScheduledBlock, StationCode, clock, minutes_of
+from .models import (
+    Pin,
+    Room,
+    RoomKind,
+    Schedule,
+    ScheduledBlock,
+    StationCode,
+    clock,
+    minutes_of,
+    time_of,
+)
 
 # A short name per station, printed on every block so colour is never the only signal.
 STATION_SHORT: dict[str, str] = {
@@ -67,7 +77,7 @@ def clock_span(start: datetime.time, end: datetime.time) -> str:
 
 
 def clock_of(minutes: int) -> str:
-    return clock(datetime.time(minutes // 60, minutes % 60))
+    return clock(time_of(minutes))
 
 
 @dataclass(frozen=True)

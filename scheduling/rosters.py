@@ -133,6 +133,13 @@ def week_of(date: datetime.date) -> tuple[datetime.date, ...]:
     return tuple(monday + datetime.timedelta(days=i) for i in range(WEEKDAYS))
 
 
+def roster_student(student: Student) -> RosterStudent:
+    """A student as every roster prints them; needs ``service_needs`` prefetched."""
+    return RosterStudent(
+        student.pk, student.local_id, f"{student.last_name}, {student.first_name}", _badges(student)
+    )
+
+
 def _badges(student: Student) -> tuple[Badge, ...]:
     badges = []
     if student.has_iep:
@@ -226,10 +233,7 @@ def roster_for_staff_days(
                 cohort_name=b.cohort.name,
                 staff_name=str(b.staff) if b.staff else "",
                 in_my_lab=b.room_id in lab_ids and b.staff_id != staff.pk,
-                students=tuple(
-                    RosterStudent(s.pk, s.local_id, f"{s.last_name}, {s.first_name}", _badges(s))
-                    for s in students_of.get((b.cohort_id, date), ())
-                ),
+                students=tuple(roster_student(s) for s in students_of.get((b.cohort_id, date), ())),
             )
         )
     days = tuple(

@@ -16,7 +16,7 @@ schedule's *lab plan* (stage 2) says what each student does in its lab and flexi
 """
 
 from .builds import ACTIVE_BUILD_STATES, BUILD_PHASES, BuildJob, BuildPhase, BuildState
-from .calendar import CalendarDay, DayType, clock, minutes_of
+from .calendar import CalendarDay, DayType, clock, minutes_of, time_of
 from .feeds import CalendarFeed, FeedKind
 from .lab_plans import ActivityKind, LabGroup, LabPlan, LabSegment
 from .nightly import (
@@ -92,4 +92,5 @@ __all__ = [
     "day_fill_error",
     "grade_name",
     "minutes_of",
+    "time_of",
 ]

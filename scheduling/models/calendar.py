@@ -15,6 +15,11 @@ def minutes_of(clock_time: datetime.time) -> int:
     return clock_time.hour * 60 + clock_time.minute
 
 
+def time_of(minutes: int) -> datetime.time:
+    """The clock time ``minutes`` after midnight: ``minutes_of``'s inverse."""
+    return datetime.time(minutes // 60, minutes % 60)
+
+
 def clock(clock_time: datetime.time) -> str:
     """A time as a school writes it in a message: 8:00, 15:15."""
     return f"{clock_time.hour}:{clock_time.minute:02d}"

@@ -3,8 +3,9 @@ column. One ``CellReader`` serves one file so that required columns (which depen
 file's mode) and the month/day/year warning (one per column, not per row) are tracked there.
 """
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime
+from typing import Any
 
 from .columns import BOOLEANS, EXTENSION_PREFIX, STATUSES, FileColumns, FileMode
 from .dates import DateFormatError, parse_date, parse_datetime
@@ -76,24 +77,18 @@ class CellReader:
         return value.lower() == "true"
 
     def date(self, row: int, cells: Row, column: str) -> date | None:
-        value = self.text(row, cells, column)
-        if not value:
-            return None
-        try:
-            parsed, month_day_year = parse_date(value)
-        except DateFormatError as error:
-            self.error(row, column, f"{column} {error}.")
-            return None
-        if month_day_year:
-            self._note_month_day_year(row, column, value)
-        return parsed
+        return self._dated(row, cells, column, parse_date)
 
     def datetime(self, row: int, cells: Row, column: str) -> datetime | None:
+        return self._dated(row, cells, column, parse_datetime)
+
+    def _dated(self, row: int, cells: Row, column: str, parse: Callable[[str], Any]) -> Any:
+        """``parse`` of the cell, or None when blank or malformed (an error is recorded)."""
         value = self.text(row, cells, column)
         if not value:
             return None
         try:
-            parsed, month_day_year = parse_datetime(value)
+            parsed, month_day_year = parse(value)
         except DateFormatError as error:
             self.error(row, column, f"{column} {error}.")
             return None

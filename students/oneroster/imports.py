@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from ..errors import DomainError
 from ..models import (
-    ACTIVE_ROSTER_STATES,
     Network,
     RosterImport,
     RosterImportState,
@@ -159,7 +158,3 @@ def _record_plan(
 
 def _line(error: ExportError) -> dict[str, object]:
     return dataclasses.asdict(error)
-
-
-def roster_imports_running(network: Network) -> bool:
-    return RosterImport.objects.filter(network=network, state__in=ACTIVE_ROSTER_STATES).exists()
