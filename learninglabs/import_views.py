@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from students.models import School
+from students.permissions import page_via
 from students.scoping import get_led_school_or_404, get_scoped_or_404
 
 from .imports import progress_import_start
@@ -47,14 +48,10 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def progress_imports(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = get_led_school_or_404(request.user, school_id, via=_via(request))
+    school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     status = 200
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES, school=school)
@@ -80,11 +77,11 @@ def progress_imports(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def progress_import_status(request: HttpRequest, school_id: int, import_id: int) -> HttpResponse:
-    school = get_led_school_or_404(request.user, school_id, via=_via(request))
+    school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     record = get_scoped_or_404(
         ProgressImport.objects.filter(school=school).select_related("mapping", "requested_by"),
         request.user,
-        via=_via(request),
+        via=page_via(request),
         pk=import_id,
     )
     if request.htmx and request.GET.get("seen") == record.progress_key:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from students.audit import audit_denied
 from students.errors import DomainError
 from students.models import School, Student
-from students.roles import AnyUser, led_schools, visible_schools
+from students.permissions import AnyUser, led_schools, visible_schools
 
 from .models import (
     API_SOURCE,

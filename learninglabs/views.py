@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from students.audit import audit_reads
 from students.models import AuditAction, Cohort, School, Staff, Student
-from students.roles import AnyUser, led_schools
+from students.permissions import AnyUser, led_schools, page_via
 from students.scoping import get_scoped_or_404
 
 from .pace import (
@@ -32,10 +32,6 @@ from .pace import (
     student_progress,
     weekly_totals,
 )
-
-
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
 
 
 def _leads(user: AnyUser, school_id: int) -> bool:
@@ -65,7 +61,7 @@ def _today(school: School) -> datetime.date:
 def school_progress(request: HttpRequest, school_id: int) -> HttpResponse:
     """The cohorts whose progress the user may read: all for a leader, their own for staff."""
     school = get_scoped_or_404(
-        School.objects.select_related("network"), request.user, via=_via(request), pk=school_id
+        School.objects.select_related("network"), request.user, via=page_via(request), pk=school_id
     )
     cohorts = Cohort.objects.filter(school=school).select_related("grade")
     if not _leads(request.user, school.pk):
@@ -87,7 +83,7 @@ def cohort_progress_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = get_scoped_or_404(
         Cohort.objects.select_related("school", "grade"),
         request.user,
-        via=_via(request),
+        via=page_via(request),
         pk=cohort_id,
     )
     if not _may_see_cohort(request.user, cohort):
@@ -95,7 +91,7 @@ def cohort_progress_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
     today = _today(cohort.school)
     rows = cohort_progress(cohort=cohort, date=today)
     students = list({row.student.pk: row.student for row in rows}.values())
-    audit_reads(user=request.user, objects=students, via=_via(request), action=AuditAction.LIST)
+    audit_reads(user=request.user, objects=students, via=page_via(request), action=AuditAction.LIST)
     return render(
         request,
         "learninglabs/cohort_progress.html",
@@ -109,7 +105,7 @@ def student_progress_page(request: HttpRequest, student_id: int) -> HttpResponse
     student = get_scoped_or_404(
         Student.objects.select_related("school", "grade", "cohort__grade"),
         request.user,
-        via=_via(request),
+        via=page_via(request),
         pk=student_id,
     )
     allowed = _leads(request.user, student.school_id) or (
@@ -121,7 +117,7 @@ def student_progress_page(request: HttpRequest, student_id: int) -> HttpResponse
     programs = [
         ProgramCharts.of(row, as_of=today) for row in student_progress(student=student, date=today)
     ]
-    audit_reads(user=request.user, objects=[student], via=_via(request))
+    audit_reads(user=request.user, objects=[student], via=page_via(request))
     return render(
         request,
         "learninglabs/student_progress.html",

@@ -10,6 +10,6 @@ class RocketshipAdminSite(admin.AdminSite):
     index_title = "School data"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        from students.roles import can_administer
+        from students.permissions import can_administer
 
         return request.user.is_active and can_administer(request.user)

@@ -12,7 +12,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from students.admin_base import SameSchoolForm, ScopedModelAdmin
-from students.roles import can_administer
+from students.permissions import can_administer
 
 from .models import (
     BuildJob,

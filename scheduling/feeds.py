@@ -26,7 +26,7 @@ from icalendar import Calendar, Event, Timezone
 
 from students.errors import DomainError
 from students.models import Cohort, School, Staff
-from students.roles import AnyUser, led_schools
+from students.permissions import AnyUser, led_schools
 from students.secret_keys import issue_secret, secret_matches
 
 from .models import CalendarFeed, FeedKind, Room, ScheduledBlock, ScheduleStatus

@@ -13,8 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from students.models import School
-from students.roles import led_schools, visible_schools
-from students.roster_access import administers
+from students.permissions import administers, led_schools, visible_schools
 
 from .models import Room
 

@@ -27,7 +27,7 @@ from .models import (
     Student,
     UserSession,
 )
-from .roles import is_network_admin, led_schools
+from .permissions import is_network_admin, led_schools
 from .services import student_withdraw
 
 Related = admin.RelatedOnlyFieldListFilter  # lists only the schools/cohorts the user can see

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from .audit import audit_reads, audit_write, school_id_of
 from .models import AuditAction
-from .roles import can_administer, led_schools, users_choosable_by
+from .permissions import admin_via, can_administer, led_schools, users_choosable_by
 from .scoping import record_denied_if_exists, scope_for_user
 
 
@@ -43,10 +43,6 @@ class SameSchoolForm(forms.ModelForm):
         return cleaned
 
 
-def _via(request: HttpRequest) -> str:
-    return f"admin {request.method} {request.path}"
-
-
 class ScopedModelAdmin(admin.ModelAdmin):
     form = SameSchoolForm
     list_per_page = 50
@@ -61,7 +57,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
             record_denied_if_exists(
                 self.model._default_manager.all(),
                 request.user,
-                via=_via(request),
+                via=admin_via(request),
                 **{field.name: object_id},
             )
         return obj
@@ -125,7 +121,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         original = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and original is not None:
-            audit_reads(user=request.user, objects=[original], via=_via(request))
+            audit_reads(user=request.user, objects=[original], via=admin_via(request))
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
@@ -135,13 +131,13 @@ class ScopedModelAdmin(admin.ModelAdmin):
             audit_reads(
                 user=request.user,
                 objects=changelist.result_list,
-                via=_via(request),
+                via=admin_via(request),
                 action=AuditAction.LIST,
             )
         return response
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        audit_write(user=request.user, obj=obj, action=AuditAction.CREATE, via=_via(request))
+        audit_write(user=request.user, obj=obj, action=AuditAction.CREATE, via=admin_via(request))
         return super().log_addition(request, obj, message)
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
@@ -155,7 +151,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
             user=request.user,
             obj=obj,
             action=AuditAction.CHANGE,
-            via=_via(request),
+            via=admin_via(request),
             changed_fields=changed,
         )
         return super().log_change(request, obj, message)

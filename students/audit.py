@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from django.db import models
 
 from .models import AuditAction, AuditEvent, ServiceNeed, Student
-from .roles import AnyUser
+from .permissions import AnyUser
 
 logger = logging.getLogger("rocketship.audit")
 

@@ -2,7 +2,7 @@
 
 A request authenticated by a token runs as a ``ClientPrincipal``: it is authenticated, is never a
 superuser or anyone's staff, and sees exactly the schools its client was registered for
-(``students.roles.visible_schools`` asks it). Tokens look like ``rs_<prefix>_<secret>``.
+(``students.permissions.visible_schools`` asks it). Tokens look like ``rs_<prefix>_<secret>``.
 
 A token's principal (its token and client rows and the client's school ids) is kept in Django's
 cache by the token's public prefix, with the secret's digest, so a busy client's requests check

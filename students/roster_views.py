@@ -1,7 +1,8 @@
 """Network admin pages to import a OneRoster export and follow (and apply) the import.
 
-Thin: find the network the user may import into (``students.roster_access``: 404 for a network
-they cannot see, 403 for a leader or teacher of one of its schools), check the form, queue the
+Thin: find the network the user may import into (``students.scoping.get_import_network_or_404``:
+404 for a network they cannot see, 403 for a leader or teacher of one of its schools; the rule is
+``students.permissions.import_refusal``), check the form, queue the
 import (``students.oneroster.imports``), render its row. The import's page polls with htmx
 while the import is queued or running, then shows the counts, the diff, warnings and every
 error; a reviewed dry run can be applied from there.
@@ -25,7 +26,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .errors import DomainError
 from .models import ACTIVE_ROSTER_STATES, RosterImport, RosterImportState
 from .oneroster.imports import roster_import_apply, roster_import_start
-from .roster_access import get_import_network_or_404
+from .permissions import page_via
+from .scoping import get_import_network_or_404
 
 RECENT_IMPORTS = 20
 KINDS = ("school", "cohort", "student", "staff")
@@ -79,14 +81,10 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_imports(request: HttpRequest, network_id: int) -> HttpResponse:
-    network = get_import_network_or_404(request.user, network_id, via=_via(request))
+    network = get_import_network_or_404(request.user, network_id, via=page_via(request))
     status = 200
     if request.method == "POST":
         form = RosterUploadForm(request.POST, request.FILES)
@@ -120,7 +118,7 @@ def roster_imports(request: HttpRequest, network_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def roster_import(request: HttpRequest, network_id: int, import_id: int) -> HttpResponse:
-    network = get_import_network_or_404(request.user, network_id, via=_via(request))
+    network = get_import_network_or_404(request.user, network_id, via=page_via(request))
     record = get_object_or_404(
         RosterImport.objects.filter(network=network).select_related("requested_by"),
         pk=import_id,
@@ -138,7 +136,7 @@ def roster_import(request: HttpRequest, network_id: int, import_id: int) -> Http
 @login_required
 @require_POST
 def roster_import_apply_view(request: HttpRequest, network_id: int, import_id: int) -> HttpResponse:
-    network = get_import_network_or_404(request.user, network_id, via=_via(request))
+    network = get_import_network_or_404(request.user, network_id, via=page_via(request))
     record = get_object_or_404(RosterImport.objects.filter(network=network), pk=import_id)
     try:
         applied = roster_import_apply(record=record, by=request.user)

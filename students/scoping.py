@@ -14,8 +14,8 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import School
-from .roles import AnyUser, led_schools, visible_schools
+from .models import Network, School
+from .permissions import AnyUser, administers, import_refusal, led_schools, visible_schools
 
 M = TypeVar("M", bound=models.Model)
 
@@ -94,3 +94,16 @@ def get_led_school_or_404(user: AnyUser, school_id: int, *, via: str) -> School:
     if not led_schools(user).filter(pk=school.pk).exists():
         raise PermissionDenied("Only the school's leaders can change its settings.")
     return school
+
+
+def get_import_network_or_404(user: AnyUser, network_id: int, *, via: str) -> Network:
+    """The network ``user`` may import rosters into (``permissions.import_refusal``): 404 when
+    they cannot see it, 403 (with the reason) when they see it but may not import."""
+    network = Network.objects.filter(pk=network_id).first()
+    if network is None or not administers(user, network):
+        # Not an admin: the network must be among what they see (a token: its client's).
+        network = get_scoped_or_404(Network.objects.all(), user, via=via, pk=network_id)
+    refusal = import_refusal(user, network)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    return network

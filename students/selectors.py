@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, Q, QuerySet
 
 from .models import Cohort, School, ServiceNeed, Student
-from .roles import AnyUser
+from .permissions import AnyUser
 from .scoping import scope_for_user
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from .audit import audit_write
 from .models import AuditAction, Student
-from .roles import AnyUser
+from .permissions import AnyUser
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .audit import audit_reads
 from .models import AuditAction, Cohort, School, Student
-from .roles import led_schools
+from .permissions import led_schools, page_via
 from .scoping import get_scoped_or_404
 from .selectors import (
     cohorts_with_counts,
@@ -16,10 +16,6 @@ from .selectors import (
     schools_for_user,
     service_needs_for_student,
 )
-
-
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
 
 
 @login_required
@@ -39,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
     school = get_scoped_or_404(
-        School.objects.select_related("network"), request.user, via=_via(request), pk=school_id
+        School.objects.select_related("network"), request.user, via=page_via(request), pk=school_id
     )
     timezone.activate(school.zone)
     today = timezone.localdate()
@@ -59,13 +55,13 @@ def cohort_roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = get_scoped_or_404(
         Cohort.objects.select_related("school", "grade"),
         request.user,
-        via=_via(request),
+        via=page_via(request),
         pk=cohort_id,
     )
     timezone.activate(cohort.school.zone)
     today = timezone.localdate()
     students = list(roster_for_cohort(cohort=cohort, day=today))
-    audit_reads(user=request.user, objects=students, via=_via(request), action=AuditAction.LIST)
+    audit_reads(user=request.user, objects=students, via=page_via(request), action=AuditAction.LIST)
     return render(
         request,
         "students/cohort_roster.html",
@@ -78,11 +74,11 @@ def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
     student = get_scoped_or_404(
         Student.objects.select_related("school", "grade", "cohort"),
         request.user,
-        via=_via(request),
+        via=page_via(request),
         pk=student_id,
     )
     needs = list(service_needs_for_student(student=student))
-    audit_reads(user=request.user, objects=[student, *needs], via=_via(request))
+    audit_reads(user=request.user, objects=[student, *needs], via=page_via(request))
     return render(
         request,
         "students/student_detail.html",

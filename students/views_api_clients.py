@@ -22,14 +22,10 @@ from django.views.decorators.http import require_http_methods
 from .clients import api_client_create, api_client_revoke, api_token_issue, api_token_revoke
 from .errors import DomainError
 from .models import ApiClient, ApiToken, School
-from .roles import AnyUser, led_schools
+from .permissions import AnyUser, led_schools, page_via
 from .scoping import get_led_school_or_404, get_scoped_or_404, scope_for_user
 
 page = require_http_methods(["GET", "POST"])
-
-
-def _via(request: HttpRequest) -> str:
-    return f"page {request.path}"
 
 
 class ApiClientForm(forms.Form):
@@ -76,7 +72,7 @@ def can_manage(user: AnyUser, client: ApiClient) -> bool:
 @login_required
 @page
 def api_clients(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = get_led_school_or_404(request.user, school_id, via=_via(request))
+    school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     choices = led_schools(request.user).filter(network=school.network).order_by("name")
     form = ApiClientForm(request.POST or None, choices=choices, initial={"schools": [school]})
     if request.method == "POST" and form.is_valid():
@@ -109,11 +105,11 @@ def api_clients(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @page
 def api_client_edit(request: HttpRequest, school_id: int, client_id: int) -> HttpResponse:
-    school = get_led_school_or_404(request.user, school_id, via=_via(request))
+    school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     client = get_scoped_or_404(
         ApiClient.objects.filter(schools=school).select_related("network", "created_by"),
         request.user,
-        via=_via(request),
+        via=page_via(request),
         pk=client_id,
     )
     manageable = can_manage(request.user, client)
@@ -130,7 +126,7 @@ def api_client_edit(request: HttpRequest, school_id: int, client_id: int) -> Htt
                 token = get_scoped_or_404(
                     ApiToken.objects.filter(client=client),
                     request.user,
-                    via=_via(request),
+                    via=page_via(request),
                     pk=request.POST.get("token_id"),
                 )
                 api_token_revoke(token=token)

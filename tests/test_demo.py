@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from rocketship import demo
 from rocketship.demo.plan import plan_network
 from students.models import ServiceNeed, Staff, Student
-from students.roles import visible_schools
+from students.permissions import visible_schools
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from students.api.permissions import CanWrite
-from students.api.viewsets import api_via
+from students.permissions import api_via
 
 from ..services import (
     MAX_RECORDS_PER_PUSH,

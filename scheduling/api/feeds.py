@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from students.api.viewsets import api_via
 from students.models import Cohort, Staff
+from students.permissions import api_via
 from students.scoping import get_scoped_or_404
 
 from ..feeds import (

@@ -36,11 +36,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from students.api.permissions import CanWrite
-from students.api.viewsets import api_via
 from students.audit import audit_reads
 from students.errors import DomainError
 from students.models import AuditAction, School, Staff, Student
-from students.roles import led_schools
+from students.permissions import api_via, led_schools
 from students.scoping import get_scoped_or_404
 
 from .. import api_selectors as selectors

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import template
 
-from students.roles import led_schools
+from students.permissions import led_schools
 
 from ..models import Schedule
 from ..pictures import day_picture as read_day_picture

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from students.audit import audit_reads
 from students.errors import DomainError
 from students.models import AuditAction, School
+from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
 from ..explanations import explanations_for
@@ -26,7 +27,7 @@ from ..models import BuildJob, BuildState, Schedule
 from ..schedule_changes import schedule_baseline, schedule_changes
 from ..selectors import next_instructional_day
 from ..services import build_job_start, schedule_publish, schedule_restore
-from .school_scope import led_school, school_schedule, via
+from .school_scope import led_school, school_schedule
 
 RECENT_BUILDS = 10
 RECENT_DATES = 10
@@ -82,7 +83,7 @@ def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpRespo
     job = get_scoped_or_404(
         BuildJob.objects.filter(school=school).select_related("schedule__day_type", "requested_by"),
         request.user,
-        via=via(request),
+        via=page_via(request),
         pk=job_id,
     )
     if request.htmx and request.GET.get("seen") == job.progress_key:
@@ -157,7 +158,10 @@ def _render_review(
     summary = plan_summary(schedule=schedule)
     if summary is not None:  # the shortfalls name students: a read of their records
         audit_reads(
-            user=request.user, objects=summary.records, via=via(request), action=AuditAction.LIST
+            user=request.user,
+            objects=summary.records,
+            via=page_via(request),
+            action=AuditAction.LIST,
         )
     return render(
         request,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from students.models import Cohort, School, Staff
+from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
 from .. import configuration as config
@@ -34,14 +35,16 @@ from ..forms.config import (
     add_service_errors,
 )
 from ..models import DayType, Room, StaffAbsence, StaffingAssignment
-from .school_scope import led_school, via
+from .school_scope import led_school
 
 page = require_http_methods(["GET", "POST"])
 
 
 def _in_school(request: HttpRequest, queryset: QuerySet, school: School, pk: object) -> Any:
     """One of ``school``'s rows: another school's id answers 404, as a missing one does."""
-    return get_scoped_or_404(queryset.filter(school=school), request.user, via=via(request), pk=pk)
+    return get_scoped_or_404(
+        queryset.filter(school=school), request.user, via=page_via(request), pk=pk
+    )
 
 
 def _saved(request: HttpRequest, form: Any, service: Callable[..., Model], **kwargs: Any) -> Any:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from students.errors import DomainError
 from students.models import Cohort, Staff
+from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
 from ..feeds import (
@@ -23,7 +24,6 @@ from ..feeds import (
     feeds_of_user,
 )
 from ..models import CalendarFeed
-from .school_scope import via
 
 
 def _create(request: HttpRequest) -> tuple[str | None, str | None]:
@@ -33,13 +33,13 @@ def _create(request: HttpRequest) -> tuple[str | None, str | None]:
         staff = get_scoped_or_404(
             Staff.objects.select_related("school", "user"),
             request.user,
-            via=via(request),
+            via=page_via(request),
             pk=raw_id,
         )
         arguments = {"staff": staff}
     elif kind == "cohort" and raw_id.isdigit():
         cohort = get_scoped_or_404(
-            Cohort.objects.select_related("school"), request.user, via=via(request), pk=raw_id
+            Cohort.objects.select_related("school"), request.user, via=page_via(request), pk=raw_id
         )
         arguments = {"cohort": cohort}
     else:
@@ -59,7 +59,7 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
         feed = get_scoped_or_404(
             CalendarFeed.objects.select_related("staff"),
             request.user,
-            via=via(request),
+            via=page_via(request),
             pk=request.POST.get("feed", ""),
         )
         try:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from students.audit import audit_reads
 from students.models import AuditAction, Cohort, School, Staff
-from students.roles import led_schools
+from students.permissions import led_schools, page_via
 from students.scoping import get_scoped_or_404
 
 from ..lab_plan_pages import block_plan, lab_stay_plans, staff_lab_groups
@@ -24,7 +24,7 @@ from ..models import Room, RoomKind, ScheduleStatus
 from ..navigation import SESSION_KEY
 from ..rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
 from .pictures import requested_date, weekday_after
-from .school_scope import school_schedule, via, visible_school
+from .school_scope import school_schedule, visible_school
 
 
 def _membership(request: HttpRequest) -> tuple[Staff | None, HttpResponse | None]:
@@ -33,7 +33,9 @@ def _membership(request: HttpRequest) -> tuple[Staff | None, HttpResponse | None
     memberships = staff_memberships(user=request.user)
     raw = request.GET.get("school", "").strip()
     if raw:
-        school = get_scoped_or_404(School.objects.all(), request.user, via=via(request), pk=raw)
+        school = get_scoped_or_404(
+            School.objects.all(), request.user, via=page_via(request), pk=raw
+        )
         mine = next((m for m in memberships if m.school_id == school.pk), None)
         if mine is None:
             return None, render(request, "scheduling/myday/not_staff.html", {"school": school})
@@ -67,7 +69,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
         (obj._meta.label_lower, obj.pk): obj for obj in (*roster.records, *groups.records)
     }
     audit_reads(
-        user=request.user, objects=records.values(), via=via(request), action=AuditAction.LIST
+        user=request.user, objects=records.values(), via=page_via(request), action=AuditAction.LIST
     )
     return render(
         request,
@@ -99,7 +101,10 @@ def my_week(request: HttpRequest) -> HttpResponse:
     roster = roster_for_staff_days(staff=staff, dates=days, with_students=with_students)
     if with_students:
         audit_reads(
-            user=request.user, objects=roster.records, via=via(request), action=AuditAction.LIST
+            user=request.user,
+            objects=roster.records,
+            via=page_via(request),
+            action=AuditAction.LIST,
         )
     return render(
         request,
@@ -127,7 +132,7 @@ def lab_view(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse
     room = get_scoped_or_404(
         Room.objects.filter(school=school, kind=RoomKind.LEARNING_LAB),
         request.user,
-        via=via(request),
+        via=page_via(request),
         pk=room_id,
     )
     date, date_error = requested_date(request, school)
@@ -176,12 +181,14 @@ def lab_block_plan(
     ):
         raise Http404("No schedule matches the given query.")
     cohort = get_scoped_or_404(
-        Cohort.objects.filter(school=school), request.user, via=via(request), pk=cohort_id
+        Cohort.objects.filter(school=school), request.user, via=page_via(request), pk=cohort_id
     )
     plan = block_plan(schedule=schedule, cohort=cohort, start=_clock_of_url(start))
     if plan is None:
         raise Http404("The cohort has no lab or flexible block then.")
-    audit_reads(user=request.user, objects=plan.records, via=via(request), action=AuditAction.LIST)
+    audit_reads(
+        user=request.user, objects=plan.records, via=page_via(request), action=AuditAction.LIST
+    )
     return render(
         request,
         "scheduling/myday/block_plan.html",

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from students.models import Cohort, School
-from students.roles import AnyUser, led_schools
+from students.permissions import AnyUser, led_schools
 
 from .. import pins
 from ..models import Schedule, ScheduleStatus, StationCode, clock

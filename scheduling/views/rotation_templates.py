@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from students.models import School
+from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
 from ..forms.rotation_templates import (
@@ -25,7 +26,7 @@ from ..template_editing import (
     template_save,
     templates_for_school,
 )
-from .school_scope import led_school, via
+from .school_scope import led_school
 
 
 def _template(request: HttpRequest, school: School, template_id: int) -> RotationTemplate:
@@ -33,7 +34,7 @@ def _template(request: HttpRequest, school: School, template_id: int) -> Rotatio
     return get_scoped_or_404(
         RotationTemplate.objects.filter(school=school).select_related("grade", "day_type"),
         request.user,
-        via=via(request),
+        via=page_via(request),
         pk=template_id,
     )
 

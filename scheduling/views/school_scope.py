@@ -5,19 +5,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from students.models import School
+from students.permissions import page_via
 from students.scoping import get_led_school_or_404, get_scoped_or_404
 
 from ..models import Schedule
 
 
-def via(request: HttpRequest) -> str:
-    """How the audit trail names a read this page makes."""
-    return f"page {request.path}"
-
-
 def led_school(request: HttpRequest, school_id: int) -> School:
     """A school the user leads, with its time zone active so dates and times are the school's."""
-    school = get_led_school_or_404(request.user, school_id, via=via(request))
+    school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     timezone.activate(school.zone)
     return school
 
@@ -25,7 +21,7 @@ def led_school(request: HttpRequest, school_id: int) -> School:
 def visible_school(request: HttpRequest, school_id: int) -> School:
     """A school the user may see (its staff, its network's admins), with its network."""
     return get_scoped_or_404(
-        School.objects.select_related("network"), request.user, via=via(request), pk=school_id
+        School.objects.select_related("network"), request.user, via=page_via(request), pk=school_id
     )
 
 
@@ -35,6 +31,6 @@ def school_schedule(request: HttpRequest, school: School, schedule_id: int) -> S
     return get_scoped_or_404(
         Schedule.objects.filter(school=school).select_related("school", "day_type", "built_by"),
         request.user,
-        via=via(request),
+        via=page_via(request),
         pk=schedule_id,
     )

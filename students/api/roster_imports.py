@@ -5,8 +5,9 @@ queues an import and answers 202 with it and a ``Location``; ``GET .../{import_i
 state, counts, the first changes, errors and warnings; ``POST .../{import_id}/apply/`` imports a
 reviewed dry run's file for real, as a new import (202).
 
-Who (``students.roster_access``): a network admin or superuser signed in, or a token whose client
-is network-wide (every school of the network, the write grant, registered by a network admin).
+Who (``students.permissions.import_refusal``): a network admin or superuser signed in, or a
+token whose client is network-wide (every school of the network, the write grant, registered by a
+network admin).
 The network is scoped first: a caller who cannot see it gets 404 whatever its grant; one who sees
 it but may not import gets 403 with the reason (a read-only token: "read-only"), for reads too,
 since an import lists changes to every school's people.
@@ -28,9 +29,9 @@ from rest_framework.views import APIView
 from ..errors import DomainError
 from ..models import Network, RosterImport, RosterImportState
 from ..oneroster.imports import roster_import_apply, roster_import_start
-from ..roster_access import get_import_network_or_404
+from ..permissions import api_via
 from ..roster_views import max_upload_bytes, zip_problem
-from .viewsets import api_via
+from ..scoping import get_import_network_or_404
 
 # The answer lists this many changes; ``counts`` and ``change_count`` cover them all.
 MAX_API_CHANGES = 500

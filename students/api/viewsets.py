@@ -10,11 +10,8 @@ from rest_framework.response import Response
 
 from ..audit import audit_reads
 from ..models import AuditAction
+from ..permissions import api_via
 from ..scoping import record_denied_if_exists
-
-
-def api_via(request: Request) -> str:
-    return f"api {request.method} {request.path}"
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):

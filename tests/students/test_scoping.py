@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from students.audit import school_id_of
 from students.models import AuditAction, AuditEvent, Role
-from students.roles import visible_schools
+from students.permissions import visible_schools
 from students.scoping import UnscopedModel, scope_for_user
 
 from ..conftest import client_for
