@@ -19,12 +19,15 @@ What it does, in order:
      RSS (``ru_maxrss`` from ``wait4``, the whole process: Django, the parsed caches, psycopg2);
    - ``re-import``: the same file again, which must add nothing (all rows unchanged).
 
-   The import connects as ``postgres``, a superuser: it may set ``session_replication_role``, so
-   it locks the school's students and programs once instead of running two foreign-key triggers
-   per row (see ``learninglabs.imports._Stage.upsert``). A role without that right is slower.
+   The database is migrated as ``postgres`` (the owner); the import connects as the app's role,
+   ``rocketship_bench_app``: a login role made here, not a superuser, given only what
+   ``manage.py grant_app_role`` gives (README, "Security"): it cannot set
+   ``session_replication_role``, so the foreign keys' triggers check each row as in production.
+   The plain COPY runs as ``postgres`` (its bare table needs CREATE on the schema; COPY's cost
+   does not depend on the role).
 5. Prints the table and the targets (import at least 50,000 rows/s, peak memory under 300 MB),
-   writes ``bench/results/progress_import_latest.json`` and drops the database (``--keep-db``
-   keeps it).
+   writes ``bench/results/progress_import_latest.json`` and drops the database and the role
+   (``--keep-db`` keeps both).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from .harness import (
+    PG,
     ROOT,
     database_url,
     django_env,
@@ -53,6 +57,8 @@ from .harness import (
 
 DB_NAME = "rocketship_progress_bench"
 DATABASE_URL = database_url(DB_NAME)
+APP_ROLE = "rocketship_bench_app"
+APP_DATABASE_URL = f"postgres://{APP_ROLE}@{PG['host']}:{PG['port']}/{DB_NAME}"
 RESULTS = ROOT / "bench" / "results" / "progress_import_latest.json"
 TARGET_ROWS_PER_SECOND = 50_000
 TARGET_PEAK_MB = 300
@@ -63,6 +69,29 @@ HEADER = ["Student ID", "Program", "Date", "Minutes", "Lessons Completed", "Mast
 
 def env() -> dict[str, str]:
     return django_env(DATABASE_URL)
+
+
+def app_env() -> dict[str, str]:
+    """The import's environment: the app's role, as web servers and workers connect."""
+    return django_env(APP_DATABASE_URL)
+
+
+def create_app_role() -> None:
+    """The login role the import runs as, with the app's grants (as the owner, ``postgres``)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {APP_ROLE}")
+        cursor.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER")
+    call_command("grant_app_role", role=APP_ROLE, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def drop_app_role() -> None:
+    """After the database is dropped, the role owns and holds nothing."""
+    from .harness import _admin_sql
+
+    _admin_sql(f"DROP ROLE IF EXISTS {APP_ROLE}")
 
 
 # --- setup (Django in this process) ---------------------------------------------------------------
@@ -147,8 +176,6 @@ def plain_copy(path: Path) -> float:
     """Seconds to COPY the file into a bare table of its columns."""
     import psycopg2
 
-    from .harness import PG
-
     conn = psycopg2.connect(dbname=DB_NAME, **PG)
     try:
         with conn.cursor() as cursor:
@@ -183,9 +210,13 @@ def child_import(path: str) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from learninglabs.models import ProgressImport
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, current_setting('is_superuser') = 'on'")
+        role, superuser = cursor.fetchone()
     began = time.perf_counter()
     call_command(
         "import_progress",
@@ -206,6 +237,8 @@ def child_import(path: str) -> None:
                 "updated": record.updated,
                 "unchanged": record.unchanged,
                 "state": record.state,
+                "role": role,
+                "superuser": superuser,
             }
         )
     )
@@ -213,7 +246,7 @@ def child_import(path: str) -> None:
 
 def measured_import(path: Path) -> dict[str, Any]:
     return run_measured_child(
-        ["-m", "bench.progress_import", "--child-import", str(path)], env(), what="import"
+        ["-m", "bench.progress_import", "--child-import", str(path)], app_env(), what="import"
     )
 
 
@@ -260,6 +293,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    create_app_role()
     local_ids, codes, today = seed(students=args.students, programs=args.programs)
     connection.close()  # the children and COPY use their own connections
 
@@ -282,6 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if not args.keep_db:
             drop_database(DB_NAME)
+            drop_app_role()
 
     rate = first["rows"] / first["seconds"]
     peak = max(first["peak_mb"], again["peak_mb"])
@@ -298,6 +333,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     idempotent = again["created"] == 0 and again["updated"] == 0
     print(f"re-import adds nothing: {'PASS' if idempotent else 'FAIL'}")
+    print(
+        f"the import ran as {first['role']!r}, "
+        f"{'a superuser: FAIL' if first['superuser'] else 'not a superuser: PASS'}"
+    )
     write_results(
         args.output,
         {
@@ -310,7 +349,9 @@ def main(argv: list[str] | None = None) -> None:
             "plain_copy_seconds": round(copy_seconds, 3),
             "import": first,
             "reimport": again,
+            "import_role": {"name": first["role"], "superuser": first["superuser"]},
             "import_rows_per_second": round(rate),
+            "import_to_copy_time": round(first["seconds"] / copy_seconds, 1),
             "peak_mb": round(peak, 1),
             "targets": {
                 "rows_per_second": TARGET_ROWS_PER_SECOND,

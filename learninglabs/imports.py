@@ -16,9 +16,11 @@ while the file is still being read: a helper thread reads and checks the rows (p
 database) and hands chunks of good rows to the caller's thread, which COPYs them; psycopg2
 releases the GIL while PostgreSQL takes a chunk in, so the two overlap. The move into
 ``ProgressRecord`` then skips what cannot matter: on a source's first import for the school,
-the UPDATE and the anti-join; and, when the database role may set ``session_replication_role``,
-the two foreign-key triggers per row, replaced by locking the referenced students and programs
-once (see ``_Stage.upsert``). Elsewhere (SQLite, in development and tests) the rows are read
+the UPDATE and the anti-join. It checks the references set-wise first (the school's students
+and programs locked ``FOR KEY SHARE`` and counted once; one removed since the file was read is
+reported) and keeps the foreign keys, whose triggers check each row at commit: the app's
+database role may not switch triggers off (``session_replication_role``), and the import does
+not try (see ``_Stage.upsert``). Elsewhere (SQLite, in development and tests) the rows are read
 in the caller's thread and staged with batched INSERTs.
 
 Rows are numbered as a spreadsheet numbers them: the header is row 1, the first data row row 2.
@@ -236,6 +238,15 @@ class _Parsed:
 StagedRow = tuple[str, str, str, str, str, str | None]  # student, program, date, min, les, mastery
 
 
+class _Vanished(Exception):
+    """Staged rows name students or programs (their ids) deleted since the file was read."""
+
+    def __init__(self, *, students: list[int], programs: list[int]) -> None:
+        super().__init__(f"students {students}, programs {programs} no longer exist")
+        self.students = students
+        self.programs = programs
+
+
 class _Stage:
     """A temporary table of the good rows, filled while the file streams; nothing of it is
     visible to other sessions, and it is dropped whatever happens."""
@@ -344,36 +355,29 @@ class _Stage:
 
         self.cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s)), "
-            "set_config('work_mem', '128MB', true), "  # the sort of a million staged rows
-            f"{_may_set_replication_role()} AND NOT EXISTS (SELECT 1 FROM pg_trigger "
-            "WHERE tgrelid = %s::regclass AND NOT tgisinternal), "
-            "current_setting('session_replication_role')",
-            [f"import:{source}", table],
+            "set_config('work_mem', '128MB', true)",  # the sort of a million staged rows
+            [f"import:{source}"],
         )
-        (_lock, _work_mem, may_skip_fk_triggers, replication_role) = self.cursor.fetchone()
         # A statement after the advisory lock: its snapshot sees every earlier import's rows.
-        locked = "false"
-        params: list[Any] = [student_ids, source]
-        if may_skip_fk_triggers:
-            locked = f"{_key_share_count(Student)} = %s AND {_key_share_count(Program)} = %s"
-            params += [student_ids, len(student_ids), program_ids, len(program_ids)]
+        # It also checks the references set-wise: every student and program a staged row may
+        # name is locked FOR KEY SHARE until the transaction ends (no one can delete one
+        # now) and counted. One gone since the file was read is reported, not left to the
+        # foreign keys' triggers to fail on; those still check each row (the app's role may
+        # not switch them off: README, "Security").
         self.cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {table} "
-            f"WHERE {col['student']} = ANY(%s) AND {col['source']} = %s), {locked}",
-            params,
+            f"WHERE {col['student']} = ANY(%s) AND {col['source']} = %s), "
+            f"{_key_share_count(Student)}, {_key_share_count(Program)}",
+            [student_ids, source, student_ids, program_ids],
         )
-        (stored_before, referenced_rows_locked) = self.cursor.fetchone()
-        if referenced_rows_locked:
-            # Every student and program a staged row may name is locked FOR KEY SHARE until
-            # the transaction ends, and found: what each row's two foreign-key triggers do,
-            # done once per student and program instead of twice per row (about 7 s of a
-            # million-row import at commit). The rows were checked against these ids, so the
-            # triggers could only repeat that; if one has gone since it was read, nothing is
-            # skipped and the database decides. "replica" skips triggers only, not the unique
-            # and check constraints; ProgressRecord has no trigger of its own (checked above:
-            # one added later keeps this path off). It is reset below; if a statement fails,
-            # rolling back the transaction or savepoint resets it.
-            self.cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
+        (stored_before, students_found, programs_found) = self.cursor.fetchone()
+        if students_found != len(student_ids) or programs_found != len(program_ids):
+            vanished = _Vanished(
+                students=self._vanished(Student, student_ids, "student_id"),
+                programs=self._vanished(Program, program_ids, "program_id"),
+            )
+            if vanished.students or vanished.programs:
+                raise vanished
         updated = 0
         if stored_before:
             self.cursor.execute(update, [received, source])
@@ -384,26 +388,26 @@ class _Stage:
             # file's keys were checked unique), so no UPDATE and no anti-join.
             self.cursor.execute(insert + in_key_order, [source, received])
         created = self.cursor.rowcount
-        if referenced_rows_locked:
-            self.cursor.execute(
-                "SELECT set_config('session_replication_role', %s, true)", [replication_role]
-            )
         return created, updated
+
+    def _vanished(self, model: type[models.Model], ids: list[int], column: str) -> list[int]:
+        """The ids among ``ids`` that no longer exist and that a staged row names (an
+        anti-join of the staging table against ``model``)."""
+        q = connection.ops.quote_name
+        self.cursor.execute(
+            f"SELECT DISTINCT staged.{column} FROM {STAGE_TABLE} AS staged "
+            f"WHERE staged.{column} = ANY(%s) AND NOT EXISTS (SELECT 1 FROM "
+            f"{q(model._meta.db_table)} AS target WHERE target.{q(model._meta.pk.column)} "
+            f"= staged.{column}) ORDER BY 1",
+            [ids],
+        )
+        return [row[0] for row in self.cursor.fetchall()]
 
     def drop(self) -> None:
         try:
             self.cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
         finally:
             self.cursor.close()
-
-
-def _may_set_replication_role() -> str:
-    """SQL: may this role set ``session_replication_role``? A superuser may, and from
-    PostgreSQL 15 a role granted it (``GRANT SET ON PARAMETER session_replication_role``)."""
-    superuser = "current_setting('is_superuser') = 'on'"
-    if connection.pg_version < 150000:  # type: ignore[attr-defined]
-        return superuser
-    return f"({superuser} OR has_parameter_privilege('session_replication_role', 'SET'))"
 
 
 def _key_share_count(model: type[models.Model]) -> str:
@@ -542,13 +546,17 @@ def _import_text(
         if stage is None:
             outcome.message = f"All {outcome.rows} rows are valid (a dry run: nothing was stored)."
             return outcome
-        with transaction.atomic():
-            outcome.created, outcome.updated = stage.upsert(
-                source=mapping.source,
-                now=timezone.now(),
-                student_ids=checks.student_ids,
-                program_ids=checks.program_ids,
-            )
+        try:
+            with transaction.atomic():
+                outcome.created, outcome.updated = stage.upsert(
+                    source=mapping.source,
+                    now=timezone.now(),
+                    student_ids=checks.student_ids,
+                    program_ids=checks.program_ids,
+                )
+        except _Vanished as vanished:
+            checks.reject_vanished(outcome, vanished)
+            return outcome
         outcome.unchanged = outcome.rows - outcome.created - outcome.updated
         outcome.message = (
             f"{outcome.rows} rows imported: {outcome.created} new, {outcome.updated} "
@@ -599,6 +607,33 @@ class _RowChecks:
         self.lessons = _Parsed(_lessons)
         self.null = null  # what a staged row holds for "no mastery"
         self.mastery = _Parsed(functools.partial(_mastery, empty=null))
+
+    def reject_vanished(self, outcome: ImportOutcome, vanished: _Vanished) -> None:
+        """Record the students and programs deleted while the file was read (found set-wise,
+        after it: their rows' numbers are not kept) as errors of the whole file."""
+        local_ids = {pk: local_id for local_id, (pk, *_rest) in self.students.items()}
+        codes: dict[int, str] = {}
+        for code, (pk, _staged) in self.programs.items():
+            codes.setdefault(pk, code)  # the code as written comes before its folded form
+        for pk in vanished.students:
+            outcome.reject(
+                0,
+                self.name_of["student"],
+                f"The student with id {local_ids.get(pk, str(pk))!r} was removed from "
+                f"{self.school_name} while the file was read; their rows cannot be stored.",
+            )
+        for pk in vanished.programs:
+            code = codes.get(pk, str(pk))
+            outcome.reject(
+                0,
+                self.name_of.get("program", ""),
+                f"The program {code!r} was removed from {self.school_name} while the file "
+                "was read; its rows cannot be stored.",
+            )
+        outcome.message = (
+            "Students or programs were removed while the file was read; nothing was stored. "
+            "Import the file again."
+        )
 
     def run(
         self,

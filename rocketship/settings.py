@@ -101,6 +101,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The migration owner (README "Security"): when set, ``manage.py migrate`` and
+# ``manage.py grant_app_role`` connect with this URL's user, password, host and port (to the
+# database DATABASE_URL names); the app's role (DATABASE_URL) keeps only the rights
+# ``grant_app_role`` gives it. Unset, migrate runs as DATABASE_URL's role, as before.
+MIGRATE_DATABASE_URL = env_str("MIGRATE_DATABASE_URL")
+if MIGRATE_DATABASE_URL:
+    _owner = dj_database_url.parse(MIGRATE_DATABASE_URL)
+    if (_owner["ENGINE"], _owner["NAME"]) != (
+        DATABASES["default"]["ENGINE"],
+        DATABASES["default"]["NAME"],
+    ):
+        raise ImproperlyConfigured(
+            "MIGRATE_DATABASE_URL must name the same database as DATABASE_URL "
+            f"({DATABASES['default']['NAME']!r}), as the owner role"
+        )
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

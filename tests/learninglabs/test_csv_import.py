@@ -393,9 +393,24 @@ def test_an_error_while_reading_reaches_the_caller(mapping, monkeypatch):
     assert not reader_threads()
 
 
-def test_the_foreign_key_checks_run_when_the_role_may_not_skip_them(mapping, monkeypatch):
-    monkeypatch.setattr(imports, "_may_set_replication_role", lambda: "false")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="session_replication_role")
+def test_the_import_never_switches_the_triggers_off(mapping):
+    # The foreign keys' (and the audit trail's) triggers stay on: the app's role may not
+    # set session_replication_role, and the import does not need it.
+    statements: list[str] = []
 
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        outcome = progress_csv_import(mapping=mapping, file=csv_file(*GOOD))
+
+    assert outcome.created == 4
+    assert not [sql for sql in statements if "replication" in sql]
+
+
+def test_an_import_then_a_correction_store_every_row_once(mapping):
     outcome = progress_csv_import(mapping=mapping, file=csv_file(*GOOD))
     corrected = progress_csv_import(
         mapping=mapping, file=csv_file("1001,st-math,2026-11-02,35,3,60", *GOOD[1:])
@@ -405,19 +420,49 @@ def test_the_foreign_key_checks_run_when_the_role_may_not_skip_them(mapping, mon
     assert ProgressRecord.objects.count() == 4
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="foreign-key triggers")
-def test_a_student_deleted_while_the_file_streams_is_not_referenced(mapping, alder):
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="set-wise reference check")
+def test_a_student_deleted_while_the_file_streams_is_reported_not_referenced(mapping, alder):
     """The import read the student before it was deleted: the rows are not stored pointing
-    at nothing (here the foreign-key check refuses them; the import does not skip it)."""
+    at nothing; the set-wise check before the insert names the student."""
+    StudentFactory(
+        school=alder.school, cohort=alder.student.cohort, local_id="1003", enrollment_start=ENROLLED
+    )
+    StudentFactory(  # deleted too, but named by no row: not an error
+        school=alder.school, cohort=alder.student.cohort, local_id="1004", enrollment_start=ENROLLED
+    )
+
+    def delete_the_students(rows: int) -> None:
+        # The app never deletes a student (they are withdrawn); another client of the
+        # database might.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM students_student WHERE local_id IN ('1003', '1004')")
+
+    outcome = progress_csv_import(
+        mapping=mapping,
+        file=csv_file(*GOOD, "1003,st-math,2026-11-02,30,2,50"),
+        on_progress=delete_the_students,
+        progress_every=5,
+    )
+
+    assert not outcome.ok
+    assert [(e.row, e.column) for e in outcome.errors] == [(0, "Student ID")]
+    assert "'1003' was removed from Alder" in outcome.errors[0].reason
+    assert "nothing was stored" in outcome.message
+    assert ProgressRecord.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="foreign-key triggers")
+def test_the_foreign_keys_still_guard_the_rows(mapping, alder, monkeypatch):
+    """Were the set-wise check wrong, the foreign keys' triggers (never switched off) would
+    refuse the rows."""
     StudentFactory(
         school=alder.school, cohort=alder.student.cohort, local_id="1003", enrollment_start=ENROLLED
     )
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction never commits
+    monkeypatch.setattr(imports._Stage, "_vanished", lambda self, model, ids, column: [])
 
     def delete_the_student(rows: int) -> None:
-        # The app never deletes a student (they are withdrawn); another client of the
-        # database might, and the foreign key is what guarantees the rows.
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM students_student WHERE local_id = '1003'")
 
