@@ -6,6 +6,7 @@ run in-process, DEBUG off. Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SE
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "rocketship.apps.RocketshipAdminConfig",
     "django.contrib.auth",
+    "axes",  # failed logins lock a username and an address (rocketship.login_guard)
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "rocketship.middleware.RequestIdMiddleware",
     "rocketship.api_middleware.ApiProblemMiddleware",
     "rocketship.api_middleware.ApiBodyLimitMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "rocketship.urls"
@@ -204,6 +207,38 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = 60 * 60 * 12  # one school day; staff log in each morning
+# Database sessions that stay remembered when rotated (a password change), so deactivating a
+# user ends every one of them (students.sessions).
+SESSION_ENGINE = "students.sessions"
+
+# --- Guessing: login lockouts, reset limits, the client's address (rocketship.login_guard) ------
+# The client's address comes from X-Forwarded-For only behind a proxy named here (addresses or
+# networks) or counted here; unset, it is REMOTE_ADDR and the header is ignored
+# (rocketship.client_address). Every limit keyed by address uses it.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures per username, and per address (higher: a school's staff often share one address),
+# counted over LOGIN_LOCKOUT_MINUTES; past either limit logging in is refused, even with the
+# right password, until that long passes without a new failure.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_HANDLER = "rocketship.login_guard.LoginGuardHandler"
+AXES_CLIENT_IP_CALLABLE = "rocketship.login_guard.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "rocketship.login_guard.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # else logging in to one's own account clears the address's count
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # log the username and address; passwords always masked
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are logged, not kept in a growing table
+# Password-reset requests per address and per email address, in a window of this many minutes.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 
 # --- HTTPS and cookies ----------------------------------------------------------------------------
 # HTTPS=true is the production switch; each setting can still be overridden on its own.

@@ -160,7 +160,11 @@ def published_day(school: School, *, seconds: int) -> PublishedDay:
     )
     leader = StaffFactory(school=school, roles=[Role.LEADER])
     built = schedule_build(
-        school=school, date=date, publish=True, options=SolveOptions(time_limit=seconds, workers=1)
+        school=school,
+        date=date,
+        publish=True,
+        # The first schedule is enough to publish: a busy machine only makes it slower to come.
+        options=SolveOptions(time_limit=seconds, workers=1, first_solution_only=True),
     )
     assert built.schedule is not None and built.schedule.status == ScheduleStatus.PUBLISHED
     cohort = Cohort.objects.filter(school=school).order_by("pk").first()
@@ -175,7 +179,7 @@ def busy_day(faults: Faults) -> PublishedDay:
     """A demo school of the small reference shape (12 cohorts): its solve uses the whole
     NIGHTLY_SOLVE_SECONDS, long enough to kill a worker in the middle of it."""
     school, _ = seed_school(school=DemoSchool("Fault Street", "fault-street", "F", SHAPE_S, 6001))
-    return published_day(school, seconds=2)
+    return published_day(school, seconds=60)
 
 
 @pytest.fixture
@@ -183,4 +187,4 @@ def small_day(faults: Faults) -> PublishedDay:
     """The kindergarten of the selector tests: it builds in a fraction of a second."""
     from ..scheduling.test_selectors import kindergarten
 
-    return published_day(kindergarten().school, seconds=5)
+    return published_day(kindergarten().school, seconds=30)
