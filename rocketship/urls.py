@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import health
+from .login_guard import LimitedPasswordResetView
 
 # The API first: its clients poll, and Django tries patterns in order, so an API request no
 # longer walks every page's pattern first (about 60, a tenth of a millisecond). No page path
@@ -19,6 +20,8 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("learninglabs.urls")),
     path("", include("learninglabs.import_urls")),
+    # Before Django's auth URLs: the same form, limited per address and email (login_guard).
+    path("accounts/password_reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -1,4 +1,5 @@
-"""Session bookkeeping: remember each login's session so deactivating a user ends them all; and
+"""Session bookkeeping: remember each login's session (and its new key when rotated, see
+``students.sessions``) so deactivating or reactivating a user ends them all; and
 API clients changed outside ``students.clients`` (the admin's form) drop their cached
 principals, so a token sees its client's new schools and write grant at once."""
 
@@ -34,16 +35,21 @@ def forget_session(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) 
 
 @receiver(pre_save, sender=User)
 def note_deactivation(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if instance.pk is None or instance.is_active:
-        instance._deactivated = False
+    instance._deactivated = instance._reactivated = False
+    if instance.pk is None:
         return
-    was_active = sender.objects.filter(pk=instance.pk, is_active=True).exists()
-    instance._deactivated = was_active
+    was_active = sender.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+    if was_active is None:
+        return
+    instance._deactivated = was_active and not instance.is_active
+    instance._reactivated = not was_active and instance.is_active
 
 
 @receiver(post_save, sender=User)
 def end_sessions_of_deactivated(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if getattr(instance, "_deactivated", False):
+    # Reactivating ends sessions too: one that was being rotated while the user was deactivated
+    # (remembered under its new key after the deactivation ended the others) must not come back.
+    if getattr(instance, "_deactivated", False) or getattr(instance, "_reactivated", False):
         user_id = instance.pk
         transaction.on_commit(lambda: sessions_end_for_user(user_id=user_id))
 

@@ -29,6 +29,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from rocketship.cache import count_in_window
+from rocketship.client_address import client_address
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -93,6 +94,11 @@ def caller_key(request: Request, throttle: BaseThrottle) -> tuple[str, str]:
 
 class PrincipalRateThrottle(BaseThrottle):
     timer = staticmethod(time.time)
+
+    def get_ident(self, request: Request) -> str:
+        # The one client address (rocketship.client_address): X-Forwarded-For only behind a
+        # trusted proxy, never DRF's NUM_PROXIES reading of whatever header a caller sends.
+        return client_address(request)
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         window = window_for(*caller_key(request, self))
