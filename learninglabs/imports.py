@@ -46,6 +46,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from students.jobs import job_claim, job_finish, job_gate
 from students.models import Student
 
 from .models import (
@@ -843,30 +844,18 @@ def _unreadable(outcome: ImportOutcome, row: int, error: Exception) -> None:
 
 
 def _save_outcome(record: ProgressImport, outcome: ImportOutcome) -> None:
-    record.state = ImportState.SUCCEEDED if outcome.ok else ImportState.REJECTED
-    record.rows_total = record.rows_done = outcome.rows
-    record.created, record.updated, record.unchanged = (
-        outcome.created,
-        outcome.updated,
-        outcome.unchanged,
-    )
-    record.errors = [error.as_dict() for error in outcome.errors]
-    record.error_count = outcome.error_count
-    record.message = outcome.message
-    record.finished_at = timezone.now()
-    record.save(
-        update_fields=[
-            "state",
-            "rows_total",
-            "rows_done",
-            "created",
-            "updated",
-            "unchanged",
-            "errors",
-            "error_count",
-            "message",
-            "finished_at",
-        ]
+    # The import is a job (``students.jobs``): its upload is deleted once this commits.
+    job_finish(
+        record,
+        state=ImportState.SUCCEEDED if outcome.ok else ImportState.REJECTED,
+        message=outcome.message,
+        rows_total=outcome.rows,
+        rows_done=outcome.rows,
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        errors=[error.as_dict() for error in outcome.errors],
+        error_count=outcome.error_count,
     )
 
 
@@ -929,11 +918,10 @@ def progress_import_start(
 
 def progress_import_run(*, import_id: int) -> ProgressImport | None:
     """Run a queued import and record its outcome; safe to run twice (a finished or running
-    import is returned as it is). An unexpected error is recorded as ``failed``, not raised:
-    the row is what a leader reads. The uploaded file is deleted when the import ends."""
-    claimed = ProgressImport.objects.filter(pk=import_id, state=ImportState.QUEUED).update(
-        state=ImportState.RUNNING, started_at=timezone.now()
-    )
+    import is returned as it is, unless its worker was lost). An unexpected error is recorded as
+    ``failed``, not raised: the row is what a leader reads. The uploaded file is deleted when
+    the import ends (``job_finish``); a worker lost mid-import leaves it to the sweeper."""
+    claimed = job_claim(ProgressImport, import_id)
     record = (
         ProgressImport.objects.select_related("school", "mapping__school")
         .filter(pk=import_id)
@@ -941,22 +929,18 @@ def progress_import_run(*, import_id: int) -> ProgressImport | None:
     )
     if record is None or not claimed:
         return record
+    job_gate(record)  # fault tests only
     try:
         with record.file.storage.open(record.file.name, "rb") as stored:
             progress_import_execute(record=record, file=_raw(stored))
     except Exception:
         logger.exception("progress import id=%s school_id=%s failed", record.pk, record.school_id)
-        record.state = ImportState.FAILED
-        record.message = (
-            "The import stopped on an unexpected error; nothing was stored. Try again; if it "
-            "happens again, report it with the file's name."
+        job_finish(
+            record,
+            state=ImportState.FAILED,
+            message="The import stopped on an unexpected error; nothing was stored. Try again; "
+            "if it happens again, report it with the file's name.",
         )
-        record.finished_at = timezone.now()
-        record.save(update_fields=["state", "message", "finished_at"])
-    finally:
-        if record.file:
-            record.file.delete(save=False)  # it holds student ids: keep it no longer than needed
-            ProgressImport.objects.filter(pk=record.pk).update(file="")
     return record
 
 

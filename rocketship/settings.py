@@ -159,8 +159,18 @@ CELERY_BEAT_SCHEDULE = {
     # Each school's night starts at its own local NIGHTLY_LOCAL_TIME: the fan-out runs often and
     # starts the schools whose time has come (scheduling.nightly).
     "nightly-fan-out": {"task": "scheduling.tasks.nightly_fan_out", "schedule": 5 * 60},
-    "nightly-sweep": {"task": "scheduling.tasks.nightly_sweep", "schedule": 5 * 60},
+    # Jobs lost with their worker (builds, nightly runs, imports) are run again or failed.
+    "jobs-sweep": {"task": "students.tasks.jobs_sweep", "schedule": 5 * 60},
 }
+
+# --- Background jobs (students.jobs) ------------------------------------------------------------
+# A job queued or running longer than its task's hard time limit plus this was lost with its
+# worker: the sweeper queues it again, or fails it once it has been tried JOBS_MAX_ATTEMPTS times
+# (nightly runs: NIGHTLY_STALE_SECONDS and NIGHTLY_MAX_ATTEMPTS).
+JOBS_STALE_GRACE_SECONDS = env_int("JOBS_STALE_GRACE_SECONDS", 5 * 60)
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
+# Fault tests only: a claimed import waits for a marker file in this folder (students.jobs).
+JOBS_TEST_GATE_DIR = env_str("JOBS_TEST_GATE_DIR")
 
 # --- The nightly rebuild (scheduling.nightly) ---------------------------------------------------
 NIGHTLY_LOCAL_TIME = env_time("NIGHTLY_LOCAL_TIME", "02:00")  # in each school's own time zone

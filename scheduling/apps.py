@@ -15,3 +15,31 @@ class SchedulingConfig(AppConfig):
         post_delete.connect(
             forget_deleted_schedule, sender=Schedule, dispatch_uid="published-delete"
         )
+        register_jobs()
+
+
+def register_jobs() -> None:
+    """Builds and nightly runs are jobs the sweeper (``students.jobs``) looks after. Both may
+    be taken over by a redelivered task at once: their finish is guarded by the school's build
+    lock and the row's state, so two deliveries still finish once."""
+    from django.conf import settings
+
+    from students.jobs import JobKind, job_kind_register
+
+    from .models import BuildJob, NightlyRun
+
+    job_kind_register(
+        JobKind(model=BuildJob, task="scheduling.tasks.build_job_run_task", reclaims_running=True)
+    )
+    job_kind_register(
+        JobKind(
+            model=NightlyRun,
+            task="scheduling.tasks.nightly_rebuild_task",
+            send="scheduling.nightly._queue",
+            give_up="scheduling.nightly.nightly_give_up",
+            # Its task retries outages with backoff for a while: a run is lost only later.
+            stale_seconds=lambda: settings.NIGHTLY_STALE_SECONDS,
+            max_attempts=lambda: settings.NIGHTLY_MAX_ATTEMPTS,
+            reclaims_running=True,
+        )
+    )

@@ -18,8 +18,9 @@ How a night goes (``scheduling.tasks`` holds the Celery wrappers, beat fires the
 3. When a rebuild publishes nothing, the published version of the date stays. With none, the
    latest published day of the same day type is copied forward as a draft, marked as such
    (``Schedule.carried_forward_from``), for the leader to publish or rebuild.
-4. ``nightly_sweep`` re-queues rows whose task went missing (queued or running far longer than
-   any task may), and gives up on a row after ``NIGHTLY_MAX_ATTEMPTS``.
+4. The jobs' sweeper (``students.jobs.jobs_sweep``, every few minutes) re-queues rows whose
+   task went missing (queued or running longer than ``NIGHTLY_STALE_SECONDS``), and gives up on
+   a row after ``NIGHTLY_MAX_ATTEMPTS`` (``nightly_give_up``: not published, with the reason).
 5. Once a row finishes, leaders are told the outcome and teachers whose day changed get what
    changed (``scheduling.nightly_notifications``), once per row.
 
@@ -38,10 +39,11 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from students.errors import DomainError
+from students.jobs import job_claim, job_finish, jobs_sweep
 from students.models import School
 
 from .day_builds import SolvedDay, day_inputs, day_solve, day_store, next_version, same_day
@@ -202,9 +204,7 @@ def nightly_rebuild(*, run_id: int, options: SolveOptions | None = None) -> Nigh
     """Rebuild and publish the run's date; record the outcome on the run. Safe to run twice.
 
     Raises the database's transient errors (the task retries them); records anything else."""
-    claimed = NightlyRun.objects.filter(pk=run_id, state__in=ACTIVE_RUN_STATES).update(
-        state=RunState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-    )
+    claimed = job_claim(NightlyRun, run_id)
     run = NightlyRun.objects.select_related("school").filter(pk=run_id).first()
     if run is None or not claimed:
         return run
@@ -277,12 +277,9 @@ def _lock_run(run: NightlyRun) -> NightlyRun:
     return NightlyRun.objects.select_for_update().select_related("school").get(pk=run.pk)
 
 
-def _finish(run: NightlyRun, **fields: object) -> NightlyRun:
+def _finish(run: NightlyRun, *, state: str, **fields: object) -> NightlyRun:
     """Record the outcome on the (locked) run and tell people once the transaction commits."""
-    fields["finished_at"] = timezone.now()
-    for name, value in fields.items():
-        setattr(run, name, value)
-    run.save(update_fields=list(fields))
+    job_finish(run, state=state, **fields)
     transaction.on_commit(partial(_notify, run.pk))
     return run
 
@@ -385,31 +382,14 @@ def _notify(run_id: int) -> None:
 
 
 def nightly_sweep(*, now: datetime.datetime | None = None) -> list[int]:
-    """Re-queue runs whose task went missing: queued, or running, for longer than any task may
-    take (``NIGHTLY_STALE_SECONDS``). A run that used up ``NIGHTLY_MAX_ATTEMPTS`` is finished
-    as not published instead. Returns the ids re-queued."""
-    now = now or timezone.now()
-    stale_before = now - datetime.timedelta(seconds=settings.NIGHTLY_STALE_SECONDS)
-    stale = NightlyRun.objects.filter(
-        state__in=ACTIVE_RUN_STATES,
-        queued_at__lt=stale_before,
-    ).exclude(state=RunState.RUNNING, started_at__gte=stale_before)
-    requeued = []
-    for run in stale.select_related("school"):
-        if run.attempts >= settings.NIGHTLY_MAX_ATTEMPTS:
-            _finish_without_publishing(
-                run,
-                error=f"Gave up after {run.attempts} attempts; see the workers' logs.",
-                open_states=ACTIVE_RUN_STATES,
-            )
-            continue
-        with transaction.atomic():
-            moved = NightlyRun.objects.filter(pk=run.pk, state__in=ACTIVE_RUN_STATES).update(
-                state=RunState.QUEUED, queued_at=now
-            )
-            if moved:
-                transaction.on_commit(partial(_queue, run.pk))
-                requeued.append(run.pk)
-    if requeued:
-        logger.warning("nightly sweep re-queued run_ids=%s", requeued)
+    """The jobs' sweeper for nightly runs only: re-queue runs whose task went missing (queued,
+    or running, for longer than ``NIGHTLY_STALE_SECONDS``); a run that used up
+    ``NIGHTLY_MAX_ATTEMPTS`` is finished as not published instead. Returns the ids re-queued."""
+    requeued, _failed = jobs_sweep(now=now, models=[NightlyRun]).ids(NightlyRun)
     return requeued
+
+
+def nightly_give_up(run: NightlyRun, reason: str) -> NightlyRun:
+    """Finish a run lost with its worker too many times as not published, with ``reason``,
+    keeping what the school has for the date (the sweeper's ``give_up`` for nightly runs)."""
+    return _finish_without_publishing(run, error=reason, open_states=ACTIVE_RUN_STATES)

@@ -25,13 +25,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from students.errors import DomainError
-from students.models import School
+from students.jobs import fresh_active_q, job_claim, job_finish
+from students.models import ApiClient, School
 
 from .day_builds import SolvedDay, day_inputs, day_solve, day_store, same_day, stored_blocks
 from .lab_plans import plan_inputs_for, stored_plan
 from .locks import lock_school_builds
 from .models import (
-    ACTIVE_BUILD_STATES,
     BuildJob,
     BuildPhase,
     BuildState,
@@ -39,7 +39,7 @@ from .models import (
     Schedule,
     ScheduleStatus,
 )
-from .models.builds import ABANDONED_AFTER, phase_percent
+from .models.builds import phase_percent
 from .selectors import calendar_day_for, problem_for
 from .solver.plan_inputs import plan_problem
 from .solver.problem import Reason
@@ -201,13 +201,19 @@ def _make_published(target: Schedule, versions: list[Schedule], *, action: str) 
 
 
 def build_job_start(
-    *, school: School, date: datetime.date, by: AbstractBaseUser | None = None
+    *,
+    school: School,
+    date: datetime.date,
+    by: AbstractBaseUser | None = None,
+    client: ApiClient | None = None,
 ) -> BuildJob:
-    """Queue a build of ``school``'s ``date`` and return its job row.
+    """Queue a build of ``school``'s ``date`` and return its job row; ``client``: the API client
+    whose token asked, recorded on the job.
 
     The date must be an instructional day with a day type (``calendar_day_for`` says why not).
-    A build of the same date already queued or running is returned instead of starting a second
-    one. The task is queued when the transaction commits, so a worker always finds the row.
+    A build of the same date already queued or running (and not lost with its worker) is
+    returned instead of starting a second one. The task is queued when the transaction commits,
+    so a worker always finds the row.
     """
     from .tasks import build_job_run_task
 
@@ -215,18 +221,15 @@ def build_job_start(
     with transaction.atomic():
         lock_school_builds(school.pk)
         running = (
-            BuildJob.objects.filter(
-                school=school,
-                date=date,
-                state__in=ACTIVE_BUILD_STATES,
-                created_at__gte=timezone.now() - ABANDONED_AFTER,
-            )
+            BuildJob.objects.filter(fresh_active_q(BuildJob), school=school, date=date)
             .order_by("-created_at")
             .first()
         )
         if running is not None:
             return running
-        job = BuildJob.objects.create(school=school, date=date, requested_by=by)
+        job = BuildJob.objects.create(
+            school=school, date=date, requested_by=by, requested_by_client=client
+        )
         transaction.on_commit(lambda: build_job_run_task.delay(job.pk))
     logger.info("build queued school_id=%s date=%s job_id=%s", school.pk, date, job.pk)
     return job
@@ -240,10 +243,7 @@ def build_job_run(*, job_id: int, options: SolveOptions | None = None) -> BuildJ
     the error that stopped it (``failed``). Errors are recorded, not raised: the row is what a
     leader reads.
     """
-    now = timezone.now()
-    claimed = BuildJob.objects.filter(pk=job_id, state__in=ACTIVE_BUILD_STATES).update(
-        state=BuildState.RUNNING, started_at=now, phase="", percent=0
-    )
+    claimed = job_claim(BuildJob, job_id, phase="", percent=0)
     job = BuildJob.objects.select_related("school", "requested_by").filter(pk=job_id).first()
     if job is None or not claimed:
         return job
@@ -283,8 +283,4 @@ def build_job_run(*, job_id: int, options: SolveOptions | None = None) -> BuildJ
                 "state": BuildState.INFEASIBLE,
                 "reasons": [dataclasses.asdict(reason) for reason in result.reasons],
             }
-    outcome["finished_at"] = timezone.now()
-    for field, value in outcome.items():
-        setattr(job, field, value)
-    job.save(update_fields=list(outcome))
-    return job
+    return job_finish(job, **outcome)  # type: ignore[arg-type]

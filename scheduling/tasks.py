@@ -53,7 +53,8 @@ def nightly_rebuild_task(run_id: int) -> str | None:
 
 @shared_task(name="scheduling.tasks.nightly_sweep", **RETRYING)
 def nightly_sweep_task() -> list[int]:
-    """Queue again the runs whose task went missing (beat, every 5 min)."""
+    """Queue again the runs whose task went missing. Beat runs ``students.tasks.jobs_sweep``,
+    which sweeps every kind of job; this stays for a hand-run or an old beat entry."""
     return nightly.nightly_sweep()
 
 

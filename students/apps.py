@@ -7,3 +7,8 @@ class StudentsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the session and deactivation receivers)
+        from .jobs import JobKind, job_kind_register
+        from .models import RosterImport
+
+        # A roster import is a job the sweeper (``students.jobs``) looks after.
+        job_kind_register(JobKind(model=RosterImport, task="students.tasks.roster_import_run_task"))

@@ -24,7 +24,7 @@ from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .errors import DomainError
-from .models import ACTIVE_ROSTER_STATES, RosterImport, RosterImportState
+from .models import RosterImport, RosterImportState
 from .oneroster.imports import roster_import_apply, roster_import_start
 from .permissions import page_via
 from .scoping import get_import_network_or_404
@@ -185,7 +185,7 @@ class ImportView:
         groups = [ChangeGroup(k, KIND_LABELS.get(k, k.title()), by_kind[k]) for k in order]
         return cls(
             record=record,
-            active=record.state in ACTIVE_ROSTER_STATES,
+            active=record.polling,  # queued or running, and not lost with its worker
             applicable=record.dry_run
             and record.state == RosterImportState.REVIEWED
             and bool(record.file),

@@ -2,7 +2,9 @@
 
 from celery import shared_task
 from django.core import management
+from django.db import InterfaceError, OperationalError
 
+from .jobs import jobs_sweep
 from .oneroster.imports import roster_import_run
 from .sessions import sessions_forget_expired
 
@@ -20,3 +22,15 @@ def roster_import_run_task(import_id: int) -> str | None:
     """Run one queued roster import; its outcome is recorded on its row. Safe to run twice."""
     record = roster_import_run(import_id=import_id)
     return record.state if record is not None else None
+
+
+@shared_task(
+    name="students.tasks.jobs_sweep",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=3,
+)
+def jobs_sweep_task() -> dict[str, dict[str, list[int]]]:
+    """Queue again, or fail, the jobs of every kind lost with their worker (beat, every 5 min)."""
+    swept = jobs_sweep()
+    return {"requeued": swept.requeued, "failed": swept.failed}

@@ -29,7 +29,8 @@ def test_tasks_travel_as_json_and_survive_a_lost_worker():
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
     assert conf.beat_scheduler == "redbeat.RedBeatScheduler"
     scheduled = {entry["task"] for entry in conf.beat_schedule.values()}
-    assert {"scheduling.tasks.nightly_fan_out", "scheduling.tasks.nightly_sweep"} <= scheduled
+    # One sweeper for every kind of job (builds, nightly runs, imports) lost with its worker.
+    assert {"scheduling.tasks.nightly_fan_out", "students.tasks.jobs_sweep"} <= scheduled
 
 
 def test_the_nightly_rebuild_retries_outages_with_backoff_but_not_unschedulable_schools():

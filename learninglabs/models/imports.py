@@ -23,6 +23,7 @@ from django.utils import timezone
 from rocketship.uploads import UploadStorage
 from students.models import School
 from students.models.base import SchoolOwned
+from students.models.jobs import Job
 
 from .progress import Program, source_validator
 
@@ -128,8 +129,10 @@ class ImportState(models.TextChoices):
 ACTIVE_IMPORT_STATES = (ImportState.QUEUED, ImportState.RUNNING)
 
 
-class ProgressImport(SchoolOwned):
-    """One CSV file imported (or refused) with one mapping, and how far it has come."""
+class ProgressImport(SchoolOwned, Job):
+    """One CSV file imported (or refused) with one mapping, and how far it has come: a job
+    (``students.jobs``), claimed by a worker, finished once and swept when its worker is
+    lost."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="progress_imports")
     mapping = models.ForeignKey(VendorMapping, on_delete=models.PROTECT, related_name="imports")
@@ -165,8 +168,6 @@ class ProgressImport(SchoolOwned):
     error_count = models.PositiveIntegerField(default=0, help_text="All bad rows' errors.")
     message = models.TextField(blank=True, help_text="Why the file was rejected or failed.")
     created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["school", "-created_at", "-pk"]
@@ -174,10 +175,6 @@ class ProgressImport(SchoolOwned):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.get_state_display()})"
-
-    @property
-    def active(self) -> bool:
-        return self.state in ACTIVE_IMPORT_STATES
 
     @property
     def percent(self) -> int:
@@ -189,3 +186,7 @@ class ProgressImport(SchoolOwned):
     def progress_key(self) -> str:
         """Changes whenever the page of this import would: the polling page sends it back."""
         return f"{self.state}:{self.rows_done}"
+
+    def files_to_delete(self) -> list[str]:
+        """The upload holds student ids: it is deleted whenever the import ends."""
+        return ["file"]

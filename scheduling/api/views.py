@@ -396,9 +396,10 @@ class BuildStartView(APIView):
             School.objects.all(), request.user, via=api_via(request), pk=school_id
         )
         require_write(request, self, school)
-        by = None if hasattr(request.user, "api_client") else request.user
+        client = getattr(request.user, "api_client", None)
+        by = None if client is not None else request.user
         try:
-            job = build_job_start(school=school, date=day, by=by)
+            job = build_job_start(school=school, date=day, by=by, client=client)
         except DomainError as error:
             error.errors = error.errors or {"date": [str(error)]}
             raise

@@ -5,14 +5,13 @@ there is no Redis): its state, the phase the service has reached, and at the end
 stored schedule or the engine's reasons why none exists (or the error that stopped it).
 """
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from students.models import School
+from students.models import ApiClient, School
 from students.models.base import SchoolOwned
+from students.models.jobs import Job
 
 from .schedules import Schedule
 
@@ -39,10 +38,6 @@ class BuildPhase(models.TextChoices):
 
 BUILD_PHASES = tuple(BuildPhase)
 
-# A job still queued or running after the task's hard time limit (plus time to reach a worker)
-# was lost with its worker: it no longer blocks a new build of its date, and its page says so.
-ABANDONED_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5 * 60)
-
 
 def phase_percent(phase: str, *, finished: bool = False) -> int:
     """The share of the build's steps completed, as a whole percent: the solver reports no
@@ -52,8 +47,11 @@ def phase_percent(phase: str, *, finished: bool = False) -> int:
     return round(100 * BUILD_PHASES.index(BuildPhase(phase)) / len(BUILD_PHASES))
 
 
-class BuildJob(SchoolOwned):
-    """A request to build one school's schedule for one date, and what came of it."""
+class BuildJob(SchoolOwned, Job):
+    """A request to build one school's schedule for one date, and what came of it: a job
+    (``students.jobs``) claimed by a worker, finished once, swept when its worker is lost."""
+
+    message_field = "error"
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="build_jobs")
     date = models.DateField()
@@ -63,6 +61,14 @@ class BuildJob(SchoolOwned):
         null=True,
         blank=True,
         related_name="+",
+    )
+    requested_by_client = models.ForeignKey(
+        ApiClient,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="build_jobs",
+        help_text="The API client whose token asked for the build, if any.",
     )
     state = models.CharField(max_length=12, choices=BuildState.choices, default=BuildState.QUEUED)
     phase = models.CharField(max_length=12, choices=BuildPhase.choices, blank=True)
@@ -82,8 +88,6 @@ class BuildJob(SchoolOwned):
     )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["school", "-created_at", "-pk"]
@@ -93,18 +97,15 @@ class BuildJob(SchoolOwned):
         return f"build {self.date:%Y-%m-%d} ({self.get_state_display()})"
 
     @property
-    def active(self) -> bool:
-        return self.state in ACTIVE_BUILD_STATES
-
-    @property
     def progress_key(self) -> str:
         """Changes whenever the page of this job would: the polling page sends it back."""
         return f"{self.state}:{self.phase}"
 
     @property
     def looks_abandoned(self) -> bool:
-        """Still queued or running long after any task could: its worker was lost."""
-        return self.active and timezone.now() - self.created_at > ABANDONED_AFTER
+        """Still queued or running long after any task could: its worker was lost (the
+        sweeper builds it again or fails it)."""
+        return self.looks_lost
 
     @property
     def steps_done(self) -> int:

@@ -10,10 +10,10 @@ sweeper re-queues rows whose task went missing. Rows are kept as the history lea
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from students.models import School
 from students.models.base import SchoolOwned
+from students.models.jobs import Job
 
 from .schedules import Schedule
 
@@ -44,18 +44,17 @@ class Fallback(models.TextChoices):
     NOTHING = "nothing", "No schedule"
 
 
-class NightlyRun(SchoolOwned):
+class NightlyRun(SchoolOwned, Job):
+    """A nightly run is a job (``students.jobs``): claimed by a worker, finished once, and
+    swept when its worker is lost."""
+
+    message_field = "error"
+
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="nightly_runs")
     night = models.DateField(help_text="The school's local date when the run was started.")
     date = models.DateField(help_text="The instructional day rebuilt.")
     trigger = models.CharField(max_length=8, choices=RunTrigger.choices, default=RunTrigger.NIGHTLY)
     state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.QUEUED)
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="How many times a worker took it up (retries and redeliveries)."
-    )
-    queued_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     schedule = models.ForeignKey(
         Schedule,
         on_delete=models.SET_NULL,
@@ -108,10 +107,6 @@ class NightlyRun(SchoolOwned):
 
     def __str__(self) -> str:
         return f"{self.night:%Y-%m-%d} rebuild of {self.date:%Y-%m-%d} ({self.get_state_display()})"
-
-    @property
-    def active(self) -> bool:
-        return self.state in ACTIVE_RUN_STATES
 
     @property
     def duration_seconds(self) -> float | None:

@@ -67,7 +67,9 @@ def build(request: HttpRequest, school_id: int) -> HttpResponse:
         status = 400
     else:
         form = BuildForm(initial={"date": _date_to_build(school)})
-    recent = BuildJob.objects.filter(school=school).select_related("schedule", "requested_by")
+    recent = BuildJob.objects.filter(school=school).select_related(
+        "schedule", "requested_by", "requested_by_client"
+    )
     return render(
         request,
         "scheduling/builds/build.html",
@@ -81,7 +83,9 @@ def build(request: HttpRequest, school_id: int) -> HttpResponse:
 def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
     school = led_school(request, school_id)
     job = get_scoped_or_404(
-        BuildJob.objects.filter(school=school).select_related("schedule__day_type", "requested_by"),
+        BuildJob.objects.filter(school=school).select_related(
+            "schedule__day_type", "requested_by", "requested_by_client"
+        ),
         request.user,
         via=page_via(request),
         pk=job_id,

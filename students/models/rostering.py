@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rocketship.uploads import UploadStorage
 
+from .jobs import Job
 from .schools import Network
 
 
@@ -37,7 +38,10 @@ class RosterImportState(models.TextChoices):
 ACTIVE_ROSTER_STATES = (RosterImportState.QUEUED, RosterImportState.RUNNING)
 
 
-class RosterImport(models.Model):
+class RosterImport(Job):
+    """A roster import is a job (``students.jobs``): claimed by a worker, finished once, and
+    swept when its worker is lost."""
+
     school_scope = "network__schools"
 
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="roster_imports")
@@ -66,7 +70,6 @@ class RosterImport(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -74,3 +77,10 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"Roster import {self.pk} ({self.get_state_display()})"
+
+    def files_to_delete(self) -> list[str]:
+        """The export holds students' names: it is deleted when the import ends, except by a
+        dry run that waits to be applied (applying it reads the same file)."""
+        if self.dry_run and self.state == RosterImportState.REVIEWED:
+            return []
+        return ["file"]

@@ -4,8 +4,9 @@
 commits. ``roster_import_run`` reads the export, plans it against the network and records the
 plan (counts, the diff, errors and warnings); unless it is a dry run and the plan is clean, it
 applies it in one transaction. ``roster_import_apply`` turns a reviewed dry run into an import
-of the same file. The file is kept until its import is applied or rejected, then deleted: it
-holds students' names.
+of the same file. Imports are jobs (``students.jobs``): claimed once, finished once, swept when
+their worker is lost. The file holds students' names: it is deleted when the import ends (once
+that commits), except by a dry run that waits to be applied, whose file goes when it is applied.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import DomainError
+from ..jobs import job_claim, job_files_delete_on_commit, job_finish, job_gate
 from ..models import (
     Network,
     RosterImport,
@@ -71,9 +73,13 @@ def roster_import_apply(*, record: RosterImport, by: AbstractBaseUser | None) ->
         )
     with record.file.open("rb") as stored:
         content = stored.read()
-    return roster_import_start(
-        network=record.network, file=content, file_name=record.file_name, dry_run=False, by=by
-    )
+    with transaction.atomic():
+        applied = roster_import_start(
+            network=record.network, file=content, file_name=record.file_name, dry_run=False, by=by
+        )
+        # The dry run waits no longer: its copy of the export (students' names) goes.
+        job_files_delete_on_commit(record, ["file"])
+    return applied
 
 
 def roster_import_run(
@@ -81,12 +87,11 @@ def roster_import_run(
 ) -> RosterImport | None:
     """Run a queued import and record its outcome; safe to run twice (a started import is
     returned as it is). Unexpected errors are recorded as failed, never half-applied."""
-    claimed = RosterImport.objects.filter(pk=import_id, state=RosterImportState.QUEUED).update(
-        state=RosterImportState.RUNNING
-    )
+    claimed = job_claim(RosterImport, import_id)
     record = RosterImport.objects.select_related("network").filter(pk=import_id).first()
     if record is None or not claimed:
         return record
+    job_gate(record)  # fault tests only
     say = progress or (lambda step: None)
     try:
         say("reading")
@@ -106,13 +111,12 @@ def roster_import_run(
             _record_plan(record, plan, version=export.version, modes=dict(export.modes))
     except Exception:
         logger.exception("roster import id=%s network_id=%s failed", record.pk, record.network_id)
-        record.state = RosterImportState.FAILED
-        record.message = (
-            "The import stopped on an unexpected error; nothing was changed. Try again; if it "
-            "happens again, report it with the import's number."
+        job_finish(
+            record,
+            state=RosterImportState.FAILED,
+            message="The import stopped on an unexpected error; nothing was changed. Try "
+            "again; if it happens again, report it with the import's number.",
         )
-        record.finished_at = timezone.now()
-        record.save(update_fields=["state", "message", "finished_at"])
     say("done")
     return record
 
@@ -132,20 +136,19 @@ def _record_plan(
     else:
         state = RosterImportState.APPLIED
         message = f"{len(plan.changes)} change(s) applied."
-    record.state = state
-    record.message = message
-    record.version = version
-    record.modes = modes
-    record.counts = plan.counts()
-    record.changes = [c.as_dict() for c in plan.changes[:MAX_STORED_LINES]]
-    record.errors = [_line(e) for e in plan.errors[:MAX_STORED_LINES]]
-    record.warnings = [_line(w) for w in plan.warnings[:MAX_STORED_LINES]]
-    record.error_count = len(plan.errors)
-    record.finished_at = timezone.now()
-    keep_file = state == RosterImportState.REVIEWED
-    if not keep_file and record.file:
-        record.file.delete(save=False)
-    record.save()
+    # The export is deleted once this commits, unless a dry run waits to be applied.
+    job_finish(
+        record,
+        state=state,
+        message=message,
+        version=version,
+        modes=modes,
+        counts=plan.counts(),
+        changes=[c.as_dict() for c in plan.changes[:MAX_STORED_LINES]],
+        errors=[_line(e) for e in plan.errors[:MAX_STORED_LINES]],
+        warnings=[_line(w) for w in plan.warnings[:MAX_STORED_LINES]],
+        error_count=len(plan.errors),
+    )
     logger.info(
         "roster import id=%s network_id=%s state=%s changes=%d errors=%d",
         record.pk,

@@ -59,13 +59,19 @@ def test_the_same_export_again_reports_nothing_to_change(tmp_path):
     assert "nothing to change" in out
 
 
-def test_a_broken_export_is_rejected_with_every_error_and_changes_nothing(tmp_path):
+def test_a_broken_export_is_rejected_with_every_error_and_changes_nothing(
+    tmp_path, django_capture_on_commit_callbacks
+):
     network = NetworkFactory()
     export = small_school()
     export.rows("users.csv")[2]["grades"] = "09"
     export.rows("classes.csv")[0]["schoolSourcedId"] = "nowhere"
 
-    with pytest.raises(CommandError, match="error"):
+    # The file is deleted once the finished import commits.
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(CommandError, match="error"),
+    ):
         run("--network", network.slug, str(export.write_zip(tmp_path / "export.zip")))
 
     record = RosterImport.objects.get()

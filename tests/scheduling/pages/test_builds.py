@@ -275,11 +275,15 @@ def test_an_unchanged_configuration_says_no_new_version_was_made(
 def test_a_build_lost_with_its_worker_stops_polling_and_does_not_block_a_new_one(
     world, django_capture_on_commit_callbacks
 ):
+    two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
     lost = BuildJob.objects.create(
         school=world.k.school,
         date=DATE,
         state=BuildState.RUNNING,
-        created_at=timezone.now() - datetime.timedelta(hours=2),
+        created_at=two_hours_ago,
+        queued_at=two_hours_ago,
+        started_at=two_hours_ago,
+        attempts=1,
     )
     client = client_for(world.leader.user)
 

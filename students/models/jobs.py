@@ -1,0 +1,74 @@
+"""The one shape of a background job: a row a worker claims, runs and finishes.
+
+Build jobs, nightly runs, progress imports and roster imports are all *jobs*: a row is queued
+(its task sent when the row commits), a worker *claims* it (``running``, one more attempt),
+and it ends in one of its kind's finished states with a message. Each kind keeps its own state
+names for what a finished job means (``succeeded``, ``published``, ``applied``, ...), but all
+share ``queued``, ``running`` and ``failed`` and the fields below, so one set of helpers
+(``students.jobs``) claims, finishes and sweeps every kind the same way.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+QUEUED = "queued"
+RUNNING = "running"
+FAILED = "failed"
+ACTIVE_JOB_STATES = (QUEUED, RUNNING)
+
+
+class Job(models.Model):
+    """Fields and notions every job kind shares. A kind overrides ``state`` with its own
+    choices (which include ``queued``, ``running`` and ``failed``)."""
+
+    # The text field that says why a job failed (``message``, or ``error`` for the kinds whose
+    # pages and API have always called it so).
+    message_field: ClassVar[str] = "message"
+
+    state = models.CharField(max_length=12, default=QUEUED)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker took it up (retries and redeliveries)."
+    )
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="When it was (last) handed to the workers."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: a worker has it, or will."""
+        return self.state in ACTIVE_JOB_STATES
+
+    @property
+    def finished(self) -> bool:
+        return not self.active
+
+    @property
+    def looks_lost(self) -> bool:
+        """Queued or running for longer than its kind allows: its worker was lost. The sweeper
+        runs it again or fails it; a page stops polling meanwhile."""
+        from ..jobs import job_is_stale
+
+        return self.active and job_is_stale(self)
+
+    @property
+    def polling(self) -> bool:
+        """Whether its page keeps asking for news: only while a worker may still answer."""
+        return self.active and not self.looks_lost
+
+    @property
+    def failure_message(self) -> str:
+        return str(getattr(self, self.message_field, "") or "")
+
+    def files_to_delete(self) -> list[str]:
+        """The names of this job's file fields to delete once it has finished (uploads that
+        hold student data); none unless a kind says otherwise."""
+        return []
