@@ -298,6 +298,19 @@ def _api_rate(name: str, default: str) -> str:
 
 # Writes under /api/ with a larger body answer 413; a view may set its own ``max_body_bytes``.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+
+# Uploads. A roster export (.zip) larger than ROSTER_IMPORT_MAX_BYTES is refused at the upload
+# (413 for the API, a form error on the page); its CSV files are unpacked while counting the bytes
+# that come out (students.oneroster.source.ExportLimits): at most ..._MEMBER_BYTES one file, ...
+# _UNCOMPRESSED_BYTES all of them, ..._RATIO times a file's compressed size (above 4 MiB), and
+# the zip may hold at most ..._MEMBERS entries. A 20-school export (12,000 students) is 3.7 MB of
+# CSV. A progress CSV larger than PROGRESS_UPLOAD_MAX_BYTES answers 413 (a million rows: 40 MB).
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES", 128 << 20)
+ROSTER_IMPORT_MAX_MEMBER_BYTES = env_int("ROSTER_IMPORT_MAX_MEMBER_BYTES", 64 << 20)
+ROSTER_IMPORT_MAX_RATIO = env_int("ROSTER_IMPORT_MAX_RATIO", 100)
+ROSTER_IMPORT_MAX_MEMBERS = env_int("ROSTER_IMPORT_MAX_MEMBERS", 1000)
+PROGRESS_UPLOAD_MAX_BYTES = env_int("PROGRESS_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 # Rendered published schedules each API process keeps in memory (a version never changes; an L
 # school's day is about 60 KB). 0 keeps them only in the shared cache.
 API_SCHEDULE_MEMORY_ENTRIES = env_int("API_SCHEDULE_MEMORY_ENTRIES", 128)

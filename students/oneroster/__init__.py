@@ -17,7 +17,7 @@ from .records import (
     User,
     UserRole,
 )
-from .source import ExportSource
+from .source import ExportLimits, ExportSource
 
 __all__ = [
     "AcademicSession",
@@ -26,6 +26,7 @@ __all__ = [
     "Demographic",
     "Enrollment",
     "ExportError",
+    "ExportLimits",
     "ExportRead",
     "ExportSource",
     "FileMode",

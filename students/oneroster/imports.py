@@ -16,6 +16,7 @@ import datetime
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -31,6 +32,7 @@ from ..models import (
 from ..models.rostering import MAX_STORED_LINES
 from .reader import read_export
 from .records import ExportError
+from .source import ExportLimits
 from .sync import RosterPlan, roster_apply, roster_plan
 
 logger = logging.getLogger(__name__)
@@ -96,7 +98,7 @@ def roster_import_run(
     try:
         say("reading")
         with record.file.open("rb") as stored:
-            export = read_export(stored)
+            export = read_export(stored, ExportLimits.from_settings(settings))
         say("checking")
         with transaction.atomic():
             # One import of a network at a time: the plan is made and applied under the lock,

@@ -47,21 +47,25 @@ from .records import (
     UserRole,
 )
 from .references import Reference, Target, resolve
-from .source import ExportFiles, ExportSource, UnreadableExport
+from .source import ExportFiles, ExportLimits, ExportSource, UnreadableExport
 from .tables import Table, read_table
 
 EXPORT = "export"  # ExportError.file for problems with the upload itself
 
 
-def read_export(source: ExportSource) -> ExportRead:
+def read_export(source: ExportSource, limits: ExportLimits | None = None) -> ExportRead:
     """Read the export in ``source``: a folder, a .zip path, or a binary file object of a
-    zip. Problems are returned in ``errors`` / ``warnings``, never raised."""
+    zip, unpacked within ``limits`` (the defaults of ``ExportLimits`` if None). Problems are
+    returned in ``errors`` / ``warnings``, never raised; a zip that is damaged or unpacks past
+    a limit is one error, naming the file and the limit, and nothing else is read."""
     try:
-        files = ExportFiles(source)
+        files = ExportFiles(source, limits)
     except UnreadableExport as error:
-        return _nothing_read([ExportError(EXPORT, None, None, str(error))])
+        return _nothing_read([ExportError(error.file, None, None, error.reason)])
     try:
         return _ExportReading(files).read()
+    except UnreadableExport as error:
+        return _nothing_read([ExportError(error.file, None, None, error.reason)])
     finally:
         files.close()
 

@@ -1,6 +1,8 @@
 """One CSV file's bytes into a header and rows of stripped text, with the problems a
 spreadsheet round trip leaves behind: a byte-order mark, empty columns after the last one,
-rows padded with empty cells, blank rows, and text that is not UTF-8."""
+rows padded with empty cells, blank rows, and text that is not UTF-8; and cells that cannot be
+read at all (``students.csv_cells``: control characters, a quote never closed, a cell over
+the length limit), each named by its row and column."""
 
 import codecs
 import csv
@@ -8,6 +10,13 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..csv_cells import (
+    MAX_CELL_CHARS,
+    cell_problem,
+    csv_error_problem,
+    failing_field,
+    has_unreadable_bytes,
+)
 from .records import ExportError
 
 Row = dict[str, str]
@@ -25,55 +34,94 @@ class Table:
 
 def read_table(name: str, data: bytes, errors: list[ExportError]) -> Table | None:
     """The table in ``data``, or None (with the reason in ``errors``) when the file cannot be
-    read at all. Rows with too many values are reported and left out."""
-    text = _decode(name, data, errors)
-    if text is None:
-        return None
-    records = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(records, None)
-        if header is None:
-            errors.append(ExportError(name, None, None, "The file is empty; it needs a header."))
-            return None
-        columns = _columns(name, header, errors)
-        rows = tuple(_rows(name, columns, records, errors))
-    except csv.Error as error:
-        errors.append(
-            ExportError(name, records.line_num, None, f"The file is not valid CSV ({error}).")
-        )
-        return None
-    return Table(name, columns, rows)
-
-
-def _decode(name: str, data: bytes, errors: list[ExportError]) -> str | None:
+    read at all. Rows with too many values are reported and left out; a cell that cannot be
+    read (control characters, over ``MAX_CELL_CHARS``) is reported with its row and column."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        row = _row_of_offset(data, error.start)
-        errors.append(
-            ExportError(
-                name,
-                row,
-                None,
-                f"The file is not UTF-8: byte 0x{data[error.start]:02x} on row {row} cannot be "
-                "read (the file was probably saved as Latin-1 or Windows-1252). "
-                "Save it again as 'CSV UTF-8'.",
-            )
-        )
+        text = data.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        # Undecodable bytes become lone surrogates, found in their cell below.
+        text = data.decode("utf-8", "surrogateescape")
+        utf8 = False
+    # One C pass over the bytes: only a file holding a bad byte has its cells looked at.
+    screen = not utf8 or has_unreadable_bytes(data)
+    records = _numbered(csv.reader(io.StringIO(text, newline=""), strict=True))
+    columns: tuple[str, ...] = ()
+    try:
+        first = next(records, None)
+        if first is None:
+            errors.append(ExportError(name, None, None, "The file is empty; it needs a header."))
+            return None
+        columns = _columns(name, first[1], errors, screen=screen)
+        rows = tuple(_rows(name, columns, records, errors, screen=screen))
+    except _BadRecord as bad:
+        index = failing_field(io.StringIO(text, newline=""), bad.row)
+        column = None if index is None else _column_name(columns, index)
+        errors.append(ExportError(name, bad.row, column, csv_error_problem(bad.error)))
         return None
+    except _Undecodable:
+        return None  # the first undecodable cell is reported; the file is not read
+    return Table(name, columns, rows)
 
 
-def _row_of_offset(data: bytes, offset: int) -> int:
-    """The spreadsheet row holding byte ``offset``: counted in CSV records, not lines, so a
-    quoted value spanning lines still counts once."""
-    before = data[:offset].decode("utf-8")
-    # The trailing "x" makes the record the bad byte starts (or continues) count as one.
-    return sum(1 for _ in csv.reader(io.StringIO(before + "x", newline="")))
+class _BadRecord(Exception):
+    """The csv module could not read record ``row``."""
+
+    def __init__(self, row: int, error: csv.Error) -> None:
+        super().__init__(row, error)
+        self.row = row
+        self.error = error
 
 
-def _columns(name: str, header: list[str], errors: list[ExportError]) -> tuple[str, ...]:
+class _Undecodable(Exception):
+    """A cell holds bytes that are not UTF-8: reported once; the file is not read further."""
+
+
+def _numbered(records: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Each record with its spreadsheet row number (the header's is 1); a record the csv
+    module cannot read raises ``_BadRecord`` with its number."""
+    row = 0
+    while True:
+        row += 1
+        try:
+            cells = next(records)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise _BadRecord(row, error) from None
+        yield row, cells
+
+
+def _column_name(columns: tuple[str, ...], index: int) -> str | None:
+    if index < len(columns) and columns[index]:
+        return columns[index]
+    return None
+
+
+def _cell_errors(
+    name: str, row: int, columns: tuple[str, ...], cells: list[str], errors: list[ExportError]
+) -> None:
+    """Report each cell of ``cells`` that cannot be read; raise ``_Undecodable`` after
+    reporting the first that is not UTF-8 (a file saved as Latin-1 has many: one says it)."""
+    for index, cell in enumerate(cells):
+        problem = cell_problem(cell)
+        if problem is None:
+            continue
+        column = _column_name(columns, index)
+        if column is None:
+            problem = f"Column {index + 1}: {problem}"
+        errors.append(ExportError(name, row, column, problem))
+        if "not UTF-8" in problem:
+            raise _Undecodable
+
+
+def _columns(
+    name: str, header: list[str], errors: list[ExportError], *, screen: bool
+) -> tuple[str, ...]:
+    if screen:
+        _cell_errors(name, 1, (), header, errors)
     columns = [cell.strip() for cell in header]
     while columns and not columns[-1]:
         columns.pop()  # Spreadsheets keep formatted-but-empty columns after the last one.
@@ -92,10 +140,15 @@ def _columns(name: str, header: list[str], errors: list[ExportError]) -> tuple[s
 
 
 def _rows(
-    name: str, columns: tuple[str, ...], records: Iterator[list[str]], errors: list[ExportError]
+    name: str,
+    columns: tuple[str, ...],
+    records: Iterator[tuple[int, list[str]]],
+    errors: list[ExportError],
+    *,
+    screen: bool,
 ) -> Iterator[tuple[int, Row]]:
     width = len(columns)
-    for row_number, cells in enumerate(records, start=2):
+    for row_number, cells in records:
         if len(cells) > width:
             extra = cells[width:]
             if any(cell.strip() for cell in extra):
@@ -110,6 +163,8 @@ def _rows(
                 )
                 continue
             cells = cells[:width]
+        if screen or max(map(len, cells), default=0) > MAX_CELL_CHARS:
+            _cell_errors(name, row_number, columns, cells, errors)
         values = [cell.strip() for cell in cells]
         if not any(values):
             continue  # Blank rows (often left at the end by spreadsheets) hold nothing.

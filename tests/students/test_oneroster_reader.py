@@ -187,14 +187,16 @@ def test_a_missing_required_column_is_named(tmp_path: Path) -> None:
     assert (error.file, error.row, error.column) == ("users.csv", 1, "givenName")
 
 
-def test_a_file_that_is_not_utf8_names_the_row_of_the_first_bad_byte(tmp_path: Path) -> None:
+def test_a_file_that_is_not_utf8_names_the_row_and_column_of_the_first_bad_byte(
+    tmp_path: Path,
+) -> None:
     export = small_school("1.1")
     export.row("users.csv", "st02")["givenName"] = "José"
     export.raw["users.csv"] = export.render()["users.csv"].decode().encode("latin-1")
 
     error = only_error(read_export(export.write_folder(tmp_path)))
 
-    assert (error.file, error.row, error.column) == ("users.csv", 5, None)
+    assert (error.file, error.row, error.column) == ("users.csv", 5, "givenName")
     assert "not UTF-8" in error.reason and "0xe9" in error.reason
 
 
