@@ -119,3 +119,32 @@ def audit_denied(*, user: AnyUser, obj: models.Model, via: str) -> None:
         event.school_id,
         via,
     )
+
+
+def audit_account_change(
+    *,
+    user: AnyUser | None,
+    account: models.Model,
+    via: str,
+    changed_fields: Sequence[str],
+    school_id: int | None = None,
+) -> None:
+    """Record a change of a login account (its email, say): who changed which fields of which
+    account, and through what; ``school_id`` is the school whose page made it, if any."""
+    event = _event(
+        user=user,
+        action=AuditAction.CHANGE,
+        obj=account,
+        via=via,
+        detail={"fields": sorted(changed_fields)},
+    )
+    event.school_id = school_id
+    event.save()
+    logger.info(
+        "audit change user_id=%s model=%s object_id=%s fields=%s via=%s",
+        event.user_id,
+        event.model,
+        event.object_id,
+        ",".join(sorted(changed_fields)),
+        via,
+    )

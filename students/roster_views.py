@@ -30,9 +30,21 @@ from .permissions import page_via
 from .scoping import get_import_network_or_404
 
 RECENT_IMPORTS = 20
-KINDS = ("school", "cohort", "student", "staff")
-ACTIONS = (("create", "Created"), ("update", "Updated"), ("end", "Ended"), ("restore", "Restored"))
-KIND_LABELS = {"school": "Schools", "cohort": "Cohorts", "student": "Students", "staff": "Staff"}
+KINDS = ("school", "cohort", "student", "staff", "account")
+ACTIONS = (
+    ("create", "Created"),
+    ("update", "Updated"),
+    ("end", "Ended"),
+    ("restore", "Restored"),
+    ("adopt", "Adopted"),  # an existing login account, matched by username
+)
+KIND_LABELS = {
+    "school": "Schools",
+    "cohort": "Cohorts",
+    "student": "Students",
+    "staff": "Staff",
+    "account": "Existing login accounts",
+}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -173,6 +185,10 @@ class ImportView:
     groups: list[ChangeGroup]
     more_changes: int
     more_errors: int
+
+    @property
+    def action_labels(self) -> list[str]:
+        return [label for _, label in ACTIONS]
 
     @classmethod
     def of(cls, record: RosterImport) -> ImportView:

@@ -37,7 +37,7 @@ from ..scoping import get_import_network_or_404
 MAX_API_CHANGES = 500
 # Multipart framing around the file: the body may exceed the file's own limit by this much.
 MULTIPART_ALLOWANCE = 1024 * 1024
-ACTIONS = ("create", "update", "end", "restore")
+ACTIONS = ("create", "update", "end", "restore", "adopt")
 
 
 class NotApplicable(DomainError):
@@ -83,11 +83,17 @@ class ActionCountsSerializer(serializers.Serializer):
     update = serializers.IntegerField()
     end = serializers.IntegerField()
     restore = serializers.IntegerField()
+    adopt = serializers.IntegerField(
+        help_text="Existing login accounts matched by username (kind account only)."
+    )
 
 
 class ChangeSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="school, cohort, student or staff.")
-    action = serializers.CharField(help_text="create, update, end or restore.")
+    kind = serializers.CharField(
+        help_text="school, cohort, student, staff, or account (an existing login account the "
+        "import adopts or changes)."
+    )
+    action = serializers.CharField(help_text="create, update, end, restore or adopt.")
     sourced_id = serializers.CharField(help_text="The record's sourcedId in the export.")
     label = serializers.CharField()
     fields = serializers.ListField(
@@ -122,8 +128,8 @@ class RosterImportSerializer(serializers.Serializer):
     requested_by = serializers.IntegerField(source="requested_by_id", allow_null=True)
     counts = serializers.DictField(
         child=ActionCountsSerializer(),
-        help_text="kind (school, cohort, student, staff) -> how many are created, updated, "
-        "ended and restored.",
+        help_text="kind (school, cohort, student, staff, account) -> how many are created, "
+        "updated, ended, restored and (existing login accounts) adopted.",
     )
     change_count = serializers.IntegerField(help_text="All changes, listed or not.")
     changes = ChangeSerializer(many=True, help_text=f"The first {MAX_API_CHANGES} changes.")

@@ -109,7 +109,7 @@ def roster_import_run(
             )
             if plan.ok and plan.changes and not record.dry_run:
                 say("applying")
-                roster_apply(plan)
+                roster_apply(plan, by=record.requested_by, via=f"roster import {record.pk}")
             _record_plan(record, plan, version=export.version, modes=dict(export.modes))
     except Exception:
         logger.exception("roster import id=%s network_id=%s failed", record.pk, record.network_id)

@@ -32,12 +32,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
+from ..accounts import account_email_change
 from ..models import Cohort, Grade, Network, Role, School, Staff, StaffRole, Student
-from .columns import CLASSES, ENROLLMENTS, ORGS, USERS
+from .columns import CLASSES, ENROLLMENTS, ROLES, USERS
 from .records import Class, Enrollment, ExportError, ExportRead, User
+from .staff_accounts import ACCOUNT_FIELDS, AccountRow, StaffAccounts
 
 GRADE_LEVELS = {"KG": 0, "01": 1, "02": 2, "03": 3, "04": 4, "05": 5}
 LEADER_ROLES = frozenset(
@@ -61,8 +64,8 @@ SUBJECT_ROLES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # school, cohort, student, staff
-    action: str  # create, update, end, restore
+    kind: str  # school, cohort, student, staff, account
+    action: str  # create, update, end, restore; adopt (an existing account, by username)
     sourced_id: str
     label: str
     fields: tuple[str, ...] = ()
@@ -91,6 +94,8 @@ class RosterPlan:
     cohorts: list[tuple[Cohort | None, dict]] = field(default_factory=list)
     students: list[tuple[Student | None, dict]] = field(default_factory=list)
     staff: list[tuple[Staff | None, dict]] = field(default_factory=list)
+    # the login accounts staff rows use, by key (see staff_accounts): new, adopted or changed
+    accounts: dict[str, AccountRow] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -146,7 +151,11 @@ class _Planner:
         self.bulk_enrollments = export.modes.get(ENROLLMENTS) == "bulk"
 
     def run(self) -> None:
-        schools = self.schools()
+        outside = _outside_refs(self.export)
+        self.foreign_refs(outside)
+        if not self.plan.ok:
+            return
+        schools = self.schools(outside["school"])
         if not self.plan.ok:
             return
         cohorts = self.cohorts(schools)
@@ -154,42 +163,87 @@ class _Planner:
 
     # --- schools -------------------------------------------------------------------------------
 
-    def schools(self) -> dict[str, School | None]:
-        """sourcedId -> stored school (None: created by this import)."""
-        stored = {s.sourced_id: s for s in School.objects.exclude(sourced_id="")}
-        by_name = {s.name: s for s in School.objects.filter(network=self.network, sourced_id="")}
+    def foreign_refs(self, outside: dict[str, dict[str, tuple[str, int, str]]]) -> None:
+        """A delta file's reference to a school, class or user the export does not hold is
+        looked up among this network's objects only. One that exists only in another network
+        is an error: sourcedIds name objects within a network, and an export never reaches
+        another network's schools, homerooms or people."""
+        network = self.network
+        queries = {
+            "school": (
+                lambda ids: School.objects.filter(network=network, sourced_id__in=ids),
+                lambda ids: School.objects.filter(sourced_id__in=ids).exclude(network=network),
+            ),
+            "class": (
+                lambda ids: Cohort.objects.filter(school__network=network, sourced_id__in=ids),
+                lambda ids: Cohort.objects.filter(sourced_id__in=ids).exclude(
+                    school__network=network
+                ),
+            ),
+        }
+        nouns = {"school": "School", "class": "Class", "user": "User"}
+        for kind, refs in outside.items():
+            if not refs:
+                continue
+            ids = sorted(refs)
+            if kind == "user":
+                here = _sourced_ids(
+                    Student.objects.filter(school__network=network, sourced_id__in=ids)
+                ) | _sourced_ids(Staff.objects.filter(school__network=network, sourced_id__in=ids))
+                missing = [i for i in ids if i not in here]
+                elsewhere = _sourced_ids(
+                    Student.objects.filter(sourced_id__in=missing).exclude(school__network=network)
+                ) | _sourced_ids(
+                    Staff.objects.filter(sourced_id__in=missing).exclude(school__network=network)
+                )
+            else:
+                ours, theirs = queries[kind]
+                here = _sourced_ids(ours(ids))
+                missing = [i for i in ids if i not in here]
+                elsewhere = _sourced_ids(theirs(missing)) if missing else set()
+            for sourced_id in sorted(elsewhere):
+                file, row, column = refs[sourced_id]
+                self.plan.errors.append(
+                    _error(
+                        file,
+                        row,
+                        column,
+                        f"{nouns[kind]} {sourced_id!r} is not in this network: an export can "
+                        "only name its own network's schools, classes and people.",
+                    )
+                )
+
+    def schools(self, outside: dict[str, tuple[str, int, str]]) -> dict[str, School | None]:
+        """sourcedId -> stored school (None: created by this import). Stored schools are this
+        network's only: another network may use the same sourcedIds."""
+        network_schools = School.objects.filter(network=self.network)
+        stored = {s.sourced_id: s for s in network_schools.exclude(sourced_id="")}
+        by_name = {s.name: s for s in network_schools.filter(sourced_id="")}
         found: dict[str, School | None] = {}
         for org in self.export.orgs:
             if org.org_type != "school":
                 continue
             school = stored.get(org.sourced_id) or by_name.get(org.name)
-            if school is not None and school.network_id != self.network.pk:
-                self.plan.errors.append(
-                    _error(
-                        ORGS,
-                        org.row,
-                        "sourcedId",
-                        f"School {org.sourced_id!r} belongs to "
-                        "another network; an export can only roster its own network.",
-                    )
-                )
-                continue
             wanted = {"name": org.name, "sourced_id": org.sourced_id}
             if self._record("school", school, wanted, org.sourced_id, org.name):
                 self.plan.schools.append((school, wanted))
             found[org.sourced_id] = school
-        for kind, sourced_id in sorted(self.export.external_refs):
-            if kind == "school" and sourced_id not in stored:
+        # Schools a delta file names without listing them: stored ones of this network. Rows
+        # being deleted may name a school that is gone; the others must name a stored one.
+        needed = {sid for kind, sid in self.export.external_refs if kind == "school"}
+        for sourced_id in sorted(set(outside) | needed):
+            if sourced_id in stored:
+                found[sourced_id] = stored[sourced_id]
+            elif sourced_id in needed:
+                file, row, column = outside.get(sourced_id, (ENROLLMENTS, None, "schoolSourcedId"))
                 self.plan.errors.append(
                     _error(
-                        ENROLLMENTS,
-                        None,
-                        "schoolSourcedId",
+                        file,
+                        row,
+                        column,
                         f"School {sourced_id!r} is neither in this export nor stored.",
                     )
                 )
-            elif kind == "school":
-                found[sourced_id] = stored[sourced_id]
         return found
 
     # --- cohorts -------------------------------------------------------------------------------
@@ -281,6 +335,9 @@ class _Planner:
             .select_related("school", "user")
             .prefetch_related("role_grants", "cohorts", "grades")
         }
+        self.accounts = StaffAccounts(
+            network=self.network, users=self.export.users, stored=staff.values()
+        )
         seen: set[tuple[str, str]] = set()
         for user in self.export.users:
             active = [e for e in enrolled[user.sourced_id] if e.status != "tobedeleted"]
@@ -301,6 +358,12 @@ class _Planner:
             self.gone(students, staff, seen, schools)
         else:
             self.enrollment_changes(enrolled, homerooms, students, seen)
+        self.plan.accounts = self.accounts.rows
+        self.plan.warnings.extend(self.accounts.warnings)
+        self.plan.changes.extend(
+            Change("account", c.action, c.sourced_id, c.label, c.fields)
+            for c in self.accounts.changes
+        )
 
     def enrollment_changes(self, enrolled, homerooms, students, seen) -> None:
         """In a delta export, enrollments of stored students the users file leaves out: a new
@@ -447,10 +510,8 @@ class _Planner:
         wanted = {
             "school": school_sid,
             "sourced_id": user.sourced_id,
-            "username": user.username,
-            "first_name": user.preferred_given_name or user.given_name,
-            "last_name": user.family_name,
-            "email": user.email,
+            # The account's names and email are the account's changes (plan.accounts).
+            "_account": self.accounts.key_for(user, existing),
             "active": user.status != "tobedeleted" and user.enabled,
             "roles": sorted(roles),
             "cohorts": sorted(
@@ -498,7 +559,13 @@ class _Planner:
         if existing is None:
             self.plan.changes.append(Change(kind, "create", sourced_id, label))
             return True
-        changed = tuple(sorted(k for k, v in wanted.items() if _differs(kind, existing, k, v)))
+        changed = tuple(
+            sorted(
+                k
+                for k, v in wanted.items()
+                if not k.startswith("_") and _differs(kind, existing, k, v)
+            )
+        )
         if not changed:
             return False
         action = "update"
@@ -508,6 +575,41 @@ class _Planner:
             action = "end" if not wanted["active"] else "restore"
         self.plan.changes.append(Change(kind, action, sourced_id, label, changed))
         return True
+
+
+def _sourced_ids(queryset) -> set[str]:
+    return set(queryset.values_list("sourced_id", flat=True))
+
+
+def _outside_refs(export: ExportRead) -> dict[str, dict[str, tuple[str, int, str]]]:
+    """kind (school, class, user) -> sourcedId -> where it is first named (file, row,
+    column): every reference, active or being deleted, to an object the export does not
+    hold. A bulk file's references are all in the export (the reader refuses others); a
+    delta file's may name stored objects."""
+    schools = {o.sourced_id for o in export.orgs}
+    classes = {c.sourced_id for c in export.classes}
+    users = {u.sourced_id for u in export.users}
+    outside: dict[str, dict[str, tuple[str, int, str]]] = {"school": {}, "class": {}, "user": {}}
+
+    def note(kind: str, held: set[str], sourced_id: str, file: str, row: int, column: str):
+        if sourced_id and sourced_id not in held:
+            outside[kind].setdefault(sourced_id, (file, row, column))
+
+    for cls in export.classes:
+        note("school", schools, cls.school_sourced_id, CLASSES, cls.row, "schoolSourcedId")
+    if export.role_assignments:
+        for held in export.role_assignments:
+            note("school", schools, held.org_sourced_id, ROLES, held.row, "orgSourcedId")
+            note("user", users, held.user_sourced_id, ROLES, held.row, "userSourcedId")
+    else:
+        for user in export.users:
+            for role in user.roles:
+                note("school", schools, role.org_sourced_id, USERS, user.row, "orgSourcedIds")
+    for e in export.enrollments:
+        note("school", schools, e.school_sourced_id, ENROLLMENTS, e.row, "schoolSourcedId")
+        note("class", classes, e.class_sourced_id, ENROLLMENTS, e.row, "classSourcedId")
+        note("user", users, e.user_sourced_id, ENROLLMENTS, e.row, "userSourcedId")
+    return outside
 
 
 def _class_homerooms(
@@ -562,8 +664,11 @@ def _differs(kind: str, existing, key: str, value) -> bool:
 
 
 @transaction.atomic
-def roster_apply(plan: RosterPlan) -> None:
-    """Write ``plan``: every change, or none when one fails."""
+def roster_apply(
+    plan: RosterPlan, *, by: AbstractBaseUser | None = None, via: str = "roster import"
+) -> None:
+    """Write ``plan``: every change, or none when one fails. ``by`` and ``via`` name who
+    imported and how in the audit trail (an account's email change is recorded there)."""
     if not plan.ok:
         raise ValueError("a roster plan with errors is never applied")
     network = plan.network
@@ -571,7 +676,38 @@ def roster_apply(plan: RosterPlan) -> None:
     grades = _grades(schools.values())
     cohorts = _apply_cohorts(schools, grades, plan.cohorts)
     _apply_students(schools, grades, cohorts, plan.students)
-    _apply_staff(schools, grades, cohorts, plan.staff)
+    accounts = _apply_accounts(plan.accounts, by=by, via=via)
+    _apply_staff(schools, grades, cohorts, plan.staff, accounts)
+
+
+def _apply_accounts(rows: dict[str, AccountRow], *, by, via: str) -> dict[str, object]:
+    """Create the new accounts (no usable password until their owner sets one) and change
+    the existing ones, in two queries; each email change goes through
+    ``account_email_change`` (audited, the old address told once the import commits)."""
+    users = get_user_model()
+    new: list = []
+    changed: list = []
+    accounts: dict[str, object] = {}
+    for key, row in rows.items():
+        if row.account is None:
+            account = users(**row.values)
+            account.set_unusable_password()
+            new.append(account)
+        else:
+            account = row.account
+            for name in row.changed:
+                if name == "email":
+                    account_email_change(
+                        user=account, new_email=row.values["email"], by=by, via=via, save=False
+                    )
+                else:
+                    setattr(account, name, row.values[name])
+            if row.changed:
+                changed.append(account)
+        accounts[key] = account
+    users.objects.bulk_update(changed, list(ACCOUNT_FIELDS), batch_size=1000)
+    users.objects.bulk_create(new, batch_size=1000)
+    return accounts
 
 
 def _apply_schools(network: Network, rows) -> dict[str, School]:
@@ -654,12 +790,11 @@ def _apply_students(schools, grades, cohorts, rows) -> None:
         Student.objects.bulk_update(changed, sorted(fields), batch_size=1000)
 
 
-def _apply_staff(schools, grades, cohorts, rows) -> None:
-    """Accounts, staff rows, roles, cohorts and grades of every row, a fixed number of queries
-    per kind (bulk creates and updates) instead of about ten per staff member. Rows are taken
-    in order and share objects, so when two rows touch one account or one staff row the last
-    one's values win, as they did when each row was saved in turn."""
-    users = get_user_model()
+def _apply_staff(schools, grades, cohorts, rows, accounts: dict[str, object]) -> None:
+    """Staff rows, roles, cohorts and grades of every row, a fixed number of queries per kind
+    (bulk creates and updates) instead of about ten per staff member. Rows are taken in order
+    and share objects, so when two rows touch one staff row the last one's values win, as they
+    did when each row was saved in turn. ``accounts`` are the plan's, by key."""
     gone = [(member, wanted) for member, wanted in rows if "school" not in wanted]
     for member, wanted in gone:  # only made inactive
         member.active = wanted["active"]
@@ -667,33 +802,7 @@ def _apply_staff(schools, grades, cohorts, rows) -> None:
     rows = [(member, wanted) for member, wanted in rows if "school" in wanted]
     if not rows:
         return
-
-    # Accounts: a staff member's own, else the one with the username, else a new one.
-    by_username = {
-        account.username: account
-        for account in users.objects.filter(
-            username__in={w["username"] for m, w in rows if m is None}
-        )
-    }
-    accounts: dict[int, object] = {}  # pk -> the one object of that account
-    new_accounts: list = []
-    placed: list = []
-    for member, wanted in rows:
-        account = member.user if member is not None else by_username.get(wanted["username"])
-        if account is None:
-            account = users(username=wanted["username"])
-            account.set_unusable_password()
-            new_accounts.append(account)
-            by_username[wanted["username"]] = account
-        elif account.pk is not None:
-            account = accounts.setdefault(account.pk, account)
-        for k in ("username", "first_name", "last_name", "email"):
-            setattr(account, k, wanted[k])
-        placed.append(account)
-    users.objects.bulk_update(
-        list(accounts.values()), ["username", "first_name", "last_name", "email"], batch_size=1000
-    )
-    users.objects.bulk_create(new_accounts, batch_size=1000)
+    placed = [accounts[wanted["_account"]] for _, wanted in rows]
 
     # Staff rows: the stored one, else the account's at the school (made here before the
     # first import), else a new one.

@@ -74,7 +74,13 @@ def test_an_upload_answers_202_with_the_import_and_its_location(school_a, networ
     done = api.get(response["Location"]).json()
 
     assert done["state"] == "reviewed" and done["version"] == "1.1"
-    assert done["counts"]["student"] == {"create": 10, "update": 0, "end": 0, "restore": 0}
+    assert done["counts"]["student"] == {
+        "create": 10,
+        "update": 0,
+        "end": 0,
+        "restore": 0,
+        "adopt": 0,
+    }
     assert done["change_count"] == 15 and len(done["changes"]) == 15
     assert {"kind", "action", "sourced_id", "label", "fields"} == set(done["changes"][0])
     assert done["errors"] == [] and done["error_count"] == 0
