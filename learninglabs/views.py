@@ -52,8 +52,7 @@ def _may_see_cohort(user: AnyUser, cohort: Cohort) -> bool:
 
 
 def _today(school: School) -> datetime.date:
-    timezone.activate(school.zone)
-    return timezone.localdate()
+    return timezone.localdate(timezone=school.zone)
 
 
 @login_required

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rocketship.middleware.RequestIdMiddleware",
+    "rocketship.school_zone.SchoolTimeZoneMiddleware",  # the URL's school's zone, then reset
     "rocketship.api_middleware.ApiProblemMiddleware",
     "rocketship.api_middleware.ApiBodyLimitMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page

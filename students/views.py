@@ -37,8 +37,7 @@ def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
     school = get_scoped_or_404(
         School.objects.select_related("network"), request.user, via=page_via(request), pk=school_id
     )
-    timezone.activate(school.zone)
-    today = timezone.localdate()
+    today = timezone.localdate()  # in the school's zone (rocketship.school_zone)
     return render(
         request,
         "students/school_detail.html",
@@ -58,8 +57,7 @@ def cohort_roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
         via=page_via(request),
         pk=cohort_id,
     )
-    timezone.activate(cohort.school.zone)
-    today = timezone.localdate()
+    today = timezone.localdate()  # in the school's zone (rocketship.school_zone)
     students = list(roster_for_cohort(cohort=cohort, day=today))
     audit_reads(user=request.user, objects=students, via=page_via(request), action=AuditAction.LIST)
     return render(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from rocketship.school_zone import use_school_zone
 from students.models import Cohort, School
 from students.permissions import AnyUser, led_schools
 
@@ -29,7 +30,7 @@ from .school_scope import led_school, school_schedule, visible_school
 def requested_date(request: HttpRequest, school: School) -> tuple[datetime.date, str | None]:
     """``?date=`` (YYYY-MM-DD), or today in the school's zone; with the reason a bad value
     was ignored."""
-    timezone.activate(school.zone)
+    use_school_zone(request, school.zone)  # My day's school is not in its URL
     today = timezone.localdate()
     raw = request.GET.get("date", "").strip()
     if not raw:
@@ -115,7 +116,6 @@ def _detail(
 @require_GET
 def schedule_detail(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
     school = visible_school(request, school_id)
-    timezone.activate(school.zone)
     schedule = school_schedule(request, school, schedule_id)
     can_pin = leads(request.user, school)
     if schedule.status == ScheduleStatus.DRAFT and not can_pin:

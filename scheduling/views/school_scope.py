@@ -2,7 +2,6 @@
 and the schedule the URL names, within what the user may see (anything else answers 404)."""
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from students.models import School
 from students.permissions import page_via
@@ -12,10 +11,9 @@ from ..models import Schedule
 
 
 def led_school(request: HttpRequest, school_id: int) -> School:
-    """A school the user leads, with its time zone active so dates and times are the school's."""
-    school = get_led_school_or_404(request.user, school_id, via=page_via(request))
-    timezone.activate(school.zone)
-    return school
+    """A school the user leads (the URL's: its zone is already the request's, see
+    ``rocketship.school_zone``)."""
+    return get_led_school_or_404(request.user, school_id, via=page_via(request))
 
 
 def visible_school(request: HttpRequest, school_id: int) -> School:

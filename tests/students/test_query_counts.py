@@ -20,9 +20,10 @@ def big_cohort(school_a):
 
 def test_a_cohort_roster_reads_in_fixed_queries(school_a, big_cohort, django_assert_num_queries):
     client = client_for(school_a.teacher.user)
-    # session, user, the scoped cohort, the roster, one bulk insert of audit events; the top
-    # bar's schools, led schools and supervised labs
-    with django_assert_num_queries(8):
+    # session, user, the cohort's school's time zone (rocketship.school_zone), the scoped
+    # cohort, the roster, one bulk insert of audit events; the top bar's schools, led schools
+    # and supervised labs
+    with django_assert_num_queries(9):
         response = client.get(reverse("cohort-roster", args=[big_cohort.pk]))
     assert len(response.context["students"]) == 31
 
