@@ -56,9 +56,11 @@ class Faults:
         concurrency: int = 1,
         database: tuple[str, int] | None = None,
         solve_seconds: int = SOLVE_SECONDS,
+        env: dict[str, str] | None = None,
     ) -> Worker:
-        """A worker on this test's queue, using the test database (through a proxy if given)."""
-        env = {
+        """A worker on this test's queue, using the test database (through a proxy if given);
+        ``env``: more of the worker's environment (settings read from it)."""
+        environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "rocketship.settings",
             "REDIS_URL": self.redis.url(),
@@ -69,7 +71,11 @@ class Faults:
             "PYTHONUNBUFFERED": "1",
         }
         worker = Worker(
-            name=name, queue=self.queue, env=env, log_dir=self.directory, concurrency=concurrency
+            name=name,
+            queue=self.queue,
+            env={**environment, **(env or {})},
+            log_dir=self.directory,
+            concurrency=concurrency,
         )
         self.workers.append(worker)
         return worker
