@@ -4,10 +4,14 @@ Progress normally arrives through the API or an import; the admin lists it and l
 correct a record by hand.
 """
 
+from typing import Any
+
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from students.admin_base import ScopedModelAdmin
+from students.audit import audit_id_page
+from students.permissions import admin_via
 
 from .models import (
     Program,
@@ -95,3 +99,18 @@ class ProgressImportAdmin(ScopedModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and original is not None and original.errors:
+            # Its bad rows name student ids: who saw them is recorded.
+            audit_id_page(
+                user=request.user,
+                obj=original,
+                via=admin_via(request),
+                detail={"errors_shown": len(original.errors)},
+            )
+        return response

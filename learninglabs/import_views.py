@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from students.audit import audit_id_page
 from students.models import School
 from students.permissions import page_via
 from students.scoping import get_led_school_or_404, get_scoped_or_404
@@ -86,6 +87,13 @@ def progress_import_status(request: HttpRequest, school_id: int, import_id: int)
     )
     if request.htmx and request.GET.get("seen") == record.progress_key:
         return HttpResponse(status=204)  # nothing new: htmx keeps the fragment and polls again
+    if record.errors:  # bad rows name student ids: who saw them is recorded
+        audit_id_page(
+            user=request.user,
+            obj=record,
+            via=page_via(request),
+            detail={"errors_shown": len(record.errors)},
+        )
     template = (
         "learninglabs/imports/_import.html" if request.htmx else "learninglabs/imports/status.html"
     )

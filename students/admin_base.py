@@ -2,7 +2,7 @@
 
 Reads go through ``scope_for_user``; changes need the object's school among the schools the user
 leads; opening a record of another school answers 404 and is recorded; views and changes of
-student records are audited.
+student records are audited, and so is each student a listed row names (a progress record).
 """
 
 from typing import Any
@@ -14,7 +14,7 @@ from django.db import models
 from django.forms import Field
 from django.http import Http404, HttpRequest, HttpResponse
 
-from .audit import audit_reads, audit_write, school_id_of
+from .audit import audit_students_shown, audit_write, school_id_of
 from .models import AuditAction
 from .permissions import admin_via, can_administer, led_schools, users_choosable_by
 from .scoping import record_denied_if_exists, scope_for_user
@@ -121,14 +121,19 @@ class ScopedModelAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         original = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and original is not None:
-            audit_reads(user=request.user, objects=[original], via=admin_via(request))
+            audit_students_shown(
+                user=request.user,
+                objects=[original],
+                via=admin_via(request),
+                action=AuditAction.VIEW,
+            )
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
-            audit_reads(
+            audit_students_shown(
                 user=request.user,
                 objects=changelist.result_list,
                 via=admin_via(request),

@@ -84,6 +84,62 @@ def audit_reads(
         )
 
 
+def student_named_by(obj: models.Model) -> Student | None:
+    """The student a row names through a foreign key (a progress record's, a goal's), read
+    from the row's cached relation when the query selected it."""
+    for model_field in obj._meta.concrete_fields:
+        if model_field.many_to_one and model_field.related_model is Student:
+            return getattr(obj, model_field.name)
+    return None
+
+
+def audit_students_shown(
+    *, user: AnyUser, objects: Iterable[models.Model], via: str, action: str = AuditAction.LIST
+) -> None:
+    """Record a read of each student record among ``objects`` and, once a page, of each
+    student another row names (a progress record, a goal): a list of those rows shows the
+    students' ids. The second kind of event says which model showed the student."""
+    events: list[AuditEvent] = []
+    named: set[int] = set()
+    for obj in objects:
+        if is_student_record(obj):
+            events.append(_event(user=user, action=action, obj=obj, via=via))
+            continue
+        student = student_named_by(obj)
+        if student is not None and student.pk not in named:
+            named.add(student.pk)
+            events.append(
+                _event(
+                    user=user,
+                    action=action,
+                    obj=student,
+                    via=via,
+                    detail={"shown_in": obj._meta.label_lower},
+                )
+            )
+    if events:
+        AuditEvent.objects.bulk_create(events)
+        logger.info(
+            "audit %s user_id=%s count=%d via=%s", action, events[0].user_id, len(events), via
+        )
+
+
+def audit_id_page(
+    *, user: AnyUser, obj: models.Model, via: str, detail: dict | None = None
+) -> None:
+    """Record that a page showed the student ids ``obj`` holds (an import's errors or diff):
+    one view of ``obj``; ``detail`` says what was shown (counts, never the ids)."""
+    event = _event(user=user, action=AuditAction.VIEW, obj=obj, via=via, detail=detail)
+    event.save()
+    logger.info(
+        "audit view user_id=%s model=%s object_id=%s via=%s",
+        event.user_id,
+        event.model,
+        event.object_id,
+        via,
+    )
+
+
 def audit_write(
     *,
     user: AnyUser,

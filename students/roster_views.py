@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .audit import audit_id_page
 from .errors import DomainError
 from .models import RosterImport, RosterImportState
 from .oneroster.imports import roster_import_apply, roster_import_start
@@ -137,12 +138,26 @@ def roster_import(request: HttpRequest, network_id: int, import_id: int) -> Http
     )
     if request.htmx and request.GET.get("seen") == record.state:
         return HttpResponse(status=204)  # nothing new: htmx keeps the fragment and polls again
+    view = ImportView.of(record)
+    if view.groups or record.errors or record.warnings:
+        # The diff, errors and warnings name students (SIS ids, names): who saw them is recorded.
+        audit_id_page(
+            user=request.user,
+            obj=record,
+            via=page_via(request),
+            detail={
+                "student_changes": sum(len(g.changes) for g in view.groups if g.kind == "student"),
+                "changes_shown": sum(len(g.changes) for g in view.groups),
+                "errors_shown": len(record.errors),
+                "warnings_shown": len(record.warnings),
+            },
+        )
     template = (
         "students/roster_imports/_import.html"
         if request.htmx
         else "students/roster_imports/status.html"
     )
-    return render(request, template, {"network": network, "view": ImportView.of(record)})
+    return render(request, template, {"network": network, "view": view})
 
 
 @login_required
