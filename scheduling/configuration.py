@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Prefetch
 
+from students.accounts import account_email_change, account_management
 from students.errors import DomainError
 from students.models import Cohort, Grade, Role, School, Staff, StaffRole
 
@@ -252,19 +253,34 @@ def staff_update(
     cohorts: Sequence[Cohort] = (),
     teaching_room: Room | None = None,
     by: AbstractBaseUser,
+    via: str = "configuration",
 ) -> Staff:
     """Change a staff member's account names, roles, hours, grades, cohorts and room. A leader
     cannot take away their own leadership or switch themselves off (nobody would be left to
-    undo it)."""
+    undo it). The account's names and email change only when ``by`` may manage the account
+    (``students.accounts.account_management``: it works at this school alone, or ``by``
+    administers its network); an email change is audited and told to the old address."""
     if staff.user_id == by.pk:
         if Role.LEADER not in roles:
             raise ValidationError({"roles": "You cannot remove your own leader role."})
         if not active:
             raise ValidationError({"active": "You cannot deactivate yourself."})
     user = staff.user
-    user.first_name, user.last_name, user.email = first_name, last_name, email
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["first_name", "last_name", "email"])
+    wanted = {"first_name": first_name, "last_name": last_name, "email": email}
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    if changed:
+        management = account_management(account=user, school=staff.school, by=by)
+        if not management.editable:
+            raise ValidationError({name: management.manager for name in changed})
+        old_email = user.email
+        for name, value in wanted.items():
+            setattr(user, name, value)
+        user.full_clean(exclude=["password"])
+        user.email = old_email
+        account_email_change(
+            user=user, new_email=email, by=by, via=via, school=staff.school, save=False
+        )
+        user.save(update_fields=["first_name", "last_name", "email"])
     staff.active = active
     _staff_fields(
         staff=staff,

@@ -346,3 +346,6 @@ class ApiTokenAdmin(ScopedModelAdmin):
                 continue
             api_token_revoke(token=token)
             messages.success(request, f"Revoked {token}.")
+
+
+from . import admin_accounts  # noqa: E402, F401  (registers the login accounts' page)

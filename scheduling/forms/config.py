@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from students.models import Cohort, GradeLevel, Role, School, Staff
 
@@ -198,9 +199,14 @@ class RoomForm(SchoolModelForm):
 # -- staff ---------------------------------------------------------------------------------------
 
 
+ACCOUNT_NAME_FIELDS = ("first_name", "last_name", "email")
+
+
 class StaffForm(SchoolModelForm):
     """A staff member's account names, roles, hours and what they teach; ``username`` is asked
-    only when the form creates a new account."""
+    only when the form creates a new account. ``account_manager`` (who manages the account,
+    from ``students.accounts.account_management``) shows the names and email read-only: the
+    account also works elsewhere, and a posted change to them is refused beside the field."""
 
     username = forms.CharField(
         max_length=150, help_text="What they log in with. They set a password by email."
@@ -229,8 +235,9 @@ class StaffForm(SchoolModelForm):
             "cohorts": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, account_manager: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.account_manager = account_manager
         self.fields["cohorts"].queryset = Cohort.objects.filter(school=self.school).order_by(
             "grade__level", "name"
         )
@@ -254,6 +261,25 @@ class StaffForm(SchoolModelForm):
             self.initial["teaching_room"] = place.room_id if place else None
         else:
             del self.fields["active"]
+        if account_manager:
+            for name in ACCOUNT_NAME_FIELDS:
+                field = self.fields[name]
+                field.disabled, field.required = True, False
+                field.help_text = account_manager
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.account_manager:
+            # A read-only field takes its stored value; a request that posts another one
+            # anyway (the browser sends none) is refused, not silently ignored.
+            for name in ACCOUNT_NAME_FIELDS:
+                posted = self.data.get(name)
+                if posted is not None and posted.strip() != str(self.initial.get(name) or ""):
+                    self.add_error(
+                        name,
+                        _("Not changed: %(manager)s") % {"manager": self.account_manager},
+                    )
+        return cleaned
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from students.accounts import account_management
 from students.models import Cohort, School, Staff
 from students.permissions import page_via
 from students.scoping import get_scoped_or_404
@@ -163,7 +164,13 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
     staff = _in_school(request, Staff.objects.select_related("user"), school, staff_id)
     here = reverse("staff-edit", kwargs={"school_id": school.pk, "staff_id": staff.pk})
     action = request.POST.get("action") if request.method == "POST" else None
-    form = StaffForm(request.POST if action == "save" else None, instance=staff, school=school)
+    management = account_management(account=staff.user, school=school, by=request.user)
+    form = StaffForm(
+        request.POST if action == "save" else None,
+        instance=staff,
+        school=school,
+        account_manager="" if management.editable else management.manager,
+    )
     staffing = StaffingForm(request.POST if action == "assign" else None, school=school)
     if action == "delete":
         if _deleted(request, config.staff_delete, staff=staff, by=request.user):
@@ -197,7 +204,7 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
             messages.success(request, f"Saved what {staff} teaches.")
             return redirect(here)
     if action == "save" and _saved(
-        request, form, config.staff_update, staff=staff, by=request.user
+        request, form, config.staff_update, staff=staff, by=request.user, via=page_via(request)
     ):
         messages.success(request, f"Saved {staff}.")
         return redirect(here)
