@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's assets served from here, not from a CDN
     "django_htmx",
+    "csp",
     "students",
     "scheduling",
     "learninglabs",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # the Content-Security-Policy header on every answer
     "rocketship.unavailable.DatabaseUnavailableMiddleware",  # above session and auth: see there
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -250,6 +252,26 @@ AXES_DISABLE_ACCESS_LOG = True  # successful logins are logged, not kept in a gr
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10)
 PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
 PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------------
+# Scripts only from our own files: no inline script or event handler, no eval, nothing from
+# another site (htmx is django-htmx's copy, Swagger UI drf-spectacular-sidecar's). Styles allow
+# inline: the day pictures place blocks with style="left: ..%", the error pages and Swagger UI
+# carry a <style>, and htmx adds its indicator style. Images allow data: (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- HTTPS and cookies ----------------------------------------------------------------------------
 # HTTPS=true is the production switch; each setting can still be overridden on its own.
