@@ -9,11 +9,15 @@ What becomes what:
   user's grade code (else their homeroom's), their cohort the homeroom they are enrolled in;
 - **staff** from users with any other role, each with a login account (username from the
   export, no usable password until they set one), the homerooms they teach as their cohorts and
-  a role read from what they teach (see ``staff_roles``).
+  a role read from what they teach (see ``staff_roles``). Accounts belong to a network: only
+  one that works in this network alone is adopted or changed (see ``staff_accounts``).
 
-Everything keeps its ``sourcedId``: a re-import finds it and updates it in place; an object
+Everything keeps its ``sourcedId``, unique within the network (another network may use the same
+ids): a re-import finds it among this network's objects and updates it in place; an object
 created here before the first import is adopted when its natural key matches (a school's or a
-cohort's name, a student's id, a staff member's username). Nothing is deleted: a student who is
+cohort's name, a student's id, the username of an account of this network). A delta file's
+reference to a school, class or user that exists only in another network is an error; nothing
+outside the network is ever read or written. Nothing is deleted: a student who is
 ``tobedeleted``, or who has no active enrollment at the school in a bulk export, has their
 enrollment ended (their last day is the day before the import); a staff member is made inactive.
 Someone who appears again is restored. Schedules, pins, progress and service needs built on top
