@@ -1,7 +1,10 @@
-"""A request id on every request and every log line, so a log can be followed without names."""
+"""A request id on every request and every log line, so a log can be followed without names; and
+no secret carried in an address (a calendar feed's ``?token=``, a password-reset link) in a log.
+"""
 
 import contextvars
 import logging
+import re
 import uuid
 from collections.abc import Callable
 
@@ -37,4 +40,34 @@ class RequestIdMiddleware:
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
+        return True
+
+
+# A calendar feed's secret (?token=..., scheduling.feeds) and other secrets in query strings; a
+# password-reset link's token (/accounts/reset/<uid>/<token>/, before Django swaps it for
+# "set-password"). Matched in a request line, a path or a whole URL.
+_SECRET_IN_QUERY = re.compile(r"([?&](?:token|key|secret|password)=)[^&\s\"']+", re.IGNORECASE)
+_RESET_TOKEN = re.compile(r"(/reset/[^/\s\"']+/)(?!set-password/)[^/\s\"'?]+")
+REDACTED = "[redacted]"
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with the secrets an address can carry replaced by ``[redacted]``."""
+    if "=" not in text and "/reset/" not in text:
+        return text
+    return _RESET_TOKEN.sub(rf"\1{REDACTED}", _SECRET_IN_QUERY.sub(rf"\1{REDACTED}", text))
+
+
+class RedactSecretsLogFilter(logging.Filter):
+    """Rewrites a log line that holds an address's secret (django.server's request lines,
+    django.request's paths, anything else) before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to the handler's own error path
+            return True
+        redacted = redact_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True

@@ -386,7 +386,11 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "rocketship.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "rocketship.middleware.RequestIdLogFilter"},
+        # A calendar feed's ?token= or a reset link's token never reaches a log line.
+        "redact_secrets": {"()": "rocketship.middleware.RedactSecretsLogFilter"},
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s] %(message)s",
@@ -396,12 +400,20 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Request lines (runserver) and the paths of 4xx/5xx answers, redacted where logged.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_secrets"],
+        },
+        "django.request": {"filters": ["redact_secrets"]},
     },
 }
 

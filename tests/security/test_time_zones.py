@@ -46,9 +46,7 @@ def test_a_school_page_renders_in_its_zone_even_after_a_zone_was_left_active(sch
     timezone.activate("America/Los_Angeles")
     try:
         page = client.get(reverse("school-detail", args=[auckland.pk]))
-        assert page.context["today"] == timezone.localdate(
-            timezone.now(), timezone=auckland.zone
-        )
+        assert page.context["today"] == timezone.localdate(timezone.now(), timezone=auckland.zone)
     finally:
         timezone.deactivate()
 
