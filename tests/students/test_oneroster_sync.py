@@ -10,7 +10,7 @@ from students.models import Cohort, Grade, Role, School, Staff, Student
 from students.oneroster import read_export
 from students.oneroster.sync import roster_apply, roster_plan
 
-from ..factories import NetworkFactory, StudentFactory
+from ..factories import NetworkFactory, StaffFactory, StudentFactory, UserFactory
 from .oneroster_files import OneRosterExport, small_school
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +174,40 @@ def test_a_delta_export_ends_moves_and_leaves_the_rest_alone(tmp_path):
     assert Student.objects.get(sourced_id="st06").cohort.sourced_id == "hr-k"
     assert Student.objects.get(sourced_id="st06").grade.level == 0
     assert Student.objects.filter(enrollment_end__isnull=True).count() == 8
+
+
+def test_an_account_that_also_works_in_another_network_keeps_its_names_and_email(tmp_path):
+    network = NetworkFactory()
+    export = small_school()
+    imported(network, export, tmp_path)
+    account = Staff.objects.get(school__network=network, sourced_id="t1").user
+    StaffFactory(user=account)  # a school of another network
+    export.row("users.csv", "t1")["email"] = "new@example.org"
+    export.row("users.csv", "t1")["familyName"] = "Renamed"
+
+    plan = imported(network, export, tmp_path)
+
+    account.refresh_from_db()
+    assert plan.ok and plan.changes == []
+    assert (account.email, account.last_name) == ("t1@example.org", "Familyt1")
+    assert [w.row for w in plan.warnings if w.column == "username"] == [2]  # t1's row
+
+
+def test_a_renamed_username_taken_by_another_account_keeps_the_one_it_has(tmp_path):
+    network = NetworkFactory()
+    export = small_school()
+    imported(network, export, tmp_path)
+    UserFactory(username="taken")
+    export.row("users.csv", "t1")["username"] = "taken"
+    export.row("users.csv", "t2")["username"] = "t2-renamed"
+
+    plan = imported(network, export, tmp_path)
+
+    assert plan.ok, plan.errors
+    usernames = dict(
+        Staff.objects.filter(school__network=network).values_list("sourced_id", "user__username")
+    )
+    assert usernames == {"t1": "t1@example.org", "t2": "t2-renamed"}
+    assert [(c.kind, c.action, c.sourced_id, c.fields) for c in plan.changes] == [
+        ("account", "update", "t2", ("username",))
+    ]
