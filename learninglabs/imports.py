@@ -930,6 +930,14 @@ def progress_import_run(*, import_id: int) -> ProgressImport | None:
     if record is None or not claimed:
         return record
     job_gate(record)  # fault tests only
+    if not record.file:  # the command's import, whose process was lost: nothing to read again
+        job_finish(
+            record,
+            state=ImportState.FAILED,
+            message="The import stopped and its file is no longer kept; nothing was stored. "
+            "Import the file again.",
+        )
+        return record
     try:
         with record.file.storage.open(record.file.name, "rb") as stored:
             progress_import_execute(record=record, file=_raw(stored))

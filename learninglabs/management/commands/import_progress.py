@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
 from learninglabs.imports import (
@@ -90,7 +91,9 @@ class Command(BaseCommand):
                     school=mapping.school,
                     mapping=mapping,
                     file_name=path.name[:255],
-                    state=ImportState.RUNNING,
+                    state=ImportState.RUNNING,  # claimed by this process (students.jobs)
+                    started_at=timezone.now(),
+                    attempts=1,
                 )
                 outcome = progress_import_execute(
                     record=record, file=file, on_progress=advance, progress_every=BAR_EVERY
