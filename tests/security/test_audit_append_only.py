@@ -8,12 +8,14 @@ these tests commit (``transaction=True``); the suite's teardown truncates as ``p
 """
 
 import io
+import runpy
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg2
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -280,3 +282,25 @@ def test_the_grant_command_refuses_a_role_that_could_undo_the_limits(app_role, w
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS owned_by_app")
+
+
+@pytest.mark.parametrize(
+    ("owner_url", "refused"),
+    [
+        ("postgres://owner@db.example.org:5432/rocketship", False),
+        ("postgres://owner@db.example.org:5432/another", True),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:'rocketship.settings' found in sys.modules:RuntimeWarning")
+def test_the_owner_url_must_name_the_apps_database(monkeypatch, owner_url, refused):
+    monkeypatch.setenv("DATABASE_URL", "postgres://rocketship_app@db.example.org:5432/rocketship")
+    monkeypatch.setenv("MIGRATE_DATABASE_URL", owner_url)
+    monkeypatch.setenv("SECRET_KEY", "only-for-this-test")
+
+    if refused:
+        with pytest.raises(ImproperlyConfigured, match="MIGRATE_DATABASE_URL must name the same"):
+            runpy.run_module("rocketship.settings")
+    else:
+        loaded = runpy.run_module("rocketship.settings")
+        assert loaded["MIGRATE_DATABASE_URL"] == owner_url
+        assert loaded["DATABASES"]["default"]["USER"] == "rocketship_app"
