@@ -265,7 +265,7 @@ class StaffForm(SchoolModelForm):
             for name in ACCOUNT_NAME_FIELDS:
                 field = self.fields[name]
                 field.disabled, field.required = True, False
-                field.help_text = account_manager
+                field.help_text = account_manager if name == "email" else ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
