@@ -275,3 +275,27 @@ def test_a_build_asked_for_by_an_api_client_names_it_on_the_build_page(
     assert job.requested_by_client == client and job.requested_by is None
     assert page.status_code == 200
     assert "through API client District sync" in page.content.decode()
+
+
+def test_a_command_import_whose_process_died_fails_saying_its_file_is_gone(
+    mapping,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    lost_since = timezone.now() - job_kind(ProgressImport).stale_after() - ONE_MINUTE
+    record = ProgressImport.objects.create(  # as manage.py import_progress makes it
+        school=mapping.school,
+        mapping=mapping,
+        file_name="export.csv",
+        state=ImportState.RUNNING,
+        started_at=lost_since,
+        queued_at=lost_since,
+        attempts=1,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):  # the task, sent again, runs
+        swept = jobs_sweep()
+
+    assert swept.ids(ProgressImport) == ([record.pk], [])
+    record.refresh_from_db()
+    assert record.state == ImportState.FAILED and record.attempts == 2
+    assert "its file is no longer kept" in record.message
