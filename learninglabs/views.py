@@ -12,15 +12,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from students.audit import audit_reads
-from students.models import AuditAction, Cohort, School, Staff, Student
-from students.permissions import AnyUser, led_schools, page_via
+from students.models import AuditAction, Cohort, School, Student
+from students.permissions import leads, may_see_cohort, page_via, served_cohorts
 from students.scoping import get_scoped_or_404
 
 from .pace import (
@@ -32,23 +31,6 @@ from .pace import (
     student_progress,
     weekly_totals,
 )
-
-
-def _leads(user: AnyUser, school_id: int) -> bool:
-    """Leaders of the school and admins of its network (``led_schools`` holds both)."""
-    return led_schools(user).filter(pk=school_id).exists()
-
-
-def _taught_cohorts(user: AnyUser, school: School) -> Q:
-    """The cohorts the user serves at ``school``: their own cohorts and their grades' cohorts."""
-    staff = Staff.objects.filter(user=user, school=school, active=True)
-    return Q(staff__in=staff) | Q(grade__staff__in=staff)
-
-
-def _may_see_cohort(user: AnyUser, cohort: Cohort) -> bool:
-    if _leads(user, cohort.school_id):
-        return True
-    return Cohort.objects.filter(_taught_cohorts(user, cohort.school), pk=cohort.pk).exists()
 
 
 def _today(school: School) -> datetime.date:
@@ -63,8 +45,8 @@ def school_progress(request: HttpRequest, school_id: int) -> HttpResponse:
         School.objects.select_related("network"), request.user, via=page_via(request), pk=school_id
     )
     cohorts = Cohort.objects.filter(school=school).select_related("grade")
-    if not _leads(request.user, school.pk):
-        cohorts = cohorts.filter(_taught_cohorts(request.user, school)).distinct()
+    if not leads(request.user, school.pk):
+        cohorts = cohorts.filter(served_cohorts(request.user, school)).distinct()
     return render(
         request,
         "learninglabs/school_progress.html",
@@ -85,7 +67,7 @@ def cohort_progress_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
         via=page_via(request),
         pk=cohort_id,
     )
-    if not _may_see_cohort(request.user, cohort):
+    if not may_see_cohort(request.user, cohort):
         raise PermissionDenied("Only the school's leaders and the cohort's teachers see this.")
     today = _today(cohort.school)
     rows = cohort_progress(cohort=cohort, date=today)
@@ -107,8 +89,8 @@ def student_progress_page(request: HttpRequest, student_id: int) -> HttpResponse
         via=page_via(request),
         pk=student_id,
     )
-    allowed = _leads(request.user, student.school_id) or (
-        student.cohort is not None and _may_see_cohort(request.user, student.cohort)
+    allowed = leads(request.user, student.school_id) or (
+        student.cohort is not None and may_see_cohort(request.user, student.cohort)
     )
     if not allowed:
         raise PermissionDenied("Only the school's leaders and the student's teachers see this.")

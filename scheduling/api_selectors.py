@@ -16,6 +16,11 @@ Query counts, whatever the school's size:
   roles, the lab groups the staff member leads and those groups' students); a query whose
   answer is already known to be empty is skipped, never repeated per block or student.
 - ``build_status``: none (the job comes with its school and schedule loaded).
+
+Service details are on a need-to-know basis (``students.permissions``), decided in the queries
+above: for a caller who may not see a student's, ``has_iep`` is null, a service segment carries
+neither its service need nor its group (the student is away for a service), and a group's
+``service_kind`` is null unless the caller sees every member's details.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ from django.db import models
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from students.models import ELLevel, School, Staff, StaffRole, Student
+from students.permissions import AnyUser, with_service_sight
 
 from .models import (
+    ActivityKind,
     BuildJob,
     LabGroup,
     LabSegment,
@@ -287,34 +294,52 @@ class StudentDay:
         return self.schedule_id is not None
 
 
-def _segment(segment: LabSegment, date: datetime.date, zone: ZoneInfo) -> StudentSegment:
+def _segment(
+    segment: LabSegment, date: datetime.date, zone: ZoneInfo, *, services_visible: bool
+) -> StudentSegment:
     group = segment.group
     return StudentSegment(
         start=at(date, segment.start, zone),
         end=at(date, segment.end, zone),
         activity=segment.kind,
+    if segment.kind == ActivityKind.SERVICE and not services_visible:
+        group = None  # the provider would tell which service
         program=Named(segment.program_id, segment.program.name) if segment.program else None,
         subject=segment.subject or None,
         group=GroupRef(group.number, Named(group.staff_id, str(group.staff))) if group else None,
-        service=ServiceRef(segment.service_id, segment.service.kind) if segment.service else None,
+        service=(
+            ServiceRef(segment.service_id, segment.service.kind)
+            if segment.service and services_visible
+            else None
+        ),
     )
 
 
 def _segments_in(
-    block: ScheduledBlock, segments: list[LabSegment], date: datetime.date, zone: ZoneInfo
+    block: ScheduledBlock,
+    segments: list[LabSegment],
+    date: datetime.date,
+    zone: ZoneInfo,
+    *,
+    services_visible: bool,
 ) -> tuple[StudentSegment, ...]:
     if block.station not in PLANNED_STATIONS:
         return ()
     return tuple(
-        _segment(s, date, zone) for s in segments if block.start <= s.start and s.end <= block.end
+        _segment(s, date, zone, services_visible=services_visible)
+        for s in segments
+        if block.start <= s.start and s.end <= block.end
     )
 
 
 def student_day(*, student: Student, date: datetime.date) -> StudentDay:
     """``student``'s published day: their cohort's blocks on ``date``, when they are enrolled
     that day, each lab and flexible block with the student's segments of the day's lab plan.
-    ``student`` comes with its school and cohort loaded. Three queries (the schedule, the
-    blocks, the segments; the last two only when there is something to read)."""
+    ``student`` comes with its school and cohort loaded and annotated by
+    ``students.permissions.with_service_sight`` (without it, no service detail is shown).
+    Three queries (the schedule, the blocks, the segments; the last two only when there is
+    something to read)."""
+    services_visible = bool(getattr(student, "services_visible", False))
     zone = student.school.zone
     schedule = (
         Schedule.objects.filter(
@@ -351,7 +376,9 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
         if plan_id is not None and any(b.station in PLANNED_STATIONS for b in blocks)
         else []
     )
-    services = {s.service_id: s.service for s in segments if s.service is not None}
+    services = {
+        s.service_id: s.service for s in segments if s.service is not None and services_visible
+    }
     return StudentDay(
         student=ref,
         school=student.school_id,
@@ -367,7 +394,7 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
                 end=at(date, b.end, zone),
                 room=Named(b.room_id, b.room.name) if b.room else None,
                 staff=(Named(b.staff_id, str(b.staff)),) if b.staff else (),
-                segments=_segments_in(b, segments, date, zone),
+                segments=_segments_in(b, segments, date, zone, services_visible=services_visible),
             )
             for b in blocks
         ),
@@ -383,7 +410,7 @@ class RosterEntry:
     id: int
     local_id: str
     name: str  # "Last, First", as rosters are sorted
-    has_iep: bool
+    has_iep: bool | None  # None: not the caller's to see (students.permissions)
     el_level: str
     english_learner: bool  # receiving English language development
 
@@ -426,14 +453,17 @@ class StaffRosterDay:
         return self.schedule_id is not None
 
 
-def _led_groups(*, staff: Staff, schedule_id: int | None) -> list[LabGroup]:
+def _led_groups(*, staff: Staff, schedule_id: int | None, viewer: AnyUser) -> list[LabGroup]:
     """The lab groups ``staff`` leads in the plan of ``schedule_id``, in time order, each with
-    its segments, their students and services loaded: two queries (none without a schedule,
-    one when they lead no group)."""
+    its segments, their students and services loaded, and whether ``viewer`` sees each
+    segment's student's service details (``services_visible``): two queries (none without a
+    schedule, one when they lead no group)."""
     if schedule_id is None:
         return []
-    members = LabSegment.objects.select_related("student", "service__student").order_by(
-        "student__last_name", "student__first_name", "student_id", "pk"
+    members = (
+        with_service_sight(LabSegment.objects.all(), viewer, to_student="student__")
+        .select_related("student", "service__student")
+        .order_by("student__last_name", "student__first_name", "student_id", "pk")
     )
     return list(
         LabGroup.objects.filter(plan__schedule_id=schedule_id, staff=staff)
@@ -442,30 +472,31 @@ def _led_groups(*, staff: Staff, schedule_id: int | None) -> list[LabGroup]:
     )
 
 
-def _entry(student: Student, name: str | None = None) -> RosterEntry:
+def _entry(student: Student, name: str | None = None, *, services_visible: bool) -> RosterEntry:
     return RosterEntry(
         id=student.pk,
         local_id=student.local_id,
         name=name if name is not None else f"{student.last_name}, {student.first_name}",
-        has_iep=student.has_iep,
+        has_iep=student.has_iep if services_visible else None,
         el_level=student.el_level,
         english_learner=student.el_level in ELLevel.receiving_eld(),
     )
 
 
-def staff_roster_day(*, staff: Staff, date: datetime.date) -> StaffRosterDay:
-    """``staff``'s published blocks on ``date`` with each cohort's students, read through
-    ``roster_for_staff_day`` (five queries), the staff member's roles (one), and the lab groups
-    they lead in the day's plan with the groups' students (two)."""
+def staff_roster_day(*, staff: Staff, date: datetime.date, viewer: AnyUser) -> StaffRosterDay:
+    """``staff``'s published blocks on ``date`` with each cohort's students, as ``viewer`` may
+    see them, read through ``roster_for_staff_day`` (five queries), the staff member's roles
+    (one), and the lab groups they lead in the day's plan with the groups' students (two)."""
     zone = staff.school.zone
-    roster = roster_for_staff_day(staff=staff, date=date)
+    roster = roster_for_staff_day(staff=staff, date=date, viewer=viewer)
     day = roster.days[0]
     students = {r.pk: r for r in roster.records if isinstance(r, Student)}
 
     def entry(student_id: int, local_id: str, name: str) -> RosterEntry:
-        return _entry(students[student_id], name)
+        student = students[student_id]
+        return _entry(student, name, services_visible=student.services_visible)
 
-    groups = _led_groups(staff=staff, schedule_id=day.schedule_id)
+    groups = _led_groups(staff=staff, schedule_id=day.schedule_id, viewer=viewer)
     records = list(roster.records)
     read = {(type(r), r.pk) for r in records}
     api_groups = []
@@ -473,19 +504,26 @@ def staff_roster_day(*, staff: Staff, date: datetime.date) -> StaffRosterDay:
         members: dict[int, Student] = {}
         for segment in group.segments.all():
             members.setdefault(segment.student_id, segment.student)
-            for record in (segment.student, segment.service):
+            visible[segment.student_id] = segment.services_visible
+            service = segment.service if segment.services_visible else None
+            for record in (segment.student, service):
                 if record is not None and (type(record), record.pk) not in read:
+        visible: dict[int, bool] = {}
                     read.add((type(record), record.pk))
                     records.append(record)
         api_groups.append(
             ApiRosterGroup(
                 number=group.number,
                 kind=group.kind,
-                service_kind=group.service_kind or None,
+                # A group's service says each member receives it: only for a caller who may
+                # see every member's details.
+                service_kind=(group.service_kind or None) if all(visible.values()) else None,
                 subject=group.subject or None,
                 start=at(date, group.start, zone),
                 end=at(date, group.end, zone),
-                students=tuple(_entry(s) for s in members.values()),
+                students=tuple(
+                    _entry(s, services_visible=visible[pk]) for pk, s in members.items()
+                ),
             )
         )
 

@@ -11,6 +11,11 @@ however many students a cohort or a lab holds.
 
 Functions that show students also return the student records they read, so the page can record
 the read in the audit trail (``students.audit.audit_reads``).
+
+Service details are on a need-to-know basis (``students.permissions``): for a student whose
+details the viewer may not see, a service segment reads "Away: service" (no kind, no adult, no
+group), their service groups are left out of the block's groups, and their roster marks carry no
+IEP or service; the viewer's own groups always name what they deliver.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Prefetch
+from django.utils.translation import gettext
 
 from learninglabs.models import Subject
 from students.models import Cohort, ServiceKind, ServiceNeed, Staff, Student
+from students.permissions import AnyUser, service_details_q, with_service_sight
 
 from .models import (
     ActivityKind,
@@ -37,7 +44,7 @@ from .models import (
     minutes_of,
 )
 from .pictures import clock_span, station_label
-from .rosters import LabDay, LabStay, RosterStudent, roster_student
+from .rosters import LabDay, LabStay, RosterStudent, roster_student, with_visible_services
 
 # The blocks whose minutes a lab plan divides: the Learning Lab and the flexible block.
 PLANNED_STATIONS = (StationCode.LAB, StationCode.FLEX)
@@ -93,7 +100,9 @@ class Cell:
 NOTHING_PLANNED = Cell("none", "Not planned")
 
 
-def _cell(segment: LabSegment) -> Cell:
+def _cell(segment: LabSegment, *, services_visible: bool) -> Cell:
+    if segment.kind == ActivityKind.SERVICE and not services_visible:
+        return Cell("service", gettext("Away: service"))
     if segment.kind == ActivityKind.TUTORING:
         subject = _subject_label(segment.subject or segment.group.subject)
         return Cell(
@@ -177,12 +186,16 @@ class BlockPlan:
         return self._with(ActivityKind.SERVICE)
 
 
-def block_plan(*, schedule: Schedule, cohort: Cohort, start: datetime.time) -> BlockPlan | None:
-    """The plan of ``cohort``'s lab or flexible block starting at ``start`` in ``schedule``, or
-    None when the cohort has no such block. The caller has scoped schedule and cohort.
+def block_plan(
+    *, schedule: Schedule, cohort: Cohort, start: datetime.time, viewer: AnyUser
+) -> BlockPlan | None:
+    """The plan of ``cohort``'s lab or flexible block starting at ``start`` in ``schedule``, as
+    ``viewer`` may see it, or None when the cohort has no such block. The caller has scoped
+    schedule and cohort.
 
-    Six queries: the block, the plan's existence, the students, their service needs, the
-    segments (with programs, groups and adults), and the group members from other cohorts.
+    Six queries: the block, the plan's existence, the students, the service needs the viewer
+    may see, the segments (with programs, groups and adults), and the group members from other
+    cohorts.
     """
     block = (
         ScheduledBlock.objects.filter(
@@ -195,11 +208,14 @@ def block_plan(*, schedule: Schedule, cohort: Cohort, start: datetime.time) -> B
         return None
     has_plan = LabPlan.objects.filter(schedule=schedule).exists()
     students = list(
-        Student.objects.filter(cohort=cohort)
-        .enrolled_on(schedule.date)
-        .prefetch_related("service_needs")
-        .order_by("last_name", "first_name", "pk")
+        with_visible_services(
+            Student.objects.filter(cohort=cohort)
+            .enrolled_on(schedule.date)
+            .order_by("last_name", "first_name", "pk"),
+            viewer,
+        )
     )
+    visible = {s.pk for s in students if s.services_visible}
     segments = list(
         LabSegment.objects.filter(
             plan__schedule=schedule,
@@ -221,7 +237,9 @@ def block_plan(*, schedule: Schedule, cohort: Cohort, start: datetime.time) -> B
         PlanRow(
             roster[s.pk],
             tuple(
-                _cell(by_student[s.pk][c.start]) if c.start in by_student[s.pk] else NOTHING_PLANNED
+                _cell(by_student[s.pk][c.start], services_visible=s.pk in visible)
+                if c.start in by_student[s.pk]
+                else NOTHING_PLANNED
                 for c in columns
             ),
         )
@@ -233,6 +251,8 @@ def block_plan(*, schedule: Schedule, cohort: Cohort, start: datetime.time) -> B
     for segment in segments:
         if segment.group_id is None or segment.student_id not in roster:
             continue
+        if segment.kind == ActivityKind.SERVICE and segment.student_id not in visible:
+            continue  # "away: service" in their row; the group would say which
         groups[segment.group_id] = segment.group
         members[segment.group_id].append(roster[segment.student_id])
     others = dict(
@@ -308,12 +328,17 @@ class StaffGroups:
     records: tuple[models.Model, ...]
 
 
-def staff_lab_groups(*, staff: Staff, date: datetime.date) -> StaffGroups:
-    """The groups ``staff`` leads in the published plan of ``date``, in time order.
+def staff_lab_groups(
+    *, staff: Staff, date: datetime.date, viewer: AnyUser | None = None
+) -> StaffGroups:
+    """The groups ``staff`` leads in the published plan of ``date``, in time order, their
+    students marked as ``viewer`` (by default the staff member themself) may see them.
 
     Four queries (one without a published schedule): the schedule, the segments of their groups
-    with the students, the students' service needs, and the blocks the students come from.
+    with the students, the service needs the viewer may see, and the blocks the students come
+    from.
     """
+    viewer = staff.user if viewer is None else viewer
     schedule_id = (
         Schedule.objects.filter(
             school_id=staff.school_id, date=date, status=ScheduleStatus.PUBLISHED
@@ -323,14 +348,21 @@ def staff_lab_groups(*, staff: Staff, date: datetime.date) -> StaffGroups:
     )
     if schedule_id is None:
         return StaffGroups(None, (), ())
+    needs = ServiceNeed.objects.filter(service_details_q(viewer, to_student="student__"))
     segments = list(
-        LabSegment.objects.filter(plan__schedule_id=schedule_id, group__staff=staff)
+        with_service_sight(
+            LabSegment.objects.filter(plan__schedule_id=schedule_id, group__staff=staff),
+            viewer,
+            to_student="student__",
+        )
         .select_related("group", "student__cohort")
-        .prefetch_related("student__service_needs")
+        .prefetch_related(Prefetch("student__service_needs", queryset=needs))
         .order_by("group__start", "group__number", "student__last_name", "student__first_name")
     )
     if not segments:
         return StaffGroups(schedule_id, (), ())
+    for segment in segments:  # for roster_student
+        segment.student.services_visible = segment.services_visible
     blocks = list(
         ScheduledBlock.objects.filter(
             schedule_id=schedule_id,

@@ -5,6 +5,10 @@ Reads only, each in a fixed number of queries however many blocks and students t
 teaches, and for a lab supervisor every block in their lab, each with its cohort's students
 enrolled on that date and the marks a teacher must see (IEP, English learner, services). It also
 returns the student records it read, so the page can record the read in the audit trail.
+
+The IEP mark and the service marks are on a need-to-know basis (``students.permissions``): they
+appear only for the students whose service details the viewer may see, decided in the query that
+reads the students; for the others the roster shows the student without them.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 
-from students.models import ELLevel, ServiceKind, Staff, Student
+from students.models import ELLevel, ServiceKind, ServiceNeed, Staff, Student
+from students.permissions import AnyUser, service_details_q, with_service_sight
 
 from .models import Room, Schedule, ScheduledBlock, ScheduleStatus, minutes_of
 from .pictures import (
@@ -59,6 +64,7 @@ class RosterStudent:
     local_id: str
     name: str  # "Last, First"
     badges: tuple[Badge, ...]
+    services_visible: bool = False  # whether the IEP and service marks are the viewer's to see
 
     @property
     def has_iep(self) -> bool:
@@ -133,16 +139,31 @@ def week_of(date: datetime.date) -> tuple[datetime.date, ...]:
     return tuple(monday + datetime.timedelta(days=i) for i in range(WEEKDAYS))
 
 
+def with_visible_services(students: QuerySet[Student], viewer: AnyUser) -> QuerySet[Student]:
+    """``students`` ready for ``roster_student`` as ``viewer`` sees them: each annotated with
+    whether ``viewer`` may see their service details, with only those needs prefetched."""
+    needs = ServiceNeed.objects.filter(service_details_q(viewer, to_student="student__"))
+    return with_service_sight(students, viewer).prefetch_related(
+        Prefetch("service_needs", queryset=needs)
+    )
+
+
 def roster_student(student: Student) -> RosterStudent:
-    """A student as every roster prints them; needs ``service_needs`` prefetched."""
+    """A student as every roster prints them; read through ``with_visible_services`` (a student
+    read otherwise shows no IEP or service mark)."""
     return RosterStudent(
-        student.pk, student.local_id, f"{student.last_name}, {student.first_name}", _badges(student)
+        student.pk,
+        student.local_id,
+        f"{student.last_name}, {student.first_name}",
+        _badges(student),
+        bool(getattr(student, "services_visible", False)),
     )
 
 
 def _badges(student: Student) -> tuple[Badge, ...]:
     badges = []
-    if student.has_iep:
+    services_visible = getattr(student, "services_visible", False)
+    if services_visible and student.has_iep:
         badges.append(Badge("iep", "IEP", "Has an IEP"))
     if student.el_level in ELLevel.receiving_eld():
         level = student.get_el_level_display()
@@ -153,7 +174,7 @@ def _badges(student: Student) -> tuple[Badge, ...]:
                 "tier", f"Tier {student.intervention_tier}", student.get_intervention_tier_display()
             )
         )
-    for need in student.service_needs.all():
+    for need in student.service_needs.all() if services_visible else ():
         badges.append(
             Badge(
                 "service",
@@ -166,14 +187,20 @@ def _badges(student: Student) -> tuple[Badge, ...]:
 
 
 def roster_for_staff_days(
-    *, staff: Staff, dates: Sequence[datetime.date], with_students: bool = True
+    *,
+    staff: Staff,
+    dates: Sequence[datetime.date],
+    with_students: bool = True,
+    viewer: AnyUser | None = None,
 ) -> StaffDays:
     """``staff``'s published blocks on each of ``dates``: the blocks they teach and, for a lab
-    supervisor, the blocks in their lab; with each cohort's students when asked.
+    supervisor, the blocks in their lab; with each cohort's students when asked, marked as
+    ``viewer`` (by default the staff member themself) may see them.
 
     Five queries (three without students): the published schedules, the supervised labs, the
-    blocks, the students and their service needs.
+    blocks, the students and the service needs the viewer may see.
     """
+    viewer = staff.user if viewer is None else viewer
     dates = sorted(set(dates))
     schedules = {
         date: (pk, version)
@@ -202,11 +229,13 @@ def roster_for_staff_days(
     if with_students and blocks:
         first, last = dates[0], dates[-1]
         students = list(
-            Student.objects.filter(cohort_id__in={b.cohort_id for b in blocks})
-            .filter(Q(enrollment_end__isnull=True) | Q(enrollment_end__gte=first))
-            .filter(enrollment_start__lte=last)
-            .prefetch_related("service_needs")
-            .order_by("last_name", "first_name", "pk")
+            with_visible_services(
+                Student.objects.filter(cohort_id__in={b.cohort_id for b in blocks})
+                .filter(Q(enrollment_end__isnull=True) | Q(enrollment_end__gte=first))
+                .filter(enrollment_start__lte=last)
+                .order_by("last_name", "first_name", "pk"),
+                viewer,
+            )
         )
         needed = {(b.cohort_id, b.schedule.date) for b in blocks}
         seen: set[int] = set()
@@ -249,9 +278,15 @@ def roster_for_staff_days(
 
 
 def roster_for_staff_day(
-    *, staff: Staff, date: datetime.date, with_students: bool = True
+    *,
+    staff: Staff,
+    date: datetime.date,
+    with_students: bool = True,
+    viewer: AnyUser | None = None,
 ) -> StaffDays:
-    return roster_for_staff_days(staff=staff, dates=[date], with_students=with_students)
+    return roster_for_staff_days(
+        staff=staff, dates=[date], with_students=with_students, viewer=viewer
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 
 from .admin_base import SameSchoolForm, ScopedModelAdmin
 from .clients import api_client_revoke, api_token_issue, api_token_revoke
@@ -27,7 +28,13 @@ from .models import (
     Student,
     UserSession,
 )
-from .permissions import is_network_admin, led_schools
+from .permissions import (
+    is_network_admin,
+    led_schools,
+    may_see_service_details,
+    service_details_q,
+    with_service_sight,
+)
 from .services import student_withdraw
 
 Related = admin.RelatedOnlyFieldListFilter  # lists only the schools/cohorts the user can see
@@ -86,6 +93,22 @@ class EnrollmentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class IEPFilter(admin.SimpleListFilter):
+    """``has_iep`` among the students whose IEP flag the user may see (either answer would
+    otherwise tell who has an IEP)."""
+
+    title = "IEP"
+    parameter_name = "has_iep"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("1", "Has an IEP"), ("0", "No IEP")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in ("0", "1"):
+            return queryset
+        return queryset.filter(service_details_q(request.user), has_iep=self.value() == "1")
+
+
 class ServiceNeedInline(admin.TabularInline):
     model = ServiceNeed
     extra = 0
@@ -101,7 +124,7 @@ class StudentAdmin(ScopedModelAdmin):
         "grade",
         "cohort",
         "school",
-        "has_iep",
+        "iep",
         "el_level",
         "intervention_tier",
         "enrollment_end",
@@ -112,7 +135,7 @@ class StudentAdmin(ScopedModelAdmin):
         ("school", Related),
         "grade__level",
         ("cohort", Related),
-        "has_iep",
+        IEPFilter,
         "el_level",
         "intervention_tier",
     ]
@@ -120,6 +143,28 @@ class StudentAdmin(ScopedModelAdmin):
     list_select_related = ["grade", "cohort", "school"]
     inlines = [ServiceNeedInline]
     actions = ["withdraw_today"]
+
+    # Service details on a need-to-know basis (students.permissions): someone who leads one
+    # school and teaches at another sees the other school's students without them.
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return with_service_sight(super().get_queryset(request), request.user)
+
+    @admin.display(description="IEP")  # no ordering: sorting by it would tell who has one
+    def iep(self, student: Student) -> str | None:
+        if not getattr(student, "services_visible", False):  # annotated by get_queryset
+            return None  # the admin's empty value, as for "not known"
+        return gettext("Yes") if student.has_iep else gettext("No")
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        exclude = list(super().get_exclude(request, obj) or [])
+        if obj is not None and not may_see_service_details(request.user, obj):
+            exclude.append("has_iep")
+        return exclude
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list:
+        if obj is not None and not may_see_service_details(request.user, obj):
+            return []
+        return super().get_inlines(request, obj)
 
     @admin.action(description="Withdraw the selected students (last day: today)")
     def withdraw_today(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -143,6 +188,10 @@ class ServiceNeedAdmin(ScopedModelAdmin):
     search_fields = ["student__local_id"]
     list_select_related = ["student"]
     raw_id_fields = ["student"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        mine = service_details_q(request.user, to_student="student__")
+        return super().get_queryset(request).filter(mine)
 
 
 class StaffRoleInline(admin.TabularInline):

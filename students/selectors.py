@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, Q, QuerySet
 
 from .models import Cohort, School, ServiceNeed, Student
-from .permissions import AnyUser
+from .permissions import AnyUser, service_details_q, with_service_sight
 from .scoping import scope_for_user
 
 
@@ -25,11 +25,19 @@ def cohorts_with_counts(*, school: School, day: datetime.date) -> QuerySet[Cohor
     )
 
 
-def roster_for_cohort(*, cohort: Cohort, day: datetime.date) -> QuerySet[Student]:
-    return (
-        Student.objects.filter(cohort=cohort).enrolled_on(day).order_by("last_name", "first_name")
+def roster_for_cohort(*, cohort: Cohort, day: datetime.date, user: AnyUser) -> QuerySet[Student]:
+    """The cohort's students enrolled on ``day``, each with ``services_visible``: whether
+    ``user`` may see their IEP flag (``students.permissions``)."""
+    return with_service_sight(
+        Student.objects.filter(cohort=cohort).enrolled_on(day).order_by("last_name", "first_name"),
+        user,
     )
 
 
-def service_needs_for_student(*, student: Student) -> QuerySet[ServiceNeed]:
-    return ServiceNeed.objects.filter(student=student).select_related("student").order_by("kind")
+def service_needs_for_student(*, student: Student, user: AnyUser) -> QuerySet[ServiceNeed]:
+    """``student``'s service needs that ``user`` may see (none unless they need to know)."""
+    return (
+        ServiceNeed.objects.filter(service_details_q(user, to_student="student__"), student=student)
+        .select_related("student")
+        .order_by("kind")
+    )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .audit import audit_reads
 from .models import AuditAction, Cohort, School, Student
-from .permissions import led_schools, page_via
+from .permissions import led_schools, page_via, with_service_sight
 from .scoping import get_scoped_or_404
 from .selectors import (
     cohorts_with_counts,
@@ -58,7 +58,7 @@ def cohort_roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
         pk=cohort_id,
     )
     today = timezone.localdate()  # in the school's zone (rocketship.school_zone)
-    students = list(roster_for_cohort(cohort=cohort, day=today))
+    students = list(roster_for_cohort(cohort=cohort, day=today, user=request.user))
     audit_reads(user=request.user, objects=students, via=page_via(request), action=AuditAction.LIST)
     return render(
         request,
@@ -69,13 +69,14 @@ def cohort_roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
+    students = Student.objects.select_related("school", "grade", "cohort")
     student = get_scoped_or_404(
-        Student.objects.select_related("school", "grade", "cohort"),
+        with_service_sight(students, request.user),
         request.user,
         via=page_via(request),
         pk=student_id,
     )
-    needs = list(service_needs_for_student(student=student))
+    needs = list(service_needs_for_student(student=student, user=request.user))
     audit_reads(user=request.user, objects=[student, *needs], via=page_via(request))
     return render(
         request,

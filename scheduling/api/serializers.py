@@ -125,10 +125,14 @@ class StudentSegmentSerializer(serializers.Serializer):
         allow_null=True, help_text="The subject worked on (e.g. math, literacy), when known."
     )
     group = SegmentGroupSerializer(
-        allow_null=True, help_text="The tutoring or service group; null for program time."
+        allow_null=True,
+        help_text="The tutoring or service group; null for program time, and for a service "
+        "when the caller may not see the student's service details.",
     )
     service = SegmentServiceSerializer(
-        allow_null=True, help_text="The service need the segment delivers, for a service."
+        allow_null=True,
+        help_text="The service need the segment delivers, for a service; null when the caller "
+        "may not see the student's service details.",
     )
 
 
@@ -173,7 +177,11 @@ class RosterStudentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     local_id = serializers.CharField()
     name = serializers.CharField(help_text="Last, First.")
-    has_iep = serializers.BooleanField()
+    has_iep = serializers.BooleanField(
+        allow_null=True,
+        help_text="Null when the caller may not see the student's service details (shown to "
+        "the school's leaders, special-education staff and the student's service providers).",
+    )
     el_level = serializers.CharField(help_text="The English-learner level code.")
     english_learner = serializers.BooleanField(
         help_text="Receives English language development (emerging, expanding or bridging)."
@@ -200,7 +208,8 @@ class RosterGroupSerializer(serializers.Serializer):
     service_kind = serializers.ChoiceField(
         choices=ServiceKind.choices,
         allow_null=True,
-        help_text="The service delivered, for a service group; null for tutoring.",
+        help_text="The service delivered, for a service group; null for tutoring, and for a "
+        "caller who may not see every member's service details.",
     )
     subject = serializers.CharField(
         allow_null=True, help_text="The subject worked on (e.g. math, literacy), when known."

@@ -39,7 +39,7 @@ from students.api.permissions import CanWrite
 from students.audit import audit_reads
 from students.errors import DomainError
 from students.models import AuditAction, School, Staff, Student
-from students.permissions import api_via, led_schools
+from students.permissions import api_via, led_schools, with_service_sight
 from students.scoping import get_scoped_or_404
 
 from .. import api_selectors as selectors
@@ -302,7 +302,10 @@ class StaffRosterView(APIView):
         description="The blocks they teach and, for a lab supervisor, the blocks in their lab, "
         "each with its cohort, room and the students enrolled that day (IEP and English-learner "
         "flags); and the tutoring and service groups they lead in the day's Learning Lab plan, "
-        "each with its students. A published date answers 200 even when they have neither. "
+        "each with its students. IEP flags and service kinds are shown only to callers who may "
+        "see the students' service details (the school's leaders, special-education staff, the "
+        "students' service providers, write-granted clients registered by a leader); others "
+        "get null. A published date answers 200 even when they have neither. "
         "Reading it is recorded in the audit trail as a read of those student records.",
         parameters=[DATE_PARAMETER],
         responses={
@@ -317,7 +320,7 @@ class StaffRosterView(APIView):
         staff = get_scoped_or_404(
             Staff.objects.select_related("school", "user"), request.user, via=via, pk=staff_id
         )
-        roster = selectors.staff_roster_day(staff=staff, date=day)
+        roster = selectors.staff_roster_day(staff=staff, date=day, viewer=request.user)
         if not roster.published:
             raise nothing_published(staff.school, day)
         audit_reads(user=request.user, objects=roster.records, via=via, action=AuditAction.LIST)
@@ -334,8 +337,10 @@ class StudentScheduleView(APIView):
         description="Their cohort's blocks on the date (none when they are not enrolled that "
         "day). Each lab and flexible block's ``segments`` are the student's Learning Lab plan "
         "in it, in time order: program time (which program), tutoring or a service (which "
-        "group, led by whom, delivering which service need). Reading it is recorded in the "
-        "audit trail, with the service needs the segments deliver.",
+        "group, led by whom, delivering which service need). A caller who may not see the "
+        "student's service details gets a service segment without its group and service need "
+        "(the student is away for a service). Reading it is recorded in the audit trail, with "
+        "the service needs the segments deliver.",
         parameters=[DATE_PARAMETER],
         responses={
             200: serializers.StudentDaySerializer,
@@ -347,7 +352,7 @@ class StudentScheduleView(APIView):
         day = parse_date(date)
         via = api_via(request)
         student = get_scoped_or_404(
-            Student.objects.select_related("school", "cohort"),
+            with_service_sight(Student.objects.select_related("school", "cohort"), request.user),
             request.user,
             via=via,
             pk=student_id,

@@ -62,8 +62,8 @@ def my_day(request: HttpRequest) -> HttpResponse:
         return instead
     school = staff.school
     date, date_error = requested_date(request, school)
-    roster = roster_for_staff_days(staff=staff, dates=[date])
-    groups = staff_lab_groups(staff=staff, date=date)
+    roster = roster_for_staff_days(staff=staff, dates=[date], viewer=request.user)
+    groups = staff_lab_groups(staff=staff, date=date, viewer=request.user)
     # A student both in a block and in one of the groups is one read, recorded once.
     records: dict[tuple[str, object], models.Model] = {
         (obj._meta.label_lower, obj.pk): obj for obj in (*roster.records, *groups.records)
@@ -98,7 +98,9 @@ def my_week(request: HttpRequest) -> HttpResponse:
     date, date_error = requested_date(request, school)
     days = week_of(date)
     with_students = request.GET.get("rosters") == "1"
-    roster = roster_for_staff_days(staff=staff, dates=days, with_students=with_students)
+    roster = roster_for_staff_days(
+        staff=staff, dates=days, with_students=with_students, viewer=request.user
+    )
     if with_students:
         audit_reads(
             user=request.user,
@@ -183,7 +185,9 @@ def lab_block_plan(
     cohort = get_scoped_or_404(
         Cohort.objects.filter(school=school), request.user, via=page_via(request), pk=cohort_id
     )
-    plan = block_plan(schedule=schedule, cohort=cohort, start=_clock_of_url(start))
+    plan = block_plan(
+        schedule=schedule, cohort=cohort, start=_clock_of_url(start), viewer=request.user
+    )
     if plan is None:
         raise Http404("The cohort has no lab or flexible block then.")
     audit_reads(

@@ -42,6 +42,11 @@ class CohortSerializer(serializers.ModelSerializer):
 
 class StudentSerializer(serializers.ModelSerializer):
     grade = serializers.CharField(source="grade.get_level_display")
+    has_iep = serializers.SerializerMethodField(
+        help_text="Whether the student has an IEP; null when you may not see it (shown to the "
+        "school's leaders, special-education staff, the student's service providers and "
+        "write-granted clients registered by a leader)."
+    )
 
     class Meta:
         model = Student
@@ -59,6 +64,12 @@ class StudentSerializer(serializers.ModelSerializer):
             "el_level",
             "intervention_tier",
         ]
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_has_iep(self, student: Student) -> bool | None:
+        # The view annotates ``services_visible`` (students.permissions.with_service_sight);
+        # without it nothing is shown.
+        return student.has_iep if getattr(student, "services_visible", False) else None
 
 
 class ServiceNeedSerializer(serializers.ModelSerializer):

@@ -23,11 +23,11 @@ def events_for(user):
 
 
 def test_viewing_a_student_page_records_the_student_and_each_service_need(school_a):
-    teacher = school_a.teacher.user
+    leader = school_a.leader.user  # the school's leaders see a student's service needs
 
-    client_for(teacher).get(reverse("student-detail", args=[school_a.student.pk]))
+    client_for(leader).get(reverse("student-detail", args=[school_a.student.pk]))
 
-    events = events_for(teacher)
+    events = events_for(leader)
     assert [(e.action, e.model, e.object_id) for e in events] == [
         (AuditAction.VIEW, "students.student", str(school_a.student.pk)),
         (AuditAction.VIEW, "students.serviceneed", str(school_a.iep_need.pk)),
@@ -35,7 +35,17 @@ def test_viewing_a_student_page_records_the_student_and_each_service_need(school
     assert all(e.special_education for e in events)  # an IEP student and an IEP need
     assert {e.school_id for e in events} == {school_a.school.pk}
     assert events[0].via == f"page /students/{school_a.student.pk}/"
-    assert events[0].username == teacher.username
+    assert events[0].username == leader.username
+
+
+def test_a_teacher_without_the_need_to_know_reads_only_the_student(school_a):
+    teacher = school_a.teacher.user  # humanities: no service of this student is theirs
+
+    client_for(teacher).get(reverse("student-detail", args=[school_a.student.pk]))
+
+    assert [(e.model, e.object_id) for e in events_for(teacher)] == [
+        ("students.student", str(school_a.student.pk))
+    ]
 
 
 def test_special_education_reads_are_flagged_and_others_are_not(school_a):
@@ -45,12 +55,12 @@ def test_special_education_reads_are_flagged_and_others_are_not(school_a):
     eld = ServiceNeedFactory(
         student=learner, kind=ServiceKind.ELD, provider_role="humanities", max_group_size=8
     )
-    teacher = school_a.teacher.user
+    leader = school_a.leader.user
 
-    client_for(teacher).get(f"/api/v1/service-needs/{eld.pk}/")
-    client_for(teacher).get(f"/api/v1/service-needs/{school_a.iep_need.pk}/")
+    client_for(leader).get(f"/api/v1/service-needs/{eld.pk}/")
+    client_for(leader).get(f"/api/v1/service-needs/{school_a.iep_need.pk}/")
 
-    flags = [(e.object_id, e.special_education) for e in events_for(teacher)]
+    flags = [(e.object_id, e.special_education) for e in events_for(leader)]
     assert flags == [(str(eld.pk), False), (str(school_a.iep_need.pk), True)]
 
 
@@ -128,7 +138,7 @@ def test_audit_events_cannot_be_changed_or_deleted(school_a):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_the_database_refuses_to_rewrite_the_audit_trail(school_a):
-    client_for(school_a.teacher.user).get(reverse("student-detail", args=[school_a.student.pk]))
+    client_for(school_a.leader.user).get(reverse("student-detail", args=[school_a.student.pk]))
 
     for sql in ("UPDATE students_auditevent SET username = 'x'", "DELETE FROM students_auditevent"):
         with (
@@ -137,7 +147,7 @@ def test_the_database_refuses_to_rewrite_the_audit_trail(school_a):
             connection.cursor() as cursor,
         ):
             cursor.execute(sql)
-    assert AuditEvent.objects.filter(username=school_a.teacher.user.username).count() == 2
+    assert AuditEvent.objects.filter(username=school_a.leader.user.username).count() == 2
 
 
 def test_network_admins_query_the_trail_and_leaders_cannot(network_admin, school_a, school_b):

@@ -2,7 +2,6 @@
 are tolerated, and each problem is reported with its file, row and column, all at once."""
 
 import io
-import time
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -429,16 +428,14 @@ def test_an_active_row_cannot_refer_to_a_deleted_object(tmp_path: Path) -> None:
 # Size
 
 
-def test_a_network_sized_export_reads_in_seconds(tmp_path: Path) -> None:
+def test_a_network_sized_export_reads_whole(tmp_path: Path) -> None:
+    # How fast is bench.oneroster's business: a test never times the machine.
     archive = network(schools=20, students_per_school=600).write_zip(tmp_path / "network.zip")
 
-    started = time.perf_counter()
     read = read_export(archive)
-    elapsed = time.perf_counter() - started
 
     assert read.ok, read.errors[:5]
     assert len(read.users) == 12_120 and len(read.enrollments) == 36_120
-    assert elapsed < 5, f"reading took {elapsed:.1f}s"
 
 
 def test_the_export_helper_writes_the_spec_columns() -> None:

@@ -32,7 +32,8 @@ def test_a_cohort_roster_reads_in_fixed_queries(school_a, big_cohort, django_ass
 def test_api_lists_of_student_records_read_in_fixed_queries(
     school_a, big_cohort, endpoint, django_assert_num_queries
 ):
-    client = client_for(school_a.teacher.user)
+    # A leader, who sees every student's service needs (a teacher sees none of these).
+    client = client_for(school_a.leader.user)
     # session, user, count, page of rows, one bulk insert of audit events
     with django_assert_num_queries(5):
         response = client.get(f"/api/v1/{endpoint}/")

@@ -97,7 +97,9 @@ def test_pages_answer_404_for_another_schools_objects(school_a, school_b, url_na
     ],
 )
 def test_api_answers_404_for_another_schools_objects(school_a, school_b, endpoint, target):
-    client = client_for(school_a.teacher.user)
+    # Service needs are the leaders' (and providers') to see: a teacher sees none of them.
+    reader = school_a.leader if endpoint == "service-needs" else school_a.teacher
+    client = client_for(reader.user)
 
     own = client.get(f"/api/v1/{endpoint}/{target(school_a).pk}/")
     other = client.get(f"/api/v1/{endpoint}/{target(school_b).pk}/")

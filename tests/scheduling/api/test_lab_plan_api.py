@@ -24,7 +24,7 @@ from ...conftest import client_for
 from ...factories import SchoolFactory, StaffFactory, StudentFactory
 from ..lab_world import FAST, LabWorld, built_lab_world, four_weeks_of_progress, give_iep
 from ..test_selectors import DATE
-from .test_schedule_api import assert_problem, token_for
+from .test_schedule_api import assert_problem, leaders_integration, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,8 @@ def test_the_iep_students_lab_time_has_a_service_segment_with_ms_chen(world):
     student = world.iep[0]
     need = ServiceNeed.objects.get(student=student, kind=ServiceKind.IEP)
 
-    body = token_for(world.school).get(student_url(student.pk)).json()
+    # A leader's integration sees the services (a read-only token: tests/security).
+    body = leaders_integration(world.school).get(student_url(student.pk)).json()
 
     services = [s for s in segments_of(body) if s["activity"] == "service"]
     assert services, segments_of(body)
@@ -165,7 +166,7 @@ def test_another_schools_student_or_staff_answers_404_and_is_not_read(world):
 
 def test_the_tutors_roster_lists_his_groups_with_the_tutored_students_and_audits_them(world):
     # Mr. Diaz teaches no block: leading groups on a published date is a roster, not a 404.
-    response = token_for(world.school).get(roster_url(world.diaz.pk))
+    response = leaders_integration(world.school).get(roster_url(world.diaz.pk))
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -215,7 +216,7 @@ def test_the_tutors_roster_lists_his_groups_with_the_tutored_students_and_audits
 
 
 def test_ms_chens_roster_lists_her_iep_groups(world):
-    body = token_for(world.school).get(roster_url(world.chen.pk)).json()
+    body = leaders_integration(world.school).get(roster_url(world.chen.pk)).json()
 
     assert body["blocks"] == []
     assert body["groups"]

@@ -166,18 +166,25 @@ def published_school(
     return Published(school, schedule, made, teacher, ils, lab.pk, leader, pupils)
 
 
-def token_for(school: School, *, can_write: bool = False) -> APIClient:
+def token_for(school: School, *, can_write: bool = False, by=None) -> APIClient:
     client = api_client_create(
         network=school.network,
         name=f"Client {next(CLIENT_NUMBERS)}",
         schools=[school],
         can_write=can_write,
-        by=None,
+        by=by,
     )
     _, key = api_token_issue(client=client)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api
+
+
+def leaders_integration(school: School) -> APIClient:
+    """A token of a client a leader of ``school`` registered with the write grant (an SIS
+    sync): the kind of token that sees students' IEP flags and services (need to know)."""
+    leader = StaffFactory(school=school, roles=[Role.LEADER]).user
+    return token_for(school, can_write=True, by=leader)
 
 
 def schedule_url(school_id: int, date: str = "2026-11-24") -> str:
@@ -618,7 +625,7 @@ def test_a_roster_lists_the_blocks_with_cohort_room_and_flagged_students_and_is_
         has_iep=True,
         el_level=ELLevel.EMERGING,
     )
-    api = token_for(world.school)
+    api = leaders_integration(world.school)  # a read-only token would not see the IEP flag
 
     response = api.get(f"/api/v1/staff/{world.teacher.pk}/roster/2026-11-24/")
 

@@ -105,7 +105,8 @@ def test_the_block_page_shows_every_student_and_what_they_do_in_each_segment():
     schedule, k = world.schedule, world.k
     stanford = list(Student.objects.filter(cohort=k.stanford).enrolled_on(DATE))
 
-    response = client_for(k.okafor.user).get(plan_url(schedule, k.stanford, "0905"))
+    # Ms. Chen teaches special education: she sees every student's services.
+    response = client_for(world.chen.user).get(plan_url(schedule, k.stanford, "0905"))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -129,9 +130,29 @@ def test_the_block_page_shows_every_student_and_what_they_do_in_each_segment():
         "9:05\u20139:20 English language development Group 6 with Mr. Diaz",
     ]
     assert 'class="badge badge-iep"' in html and "EL: Emerging" in html
-    events = AuditEvent.objects.filter(user=k.okafor.user, action=AuditAction.LIST)
+    events = AuditEvent.objects.filter(user=world.chen.user, action=AuditAction.LIST)
     assert events.filter(model="students.student").count() == 14
     assert events.filter(model="students.serviceneed").count() == 2
+
+
+def test_the_lab_supervisor_sees_who_is_away_for_a_service_but_not_which():
+    world = built_lab_world()
+    schedule, k = world.schedule, world.k
+
+    # Mr. Okafor (ILS) provides none of these students' services: need to know.
+    html = client_for(k.okafor.user).get(plan_url(schedule, k.stanford, "0905")).content.decode()
+
+    assert cells_of(html, world.iep[0])[0] == ("service", "Away: service")
+    assert cells_of(html, world.learner)[0] == ("service", "Away: service")
+    assert cells_of(html, world.learner)[1] == ("program", "DreamBox")
+    assert "14 students: 0 in tutoring, 2 in services" in text(html)
+    assert re.findall(r'<h3 class="lab-group-title">', html) == []
+    for secret in ("IEP special education", "English language development", "Ms. Chen"):
+        assert secret not in html
+    assert 'class="badge badge-iep"' not in html and "EL: Emerging" in html
+    events = AuditEvent.objects.filter(user=k.okafor.user, action=AuditAction.LIST)
+    assert events.filter(model="students.student").count() == 14
+    assert not events.filter(model="students.serviceneed").exists()
 
 
 def test_the_flexible_block_shows_the_tutoring_its_students_leave_for():
@@ -252,7 +273,7 @@ def test_the_block_page_reads_in_the_same_queries_however_many_students(
 ):
     world = lab_world()
     schedule = schedule_build(school=world.school, date=DATE, publish=True, options=FAST).schedule
-    client = client_for(world.k.okafor.user)
+    client = client_for(world.chen.user)  # special education: sees every group and service
     client.get(plan_url(schedule, world.k.stanford, "0905"))  # warm the session
     with CaptureQueriesContext(connection) as small:
         client.get(plan_url(schedule, world.k.stanford, "0905"))
