@@ -298,12 +298,12 @@ def _segment(
     segment: LabSegment, date: datetime.date, zone: ZoneInfo, *, services_visible: bool
 ) -> StudentSegment:
     group = segment.group
+    if segment.kind == ActivityKind.SERVICE and not services_visible:
+        group = None  # the provider would tell which service
     return StudentSegment(
         start=at(date, segment.start, zone),
         end=at(date, segment.end, zone),
         activity=segment.kind,
-    if segment.kind == ActivityKind.SERVICE and not services_visible:
-        group = None  # the provider would tell which service
         program=Named(segment.program_id, segment.program.name) if segment.program else None,
         subject=segment.subject or None,
         group=GroupRef(group.number, Named(group.staff_id, str(group.staff))) if group else None,
@@ -502,13 +502,13 @@ def staff_roster_day(*, staff: Staff, date: datetime.date, viewer: AnyUser) -> S
     api_groups = []
     for group in groups:
         members: dict[int, Student] = {}
+        visible: dict[int, bool] = {}
         for segment in group.segments.all():
             members.setdefault(segment.student_id, segment.student)
             visible[segment.student_id] = segment.services_visible
             service = segment.service if segment.services_visible else None
             for record in (segment.student, service):
                 if record is not None and (type(record), record.pk) not in read:
-        visible: dict[int, bool] = {}
                     read.add((type(record), record.pk))
                     records.append(record)
         api_groups.append(

@@ -33,11 +33,11 @@ class CohortViewSet(ScopedReadOnlyViewSet):
 
 class StudentFilter(django_filters.FilterSet):
     enrolled_on = django_filters.DateFilter(method="filter_enrolled_on")
-
     has_iep = django_filters.BooleanFilter(
         method="filter_has_iep",
         label="Has an IEP (matches only students whose IEP flag you may see)",
     )
+
     class Meta:
         model = Student
         fields = ["school", "grade", "cohort", "has_iep", "el_level", "intervention_tier"]
@@ -45,29 +45,29 @@ class StudentFilter(django_filters.FilterSet):
     def filter_enrolled_on(self, queryset, name, value):
         return queryset.enrolled_on(value)
 
-
     def filter_has_iep(self, queryset, name, value):
         # Either answer would tell a caller without the need to know who has an IEP.
         return queryset.filter(service_details_q(self.request.user), has_iep=value)
+
 
 class StudentViewSet(ScopedReadOnlyViewSet):
     queryset = Student.objects.select_related("grade")
     serializer_class = serializers.StudentSerializer
     filterset_class = StudentFilter
 
-
     def get_queryset(self) -> QuerySet[Student]:
         return with_service_sight(super().get_queryset(), self.request.user)
+
 
 class ServiceNeedViewSet(ScopedReadOnlyViewSet):
     queryset = ServiceNeed.objects.select_related("student")
     serializer_class = serializers.ServiceNeedSerializer
     filterset_fields = ["student", "kind", "provider_role"]
 
-
     def get_queryset(self) -> QuerySet[ServiceNeed]:
         mine = service_details_q(self.request.user, to_student="student__")
         return super().get_queryset().filter(mine)
+
 
 class StaffViewSet(ScopedReadOnlyViewSet):
     queryset = (
