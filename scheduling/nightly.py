@@ -35,6 +35,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -277,7 +278,7 @@ def _lock_run(run: NightlyRun) -> NightlyRun:
     return NightlyRun.objects.select_for_update().select_related("school").get(pk=run.pk)
 
 
-def _finish(run: NightlyRun, *, state: str, **fields: object) -> NightlyRun:
+def _finish(run: NightlyRun, *, state: str, **fields: Any) -> NightlyRun:
     """Record the outcome on the (locked) run and tell people once the transaction commits."""
     job_finish(run, state=state, **fields)
     transaction.on_commit(partial(_notify, run.pk))
