@@ -2,17 +2,21 @@
 
 Thin: scope to a school the user leads (another school's import answers 404), check the form,
 queue the import (``learninglabs.imports``), render its row. The status page polls with htmx
-while the import runs, then shows the counts or every bad row.
+while the import runs, then shows the counts or every bad row. A file over
+``PROGRESS_UPLOAD_MAX_BYTES`` answers the 413 page (``rocketship.upload_limits``: a larger
+body is refused before it is parsed).
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from rocketship.upload_limits import too_large_page, upload_limit
 from students.audit import audit_id_page
 from students.models import School
 from students.permissions import page_via
@@ -49,12 +53,21 @@ class UploadForm(forms.Form):
         return upload
 
 
+def max_upload_bytes() -> int:
+    """The largest progress CSV accepted (``PROGRESS_UPLOAD_MAX_BYTES``)."""
+    return int(settings.PROGRESS_UPLOAD_MAX_BYTES)
+
+
+@upload_limit(max_upload_bytes)
 @login_required
 @require_http_methods(["GET", "POST"])
 def progress_imports(request: HttpRequest, school_id: int) -> HttpResponse:
     school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     status = 200
     if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is not None and upload.size > max_upload_bytes():
+            return too_large_page(request, max_upload_bytes())
         form = UploadForm(request.POST, request.FILES, school=school)
         if form.is_valid():
             record = progress_import_start(

@@ -46,6 +46,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from students.csv_cells import (
+    MAX_CELL_CHARS,
+    ScreenedBytes,
+    cell_problem,
+    csv_error_problem,
+    failing_field,
+)
 from students.jobs import job_claim, job_finish, job_gate
 from students.models import Student
 
@@ -104,6 +111,8 @@ class ImportOutcome:
     error_count: int = 0
     message: str = ""
     dry_run: bool = False
+    # (index in ``errors``, row, header) of a record the csv module could not read
+    unreadable_at: tuple[int, int, list[str]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -194,6 +203,8 @@ class _Dates:
         self.cache: dict[str, tuple[datetime.date | None, str, int]] = {}
 
     def parse(self, text: str) -> tuple[datetime.date | None, str, int]:
+        if len(text) > MAX_CELL_CHARS:
+            return None, _too_long(text), 0
         try:
             day = datetime.datetime.strptime(text.strip(), self.date_format).date()  # noqa: DTZ007
         except ValueError:
@@ -228,6 +239,8 @@ class _Parsed:
         self.cache: dict[str, tuple[str | None, str | None]] = {}
 
     def parse(self, text: str) -> tuple[str | None, str | None]:
+        if len(text) > MAX_CELL_CHARS:
+            return None, _too_long(text)
         result = self._parse(text)
         if len(self.cache) < CACHE_LIMIT:
             self.cache[text] = result
@@ -476,11 +489,18 @@ def progress_csv_import(
         outcome.message = "The mapping cannot be used; nothing was stored."
         return outcome
 
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+    # Bytes that are not UTF-8 reach their cell (as surrogates) to be named there; the screen
+    # flags a file holding any, or a control character, so only such a file's cells are checked.
+    screen = ScreenedBytes(file)
+    text = io.TextIOWrapper(screen, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    start = file.tell() if file.seekable() else None
     try:
-        return _import_text(mapping, text, outcome, dry_run, on_progress, progress_every)
+        _import_text(mapping, text, outcome, dry_run, on_progress, progress_every)
     finally:
         text.detach()  # the caller's file stays open: the caller closes it
+    if outcome.unreadable_at is not None and start is not None:
+        _name_unreadable_column(outcome, file, start)
+    return outcome
 
 
 def _import_text(
@@ -491,12 +511,15 @@ def _import_text(
     on_progress: Callable[[int], None] | None,
     progress_every: int,
 ) -> ImportOutcome:
-    reader = csv.reader(text)
+    reader = csv.reader(text, strict=True)  # strict: a quote never closed is an error
     try:
         header = next(reader, None)
-    except (UnicodeDecodeError, csv.Error) as error:
-        _unreadable(outcome, 1, error)
+    except csv.Error as error:
+        _unreadable(outcome, 1, error, header=[])
         return outcome
+    screen = text.buffer
+    if header is not None and isinstance(screen, ScreenedBytes) and screen.flagged:
+        _cell_errors(outcome, 1, header, header)
     if header is None:
         outcome.reject(1, "", "The file is empty: it has no header row.")
         outcome.message = "The file is empty; nothing was stored."
@@ -521,6 +544,8 @@ def _import_text(
             mapping,
             {name: index[column.casefold()] for name, column in columns.items()},
             null=None if stage is None else stage.null,
+            header=header,
+            screen=screen if isinstance(screen, ScreenedBytes) else None,
         )
         if stage is not None and stage.postgres:
             # Reading and checking (Python) in a thread while this thread COPYs its chunks:
@@ -574,8 +599,16 @@ class _RowChecks:
     once, here) and the API's rules; good rows sent on to the stage in chunks."""
 
     def __init__(
-        self, mapping: VendorMapping, position: dict[str, int], *, null: str | None
+        self,
+        mapping: VendorMapping,
+        position: dict[str, int],
+        *,
+        null: str | None,
+        header: list[str] | None = None,
+        screen: ScreenedBytes | None = None,
     ) -> None:
+        self.header = header or []  # the file's column names, for a bad cell in any column
+        self.screen = screen  # flagged once a chunk read holds a byte no cell may hold
         self.school_name = mapping.school.name
         self.name_of = mapping.columns  # field -> the column's name as the mapping writes it
         self.position = position  # field -> the column's index in the file
@@ -668,12 +701,21 @@ class _RowChecks:
         pending: list[StagedRow] = []
         rows = 0
         row_number = 1  # the header's
+        screen, header = self.screen, self.header
         try:
             for row in reader:
                 row_number += 1
                 if not any(row):
                     continue  # a blank line, or a line of empty cells
                 rows += 1
+                # Only once the screen has seen a bad byte (a C check per chunk read) are a
+                # row's cells looked at: a good file pays one attribute read per row.
+                if (
+                    screen is not None
+                    and screen.flagged
+                    and _cell_errors(outcome, row_number, row, header)
+                ):
+                    continue
                 if len(row) < width:
                     row.extend([""] * (width - len(row)))
                 good = True
@@ -685,9 +727,12 @@ class _RowChecks:
                     reject(
                         row_number,
                         name_of["student"],
-                        f"No student with id {local_id!r} at {school_name}."
-                        if local_id
-                        else "The student id is empty.",
+                        _too_long(local_id)
+                        or (
+                            f"No student with id {local_id!r} at {school_name}."
+                            if local_id
+                            else "The student id is empty."
+                        ),
                     )
                 if i_program is None:
                     program = fixed_program
@@ -699,9 +744,12 @@ class _RowChecks:
                         reject(
                             row_number,
                             name_of["program"],
-                            f"No program with code {code!r} at {school_name}."
-                            if code
-                            else "The program code is empty.",
+                            _too_long(code)
+                            or (
+                                f"No program with code {code!r} at {school_name}."
+                                if code
+                                else "The program code is empty."
+                            ),
                         )
                 cell = row[i_date]
                 day, day_text, day_number = date_cache.get(cell) or parse_date(cell)
@@ -760,8 +808,8 @@ class _RowChecks:
                                 pending = []
                 if progress is not None and rows % progress_every == 0:
                     progress(rows)
-        except (UnicodeDecodeError, csv.Error) as error:
-            _unreadable(outcome, row_number + 1, error)
+        except csv.Error as error:
+            _unreadable(outcome, row_number + 1, error, header=header)
         outcome.rows = rows
         if send is not None and outcome.ok:
             send(pending)
@@ -829,15 +877,49 @@ def _check_in_thread(
         reading.join()
 
 
-def _unreadable(outcome: ImportOutcome, row: int, error: Exception) -> None:
-    if isinstance(error, UnicodeDecodeError):
-        reason = (
-            f"Row {row} is not UTF-8 text (byte {error.object[error.start : error.start + 1]!r}). "
-            "Save the export as 'CSV UTF-8' and import it again."
-        )
-    else:
-        reason = f"Row {row} cannot be read as CSV: {error}."
-    outcome.reject(row, "", reason)
+def _unreadable(outcome: ImportOutcome, row: int, error: csv.Error, *, header: list[str]) -> None:
+    """Record that the csv module stopped at record ``row``; reading ends there. The column is
+    found afterwards (``_name_unreadable_column``): it takes reading the record again."""
+    stored = len(outcome.errors)
+    outcome.reject(row, "", f"Row {row} cannot be read: {csv_error_problem(error)}")
+    if len(outcome.errors) > stored:
+        outcome.unreadable_at = (stored, row, header)
+
+
+def _name_unreadable_column(outcome: ImportOutcome, file: IO[bytes], start: int) -> None:
+    """Name the column of the csv module's error: the file is read again up to that record."""
+    assert outcome.unreadable_at is not None
+    index, row, header = outcome.unreadable_at
+    file.seek(start)
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    try:
+        position = failing_field(text, row)
+    finally:
+        text.detach()
+    if position is not None and index < len(outcome.errors):
+        error = outcome.errors[index]
+        outcome.errors[index] = RowError(error.row, _column_of(header, position), error.reason)
+
+
+def _column_of(header: list[str], position: int) -> str:
+    name = header[position].strip() if position < len(header) else ""
+    return name or f"column {position + 1}"
+
+
+def _cell_errors(outcome: ImportOutcome, row: int, cells: list[str], header: list[str]) -> bool:
+    """Record each cell of ``cells`` that cannot be read (control characters, bytes that are
+    not UTF-8, over ``MAX_CELL_CHARS``); whether there was one."""
+    found = False
+    for position, cell in enumerate(cells):
+        problem = cell_problem(cell)
+        if problem is not None:
+            outcome.reject(row, _column_of(header, position), problem)
+            found = True
+    return found
+
+
+def _too_long(text: str) -> str | None:
+    return cell_problem(text) if len(text) > MAX_CELL_CHARS else None
 
 
 # --- import runs (the page's task and the command) -----------------------------------------------

@@ -30,7 +30,7 @@ def too_large_detail(limit: int) -> str:
     return f"The request body is larger than this endpoint accepts ({limit} bytes)."
 
 
-class _CappedStream:
+class CappedStream:
     """Reads through to ``stream`` and raises once more than ``limit`` bytes came out of it."""
 
     def __init__(self, stream: Any, limit: int) -> None:
@@ -60,11 +60,14 @@ class _CappedStream:
 
 
 def body_limit_for(view_func: Callable[..., Any]) -> int:
-    """The view's ``max_body_bytes`` (a DRF view class attribute) or ``API_MAX_BODY_BYTES``."""
+    """The view's ``max_body_bytes`` (a DRF view class attribute: a number, or a function
+    giving it, read at each request) or ``API_MAX_BODY_BYTES``."""
     view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
     limit = getattr(view_class, "max_body_bytes", None)
     if limit is None:
         limit = getattr(view_func, "max_body_bytes", None)
+    if callable(limit):
+        limit = limit()
     return int(limit if limit is not None else settings.API_MAX_BODY_BYTES)
 
 
@@ -98,7 +101,7 @@ class ApiBodyLimitMiddleware:
         declared = request.META.get("CONTENT_LENGTH") or ""
         if declared.strip().isdigit() and int(declared) > limit:
             return too_large(limit)
-        request._stream = _CappedStream(request._stream, limit)  # type: ignore[attr-defined]
+        request._stream = CappedStream(request._stream, limit)  # type: ignore[attr-defined]
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

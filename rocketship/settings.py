@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "rocketship.unavailable.DatabaseUnavailableMiddleware",  # above session and auth: see there
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which parses a POST's body: an upload page's oversized body is a 413 first.
+    "rocketship.upload_limits.UploadBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -23,6 +23,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rocketship.upload_limits import upload_limit
+
 from .audit import audit_id_page
 from .errors import DomainError
 from .models import RosterImport, RosterImportState
@@ -94,6 +96,7 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
+@upload_limit(max_upload_bytes)  # a body far over it is refused unread: the 413 page
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_imports(request: HttpRequest, network_id: int) -> HttpResponse:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -44,6 +45,19 @@ class NotApplicable(DomainError):
     code = "not-applicable"
     title = "This import cannot be applied"
     status = 409
+
+
+class FileTooLarge(exceptions.APIException):
+    """The export is over ``ROSTER_IMPORT_MAX_BYTES`` (a body far over it never gets here:
+    ``ApiBodyLimitMiddleware`` refuses it unread)."""
+
+    status_code = 413
+    default_code = "file-too-large"
+
+
+def body_limit() -> int:
+    """The largest body the upload takes, read at each request: the file's limit and framing."""
+    return max_upload_bytes() + MULTIPART_ALLOWANCE
 
 
 # --- serializers ---------------------------------------------------------------------------
@@ -243,7 +257,7 @@ ERRORS = {
 
 class RosterImportsView(APIView):
     parser_classes = [MultiPartParser, FormParser]
-    max_body_bytes = max_upload_bytes() + MULTIPART_ALLOWANCE
+    max_body_bytes = staticmethod(body_limit)
 
     @extend_schema(
         operation_id="network_roster_import_start",
@@ -257,12 +271,19 @@ class RosterImportsView(APIView):
         request={"multipart/form-data": RosterImportUploadSerializer},
         responses={
             202: RosterImportSerializer,
-            400: problem("No file, not a .zip, or over the size limit (`errors.file`)."),
+            400: problem("No file, or not a .zip (`errors.file`)."),
+            413: problem("The file is over ROSTER_IMPORT_MAX_BYTES (50 MB unless set)."),
             **ERRORS,
         },
     )
     def post(self, request: Request, network_id: int) -> Response:
         network = importing_network(request, network_id)
+        sent = request.FILES.get("file")
+        if sent is not None and sent.size > max_upload_bytes():
+            raise FileTooLarge(
+                f"The file is larger than {filesizeformat(max_upload_bytes())}, the most a "
+                "roster import accepts (ROSTER_IMPORT_MAX_BYTES)."
+            )
         upload = RosterImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]

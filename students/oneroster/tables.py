@@ -20,6 +20,8 @@ from ..csv_cells import (
 from .records import ExportError
 
 Row = dict[str, str]
+# Unreadable cells reported in one file before it is given up as not text.
+MAX_CELL_ERRORS = 20
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,9 @@ def read_table(name: str, data: bytes, errors: list[ExportError]) -> Table | Non
         # Undecodable bytes become lone surrogates, found in their cell below.
         text = data.decode("utf-8", "surrogateescape")
         utf8 = False
-    # One C pass over the bytes: only a file holding a bad byte has its cells looked at.
-    screen = not utf8 or has_unreadable_bytes(data)
+    cells = _CellCheck(name, errors)
+    # One C pass over the bytes: only a file holding a bad byte has every cell looked at.
+    cells.every_row = not utf8 or has_unreadable_bytes(data)
     records = _numbered(csv.reader(io.StringIO(text, newline=""), strict=True))
     columns: tuple[str, ...] = ()
     try:
@@ -54,15 +57,15 @@ def read_table(name: str, data: bytes, errors: list[ExportError]) -> Table | Non
         if first is None:
             errors.append(ExportError(name, None, None, "The file is empty; it needs a header."))
             return None
-        columns = _columns(name, first[1], errors, screen=screen)
-        rows = tuple(_rows(name, columns, records, errors, screen=screen))
+        columns = _columns(name, first[1], errors, cells)
+        rows = tuple(_rows(name, columns, records, errors, cells))
     except _BadRecord as bad:
         index = failing_field(io.StringIO(text, newline=""), bad.row)
         column = None if index is None else _column_name(columns, index)
         errors.append(ExportError(name, bad.row, column, csv_error_problem(bad.error)))
         return None
-    except _Undecodable:
-        return None  # the first undecodable cell is reported; the file is not read
+    except _Unreadable:
+        return None  # reported: the file is not read further
     return Table(name, columns, rows)
 
 
@@ -75,8 +78,8 @@ class _BadRecord(Exception):
         self.error = error
 
 
-class _Undecodable(Exception):
-    """A cell holds bytes that are not UTF-8: reported once; the file is not read further."""
+class _Unreadable(Exception):
+    """The file is not text a school would export: reported; its rows are not read."""
 
 
 def _numbered(records: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -100,28 +103,50 @@ def _column_name(columns: tuple[str, ...], index: int) -> str | None:
     return None
 
 
-def _cell_errors(
-    name: str, row: int, columns: tuple[str, ...], cells: list[str], errors: list[ExportError]
-) -> None:
-    """Report each cell of ``cells`` that cannot be read; raise ``_Undecodable`` after
-    reporting the first that is not UTF-8 (a file saved as Latin-1 has many: one says it)."""
-    for index, cell in enumerate(cells):
-        problem = cell_problem(cell)
-        if problem is None:
-            continue
-        column = _column_name(columns, index)
-        if column is None:
-            problem = f"Column {index + 1}: {problem}"
-        errors.append(ExportError(name, row, column, problem))
-        if "not UTF-8" in problem:
-            raise _Undecodable
+class _CellCheck:
+    """Reports the cells of one file that cannot be read. A file with bytes that are not UTF-8
+    gets one error (a file saved as Latin-1 has them everywhere), and one with many bad cells
+    (binary data, not a CSV) is given up after ``MAX_CELL_ERRORS``: either way ``_Unreadable``
+    ends the file's reading."""
+
+    def __init__(self, name: str, errors: list[ExportError]) -> None:
+        self.name = name
+        self.errors = errors
+        self.every_row = False  # True: check each row's cells (the file holds a bad byte)
+        self.found = 0
+
+    def check(self, row: int, columns: tuple[str, ...], cells: list[str]) -> None:
+        for index, cell in enumerate(cells):
+            problem = cell_problem(cell)
+            if problem is None:
+                continue
+            column = _column_name(columns, index)
+            if column is None:
+                problem = f"Column {index + 1} of the header: {problem}"
+            self.errors.append(ExportError(self.name, row, column, problem))
+            self.found += 1
+            if "not UTF-8" in problem:
+                raise _Unreadable
+            if self.found >= MAX_CELL_ERRORS:
+                self.errors.append(
+                    ExportError(
+                        self.name,
+                        row,
+                        None,
+                        f"{self.found} cells cannot be read: the file is probably not a CSV "
+                        "export saved as text. The rest of it was not read.",
+                    )
+                )
+                raise _Unreadable
 
 
 def _columns(
-    name: str, header: list[str], errors: list[ExportError], *, screen: bool
+    name: str, header: list[str], errors: list[ExportError], cells: _CellCheck
 ) -> tuple[str, ...]:
-    if screen:
-        _cell_errors(name, 1, (), header, errors)
+    if cells.every_row:
+        cells.check(1, (), header)
+        if cells.found:
+            raise _Unreadable  # no column can be named after a header that cannot be read
     columns = [cell.strip() for cell in header]
     while columns and not columns[-1]:
         columns.pop()  # Spreadsheets keep formatted-but-empty columns after the last one.
@@ -144,8 +169,7 @@ def _rows(
     columns: tuple[str, ...],
     records: Iterator[tuple[int, list[str]]],
     errors: list[ExportError],
-    *,
-    screen: bool,
+    cells_check: _CellCheck,
 ) -> Iterator[tuple[int, Row]]:
     width = len(columns)
     for row_number, cells in records:
@@ -163,8 +187,8 @@ def _rows(
                 )
                 continue
             cells = cells[:width]
-        if screen or max(map(len, cells), default=0) > MAX_CELL_CHARS:
-            _cell_errors(name, row_number, columns, cells, errors)
+        if cells_check.every_row or max(map(len, cells), default=0) > MAX_CELL_CHARS:
+            cells_check.check(row_number, columns, cells)
         values = [cell.strip() for cell in cells]
         if not any(values):
             continue  # Blank rows (often left at the end by spreadsheets) hold nothing.
