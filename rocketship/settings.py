@@ -174,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
 # (nightly runs: NIGHTLY_STALE_SECONDS and NIGHTLY_MAX_ATTEMPTS).
 JOBS_STALE_GRACE_SECONDS = env_int("JOBS_STALE_GRACE_SECONDS", 5 * 60)
 JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
+# A reviewed roster dry run keeps its export (students' names) this long to be applied.
+ROSTER_DRY_RUN_KEEP_HOURS = env_int("ROSTER_DRY_RUN_KEEP_HOURS", 7 * 24)
 # Fault tests only: a claimed import waits for a marker file in this folder (students.jobs).
 JOBS_TEST_GATE_DIR = env_str("JOBS_TEST_GATE_DIR")
 

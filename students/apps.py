@@ -11,4 +11,10 @@ class StudentsConfig(AppConfig):
         from .models import RosterImport
 
         # A roster import is a job the sweeper (``students.jobs``) looks after.
-        job_kind_register(JobKind(model=RosterImport, task="students.tasks.roster_import_run_task"))
+        job_kind_register(
+            JobKind(
+                model=RosterImport,
+                task="students.tasks.roster_import_run_task",
+                expire_files="students.oneroster.imports.roster_dry_runs_expire",
+            )
+        )

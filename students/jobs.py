@@ -11,7 +11,8 @@ Celery task that runs one job by id, and how a lost job is queued again or given
 - ``jobs_sweep`` (a periodic task): a job queued or running longer than its kind's stale limit
   (its task's hard time limit, plus ``JOBS_STALE_GRACE_SECONDS``) was lost with its worker. It
   is queued again, its task sent once the change commits, or, once it has used up its kind's
-  attempts (``JOBS_MAX_ATTEMPTS``), failed with the reason, its files deleted.
+  attempts (``JOBS_MAX_ATTEMPTS``), failed with the reason, its files deleted. Files a finished
+  job kept for later (a reviewed roster dry run's export) are deleted once they expire.
 
 This module lives in ``students`` so that every app may import it; it imports no other app.
 """
@@ -22,7 +23,7 @@ import datetime
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ class JobKind:
     send: str = ""
     # A callable(job, reason) that fails a lost job (default: ``job_finish`` as failed).
     give_up: str = ""
+    # A callable(now) -> ids that deletes files finished jobs kept for later and no longer need.
+    expire_files: str = ""
     # Seconds after which a queued or running job is lost (default: from the task).
     stale_seconds: Callable[[], float] | None = None
     # Claims before a lost job is failed instead of queued again (default: JOBS_MAX_ATTEMPTS).
@@ -202,6 +205,7 @@ def _delete_files(job: Job, files: Iterable[tuple[str, str]]) -> None:
 class Swept:
     requeued: dict[str, list[int]]
     failed: dict[str, list[int]]
+    expired: dict[str, list[int]] = field(default_factory=dict)  # whose kept files went
 
     def ids(self, model: type[Job]) -> tuple[list[int], list[int]]:
         label = model._meta.label_lower
@@ -239,6 +243,9 @@ def jobs_sweep(
         if failed:
             swept.failed[kind.label] = failed
             logger.warning("jobs sweep gave up kind=%s ids=%s", kind.label, failed)
+        if kind.expire_files and (expired := import_string(kind.expire_files)(now)):
+            swept.expired[kind.label] = expired
+            logger.info("jobs sweep deleted kept files kind=%s ids=%s", kind.label, expired)
     return swept
 
 

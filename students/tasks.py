@@ -33,4 +33,4 @@ def roster_import_run_task(import_id: int) -> str | None:
 def jobs_sweep_task() -> dict[str, dict[str, list[int]]]:
     """Queue again, or fail, the jobs of every kind lost with their worker (beat, every 5 min)."""
     swept = jobs_sweep()
-    return {"requeued": swept.requeued, "failed": swept.failed}
+    return {"requeued": swept.requeued, "failed": swept.failed, "expired": swept.expired}

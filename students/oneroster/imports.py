@@ -84,6 +84,21 @@ def roster_import_apply(*, record: RosterImport, by: AbstractBaseUser | None) ->
     return applied
 
 
+def roster_dry_runs_expire(now: datetime.datetime) -> list[int]:
+    """Delete the export of every reviewed dry run not applied within
+    ``ROSTER_DRY_RUN_KEEP_HOURS`` of its review (the sweeper's ``expire_files``): it holds
+    students' names. Such a dry run can no longer be applied; its diff stays. Returns their ids."""
+    before = now - datetime.timedelta(hours=settings.ROSTER_DRY_RUN_KEEP_HOURS)
+    waiting = RosterImport.objects.filter(
+        dry_run=True, state=RosterImportState.REVIEWED, finished_at__lt=before
+    ).exclude(file="")
+    expired = []
+    for record in waiting:
+        job_files_delete_on_commit(record, ["file"])
+        expired.append(record.pk)
+    return expired
+
+
 def roster_import_run(
     *, import_id: int, today: datetime.date | None = None, progress: Progress | None = None
 ) -> RosterImport | None:

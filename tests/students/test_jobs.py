@@ -299,3 +299,35 @@ def test_a_command_import_whose_process_died_fails_saying_its_file_is_gone(
     record.refresh_from_db()
     assert record.state == ImportState.FAILED and record.attempts == 2
     assert "its file is no longer kept" in record.message
+
+
+def test_a_reviewed_dry_run_not_applied_in_time_has_its_export_deleted(
+    school_a, network_admin, settings, django_capture_on_commit_callbacks
+):
+    settings.ROSTER_DRY_RUN_KEEP_HOURS = 24
+    with django_capture_on_commit_callbacks(execute=True):
+        dry = roster_import_start(
+            network=school_a.school.network,
+            file=small_school().zip_bytes(),
+            file_name="r.zip",
+            dry_run=True,
+            queue=False,
+        )
+        roster_import_run(import_id=dry.pk, today=datetime.date(2024, 9, 3))
+    dry.refresh_from_db()
+    name = dry.file.name
+
+    assert jobs_sweep(now=timezone.now() + datetime.timedelta(hours=23)).expired == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = jobs_sweep(now=timezone.now() + datetime.timedelta(hours=25))
+
+    assert swept.expired == {"students.rosterimport": [dry.pk]}
+    dry.refresh_from_db()
+    assert dry.state == RosterImportState.REVIEWED and dry.changes  # the diff stays
+    assert not dry.file and not dry.file.storage.exists(name)
+    html = (
+        client_for(network_admin)
+        .get(reverse("roster-import", args=[dry.network_id, dry.pk]))
+        .content.decode()
+    )
+    assert "Apply these changes" not in html and "upload the export again" in html
