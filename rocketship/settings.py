@@ -348,9 +348,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, with JSON bounded in depth: a deeply nested body is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "rocketship.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "students.api.filters.SchoolScopeFilter",
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # django-filter's: ?school= / ?cohort= / ... match ids as given (another school's id
+        # answers as one that does not exist), and any object choices are scoped to the caller.
+        "students.api.filters.ScopedFilterBackend",
     ],
     "DEFAULT_PAGINATION_CLASS": "students.api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 100,

@@ -202,9 +202,15 @@ class ApiVersion:
     solver_stats: dict
 
 
-def schedule_versions(*, school: School, date: datetime.date) -> tuple[ApiVersion, ...]:
-    """Every stored version of ``school``'s ``date``, newest first. One query."""
+def schedule_versions(
+    *, school: School, date: datetime.date, drafts: bool = False
+) -> tuple[ApiVersion, ...]:
+    """The stored versions of ``school``'s ``date``, newest first, drafts only when asked (the
+    caller decides who sees them). One query."""
     zone = school.zone
+    versions = Schedule.objects.filter(school=school, date=date)
+    if not drafts:
+        versions = versions.exclude(status=ScheduleStatus.DRAFT)
     return tuple(
         ApiVersion(
             id=s.pk,
@@ -216,9 +222,7 @@ def schedule_versions(*, school: School, date: datetime.date) -> tuple[ApiVersio
             moved_blocks=s.moved_blocks,
             solver_stats=s.solver_stats,
         )
-        for s in Schedule.objects.filter(school=school, date=date)
-        .select_related("day_type")
-        .order_by("-version")
+        for s in versions.select_related("day_type").order_by("-version")
     )
 
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone
 
 from students.errors import DomainError
-from students.models import Cohort, School, Staff
+from students.models import Cohort, NetworkAdmin, School, Staff
 from students.permissions import AnyUser, led_schools
 from students.secret_keys import issue_secret, secret_matches
 
@@ -175,13 +175,34 @@ def feed_for_token(*, token: str, kind: str, subject_id: int) -> CalendarFeed | 
             "school", "staff__user", "staff__school", "cohort__school"
         )
         .filter(prefix=prefix, kind=kind, revoked_at__isnull=True, **subject)
+        .annotate(maker_at_school=maker_at_school())
         .first()
     )
     if feed is None or not secret_matches(feed.token_hash, secret):
         return None
     if feed.kind == FeedKind.STAFF and not feed.staff.active:
         return None
+    if not feed.maker_at_school:
+        return None
     return feed
+
+
+def maker_at_school() -> ExpressionWrapper:
+    """Whether a feed's maker may still see its school, checked on every fetch in the feed's
+    own query: an active account with an active staff row there, or an admin of its network
+    (``students.permissions.visible_schools``, as a condition on the row). A maker who left the
+    school, was deactivated or deleted takes their feeds' addresses with them: 404."""
+    staff_there = Staff.objects.filter(
+        user_id=OuterRef("created_by_id"), school_id=OuterRef("school_id"), active=True
+    )
+    network_admin = NetworkAdmin.objects.filter(
+        user_id=OuterRef("created_by_id"), network_id=OuterRef("school__network_id")
+    )
+    return ExpressionWrapper(
+        Q(created_by__is_active=True)
+        & (Q(created_by__is_superuser=True) | Exists(staff_there) | Exists(network_admin)),
+        output_field=BooleanField(),
+    )
 
 
 def feed_window(

@@ -9,7 +9,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms import Field
 from django.http import Http404, HttpRequest, HttpResponse
@@ -41,6 +43,26 @@ class SameSchoolForm(forms.ModelForm):
                 listed = ", ".join(str(obj) for obj in strays)
                 self.add_error(name, f"{listed}: not of {school}; choose only {school}'s.")
         return cleaned
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id box, naming the object beside the id only when it is among ``choices``.
+
+    Django's widget looks the id up among every row of the model, so a form sent back with
+    another school's id (refused, and shown again with the error) would print that record's
+    name and link beside it; here it shows nothing, as for an id that does not exist."""
+
+    def __init__(self, rel: Any, admin_site: Any, *, choices: models.QuerySet, **kwargs: Any):
+        super().__init__(rel, admin_site, **kwargs)
+        self.visible = choices
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        key = self.rel.get_related_field().name
+        try:
+            found = self.visible.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            found = False
+        return super().label_and_url_for_value(value) if found else ("", "")
 
 
 class ScopedModelAdmin(admin.ModelAdmin):
@@ -76,6 +98,13 @@ class ScopedModelAdmin(admin.ModelAdmin):
         choices = self._choices_for(db_field, request)
         if choices is not None:
             kwargs.setdefault("queryset", choices)
+        if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+            kwargs["widget"] = ScopedRawIdWidget(
+                db_field.remote_field,
+                self.admin_site,
+                using=kwargs.get("using"),
+                choices=choices if choices is not None else db_field.related_model.objects.none(),
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(

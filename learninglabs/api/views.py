@@ -8,11 +8,11 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rocketship.api_parsers import BoundedJSONParser
 from students.api.permissions import CanWrite
 from students.permissions import api_via
 
@@ -54,7 +54,7 @@ def _by_index(errors: dict[str, Any]) -> dict[str, Any]:
 
 class ProgressPushView(APIView):
     permission_classes = [CanWrite, LeadsASchool]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     max_body_bytes = MAX_BODY_BYTES  # the API's body-size check answers 413 above this
 
     @extend_schema(

@@ -16,6 +16,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from students.models import Cohort, Staff
@@ -58,6 +59,11 @@ class CalendarOnly(BaseContentNegotiation):
         return parsers[0] if parsers else None
 
     def select_renderer(self, request: Request, renderers: list, format_suffix: Any = None) -> Any:
+        # ``?format=`` may only name the calendar: any other value (the schema lists ``ics``
+        # and ``json``, the errors' format) is no feed, as DRF answers an unknown format.
+        wanted = format_suffix or request.query_params.get(api_settings.URL_FORMAT_OVERRIDE)
+        if wanted and wanted != ICalendarRenderer.format:
+            raise exceptions.NotFound("There is no calendar feed at this address.")
         return renderers[0], renderers[0].media_type
 
 

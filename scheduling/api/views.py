@@ -17,12 +17,12 @@ the school.
 from __future__ import annotations
 
 import datetime
-import re
 import threading
 
 from cachetools import LRUCache
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -39,10 +39,11 @@ from students.api.permissions import CanWrite
 from students.audit import audit_reads
 from students.errors import DomainError
 from students.models import AuditAction, School, Staff, Student
-from students.permissions import api_via, led_schools, with_service_sight
+from students.permissions import api_via, is_token, led_schools, with_service_sight
 from students.scoping import get_scoped_or_404
 
 from .. import api_selectors as selectors
+from ..dates import DAY_SCHEMA_PATTERN, NotADay, parse_day
 from ..models import BuildJob
 from ..published_cache import (
     PublishedRef,
@@ -59,7 +60,6 @@ RENDERING = 1
 # A version's bytes never go stale; the timeout only bounds how long an old date's schedule
 # keeps memory that newer dates could use.
 SCHEDULE_CACHE_SECONDS = 7 * 24 * 60 * 60
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class NothingPublished(DomainError):
@@ -71,13 +71,9 @@ class NothingPublished(DomainError):
 def parse_date(raw: str) -> datetime.date:
     """The ``YYYY-MM-DD`` date of the URL, or a 400 problem naming ``date``."""
     try:
-        if not DATE_PATTERN.fullmatch(raw):
-            raise ValueError(raw)
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise exceptions.ValidationError(
-            {"date": [f"{raw!r} is not a date; give it as YYYY-MM-DD, e.g. 2026-11-24."]}
-        ) from None
+        return parse_day(raw)
+    except NotADay as error:
+        raise exceptions.ValidationError({"date": [str(error)]}) from None
 
 
 def nothing_published(school: School, date: datetime.date) -> NothingPublished:
@@ -100,7 +96,11 @@ def problem(description: str) -> OpenApiResponse:
 
 
 DATE_PARAMETER = OpenApiParameter(
-    "date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The school day, YYYY-MM-DD."
+    "date",
+    OpenApiTypes.DATE,
+    OpenApiParameter.PATH,
+    pattern=DAY_SCHEMA_PATTERN,
+    description="The school day, YYYY-MM-DD, from 1900-01-01 to 2999-12-31.",
 )
 READ_ERRORS = {
     400: problem("The date is not a YYYY-MM-DD date (``errors.date`` says so)."),
@@ -274,22 +274,40 @@ class ScheduleVersionsView(APIView):
     @extend_schema(
         operation_id="school_schedule_versions",
         summary="Every version of a school's schedule for a date",
-        description="Drafts, the published version and superseded ones, newest first, with when "
-        "each was built and published, how many blocks it moved and the solver's statistics.",
+        description="The published version and superseded ones, newest first, with when "
+        "each was built and published, how many blocks it moved and the solver's statistics; "
+        "drafts too for the school's leaders and clients with the write grant (teachers and "
+        "read-only clients see only what was published).",
         parameters=[DATE_PARAMETER],
         responses={200: serializers.ScheduleVersionsSerializer, **READ_ERRORS},
     )
     def get(self, request: Request, school_id: int, date: str) -> Response:
         day = parse_date(date)
+        user = request.user
         school = get_scoped_or_404(
-            School.objects.all(), request.user, via=api_via(request), pk=school_id
+            School.objects.annotate(led=Exists(led_schools(user).filter(pk=OuterRef("pk")))),
+            user,
+            via=api_via(request),
+            pk=school_id,
         )
-        versions = selectors.schedule_versions(school=school, date=day)
+        versions = selectors.schedule_versions(
+            school=school, date=day, drafts=sees_drafts(user, led=school.led)
+        )
         return Response(
             serializers.ScheduleVersionsSerializer(
                 {"school": school.pk, "date": day, "versions": versions}
             ).data
         )
+
+
+def sees_drafts(user: object, *, led: bool) -> bool:
+    """Whether the caller sees a date's drafts beside its published versions: the school's
+    leaders (``led``) and the write-granted clients that may build it do; teachers and read-only
+    clients see what was published (a draft is the leaders' to review, as on the pages)."""
+    if is_token(user):
+        client = user.api_client  # type: ignore[attr-defined]
+        return bool(client.active and client.can_write)
+    return led
 
 
 # --- GET staff/{id}/roster/{date}/ ------------------------------------------------------------

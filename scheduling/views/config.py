@@ -23,6 +23,7 @@ from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
 from .. import configuration as config
+from ..dates import NotADay, parse_day, parse_month, shift_month
 from ..forms.config import (
     AbsenceForm,
     CalendarRangeForm,
@@ -303,15 +304,12 @@ def day_type_edit(request: HttpRequest, school_id: int, day_type_id: int) -> Htt
 
 
 def _month_of(value: str | None, today: datetime.date) -> datetime.date:
+    """The ``?month=`` asked for, or this month for none, a bad one or one beyond the dates
+    schools keep (``scheduling.dates``)."""
     try:
-        return datetime.datetime.strptime(value or "", "%Y-%m").date()  # noqa: DTZ007 (a date)
-    except ValueError:
+        return parse_month(value or "")
+    except NotADay:
         return today.replace(day=1)
-
-
-def _shift(month: datetime.date, months: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 @login_required
@@ -321,8 +319,8 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
     today = timezone.localdate()
     month = _month_of(request.GET.get("month"), today)
     try:
-        picked = datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
+        picked = parse_day(request.GET.get("date", ""))
+    except NotADay:
         picked = None
     initial = {"first": picked, "last": picked} if picked else {}
     form = CalendarRangeForm(request.POST or None, school=school, initial=initial)
@@ -358,8 +356,8 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
         "calendar.html",
         school,
         month=month,
-        previous=_shift(month, -1),
-        following=_shift(month, 1),
+        previous=shift_month(month, -1),
+        following=shift_month(month, 1),
         today=today,
         weeks=config.calendar_month(school=school, year=month.year, month=month.month),
         form=form,

@@ -12,14 +12,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.views.decorators.http import require_GET
 
 from .. import exports
+from ..dates import NotADay, parse_day
 from .school_scope import led_school
 
 
 def _date(raw: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise Http404(f"{raw!r} is not a date (use YYYY-MM-DD).") from None
+        return parse_day(raw)
+    except NotADay as error:
+        raise Http404(str(error)) from None
 
 
 def _export(request: HttpRequest, school_id: str, day: str, layout: str) -> HttpResponse:

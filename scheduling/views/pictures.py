@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rocketship.school_zone import use_school_zone
@@ -22,6 +23,7 @@ from students.models import Cohort, School
 from students.permissions import AnyUser, led_schools
 
 from .. import pins
+from ..dates import NotADay, parse_day
 from ..models import Schedule, ScheduleStatus, StationCode, clock
 from ..pictures import DayPicture, day_picture
 from .school_scope import led_school, school_schedule, visible_school
@@ -36,9 +38,9 @@ def requested_date(request: HttpRequest, school: School) -> tuple[datetime.date,
     if not raw:
         return today, None
     try:
-        return datetime.date.fromisoformat(raw), None
-    except ValueError:
-        return today, f"\u201c{raw}\u201d is not a date (use YYYY-MM-DD); showing today instead."
+        return parse_day(raw), None
+    except NotADay as error:
+        return today, _("%(error)s Showing today instead.") % {"error": error}
 
 
 def weekday_after(date: datetime.date, step: int) -> datetime.date:

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from ..models import Cohort, Grade, School, ServiceNeed, Staff, Student
 from ..permissions import service_details_q, with_service_sight
 from . import serializers
+from .filters import IdFilterSet
 from .viewsets import ScopedReadOnlyViewSet
 
 
@@ -31,7 +32,7 @@ class CohortViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["school", "grade"]
 
 
-class StudentFilter(django_filters.FilterSet):
+class StudentFilter(IdFilterSet):
     enrolled_on = django_filters.DateFilter(method="filter_enrolled_on")
     has_iep = django_filters.BooleanFilter(
         method="filter_has_iep",

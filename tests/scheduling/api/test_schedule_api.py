@@ -585,7 +585,9 @@ def test_versions_lists_every_version_of_the_date_newest_first():
     )
     ScheduleFactory(school=world.school, date=DATE + datetime.timedelta(days=1), version=1)
 
-    response = token_for(world.school).get(
+    # A client that may build the school sees its drafts (teachers and read-only clients do
+    # not: tests/security/test_small_leaks.py).
+    response = token_for(world.school, can_write=True).get(
         f"/api/v1/schools/{world.school.pk}/schedules/2026-11-24/versions/"
     )
 
