@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from students.clients import api_client_create, api_token_issue
 from students.models import ELLevel, Role, ServiceKind, Staff, Student
+from students.permissions import may_see_service_details, students_with_visible_services
 
 from ..conftest import client_for
 from ..factories import (
@@ -280,3 +281,31 @@ def test_a_leader_elsewhere_sees_this_schools_students_in_the_admin_without_thei
     assert filtered.context["cl"].result_count == 0
     assert needs.context["cl"].result_count == 0
     assert one_need.status_code == 404
+
+
+# --- the rule itself, set-wise ------------------------------------------------------------------
+
+
+def test_the_set_wise_helper_answers_for_a_whole_school_in_one_query(
+    world, django_assert_num_queries
+):
+    students = Student.objects.filter(school=world.school)
+    answers = {}
+    for role in ["network_admin", *ROLES]:
+        user = person(world, role)
+        with django_assert_num_queries(1):
+            answers[role] = students_with_visible_services(user, students)
+
+    assert {role for role, ids in answers.items() if world.zoe.pk in ids} == SEE
+    # Leaders and special education see every student; Zoe's tutor sees only his students.
+    assert answers["sped"] == set(students.values_list("pk", flat=True))
+    assert answers["tutor"] == {world.zoe.pk}
+    assert may_see_service_details(person(world, "tutor"), world.zoe) is True
+    assert may_see_service_details(person(world, "humanities"), world.zoe) is False
+
+
+def test_a_staff_member_who_left_the_school_no_longer_provides(world):
+    tutor = world.staff["tutor"]
+    Staff.objects.filter(pk=tutor.pk).update(active=False)
+
+    assert may_see_service_details(tutor.user, world.zoe) is False
