@@ -212,6 +212,23 @@ def test_an_export_over_the_limit_is_a_form_error_on_the_page(settings, school_a
     assert not RosterImport.objects.exists()
 
 
+def test_a_body_far_over_the_limit_answers_the_413_page_on_the_roster_page(
+    settings, school_a, network_admin
+):
+    settings.ROSTER_IMPORT_MAX_BYTES = 1000
+    network = school_a.school.network
+    huge = b"PK" + b"\x00" * (2 * MULTIPART_ALLOWANCE)
+
+    response = client_for(network_admin).post(
+        reverse("roster-imports", args=[network.pk]),
+        {"file": SimpleUploadedFile("roster.zip", huge, content_type="application/zip")},
+    )
+
+    assert response.status_code == 413
+    assert "larger than 1000\xa0bytes" in response.content.decode()
+    assert not RosterImport.objects.exists()
+
+
 # --- unreadable cells in a OneRoster export: the dry run names them -----------------------------
 
 
