@@ -39,7 +39,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
@@ -204,7 +204,7 @@ class _Dates:
 
     def parse(self, text: str) -> tuple[datetime.date | None, str, int]:
         if len(text) > MAX_CELL_CHARS:
-            return None, _too_long(text), 0
+            return None, _long_cell(text), 0
         try:
             day = datetime.datetime.strptime(text.strip(), self.date_format).date()  # noqa: DTZ007
         except ValueError:
@@ -240,7 +240,7 @@ class _Parsed:
 
     def parse(self, text: str) -> tuple[str | None, str | None]:
         if len(text) > MAX_CELL_CHARS:
-            return None, _too_long(text)
+            return None, _long_cell(text)
         result = self._parse(text)
         if len(self.cache) < CACHE_LIMIT:
             self.cache[text] = result
@@ -492,7 +492,9 @@ def progress_csv_import(
     # Bytes that are not UTF-8 reach their cell (as surrogates) to be named there; the screen
     # flags a file holding any, or a control character, so only such a file's cells are checked.
     screen = ScreenedBytes(file)
-    text = io.TextIOWrapper(screen, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    text = io.TextIOWrapper(
+        cast(IO[bytes], screen), encoding="utf-8-sig", errors="surrogateescape", newline=""
+    )
     start = file.tell() if file.seekable() else None
     try:
         _import_text(mapping, text, outcome, dry_run, on_progress, progress_every)
@@ -919,7 +921,11 @@ def _cell_errors(outcome: ImportOutcome, row: int, cells: list[str], header: lis
 
 
 def _too_long(text: str) -> str | None:
-    return cell_problem(text) if len(text) > MAX_CELL_CHARS else None
+    return _long_cell(text) if len(text) > MAX_CELL_CHARS else None
+
+
+def _long_cell(text: str) -> str:
+    return cell_problem(text) or ""
 
 
 # --- import runs (the page's task and the command) -----------------------------------------------
