@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from .unavailable import UNAVAILABLE_ERRORS, answer_unavailable
+
 _OVERRIDES = "_school_zone_overrides"
 
 
@@ -70,10 +72,13 @@ class SchoolTimeZoneMiddleware:
         view_func: Callable[..., Any],
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
-    ) -> None:
+    ) -> HttpResponse | None:
         if request.path_info.startswith("/api/"):
             return None  # the API writes each school's times with the zone explicitly
-        zone = _zone_of_url(request, view_kwargs)
+        try:
+            zone = _zone_of_url(request, view_kwargs)
+        except UNAVAILABLE_ERRORS as error:  # the request's first query: an outage, not a bug
+            return answer_unavailable(request, error)
         if zone:
             use_school_zone(request, zone)
         return None

@@ -106,5 +106,11 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_unavailable(exception):
             return None
-        _log(request, exception, current_request_id())
-        return _logged(unavailable_response(request))
+        return answer_unavailable(request, exception)
+
+
+def answer_unavailable(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    """The logged 503 for a database error met where no view runs yet (a middleware's
+    ``process_view``): Django would log it as a 500 before ``__call__`` could answer."""
+    _log(request, exception, current_request_id())
+    return _logged(unavailable_response(request))
