@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 FIRST_DAY = datetime.date(1900, 1, 1)
@@ -65,3 +66,13 @@ def shift_month(month: datetime.date, months: int) -> datetime.date | None:
     if not FIRST_DAY.year <= year <= LAST_DAY.year:
         return None
     return datetime.date(year, month_number + 1, 1)
+
+
+def validate_school_day(value: datetime.date) -> None:
+    """A form field's validator: the date is one schools keep (1900 to 2999)."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(
+            _("Choose a date from %(first)s to %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+            code="out_of_range",
+        )

@@ -2,11 +2,14 @@
 
 from django import forms
 
+from ..dates import validate_school_day
+
 
 class BuildForm(forms.Form):
     date = forms.DateField(
         label="Date to build",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_school_day],
         help_text="The engine reads the school's configuration as it is now. The result is a "
         "draft: nobody sees it until you publish it.",
     )
@@ -14,5 +17,7 @@ class BuildForm(forms.Form):
 
 class DateForm(forms.Form):
     date = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_school_day],
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from students.models import Cohort, GradeLevel, Role, School, Staff
 
+from ..dates import validate_school_day
 from ..models import (
     CalendarDay,
     DayType,
@@ -424,8 +425,10 @@ class CalendarRangeForm(forms.Form):
 
     SCHOOL, NO_SCHOOL, CLEAR = "school", "no_school", "clear"
 
-    first = forms.DateField(label="First date", widget=DateInput())
-    last = forms.DateField(label="Last date", widget=DateInput())
+    first = forms.DateField(
+        label="First date", widget=DateInput(), validators=[validate_school_day]
+    )
+    last = forms.DateField(label="Last date", widget=DateInput(), validators=[validate_school_day])
     kind = forms.ChoiceField(
         label="These dates are",
         choices=[
@@ -489,6 +492,7 @@ class AbsenceForm(SchoolModelForm):
             .select_related("user")
             .order_by("user__last_name", "user__first_name")
         )
+        self.fields["date"].validators.append(validate_school_day)
 
     def service_kwargs(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields}

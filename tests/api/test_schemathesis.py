@@ -5,7 +5,9 @@ a network admin, a leader and a teacher (signed in) and as a read-only client to
 school with a published, engine-built day (``world.published_world``). Each operation runs twice:
 with the ids and date that exist (so the 200 bodies are real and checked) and with generated ones
 (404s, 400s). Every response must be a non-5xx whose status code, content type, headers and body
-the schema declares. Derandomized and bounded: a few examples per operation and role.
+the schema declares. Then, as a leader and a token, requests the schema forbids (negative
+examples) must be refused with a documented 4xx. Derandomized and bounded: a few examples per
+operation and role.
 """
 
 import json
@@ -19,7 +21,8 @@ from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
-from schemathesis.checks import not_a_server_error
+from schemathesis import GenerationMode
+from schemathesis.checks import negative_data_rejection, not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -44,6 +47,9 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+# Requests the schema forbids: refused with a 4xx the schema documents.
+NEGATIVE_EXAMPLES = 10
+NEGATIVE_CHECKS = [not_a_server_error, negative_data_rejection, status_code_conformance]
 CSRF = "b" * 32  # an unmasked secret: Django accepts it as both cookie and header
 
 # Roster imports serve the network's admins only: the other roles get 403 even for reads.
@@ -125,9 +131,11 @@ def run_operation(
     cookies: dict[str, str],
     examples: int,
     seen: set[int],
+    mode: GenerationMode = GenerationMode.POSITIVE,
+    checks: list | None = None,
     **fixed: Any,
 ) -> None:
-    strategy = operation.as_strategy(**fixed)
+    strategy = operation.as_strategy(mode, **fixed)
 
     @hypothesis_settings(
         max_examples=examples,
@@ -141,7 +149,7 @@ def run_operation(
     def check(case) -> None:
         response = case.call(headers=headers, cookies=cookies)
         seen.add(response.status_code)
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response, checks=checks or CHECKS)
 
     check()
 
@@ -193,6 +201,38 @@ def test_every_operation_conforms_to_the_schema(role: str, world: World, api_sch
     assert not failures, f"{len(failures)} failing as {role}:\n" + "\n\n".join(failures)
     # The run must reach real data: with ids that exist, every read answered 2xx at least once.
     assert not unserved, f"reads never served as {role}: {unserved}"
+
+
+@pytest.mark.parametrize("role", ["leader", "read-only token"])
+def test_requests_the_schema_forbids_are_refused(role: str, world: World, api_schema, settings):
+    """Negative examples (a string for an id, a date out of pattern, an unknown ``?format=``):
+    each must answer a documented 4xx, never a 2xx and never a 5xx."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            "client": "100000/minute",
+            "user": "100000/minute",
+            "anon": "100000/minute",
+        },
+    }
+    headers, cookies = credentials(role, world)
+    failures: list[str] = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        try:
+            run_operation(
+                operation,
+                headers=headers,
+                cookies=cookies,
+                examples=NEGATIVE_EXAMPLES,
+                seen=set(),
+                mode=GenerationMode.NEGATIVE,
+                checks=NEGATIVE_CHECKS,
+            )
+        except (Exception, BaseExceptionGroup) as error:
+            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
+
+    assert not failures, f"{len(failures)} failing as {role}:\n" + "\n\n".join(failures)
 
 
 def test_the_schema_is_served_as_json(client):

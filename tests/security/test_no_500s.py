@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from scheduling.dates import DAY_SCHEMA_PATTERN
 from scheduling.feeds import calendar_feed_create
-from scheduling.models import BuildJob, BuildState
+from scheduling.models import BuildJob, BuildState, CalendarDay, StaffAbsence
 from students.clients import api_client_create, api_token_issue
 from students.models import Role, RosterImport, RosterImportState
 from students.oneroster.imports import roster_import_run
@@ -447,3 +447,39 @@ def test_a_calendar_feed_asked_for_in_another_format_answers_404(school_a):
     assert ics.status_code == 200
     assert (other.status_code, other["Content-Type"]) == (404, PROBLEM)
     assert as_json.status_code == 404
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31", "2026-02-30"])
+def test_the_build_and_versions_pages_refuse_a_date_beyond_range(school_a, raw):
+    client = client_for(school_a.leader.user)
+
+    versions = client.get(reverse("schedule-versions", args=[school_a.school.pk]), {"date": raw})
+    build = client.post(reverse("build", args=[school_a.school.pk]), {"date": raw})
+    nights = client.get(reverse("nightly-runs", args=[school_a.school.pk]), {"night": raw})
+
+    assert versions.status_code == 400  # the versions page answers a bad date with 400
+    assert build.status_code == 400
+    assert nights.status_code in (200, 400)
+    assert not BuildJob.objects.exists()
+    if raw != "2026-02-30":
+        expected = "Choose a date from 1900-01-01 to 2999-12-31."
+        assert expected in versions.content.decode() and expected in build.content.decode()
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31"])
+def test_the_calendar_and_absences_forms_refuse_a_date_beyond_range(school_a, raw):
+    client = client_for(school_a.leader.user)
+
+    calendar = client.post(
+        reverse("calendar", args=[school_a.school.pk]),
+        {"kind": "no_school", "first": raw, "last": raw, "note": "x", "weekdays_only": ""},
+    )
+    absences = client.post(
+        reverse("absences", args=[school_a.school.pk]),
+        {"staff": school_a.teacher.pk, "date": raw, "reason": "x"},
+    )
+
+    assert "Choose a date from 1900-01-01 to 2999-12-31." in calendar.content.decode()
+    assert "Choose a date from 1900-01-01 to 2999-12-31." in absences.content.decode()
+    assert not CalendarDay.objects.filter(school=school_a.school).exists()
+    assert not StaffAbsence.objects.filter(school=school_a.school).exists()
