@@ -62,6 +62,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
@@ -151,14 +152,22 @@ def led_schools(user: AnyUser) -> QuerySet[School]:
 
 
 def users_choosable_by(user: AnyUser) -> QuerySet:
-    """Accounts a leader may attach to their school: its current staff, and accounts that
-    belong to no school yet (a new hire). Accounts of other schools stay invisible."""
+    """Accounts a leader may attach to their school: staff of schools they see, and new hires:
+    accounts of no school that were never used (no password set, never logged in). An
+    account someone already uses stays out of reach: once attached it would work at the
+    leader's school alone, and the leader could change its email and so take it over."""
     users = get_user_model().objects.order_by("last_name", "first_name")
     if user.is_authenticated and user.is_active and user.is_superuser:
         return users
     return users.filter(
         Q(staff_memberships__school__in=visible_schools(user).values("pk"))
-        | Q(staff_memberships__isnull=True, network_admin_grants__isnull=True, is_superuser=False)
+        | Q(
+            staff_memberships__isnull=True,
+            network_admin_grants__isnull=True,
+            is_superuser=False,
+            last_login__isnull=True,
+            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        )
     ).distinct()
 
 

@@ -193,6 +193,37 @@ def test_an_account_attached_to_a_second_school_becomes_read_only(school_a, scho
     assert f"Also works at {school_b.school.name}" in page  # a school this leader sees
 
 
+def test_a_leader_cannot_attach_an_account_of_no_school_that_someone_uses(school_a):
+    """An account outside every school (a site administrator's helper, say) that has a
+    password: attached to the leader's school it would work there alone, so the leader could
+    change its email. Only never-used accounts (new hires) can be attached."""
+    used = UserFactory(email="reporting@district.example")
+    used.set_password("a real password")
+    used.save()
+    new_hire = UserFactory()
+    new_hire.set_unusable_password()
+    new_hire.save()
+    form = {
+        "school": school_a.school.pk,
+        "active": "on",
+        "work_start": "07:45",
+        "work_end": "15:45",
+        "role_grants-TOTAL_FORMS": "1",
+        "role_grants-INITIAL_FORMS": "0",
+        "role_grants-0-role": Role.HUMANITIES,
+    }
+    leader = client_for(school_a.leader.user)
+
+    refused = leader.post(reverse("admin:students_staff_add"), {**form, "user": used.pk})
+    accepted = leader.post(reverse("admin:students_staff_add"), {**form, "user": new_hire.pk})
+
+    assert refused.status_code == 200
+    assert "user" in refused.context["adminform"].form.errors
+    assert not used.staff_memberships.exists()
+    assert accepted.status_code == 302
+    assert new_hire.staff_memberships.get().school == school_a.school
+
+
 def test_the_admin_user_page_is_for_superusers_and_audits_their_email_changes(
     school_a, network_admin, django_capture_on_commit_callbacks
 ):
