@@ -59,6 +59,7 @@ class Endpoint:
     write: bool = False
     files: Callable[[World], dict[str, Any]] | None = None  # a multipart body instead
     admins: bool = False  # network admins only (roster imports): A's leader gets 403
+    need_to_know: bool = False  # service details: a read-only token is told nothing of them
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}"
@@ -99,8 +100,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("api:cohort-detail", "GET", lambda w: {"pk": w.cohort.pk}),
     Endpoint("api:student-list", "GET", lambda w: {}, kind=LIST, listed=lambda w: w.student.pk),
     Endpoint("api:student-detail", "GET", lambda w: {"pk": w.student.pk}),
-    Endpoint("api:serviceneed-list", "GET", lambda w: {}, kind=LIST, listed=lambda w: w.need.pk),
-    Endpoint("api:serviceneed-detail", "GET", lambda w: {"pk": w.need.pk}),
+    Endpoint(
+        "api:serviceneed-list",
+        "GET",
+        lambda w: {},
+        kind=LIST,
+        listed=lambda w: w.need.pk,
+        need_to_know=True,
+    ),
+    Endpoint("api:serviceneed-detail", "GET", lambda w: {"pk": w.need.pk}, need_to_know=True),
     Endpoint("api:staff-list", "GET", lambda w: {}, kind=LIST, listed=lambda w: w.teacher.pk),
     Endpoint("api:staff-detail", "GET", lambda w: {"pk": w.teacher.pk}),
     Endpoint("api-school-schedule", "GET", lambda w: {"school_id": w.school.pk, "date": day(w)}),
@@ -264,6 +272,11 @@ def test_the_schools_read_only_token_reads_and_cannot_write(endpoint: Endpoint, 
     if endpoint.write or endpoint.admins:
         assert_problem(response, 403)
         assert "read-only" in response.json()["detail"]
+    elif endpoint.need_to_know and endpoint.kind == LIST:
+        assert response.status_code == 200
+        assert endpoint.listed(world) not in result_ids(response)
+    elif endpoint.need_to_know:
+        assert_problem(response, 404)
     else:
         assert response.status_code == endpoint.ok, response.content[:300]
         if endpoint.kind == LIST:
