@@ -1,18 +1,24 @@
-"""A teacher logs in, finds a homeroom roster and a student's services, and cannot open another
-school's student."""
+"""A special-education teacher logs in, finds a homeroom roster and a student's services, and
+cannot open another school's student."""
 
 import pytest
 
-from ..factories import PASSWORD
+from students.models import Role
+
+from ..factories import PASSWORD, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_teacher_walks_from_login_to_a_students_services(live_server, page, school_a, school_b):
+def test_a_sped_teacher_walks_from_login_to_a_students_services(
+    live_server, page, school_a, school_b
+):
     student = school_a.student
+    # Service needs are need to know: special-education staff see them, a humanities teacher not.
+    sped = StaffFactory(school=school_a.school, roles=[Role.SPED], cohorts=[student.cohort])
 
     page.goto(f"{live_server.url}/")
-    page.fill("#id_username", school_a.teacher.user.username)
+    page.fill("#id_username", sped.user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
 
