@@ -721,7 +721,8 @@ def test_typing_keeps_the_value_and_focus_while_errors_appear_beside_it(
 
 
 def test_the_live_check_costs_a_fixed_number_of_queries(school_a):
-    """Session, user, school, leadership, template, stations: however many rows are typed."""
+    """Session, user, the school's time zone, school, leadership, template, stations: however
+    many rows are typed."""
     template = kindergarten_template(school_a.school)
     client = client_for(school_a.leader.user)
     small = posted(template)
@@ -740,4 +741,4 @@ def test_the_live_check_costs_a_fixed_number_of_queries(school_a):
     with CaptureQueriesContext(connection) as many:
         client.post(urls(template)["validate"], large)
 
-    assert len(many) == len(few) == 6, "\n".join(q["sql"][:150] for q in few.captured_queries)
+    assert len(many) == len(few) == 7, "\n".join(q["sql"][:150] for q in few.captured_queries)
