@@ -59,6 +59,18 @@ class CappedStream:
         return getattr(self._stream, name)
 
 
+def cap_request_body(request: HttpRequest, limit: int) -> bool:
+    """Hold ``request``'s body to ``limit`` bytes: False when its Content-Length already says
+    more (refuse it before a byte is read), else True with the stream capped, so a body that
+    declares less than it sends (or nothing, chunked) raises ``RequestBodyTooLarge`` when read
+    past the limit."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.strip().isdigit() and int(declared) > limit:
+        return False
+    request._stream = CappedStream(request._stream, limit)  # type: ignore[attr-defined]
+    return True
+
+
 def body_limit_for(view_func: Callable[..., Any]) -> int:
     """The view's ``max_body_bytes`` (a DRF view class attribute: a number, or a function
     giving it, read at each request) or ``API_MAX_BODY_BYTES``."""
@@ -98,10 +110,8 @@ class ApiBodyLimitMiddleware:
         if request.method not in WRITE_METHODS or not is_api_request(request):
             return None
         limit = body_limit_for(view_func)
-        declared = request.META.get("CONTENT_LENGTH") or ""
-        if declared.strip().isdigit() and int(declared) > limit:
+        if not cap_request_body(request, limit):
             return too_large(limit)
-        request._stream = CappedStream(request._stream, limit)  # type: ignore[attr-defined]
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -20,7 +20,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 
 from .api_errors import is_api_request
-from .api_middleware import WRITE_METHODS, CappedStream, RequestBodyTooLarge
+from .api_middleware import WRITE_METHODS, RequestBodyTooLarge, cap_request_body
 
 # Multipart framing and the form's other fields around an uploaded file.
 MULTIPART_ALLOWANCE = 1024 * 1024
@@ -71,10 +71,8 @@ class UploadBodyLimitMiddleware:
             return None
         file_limit = file_bytes()
         limit = file_limit + MULTIPART_ALLOWANCE
-        declared = request.META.get("CONTENT_LENGTH") or ""
-        if declared.strip().isdigit() and int(declared) > limit:
+        if not cap_request_body(request, limit):
             return too_large_page(request, file_limit)
-        request._stream = CappedStream(request._stream, limit)  # type: ignore[attr-defined]
         try:
             request.POST  # noqa: B018 (parsed here, through the capped stream)
         except RequestBodyTooLarge:

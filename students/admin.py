@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 
-from .admin_base import SameSchoolForm, ScopedModelAdmin
+from .admin_base import SameSchoolForm, ScopedModelAdmin, SuperusersOnly
 from .clients import api_client_revoke, api_token_issue, api_token_revoke
 from .models import (
     ApiClient,
@@ -217,21 +217,9 @@ class StaffAdmin(ScopedModelAdmin):
 
 
 @admin.register(NetworkAdmin)
-class NetworkAdminGrantAdmin(ScopedModelAdmin):
+class NetworkAdminGrantAdmin(SuperusersOnly, ScopedModelAdmin):
     list_display = ["user", "network"]
     list_filter = [("network", Related)]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
 
 
 @admin.register(AuditEvent)

@@ -11,29 +11,15 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from .accounts import account_email_change
+from .admin_base import SuperusersOnly
 from .permissions import admin_via
 
 User = get_user_model()
 
 
-class AccountAdmin(UserAdmin):
+class AccountAdmin(SuperusersOnly, UserAdmin):
     """Accounts span schools and networks, so only superusers see or change them here; leaders
     change the names and email of their own school's staff in Setup > Staff."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
         if change and "email" in form.changed_data:

@@ -22,6 +22,25 @@ from .permissions import admin_via, can_administer, led_schools, users_choosable
 from .scoping import record_denied_if_exists, scope_for_user
 
 
+class SuperusersOnly:
+    """An admin page for superusers alone: what it holds spans schools and networks."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
 class SameSchoolForm(forms.ModelForm):
     """Refuses many-to-many choices from another school than the row's own (a leader of two
     schools could otherwise give school A's teacher a cohort of school B)."""
