@@ -26,7 +26,7 @@ from icalendar import Calendar, Event, Timezone
 
 from students.errors import DomainError
 from students.models import Cohort, NetworkAdmin, School, Staff
-from students.permissions import AnyUser, led_schools
+from students.permissions import AnyUser, leads, led_schools
 from students.secret_keys import issue_secret, secret_matches
 
 from .models import CalendarFeed, FeedKind, Room, ScheduledBlock, ScheduleStatus
@@ -85,10 +85,6 @@ def feed_path(feed: CalendarFeed) -> str:
 # --- who may do what -----------------------------------------------------------------------------
 
 
-def _leads(user: AnyUser, school_id: int) -> bool:
-    return led_schools(user).filter(pk=school_id).exists()
-
-
 def may_make_feed(
     user: AnyUser, *, staff: Staff | None = None, cohort: Cohort | None = None
 ) -> bool:
@@ -97,7 +93,7 @@ def may_make_feed(
         return False
     if staff is not None and not staff.active:
         return False  # their feed would answer 404: they no longer work at the school
-    if _leads(user, subject.school_id):
+    if leads(user, subject.school_id):
         return True
     if staff is not None:
         return staff.user_id == user.pk
@@ -113,7 +109,7 @@ def may_revoke_feed(user: AnyUser, feed: CalendarFeed) -> bool:
         return True
     if feed.kind == FeedKind.STAFF and feed.staff.user_id == user.pk:
         return True
-    return _leads(user, feed.school_id)
+    return leads(user, feed.school_id)
 
 
 # --- services ------------------------------------------------------------------------------------
