@@ -595,9 +595,11 @@ class BuildStatus:
     finished_at: datetime.datetime | None
 
 
-def build_status(*, job: BuildJob) -> BuildStatus:
-    """What a client polling ``job`` sees; ``job`` comes with its school and schedule loaded."""
+def build_status(*, job: BuildJob, drafts: bool = True) -> BuildStatus:
+    """What a client polling ``job`` sees; ``job`` comes with its school and schedule loaded.
+    Without ``drafts`` (a teacher, a read-only client) a draft it built is not named."""
     zone = job.school.zone
+    shown = job.schedule is not None and (drafts or job.schedule.status != ScheduleStatus.DRAFT)
     return BuildStatus(
         task_id=job.pk,
         school=job.school_id,
@@ -605,7 +607,7 @@ def build_status(*, job: BuildJob) -> BuildStatus:
         state=job.state,
         progress=Progress(job.phase or None, job.percent),
         schedule=ScheduleRef(job.schedule_id, job.schedule.version, job.schedule.status)
-        if job.schedule is not None
+        if shown
         else None,
         unchanged=job.unchanged,
         explanations=tuple(

@@ -190,6 +190,17 @@ def leads(user: AnyUser, school_id: int) -> bool:
 # --- Cohorts -----------------------------------------------------------------------------------
 
 
+def sees_drafts(user: AnyUser, *, led: bool) -> bool:
+    """Whether the caller sees a school's draft schedules (versions, a build's result) beside
+    its published ones: its leaders (``led``) and the write-granted clients that may build it
+    do; teachers and read-only clients see what was published (a draft is the leaders' to
+    review, as on the pages)."""
+    if is_token(user):
+        client = user.api_client  # type: ignore[attr-defined]
+        return bool(client.active and client.can_write)
+    return led
+
+
 def served_cohorts(user: AnyUser, school: School | int) -> Q:
     """A filter on cohorts: those ``user`` serves at ``school`` as active staff, their own
     cohorts and their grades' cohorts."""

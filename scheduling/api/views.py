@@ -39,7 +39,12 @@ from students.api.permissions import CanWrite
 from students.audit import audit_reads
 from students.errors import DomainError
 from students.models import AuditAction, School, Staff, Student
-from students.permissions import api_via, is_token, led_schools, with_service_sight
+from students.permissions import (
+    api_via,
+    led_schools,
+    sees_drafts,
+    with_service_sight,
+)
 from students.scoping import get_scoped_or_404
 
 from .. import api_selectors as selectors
@@ -300,16 +305,6 @@ class ScheduleVersionsView(APIView):
         )
 
 
-def sees_drafts(user: object, *, led: bool) -> bool:
-    """Whether the caller sees a date's drafts beside its published versions: the school's
-    leaders (``led``) and the write-granted clients that may build it do; teachers and read-only
-    clients see what was published (a draft is the leaders' to review, as on the pages)."""
-    if is_token(user):
-        client = user.api_client  # type: ignore[attr-defined]
-        return bool(client.active and client.can_write)
-    return led
-
-
 # --- GET staff/{id}/roster/{date}/ ------------------------------------------------------------
 
 
@@ -448,10 +443,15 @@ class BuildStatusView(APIView):
         },
     )
     def get(self, request: Request, job_id: int) -> Response:
+        user = request.user
         job = get_scoped_or_404(
-            BuildJob.objects.select_related("school", "schedule"),
-            request.user,
+            BuildJob.objects.select_related("school", "schedule").annotate(
+                led=Exists(led_schools(user).filter(pk=OuterRef("school_id")))
+            ),
+            user,
             via=api_via(request),
             pk=job_id,
         )
-        return Response(serializers.BuildStatusSerializer(selectors.build_status(job=job)).data)
+        drafts = sees_drafts(user, led=job.led)
+        status = selectors.build_status(job=job, drafts=drafts)
+        return Response(serializers.BuildStatusSerializer(status).data)

@@ -802,6 +802,23 @@ def test_a_leader_starts_a_build_and_follows_it_to_its_version(
     assert done["error"] == ""
 
 
+def test_a_build_status_names_its_draft_only_to_those_who_see_drafts():
+    k = kindergarten()
+    leader = StaffFactory(school=k.school, roles=[Role.LEADER])
+    teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES])
+    job = BuildJob.objects.create(school=k.school, date=K_DATE, requested_by=leader.user)
+    build_job_run(job_id=job.pk, options=SolveOptions(time_limit=10, workers=1, seed=3))
+    draft = Schedule.objects.get(school=k.school, date=K_DATE)
+    status_url = f"/api/v1/builds/{job.pk}/"
+
+    for client in (client_for(leader.user), token_for(k.school, can_write=True)):
+        body = client.get(status_url).json()
+        assert body["schedule"] == {"id": draft.pk, "version": 1, "status": "draft"}
+    for client in (client_for(teacher.user), token_for(k.school)):
+        body = client.get(status_url).json()
+        assert body["state"] == "succeeded" and body["schedule"] is None
+
+
 def test_a_write_token_starts_a_build_and_a_second_request_joins_it():
     k = kindergarten()
     api = token_for(k.school, can_write=True)
