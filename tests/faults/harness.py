@@ -227,11 +227,13 @@ def _group_alive(pgid: int) -> bool:
 
 
 class DatabaseProxy:
-    """A TCP proxy in front of PostgreSQL that can refuse connections for a while.
+    """A TCP proxy in front of PostgreSQL that can refuse connections, or stall them, for a while.
 
     ``refuse()`` closes the listening socket (new connections get ECONNREFUSED, like a server that
     is down) and drops every open connection (like a server that went away); ``forward()`` listens
-    on the same port again."""
+    on the same port again. ``stall()`` keeps every socket open but moves no byte (like a server
+    or a network that hangs: connects complete, queries never answer); ``flow()`` moves them
+    again, the held bytes first."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
@@ -239,6 +241,8 @@ class DatabaseProxy:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self.forwarded = 0  # connections forwarded so far
         self.forward()
 
@@ -265,8 +269,22 @@ class DatabaseProxy:
         for sock in dropped:
             _drop(sock)
 
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def flow(self) -> None:
+        self._flowing.set()
+
     def close(self) -> None:
+        self.flow()  # let the pumps and the accept loop see their sockets closed
         self.refuse()
+
+    def _wait_flowing(self, still: Callable[[], bool]) -> bool:
+        """Block while stalled; False once ``still()`` stops holding (the proxy moved on)."""
+        while not self._flowing.wait(0.1):
+            if not still():
+                return False
+        return still()
 
     def _accept(self, listener: socket.socket) -> None:
         while self._listener is listener:
@@ -275,6 +293,10 @@ class DatabaseProxy:
             except TimeoutError:
                 continue
             except OSError:
+                return
+            # Stalled: the client's connect completed (the kernel's backlog) but nothing answers.
+            if not self._wait_flowing(lambda: self._listener is listener):
+                _drop(client)
                 return
             try:
                 server = socket.create_connection(self.upstream, timeout=10)
@@ -292,6 +314,7 @@ class DatabaseProxy:
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
+                self._flowing.wait()
                 target.sendall(chunk)
         except OSError:
             pass
