@@ -104,6 +104,23 @@ def same_day(versions: QuerySet[Schedule], inputs: DayInputs) -> QuerySet[Schedu
     )
 
 
+def latest_same_day(
+    *,
+    school: School,
+    date: datetime.date,
+    inputs: DayInputs,
+    statuses: tuple[str, ...] | None = None,
+) -> Schedule | None:
+    """The date's latest version built from exactly these inputs (only of ``statuses`` if
+    given), or None. Under ``lock_school_builds`` the answer holds until the transaction ends:
+    every build checks it there, just before storing, so two builds of the same inputs running
+    at once (a leader's and the nightly's, or five leaders') store one version, not two."""
+    versions = Schedule.objects.filter(school=school, date=date)
+    if statuses is not None:
+        versions = versions.filter(status__in=statuses)
+    return same_day(versions, inputs).order_by("-version").first()
+
+
 def stored_blocks(schedule: Schedule) -> tuple[PlacedBlock, ...]:
     """A stored schedule's blocks as the validator reads them."""
     return tuple(

@@ -47,7 +47,15 @@ from students.errors import DomainError
 from students.jobs import job_claim, job_finish, jobs_sweep
 from students.models import School
 
-from .day_builds import SolvedDay, day_inputs, day_solve, day_store, next_version, same_day
+from .day_builds import (
+    SolvedDay,
+    day_inputs,
+    day_solve,
+    day_store,
+    latest_same_day,
+    next_version,
+    same_day,
+)
 from .locks import lock_school_builds
 from .models import (
     ACTIVE_RUN_STATES,
@@ -243,7 +251,11 @@ def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
             if same_day(_published(run), inputs).exists():
                 # A concurrent run published these inputs meanwhile.
                 return _finish_unchanged(run, fingerprint)
-            schedule = day_store(school=school, date=run.date, solved=solved)
+            # A leader's build of the date may have stored these inputs as a draft meanwhile:
+            # that draft is published, not a second version of the same inputs.
+            schedule = latest_same_day(
+                school=school, date=run.date, inputs=inputs, statuses=(ScheduleStatus.DRAFT,)
+            ) or day_store(school=school, date=run.date, solved=solved)
             baseline = schedule_baseline(schedule=schedule)
             schedule = schedule_publish(schedule=schedule)
             _finish(

@@ -28,7 +28,14 @@ from students.errors import DomainError
 from students.jobs import fresh_active_q, job_claim, job_finish
 from students.models import ApiClient, School
 
-from .day_builds import SolvedDay, day_inputs, day_solve, day_store, same_day, stored_blocks
+from .day_builds import (
+    SolvedDay,
+    day_inputs,
+    day_solve,
+    day_store,
+    latest_same_day,
+    stored_blocks,
+)
 from .lab_plans import plan_inputs_for, stored_plan
 from .locks import lock_school_builds
 from .models import (
@@ -90,15 +97,9 @@ def schedule_build(
     report = on_phase or (lambda phase: None)
     report(BuildPhase.LOADING)
     inputs = day_inputs(school=school, date=date)
-    same = (
-        same_day(Schedule.objects.filter(school=school, date=date), inputs)
-        .order_by("-version")
-        .first()
-    )
+    same = latest_same_day(school=school, date=date, inputs=inputs)
     if same is not None:
-        if publish and same.status == ScheduleStatus.DRAFT:
-            same = schedule_publish(schedule=same)
-        return BuildResult(school.pk, date, same, unchanged=True)
+        return _build_unchanged(same, publish=publish)
 
     solved = day_solve(school=school, date=date, inputs=inputs, options=options, on_phase=report)
     if not isinstance(solved, SolvedDay):
@@ -106,10 +107,30 @@ def schedule_build(
     report(BuildPhase.STORING)
     with transaction.atomic():
         lock_school_builds(school.pk)
+        # Another build of the date (a second leader, the nightly) may have stored these very
+        # inputs while this one solved: checked again under the lock, they make one version.
+        same = latest_same_day(school=school, date=date, inputs=inputs)
+        if same is not None:
+            logger.info(
+                "build school_id=%s date=%s same inputs as version %s, stored meanwhile: "
+                "nothing new stored",
+                school.pk,
+                date,
+                same.version,
+            )
+            return _build_unchanged(same, publish=publish)
         schedule = day_store(school=school, date=date, solved=solved, by=by)
         if publish:
             schedule = schedule_publish(schedule=schedule)
     return BuildResult(school.pk, date, schedule)
+
+
+def _build_unchanged(same: Schedule, *, publish: bool) -> BuildResult:
+    """The outcome of a build whose inputs ``same`` was built from: nothing new is stored; a
+    draft is published if the build was asked to publish."""
+    if publish and same.status == ScheduleStatus.DRAFT:
+        same = schedule_publish(schedule=same)
+    return BuildResult(same.school_id, same.date, same, unchanged=True)
 
 
 @transaction.atomic
