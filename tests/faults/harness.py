@@ -81,14 +81,16 @@ def database_url(*, address: tuple[str, int] | None = None) -> str:
 
 class RedisServer:
     """A redis-server of the test's own, persisting to an append-only file in ``directory`` as
-    production must (the machine's shared Redis keeps nothing on disk)."""
+    production must (the machine's shared Redis keeps nothing on disk); ``appendonly=False``:
+    one that keeps nothing, and loses everything on a restart."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, appendonly: bool = True) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("the fault tests start their own Redis: apt-get install redis-server")
         self.binary = binary
         self.directory = directory
+        self.appendonly = appendonly
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -105,7 +107,7 @@ class RedisServer:
                 "--bind", "127.0.0.1",
                 "--port", str(self.port),
                 "--dir", str(self.directory),
-                "--appendonly", "yes",
+                "--appendonly", "yes" if self.appendonly else "no",
                 "--save", "",
                 "--logfile", str(self.directory / "redis.log"),
             ],
