@@ -10,6 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from rocketship.env import env_bool
 
+from .faults.harness import RedisServer
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION = {
@@ -38,7 +40,13 @@ def deploy_check(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedPro
 
 @pytest.mark.slow
 def test_production_settings_pass_the_deploy_check(tmp_path):
-    result = deploy_check(PRODUCTION, tmp_path)
+    # Redis as production must run it, persisting (rocketship.redis_persistence asks it).
+    redis_server = RedisServer(tmp_path, appendonly=True)
+    redis_server.start()
+    try:
+        result = deploy_check({**PRODUCTION, "REDIS_URL": redis_server.url()}, tmp_path)
+    finally:
+        redis_server.stop()
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
