@@ -46,6 +46,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from rocketship.db_timeouts import long_statements
 from students.csv_cells import (
     MAX_CELL_CHARS,
     ScreenedBytes,
@@ -497,7 +498,9 @@ def progress_csv_import(
     )
     start = file.tell() if file.seekable() else None
     try:
-        _import_text(mapping, text, outcome, dry_run, on_progress, progress_every)
+        # COPY needs the client deadline lifted, and the upsert of a large file may run long.
+        with long_statements():
+            _import_text(mapping, text, outcome, dry_run, on_progress, progress_every)
     finally:
         text.detach()  # the caller's file stays open: the caller closes it
     if outcome.unreadable_at is not None and start is not None:

@@ -108,6 +108,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Local SQLite: persistent connections gain nothing and hold the file lock longer.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Time limits on PostgreSQL (rocketship.db_timeouts), in seconds; 0 turns one off. A database
+# that stalls must cost a page seconds (then a 503), never a gunicorn worker (30 s timeout).
+# Opening a connection: libpq's connect_timeout, and the client's own bound on it.
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+# The server cancels a statement running longer (statement_timeout). Imports and migrations lift
+# it where their statements are long by nature (rocketship.db_timeouts.long_statements).
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 10)
+# The client gives up on any answer after this long and drops the connection: the one limit
+# that fires when the server or the network hangs (statement_timeout runs on the server). Above
+# DATABASE_STATEMENT_TIMEOUT, so a live server's own cancellation comes first.
+DATABASE_READ_TIMEOUT = env_int("DATABASE_READ_TIMEOUT", DATABASE_STATEMENT_TIMEOUT + 5)
+# The server ends a session idle inside a transaction this long (a hung client holding locks).
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT = env_int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 10 * 60)
+# TCP keepalives notice a server (or a network path) that died without closing the connection:
+# a probe after this many idle seconds, then every DATABASE_KEEPALIVES_INTERVAL, given up
+# after DATABASE_KEEPALIVES_COUNT unanswered ones.
+DATABASE_KEEPALIVES_IDLE = env_int("DATABASE_KEEPALIVES_IDLE", 30)
+DATABASE_KEEPALIVES_INTERVAL = env_int("DATABASE_KEEPALIVES_INTERVAL", 10)
+DATABASE_KEEPALIVES_COUNT = env_int("DATABASE_KEEPALIVES_COUNT", 3)
+# Data sent and not acknowledged for this long drops the connection (tcp_user_timeout).
+DATABASE_TCP_USER_TIMEOUT = env_int("DATABASE_TCP_USER_TIMEOUT", 30)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _server_options = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}"
+    if DATABASE_IDLE_IN_TRANSACTION_TIMEOUT:
+        _server_options += (
+            f" -c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT * 1000}"
+        )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+            "options": _server_options,  # the session's settings, sent as it starts
+            "keepalives": 1,
+            "keepalives_idle": DATABASE_KEEPALIVES_IDLE,
+            "keepalives_interval": DATABASE_KEEPALIVES_INTERVAL,
+            "keepalives_count": DATABASE_KEEPALIVES_COUNT,
+            "tcp_user_timeout": DATABASE_TCP_USER_TIMEOUT * 1000,  # milliseconds
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The migration owner (README "Security"): when set, ``manage.py migrate`` and
 # ``manage.py grant_app_role`` connect with this URL's user, password, host and port (to the
@@ -127,6 +165,12 @@ if MIGRATE_DATABASE_URL:
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Time limits on Redis, in seconds: a Redis that stalls (a failover, a network that drops packets)
+# must fail a command, not hang it. Opening a connection:
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT", 5)
+# ...and waiting for a command's answer, for the broker, the result backend and the beat. The
+# workers' long wait for tasks (BRPOP) is not bounded by it: kombu sends it with its own timeout.
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", 10)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis there is no worker to hand tasks to: run them in-process so the product still works.
@@ -143,8 +187,15 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 # Redis hands an unacknowledged task to another worker after this long: it must outlast the
 # longest task, or a build still running would be started a second time.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 10 * 60)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 10 * 60),
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_keepalive": True,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT  # the result backend
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_KEEPALIVE = True
 CELERY_RESULT_EXPIRES = 7 * 24 * 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
@@ -153,6 +204,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = REDIS_URL
 CELERY_REDBEAT_KEY_PREFIX = "rocketship:redbeat"
+CELERY_REDBEAT_REDIS_OPTIONS = {
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+}
 CELERY_REDBEAT_LOCK_TIMEOUT = env_int("CELERY_REDBEAT_LOCK_TIMEOUT", 5 * 60)
 # A waiting beat tries for the lock this often; the lock outlives a few of these.
 CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("CELERY_BEAT_MAX_LOOP_INTERVAL", 60)
@@ -194,6 +249,9 @@ NIGHTLY_RETRIES = env_int("NIGHTLY_RETRIES", 8)  # database or broker down: ~2 s
 NIGHTLY_RETRY_BACKOFF_SECONDS = env_int("NIGHTLY_RETRY_BACKOFF_SECONDS", 2)
 
 # --- Cache ---------------------------------------------------------------------------------------
+# Seconds a cache command (or opening its connection) may take before it is given up: the cache's
+# commands answer in well under a millisecond, and a request goes on without the cache then.
+CACHE_REDIS_SOCKET_TIMEOUT = env_int("CACHE_REDIS_SOCKET_TIMEOUT", 2)
 # Shared by every gunicorn worker in production (API rate counters, cached published schedules);
 # without Redis, each process keeps its own in memory, which is right for one machine.
 if REDIS_URL:
@@ -202,6 +260,12 @@ if REDIS_URL:
             "BACKEND": "rocketship.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "rocketship",
+            # Given to redis-py's connection pool. The cache is best effort (rocketship.cache):
+            # a request waits at most this long for it before going on without it.
+            "OPTIONS": {
+                "socket_timeout": CACHE_REDIS_SOCKET_TIMEOUT,
+                "socket_connect_timeout": CACHE_REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands import migrate
 from django.db import connections, transaction
 
+from rocketship.db_timeouts import long_statements
 from students.db_roles import RoleError, app_role_name, as_owner, grant_app_role
 
 
@@ -20,7 +21,8 @@ class Command(migrate.Command):
     def handle(self, *args: Any, **options: Any) -> None:
         alias = options["database"]
         app_role = app_role_name(alias)
-        with as_owner(alias) as owner:
+        # A migration's statement (an index on a large table) may take minutes: no time limit.
+        with as_owner(alias) as owner, long_statements(alias):
             super().handle(*args, **options)
             owner_role = connections[alias].settings_dict.get("USER")
             if not owner or not app_role or app_role == owner_role:
