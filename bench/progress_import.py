@@ -176,6 +176,8 @@ def plain_copy(path: Path) -> float:
     """Seconds to COPY the file into a bare table of its columns."""
     import psycopg2
 
+    from rocketship.db_timeouts import without_deadline
+
     conn = psycopg2.connect(dbname=DB_NAME, **PG)
     try:
         with conn.cursor() as cursor:
@@ -186,7 +188,8 @@ def plain_copy(path: Path) -> float:
             )
             conn.commit()
             began = time.perf_counter()
-            with path.open("rb") as file:
+            # psycopg2 refuses COPY under a wait callback (rocketship.db_timeouts)
+            with path.open("rb") as file, without_deadline():
                 cursor.copy_expert(
                     "COPY bench_bare_progress FROM STDIN WITH (FORMAT csv, HEADER true)", file
                 )
