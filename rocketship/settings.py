@@ -200,8 +200,9 @@ CELERY_RESULT_EXPIRES = 7 * 24 * 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # One beat at a time: RedBeat keeps the schedule in Redis and holds a lock there while it runs;
-# a second beat waits for the lock (the tasks are idempotent in case two ever fire).
-CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+# a second beat waits for the lock (the tasks are idempotent in case two ever fire). Ours takes
+# a lost lock again (a Redis restarted without persistence) instead of exiting (rocketship.beat).
+CELERY_BEAT_SCHEDULER = "rocketship.beat.LockKeepingRedBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = REDIS_URL
 CELERY_REDBEAT_KEY_PREFIX = "rocketship:redbeat"
 CELERY_REDBEAT_REDIS_OPTIONS = {
