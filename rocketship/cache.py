@@ -15,13 +15,42 @@ same contract (``ValueError`` for a missing key, which must not be created witho
 ``read_and_count`` reads some entries and counts a request in a window counter in one round trip
 (a pipeline), for the API's token requests: the principal, the cached answer and the rate
 counter together. Other cache backends get the same result in several operations.
+
+The cache is never the truth (the database is), so most uses go on without it: ``best_effort``
+is the default cache for them, answering "not cached" for a read and skipping a write when
+Redis cannot be reached (refused, dropped, timed out, or still loading its append-only file
+after a restart), with one warning that names the operation and the error's class, never a key
+(keys carry token prefixes and ids). Each use decides (fail open or closed, and why) where it
+reads or writes:
+
+- fail open, the database answers: the published version and the rendered schedule
+  (``scheduling.published_cache``, ``scheduling.api.views``: a publish never fails for its
+  cache), a token's principal (``students.clients``: read from the database), the API's rate
+  counter (``students.api.throttling``: a rate limit stops runaway clients, it does not protect
+  data; counting resumes with Redis);
+- fail closed (the error reaches ``rocketship.unavailable``: 503 with Retry-After): marking a
+  token's principal stale when it is revoked or changed (``students.clients.forget_principals``,
+  before the change commits: a revocation Redis did not hear of could be undone by a cached
+  principal once Redis is back with its append-only file, so the change waits for Redis) and
+  the password-reset limit (``rocketship.login_guard``: an unlimited reset form could flood an
+  inbox; the form can wait a minute). Login lockouts (django-axes) are in the database.
 """
 
-from collections.abc import Collection
+import logging
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# What a cache that cannot be reached raises: redis-py's errors, among them ConnectionError
+# (refused, dropped, or BusyLoadingError while a restarted server reads its append-only file)
+# and TimeoutError (CACHE_REDIS_SOCKET_TIMEOUT). The in-memory cache of a Redis-less setup raises
+# none of them.
+CACHE_ERRORS: tuple[type[Exception], ...] = (RedisError,)
 
 # Increment an existing key; nil (None) when there is none, so it is never created unexpiring.
 INCR_EXISTING = """
@@ -101,3 +130,63 @@ def read_and_count(keys: Collection[str], counter: str, timeout: int) -> tuple[d
     if isinstance(backend, ReusedClientRedisCache):
         return backend.get_many_and_count(keys, counter, timeout)
     return backend.get_many(keys), count_in_window(counter, timeout)
+
+
+def cache_skipped(operation: str, error: BaseException) -> None:
+    """The one log line of a cache operation given up (no key: keys carry ids and prefixes)."""
+    logger.warning("cache unavailable: %s skipped error=%s", operation, type(error).__name__)
+
+
+class BestEffortCache:
+    """The default cache for uses that can go on without it: a read that fails finds nothing,
+    a write that fails is skipped (returns False), each logged."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return cache.get(key, default)
+        except CACHE_ERRORS as error:
+            cache_skipped("get", error)
+            return default
+
+    def get_many(self, keys: Collection[str]) -> dict[str, Any] | None:
+        """The entries found, or None when the cache could not be read (not "none found")."""
+        try:
+            return cache.get_many(keys)
+        except CACHE_ERRORS as error:
+            cache_skipped("get_many", error)
+            return None
+
+    def add(self, key: str, value: Any, timeout: int) -> bool:
+        try:
+            return bool(cache.add(key, value, timeout))
+        except CACHE_ERRORS as error:
+            cache_skipped("add", error)
+            return False
+
+    def set(self, key: str, value: Any, timeout: int) -> bool:
+        try:
+            cache.set(key, value, timeout)
+        except CACHE_ERRORS as error:
+            cache_skipped("set", error)
+            return False
+        return True
+
+    def set_many(self, entries: Mapping[str, Any], timeout: int) -> bool:
+        try:
+            cache.set_many(dict(entries), timeout)
+        except CACHE_ERRORS as error:
+            cache_skipped("set_many", error)
+            return False
+        return True
+
+    def decr(self, key: str) -> None:
+        """Take one back from a counter; nothing when it expired or the cache is down."""
+        try:
+            cache.decr(key)
+        except ValueError:  # the window expired meanwhile
+            pass
+        except CACHE_ERRORS as error:
+            cache_skipped("decr", error)
+
+
+best_effort = BestEffortCache()

@@ -20,6 +20,12 @@ most this long.
 
 Absence is not cached (a date with nothing published answers 404 from the database, with the
 school's name in the problem): a refresh that finds nothing published leaves the marker.
+
+Every read and write here is best effort (``rocketship.cache.best_effort``): with Redis down or
+restarting, a read finds nothing (the database answers and nothing is cached) and a write is
+skipped, logged; a publish never fails, nor is rolled back, for its cache. A marker that could
+not be written leaves the previous answer cached (a Redis that kept its data across a restart)
+for at most ``PUBLISHED_CACHE_SECONDS``, the same bound as the race above.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
+
+from rocketship.cache import best_effort
 
 from .models import Schedule, ScheduleStatus
 
@@ -57,7 +64,7 @@ def cached_published(
     ``prefetched``: the entries already read for this request (the token's authentication reads
     the key with the principal); absent from it means absent from the cache."""
     key = published_cache_key(school_id, date)
-    cached = prefetched.get(key) if prefetched is not None else cache.get(key)
+    cached = prefetched.get(key) if prefetched is not None else best_effort.get(key)
     if cached is None:
         return None, True
     if cached == STALE:
@@ -67,12 +74,12 @@ def cached_published(
 
 def remember_published(school_id: int, date: datetime.date, ref: PublishedRef) -> None:
     """Cache a database answer, unless an entry (a stale marker, a newer answer) is there."""
-    cache.add(published_cache_key(school_id, date), ref, PUBLISHED_CACHE_SECONDS)
+    best_effort.add(published_cache_key(school_id, date), ref, PUBLISHED_CACHE_SECONDS)
 
 
 def forget_published(school_id: int, date: datetime.date) -> None:
     """Mark the date's entry stale now and refresh it once the current transaction commits."""
-    cache.set(published_cache_key(school_id, date), STALE, PUBLISHED_CACHE_SECONDS)
+    best_effort.set(published_cache_key(school_id, date), STALE, PUBLISHED_CACHE_SECONDS)
     transaction.on_commit(lambda: refresh_published(school_id, date))
 
 
@@ -84,7 +91,8 @@ def refresh_published(school_id: int, date: datetime.date) -> None:
         .first()
     )
     if row is not None:
-        cache.set(published_cache_key(school_id, date), PublishedRef(*row), PUBLISHED_CACHE_SECONDS)
+        ref = PublishedRef(*row)
+        best_effort.set(published_cache_key(school_id, date), ref, PUBLISHED_CACHE_SECONDS)
 
 
 def forget_saved_schedule(sender: type, instance: Schedule, **kwargs: object) -> None:

@@ -15,7 +15,6 @@ expires with the longest life a cached principal has.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from rocketship.cache import read_and_count
+from rocketship.cache import CACHE_ERRORS, best_effort, cache_skipped, read_and_count
 
 from .errors import DomainError
 from .models import ApiClient, ApiToken, Network, School
@@ -143,7 +142,8 @@ def principal_cache_key(prefix: str) -> str:
 
 def forget_principals(prefixes: Iterable[str]) -> None:
     """Mark these tokens' cached principals stale. Called *before* the change commits (and
-    again if it rolls back nothing is lost: stale only means "read the database")."""
+    again if it rolls back nothing is lost: stale only means "read the database"). Fails
+    closed: a Redis error is raised, and the change rolls back (a 503, ``rocketship.cache``)."""
     keys = [principal_cache_key(prefix) for prefix in prefixes]
     if keys:
         cache.set_many(dict.fromkeys(keys, STALE), PRINCIPAL_CACHE_SECONDS)
@@ -193,12 +193,11 @@ def _remember_client(prefix: str, principal: ClientPrincipal) -> None:
     _TOKEN_CLIENTS[prefix] = principal.client.pk
 
 
-def _refused(found: dict[str, Any], counter: tuple[str, int] | None) -> TokenRead:
+def _refused(found: dict[str, Any], counted: str | None) -> TokenRead:
     """No principal; a request counted against the client before its key was checked is taken
     back, so someone who knows only a token's public prefix cannot spend its client's budget."""
-    if counter is not None:
-        with contextlib.suppress(ValueError):  # the window expired meanwhile
-            cache.decr(counter[0])
+    if counted is not None:
+        best_effort.decr(counted)
     return TokenRead(None, found)
 
 
@@ -216,15 +215,23 @@ def principal_and_cached(
     prefix, secret = split
     cache_key = principal_cache_key(prefix)
     count = None
-    if counter is not None:
-        found, count = read_and_count([cache_key, *also], *counter)
-    else:
-        found = cache.get_many([cache_key, *also])
+    # Redis down or restarting: the database answers (found nothing, counted nothing) and
+    # nothing is cached, so no answer read while the cache was unreadable is ever kept.
+    readable = True
+    try:
+        if counter is not None:
+            found, count = read_and_count([cache_key, *also], *counter)
+        else:
+            found = cache.get_many([cache_key, *also])
+    except CACHE_ERRORS as error:
+        cache_skipped("token principal read", error)
+        found, readable = {}, False
+    counted = counter[0] if count is not None and counter is not None else None
     cached = found.pop(cache_key, None)
     if cached is not None and cached != STALE:
         key_hash, principal = cached
         if not secret_matches(key_hash, secret):
-            return _refused(found, counter)
+            return _refused(found, counted)
         _remember_client(prefix, principal)
         return TokenRead(principal, found, count)
     token = (
@@ -233,7 +240,7 @@ def principal_and_cached(
         .first()
     )
     if token is None or not secret_matches(token.key_hash, secret):
-        return _refused(found, counter)
+        return _refused(found, counted)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -243,8 +250,8 @@ def principal_and_cached(
         token=token,
         school_ids=frozenset(token.client.schools.values_list("pk", flat=True)),
     )
-    if cached is None:  # never over a stale marker
+    if cached is None and readable:  # never over a stale marker (add), nor blind
         due = LAST_USED_RESOLUTION - (now - token.last_used_at)
-        cache.add(cache_key, (token.key_hash, principal), max(1, int(due.total_seconds())))
+        best_effort.add(cache_key, (token.key_hash, principal), max(1, int(due.total_seconds())))
     _remember_client(prefix, principal)
     return TokenRead(principal, found, count)

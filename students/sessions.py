@@ -3,7 +3,10 @@
 calls ``cycle_key`` through ``update_session_auth_hash``), so deactivating a user ends every one.
 
 This module is also the session engine (``SESSION_ENGINE = "students.sessions"``): Django's
-database sessions, with ``cycle_key`` moving the bookkeeping row to the new key.
+database sessions, with ``cycle_key`` moving the bookkeeping row to the new key, and a save
+that lets a lost database be one: Django's turns any database error of an update into
+``UpdateError`` ("the session was deleted meanwhile"), which its middleware answers 400; an
+unreachable database is an outage, answered 503 with Retry-After (``rocketship.unavailable``).
 """
 
 import logging
@@ -12,7 +15,9 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .models import UserSession
@@ -22,6 +27,15 @@ logger = logging.getLogger(__name__)
 
 class SessionStore(DatabaseSessionStore):
     """Database sessions whose rotation keeps the user's session remembered under its new key."""
+
+    def save(self, must_create: bool = False) -> None:
+        try:
+            super().save(must_create=must_create)
+        except UpdateError as error:
+            lost = error.__context__
+            if isinstance(lost, (OperationalError, InterfaceError)):
+                raise lost from None  # the database went away, not the session
+            raise
 
     def cycle_key(self) -> None:
         old_key = self.session_key

@@ -21,7 +21,6 @@ import threading
 
 from cachetools import LRUCache
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
@@ -35,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rocketship.cache import best_effort
 from students.api.permissions import CanWrite
 from students.audit import audit_reads
 from students.errors import DomainError
@@ -220,7 +220,7 @@ class PublishedScheduleView(APIView):
         if body is not None:
             return body
         key = schedule_cache_key(school_id, day)
-        cached = cache.get(key)
+        cached = best_effort.get(key)  # Redis down: rendered again (rocketship.cache)
         if cached is not None and tuple(cached[:2]) == this_version:
             body = cached[2]
         else:
@@ -228,7 +228,7 @@ class PublishedScheduleView(APIView):
                 school = School.objects.get(pk=school_id)
             document = selectors.published_day(school=school, schedule_id=published.schedule_id)
             body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
-            cache.set(key, (*this_version, body), SCHEDULE_CACHE_SECONDS)
+            best_effort.set(key, (*this_version, body), SCHEDULE_CACHE_SECONDS)
         rendered_bodies.put(memory_key, body)
         return body
 

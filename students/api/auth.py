@@ -5,6 +5,10 @@ they are read with the token's principal in one cache round trip and left on the
 ``request.cache_prefetched`` (the entries found). Only what is cached is shared this way, and
 the view still decides what the entries mean. The same round trip counts the request against
 its client's rate when this process already knows the token's client (``students.api.throttling``).
+
+With Redis down or restarting, the token is checked against the database and nothing is cached
+(``students.clients.principal_and_cached``); a database that cannot answer either is a 503 with
+Retry-After (``rocketship.unavailable``), never a 500.
 """
 
 from django.utils.translation import gettext_lazy as _

@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from rocketship.cache import count_in_window
+from rocketship.cache import CACHE_ERRORS, cache_skipped, count_in_window
 from rocketship.client_address import client_address
 
 if TYPE_CHECKING:
@@ -108,7 +108,13 @@ class PrincipalRateThrottle(BaseThrottle):
         if counted is not None and counted[0] == window.key:
             count = counted[1]
         else:
-            count = count_in_window(window.key, window.timeout)
+            try:
+                count = count_in_window(window.key, window.timeout)
+            except CACHE_ERRORS as error:
+                # Fail open: a rate limit stops runaway clients, it guards no data, and the
+                # API must not go down with its cache (rocketship.cache).
+                cache_skipped("rate count", error)
+                return True
         self._retry_after = window.retry_after
         return count <= window.limit
 

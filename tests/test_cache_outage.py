@@ -1,0 +1,163 @@
+"""A cache is never a reason to lose a night, nor to answer 500: with Redis unreachable, a
+publish still publishes, token requests are checked against the database, and what cannot go on
+without Redis answers 503 with Retry-After. A session that cannot be saved for a lost database
+answers 503, not 400.
+
+"Unreachable" is the project's own Redis cache backend pointed at a port nobody listens on (the
+connection is refused at once, as while Redis restarts)."""
+
+import contextlib
+import json
+from collections.abc import Iterator
+from unittest import mock
+
+import pytest
+import redis.exceptions
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import OperationalError
+from django.test import Client, override_settings
+from rest_framework.test import APIClient
+
+from rocketship.api_errors import PROBLEM_CONTENT_TYPE
+from scheduling.models import Schedule, ScheduleStatus
+from scheduling.services import schedule_build
+from scheduling.solver.stage1 import SolveOptions
+from students.clients import api_client_create, api_token_issue, principal_cache_key
+
+from .conftest import client_for
+from .faults.harness import free_port
+from .scheduling.api.test_schedule_api import published_school, schedule_url
+from .scheduling.test_selectors import DATE as K_DATE
+from .scheduling.test_selectors import kindergarten
+
+pytestmark = pytest.mark.django_db
+
+DOWN = redis.exceptions.ConnectionError(
+    "Error 111 connecting to 127.0.0.1:6379. Connection refused."
+)
+
+
+@contextlib.contextmanager
+def redis_unreachable() -> Iterator[None]:
+    """The default cache is a Redis that refuses connections until the block ends."""
+    location = f"redis://127.0.0.1:{free_port()}/0"
+    unreachable = {
+        "default": {
+            "BACKEND": "rocketship.cache.ReusedClientRedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        yield
+
+
+def token_client(school) -> tuple[APIClient, str]:
+    client = api_client_create(
+        network=school.network, name="Board", schools=[school], can_write=False, by=None
+    )
+    _, key = api_token_issue(client=client)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return api, key
+
+
+def test_token_requests_are_checked_against_the_database_while_redis_is_unreachable(caplog):
+    world = published_school()
+    api, key = token_client(world.school)
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION=f"Token {key[:-2]}xx")
+    url = schedule_url(world.school.pk)
+
+    with redis_unreachable(), caplog.at_level("WARNING", logger="rocketship.cache"):
+        first, again = api.get(url), api.get(url)
+        refused = wrong.get(url)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.json()["version"] == again.json()["version"] == 1
+    assert refused.status_code == 401
+    skipped = [r.getMessage() for r in caplog.records if r.name == "rocketship.cache"]
+    assert skipped and all("error=ConnectionError" in m for m in skipped)
+    assert not any(key.split("_")[1] in m for m in skipped)  # no token prefix in the log
+
+
+def test_a_principal_read_while_the_cache_could_not_be_read_is_never_cached():
+    """The read failed (Redis restarting) and the write works again: caching the database's
+    answer blind could cover a stale marker's absence, so nothing is kept."""
+    world = published_school()
+    api, key = token_client(world.school)
+
+    with (
+        mock.patch("students.clients.read_and_count", side_effect=DOWN),
+        mock.patch.object(cache, "get_many", side_effect=DOWN),
+    ):
+        assert api.get(schedule_url(world.school.pk)).status_code == 200
+
+    assert cache.get(principal_cache_key(key.split("_")[1])) is None
+
+
+def test_a_publish_whose_cache_writes_fail_still_publishes(django_capture_on_commit_callbacks):
+    """The published-version cache is marked stale inside the publish's transaction and set
+    after its commit: with Redis unreachable both are skipped, the publish stands."""
+    school = kindergarten().school
+    options = SolveOptions(time_limit=30, workers=1, first_solution_only=True)
+
+    with redis_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        built = schedule_build(school=school, date=K_DATE, publish=True, options=options)
+
+    assert built.schedule is not None and built.schedule.status == ScheduleStatus.PUBLISHED
+    published = Schedule.objects.filter(school=school, date=K_DATE, status=ScheduleStatus.PUBLISHED)
+    assert list(published) == [built.schedule]
+
+
+def test_what_cannot_go_on_without_redis_answers_503_with_retry_after(school_a):
+    """The password-reset limit fails closed (rocketship.cache): a page of its own saying try
+    again, not a 500 and not an unlimited form."""
+    with redis_unreachable():
+        response = Client().post("/accounts/password_reset/", {"email": "x@example.org"})
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert b"cannot reach a service it needs" in response.content
+
+
+def test_a_redis_error_under_the_api_answers_problem_json_503(school_a):
+    client = client_for(school_a.leader.user)
+
+    with mock.patch(
+        "django.contrib.sessions.backends.db.SessionStore.load",
+        side_effect=redis.exceptions.TimeoutError("Timeout reading from socket"),
+    ):
+        response = client.get(f"/api/v1/schools/{school_a.school.pk}/schedules/2026-09-01/")
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert "service the site needs is unreachable" in json.loads(response.content)["detail"]
+
+
+def test_a_redis_command_error_is_a_bug_and_stays_a_500(school_a):
+    client = client_for(school_a.leader.user)
+    client.raise_request_exception = False
+
+    with mock.patch(
+        "django.contrib.sessions.backends.db.SessionStore.load",
+        side_effect=redis.exceptions.ResponseError("WRONGTYPE"),
+    ):
+        response = client.get(f"/schools/{school_a.school.pk}/")
+
+    assert response.status_code == 500
+
+
+def test_a_session_save_that_loses_the_database_answers_503_not_400(school_a):
+    """Django's database sessions read any error of the session's UPDATE as "the session was
+    deleted meanwhile" (400); a lost database is an outage (students.sessions)."""
+    client = client_for(school_a.leader.user)
+    client.raise_request_exception = False  # Django answers 500 first; the middleware replaces it
+
+    with mock.patch.object(
+        Session, "save", side_effect=OperationalError("server closed the connection")
+    ):
+        response = client.get(f"/schools/{school_a.school.pk}/")  # picks the school: a save
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert b"cannot reach its database" in response.content
