@@ -196,6 +196,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT  # the result backend
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_KEEPALIVE = True
+# Our Redis transport (rocketship.broker): a task handed back because its pool process was
+# killed goes to the head of its queue, to be redone next, not behind the rest of the night.
+CELERY_BROKER_TRANSPORT = "rocketship.broker:Transport" if REDIS_URL else None
+# Tasks without a route (CELERY_TASK_ROUTES, below with the nightly settings) go to this queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
 CELERY_RESULT_EXPIRES = 7 * 24 * 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
@@ -225,10 +230,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Background jobs (students.jobs) ------------------------------------------------------------
-# A job queued or running longer than its task's hard time limit plus this was lost with its
-# worker: the sweeper queues it again, or fails it once it has been tried JOBS_MAX_ATTEMPTS times
-# (nightly runs: NIGHTLY_STALE_SECONDS and NIGHTLY_MAX_ATTEMPTS).
-JOBS_STALE_GRACE_SECONDS = env_int("JOBS_STALE_GRACE_SECONDS", 5 * 60)
+# A job queued or running longer than twice its task's hard time limit was lost with its worker:
+# the sweeper queues it again, or fails it once it has been tried JOBS_MAX_ATTEMPTS times
+# (nightly runs: NIGHTLY_STALE_SECONDS and NIGHTLY_MAX_ATTEMPTS). One running this long past its
+# task's hard limit is shown "lost, running again" already: no live worker can still be at it.
+JOBS_LOST_GRACE_SECONDS = env_int("JOBS_LOST_GRACE_SECONDS", 30)
 JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
 # A reviewed roster dry run keeps its export (students' names) this long to be applied.
 ROSTER_DRY_RUN_KEEP_HOURS = env_int("ROSTER_DRY_RUN_KEEP_HOURS", 7 * 24)
@@ -243,8 +249,22 @@ NIGHTLY_SOLVE_SECONDS = env_int("NIGHTLY_SOLVE_SECONDS", 20)
 NIGHTLY_SOLVE_WORKERS = env_int("NIGHTLY_SOLVE_WORKERS", 1)
 # Stop optimising a school's day after this many seconds without a better one (0: never early).
 NIGHTLY_SOLVE_PATIENCE = env_int("NIGHTLY_SOLVE_PATIENCE", 4)
-# A run queued or running longer than this lost its task: the sweeper queues it again.
-NIGHTLY_STALE_SECONDS = env_int("NIGHTLY_STALE_SECONDS", 45 * 60)
+# The rebuild task's hard time limit: the solver stops itself at NIGHTLY_SOLVE_SECONDS, so this
+# only catches a hang, and it bounds how long a run whose worker died can look "running".
+NIGHTLY_TIME_LIMIT = env_int("NIGHTLY_TIME_LIMIT", NIGHTLY_SOLVE_SECONDS * 3 + 5 * 60)
+# The rebuilds have a queue of their own; the other tasks (fan-out, sweep, notifications: short,
+# and not to wait behind a night of rebuilds) stay on CELERY_TASK_DEFAULT_QUEUE. A worker started
+# with `-Q` this queue alone takes unacknowledged-message bookkeeping of its own in Redis and
+# NIGHTLY_VISIBILITY_TIMEOUT (rocketship.broker): a rebuild whose whole worker died goes to
+# another worker after that, not after the 40 minutes the other queues need.
+NIGHTLY_QUEUE = env_str("NIGHTLY_QUEUE", "nightly")
+CELERY_TASK_ROUTES = {"scheduling.tasks.nightly_rebuild": {"queue": NIGHTLY_QUEUE}}
+# Must outlast NIGHTLY_TIME_LIMIT and the longest retry countdown (OUTAGE_RETRY_CAP_SECONDS: a
+# worker holds a retry unacknowledged until its time comes), or a live rebuild is handed out twice.
+NIGHTLY_VISIBILITY_TIMEOUT = env_int("NIGHTLY_VISIBILITY_TIMEOUT", NIGHTLY_TIME_LIMIT + 2 * 60)
+# A run queued or running longer than this lost its task: the sweeper queues it again. About
+# twice the hard limit: no live worker can still hold it, and a night loses minutes, not hours.
+NIGHTLY_STALE_SECONDS = env_int("NIGHTLY_STALE_SECONDS", 2 * NIGHTLY_TIME_LIMIT)
 NIGHTLY_MAX_ATTEMPTS = env_int("NIGHTLY_MAX_ATTEMPTS", 5)
 NIGHTLY_RETRIES = env_int("NIGHTLY_RETRIES", 8)  # database or broker down: ~2 s doubling to 5 min
 NIGHTLY_RETRY_BACKOFF_SECONDS = env_int("NIGHTLY_RETRY_BACKOFF_SECONDS", 2)

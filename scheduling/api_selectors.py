@@ -590,6 +590,7 @@ class BuildStatus:
     explanations: tuple[ApiExplanation, ...]
     error: str
     looks_abandoned: bool
+    lost: bool
     created_at: datetime.datetime
     started_at: datetime.datetime | None
     finished_at: datetime.datetime | None
@@ -621,6 +622,7 @@ def build_status(*, job: BuildJob, drafts: bool = True) -> BuildStatus:
         ),
         error=job.error,
         looks_abandoned=job.looks_abandoned,
+        lost=job.lost,
         created_at=local(job.created_at, zone),
         started_at=local(job.started_at, zone),
         finished_at=local(job.finished_at, zone),

@@ -37,7 +37,7 @@ def register_jobs() -> None:
             task="scheduling.tasks.nightly_rebuild_task",
             send="scheduling.nightly._queue",
             give_up="scheduling.nightly.nightly_give_up",
-            # Its task retries outages with backoff for a while: a run is lost only later.
+            time_limit=lambda: settings.NIGHTLY_TIME_LIMIT,
             stale_seconds=lambda: settings.NIGHTLY_STALE_SECONDS,
             max_attempts=lambda: settings.NIGHTLY_MAX_ATTEMPTS,
             reclaims_running=True,

@@ -18,9 +18,13 @@ How a night goes (``scheduling.tasks`` holds the Celery wrappers, beat fires the
 3. When a rebuild publishes nothing, the published version of the date stays. With none, the
    latest published day of the same day type is copied forward as a draft, marked as such
    (``Schedule.carried_forward_from``), for the leader to publish or rebuild.
-4. The jobs' sweeper (``students.jobs.jobs_sweep``, every few minutes) re-queues rows whose
-   task went missing (queued or running longer than ``NIGHTLY_STALE_SECONDS``), and gives up on
-   a row after ``NIGHTLY_MAX_ATTEMPTS`` (``nightly_give_up``: not published, with the reason).
+4. A rebuild lost with its worker comes back: a killed pool process's task first in the
+   nightly queue (``rocketship.broker``), a whole worker's after ``NIGHTLY_VISIBILITY_TIMEOUT``
+   (nightly-only workers), and any run whose task went missing through the jobs' sweeper
+   (``students.jobs.jobs_sweep``, every few minutes and when a worker starts: queued or running
+   longer than ``NIGHTLY_STALE_SECONDS``, twice the hard limit), which gives up on a row after
+   ``NIGHTLY_MAX_ATTEMPTS`` (``nightly_give_up``: not published, with the reason). Meanwhile
+   the run reads "lost, running again" (``Job.lost``).
 5. Once a row finishes, leaders are told the outcome and teachers whose day changed get what
    changed (``scheduling.nightly_notifications``), once per row.
 

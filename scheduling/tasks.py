@@ -42,7 +42,7 @@ def nightly_fan_out_task() -> list[int]:
 @shared_task(
     name="scheduling.tasks.nightly_rebuild",
     # The solver stops itself at NIGHTLY_SOLVE_SECONDS; the hard limit only catches a hang.
-    time_limit=settings.NIGHTLY_SOLVE_SECONDS * 3 + 5 * 60,
+    time_limit=settings.NIGHTLY_TIME_LIMIT,
     **RETRYING,
 )
 def nightly_rebuild_task(run_id: int) -> str | None:

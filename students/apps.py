@@ -6,7 +6,10 @@ class StudentsConfig(AppConfig):
     verbose_name = "Schools and people"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the session and deactivation receivers)
+        from . import (
+            signals,  # noqa: F401  (connects the session and deactivation receivers)
+            workers,  # noqa: F401  (connects a Celery worker's start-up receivers)
+        )
         from .jobs import JobKind, job_kind_register
         from .models import RosterImport
 

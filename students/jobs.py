@@ -8,11 +8,16 @@ Celery task that runs one job by id, and how a lost job is queued again or given
   claim.
 - ``job_finish``: the job ends in one of its kind's finished states with its message; the files
   it no longer needs (uploads holding student ids) are deleted once the finish commits.
-- ``jobs_sweep`` (a periodic task): a job queued or running longer than its kind's stale limit
-  (its task's hard time limit, plus ``JOBS_STALE_GRACE_SECONDS``) was lost with its worker. It
-  is queued again, its task sent once the change commits, or, once it has used up its kind's
-  attempts (``JOBS_MAX_ATTEMPTS``), failed with the reason, its files deleted. Files a finished
-  job kept for later (a reviewed roster dry run's export) are deleted once they expire.
+- ``jobs_sweep`` (a periodic task, and once each time a worker starts): a job queued or running
+  longer than its kind's stale limit (about twice its task's hard time limit) was lost with its
+  worker. It is queued again (``queued_at`` moves on, ``first_queued_at`` stays), its task sent
+  once the change commits, or, once it has used up its kind's attempts (``JOBS_MAX_ATTEMPTS``),
+  failed with the reason, its files deleted. Each re-queue is one conditional UPDATE, so sweeps
+  running at once (a beat and workers starting) queue a lost job once. Files a finished job
+  kept for later (a reviewed roster dry run's export) are deleted once they expire.
+- ``job_is_lost``: a job whose worker died, shown "lost, running again" until it runs again or
+  finishes: running past its task's hard limit (no live worker can still be at it), or re-queued
+  by the sweeper and not yet taken up.
 
 This module lives in ``students`` so that every app may import it; it imports no other app.
 """
@@ -48,6 +53,8 @@ class JobKind:
     model: type[Job]
     # The Celery task that runs one job given its id; its hard time limit sets the stale limit.
     task: str
+    # The task's hard time limit in seconds (default: read from the task).
+    time_limit: Callable[[], float] | None = None
     # A callable(job_id) that queues the job's task (default: the task's ``delay``).
     send: str = ""
     # A callable(job, reason) that fails a lost job (default: ``job_finish`` as failed).
@@ -67,12 +74,26 @@ class JobKind:
     def label(self) -> str:
         return self.model._meta.label_lower
 
-    def stale_after(self) -> datetime.timedelta:
-        if self.stale_seconds is not None:
-            return datetime.timedelta(seconds=self.stale_seconds())
+    def hard_limit(self) -> datetime.timedelta:
+        """How long its task may run before Celery kills it."""
+        if self.time_limit is not None:
+            return datetime.timedelta(seconds=self.time_limit())
         task = import_string(self.task)
         limit = getattr(task, "time_limit", None) or settings.CELERY_TASK_TIME_LIMIT
-        return datetime.timedelta(seconds=limit + settings.JOBS_STALE_GRACE_SECONDS)
+        return datetime.timedelta(seconds=limit)
+
+    def stale_after(self) -> datetime.timedelta:
+        """Queued or running this long, a job is lost: twice the hard limit by default, long
+        enough that no live worker still holds it (a killed task's message comes back after
+        the broker's visibility timeout, which outlasts the hard limit), short enough that a
+        night loses minutes."""
+        if self.stale_seconds is not None:
+            return datetime.timedelta(seconds=self.stale_seconds())
+        return 2 * self.hard_limit()
+
+    def lost_after(self) -> datetime.timedelta:
+        """Running this long, a job's worker is gone: its task would have been killed."""
+        return self.hard_limit() + datetime.timedelta(seconds=settings.JOBS_LOST_GRACE_SECONDS)
 
     def attempts_allowed(self) -> int:
         if self.max_attempts is not None:
@@ -132,18 +153,40 @@ def job_is_stale(job: Job, now: datetime.datetime | None = None) -> bool:
     return since is not None and since < before
 
 
+def job_is_lost(job: Job, now: datetime.datetime | None = None) -> bool:
+    """Whether ``job``'s worker died and it is coming back (redelivered, or re-queued by the
+    sweeper) but is not running again yet: running past its task's hard limit, re-queued and
+    waiting, or stale (the sweeper's next pass re-queues or fails it)."""
+    if job.state == QUEUED and job.requeued:
+        return True
+    if job.state != RUNNING:
+        return job_is_stale(job, now)
+    since = job.started_at or job.queued_at
+    before = (now or timezone.now()) - job_kind(type(job)).lost_after()
+    return since is not None and since < before
+
+
 # --- claim and finish -----------------------------------------------------------------------------
 
 
 def job_claim(
-    model: type[Job], job_id: int, *, now: datetime.datetime | None = None, **fields: Any
+    model: type[Job],
+    job_id: int,
+    *,
+    now: datetime.datetime | None = None,
+    reclaim: int | None = None,
+    **fields: Any,
 ) -> bool:
     """Take job ``job_id`` for this worker: running, started now, one more attempt (and
     ``fields``). One conditional UPDATE: of two deliveries, only one claims a queued job.
-    False when the job is gone, finished, or running under a worker that may still answer."""
+    False when the job is gone, finished, or running under a worker that may still answer.
+    ``reclaim``: the attempt this task claimed before an outage stopped it (its retry takes its
+    running job back, unless another delivery claimed it since: ``rocketship.outages``)."""
     kind = job_kind(model)
     now = now or timezone.now()
     claimable = Q(state=QUEUED)
+    if reclaim is not None:
+        claimable |= Q(state=RUNNING, attempts=reclaim)
     if kind.reclaims_running:
         claimable |= Q(state=RUNNING)
     else:
@@ -247,6 +290,19 @@ def jobs_sweep(
             swept.expired[kind.label] = expired
             logger.info("jobs sweep deleted kept files kind=%s ids=%s", kind.label, expired)
     return swept
+
+
+def jobs_sweep_on_worker_ready(**kwargs: Any) -> None:
+    """``worker_ready``: a worker that starts (after a crash, a deploy, a Redis that came back
+    empty) has a sweep queued at once rather than at the beat's next tick, for any worker of the
+    default queue to run. Many workers starting queue many sweeps: each re-queues a lost job at
+    most once between them (``_requeue``), so that is harmless."""
+    from .tasks import jobs_sweep_task
+
+    try:
+        jobs_sweep_task.apply_async()
+    except Exception:  # the broker is away again: the beat's sweep follows
+        logger.warning("jobs sweep not queued at worker start", exc_info=True)
 
 
 def _requeue(kind: JobKind, job_id: int, now: datetime.datetime) -> bool:

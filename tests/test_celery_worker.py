@@ -27,9 +27,17 @@ def database_url() -> str:
 
 @pytest.fixture
 def worker_queue(transactional_db):
-    """A worker process on its own queue, pointed at this test's database."""
+    """A worker process on its own queues, pointed at this test's database. What the app sends
+    by its routes (the sweep a starting worker queues, a nightly rebuild) goes to these queues
+    too, never to the shared Redis's default ones, where nothing would take it."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "DATABASE_URL": database_url()}
+    env = {
+        **os.environ,
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database_url(),
+        "CELERY_DEFAULT_QUEUE": queue,
+        "NIGHTLY_QUEUE": f"{queue}-nightly",
+    }
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -40,7 +48,7 @@ def worker_queue(transactional_db):
             "worker",
             "--pool=solo",
             "-Q",
-            queue,
+            f"{queue},{queue}-nightly",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",

@@ -93,10 +93,17 @@ class NightlyRunSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="The instructional day rebuilt.")
     trigger = serializers.ChoiceField(choices=RunTrigger.choices)
     state = serializers.ChoiceField(choices=RunState.choices)
+    lost = serializers.BooleanField(
+        help_text="Its worker died and it is running again (redelivered or queued again), "
+        "not running yet: shown as 'lost, running again' instead of its state."
+    )
     attempts = serializers.IntegerField(
         help_text="How many times a worker took it up (retries and redeliveries)."
     )
-    queued_at = SchoolDateTimeField()
+    first_queued_at = SchoolDateTimeField(
+        allow_null=True, help_text="When it was first queued; a re-queue keeps it."
+    )
+    queued_at = SchoolDateTimeField(help_text="When it was last queued (again, once lost).")
     started_at = SchoolDateTimeField(allow_null=True)
     finished_at = SchoolDateTimeField(allow_null=True)
     duration_seconds = serializers.FloatField(

@@ -287,6 +287,10 @@ class BuildStatusSerializer(serializers.Serializer):
         help_text="Still queued or running long after any build could: its worker was lost, "
         "and a new build of the date may start."
     )
+    lost = serializers.BooleanField(
+        help_text="Its worker died and it is running again (redelivered or queued again), "
+        "not running yet: shown as 'lost, running again' instead of its state."
+    )
     created_at = ZonedDateTimeField()
     started_at = ZonedDateTimeField(allow_null=True)
     finished_at = ZonedDateTimeField(allow_null=True)

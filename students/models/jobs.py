@@ -10,10 +10,11 @@ share ``queued``, ``running`` and ``failed`` and the fields below, so one set of
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -36,11 +37,51 @@ class Job(models.Model):
     queued_at = models.DateTimeField(
         default=timezone.now, help_text="When it was (last) handed to the workers."
     )
+    # The sweeper moves ``queued_at`` on when it queues a lost job again (its staleness counts
+    # from there); this keeps when the job was first asked for.
+    first_queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When it was first handed to the workers; a re-queue keeps it.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.first_queued_at is None:
+            self.first_queued_at = self.queued_at
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "first_queued_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def requeued(self) -> bool:
+        """Queued again by the sweeper after its worker was lost (at least once)."""
+        return (
+            self.first_queued_at is not None
+            and self.queued_at is not None
+            and self.queued_at > self.first_queued_at
+        )
+
+    @property
+    def lost(self) -> bool:
+        """Its worker died and it is coming back, but is not running again yet: shown as
+        "lost, running again" instead of its state (``students.jobs.job_is_lost``)."""
+        from ..jobs import job_is_lost
+
+        return self.active and job_is_lost(self)
+
+    @property
+    def state_label(self) -> str:
+        """The state as people read it: "Lost, running again" while ``lost``."""
+        if self.lost:
+            return str(_("Lost, running again"))
+        display = getattr(self, "get_state_display", None)
+        return str(display() if display is not None else self.state)
 
     @property
     def active(self) -> bool:

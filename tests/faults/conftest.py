@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from rocketship.broker import nightly_unacked_keys
 from rocketship.demo import seed_school
 from rocketship.demo.plan import SHAPE_S, DemoSchool
 from scheduling.models import CalendarDay, NightlyRun, RunTrigger, Schedule, ScheduleStatus
@@ -39,13 +40,14 @@ class Faults:
     """One test's Redis server, queue and workers. Everything it started dies in ``close``."""
 
     directory: Path
+    appendonly: bool = True  # False: a Redis that keeps nothing, whose restart loses every queue
     redis: RedisServer = field(init=False)
     queue: str = field(default_factory=lambda: f"faults-{uuid.uuid4().hex[:10]}")
     workers: list[Worker] = field(default_factory=list)
     proxies: list[DatabaseProxy] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.redis = RedisServer(self.directory)
+        self.redis = RedisServer(self.directory, appendonly=self.appendonly)
         self.redis.start()
         self.client = celery_client(self.redis.url())
 
@@ -57,9 +59,11 @@ class Faults:
         database: tuple[str, int] | None = None,
         solve_seconds: int = SOLVE_SECONDS,
         env: dict[str, str] | None = None,
+        queues: list[str] | None = None,
     ) -> Worker:
-        """A worker on this test's queue, using the test database (through a proxy if given);
-        ``env``: more of the worker's environment (settings read from it)."""
+        """A worker on this test's queues (default: both, the test's default and nightly
+        queues), using the test database (through a proxy if given); ``env``: more of the
+        worker's environment (settings read from it)."""
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "rocketship.settings",
@@ -67,12 +71,16 @@ class Faults:
             "DATABASE_URL": database_url(address=database),
             "NIGHTLY_SOLVE_SECONDS": str(solve_seconds),
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            # The test's own queues: what the app routes (a sweep's re-queue, a notification)
+            # reaches the test's workers, never the machine's.
+            "CELERY_DEFAULT_QUEUE": self.queue,
+            "NIGHTLY_QUEUE": self.nightly_queue,
             "NIGHTLY_RETRY_BACKOFF_SECONDS": "1",
             "PYTHONUNBUFFERED": "1",
         }
         worker = Worker(
             name=name,
-            queue=self.queue,
+            queue=queues or [self.queue, self.nightly_queue],
             env={**environment, **(env or {})},
             log_dir=self.directory,
             concurrency=concurrency,
@@ -85,17 +93,36 @@ class Faults:
         self.proxies.append(proxy)
         return proxy
 
+    @property
+    def nightly_queue(self) -> str:
+        """The test's NIGHTLY_QUEUE, where the app routes the rebuilds."""
+        return f"{self.queue}-nightly"
+
     def send_rebuild(self, run: NightlyRun) -> None:
-        """Queue the run's rebuild by name, as ``scheduling.nightly`` does once a run commits."""
-        self.client.send_task("scheduling.tasks.nightly_rebuild", args=[run.pk], queue=self.queue)
+        """Queue the run's rebuild by name to the nightly queue, as ``scheduling.nightly``
+        does (through CELERY_TASK_ROUTES) once a run commits."""
+        self.client.send_task(
+            "scheduling.tasks.nightly_rebuild", args=[run.pk], queue=self.nightly_queue
+        )
+
+    def send_sweep(self) -> None:
+        """Queue a jobs sweep, as the beat does every few minutes."""
+        self.client.send_task("students.tasks.jobs_sweep", queue=self.queue)
 
     def queued(self) -> int:
-        """Messages waiting in the queue (not those a worker holds unacknowledged)."""
-        return int(self.redis.client().llen(self.queue))
+        """Messages waiting in the queues (not those a worker holds unacknowledged)."""
+        client = self.redis.client()
+        return int(client.llen(self.queue)) + int(client.llen(self.nightly_queue))
 
     def unacknowledged(self) -> dict[bytes, float]:
-        """Delivered but unacknowledged messages, by delivery tag, with when they went out."""
-        return dict(self.redis.client().zrange("unacked_index", 0, -1, withscores=True))
+        """Delivered but unacknowledged messages, by delivery tag, with when they went out:
+        those of workers on both queues and of nightly-only workers (``rocketship.broker``)."""
+        client = self.redis.client()
+        index = nightly_unacked_keys(self.nightly_queue)["unacked_index_key"]
+        return {
+            **dict(client.zrange("unacked_index", 0, -1, withscores=True)),
+            **dict(client.zrange(index, 0, -1, withscores=True)),
+        }
 
     def close(self) -> None:
         """Kill everything this test started, each step whatever the others did."""
@@ -112,6 +139,16 @@ class Faults:
 def faults(transactional_db, tmp_path: Path) -> Iterator[Faults]:
     """Workers see only committed rows: the test writes outside a transaction."""
     env = Faults(tmp_path)
+    try:
+        yield env
+    finally:
+        env.close()
+
+
+@pytest.fixture
+def volatile_faults(transactional_db, tmp_path: Path) -> Iterator[Faults]:
+    """``faults`` on a Redis that keeps nothing on disk: a restart empties every queue."""
+    env = Faults(tmp_path, appendonly=False)
     try:
         yield env
     finally:

@@ -154,7 +154,7 @@ class Worker:
         self,
         *,
         name: str,
-        queue: str,
+        queue: str | list[str],
         env: dict[str, str],
         log_dir: Path,
         concurrency: int = 1,
@@ -166,7 +166,7 @@ class Worker:
                 [
                     sys.executable, "-m", "celery", "-A", "rocketship", "worker",
                     "--pool=prefork", f"--concurrency={concurrency}",
-                    "-Q", queue,
+                    "-Q", queue if isinstance(queue, str) else ",".join(queue),
                     "--without-gossip", "--without-mingle", "--without-heartbeat",
                     "--loglevel=INFO",
                     "--hostname", f"{self.name}@%h",

@@ -56,11 +56,18 @@ def test_every_kind_of_job_is_registered_with_its_task():
     assert set(kinds) == {BuildJob, NightlyRun, ProgressImport, RosterImport}
     assert kinds[ProgressImport].task == "learninglabs.tasks.progress_import_run_task"
     assert kinds[RosterImport].task == "students.tasks.roster_import_run_task"
-    # Imports are lost after their task's hard time limit (30 min) and a grace of 5 min.
-    assert kinds[ProgressImport].stale_after() == datetime.timedelta(minutes=35)
+    # Imports are lost after twice their task's hard time limit (30 min).
+    assert kinds[ProgressImport].stale_after() == datetime.timedelta(minutes=60)
     for model in kinds:
         names = {field.name for field in model._meta.get_fields()}
-        assert {"state", "attempts", "queued_at", "started_at", "finished_at"} <= names
+        assert {
+            "state",
+            "attempts",
+            "first_queued_at",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        } <= names
 
 
 # --- claim ----------------------------------------------------------------------------------------

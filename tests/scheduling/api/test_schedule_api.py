@@ -883,6 +883,7 @@ def test_an_infeasible_build_reports_its_explanations():
         "explanations": [reason],
         "error": "",
         "looks_abandoned": False,
+        "lost": False,
         "created_at": "2026-11-23T12:00:00-08:00",
         "started_at": "2026-11-23T12:00:01-08:00",
         "finished_at": "2026-11-23T12:00:09-08:00",
