@@ -43,7 +43,7 @@ from typing import IO, Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.utils import timezone
 
 from rocketship.db_timeouts import long_statements
@@ -1007,12 +1007,14 @@ def progress_import_start(
     return record
 
 
-def progress_import_run(*, import_id: int) -> ProgressImport | None:
+def progress_import_run(*, import_id: int, reclaim: int | None = None) -> ProgressImport | None:
     """Run a queued import and record its outcome; safe to run twice (a finished or running
-    import is returned as it is, unless its worker was lost). An unexpected error is recorded as
-    ``failed``, not raised: the row is what a leader reads. The uploaded file is deleted when
-    the import ends (``job_finish``); a worker lost mid-import leaves it to the sweeper."""
-    claimed = job_claim(ProgressImport, import_id)
+    import is returned as it is, unless its worker was lost or ``reclaim`` names the attempt of
+    this task's retry: ``students.jobs.job_claim``). An unexpected error is recorded as
+    ``failed``, not raised: the row is what a leader reads; an outage of the database is raised
+    for the task to retry. The uploaded file is deleted when the import ends (``job_finish``);
+    a worker lost mid-import leaves it to the sweeper."""
+    claimed = job_claim(ProgressImport, import_id, reclaim=reclaim)
     record = (
         ProgressImport.objects.select_related("school", "mapping__school")
         .filter(pk=import_id)
@@ -1032,6 +1034,8 @@ def progress_import_run(*, import_id: int) -> ProgressImport | None:
     try:
         with record.file.storage.open(record.file.name, "rb") as stored:
             progress_import_execute(record=record, file=_raw(stored))
+    except (OperationalError, InterfaceError):  # the task retries it
+        raise
     except Exception:
         logger.exception("progress import id=%s school_id=%s failed", record.pk, record.school_id)
         job_finish(

@@ -266,8 +266,19 @@ NIGHTLY_VISIBILITY_TIMEOUT = env_int("NIGHTLY_VISIBILITY_TIMEOUT", NIGHTLY_TIME_
 # twice the hard limit: no live worker can still hold it, and a night loses minutes, not hours.
 NIGHTLY_STALE_SECONDS = env_int("NIGHTLY_STALE_SECONDS", 2 * NIGHTLY_TIME_LIMIT)
 NIGHTLY_MAX_ATTEMPTS = env_int("NIGHTLY_MAX_ATTEMPTS", 5)
-NIGHTLY_RETRIES = env_int("NIGHTLY_RETRIES", 8)  # database or broker down: ~2 s doubling to 5 min
-NIGHTLY_RETRY_BACKOFF_SECONDS = env_int("NIGHTLY_RETRY_BACKOFF_SECONDS", 2)
+
+# --- Outages (rocketship.outages) ---------------------------------------------------------------
+# A task that cannot reach PostgreSQL or Redis is retried after a wait doubling from the floor to
+# the cap (three quarters of it to all of it, at random, never under the floor), for at least the
+# budget. The cap stays under the broker's visibility timeout (a worker refuses to start else).
+OUTAGE_RETRY_FLOOR_SECONDS = env_int("OUTAGE_RETRY_FLOOR_SECONDS", 5)
+OUTAGE_RETRY_CAP_SECONDS = env_int("OUTAGE_RETRY_CAP_SECONDS", 60)
+OUTAGE_RETRY_BUDGET_SECONDS = env_int("OUTAGE_RETRY_BUDGET_SECONDS", 30 * 60)
+# A worker whose task met an outage asks the database (and Redis) whether it answers, giving up
+# on the question after the timeout; without an answer it stops taking tasks and asks again this
+# often, taking tasks again once answered.
+OUTAGE_PROBE_SECONDS = env_int("OUTAGE_PROBE_SECONDS", 5)
+OUTAGE_PROBE_TIMEOUT_SECONDS = env_int("OUTAGE_PROBE_TIMEOUT_SECONDS", 3)
 
 # --- Cache ---------------------------------------------------------------------------------------
 # Seconds a cache command (or opening its connection) may take before it is given up: the cache's

@@ -1,29 +1,18 @@
 """Celery tasks of the scheduling app: thin wrappers that load by id and call one service.
 
-The nightly tasks retry with exponential backoff (and jitter) when the database or the broker is
-unreachable, and never for a school that cannot be scheduled: the service records that on the
-run. Every task is safe to run twice (a redelivery, a second beat)."""
+Every task retries with the outage policy when the database or the broker is unreachable
+(``rocketship.outages``, their base class), and never for a school that cannot be scheduled: the
+service records that on the run. Every task is safe to run twice (a redelivery, a second beat)."""
 
 import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from rocketship.outages import TRANSIENT_ERRORS
 
 from . import nightly, nightly_notifications
 from .services import build_job_run
-
-TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
-RETRYING = {
-    "autoretry_for": TRANSIENT,
-    "retry_backoff": settings.NIGHTLY_RETRY_BACKOFF_SECONDS,
-    "retry_backoff_max": 5 * 60,
-    "retry_jitter": True,
-    "max_retries": settings.NIGHTLY_RETRIES,
-}
 
 
 @shared_task(name="scheduling.tasks.build_job_run")
@@ -33,7 +22,7 @@ def build_job_run_task(job_id: int) -> str | None:
     return job.state if job is not None else None
 
 
-@shared_task(name="scheduling.tasks.nightly_fan_out", **RETRYING)
+@shared_task(name="scheduling.tasks.nightly_fan_out")
 def nightly_fan_out_task() -> list[int]:
     """Start tonight's rebuild of every school whose local night has come (beat, every 5 min)."""
     return [run.pk for run in nightly.nightly_fan_out()]
@@ -43,7 +32,6 @@ def nightly_fan_out_task() -> list[int]:
     name="scheduling.tasks.nightly_rebuild",
     # The solver stops itself at NIGHTLY_SOLVE_SECONDS; the hard limit only catches a hang.
     time_limit=settings.NIGHTLY_TIME_LIMIT,
-    **RETRYING,
 )
 def nightly_rebuild_task(run_id: int) -> str | None:
     """Rebuild, validate and publish one school's night; the outcome is on the run's row."""
@@ -51,7 +39,7 @@ def nightly_rebuild_task(run_id: int) -> str | None:
     return run.state if run is not None else None
 
 
-@shared_task(name="scheduling.tasks.nightly_sweep", **RETRYING)
+@shared_task(name="scheduling.tasks.nightly_sweep")
 def nightly_sweep_task() -> list[int]:
     """Queue again the runs whose task went missing. Beat runs ``students.tasks.jobs_sweep``,
     which sweeps every kind of job; this stays for a hand-run or an old beat entry."""
@@ -61,7 +49,7 @@ def nightly_sweep_task() -> list[int]:
 # A mail server that refuses rolls the run's claim back: try again later, as for an outage.
 @shared_task(
     name="scheduling.tasks.nightly_notify",
-    **{**RETRYING, "autoretry_for": (*TRANSIENT, smtplib.SMTPException, ConnectionError)},
+    autoretry_for=(*TRANSIENT_ERRORS, smtplib.SMTPException, ConnectionError),
 )
 def nightly_notify_task(run_id: int) -> int:
     """Tell leaders a run's outcome and teachers what changed in their day; once per run."""

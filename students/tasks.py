@@ -1,10 +1,15 @@
-"""Celery tasks of the students app: thin wrappers over services."""
+"""Celery tasks of the students app: thin wrappers over services. Every task retries outages of
+the database or Redis with the outage policy (``rocketship.outages``, their base class)."""
+
+from typing import Any
 
 from celery import shared_task
 from django.core import management
-from django.db import InterfaceError, OperationalError
+
+from rocketship.outages import job_task_run
 
 from .jobs import jobs_sweep
+from .models import RosterImport
 from .oneroster.imports import roster_import_run
 from .sessions import sessions_forget_expired
 
@@ -17,19 +22,21 @@ def sessions_clear_expired() -> dict[str, int]:
 
 
 # A 12,000-student network imports in well under a minute; the hard limit only catches a hang.
-@shared_task(name="students.tasks.roster_import_run", time_limit=30 * 60)
-def roster_import_run_task(import_id: int) -> str | None:
-    """Run one queued roster import; its outcome is recorded on its row. Safe to run twice."""
-    record = roster_import_run(import_id=import_id)
+@shared_task(name="students.tasks.roster_import_run", time_limit=30 * 60, bind=True)
+def roster_import_run_task(self: Any, import_id: int, reclaim: int | None = None) -> str | None:
+    """Run one queued roster import; its outcome is recorded on its row. Safe to run twice.
+    ``reclaim``: set by a retry after an outage (``rocketship.outages.job_task_run``)."""
+    record = job_task_run(
+        self,
+        RosterImport,
+        import_id,
+        reclaim,
+        lambda again: roster_import_run(import_id=import_id, reclaim=again),
+    )
     return record.state if record is not None else None
 
 
-@shared_task(
-    name="students.tasks.jobs_sweep",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=3,
-)
+@shared_task(name="students.tasks.jobs_sweep")
 def jobs_sweep_task() -> dict[str, dict[str, list[int]]]:
     """Queue again, or fail, the jobs of every kind lost with their worker (beat, every 5 min)."""
     swept = jobs_sweep()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from ..errors import DomainError
@@ -100,11 +100,17 @@ def roster_dry_runs_expire(now: datetime.datetime) -> list[int]:
 
 
 def roster_import_run(
-    *, import_id: int, today: datetime.date | None = None, progress: Progress | None = None
+    *,
+    import_id: int,
+    today: datetime.date | None = None,
+    progress: Progress | None = None,
+    reclaim: int | None = None,
 ) -> RosterImport | None:
     """Run a queued import and record its outcome; safe to run twice (a started import is
-    returned as it is). Unexpected errors are recorded as failed, never half-applied."""
-    claimed = job_claim(RosterImport, import_id)
+    returned as it is, unless ``reclaim`` names the attempt of this task's retry:
+    ``students.jobs.job_claim``). Unexpected errors are recorded as failed, never half-applied;
+    an outage of the database is raised for the task to retry."""
+    claimed = job_claim(RosterImport, import_id, reclaim=reclaim)
     record = RosterImport.objects.select_related("network").filter(pk=import_id).first()
     if record is None or not claimed:
         return record
@@ -126,6 +132,8 @@ def roster_import_run(
                 say("applying")
                 roster_apply(plan, by=record.requested_by, via=f"roster import {record.pk}")
             _record_plan(record, plan, version=export.version, modes=dict(export.modes))
+    except (OperationalError, InterfaceError):  # rolled back: the task retries it
+        raise
     except Exception:
         logger.exception("roster import id=%s network_id=%s failed", record.pk, record.network_id)
         job_finish(

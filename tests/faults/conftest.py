@@ -75,7 +75,11 @@ class Faults:
             # reaches the test's workers, never the machine's.
             "CELERY_DEFAULT_QUEUE": self.queue,
             "NIGHTLY_QUEUE": self.nightly_queue,
-            "NIGHTLY_RETRY_BACKOFF_SECONDS": "1",
+            # The outage policy, shrunk: retries 1 s doubling to 5 s; the pause asks every 1 s.
+            "OUTAGE_RETRY_FLOOR_SECONDS": "1",
+            "OUTAGE_RETRY_CAP_SECONDS": "5",
+            "OUTAGE_PROBE_SECONDS": "1",
+            "OUTAGE_PROBE_TIMEOUT_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",
         }
         worker = Worker(
@@ -231,3 +235,11 @@ def small_day(faults: Faults) -> PublishedDay:
     from ..scheduling.test_selectors import kindergarten
 
     return published_day(kindergarten().school, seconds=30)
+
+
+@pytest.fixture
+def small_days(faults: Faults) -> list[PublishedDay]:
+    """Five kindergartens (``small_day``): a night of several schools for two workers."""
+    from ..scheduling.test_selectors import kindergarten
+
+    return [published_day(kindergarten().school, seconds=30) for _ in range(5)]

@@ -147,15 +147,16 @@ def test_while_postgresql_refuses_connections_the_rebuild_retries_then_publishes
     run = day.run()
     faults.send_rebuild(run)
 
-    # The task fails to reach the database and retries with growing, jittered delays
-    # (NIGHTLY_RETRY_BACKOFF_SECONDS=1: up to 1, 2, 4 s...), never recording the outage as
-    # the run's outcome: the run stays queued, untouched.
+    # The task fails to reach the database and is retried later (rocketship.outages), never
+    # recording the outage as the run's outcome: the run stays queued, untouched. The worker
+    # stops taking tasks meanwhile: the retry waits in the queue.
     wait_until(
-        lambda: worker.log().count("retry: Retry in") >= 3,
+        lambda: "worker paused" in worker.log() and faults.queued() == 1,
         timeout=60,
-        what="three retries",
+        what="the worker to pause, the retry back in the queue",
         every=0.2,
     )
+    assert worker.log().count("retry: Retry in") == 1
     run.refresh_from_db()
     assert (run.state, run.attempts, run.finished_at) == (RunState.QUEUED, 0, None)
     assert "OperationalError" in worker.log()
