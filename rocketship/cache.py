@@ -37,6 +37,8 @@ reads or writes:
 """
 
 import logging
+import threading
+import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -132,9 +134,28 @@ def read_and_count(keys: Collection[str], counter: str, timeout: int) -> tuple[d
     return backend.get_many(keys), count_in_window(counter, timeout)
 
 
+# While Redis is down every request skips a few operations: one line per process this often,
+# with how many were skipped since the last, keeps an outage's log readable.
+SKIPPED_LOG_SECONDS = 10.0
+_skipped = {"count": 0, "logged_at": float("-inf")}
+_skipped_lock = threading.Lock()
+
+
 def cache_skipped(operation: str, error: BaseException) -> None:
-    """The one log line of a cache operation given up (no key: keys carry ids and prefixes)."""
-    logger.warning("cache unavailable: %s skipped error=%s", operation, type(error).__name__)
+    """Log a cache operation given up (no key: keys carry ids and prefixes), at most once per
+    ``SKIPPED_LOG_SECONDS`` a process."""
+    now = time.monotonic()
+    with _skipped_lock:
+        _skipped["count"] += 1
+        if now - _skipped["logged_at"] < SKIPPED_LOG_SECONDS:
+            return
+        count, _skipped["count"], _skipped["logged_at"] = _skipped["count"], 0, now
+    logger.warning(
+        "cache unavailable: %s skipped error=%s (%d operation(s) skipped since the last line)",
+        operation,
+        type(error).__name__,
+        count,
+    )
 
 
 class BestEffortCache:
