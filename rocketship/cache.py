@@ -34,6 +34,10 @@ reads or writes:
   principal once Redis is back with its append-only file, so the change waits for Redis) and
   the password-reset limit (``rocketship.login_guard``: an unlimited reset form could flood an
   inbox; the form can wait a minute). Login lockouts (django-axes) are in the database.
+
+After an operation given up, the cache *rests* for ``CACHE_REST_SECONDS``: operations in that
+process fail at once without touching the network, so a Redis that stalls (rather than refuses)
+costs a request one ``CACHE_REDIS_SOCKET_TIMEOUT``, not one for each of its cache operations.
 """
 
 import logging
@@ -42,8 +46,10 @@ import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -61,6 +67,11 @@ return false
 """
 
 
+class _Resting(RedisConnectionError):
+    """An operation not sent: the cache is resting after a failure (a ConnectionError to every
+    caller, who treats it as Redis being down, which it was moments ago)."""
+
+
 class ReusedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,6 +79,10 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         self._incr_existing: Any = None
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        if time.monotonic() < _skipped["resting_until"]:
+            # A cache operation failed moments ago (cache_skipped): a Redis that stalls would
+            # cost every operation its socket timeout, so none is tried until the rest is over.
+            raise _Resting("the cache failed moments ago; not tried (CACHE_REST_SECONDS)")
         pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))
         if client is None:
@@ -137,7 +152,14 @@ def read_and_count(keys: Collection[str], counter: str, timeout: int) -> tuple[d
 # While Redis is down every request skips a few operations: one line per process this often,
 # with how many were skipped since the last, keeps an outage's log readable.
 SKIPPED_LOG_SECONDS = 10.0
-_skipped = {"count": 0, "logged_at": float("-inf")}
+
+
+def fresh_skip_state() -> dict[str, float]:
+    """Nothing skipped, logged or resting (the process's start; tests start each from it)."""
+    return {"count": 0, "logged_at": float("-inf"), "resting_until": float("-inf")}
+
+
+_skipped = fresh_skip_state()
 _skipped_lock = threading.Lock()
 
 
@@ -147,6 +169,8 @@ def cache_skipped(operation: str, error: BaseException) -> None:
     now = time.monotonic()
     with _skipped_lock:
         _skipped["count"] += 1
+        if not isinstance(error, _Resting):
+            _skipped["resting_until"] = now + settings.CACHE_REST_SECONDS
         if now - _skipped["logged_at"] < SKIPPED_LOG_SECONDS:
             return
         count, _skipped["count"], _skipped["logged_at"] = _skipped["count"], 0, now

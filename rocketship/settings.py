@@ -284,6 +284,9 @@ OUTAGE_PROBE_TIMEOUT_SECONDS = env_int("OUTAGE_PROBE_TIMEOUT_SECONDS", 3)
 # Seconds a cache command (or opening its connection) may take before it is given up: the cache's
 # commands answer in well under a millisecond, and a request goes on without the cache then.
 CACHE_REDIS_SOCKET_TIMEOUT = env_int("CACHE_REDIS_SOCKET_TIMEOUT", 2)
+# After a cache operation failed, this process skips the cache for this many seconds (no socket
+# timeout to wait out per operation while Redis stalls), then tries it again (rocketship.cache).
+CACHE_REST_SECONDS = env_int("CACHE_REST_SECONDS", 5)
 # Shared by every gunicorn worker in production (API rate counters, cached published schedules);
 # without Redis, each process keeps its own in memory, which is right for one machine.
 if REDIS_URL:

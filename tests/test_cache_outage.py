@@ -8,6 +8,8 @@ connection is refused at once, as while Redis restarts)."""
 
 import contextlib
 import json
+import socket
+import threading
 from collections.abc import Iterator
 from unittest import mock
 
@@ -40,14 +42,15 @@ DOWN = redis.exceptions.ConnectionError(
 
 
 @contextlib.contextmanager
-def redis_unreachable() -> Iterator[None]:
-    """The default cache is a Redis that refuses connections until the block ends."""
-    location = f"redis://127.0.0.1:{free_port()}/0"
+def redis_unreachable(port: int | None = None) -> Iterator[None]:
+    """The default cache is a Redis that refuses connections (or, at ``port``, one that does
+    not answer) until the block ends."""
+    location = f"redis://127.0.0.1:{port or free_port()}/0"
     unreachable = {
         "default": {
             "BACKEND": "rocketship.cache.ReusedClientRedisCache",
             "LOCATION": location,
-            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
     with override_settings(CACHES=unreachable):
@@ -56,8 +59,28 @@ def redis_unreachable() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def fresh_skip_log(monkeypatch) -> None:
-    """The next skipped operation logs a line (the log is throttled per process)."""
-    monkeypatch.setattr(rocketship.cache, "_skipped", {"count": 0, "logged_at": float("-inf")})
+    """The next skipped operation logs a line (the log is throttled per process), and the
+    cache's rest after a failure ends with the test."""
+    monkeypatch.setattr(rocketship.cache, "_skipped", rocketship.cache.fresh_skip_state())
+
+
+class StalledRedis:
+    """A port that accepts connections (the kernel completes them) and never answers."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.accepted.append(self.listener.accept()[0])
+
+    def close(self) -> None:
+        for sock in [self.listener, *self.accepted]:
+            sock.close()
 
 
 def token_client(school) -> tuple[APIClient, str]:
@@ -88,6 +111,22 @@ def test_token_requests_are_checked_against_the_database_while_redis_is_unreacha
     (skipped,) = [r.getMessage() for r in caplog.records if r.name == "rocketship.cache"]
     assert "error=ConnectionError" in skipped and "(1 operation(s)" in skipped
     assert key.split("_")[1] not in skipped  # no token prefix in the log
+
+
+def test_a_redis_that_stalls_costs_a_request_one_timeout_not_one_per_cache_operation():
+    """The token's principal, the rate count, the published version and the rendered body are
+    all cache operations: after the first times out, the cache rests (CACHE_REST_SECONDS)."""
+    world = published_school()
+    api, _ = token_client(world.school)
+    stalled = StalledRedis()
+    try:
+        with redis_unreachable(stalled.port):
+            response = api.get(schedule_url(world.school.pk))
+    finally:
+        stalled.close()
+
+    assert response.status_code == 200
+    assert len(stalled.accepted) == 1  # one connection, given up after its socket timeout
 
 
 def test_a_principal_read_while_the_cache_could_not_be_read_is_never_cached():

@@ -18,6 +18,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+import rocketship.cache
 from rocketship.demo import seed_school
 from rocketship.demo.plan import SHAPE_S, DemoSchool
 from scheduling.models import NightlyRun, RunState, ScheduleStatus
@@ -60,7 +61,11 @@ def state_of(run: NightlyRun) -> str:
     return NightlyRun.objects.values_list("state", flat=True).get(pk=run.pk)
 
 
-def test_a_redis_restart_mid_publish_loses_no_rebuild_and_the_api_never_answers_500(faults):
+def test_a_redis_restart_mid_publish_loses_no_rebuild_and_the_api_never_answers_500(
+    faults, monkeypatch
+):
+    # This process's cache rests after the outage's failures: not past the test.
+    monkeypatch.setattr(rocketship.cache, "_skipped", rocketship.cache.fresh_skip_state())
     days = busy_days(4)
     token = APIClient()
     token.credentials(HTTP_AUTHORIZATION=f"Token {token_for(days[0].school)}")
@@ -128,4 +133,5 @@ def test_a_redis_restart_mid_publish_loses_no_rebuild_and_the_api_never_answers_
         assert run.schedule.version == 2
         assert day.versions() == [(1, ScheduleStatus.SUPERSEDED), (2, ScheduleStatus.PUBLISHED)]
     assert set(answers) <= {200, 503} and answers.count(200) >= 2, answers
-    print(f"every school published {recovered_after:.0f} s after Redis went down; api {answers}")
+    statuses = {status: answers.count(status) for status in set(answers)}
+    print(f"every school published {recovered_after:.0f} s after Redis went down; API {statuses}")
