@@ -22,6 +22,8 @@ from django.core.files.base import ContentFile, File
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from rocketship.db_timeouts import long_statements
+
 from ..errors import DomainError
 from ..jobs import job_claim, job_files_delete_on_commit, job_finish, job_gate
 from ..models import (
@@ -121,7 +123,8 @@ def roster_import_run(
         with record.file.open("rb") as stored:
             export = read_export(stored, ExportLimits.from_settings(settings))
         say("checking")
-        with transaction.atomic():
+        # A district's roster: statements over every student may outlast the statement limit.
+        with long_statements(), transaction.atomic():
             # One import of a network at a time: the plan is made and applied under the lock,
             # so a concurrent import never applies a plan made from rows that changed meanwhile.
             Network.objects.select_for_update().get(pk=record.network_id)
