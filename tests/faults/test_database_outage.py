@@ -30,6 +30,10 @@ def retries(workers: list[Worker]) -> int:
     return sum(worker.log().count("retry: Retry in") for worker in workers)
 
 
+def queues_empty(faults: Faults) -> Callable[[], bool]:
+    return lambda: faults.queued() == 0 and not faults.unacknowledged()
+
+
 def runs_of(days: list[PublishedDay]) -> list[NightlyRun]:
     return [day.run() for day in days]
 
@@ -56,6 +60,7 @@ def night_through_an_outage(
     workers = [faults.worker(f"outage-{n}", database=proxy.address) for n in range(WORKERS)]
     for worker in workers:
         worker.wait_ready()
+    wait_until(queues_empty(faults), timeout=60, what="the workers' start-up sweeps", every=0.2)
 
     break_database(proxy)
     broken_at = time.monotonic()
@@ -105,7 +110,8 @@ def night_through_an_outage(
         assert day.versions() == [(1, ScheduleStatus.SUPERSEDED), (2, ScheduleStatus.PUBLISHED)]
     assert all("worker resumed" in worker.log() for worker in workers)
     assert retries(workers) == taken  # the tasks sent back ran once each when due
-    assert faults.queued() == 0 and not faults.unacknowledged()
+    # Nothing left behind (the runs' notifications, queued as they finished, run meanwhile).
+    wait_until(queues_empty(faults), timeout=60, what="the notifications", every=0.2)
     print(f"\nrecovery: {recovery:.1f} s from the database's return to {len(runs)} published")
     return recovery
 
