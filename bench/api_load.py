@@ -5,8 +5,9 @@
 
 What it does, in order (see bench/README.md):
 
-1. (Re)creates the PostgreSQL database ``rocketship_bench`` (user ``postgres`` on 127.0.0.1:5432,
-   trust auth), migrates it and empties Redis db 14, the cache (``REDIS_URL``), as in production.
+1. (Re)creates the PostgreSQL database ``--database-url`` (``rocketship_bench``, user ``postgres``
+   on 127.0.0.1:5432, trust auth) and migrates it; starts a Redis of its own on a free port, the
+   cache (``REDIS_URL``) as in production (``--redis-url`` names one to use and empty instead).
 2. Seeds one shape-L school (``rocketship.demo.seed_school`` with ``SHAPE_L``: 48 cohorts, 1,200
    students), builds and publishes its next school day with ``schedule_build`` (CP-SAT, 2 workers,
    120 s, seeds 2, 0, 1, 3, ... until one builds), and issues a read-only client token.
@@ -18,8 +19,8 @@ What it does, in order (see bench/README.md):
 5. Serves it again with each process's memory of rendered versions turned off
    (``API_SCHEDULE_MEMORY_ENTRIES=0``) for the cold rows: the shared cache's key is deleted right
    before each request, so every request renders the schedule.
-6. Prints the table, writes ``bench/results/api_latest.json``, stops gunicorn and drops the
-   database (``--keep-db`` keeps it).
+6. Prints the table, writes ``bench/results/api_latest.json``, stops gunicorn and its Redis and
+   drops the database (``--keep-db`` keeps it).
 
 The client rate limit is raised for the run (``API_RATE_CLIENT``): the throttle still counts every
 request in Redis, as in production, but a benchmark is not a runaway client.
@@ -46,17 +47,16 @@ from typing import Any
 
 from .harness import (
     ROOT,
-    database_url,
-    drop_database,
-    flush_redis,
-    recreate_database,
+    BenchDatabase,
+    BenchRedis,
+    add_database_option,
+    add_redis_option,
+    free_port,
     stop_process,
     write_results,
 )
 
 DB_NAME = "rocketship_bench"
-DATABASE_URL = database_url(DB_NAME)
-REDIS_URL = "redis://127.0.0.1:6379/14"
 SEEDS = (2, 0, 1, 3, 4, 5)
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
@@ -65,13 +65,13 @@ TARGET_P99_MS = 50.0
 # --- setup (Django in this process, before gunicorn starts) -------------------------------------
 
 
-def server_env(*, port: int, **extra: str) -> dict[str, str]:
+def server_env(*, port: int, services: dict[str, str], **extra: str) -> dict[str, str]:
+    """The server's environment; ``services``: its ``DATABASE_URL`` and ``REDIS_URL``."""
     return {
         **extra,
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.trivial_settings",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
+        **services,
         "API_RATE_CLIENT": "100000000/minute",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
@@ -81,9 +81,9 @@ def server_env(*, port: int, **extra: str) -> dict[str, str]:
     }
 
 
-def prepare(*, log: Any) -> dict[str, Any]:
+def prepare(*, services: dict[str, str], log: Any) -> dict[str, Any]:
     """Migrate, seed the L school, build and publish its day, issue a read-only token."""
-    os.environ.update(server_env(port=0))
+    os.environ.update(server_env(port=0, services=services))
     import django
 
     django.setup()
@@ -149,7 +149,13 @@ def prepare(*, log: Any) -> dict[str, Any]:
 
 
 def start_server(
-    *, port: int, workers: int, threads: int, log_path: Path, env: dict[str, str]
+    *,
+    port: int,
+    workers: int,
+    threads: int,
+    log_path: Path,
+    services: dict[str, str],
+    env: dict[str, str],
 ) -> subprocess.Popen:
     command = [
         sys.executable,
@@ -171,7 +177,11 @@ def start_server(
     ]
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        command, cwd=ROOT, env=server_env(port=port, **env), stdout=log_file, stderr=log_file
+        command,
+        cwd=ROOT,
+        env=server_env(port=port, services=services, **env),
+        stdout=log_file,
+        stderr=log_file,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -314,10 +324,17 @@ def format_table(rows: list[dict[str, Any]]) -> list[str]:
 
 @contextlib.contextmanager
 def running_server(
-    *, port: int, workers: int, threads: int, env: dict[str, str]
+    *, port: int, workers: int, threads: int, services: dict[str, str], env: dict[str, str]
 ) -> Iterator[subprocess.Popen]:
     log_path = Path(tempfile.gettempdir()) / "rocketship-bench-gunicorn.log"
-    server = start_server(port=port, workers=workers, threads=threads, log_path=log_path, env=env)
+    server = start_server(
+        port=port,
+        workers=workers,
+        threads=threads,
+        log_path=log_path,
+        services=services,
+        env=env,
+    )
     try:
         yield server
     finally:
@@ -352,6 +369,55 @@ def load(
     ]
 
 
+def measure(
+    args: argparse.Namespace, services: dict[str, str], *, port: int, log: Any
+) -> tuple[dict[str, Any], bytes, list[dict[str, Any]]]:
+    """Set up the school, then load each row: the world, the schedule's body, the rows."""
+    world = prepare(services=services, log=log)
+    counts = [int(c) for c in args.connections.split(",")]
+    build = world["build"]
+    auth = {"Authorization": f"Token {world['token']}", "Accept": "application/json"}
+    path = f"/api/v1/schools/{world['school_id']}/schedules/{build['date']}/"
+    cache_key = (
+        f"rocketship:1:api:v1:schedule:{world['school_id']}:{build['date']}:r{world['rendering']}"
+    )
+    serve = {"port": port, "workers": args.workers, "threads": args.threads}
+    base = {"port": port, "seconds": args.seconds, "warmup": args.warmup}
+
+    with running_server(**serve, services=services, env={}) as _:
+        status, headers, body = fetch(port, path, auth)
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}: {body[:300]!r}")
+        etag = headers.get("ETag") or headers.get("etag")
+        document = json.loads(body)
+        log(
+            f"schedule: {len(body)} bytes, {len(document['cohorts'])} cohorts, "
+            f"{sum(len(c['blocks']) for c in document['cohorts'])} blocks, ETag {etag}"
+        )
+        # The cold rows delete exactly the key the view fills; make sure it is the right one.
+        import redis
+
+        if not redis.Redis.from_url(services["REDIS_URL"]).exists(cache_key):
+            raise SystemExit(f"expected cache key {cache_key} after a GET; the view changed?")
+        warm_rows = [
+            ("trivial view", {"path": "/bench/trivial/", "headers": auth}),
+            ("schedule warm", {"path": path, "headers": auth}),
+            ("schedule 304", {"path": path, "headers": {**auth, "If-None-Match": etag}}),
+        ]
+        measured = load(warm_rows, counts, base, log=log)
+    # Cold: no process keeps a rendered copy, and the shared one is deleted before each request.
+    cold_env = {"API_SCHEDULE_MEMORY_ENTRIES": "0"}
+    with running_server(**serve, services=services, env=cold_env) as _:
+        cold = {
+            "path": path,
+            "headers": auth,
+            "evict_key": cache_key,
+            "redis_url": services["REDIS_URL"],
+        }
+        measured += load([("schedule cold", cold)], counts, base, log=log)
+    return world, body, measured
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_load":
@@ -361,62 +427,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="4,16", help="comma-separated (4,16)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per row")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds per row")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, help="gunicorn's port (default: a free one)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument("--output", default=str(ROOT / "bench/results/api_latest.json"))
-    parser.add_argument("--keep-db", action="store_true", help="do not drop rocketship_bench")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    add_database_option(parser, DB_NAME)
+    add_redis_option(parser)
     args = parser.parse_args(argv)
-    connection_counts = [int(c) for c in args.connections.split(",")]
+    database: BenchDatabase = args.database_url
+    port = args.port or free_port()
 
     def log(line: str) -> None:
         print(line, flush=True)
 
     began = time.perf_counter()
-    recreate_database(DB_NAME)
-    flush_redis(REDIS_URL)
-    log(f"database {DB_NAME} created; Redis db 14 flushed")
-    try:
-        world = prepare(log=log)
-        build = world["build"]
-        auth = {"Authorization": f"Token {world['token']}", "Accept": "application/json"}
-        path = f"/api/v1/schools/{world['school_id']}/schedules/{build['date']}/"
-        cache_key = (
-            f"rocketship:1:api:v1:schedule:{world['school_id']}:{build['date']}"
-            f":r{world['rendering']}"
-        )
-        serve = {"port": args.port, "workers": args.workers, "threads": args.threads}
-        base = {"port": args.port, "seconds": args.seconds, "warmup": args.warmup}
-
-        with running_server(**serve, env={}) as _:
-            status, headers, body = fetch(args.port, path, auth)
-            if status != 200:
-                raise SystemExit(f"GET {path} answered {status}: {body[:300]!r}")
-            etag = headers.get("ETag") or headers.get("etag")
-            document = json.loads(body)
-            log(
-                f"schedule: {len(body)} bytes, {len(document['cohorts'])} cohorts, "
-                f"{sum(len(c['blocks']) for c in document['cohorts'])} blocks, ETag {etag}"
-            )
-            # The cold rows delete exactly the key the view fills; make sure it is the right one.
-            import redis
-
-            if not redis.Redis.from_url(REDIS_URL).exists(cache_key):
-                raise SystemExit(f"expected cache key {cache_key} after a GET; the view changed?")
-            warm_rows = [
-                ("trivial view", {"path": "/bench/trivial/", "headers": auth}),
-                ("schedule warm", {"path": path, "headers": auth}),
-                ("schedule 304", {"path": path, "headers": {**auth, "If-None-Match": etag}}),
-            ]
-            measured = load(warm_rows, connection_counts, base, log=log)
-        # Cold: no process keeps a rendered copy, and the shared one is deleted before each request.
-        with running_server(**serve, env={"API_SCHEDULE_MEMORY_ENTRIES": "0"}) as _:
-            cold = {"path": path, "headers": auth, "evict_key": cache_key, "redis_url": REDIS_URL}
-            measured += load([("schedule cold", cold)], connection_counts, base, log=log)
-    finally:
-        if not args.keep_db:
-            drop_database(DB_NAME)
-        flush_redis(REDIS_URL)
+    with BenchRedis(args.redis_url) as redis_server:
+        services = {"DATABASE_URL": database.url, "REDIS_URL": redis_server.url}
+        database.recreate()
+        redis_server.flush()
+        log(f"database {database.name} created; {redis_server.describe()} empty")
+        try:
+            world, body, measured = measure(args, services, port=port, log=log)
+            build = world["build"]
+        finally:
+            if not args.keep_db:
+                database.drop()
+            redis_server.flush()
 
     order = {"trivial view": 0, "schedule cold": 1, "schedule warm": 2, "schedule 304": 3}
     rows = sorted(measured, key=lambda r: (r["connections"], order[r["row"]]))

@@ -5,8 +5,9 @@
 
 What it does, in order (see bench/README.md):
 
-1. (Re)creates the PostgreSQL database ``rocketship_nightly_bench`` (user ``postgres`` on
-   127.0.0.1:5432, trust auth), migrates it and empties Redis db 13, the broker and result backend.
+1. (Re)creates the PostgreSQL database ``--database-url`` (``rocketship_nightly_bench``, user
+   ``postgres`` on 127.0.0.1:5432, trust auth) and migrates it; starts a Redis of its own on a
+   free port, the broker and result backend (``--redis-url`` names one to use and empty instead).
 2. Seeds the network of domain.md, 8 S, 12 M and 5 L schools (``rocketship.demo.seed_school``),
    shapes interleaved in a fixed order, as the beat's fan-out meets schools in id order.
 3. Fixes "now" for the whole run; each school's night and target date are read from it as the
@@ -25,7 +26,7 @@ What it does, in order (see bench/README.md):
    rounds do identical work: before each, runs and schedules made after setup are deleted and
    the setup's published versions restored.
 6. Prints the table and the targets, writes ``bench/results/nightly_latest.json``, drops the
-   database (``--keep-db`` keeps it).
+   database (``--keep-db`` keeps it) and stops its Redis.
 
 Mail goes to Django's dummy backend in the workers: the notify tasks run, nothing is printed.
 """
@@ -47,17 +48,15 @@ from typing import Any
 
 from .harness import (
     ROOT,
-    database_url,
-    drop_database,
-    flush_redis,
-    recreate_database,
+    BenchDatabase,
+    BenchRedis,
+    add_database_option,
+    add_redis_option,
     stop_process,
     write_results,
 )
 
 DB_NAME = "rocketship_nightly_bench"
-DATABASE_URL = database_url(DB_NAME)
-REDIS_URL = "redis://127.0.0.1:6379/13"
 SETUP_SEEDS = (2, 0, 1, 3, 4, 5)
 TARGET_WALL_SECONDS = 120.0  # the whole network, 2 workers
 TARGET_SPEEDUP = 1.8  # 1-worker wall / 2-worker wall, on 2 cores
@@ -83,12 +82,12 @@ def patience() -> int:
     return settings.NIGHTLY_SOLVE_PATIENCE
 
 
-def env(*, solve_seconds: int) -> dict[str, str]:
+def env(*, solve_seconds: int, database: BenchDatabase, redis: BenchRedis) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "rocketship.settings",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database.url,
+        "REDIS_URL": redis.url,
         "NIGHTLY_SOLVE_SECONDS": str(solve_seconds),
         "NIGHTLY_SOLVE_WORKERS": "1",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
@@ -113,8 +112,11 @@ def network_plan(counts: tuple[int, int, int]) -> list[tuple[str, str, str]]:
 
 @dataclass
 class Bench:
-    """What setup leaves for the rounds: the schools in queueing order, the moment, the snapshot."""
+    """What setup leaves for the rounds: the schools in queueing order, the moment, the snapshot,
+    and the bench's database and Redis."""
 
+    database: BenchDatabase
+    redis: BenchRedis
     schools: list[Any]
     now: datetime.datetime
     shapes: dict[int, str]
@@ -125,7 +127,9 @@ class Bench:
     published_ids: list[int]
 
 
-def prepare(*, counts: tuple[int, int, int], log: Any) -> Bench:
+def prepare(
+    *, counts: tuple[int, int, int], database: BenchDatabase, redis: BenchRedis, log: Any
+) -> Bench:
     import django
 
     django.setup()
@@ -169,6 +173,8 @@ def prepare(*, counts: tuple[int, int, int], log: Any) -> Bench:
             setup[school.pk]["change"] = teacher_out_with_substitute(school=school, date=date)
             changed.add(school.pk)
     return Bench(
+        database=database,
+        redis=redis,
         schools=schools,
         now=now,
         shapes=shapes,
@@ -261,15 +267,21 @@ def reset(bench: Bench) -> None:
     NightlyRun.objects.all().delete()
     Schedule.objects.filter(pk__gt=bench.max_schedule_id).delete()
     Schedule.objects.filter(pk__in=bench.published_ids).update(status=ScheduleStatus.PUBLISHED)
-    flush_redis(REDIS_URL)
+    bench.redis.flush()
 
 
 # --- one round -----------------------------------------------------------------------------------
 
 
-def start_worker(*, concurrency: int, solve_seconds: int, log_path: Path) -> subprocess.Popen:
+def start_worker(
+    bench: Bench, *, concurrency: int, solve_seconds: int, log_path: Path
+) -> subprocess.Popen:
     from rocketship.celery import app
 
+    # Every queue the product sends to: the default one and those its routes name (the
+    # rebuilds' own queue), as a production worker that builds consumes them.
+    routes = app.conf.task_routes or {}
+    queues = dict.fromkeys([app.conf.task_default_queue, *(r["queue"] for r in routes.values())])
     command = [
         sys.executable,
         "-m",
@@ -280,6 +292,8 @@ def start_worker(*, concurrency: int, solve_seconds: int, log_path: Path) -> sub
         "--pool=prefork",
         f"--concurrency={concurrency}",
         "-Ofair",
+        "-Q",
+        ",".join(queues),
         "--without-gossip",
         "--without-mingle",
         "--loglevel=WARNING",
@@ -290,7 +304,7 @@ def start_worker(*, concurrency: int, solve_seconds: int, log_path: Path) -> sub
     worker = subprocess.Popen(
         command,
         cwd=ROOT,
-        env=env(solve_seconds=solve_seconds),
+        env=env(solve_seconds=solve_seconds, database=bench.database, redis=bench.redis),
         stdout=log_file,
         stderr=log_file,
     )
@@ -310,7 +324,9 @@ def run_round(bench: Bench, *, concurrency: int, solve_seconds: int, log: Any) -
 
     reset(bench)
     log_path = Path(tempfile.gettempdir()) / f"rocketship-nightly-bench-worker-{concurrency}.log"
-    worker = start_worker(concurrency=concurrency, solve_seconds=solve_seconds, log_path=log_path)
+    worker = start_worker(
+        bench, concurrency=concurrency, solve_seconds=solve_seconds, log_path=log_path
+    )
     # Every run takes at most the solve limit and some seconds; a stuck round must still end.
     limit = len(bench.schools) * (solve_seconds + 30) / concurrency + 120
     try:
@@ -431,8 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         "--solve-seconds", type=int, default=20, help="NIGHTLY_SOLVE_SECONDS (product: 20)"
     )
     parser.add_argument("--output", default=str(ROOT / "bench/results/nightly_latest.json"))
-    parser.add_argument("--keep-db", action="store_true", help=f"do not drop {DB_NAME}")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    add_database_option(parser, DB_NAME)
+    add_redis_option(parser)
     args = parser.parse_args(argv)
+    database: BenchDatabase = args.database_url
     counts = tuple(int(c) for c in args.network.split(","))
     if len(counts) != 3:
         raise SystemExit("--network: give three counts, S,M,L (e.g. 8,12,5)")
@@ -442,24 +461,25 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
 
     began = time.perf_counter()
-    os.environ.update(env(solve_seconds=args.solve_seconds))
-    recreate_database(DB_NAME)
-    flush_redis(REDIS_URL)
-    log(f"database {DB_NAME} created; Redis db 13 flushed")
-    try:
-        bench = prepare(counts=counts, log=log)  # type: ignore[arg-type]
-        setup_seconds = round(time.perf_counter() - began, 1)
-        rounds = [
-            run_round(bench, concurrency=n, solve_seconds=args.solve_seconds, log=log)
-            for n in concurrencies
-        ]
-    finally:
-        from django.db import connections
+    with BenchRedis(args.redis_url) as redis:
+        os.environ.update(env(solve_seconds=args.solve_seconds, database=database, redis=redis))
+        database.recreate()
+        redis.flush()
+        log(f"database {database.name} created; {redis.describe()} empty")
+        try:
+            bench = prepare(counts=counts, database=database, redis=redis, log=log)  # type: ignore[arg-type]
+            setup_seconds = round(time.perf_counter() - began, 1)
+            rounds = [
+                run_round(bench, concurrency=n, solve_seconds=args.solve_seconds, log=log)
+                for n in concurrencies
+            ]
+        finally:
+            from django.db import connections
 
-        connections.close_all()
-        if not args.keep_db:
-            drop_database(DB_NAME)
-        flush_redis(REDIS_URL)
+            connections.close_all()
+            if not args.keep_db:
+                database.drop()
+            redis.flush()
 
     by_n = {r["concurrency"]: r for r in rounds}
     targets = []

@@ -5,9 +5,9 @@
 
 What it does, in order:
 
-1. (Re)creates the PostgreSQL database ``rocketship_roster_bench`` (user ``postgres`` on
-   127.0.0.1:5432, trust auth), migrates it and creates the network (nothing else: the first
-   import creates every school, cohort, student and staff member).
+1. (Re)creates the PostgreSQL database ``--database-url`` (``rocketship_roster_bench``, user
+   ``postgres`` on 127.0.0.1:5432, trust auth), migrates it and creates the network (nothing
+   else: the first import creates every school, cohort, student and staff member).
 2. Generates the export with the tests' writer (``tests.students.oneroster_files.network``: per
    school a homeroom and two scheduled classes for each grade KG-05, a teacher per homeroom, each
    student enrolled in three classes) and writes it as a zip; then a second zip with 1% of the
@@ -44,27 +44,21 @@ from pathlib import Path
 from typing import Any
 
 from .harness import (
-    PG,
     ROOT,
-    database_url,
+    BenchDatabase,
+    add_database_option,
     django_env,
-    drop_database,
-    recreate_database,
+    enter_django_env,
     run_measured_child,
     write_results,
 )
 
 DB_NAME = "rocketship_roster_bench"
-DATABASE_URL = database_url(DB_NAME)
 RESULTS = ROOT / "bench" / "results" / "oneroster_latest.json"
 NETWORK_SLUG = "bench-roster"
 TARGET_IMPORT_SECONDS = 60
 TARGET_REIMPORT_SECONDS = 10
 CLASS_KINDS = ("homeroom", "math", "ela")  # as tests.students.oneroster_files.network
-
-
-def env() -> dict[str, str]:
-    return django_env(DATABASE_URL)
 
 
 # --- the exports ----------------------------------------------------------------------------------
@@ -119,10 +113,8 @@ def exports(*, schools: int, students: int, workdir: Path) -> tuple[Path, Path, 
     return full, changed_zip, what
 
 
-def plain_copy(rows: int) -> float:
+def plain_copy(rows: int, database: BenchDatabase) -> float:
     """Seconds to COPY ``rows`` student-like rows into a bare table: a floor for writing them."""
-    import psycopg2
-
     from rocketship.db_timeouts import without_deadline
 
     buffer = io.StringIO()
@@ -131,7 +123,7 @@ def plain_copy(rows: int) -> float:
             f"s{n % 20}\ts{n % 20}-st{n}\tST{n}\tGivenst{n}\tFamilyst{n}\t{n % 6}\t"
             f"s{n % 20}-homeroom-{n % 6}\t2024-08-12\n"
         )
-    conn = psycopg2.connect(dbname=DB_NAME, **PG)
+    conn = database.connect()
     try:
         with conn.cursor() as cursor:
             cursor.execute(
@@ -226,9 +218,11 @@ def child_import(path: str) -> None:
     )
 
 
-def measured(mode: str, path: Path) -> dict[str, Any]:
+def measured(mode: str, path: Path, database: BenchDatabase) -> dict[str, Any]:
     return run_measured_child(
-        ["-m", "bench.oneroster", f"--child-{mode}", str(path)], env(), what=f"{mode} child"
+        ["-m", "bench.oneroster", f"--child-{mode}", str(path)],
+        django_env(database.url),
+        what=f"{mode} child",
     )
 
 
@@ -269,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=600, help="students per school")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--output", default=str(RESULTS))
+    add_database_option(parser, DB_NAME)
     parser.add_argument("--child-read", help=argparse.SUPPRESS)
     parser.add_argument("--child-import", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -279,9 +274,10 @@ def main(argv: list[str] | None = None) -> None:
         child_import(args.child_import)
         return
 
-    os.environ.update(env())
-    print(f"database {DB_NAME}: recreating and migrating ...", flush=True)
-    recreate_database(DB_NAME)
+    database: BenchDatabase = args.database_url
+    enter_django_env(database.url)
+    print(f"database {database.name}: recreating and migrating ...", flush=True)
+    database.recreate()
     import django
 
     django.setup()
@@ -308,18 +304,18 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             print("read_export ...", flush=True)
-            read = measured("read", full)
+            read = measured("read", full, database)
             print("plain COPY ...", flush=True)
-            copy_seconds = plain_copy(rows)
+            copy_seconds = plain_copy(rows, database)
             print("import ...", flush=True)
-            first = measured("import", full)
+            first = measured("import", full, database)
             print("re-import (same export) ...", flush=True)
-            same = measured("import", full)
+            same = measured("import", full, database)
             print("re-import (1% changed) ...", flush=True)
-            delta = measured("import", changed)
+            delta = measured("import", changed, database)
     finally:
         if not args.keep_db:
-            drop_database(DB_NAME)
+            database.drop()
 
     runs = [
         ("import (empty network)", first),

@@ -5,8 +5,8 @@
 
 What it does, in order:
 
-1. (Re)creates the PostgreSQL database ``rocketship_progress_bench`` (user ``postgres`` on
-   127.0.0.1:5432, trust auth) and migrates it.
+1. (Re)creates the PostgreSQL database ``--database-url`` (``rocketship_progress_bench``, user
+   ``postgres`` on 127.0.0.1:5432, trust auth) and migrates it.
 2. Seeds one school with ``--students`` students (600) and ``--programs`` programs (4), and a
    vendor mapping reading a program-code column, ISO dates, minutes, lessons and mastery.
 3. Writes a CSV of ``--rows`` rows: every student in every program on each weekday going back
@@ -45,20 +45,17 @@ from pathlib import Path
 from typing import Any
 
 from .harness import (
-    PG,
     ROOT,
-    database_url,
+    BenchDatabase,
+    add_database_option,
     django_env,
-    drop_database,
-    recreate_database,
+    enter_django_env,
     run_measured_child,
     write_results,
 )
 
 DB_NAME = "rocketship_progress_bench"
-DATABASE_URL = database_url(DB_NAME)
 APP_ROLE = "rocketship_bench_app"
-APP_DATABASE_URL = f"postgres://{APP_ROLE}@{PG['host']}:{PG['port']}/{DB_NAME}"
 RESULTS = ROOT / "bench" / "results" / "progress_import_latest.json"
 TARGET_ROWS_PER_SECOND = 50_000
 TARGET_PEAK_MB = 300
@@ -67,13 +64,9 @@ MAPPING_NAME = "Vendor export"
 HEADER = ["Student ID", "Program", "Date", "Minutes", "Lessons Completed", "Mastery"]
 
 
-def env() -> dict[str, str]:
-    return django_env(DATABASE_URL)
-
-
-def app_env() -> dict[str, str]:
+def app_env(database: BenchDatabase) -> dict[str, str]:
     """The import's environment: the app's role, as web servers and workers connect."""
-    return django_env(APP_DATABASE_URL)
+    return django_env(database.url_as(APP_ROLE))
 
 
 def create_app_role() -> None:
@@ -87,11 +80,9 @@ def create_app_role() -> None:
     call_command("grant_app_role", role=APP_ROLE, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
-def drop_app_role() -> None:
+def drop_app_role(database: BenchDatabase) -> None:
     """After the database is dropped, the role owns and holds nothing."""
-    from .harness import _admin_sql
-
-    _admin_sql(f"DROP ROLE IF EXISTS {APP_ROLE}")
+    database.admin_sql(f"DROP ROLE IF EXISTS {APP_ROLE}")
 
 
 # --- setup (Django in this process) ---------------------------------------------------------------
@@ -172,13 +163,11 @@ def write_csv(
     return written
 
 
-def plain_copy(path: Path) -> float:
+def plain_copy(path: Path, database: BenchDatabase) -> float:
     """Seconds to COPY the file into a bare table of its columns."""
-    import psycopg2
-
     from rocketship.db_timeouts import without_deadline
 
-    conn = psycopg2.connect(dbname=DB_NAME, **PG)
+    conn = database.connect()
     try:
         with conn.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_bare_progress")
@@ -247,9 +236,11 @@ def child_import(path: str) -> None:
     )
 
 
-def measured_import(path: Path) -> dict[str, Any]:
+def measured_import(path: Path, database: BenchDatabase) -> dict[str, Any]:
     return run_measured_child(
-        ["-m", "bench.progress_import", "--child-import", str(path)], app_env(), what="import"
+        ["-m", "bench.progress_import", "--child-import", str(path)],
+        app_env(database),
+        what="import",
     )
 
 
@@ -280,15 +271,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--programs", type=int, default=4)
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--output", default=str(RESULTS))
+    add_database_option(parser, DB_NAME)
     parser.add_argument("--child-import", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_import:
         child_import(args.child_import)
         return
 
-    os.environ.update(env())
-    print(f"database {DB_NAME}: recreating and migrating ...", flush=True)
-    recreate_database(DB_NAME)
+    database: BenchDatabase = args.database_url
+    enter_django_env(database.url)
+    print(f"database {database.name}: recreating and migrating ...", flush=True)
+    database.recreate()
     import django
 
     django.setup()
@@ -311,15 +304,15 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             print("plain COPY ...", flush=True)
-            copy_seconds = plain_copy(path)
+            copy_seconds = plain_copy(path, database)
             print("import ...", flush=True)
-            first = measured_import(path)
+            first = measured_import(path, database)
             print("re-import ...", flush=True)
-            again = measured_import(path)
+            again = measured_import(path, database)
     finally:
         if not args.keep_db:
-            drop_database(DB_NAME)
-            drop_app_role()
+            database.drop()
+            drop_app_role(database)
 
     rate = first["rows"] / first["seconds"]
     peak = max(first["peak_mb"], again["peak_mb"])
