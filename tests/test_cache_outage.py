@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from unittest import mock
 
+import kombu.exceptions
 import pytest
 import redis.exceptions
 from django.contrib.sessions.models import Session
@@ -23,14 +24,19 @@ from rest_framework.test import APIClient
 
 import rocketship.cache
 from rocketship.api_errors import PROBLEM_CONTENT_TYPE
-from scheduling.models import Schedule, ScheduleStatus
+from scheduling.models import BuildJob, BuildState, Schedule, ScheduleStatus
 from scheduling.services import schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.clients import api_client_create, api_token_issue, principal_cache_key
 
 from .conftest import client_for
 from .faults.harness import free_port
-from .scheduling.api.test_schedule_api import published_school, schedule_url
+from .scheduling.api.test_schedule_api import (
+    build_url,
+    published_school,
+    schedule_url,
+    token_for,
+)
 from .scheduling.test_selectors import DATE as K_DATE
 from .scheduling.test_selectors import kindergarten
 
@@ -208,3 +214,19 @@ def test_a_session_save_that_loses_the_database_answers_503_not_400(school_a):
 
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert b"cannot reach its database" in response.content
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued as the job commits, in the view
+def test_a_build_request_whose_task_cannot_be_queued_answers_503_and_keeps_its_job():
+    """The broker (Redis) refuses the task once the job committed: the caller is told to try
+    again, and the job waits for the sweeper (students.jobs) instead of being lost."""
+    k = kindergarten()
+    api = token_for(k.school, can_write=True)
+    refused = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+
+    with mock.patch("scheduling.tasks.build_job_run_task.delay", side_effect=refused):
+        response = api.post(build_url(k.school.pk))
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "service the site needs is unreachable" in response.json()["detail"]
+    assert BuildJob.objects.filter(school=k.school, state=BuildState.QUEUED).count() == 1
