@@ -28,7 +28,8 @@ def test_tasks_travel_as_json_and_survive_a_lost_worker():
     assert conf.worker_prefetch_multiplier == 1
     # Redis gives an unacknowledged task to another worker only once the longest task is over.
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
-    assert conf.beat_scheduler == "redbeat.RedBeatScheduler"
+    # RedBeat's scheduler, taking its lock again when a Redis restart loses it (rocketship.beat).
+    assert conf.beat_scheduler == "rocketship.beat.LockKeepingRedBeatScheduler"
     scheduled = {entry["task"] for entry in conf.beat_schedule.values()}
     # One sweeper for every kind of job (builds, nightly runs, imports) lost with its worker.
     assert {"scheduling.tasks.nightly_fan_out", "students.tasks.jobs_sweep"} <= scheduled
