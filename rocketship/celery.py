@@ -6,11 +6,10 @@ base class retries transient errors with the outage policy, and each worker's co
 taking tasks while the database does not answer."""
 
 import os
-from typing import Any
 
-from celery import Celery, signals
+from celery import Celery
 
-from .outages import OutagePause, RetryPolicy
+from .outages import OutagePause
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rocketship.settings")
 
@@ -18,9 +17,3 @@ app = Celery("rocketship", task_cls="rocketship.outages:OutageTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.steps["consumer"].add(OutagePause)
 app.autodiscover_tasks()
-
-
-@signals.worker_init.connect
-def _refuse_a_retry_policy_that_cannot_work(**kwargs: Any) -> None:
-    """A worker does not start with a retry cap above the visibility timeout (it says why)."""
-    RetryPolicy.from_settings()

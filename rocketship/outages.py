@@ -227,6 +227,7 @@ class OutagePause(bootsteps.StartStopStep):
 
     def __init__(self, consumer: Any, **kwargs: Any) -> None:
         super().__init__(consumer, **kwargs)
+        RetryPolicy.from_settings()  # a worker does not start with a policy that cannot work
         self.consumer: Any = None
         self.paused: list[Any] = []  # the queues no longer consumed
         self.paused_at = 0.0

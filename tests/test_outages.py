@@ -3,6 +3,10 @@ whole budget, a cap under the visibility timeout, and an import's retry that tak
 back. The workers' pause is exercised with real processes in tests/faults/test_database_outage.py.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -27,6 +31,7 @@ from scheduling import tasks as scheduling_tasks
 from .learninglabs.test_import_command import mapping  # noqa: F401 (fixture)
 from .students.test_jobs import queued_progress_import
 
+ROOT = Path(__file__).resolve().parent.parent
 POLICY = RetryPolicy(floor=5, cap=60, budget=30 * 60)
 DRAWS = (0.0, 0.5, 1.0)
 
@@ -72,6 +77,26 @@ def test_a_cap_at_or_over_either_visibility_timeout_is_refused(settings):
     settings.NIGHTLY_VISIBILITY_TIMEOUT = 59  # the nightly-only workers' (rocketship.broker)
     with pytest.raises(ImproperlyConfigured, match="visibility timeout"):
         RetryPolicy.from_settings()
+
+
+def test_a_worker_with_such_a_cap_refuses_to_start_and_says_why():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "rocketship.settings",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # it stops before connecting
+        "CELERY_VISIBILITY_TIMEOUT": "50",
+        "OUTAGE_RETRY_CAP_SECONDS": "100",
+    }
+    worker = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "rocketship", "worker", "--pool=solo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode != 0
+    assert "OUTAGE_RETRY_CAP_SECONDS (100) must be below" in worker.stderr + worker.stdout
 
 
 def test_a_floor_of_zero_or_over_the_cap_is_refused(settings):
