@@ -71,9 +71,10 @@ class Faults:
             "DATABASE_URL": database_url(address=database),
             "NIGHTLY_SOLVE_SECONDS": str(solve_seconds),
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            # The test's own queues: what the app routes (a sweep's re-queue, a notification)
-            # reaches the test's workers, never the machine's.
-            "CELERY_DEFAULT_QUEUE": self.queue,
+            # The test's own queues: a rebuild the app routes (a sweep's re-queue) reaches the
+            # test's workers; what goes to the default queue (a notification, the sweep a
+            # starting worker asks for) waits there unless a test starts a worker for it.
+            "CELERY_DEFAULT_QUEUE": self.default_queue,
             "NIGHTLY_QUEUE": self.nightly_queue,
             # The outage policy, shrunk: retries 1 s doubling to 5 s; the pause asks every 1 s.
             "OUTAGE_RETRY_FLOOR_SECONDS": "1",
@@ -102,6 +103,11 @@ class Faults:
         """The test's NIGHTLY_QUEUE, where the app routes the rebuilds."""
         return f"{self.queue}-nightly"
 
+    @property
+    def default_queue(self) -> str:
+        """The test's CELERY_TASK_DEFAULT_QUEUE: what the app sends without a route."""
+        return f"{self.queue}-default"
+
     def send_rebuild(self, run: NightlyRun) -> None:
         """Queue the run's rebuild by name to the nightly queue, as ``scheduling.nightly``
         does (through CELERY_TASK_ROUTES) once a run commits."""
@@ -111,7 +117,7 @@ class Faults:
 
     def send_sweep(self) -> None:
         """Queue a jobs sweep, as the beat does every few minutes."""
-        self.client.send_task("students.tasks.jobs_sweep", queue=self.queue)
+        self.client.send_task("students.tasks.jobs_sweep", queue=self.default_queue)
 
     def queued(self) -> int:
         """Messages waiting in the queues (not those a worker holds unacknowledged)."""
