@@ -58,10 +58,6 @@ _MARK = "_rocketship_database_unavailable"
 _REQUEST_ID = "_rocketship_request_id"
 
 
-def is_database_unavailable(exception: BaseException | None) -> bool:
-    return isinstance(exception, UNAVAILABLE_ERRORS)
-
-
 def is_unavailable(exception: BaseException | None) -> bool:
     """The database or Redis cannot be reached: an outage to wait out, a 503."""
     return isinstance(exception, UNAVAILABLE_ERRORS + SERVICE_ERRORS)
