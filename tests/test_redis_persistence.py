@@ -63,9 +63,11 @@ def test_a_worker_or_beat_start_logs_the_warning_once(redis_server, settings, mo
     settings.REDIS_URL = redis_server.url()
     monkeypatch.setattr(redis_persistence, "_warned", False)
 
+    # The receiver itself (the signals' other receivers would sweep jobs): the fault tests see
+    # it connected, in a real worker's and beat's log (tests/faults/test_beat_faults.py).
     with caplog.at_level(logging.WARNING, logger="rocketship.redis_persistence"):
-        redis_persistence.worker_ready.send(sender=None)
-        redis_persistence.beat_init.send(sender=None)  # a worker with an embedded beat
+        redis_persistence.warn_if_redis_does_not_persist()  # the worker is ready
+        redis_persistence.warn_if_redis_does_not_persist()  # and its embedded beat starts
 
     (record,) = caplog.records
     assert "rocketship.W001" in record.getMessage() and "appendonly yes" in record.getMessage()

@@ -1,6 +1,6 @@
 """One version for one input, with real workers: five leader builds of a date and the nightly
-rebuild of the same date, all running at once on two workers, store one new version and
-publish it once.
+rebuild of the same date, sent at once to two workers, store one new version and publish it
+once.
 
 Every build checks "same inputs as a stored version" again under the school's build lock before
 it stores (``scheduling.services.schedule_build``, ``scheduling.nightly``): the builds that
@@ -22,8 +22,10 @@ BUILD_TIMEOUT = 240  # six builds of a shape-S school on two cores, on a busy ma
 
 
 def test_five_leader_builds_and_the_nightly_at_once_publish_one_version(faults, busy_day):
-    # Three pool processes each: all six builds are taken at once and solve side by side.
-    workers = [faults.worker(name, concurrency=3) for name in ("one", "two")]
+    # Two pool processes each: four of the six builds solve side by side, the other two start
+    # as the first finish. The nightly's limit is generous (it stops once it stops improving):
+    # on a busy machine a build that finds no schedule in time would be a different test.
+    workers = [faults.worker(name, concurrency=2, solve_seconds=60) for name in ("one", "two")]
     for worker in workers:
         worker.wait_ready()
     # Rows made directly: build_job_start would return the first job to the next four
@@ -34,9 +36,9 @@ def test_five_leader_builds_and_the_nightly_at_once_publish_one_version(faults, 
     ]
     run = busy_day.run()
     began = time.monotonic()
+    faults.send_rebuild(run)
     for job in jobs:
         faults.client.send_task("scheduling.tasks.build_job_run", args=[job.pk], queue=faults.queue)
-    faults.send_rebuild(run)
 
     def all_finished() -> bool:
         run.refresh_from_db()
