@@ -117,8 +117,10 @@ DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
 DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 10)
 # The client gives up on any answer after this long and drops the connection: the one limit
 # that fires when the server or the network hangs (statement_timeout runs on the server). Above
-# DATABASE_STATEMENT_TIMEOUT, so a live server's own cancellation comes first.
-DATABASE_READ_TIMEOUT = env_int("DATABASE_READ_TIMEOUT", DATABASE_STATEMENT_TIMEOUT + 5)
+# DATABASE_STATEMENT_TIMEOUT, so a live server's own cancellation comes first (and off with it).
+DATABASE_READ_TIMEOUT = env_int(
+    "DATABASE_READ_TIMEOUT", DATABASE_STATEMENT_TIMEOUT + 5 if DATABASE_STATEMENT_TIMEOUT else 0
+)
 # The server ends a session idle inside a transaction this long (a hung client holding locks).
 DATABASE_IDLE_IN_TRANSACTION_TIMEOUT = env_int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 10 * 60)
 # TCP keepalives notice a server (or a network path) that died without closing the connection:
