@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,6 +63,11 @@ class Beat:
             pytest.fail(f"the beat exited with {self.process.returncode}:\n{self.log()}")
         return True
 
+    def wait_for(self, condition: Callable[[], bool] | str, *, what: str, timeout: float) -> None:
+        """Wait until ``condition`` holds (a string: the log says it); fail if the beat exits."""
+        check = (lambda: condition in self.log()) if isinstance(condition, str) else condition
+        wait_until(lambda: self.alive() and check(), timeout=timeout, what=what, every=0.2)
+
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -103,11 +108,10 @@ def test_the_beat_takes_its_lock_again_after_redis_restarts_empty(
     client = volatile_redis.client()
     try:
         # Installed as RedBeat does at a start: the entries first fire one interval later.
-        wait_until(
-            lambda: beat.alive() and client.zcard(SCHEDULE_KEY) >= len(ENTRIES),
-            timeout=START_TIMEOUT,
+        beat.wait_for(
+            lambda: client.zcard(SCHEDULE_KEY) >= len(ENTRIES),
             what="the beat to install its schedule",
-            every=0.2,
+            timeout=START_TIMEOUT,
         )
         assert client.get(LOCK_KEY) is not None
         # Named once at the start, in the log the operator reads: the beat's and the worker's.
@@ -119,29 +123,17 @@ def test_the_beat_takes_its_lock_again_after_redis_restarts_empty(
         sent_before = {entry: beat.sent(entry) for entry in ENTRIES}
         stopped_at = time.monotonic()
         volatile_redis.stop(signal.SIGTERM)  # as a service manager stops it
-        wait_until(
-            lambda: beat.alive() and "Redis unreachable" in beat.log(),
-            timeout=30,
-            what="the beat to notice Redis is gone",
-            every=0.2,
-        )
+        beat.wait_for("Redis unreachable", what="the beat to notice Redis is gone", timeout=30)
         volatile_redis.start()  # same port, nothing kept
 
-        wait_until(
-            lambda: beat.alive() and "took the lock" in beat.log(),
-            timeout=60,
-            what="the beat to take its lock again",
-            every=0.2,
-        )
-        wait_until(
+        beat.wait_for("took the lock", what="the beat to take its lock again", timeout=60)
+        beat.wait_for(
             lambda: (
-                beat.alive()
-                and all(beat.sent(entry) > sent_before[entry] for entry in ENTRIES)
+                all(beat.sent(entry) > sent_before[entry] for entry in ENTRIES)
                 and queued_messages(client) >= len(ENTRIES)
             ),
-            timeout=60,
             what="the beat to send the sweep and the fan-out again",
-            every=0.2,
+            timeout=60,
         )
         recovered = time.monotonic() - stopped_at
         print(f"beat sending again {recovered:.1f} s after Redis stopped (restarted empty)")
@@ -151,28 +143,17 @@ def test_the_beat_takes_its_lock_again_after_redis_restarts_empty(
         # nothing, and takes the lock over once the other lets it go.
         client.flushdb()
         client.set(LOCK_KEY, "another-beat", px=60_000)
-        wait_until(
-            lambda: beat.alive() and "another beat holds the lock" in beat.log(),
-            timeout=30,
-            what="the beat to stand by",
-            every=0.2,
-        )
+        beat.wait_for("another beat holds the lock", what="the beat to stand by", timeout=30)
         time.sleep(3)  # three loops: a beat that ignored the other's lock would send again
         assert queued_messages(client) == 0 and beat.alive()
         assert client.get(LOCK_KEY) == b"another-beat"
 
         client.delete(LOCK_KEY)
-        wait_until(
-            lambda: beat.alive() and "over from another beat" in beat.log(),
-            timeout=30,
-            what="the beat to take the lock over",
-            every=0.2,
-        )
-        wait_until(
-            lambda: beat.alive() and queued_messages(client) >= len(ENTRIES),
-            timeout=30,
+        beat.wait_for("over from another beat", what="the beat to take the lock over", timeout=30)
+        beat.wait_for(
+            lambda: queued_messages(client) >= len(ENTRIES),
             what="the beat to send again",
-            every=0.2,
+            timeout=30,
         )
         assert "Traceback" not in beat.log()
     finally:
