@@ -47,15 +47,16 @@ def redis_persistence_problem(url: str) -> tuple[str, str, str] | None:
     """(check id, message, hint) when the Redis at ``url`` keeps nothing on disk or cannot be
     asked; None when it writes an append-only file."""
     shown = maybe_sanitize_url(url)  # no password in a message
-    client = redis.Redis.from_url(
-        url, socket_connect_timeout=ASK_TIMEOUT_SECONDS, socket_timeout=ASK_TIMEOUT_SECONDS
-    )
     try:
-        info = client.info("persistence")
-    except redis.RedisError as error:
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=ASK_TIMEOUT_SECONDS, socket_timeout=ASK_TIMEOUT_SECONDS
+        )
+        try:
+            info = client.info("persistence")
+        finally:
+            client.close()
+    except (redis.RedisError, ValueError) as error:  # ValueError: a URL redis-py cannot read
         return "rocketship.W002", UNREACHABLE.format(url=shown, error=error), UNREACHABLE_HINT
-    finally:
-        client.close()
     if int(info.get("aof_enabled", 0)):
         return None
     return "rocketship.W001", NOT_PERSISTING.format(url=shown), NOT_PERSISTING_HINT

@@ -47,6 +47,14 @@ def test_an_unreachable_redis_is_a_warning_of_its_own_not_a_crash(settings):
     assert "hunter2" not in warning.msg  # the password stays out of the output
 
 
+def test_a_url_redis_cannot_read_is_a_warning_not_a_crash(settings):
+    settings.REDIS_URL = "redis+socket:///nowhere"
+
+    (warning,) = check_redis_persists()
+
+    assert warning.id == "rocketship.W002"
+
+
 def test_without_redis_there_is_nothing_to_check(settings):
     settings.REDIS_URL = ""
     assert check_redis_persists() == []
