@@ -72,7 +72,8 @@ class LockKeepingRedBeatScheduler(RedBeatScheduler):
 
     def _take_lock(self) -> bool:
         """Take the lock if no other beat holds it; install the schedule again once taken."""
-        if self.lock is None:
+        never_held = self.lock is None  # RedBeat's start could not take it (Redis was down)
+        if never_held:
             # As RedBeat's start makes it: same key and timeout, its extend-to script.
             client = get_redis(self.app)
             lock = client.lock(self.lock_key, timeout=self.lock_timeout, sleep=self.max_interval)
@@ -93,6 +94,8 @@ class LockKeepingRedBeatScheduler(RedBeatScheduler):
         self.lock = lock
         if self.standing_by:
             logger.warning("beat: took the lock %s over from another beat", self.lock_key)
+        elif never_held:
+            logger.warning("beat: took the lock %s (Redis answers again)", self.lock_key)
         else:
             logger.warning(
                 "beat: took the lock %s again: it was lost (Redis restarted without "
