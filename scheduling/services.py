@@ -104,7 +104,6 @@ def schedule_build(
     solved = day_solve(school=school, date=date, inputs=inputs, options=options, on_phase=report)
     if not isinstance(solved, SolvedDay):
         return BuildResult(school.pk, date, None, reasons=solved)
-    report(BuildPhase.STORING)
     with transaction.atomic():
         lock_school_builds(school.pk)
         # Another build of the date (a second leader, the nightly) may have stored these very
@@ -119,6 +118,7 @@ def schedule_build(
                 same.version,
             )
             return _build_unchanged(same, publish=publish)
+        report(BuildPhase.STORING)  # only a build that stores says so: its job shows the step
         schedule = day_store(school=school, date=date, solved=solved, by=by)
         if publish:
             schedule = schedule_publish(schedule=schedule)

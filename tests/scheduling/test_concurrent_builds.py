@@ -89,8 +89,10 @@ def test_five_leader_builds_and_the_nightly_at_once_store_one_version(monkeypatc
     finished = BuildJob.objects.filter(pk__in=[job.pk for job in jobs])
     assert {(job.state, job.schedule_id) for job in finished} == {(BuildState.SUCCEEDED, new.pk)}
     # Each job says what it did: at most one stored the version (unless the nightly did), the
-    # others found it stored from the same inputs.
+    # others found it stored from the same inputs, and their page shows no storing step done.
     assert finished.filter(unchanged=True).count() >= LEADER_BUILDS - 1
+    for job in finished.filter(unchanged=True):
+        assert dict(job.phases)["Storing"] == "skipped", job.phases
 
 
 def test_concurrent_leader_builds_store_one_draft(monkeypatch):
