@@ -4,7 +4,9 @@ A build (``scheduling.day_builds``) solves the day's rotations and its lab plan,
 their independent validators, and stores them as a new draft version. Publishing flips the
 published version inside one transaction, after validating the stored blocks and lab plan again
 against today's configuration, so readers always see one complete published version. An
-unchanged input (same fingerprints) makes no new version. Restoring makes an older version
+unchanged input (same fingerprints) makes no new version: checked before solving and again under
+the school's build lock before storing, so builds of one input running at once (leaders', the
+nightly's) store one version between them. Restoring makes an older version
 published again, under the same validation as a publish.
 
 A leader's build from a page is a *build job*: ``build_job_start`` stores the job and queues the
