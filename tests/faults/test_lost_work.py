@@ -205,7 +205,7 @@ def test_runs_lost_with_a_redis_that_keeps_nothing_come_back_through_the_sweeper
         what="the runs to be stale",
         every=0.5,
     )
-    faults.worker("default", queues=[faults.default_queue], env=SHRUNK)
+    default = faults.worker("default", queues=[faults.default_queue], env=SHRUNK)
 
     queued = [wait_until_finished(run) for run in queued]
     recovered_after = time.monotonic() - restarted_at
@@ -214,6 +214,7 @@ def test_runs_lost_with_a_redis_that_keeps_nothing_come_back_through_the_sweeper
         assert run.requeued and run.first_queued_at < run.queued_at
         assert published_versions(run) == [1]
     assert busy.versions() == [(1, ScheduleStatus.SUPERSEDED), (2, ScheduleStatus.PUBLISHED)]
+    assert "students.tasks.jobs_sweep[" in default.log()  # the sweep it queued as it started
     print(
         f"\nredis restarted empty: {len(queued)} vanished runs published {recovered_after:.0f} s "
         f"after the restart (stale after {2 * TIME_LIMIT} s)"
