@@ -16,7 +16,8 @@ a worker does not start with them.
 worker that cannot reach the database take every queued task in turn and send each back to wait,
 tasks that would then all come due together. Instead, when a task of the worker fails or is
 retried, the worker's main process asks the database (a new connection, given up after
-``OUTAGE_PROBE_TIMEOUT_SECONDS``) and, if it does not answer, stops consuming its queues: the
+``DATABASE_CONNECT_TIMEOUT``) and Redis, and if either does not answer, stops consuming its
+queues: the
 queued tasks stay in Redis for a worker that can run them. It asks again every
 ``OUTAGE_PROBE_SECONDS`` and takes tasks again once the database answers. The task in hand
 waits for its retry as above (``acks_late``: its retry is a new message, sent before the old one
@@ -148,28 +149,38 @@ class OutageTask(Task):
             policy = RetryPolicy.from_settings()
             eta, countdown = None, policy.countdown(self.request.retries)
             max_retries = policy.max_retries()
-            logger.warning(
-                "task %s[%s] retry %d of %d in %.1f s: %s",
-                self.name,
-                self.request.id,
-                self.request.retries + 1,
-                max_retries,
-                countdown,
-                type(exc).__name__,
-            )
+            if self.request.retries < max_retries:
+                logger.warning(
+                    "task %s[%s] retry %d of %d in %.1f s: %s",
+                    self.name,
+                    self.request.id,
+                    self.request.retries + 1,
+                    max_retries,
+                    countdown,
+                    type(exc).__name__,
+                )
+            else:
+                logger.error(
+                    "task %s[%s] gave up after %d retries over OUTAGE_RETRY_BUDGET_SECONDS: %s",
+                    self.name,
+                    self.request.id,
+                    self.request.retries,
+                    type(exc).__name__,
+                )
         return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
 
 
 # --- the pause ----------------------------------------------------------------------------------
 
 
-def database_answers(timeout: float) -> bool:
-    """Whether PostgreSQL accepts a new connection within ``timeout`` seconds (a connection of
-    its own, closed at once: the worker's main process keeps none)."""
+def database_answers() -> bool:
+    """Whether PostgreSQL accepts a new connection (a connection of its own, closed at once: the
+    worker's main process keeps none), within DATABASE_CONNECT_TIMEOUT (``DATABASES`` OPTIONS,
+    and ``rocketship.db_timeouts``'s deadline)."""
     wrapper = connections["default"]
     if wrapper.vendor != "postgresql":
         return True
-    params = {**wrapper.get_connection_params(), "connect_timeout": max(2, round(timeout))}
+    params = wrapper.get_connection_params()
     try:
         wrapper.Database.connect(**params).close()
     except wrapper.Database.Error:
@@ -177,10 +188,12 @@ def database_answers(timeout: float) -> bool:
     return True
 
 
-def result_backend_answers(timeout: float) -> bool:
+def result_backend_answers() -> bool:
+    """Whether the result backend's Redis answers a ping within REDIS_CONNECT_TIMEOUT."""
     url = settings.CELERY_RESULT_BACKEND or ""
     if not url.startswith("redis"):
         return True
+    timeout = settings.REDIS_CONNECT_TIMEOUT
     client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
         return bool(client.ping())
@@ -191,8 +204,7 @@ def result_backend_answers(timeout: float) -> bool:
 
 
 def services_answer() -> bool:
-    timeout = settings.OUTAGE_PROBE_TIMEOUT_SECONDS
-    return database_answers(timeout) and result_backend_answers(timeout)
+    return database_answers() and result_backend_answers()
 
 
 # The running consumer's pause step, in a worker's main process (one consumer a process).

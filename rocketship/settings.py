@@ -276,11 +276,10 @@ NIGHTLY_MAX_ATTEMPTS = env_int("NIGHTLY_MAX_ATTEMPTS", 5)
 OUTAGE_RETRY_FLOOR_SECONDS = env_int("OUTAGE_RETRY_FLOOR_SECONDS", 5)
 OUTAGE_RETRY_CAP_SECONDS = env_int("OUTAGE_RETRY_CAP_SECONDS", 60)
 OUTAGE_RETRY_BUDGET_SECONDS = env_int("OUTAGE_RETRY_BUDGET_SECONDS", 30 * 60)
-# A worker whose task met an outage asks the database (and Redis) whether it answers, giving up
-# on the question after the timeout; without an answer it stops taking tasks and asks again this
-# often, taking tasks again once answered.
+# A worker whose task met an outage asks the database and Redis whether they answer (a new
+# connection, within DATABASE_CONNECT_TIMEOUT and REDIS_CONNECT_TIMEOUT); without an answer it
+# stops taking tasks and asks again this often, taking tasks again once answered.
 OUTAGE_PROBE_SECONDS = env_int("OUTAGE_PROBE_SECONDS", 5)
-OUTAGE_PROBE_TIMEOUT_SECONDS = env_int("OUTAGE_PROBE_TIMEOUT_SECONDS", 3)
 
 # --- Cache ---------------------------------------------------------------------------------------
 # Seconds a cache command (or opening its connection) may take before it is given up: the cache's

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -25,6 +26,7 @@ from rocketship.outages import (
     OutageTask,
     RetryPolicy,
     job_task_run,
+    outage_suspected,
 )
 from scheduling import tasks as scheduling_tasks
 
@@ -196,3 +198,57 @@ def test_an_import_that_meets_an_outage_is_retried_by_the_delivery_that_claimed_
     done = job_task_run(worker, type(record), record.pk, 1, run)
     assert (done.state, done.attempts) == (ImportState.SUCCEEDED, 2)
     assert progress_import_run(import_id=record.pk, reclaim=1).state == ImportState.SUCCEEDED
+
+
+# --- the pause, with a stand-in consumer ---------------------------------------------------------
+
+
+class Consumer:
+    """What the pause step uses of Celery's consumer: its task consumer and its timer."""
+
+    def __init__(self, queues: list[str]) -> None:
+        self.task_consumer = mock.Mock(queues=[SimpleNamespace(name=name) for name in queues])
+        self.timer = mock.Mock()
+
+
+def test_a_worker_stops_consuming_while_the_database_is_down_and_resumes_once_it_answers(
+    settings, caplog
+):
+    consumer = Consumer(["default", "nightly"])
+    step = OutagePause(consumer)
+    step.start(consumer)
+    answers = mock.patch("rocketship.outages.services_answer")
+    try:
+        with answers as services_answer, caplog.at_level("WARNING", "rocketship.outages"):
+            services_answer.return_value = True
+            outage_suspected()  # a task failed for another reason: nothing changes
+            consumer.task_consumer.cancel_by_queue.assert_not_called()
+
+            services_answer.return_value = False
+            outage_suspected()
+            assert [c.args for c in consumer.task_consumer.cancel_by_queue.mock_calls] == [
+                ("default",),
+                ("nightly",),
+            ]
+            ((every, probe), _) = consumer.timer.call_repeatedly.call_args
+            assert every == settings.OUTAGE_PROBE_SECONDS
+            outage_suspected()  # paused already: asks nothing more
+            assert services_answer.call_count == 2
+
+            probe()  # still down
+            consumer.task_consumer.add_queue.assert_not_called()
+            services_answer.return_value = True
+            probe()
+        assert [c.args[0].name for c in consumer.task_consumer.add_queue.mock_calls] == [
+            "default",
+            "nightly",
+        ]
+        consumer.task_consumer.consume.assert_called_once()
+        consumer.timer.call_repeatedly.return_value.cancel.assert_called_once()
+        assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+            "worker paused",
+            "worker resumed",
+        ]
+    finally:
+        step.stop(consumer)
+    assert step.paused == [] and step.consumer is None

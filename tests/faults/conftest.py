@@ -80,7 +80,6 @@ class Faults:
             "OUTAGE_RETRY_FLOOR_SECONDS": "1",
             "OUTAGE_RETRY_CAP_SECONDS": "5",
             "OUTAGE_PROBE_SECONDS": "1",
-            "OUTAGE_PROBE_TIMEOUT_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",
         }
         worker = Worker(
