@@ -11,6 +11,7 @@ class RocketshipAdminConfig(AdminConfig):
         super().ready()
         # The deploy check and start-up warning for a Redis that keeps nothing on disk.
         from . import redis_persistence  # noqa: F401
+
         # Every process (web, workers, commands) gives up on a database that does not answer.
         from .db_timeouts import install_database_deadline
 
