@@ -134,7 +134,7 @@ def retried(task: Task, *, retries: int, exc: BaseException) -> dict:
 def test_a_transient_error_is_retried_with_the_policy_whatever_the_caller_asked(settings):
     settings.OUTAGE_RETRY_FLOOR_SECONDS, settings.OUTAGE_RETRY_CAP_SECONDS = 2, 8
     policy = RetryPolicy.from_settings()
-    task = scheduling_tasks.nightly_rebuild_task
+    task = app.tasks["scheduling.tasks.nightly_rebuild"]  # another test's app may be current
 
     first = retried(task, retries=0, exc=OperationalError("refused"))
     late = retried(task, retries=30, exc=OperationalError("refused"))
@@ -151,7 +151,7 @@ def test_in_process_a_transient_error_is_raised_at_once():
         ) as fan_out,
         pytest.raises(OperationalError),
     ):
-        scheduling_tasks.nightly_fan_out_task.apply()
+        app.tasks["scheduling.tasks.nightly_fan_out"].apply()
     assert fan_out.call_count == 1
 
 
