@@ -15,6 +15,7 @@ import pytest
 
 from scheduling.models import NightlyRun, RunState, ScheduleStatus
 
+from ..security.test_killed_import import KINDS, finished, imports  # noqa: F401 (fixture)
 from .conftest import Faults, PublishedDay
 from .harness import DatabaseProxy, Worker, wait_until
 
@@ -136,3 +137,44 @@ def test_a_stalled_database_for_a_minute_pauses_the_workers_and_every_school_pub
         break_database=DatabaseProxy.stall,
         mend_database=DatabaseProxy.flow,
     )
+
+
+# --- an import that loses the database under it ------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_import_that_loses_the_database_mid_import_is_retried_and_finished_once(
+    imports,  # noqa: F811
+    school_a,
+    kind,
+):
+    """The retry takes back the import its delivery claimed (``job_claim``'s ``reclaim``): the
+    import neither stays "running" until the sweeper nor runs twice."""
+    proxy = imports.faults.proxy()
+    worker = imports.faults.worker(
+        "import-outage",
+        database=proxy.address,
+        env={
+            "ROCKETSHIP_VAR_DIR": str(imports.var_dir),
+            "JOBS_TEST_GATE_DIR": str(imports.gate.folder),
+        },
+    )
+    job = kind.make(school_a)
+    imports.send(kind, job)
+    wait_until(lambda: imports.gate.attempt_started(job) == 1, timeout=120, what="the import")
+
+    proxy.refuse()  # drops the import's connection and refuses new ones
+    imports.gate.open(job)  # the import goes on, and finds the database gone
+    wait_until(lambda: "worker paused" in worker.log(), timeout=60, what="the worker to pause")
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.finished_at) == ("running", 1, None)
+    assert kind.stored() == 0
+
+    proxy.forward()
+    job = wait_until(lambda: finished(job), timeout=120, what="the import retried")
+
+    assert job.state == kind.done, job.failure_message
+    assert job.attempts == 2 and imports.gate.attempt_started(job) == 2  # its own retry
+    assert retries([worker]) == 1
+    assert kind.stored() > 0
+    assert not job.file  # deleted once it finished
