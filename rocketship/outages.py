@@ -17,11 +17,14 @@ worker that cannot reach the database take every queued task in turn and send ea
 tasks that would then all come due together. Instead, when a task of the worker fails or is
 retried, the worker's main process asks the database (a new connection, given up after
 ``DATABASE_CONNECT_TIMEOUT``) and Redis, and if either does not answer, stops consuming its
-queues: the
-queued tasks stay in Redis for a worker that can run them. It asks again every
-``OUTAGE_PROBE_SECONDS`` and takes tasks again once the database answers. The task in hand
-waits for its retry as above (``acks_late``: its retry is a new message, sent before the old one
-is acknowledged).
+queues: the queued tasks stay in Redis for a worker that can run them. It asks again every
+``OUTAGE_PROBE_SECONDS`` and takes tasks again once both answer. The task in hand waits for its
+retry as above (``acks_late``: its retry is a new message, sent before the old one is
+acknowledged).
+
+**Jobs** (``students.jobs``). A job's task claims its row before it runs; a retry must take
+back the row its own delivery claimed, and no other delivery's: ``job_task_run`` gives the
+retry the attempt it claimed (``job_claim``'s ``reclaim``).
 """
 
 from __future__ import annotations
