@@ -180,4 +180,5 @@ def test_an_import_that_loses_the_database_mid_import_is_retried_and_finished_on
     assert (job.attempts, imports.gate.attempt_started(job)) == (2, 2), worker.log()
     assert retries([worker]) == 1, worker.log()
     assert kind.stored() > 0
-    assert not job.file  # deleted once it finished
+    # Its upload is deleted just after the finish commits.
+    wait_until(lambda: not type(job).objects.get(pk=job.pk).file, timeout=30, what="the file")
