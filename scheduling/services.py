@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from students.errors import DomainError
@@ -286,6 +286,10 @@ def build_job_run(*, job_id: int, options: SolveOptions | None = None) -> BuildJ
         )
     except DomainError as error:
         outcome = {"state": BuildState.FAILED, "error": str(error)}
+    except (OperationalError, InterfaceError):
+        # The database went away: not this build's fault. The task retries it once the
+        # database is back (rocketship.outages); a build job may be claimed again while running.
+        raise
     except Exception:
         logger.exception("build job_id=%s school_id=%s failed", job_id, job.school_id)
         outcome = {

@@ -218,7 +218,10 @@ def test_an_import_whose_worker_is_killed_is_run_again_to_completion_and_its_fil
     assert job.state == kind.done, job.failure_message
     assert job.attempts == 2 and imports.gate.attempt_started(job) == 2
     assert kind.stored() > 0
-    assert not job.file and not job.file.storage.exists(stored)  # type: ignore[attr-defined]
+    # The worker deletes the upload just after the finish commits: wait for it, not race it.
+    storage = job.file.storage  # type: ignore[attr-defined]
+    wait_until(lambda: not storage.exists(stored), timeout=TIMEOUT, what="the upload deleted")
+    assert not job.file
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,6 +205,25 @@ def test_a_job_whose_date_stopped_being_a_school_day_fails_with_the_reason(
     html = client.get(response["Location"]).content.decode()
     assert "2026-09-01 is not an instructional day at Alder (Storm)." in html
     assert "stopped here" in html
+
+
+def test_a_build_that_loses_the_database_is_left_to_its_retry_which_finishes_it(world, monkeypatch):
+    job = BuildJob.objects.create(school=world.k.school, date=DATE, requested_by=world.leader.user)
+
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("scheduling.services.schedule_build", database_gone)
+        with pytest.raises(OperationalError):  # the task's outage policy retries it
+            build_job_run(job_id=job.pk, options=FAST)
+    job.refresh_from_db()
+    assert job.state == BuildState.RUNNING and not job.error  # not recorded as the build's fault
+
+    retried = build_job_run(job_id=job.pk, options=FAST)
+
+    assert retried.state == BuildState.SUCCEEDED and retried.attempts == 2
+    assert Schedule.objects.filter(school=world.k.school, date=DATE).count() == 1
 
 
 def test_running_a_finished_job_again_changes_nothing(world, django_capture_on_commit_callbacks):
