@@ -5,6 +5,8 @@ A *network* runs many *schools*; each school has its own time zone, its *grades*
 school, grade and, once placed, one cohort; a student who leaves is ended (``enrollment_end``),
 never deleted, because schedules, services and the audit trail refer to them. *Staff* are a user's
 membership of one school with one or more *roles*; the same user may work in several schools.
+*Guardians* (parents, guardians, relatives from the roster) belong to the network and are
+linked to their children; they are never staff and have no login.
 *Service needs* are a student's minutes of IEP, ELD or intervention each week. *API clients*
 read (and, when granted, write) a network's schools through tokens.
 
@@ -14,6 +16,7 @@ school; ``students.scoping`` uses it to filter every read to the schools a user 
 
 from .api_clients import ApiClient, ApiToken
 from .audit import AuditAction, AuditEvent, UserSession
+from .families import Guardian, GuardianRelationship
 from .people import (
     ELLevel,
     InterventionTier,
@@ -42,6 +45,8 @@ __all__ = [
     "ELLevel",
     "Grade",
     "GradeLevel",
+    "Guardian",
+    "GuardianRelationship",
     "InterventionTier",
     "Network",
     "NetworkAdmin",

@@ -121,6 +121,10 @@ class User:
     primary_org_sourced_id: str | None
     roles: tuple[UserRole, ...]
     row: int
+    # Contact details guardians keep; ``language`` from a ``metadata.*language*`` column.
+    phone: str = ""
+    sms: str = ""
+    language: str = ""
 
     @property
     def is_student(self) -> bool:

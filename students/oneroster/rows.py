@@ -209,9 +209,22 @@ def user(cells: CellReader, version: Version) -> Callable[[int, Row, str, str], 
             primary_org_sourced_id=cells.optional_id(row, values, "primaryOrgSourcedId"),
             roles=roles,
             row=row,
+            phone=cells.text(row, values, "phone"),
+            sms=cells.text(row, values, "sms"),
+            language=_metadata_language(values),
         )
 
     return build
+
+
+def _metadata_language(values: Row) -> str:
+    """The language an SIS writes in an extension column (``metadata.language``,
+    ``metadata.preferredLanguage``, ``metadata.homeLanguage``...): OneRoster has none."""
+    for column, value in values.items():
+        name = column.lower()
+        if value and name.startswith("metadata.") and "language" in name:
+            return value.strip()
+    return ""
 
 
 def role_assignment(cells: CellReader) -> Callable[[int, Row, str, str], RoleAssignment]:

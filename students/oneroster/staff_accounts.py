@@ -27,6 +27,7 @@ from django.db.models import Q
 
 from ..models import Network, NetworkAdmin, Staff
 from .columns import USERS
+from .guardians import GUARDIAN_ROLES
 from .records import ExportError, User
 
 ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email")
@@ -62,7 +63,8 @@ class StaffAccounts:
         self.warnings: list[ExportError] = []
         self._resolved: dict[str, str] = {}  # export user sourcedId -> key (rows 2-4 above)
         self._claimed: set[str] = set()  # usernames this import gives to an account
-        staff_users = [u for u in users if any(r.role != "student" for r in u.roles)]
+        not_staff = {"student", *GUARDIAN_ROLES}
+        staff_users = [u for u in users if any(r.role not in not_staff for r in u.roles)]
         usernames = {u.username for u in staff_users if u.username}
         sourced_ids = {u.sourced_id for u in staff_users}
         self._objects: dict[int, object] = {m.user_id: m.user for m in stored}

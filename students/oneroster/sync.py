@@ -7,10 +7,13 @@ What becomes what:
 - **students** from users with the student role, at each imported school they hold the role in:
   their id is the user's ``identifier`` (the SIS id; the username when blank), their grade the
   user's grade code (else their homeroom's), their cohort the homeroom they are enrolled in;
-- **staff** from users with any other role, each with a login account (username from the
-  export, no usable password until they set one), the homerooms they teach as their cohorts and
-  a role read from what they teach (see ``staff_roles``). Accounts belong to a network: only
-  one that works in this network alone is adopted or changed (see ``staff_accounts``).
+- **staff** from users with any other role but a guardian's, each with a login account
+  (username from the export, no usable password until they set one), the homerooms they teach
+  as their cohorts and a role read from what they teach (see ``staff_roles``). Accounts belong
+  to a network: only one that works in this network alone is adopted or changed (see
+  ``staff_accounts``).
+- **guardians** from users with the roles parent, guardian or relative, never staff and never
+  with a login, linked to students by ``agentSourcedIds`` either way (see ``guardians``).
 
 Everything keeps its ``sourcedId``, unique within the network (another network may use the same
 ids): a re-import finds it among this network's objects and updates it in place; an object
@@ -41,8 +44,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from ..accounts import account_email_change
-from ..models import Cohort, Grade, Network, Role, School, Staff, StaffRole, Student
+from ..models import Cohort, Grade, Guardian, Network, Role, School, Staff, StaffRole, Student
 from .columns import CLASSES, ENROLLMENTS, ROLES, USERS
+from .guardians import GUARDIAN_ROLES, apply_guardians, plan_guardians
+from .links import set_links
 from .records import Class, Enrollment, ExportError, ExportRead, User
 from .staff_accounts import ACCOUNT_FIELDS, AccountRow, StaffAccounts
 
@@ -68,7 +73,7 @@ SUBJECT_ROLES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # school, cohort, student, staff, account
+    kind: str  # school, cohort, student, staff, account, guardian
     action: str  # create, update, end, restore; adopt (an existing account, by username)
     sourced_id: str
     label: str
@@ -98,6 +103,7 @@ class RosterPlan:
     cohorts: list[tuple[Cohort | None, dict]] = field(default_factory=list)
     students: list[tuple[Student | None, dict]] = field(default_factory=list)
     staff: list[tuple[Staff | None, dict]] = field(default_factory=list)
+    guardians: list[tuple[Guardian | None, dict]] = field(default_factory=list)
     # the login accounts staff rows use, by key (see staff_accounts): new, adopted or changed
     accounts: dict[str, AccountRow] = field(default_factory=dict)
 
@@ -347,8 +353,10 @@ class _Planner:
             active = [e for e in enrolled[user.sourced_id] if e.status != "tobedeleted"]
             for held_school in sorted({r.org_sourced_id for r in user.roles} & set(schools)):
                 key = (held_school, user.sourced_id)
-                seen.add(key)
                 roles_here = {r.role for r in user.roles if r.org_sourced_id == held_school}
+                if roles_here <= set(GUARDIAN_ROLES):
+                    continue  # a guardian, never staff (see guardians)
+                seen.add(key)
                 if "student" in roles_here:
                     self.student(user, held_school, active, homerooms, students, student_ids)
                 else:
@@ -362,11 +370,23 @@ class _Planner:
             self.gone(students, staff, seen, schools)
         else:
             self.enrollment_changes(enrolled, homerooms, students, seen)
+        self.guardians(schools)
         self.plan.accounts = self.accounts.rows
         self.plan.warnings.extend(self.accounts.warnings)
         self.plan.changes.extend(
             Change("account", c.action, c.sourced_id, c.label, c.fields)
             for c in self.accounts.changes
+        )
+
+    def guardians(self, schools: dict[str, School | None]) -> None:
+        found = plan_guardians(
+            network=self.network, users=self.export.users, schools=schools, bulk=self.bulk_users
+        )
+        self.plan.guardians = found.rows
+        self.plan.errors.extend(found.errors)
+        self.plan.warnings.extend(found.warnings)
+        self.plan.changes.extend(
+            Change("guardian", c.action, c.sourced_id, c.label, c.fields) for c in found.changes
         )
 
     def enrollment_changes(self, enrolled, homerooms, students, seen) -> None:
@@ -680,6 +700,7 @@ def roster_apply(
     grades = _grades(schools.values())
     cohorts = _apply_cohorts(schools, grades, plan.cohorts)
     _apply_students(schools, grades, cohorts, plan.students)
+    apply_guardians(network, plan.guardians)
     accounts = _apply_accounts(plan.accounts, by=by, via=via)
     _apply_staff(schools, grades, cohorts, plan.staff, accounts)
 
@@ -850,24 +871,5 @@ def _apply_staff(schools, grades, cohorts, rows, accounts: dict[str, object]) ->
 
 
 def _set_links(through, column: str, wanted: dict[int, set[int]]) -> None:
-    """``member.<m2m>.set(...)`` for many staff members in three queries: the links they have,
-    then deleting the ones not wanted and adding the missing ones."""
-    have: dict[int, dict[int, int]] = defaultdict(dict)  # staff -> target -> link pk
-    for pk, staff_id, target in through.objects.filter(staff_id__in=list(wanted)).values_list(
-        "pk", "staff_id", column
-    ):
-        have[staff_id][target] = pk
-    stale = [
-        pk
-        for staff_id, targets in wanted.items()
-        for target, pk in have[staff_id].items()
-        if target not in targets
-    ]
-    missing = [
-        through(staff_id=staff_id, **{column: target})
-        for staff_id, targets in wanted.items()
-        for target in sorted(targets)
-        if target not in have[staff_id]
-    ]
-    through.objects.filter(pk__in=stale).delete()
-    through.objects.bulk_create(missing, batch_size=1000)
+    """``member.<m2m>.set(...)`` for many staff members in three queries."""
+    set_links(through, "staff_id", column, wanted)

@@ -1,0 +1,293 @@
+"""Guardians from a OneRoster export: users with the roles parent, guardian or relative.
+
+They become ``Guardian`` records of the network, never staff: no login account, no school
+membership. A guardian is linked to the students their ``agentSourcedIds`` name, and to every
+student whose ``agentSourcedIds`` names them (exports write one direction or both). Links are
+only ever to students of the importing network: one of the export's students at an imported
+school, or a stored student of the network; any other id is a warning naming the row, and the
+link is left out. Nothing outside the network is read.
+
+Like staff, a guardian is never deleted: one a bulk users file leaves out, or a delta file marks
+``tobedeleted``, is made inactive (their links stay, as history), and restored when back. A
+guardian's row states all their links; in a delta export, a stored guardian whose row is absent
+keeps the links to students whose rows are absent too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from ..models import Guardian, GuardianRelationship, Network, Student
+from .columns import USERS
+from .links import set_links
+from .records import ExportError, User
+
+# The first one a user holds names the relationship.
+GUARDIAN_ROLES: tuple[str, ...] = ("parent", "guardian", "relative")
+# Beyond this many rows naming unknown students, one warning counts the rest.
+MAX_LINK_WARNINGS = 20
+# Plan field -> the users.csv column it comes from, to name the cell a too-long value is in.
+_COLUMNS = {
+    "given_name": "givenName",
+    "family_name": "familyName",
+    "email": "email",
+    "phone": "phone",
+    "sms": "sms",
+    "language": "metadata.language",
+}
+
+
+def guardian_role(user: User) -> str | None:
+    """The relationship of a user holding a guardian role, else None."""
+    held = {role.role for role in user.roles}
+    return next((role for role in GUARDIAN_ROLES if role in held), None)
+
+
+@dataclass(frozen=True)
+class GuardianChange:
+    action: str  # create, update, end, restore
+    sourced_id: str
+    label: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass
+class GuardianPlan:
+    """The guardians an import writes: (stored or None, wanted values), changed ones only;
+    ``wanted["students"]`` is the student sourcedIds to link, when the links are set."""
+
+    rows: list[tuple[Guardian | None, dict]] = field(default_factory=list)
+    changes: list[GuardianChange] = field(default_factory=list)
+    errors: list[ExportError] = field(default_factory=list)
+    warnings: list[ExportError] = field(default_factory=list)
+
+
+def plan_guardians(
+    *, network: Network, users: Iterable[User], schools: Iterable[str], bulk: bool
+) -> GuardianPlan:
+    """The guardian changes of an export's ``users`` (``bulk``: the users file is complete)
+    for ``network``, whose imported schools have the sourcedIds ``schools``."""
+    return _GuardianPlanner(network, tuple(users), set(schools), bulk).run()
+
+
+class _GuardianPlanner:
+    def __init__(self, network: Network, users: tuple[User, ...], schools: set[str], bulk: bool):
+        self.network = network
+        self.users = users
+        self.bulk = bulk
+        self.plan = GuardianPlan()
+        self.stored = {g.sourced_id: g for g in Guardian.objects.filter(network=network)}
+        self.links: dict[int, set[str]] = defaultdict(set)
+        for guardian_id, student_sid in Guardian.students.through.objects.filter(
+            guardian__network=network
+        ).values_list("guardian_id", "student__sourced_id"):
+            self.links[guardian_id].add(student_sid)
+        self.in_export = {u.sourced_id for u in users}
+        self.students = {
+            u.sourced_id
+            for u in users
+            if u.status == "active"
+            and any(r.role == "student" and r.org_sourced_id in schools for r in u.roles)
+        }
+        # A delta row without roles (1.2, roles.csv unchanged) of a stored guardian is theirs.
+        self.guardians = {
+            u.sourced_id: u
+            for u in users
+            if guardian_role(u) or (not u.roles and u.sourced_id in self.stored)
+        }
+        self.unknown_rows: list[tuple[User, str]] = []
+
+    def run(self) -> GuardianPlan:
+        pairs = self.pairs()
+        for sourced_id, user in self.guardians.items():
+            self.from_row(user, pairs[sourced_id])
+        for sourced_id, guardian in self.stored.items():
+            if sourced_id not in self.guardians:
+                self.absent(guardian, pairs[sourced_id])
+        self.warn_unknown()
+        return self.plan
+
+    def pairs(self) -> dict[str, set[str]]:
+        """Guardian sourcedId -> the student sourcedIds linked to them, from both sides."""
+        pairs: dict[str, set[str]] = defaultdict(set)
+        named = {
+            sid
+            for user in self.guardians.values()
+            if user.status == "active"
+            for sid in user.agent_sourced_ids
+            if sid not in self.students
+        }
+        stored_students = set(
+            Student.objects.filter(school__network=self.network, sourced_id__in=named)
+            .exclude(sourced_id__in=self.in_export)  # a student the export lists is its own
+            .values_list("sourced_id", flat=True)
+        )
+        for user in self.guardians.values():
+            if user.status != "active":
+                continue
+            for sid in user.agent_sourced_ids:
+                if sid in self.students or sid in stored_students:
+                    pairs[user.sourced_id].add(sid)
+                else:
+                    self.unknown_rows.append((user, sid))
+        for user in self.users:
+            if user.sourced_id not in self.students:
+                continue
+            for gid in user.agent_sourced_ids:
+                if gid in self.guardians or gid in self.stored:
+                    pairs[gid].add(user.sourced_id)
+                elif gid not in self.in_export:
+                    self.unknown_rows.append((user, gid))
+        return pairs
+
+    def from_row(self, user: User, linked: set[str]) -> None:
+        existing = self.stored.get(user.sourced_id)
+        wanted: dict[str, object] = {"sourced_id": user.sourced_id}
+        if user.status == "tobedeleted":
+            wanted["active"] = False
+        else:
+            wanted.update(
+                given_name=user.preferred_given_name or user.given_name,
+                family_name=user.family_name,
+                email=user.email,
+                phone=user.phone,
+                sms=user.sms,
+                active=True,
+                students=sorted(linked),
+            )
+            if user.language:  # a language set by hand stays when the export has none
+                wanted["language"] = user.language
+            role = guardian_role(user)
+            if role is not None:
+                wanted["relationship"] = GuardianRelationship(role).value
+            if not self.fits(user, wanted):
+                return
+        self.record(existing, wanted, self.label(user))
+
+    def absent(self, guardian: Guardian, linked: set[str]) -> None:
+        """A stored guardian the users file does not list: gone from a bulk file; in a delta
+        file, their links follow the rows of the students the file lists."""
+        if self.bulk:
+            wanted: dict[str, object] = {"active": False}
+        else:
+            kept = {sid for sid in self.links[guardian.pk] if sid not in self.in_export}
+            wanted = {"students": sorted(kept | linked)}
+        self.record(guardian, wanted, f"guardian {guardian.sourced_id}")
+
+    def fits(self, user: User, wanted: dict[str, object]) -> bool:
+        """Whether every value fits its column; one that does not is an error on its cell (the
+        database would refuse it at apply)."""
+        fits = True
+        for name, column in _COLUMNS.items():
+            value = wanted.get(name)
+            limit = Guardian._meta.get_field(name).max_length
+            if isinstance(value, str) and limit is not None and len(value) > limit:
+                fits = False
+                self.plan.errors.append(
+                    ExportError(
+                        USERS,
+                        user.row,
+                        column,
+                        _(
+                            "%(column)s is %(length)d characters long; a guardian's takes at most "
+                            "%(limit)d."
+                        )
+                        % {"column": column, "length": len(value), "limit": limit},
+                    )
+                )
+        return fits
+
+    def record(self, existing: Guardian | None, wanted: dict[str, object], label: str) -> None:
+        sourced_id = str(wanted.get("sourced_id") or getattr(existing, "sourced_id", ""))
+        if existing is None:
+            if wanted.get("active") is False:
+                return  # never stored, now deleted: nothing to do
+            self.plan.changes.append(GuardianChange("create", sourced_id, label))
+            self.plan.rows.append((None, wanted))
+            return
+        changed = tuple(sorted(k for k, v in wanted.items() if self.differs(existing, k, v)))
+        if not changed:
+            return
+        action = "update"
+        if "active" in changed:
+            action = "restore" if wanted["active"] else "end"
+        self.plan.changes.append(GuardianChange(action, sourced_id, label, changed))
+        self.plan.rows.append((existing, wanted))
+
+    def differs(self, existing: Guardian, key: str, value: object) -> bool:
+        if key == "students":
+            return self.links[existing.pk] != set(value)  # type: ignore[arg-type]
+        return getattr(existing, key) != value
+
+    @staticmethod
+    def label(user: User) -> str:
+        # Ids only: the label reaches the import's record and logs, where names must not.
+        return f"guardian {user.identifier or user.sourced_id}"
+
+    def warn_unknown(self) -> None:
+        for user, sid in self.unknown_rows[:MAX_LINK_WARNINGS]:
+            self.plan.warnings.append(
+                ExportError(
+                    USERS,
+                    user.row,
+                    "agentSourcedIds",
+                    _(
+                        "User %(user)r names %(agent)r, who is neither a student nor a guardian "
+                        "of this network in the export or the roster: the link is left out."
+                    )
+                    % {"user": user.sourced_id, "agent": sid},
+                )
+            )
+        more = self.unknown_rows[MAX_LINK_WARNINGS:]
+        if more:
+            self.plan.warnings.append(
+                ExportError(
+                    USERS,
+                    more[0][0].row,
+                    "agentSourcedIds",
+                    _(
+                        "%(count)d more agentSourcedIds name no student or guardian of this "
+                        "network; their links are left out."
+                    )
+                    % {"count": len(more)},
+                )
+            )
+
+
+def apply_guardians(network: Network, rows: list[tuple[Guardian | None, dict]]) -> None:
+    """Write the planned guardians and set their links, a fixed number of queries for any
+    number of guardians. A student sourcedId links every student of the network holding it
+    (the same child at two of its schools)."""
+    new: list[Guardian] = []
+    changed: list[Guardian] = []
+    fields: set[str] = set()
+    linked: list[tuple[Guardian, list[str]]] = []
+    for guardian, wanted in rows:
+        values = {k: v for k, v in wanted.items() if k != "students"}
+        if guardian is None:
+            guardian = Guardian(network=network, **values)
+            new.append(guardian)
+        else:
+            for k, v in values.items():
+                setattr(guardian, k, v)
+            fields |= set(values)
+            changed.append(guardian)
+        if "students" in wanted:
+            linked.append((guardian, wanted["students"]))
+    if changed and fields:
+        Guardian.objects.bulk_update(changed, sorted(fields), batch_size=1000)
+    Guardian.objects.bulk_create(new, batch_size=1000)
+    if not linked:
+        return
+    named = {sid for _, sids in linked for sid in sids}
+    pks: dict[str, list[int]] = defaultdict(list)
+    for sid, pk in Student.objects.filter(
+        school__network=network, sourced_id__in=named
+    ).values_list("sourced_id", "pk"):
+        pks[sid].append(pk)
+    wanted_links = {g.pk: {pk for sid in sids for pk in pks[sid]} for g, sids in linked}
+    set_links(Guardian.students.through, "guardian_id", "student_id", wanted_links)
