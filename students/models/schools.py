@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .base import SchoolOwned, sourced_id_field, sourced_id_unique
 
@@ -21,6 +22,16 @@ class Network(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
+    # Transitional kindergarten is a year before K; a network whose TK children sit in its
+    # kindergarten homerooms imports them as K, others leave them out with a warning.
+    tk_as_kindergarten = models.BooleanField(
+        _("import TK as kindergarten"),
+        default=False,
+        help_text=_(
+            "Roster imports place students and homerooms of grade TK (transitional "
+            "kindergarten) in kindergarten; when off they are left out with a warning."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

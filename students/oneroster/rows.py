@@ -12,7 +12,6 @@ from .columns import (
     GRADE_CODES,
     ORG_TYPES,
     ROLE_TYPES,
-    SCHOOL_GRADES,
     SESSION_TYPES,
     USER_ROLES,
     Version,
@@ -79,20 +78,14 @@ def check_grades(
     needed_for: str | None,
     required: bool = False,
 ) -> None:
-    """Grade codes must be CEDS codes; where a grade places someone (``needed_for`` names
-    what: "student", "homeroom class"), only K-5 grades, and at least one if ``required``."""
+    """Grade codes must be CEDS codes, and where a grade places someone (``needed_for`` names
+    what: "student", "homeroom class") there must be one if ``required``. A grade the network
+    does not serve (PK, TK, 06...) is no reading error: the importer leaves that student,
+    homeroom or school out with a warning, and imports the rest."""
     if required and not codes:
         cells.error(row, "grades", f"A {needed_for} needs a grade (KG or 01 to 05).")
     for code in codes:
-        if code in SCHOOL_GRADES:
-            continue
-        if needed_for is not None:
-            cells.error(
-                row,
-                "grades",
-                f"Unknown grade '{code}' for a {needed_for}: a K-5 school takes KG and 01 to 05.",
-            )
-        elif code not in GRADE_CODES:
+        if code not in GRADE_CODES:
             cells.error(
                 row,
                 "grades",

@@ -42,16 +42,29 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from ..accounts import account_email_change
 from ..models import Cohort, Grade, Guardian, Network, Role, School, Staff, StaffRole, Student
-from .columns import CLASSES, ENROLLMENTS, ROLES, USERS
+from .columns import CLASSES, ENROLLMENTS, ORGS, ROLES, USERS
 from .guardians import GUARDIAN_ROLES, apply_guardians, plan_guardians
 from .links import set_links
 from .records import Class, Enrollment, ExportError, ExportRead, User
+from .scope import (
+    GRADE_LEVELS,
+    LeftOut,
+    first_overlap,
+    grade_levels,
+    in_effect,
+    is_future,
+    is_history,
+    out_of_range,
+    overlap_error,
+    split_errors,
+    unserved_schools,
+)
 from .staff_accounts import ACCOUNT_FIELDS, AccountRow, StaffAccounts
 
-GRADE_LEVELS = {"KG": 0, "01": 1, "02": 2, "03": 3, "04": 4, "05": 5}
 LEADER_ROLES = frozenset(
     {"administrator", "principal", "siteAdministrator", "districtAdministrator"}
 )
@@ -118,6 +131,24 @@ class RosterPlan:
         return {kind: dict(actions) for kind, actions in sorted(counts.items())}
 
 
+# Why rows were left out or put off: %(count)d rows, %(what)s what they were (by grade, by
+# date), %(rows)s the first rows.
+LEFT_OUT = {
+    "student": _(
+        "%(count)d students are in grades this network does not serve (%(what)s) and were not "
+        "imported; the first rows: %(rows)s."
+    ),
+    "homeroom": _(
+        "%(count)d homerooms are of grades this network does not serve (%(what)s) and were not "
+        "imported; the first rows: %(rows)s."
+    ),
+    "later": _(
+        "%(count)d students have a homeroom enrollment that begins later (%(what)s): it is not "
+        "applied now; import again on that day to move them. The first rows: %(rows)s."
+    ),
+}
+
+
 def _error(file: str, row: int | None, column: str | None, reason: str) -> ExportError:
     return ExportError(file=file, row=row, column=column, reason=reason)
 
@@ -145,8 +176,11 @@ def staff_roles(user: User, taught: Iterable[Class], titles: dict[str, str]) -> 
 
 def roster_plan(*, network: Network, export: ExportRead, today: datetime.date) -> RosterPlan:
     """Every change ``export`` makes to ``network``'s schools, and every error that stops it."""
-    plan = RosterPlan(network=network, today=today, errors=list(export.errors))
-    if export.errors:
+    # Problems in files the import does not use (academic sessions, demographics...) are
+    # warnings: they change nothing that is stored.
+    errors, ignored = split_errors(export.errors)
+    plan = RosterPlan(network=network, today=today, errors=errors, warnings=ignored)
+    if errors:
         return plan
     _Planner(plan, export).run()
     return plan
@@ -159,6 +193,10 @@ class _Planner:
         self.network = plan.network
         self.bulk_users = export.modes.get(USERS) == "bulk"
         self.bulk_enrollments = export.modes.get(ENROLLMENTS) == "bulk"
+        # The grade codes this network serves (K-5; TK too when it maps TK to K).
+        self.levels = grade_levels(plan.network.tk_as_kindergarten)
+        # What is left out or put off, by reason: one counted warning each.
+        self.left_out: dict[str, LeftOut] = {}
 
     def run(self) -> None:
         outside = _outside_refs(self.export)
@@ -170,6 +208,7 @@ class _Planner:
             return
         cohorts = self.cohorts(schools)
         self.people(schools, cohorts)
+        self.plan.warnings.extend(found.warning() for found in self.left_out.values())
 
     # --- schools -------------------------------------------------------------------------------
 
@@ -230,8 +269,12 @@ class _Planner:
         stored = {s.sourced_id: s for s in network_schools.exclude(sourced_id="")}
         by_name = {s.name: s for s in network_schools.filter(sourced_id="")}
         found: dict[str, School | None] = {}
+        unserved = unserved_schools(self.export, self.levels)
         for org in self.export.orgs:
             if org.org_type != "school":
+                continue
+            if org.sourced_id in unserved:
+                self.unserved_school(org, unserved[org.sourced_id])
                 continue
             school = stored.get(org.sourced_id) or by_name.get(org.name)
             wanted = {"name": org.name, "sourced_id": org.sourced_id}
@@ -274,7 +317,10 @@ class _Planner:
         for cls in self.export.classes:
             if cls.class_type != "homeroom" or cls.school_sourced_id not in schools:
                 continue
-            levels = {GRADE_LEVELS[g] for g in cls.grades if g in GRADE_LEVELS}
+            levels = {self.levels[g] for g in cls.grades if g in self.levels}
+            if not levels and (outside := out_of_range(cls.grades, self.levels)):
+                self._left_out("homeroom", CLASSES, cls.row, outside[0])
+                continue
             if len(levels) != 1:
                 self.plan.errors.append(
                     _error(
@@ -322,7 +368,7 @@ class _Planner:
         enrolled: dict[str, list[Enrollment]] = defaultdict(list)
         for enrollment in self.export.enrollments:
             enrolled[enrollment.user_sourced_id].append(enrollment)
-        self.class_homeroom = _class_homerooms(self.export.enrollments, homerooms)
+        self.class_homeroom = _class_homerooms(self.export.enrollments, homerooms, self.plan.today)
         school_ids = [s.pk for s in schools.values() if s is not None]
         # _differs reads each stored student's school, grade and cohort, and each staff
         # member's account, roles, cohorts and grades: joined or prefetched here, so a network
@@ -401,7 +447,13 @@ class _Planner:
                 if student is None or (school_sid, user_id) in seen:
                     continue
                 here = [e for e in rows if e.school_sourced_id == school_sid]
-                rooms = sorted({e.class_sourced_id for e in here if e.status != "tobedeleted"})
+                rooms = sorted(
+                    {
+                        e.class_sourced_id
+                        for e in here
+                        if e.status != "tobedeleted" and in_effect(e, self.plan.today)
+                    }
+                )
                 wanted: dict[str, object]
                 if len(rooms) == 1:
                     wanted = {
@@ -430,37 +482,37 @@ class _Planner:
                 )
             )
             return
-        rooms = sorted(
-            {
-                e.class_sourced_id
-                for e in active
-                if e.class_sourced_id in homerooms
-                and homerooms[e.class_sourced_id][0] == school_sid
-            }
+        levels = {self.levels[g] for g in user.grades if g in self.levels}
+        if not levels and (outside := out_of_range(user.grades, self.levels)):
+            self._left_out("student", USERS, user.row, outside[0])
+            return
+        today = self.plan.today
+        # Homeroom enrollments at this school that are not history (ended before today): the
+        # one in effect today places the student; a later one waits for its beginDate.
+        here = [
+            e
+            for e in active
+            if e.class_sourced_id in homerooms
+            and homerooms[e.class_sourced_id][0] == school_sid
+            and not is_history(e, today)
+        ]
+        overlap = first_overlap(here)
+        if overlap is not None:
+            self.plan.errors.append(overlap_error(user.sourced_id, overlap))
+            return
+        current = [e for e in here if in_effect(e, today)]
+        later = sorted((e for e in here if is_future(e, today)), key=lambda e: e.begin_date)
+        rooms = sorted({e.class_sourced_id for e in current})
+        existing = stored.get((school_sid, user.sourced_id)) or by_local_id.get(
+            (school_sid, local_id)
         )
-        if len(rooms) > 1:
-            self.plan.errors.append(
-                _error(
-                    ENROLLMENTS,
-                    None,
-                    "classSourcedId",
-                    f"User {user.sourced_id!r} is enrolled in {len(rooms)} homerooms at one "
-                    f"school ({', '.join(rooms)}); a student has one.",
-                )
-            )
-            return
-        levels = {GRADE_LEVELS[g] for g in user.grades if g in GRADE_LEVELS}
-        unknown = [g for g in user.grades if g not in GRADE_LEVELS]
-        if unknown:
-            self.plan.errors.append(
-                _error(
-                    USERS,
-                    user.row,
-                    "grades",
-                    f"Grade {unknown[0]!r} is not a grade of a K-5 school (KG, 01-05).",
-                )
-            )
-            return
+        starts = None
+        if later and not rooms and existing is None:
+            # A new student whose homeroom begins later is enrolled from that day: the
+            # schedules before it do not count them.
+            rooms, starts = [later[0].class_sourced_id], later[0].begin_date
+        elif later and later[0].class_sourced_id not in rooms:
+            self._left_out("later", ENROLLMENTS, later[0].row, str(later[0].begin_date))
         level = levels.pop() if len(levels) == 1 else None
         if rooms:
             room_level = homerooms[rooms[0]][1]
@@ -486,10 +538,7 @@ class _Planner:
                 )
             )
             return
-        existing = stored.get((school_sid, user.sourced_id)) or by_local_id.get(
-            (school_sid, local_id)
-        )
-        begins = [e.begin_date for e in active if e.begin_date]
+        begins = [e.begin_date for e in active if e.begin_date and in_effect(e, today)]
         wanted = {
             "school": school_sid,
             "sourced_id": user.sourced_id,
@@ -504,7 +553,7 @@ class _Planner:
         else:
             wanted["enrollment_end"] = None
             if existing is None:
-                wanted["enrollment_start"] = min(begins) if begins else self.plan.today
+                wanted["enrollment_start"] = starts or (min(begins) if begins else today)
         if self._record("student", existing, wanted, user.sourced_id, f"student {local_id}"):
             self.plan.students.append((existing, wanted))
 
@@ -542,7 +591,7 @@ class _Planner:
                 {room for c in taught if (room := self.class_homeroom[c.sourced_id])}
             ),
             "grades": sorted(
-                {GRADE_LEVELS[g] for c in taught for g in c.grades if g in GRADE_LEVELS}
+                {self.levels[g] for c in taught for g in c.grades if g in self.levels}
             ),
         }
         if self._record("staff", existing, wanted, user.sourced_id, user.username):
@@ -566,6 +615,38 @@ class _Planner:
                     self.plan.staff.append((member, wanted))
 
     # --- helpers -------------------------------------------------------------------------------
+
+    def unserved_school(self, org, grades: list[str]) -> None:
+        """A school that teaches none of the network's grades (a middle school) is left out
+        with everything at it: its classes, and its roles (a user with none elsewhere)."""
+        classes = sum(1 for c in self.export.classes if c.school_sourced_id == org.sourced_id)
+        users = sum(
+            1 for u in self.export.users if any(r.org_sourced_id == org.sourced_id for r in u.roles)
+        )
+        self.plan.warnings.append(
+            _error(
+                ORGS,
+                org.row,
+                "sourcedId",
+                _(
+                    "School %(name)r teaches no grade this network serves (%(grades)s): it was "
+                    "not imported, nor its %(classes)d classes; its %(users)d users were "
+                    "imported only where they also hold a role at an imported school."
+                )
+                % {
+                    "name": org.name,
+                    "grades": ", ".join(grades),
+                    "classes": classes,
+                    "users": users,
+                },
+            )
+        )
+
+    def _left_out(self, reason: str, file: str, row: int, what: str) -> None:
+        """Count a row left out (or put off) for ``reason``; ``run`` warns once per reason."""
+        if reason not in self.left_out:
+            self.left_out[reason] = LeftOut(file, LEFT_OUT[reason])
+        self.left_out[reason].add(row, what)
 
     def _end_of(self, student: Student | None) -> datetime.date:
         """The last day enrolled: yesterday, never before the enrollment started."""
@@ -637,7 +718,7 @@ def _outside_refs(export: ExportRead) -> dict[str, dict[str, tuple[str, int, str
 
 
 def _class_homerooms(
-    enrollments: Iterable[Enrollment], homerooms: dict[str, tuple[str, int]]
+    enrollments: Iterable[Enrollment], homerooms: dict[str, tuple[str, int]], today: datetime.date
 ) -> dict[str, str | None]:
     """Class sourcedId -> the cohort it serves: a homeroom serves itself; a scheduled class
     (a teacher's literacy section) the homeroom most of its students are in, when that is more
@@ -648,7 +729,8 @@ def _class_homerooms(
         if e.role != "student" or e.status == "tobedeleted":
             continue
         if e.class_sourced_id in homerooms:
-            homeroom_of[e.user_sourced_id] = e.class_sourced_id
+            if in_effect(e, today):
+                homeroom_of[e.user_sourced_id] = e.class_sourced_id
         else:
             students[e.class_sourced_id].append(e.user_sourced_id)
     served: dict[str, str | None] = defaultdict(lambda: None)

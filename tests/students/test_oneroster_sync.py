@@ -87,7 +87,7 @@ def test_a_student_left_out_of_a_bulk_export_is_ended_and_restored_when_back(tmp
 def test_a_broken_export_changes_nothing(tmp_path):
     network = NetworkFactory()
     export = small_school()
-    export.rows("users.csv")[3]["grades"] = "07"
+    export.rows("users.csv")[3]["grades"] = "Grade 7"  # not a CEDS code
     export.rows("enrollments.csv")[0]["classSourcedId"] = "no-such-class"
 
     plan = imported(network, export, tmp_path)
