@@ -4,12 +4,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from .admin_base import SameSchoolForm, ScopedModelAdmin, SuperusersOnly
 from .clients import api_client_revoke, api_token_issue, api_token_revoke
@@ -19,6 +20,7 @@ from .models import (
     AuditEvent,
     Cohort,
     Grade,
+    Guardian,
     Network,
     NetworkAdmin,
     School,
@@ -33,6 +35,7 @@ from .permissions import (
     led_schools,
     may_see_service_details,
     service_details_q,
+    visible_schools,
     with_service_sight,
 )
 from .services import student_withdraw
@@ -386,3 +389,54 @@ class ApiTokenAdmin(ScopedModelAdmin):
 
 
 from . import admin_accounts  # noqa: E402, F401  (registers the login accounts' page)
+
+
+@admin.register(Guardian)
+class GuardianAdmin(ScopedModelAdmin):
+    """Guardians come from the roster and are read here only (an import changes them). A
+    guardian is listed to whoever sees one of their children's schools, and only the children
+    at schools the reader sees are named (by student id)."""
+
+    list_display = ["family_name", "given_name", "relationship", "language", "active", "children"]
+    list_filter = ["relationship", "active", "language"]
+    search_fields = ["family_name", "given_name", "email", "sourced_id"]
+    fields = [
+        "network",
+        "sourced_id",
+        "given_name",
+        "family_name",
+        "relationship",
+        "email",
+        "phone",
+        "sms",
+        "language",
+        "active",
+        "children",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        seen = visible_schools(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("network")
+            .annotate(
+                children_seen=ArrayAgg(
+                    "students__local_id",
+                    filter=Q(students__school__in=seen),
+                    distinct=True,
+                    order_by="students__local_id",
+                )
+            )
+        )
+
+    @admin.display(description=gettext_lazy("children (student ids)"))
+    def children(self, guardian: Guardian) -> str:
+        return ", ".join(getattr(guardian, "children_seen", None) or [])
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -33,7 +33,7 @@ from .permissions import page_via
 from .scoping import get_import_network_or_404
 
 RECENT_IMPORTS = 20
-KINDS = ("school", "cohort", "student", "staff", "account")
+KINDS = ("school", "cohort", "student", "staff", "account", "guardian")
 ACTIONS = (
     ("create", "Created"),
     ("update", "Updated"),
@@ -47,6 +47,7 @@ KIND_LABELS = {
     "student": "Students",
     "staff": "Staff",
     "account": "Existing login accounts",
+    "guardian": "Guardians",
 }
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
