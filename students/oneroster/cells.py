@@ -7,6 +7,8 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
+
 from .columns import BOOLEANS, EXTENSION_PREFIX, STATUSES, FileColumns, FileMode
 from .dates import DateFormatError, parse_date, parse_datetime
 from .records import ExportError
@@ -23,8 +25,13 @@ class CellReader:
         mode: FileMode,
         errors: list[ExportError],
         warnings: list[ExportError],
+        *,
+        day_first: bool = False,
     ) -> None:
+        """``day_first``: the file comes from a locale that may write day/month (it is
+        separated by semicolons), so a date with slashes is refused, not read as month/day."""
         self.file = spec.name
+        self.day_first = day_first
         self.required = spec.required | (_DELTA_REQUIRED if mode == "delta" else frozenset())
         self.errors = errors
         self.warnings = warnings
@@ -92,6 +99,18 @@ class CellReader:
         except DateFormatError as error:
             self.error(row, column, f"{column} {error}.")
             return None
+        if month_day_year and self.day_first:
+            self.error(
+                row,
+                column,
+                gettext(
+                    "%(column)s '%(value)s' is written with slashes in a file separated by "
+                    "semicolons, as spreadsheets set to a day/month locale save it, so its day "
+                    "and month cannot be told apart; write dates as YYYY-MM-DD."
+                )
+                % {"column": column, "value": value},
+            )
+            return None
         if month_day_year:
             self._note_month_day_year(row, column, value)
         return parsed
@@ -99,16 +118,15 @@ class CellReader:
     def finish(self) -> None:
         """Report month/day/year dates: one warning per column, naming the first row."""
         for column, (count, first_row, example) in self._month_day_year.items():
-            dates = "date is" if count == 1 else "dates are"
-            self.warnings.append(
-                ExportError(
-                    self.file,
-                    first_row,
-                    column,
-                    f"{count} {column} {dates} written month/day/year (like '{example}') and "
-                    "were read as month/day; write dates as YYYY-MM-DD to avoid any doubt.",
-                )
+            reason = ngettext(
+                "%(count)d %(column)s date is written month/day/year (like '%(example)s') and "
+                "was read as month/day; write dates as YYYY-MM-DD to avoid any doubt.",
+                "%(count)d %(column)s dates are written month/day/year (like '%(example)s') "
+                "and were read as month/day; write dates as YYYY-MM-DD to avoid any doubt.",
+                count,
             )
+            values = {"count": count, "column": column, "example": example}
+            self.warnings.append(ExportError(self.file, first_row, column, reason % values))
         self._month_day_year.clear()
 
     def _note_month_day_year(self, row: int, column: str, value: str) -> None:

@@ -22,7 +22,9 @@ from .tables import read_table
 Properties = dict[str, tuple[str, int]]
 
 
-def read_properties(files: ExportFiles, errors: list[ExportError]) -> Properties | None:
+def read_properties(
+    files: ExportFiles, errors: list[ExportError], warnings: list[ExportError]
+) -> Properties | None:
     """The manifest's properties, or None when there is no usable manifest."""
     if not files.has(MANIFEST):
         errors.append(
@@ -35,7 +37,7 @@ def read_properties(files: ExportFiles, errors: list[ExportError]) -> Properties
             )
         )
         return None
-    table = read_table(MANIFEST, files.read(MANIFEST), errors)
+    table = read_table(MANIFEST, files.read(MANIFEST), errors, warnings, MANIFEST_COLUMNS)
     if table is None:
         return None
     missing = [column for column in MANIFEST_COLUMNS if column not in table.columns]

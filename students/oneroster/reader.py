@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
 
-from . import rows
+from django.utils.translation import gettext
+
+from . import foreign, rows
 from .cells import CellReader
 from .columns import (
     ACADEMIC_SESSIONS,
@@ -79,7 +81,7 @@ class _ExportReading:
         self.warnings: list[ExportError] = []
 
     def read(self) -> ExportRead:
-        properties = read_properties(self.files, self.errors)
+        properties = read_properties(self.files, self.errors, self.warnings)
         version = version_of(properties, self.files, self.errors)
         specs = FILES[version]
         modes = file_modes(properties, specs, version, self.files, self.errors, self.warnings)
@@ -135,10 +137,12 @@ class _ExportReading:
         spec = self.specs.get(name)
         if spec is None or self.modes[name] == "absent" or not self.files.has(name):
             return []
-        table = read_table(name, self.files.read(name), self.errors)
+        table = read_table(name, self.files.read(name), self.errors, self.warnings, spec.columns)
         if table is None or not self._has_needed_columns(spec, table):
             return []
-        cells = CellReader(spec, self.modes[name], self.errors, self.warnings)
+        cells = CellReader(
+            spec, self.modes[name], self.errors, self.warnings, day_first=table.delimiter == ";"
+        )
         records, statuses = rows.read_rows(table, cells, builder(cells))
         self.targets[name] = Target(self.modes[name], statuses)
         return records
@@ -147,16 +151,17 @@ class _ExportReading:
         needed = spec.required | IMPORT_REQUIRED_COLUMNS.get(spec.name, frozenset())
         missing = [column for column in spec.columns if column in needed]
         missing = [column for column in missing if column not in table.columns]
+        unknown = [column for column in table.columns if column not in spec.columns]
         for column in missing:
-            self.errors.append(
-                ExportError(
-                    spec.name,
-                    1,
-                    column,
-                    f"The header has no '{column}' column, which {spec.name} must have; "
-                    "the file's rows were not read.",
-                )
+            reason = gettext(
+                "The header has no '%(column)s' column, which %(file)s must have; the file's "
+                "rows were not read."
             )
+            written = foreign.near_miss(column, unknown)
+            if written is not None:
+                reason += " " + gettext("It has '%(written)s': did you mean '%(column)s'?")
+            values = {"column": column, "file": spec.name, "written": written}
+            self.errors.append(ExportError(spec.name, 1, column, reason % values))
         return not missing
 
     def _with_roles(self, users: list[User], assignments: list[RoleAssignment]) -> list[User]:

@@ -179,7 +179,9 @@ def roster_plan(*, network: Network, export: ExportRead, today: datetime.date) -
     # Problems in files the import does not use (academic sessions, demographics...) are
     # warnings: they change nothing that is stored.
     errors, ignored = split_errors(export.errors)
-    plan = RosterPlan(network=network, today=today, errors=errors, warnings=ignored)
+    # The reader's warnings (formats it read with doubt, month/day dates) come first.
+    warnings = [*export.warnings, *ignored]
+    plan = RosterPlan(network=network, today=today, errors=errors, warnings=warnings)
     if errors:
         return plan
     _Planner(plan, export).run()

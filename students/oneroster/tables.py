@@ -2,13 +2,19 @@
 spreadsheet round trip leaves behind: a byte-order mark, empty columns after the last one,
 rows padded with empty cells, blank rows, and text that is not UTF-8; and cells that cannot be
 read at all (``students.csv_cells``: control characters, a quote never closed, a cell over
-the length limit), each named by its row and column."""
+the length limit), each named by its row and column.
 
-import codecs
+Foreign formats are diagnosed and, where the reading is not in doubt, read with a warning
+(``foreign``): UTF-16 (Excel's "Unicode text"), semicolons or tabs for commas, and header
+names that differ from the spec's only in case.
+"""
+
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+
+from django.utils.translation import ngettext
 
 from ..csv_cells import (
     MAX_CELL_CHARS,
@@ -17,6 +23,7 @@ from ..csv_cells import (
     failing_field,
     has_unreadable_bytes,
 )
+from . import foreign
 from .records import ExportError
 
 Row = dict[str, str]
@@ -32,14 +39,25 @@ class Table:
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, Row], ...]
+    delimiter: str = ","
 
 
-def read_table(name: str, data: bytes, errors: list[ExportError]) -> Table | None:
+def read_table(
+    name: str,
+    data: bytes,
+    errors: list[ExportError],
+    warnings: list[ExportError] | None = None,
+    known: Collection[str] = (),
+) -> Table | None:
     """The table in ``data``, or None (with the reason in ``errors``) when the file cannot be
     read at all. Rows with too many values are reported and left out; a cell that cannot be
-    read (control characters, over ``MAX_CELL_CHARS``) is reported with its row and column."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
+    read (control characters, over ``MAX_CELL_CHARS``) is reported with its row and column.
+    What was tolerated (a byte-order mark, UTF-16, another delimiter, empty trailing columns,
+    header names fixed to ``known``'s case) is reported in ``warnings``."""
+    warnings = [] if warnings is None else warnings
+    decoded = foreign.decoded(name, data, warnings)
+    if decoded is not None:
+        data = decoded
     try:
         text = data.decode("utf-8")
         utf8 = True
@@ -50,23 +68,31 @@ def read_table(name: str, data: bytes, errors: list[ExportError]) -> Table | Non
     cells = _CellCheck(name, errors)
     # One C pass over the bytes: only a file holding a bad byte has every cell looked at.
     cells.every_row = not utf8 or has_unreadable_bytes(data)
-    records = _numbered(csv.reader(io.StringIO(text, newline=""), strict=True))
+    delimiter = foreign.delimiter(name, text, known, warnings)
+    records = _numbered(csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter))
     columns: tuple[str, ...] = ()
     try:
         first = next(records, None)
         if first is None:
             errors.append(ExportError(name, None, None, "The file is empty; it needs a header."))
             return None
-        columns = _columns(name, first[1], errors, cells)
-        rows = tuple(_rows(name, columns, records, errors, cells))
+        columns = _columns(name, first[1], errors, warnings, cells)
+        columns = foreign.case_fixed(name, columns, known, warnings)
+        padded: list[int] = []
+        rows = tuple(_rows(name, columns, records, errors, cells, padded))
+        if len(first[1]) == len(columns):  # else the header's warning says it already
+            _warn_padded(name, padded, warnings)
     except _BadRecord as bad:
-        index = failing_field(io.StringIO(text, newline=""), bad.row)
+        # failing_field reads commas; another delimiter's failing cell is not named.
+        index = None
+        if delimiter == ",":
+            index = failing_field(io.StringIO(text, newline=""), bad.row)
         column = None if index is None else _column_name(columns, index)
         errors.append(ExportError(name, bad.row, column, csv_error_problem(bad.error)))
         return None
     except _Unreadable:
         return None  # reported: the file is not read further
-    return Table(name, columns, rows)
+    return Table(name, columns, rows, delimiter)
 
 
 class _BadRecord(Exception):
@@ -141,7 +167,11 @@ class _CellCheck:
 
 
 def _columns(
-    name: str, header: list[str], errors: list[ExportError], cells: _CellCheck
+    name: str,
+    header: list[str],
+    errors: list[ExportError],
+    warnings: list[ExportError],
+    cells: _CellCheck,
 ) -> tuple[str, ...]:
     if cells.every_row:
         cells.check(1, (), header)
@@ -150,6 +180,23 @@ def _columns(
     columns = [cell.strip() for cell in header]
     while columns and not columns[-1]:
         columns.pop()  # Spreadsheets keep formatted-but-empty columns after the last one.
+    if len(columns) < len(header):
+        trailing = len(header) - len(columns)
+        warnings.append(
+            ExportError(
+                name,
+                1,
+                None,
+                ngettext(
+                    "The header ends with %(count)d empty column (a spreadsheet's leftover); "
+                    "it was ignored.",
+                    "The header ends with %(count)d empty columns (a spreadsheet's leftovers); "
+                    "they were ignored.",
+                    trailing,
+                )
+                % {"count": trailing},
+            )
+        )
     seen: set[str] = set()
     for position, column in enumerate(columns, start=1):
         if not column:
@@ -170,7 +217,10 @@ def _rows(
     records: Iterator[tuple[int, list[str]]],
     errors: list[ExportError],
     cells_check: _CellCheck,
+    padded: list[int],
 ) -> Iterator[tuple[int, Row]]:
+    """The data rows; the numbers of rows with empty cells past the header's last column go
+    to ``padded``."""
     width = len(columns)
     for row_number, cells in records:
         if len(cells) > width:
@@ -186,6 +236,7 @@ def _rows(
                     )
                 )
                 continue
+            padded.append(row_number)
             cells = cells[:width]
         if cells_check.every_row or max(map(len, cells), default=0) > MAX_CELL_CHARS:
             cells_check.check(row_number, columns, cells)
@@ -195,3 +246,23 @@ def _rows(
         if len(values) < width:
             values.extend([""] * (width - len(values)))
         yield row_number, dict(zip(columns, values, strict=True))
+
+
+def _warn_padded(name: str, padded: list[int], warnings: list[ExportError]) -> None:
+    """One warning for the rows with empty cells past the last column, naming the first."""
+    if not padded:
+        return
+    warnings.append(
+        ExportError(
+            name,
+            padded[0],
+            None,
+            ngettext(
+                "%(count)d row has empty cells after the header's last column; they were ignored.",
+                "%(count)d rows have empty cells after the header's last column (this is the "
+                "first); they were ignored.",
+                len(padded),
+            )
+            % {"count": len(padded)},
+        )
+    )
