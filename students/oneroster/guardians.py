@@ -119,12 +119,12 @@ class _GuardianPlanner:
             for user in self.guardians.values()
             if user.status == "active"
             for sid in user.agent_sourced_ids
-            if sid not in self.students
+            if sid not in self.in_export  # one the export lists is a student here or not
         }
         stored_students = set(
-            Student.objects.filter(school__network=self.network, sourced_id__in=named)
-            .exclude(sourced_id__in=self.in_export)  # a student the export lists is its own
-            .values_list("sourced_id", flat=True)
+            Student.objects.filter(school__network=self.network, sourced_id__in=named).values_list(
+                "sourced_id", flat=True
+            )
         )
         for user in self.guardians.values():
             if user.status != "active":
@@ -236,8 +236,8 @@ class _GuardianPlanner:
                     user.row,
                     "agentSourcedIds",
                     _(
-                        "User %(user)r names %(agent)r, who is neither a student nor a guardian "
-                        "of this network in the export or the roster: the link is left out."
+                        "User %(user)r names %(agent)r, who is neither a student this import "
+                        "places nor a guardian of this network: the link is left out."
                     )
                     % {"user": user.sourced_id, "agent": sid},
                 )

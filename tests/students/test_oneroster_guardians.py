@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from students.models import Guardian, Staff, Student
 from students.oneroster import read_export
+from students.oneroster.guardians import MAX_LINK_WARNINGS
 from students.oneroster.sync import roster_apply, roster_plan
 
 from ..factories import NetworkFactory, StaffFactory, StudentFactory
@@ -243,3 +244,43 @@ def test_a_guardian_value_too_long_for_its_column_is_an_error_on_its_cell(tmp_pa
     assert not plan.ok
     assert [(e.file, e.column) for e in plan.errors] == [("users.csv", "phone")]
     assert not Guardian.objects.exists()
+
+
+def test_a_teacher_who_is_also_a_parent_is_staff_at_school_and_a_guardian_at_home(tmp_path):
+    network = NetworkFactory()
+    export = with_families("1.2")
+    export.row("users.csv", "t1")["agentSourcedIds"] = "st05"
+    export.tables["roles.csv"].append(
+        {
+            "status": "active",
+            "dateLastModified": MODIFIED,
+            "sourcedId": "r-t1-parent",
+            "userSourcedId": "t1",
+            "roleType": "secondary",
+            "role": "parent",
+            "orgSourcedId": DISTRICT,
+        }
+    )
+    export.row("users.csv", "r1").pop("metadata.language")
+    export.row("users.csv", "r1")["metadata.homeLanguage"] = "vi"
+
+    plan = imported(network, export, tmp_path)
+
+    assert plan.ok, plan.errors
+    assert Staff.objects.get(sourced_id="t1").active
+    assert children("t1") == {"st05"}
+    assert Guardian.objects.get(sourced_id="t1").relationship == "parent"
+    assert Guardian.objects.get(sourced_id="r1").language == "vi"
+
+
+def test_many_unknown_agents_are_counted_after_the_first_rows(tmp_path):
+    network = NetworkFactory()
+    export = with_families()
+    export.row("users.csv", "g1")["agentSourcedIds"] = ",".join(f"gone{n}" for n in range(25))
+
+    plan = imported(network, export, tmp_path)
+
+    assert plan.ok, plan.errors
+    links = [w for w in plan.warnings if w.column == "agentSourcedIds"]
+    assert len(links) == MAX_LINK_WARNINGS + 1
+    assert links[-1].reason.startswith("5 more agentSourcedIds")
