@@ -104,8 +104,8 @@ class ActionCountsSerializer(serializers.Serializer):
 
 class ChangeSerializer(serializers.Serializer):
     kind = serializers.CharField(
-        help_text="school, cohort, student, staff, or account (an existing login account the "
-        "import adopts or changes)."
+        help_text="school, cohort, student, staff, guardian, or account (an existing login "
+        "account the import adopts or changes)."
     )
     action = serializers.CharField(help_text="create, update, end, restore or adopt.")
     sourced_id = serializers.CharField(help_text="The record's sourcedId in the export.")
@@ -142,7 +142,8 @@ class RosterImportSerializer(serializers.Serializer):
     requested_by = serializers.IntegerField(source="requested_by_id", allow_null=True)
     counts = serializers.DictField(
         child=ActionCountsSerializer(),
-        help_text="kind (school, cohort, student, staff, account) -> how many are created, "
+        help_text="kind (school, cohort, student, staff, guardian, account) -> how many are "
+        "created, "
         "updated, ended, restored and (existing login accounts) adopted.",
     )
     change_count = serializers.IntegerField(help_text="All changes, listed or not.")
