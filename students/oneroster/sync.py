@@ -142,6 +142,10 @@ LEFT_OUT = {
         "%(count)d homerooms are of grades this network does not serve (%(what)s) and were not "
         "imported; the first rows: %(rows)s."
     ),
+    "unplaced": _(
+        "%(count)d new students are in no homeroom on the import date (their homeroom "
+        "enrollments ended, or they have none) and were not imported; the first rows: %(rows)s."
+    ),
     "later": _(
         "%(count)d students have a homeroom enrollment that begins later (%(what)s): it is not "
         "applied now; import again on that day to move them. The first rows: %(rows)s."
@@ -515,6 +519,12 @@ class _Planner:
             rooms, starts = [later[0].class_sourced_id], later[0].begin_date
         elif later and later[0].class_sourced_id not in rooms:
             self._left_out("later", ENROLLMENTS, later[0].row, str(later[0].begin_date))
+        if existing is None and not rooms and (self.bulk_enrollments or user.status != "active"):
+            # Never imported and in no homeroom today (their enrollments ended, or there are
+            # none): a student created only to be ended at once would be noise.
+            if user.status == "active":
+                self._left_out("unplaced", USERS, user.row, "")
+            return
         level = levels.pop() if len(levels) == 1 else None
         if rooms:
             room_level = homerooms[rooms[0]][1]

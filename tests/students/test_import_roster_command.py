@@ -64,7 +64,7 @@ def test_a_broken_export_is_rejected_with_every_error_and_changes_nothing(
 ):
     network = NetworkFactory()
     export = small_school()
-    export.rows("users.csv")[2]["grades"] = "09"
+    export.rows("users.csv")[2]["grades"] = "Grade 9"  # not a grade code
     export.rows("classes.csv")[0]["schoolSourcedId"] = "nowhere"
 
     # The file is deleted once the finished import commits.

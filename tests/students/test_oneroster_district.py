@@ -83,8 +83,8 @@ def enrollment(
 def district() -> OneRosterExport:
     """The small school plus: a middle school (a 6th grade homeroom, its students and its
     teacher), a TK homeroom with two TK children, a 6th grader and a pre-K child at the K-5
-    school, a second kindergarten homeroom, and a mid-year move (st01 left hr-k on 31 October
-    for hr-k2)."""
+    school, a second kindergarten homeroom, a mid-year move (st01 left hr-k on 31 October for
+    hr-k2) and a student who left in October."""
     export = small_school("1.1")
     export.tables["orgs.csv"].append(
         {
@@ -112,6 +112,7 @@ def district() -> OneRosterExport:
         user("m1", "student", "06", MIDDLE),
         user("m2", "student", "07", MIDDLE),
         user("tm", "teacher", "", MIDDLE),
+        user("gone", "student", "02"),  # left in October, never imported
     ]
     enrollments = export.rows("enrollments.csv")
     enrollments += [
@@ -123,6 +124,7 @@ def district() -> OneRosterExport:
         enrollment("e-tm", "tm", "hr-6", school=MIDDLE, role="teacher"),
         # st01 moved from hr-k to hr-k2 mid-year: the old enrollment ended, a new one began.
         enrollment("e-st01-new", "st01", "hr-k2", begin="2024-11-01"),
+        enrollment("e-gone", "gone", "hr-1", end="2024-10-15"),
     ]
     export.row("enrollments.csv", "e-st01")["endDate"] = "2024-10-31"
     return export
@@ -172,6 +174,10 @@ def test_a_district_export_imports_what_the_network_serves_and_warns_about_the_r
     # The mid-year move: the ended enrollment is history, not a second homeroom.
     assert Student.objects.get(sourced_id="st01").cohort.sourced_id == "hr-k2"
     assert Student.objects.get(sourced_id="st02").cohort.sourced_id == "hr-k"
+    # A new student whose only homeroom enrollment ended is not created just to be ended.
+    gone = warning_with(plan, "new students are in no homeroom")
+    assert (gone.file, gone.row) == ("users.csv", row_of(export, "users.csv", "gone"))
+    assert gone.reason.startswith("1 new students")
 
 
 def test_tk_is_kindergarten_where_the_network_says_so(tmp_path):

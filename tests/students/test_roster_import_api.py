@@ -115,7 +115,7 @@ def test_dry_run_false_imports_at_once_and_errors_carry_file_row_and_column(
 ):
     api = client_for(network_admin)
     export = small_school()
-    export.rows("users.csv")[2]["grades"] = "09"
+    export.rows("users.csv")[2]["grades"] = "Grade 9"  # not a grade code
 
     body = post_export(api, school_a.school.network_id, export.zip_bytes(), dry_run="false").json()
     roster_import_run(import_id=body["id"], today=TODAY)

@@ -124,7 +124,7 @@ def test_an_applied_import_cannot_be_applied_again(school_a, network_admin):
 def test_a_broken_export_shows_every_error_with_its_file_row_and_column(school_a, network_admin):
     client = client_for(network_admin)
     export = small_school()
-    export.rows("users.csv")[2]["grades"] = "09"
+    export.rows("users.csv")[2]["grades"] = "Grade 9"  # not a grade code
     export.rows("classes.csv")[0]["schoolSourcedId"] = "nowhere"
     upload(client, school_a.school.network, export.zip_bytes(), dry_run=False)
 
