@@ -7,10 +7,9 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from typing import Any
 
-from django.utils.translation import gettext, ngettext
-
 from .columns import BOOLEANS, EXTENSION_PREFIX, STATUSES, FileColumns, FileMode
 from .dates import DateFormatError, parse_date, parse_datetime
+from .messages import gettext, ngettext
 from .records import ExportError
 from .tables import Row
 
@@ -44,7 +43,9 @@ class CellReader:
     def text(self, row: int, cells: Row, column: str) -> str:
         value = cells.get(column, "")
         if not value and column in self.required:
-            self.error(row, column, f"{column} is required but empty.")
+            self.error(
+                row, column, gettext("%(column)s is required but empty.") % {"column": column}
+            )
         return value
 
     def optional_id(self, row: int, cells: Row, column: str) -> str | None:
@@ -79,7 +80,12 @@ class CellReader:
             return None
         # Spreadsheets rewrite true as TRUE; the meaning is not in doubt.
         if value.lower() not in BOOLEANS:
-            self.error(row, column, f"{column} is '{value}'; it must be true or false.")
+            self.error(
+                row,
+                column,
+                gettext("%(column)s is '%(value)s'; it must be true or false.")
+                % {"column": column, "value": value},
+            )
             return None
         return value.lower() == "true"
 
@@ -97,7 +103,11 @@ class CellReader:
         try:
             parsed, month_day_year = parse(value)
         except DateFormatError as error:
-            self.error(row, column, f"{column} {error}.")
+            self.error(
+                row,
+                column,
+                gettext("%(column)s %(problem)s.") % {"column": column, "problem": error},
+            )
             return None
         if month_day_year and self.day_first:
             self.error(
@@ -135,8 +145,11 @@ class CellReader:
 
 
 def _not_one_of(column: str, value: str, allowed: Collection[str]) -> str:
-    reason = f"{column} '{value}' is not one of {', '.join(sorted(allowed))}."
+    values = {"column": column, "value": value, "allowed": ", ".join(sorted(allowed))}
+    reason = gettext("%(column)s '%(value)s' is not one of %(allowed)s.") % values
     for candidate in allowed:
         if candidate.lower() == value.lower():
-            return f"{reason} Did you mean '{candidate}'?"
+            return (
+                reason + " " + gettext("Did you mean '%(candidate)s'?") % {"candidate": candidate}
+            )
     return reason

@@ -6,9 +6,10 @@ date or enrollment end is worse than a refused file."""
 import re
 from datetime import UTC, date, datetime
 
+from .messages import gettext
+
 _MONTH_DAY_YEAR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _TWO_DIGIT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
-_ISO_ADVICE = "write dates as YYYY-MM-DD (ISO 8601)"
 
 
 class DateFormatError(ValueError):
@@ -55,11 +56,20 @@ def _month_day_year(text: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         raise DateFormatError(
-            f"'{text}' is not a valid month/day/year date; {_ISO_ADVICE}"
+            gettext(
+                "'%(text)s' is not a valid month/day/year date; write dates as YYYY-MM-DD "
+                "(ISO 8601)"
+            )
+            % {"text": text}
         ) from None
 
 
 def _refusal(text: str) -> str:
     if _TWO_DIGIT_YEAR.fullmatch(text):
-        return f"'{text}' has a two-digit year, so the date is ambiguous; {_ISO_ADVICE}"
-    return f"'{text}' is not a date; {_ISO_ADVICE}"
+        reason = gettext(
+            "'%(text)s' has a two-digit year, so the date is ambiguous; write dates as "
+            "YYYY-MM-DD (ISO 8601)"
+        )
+    else:
+        reason = gettext("'%(text)s' is not a date; write dates as YYYY-MM-DD (ISO 8601)")
+    return reason % {"text": text}

@@ -18,8 +18,7 @@ import csv
 import difflib
 from collections.abc import Collection
 
-from django.utils.translation import gettext
-
+from .messages import gettext
 from .records import ExportError
 
 # Vendors' own columns, which the spec allows and the reader ignores without a word.

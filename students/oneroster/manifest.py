@@ -14,6 +14,7 @@ from .columns import (
     FileMode,
     Version,
 )
+from .messages import gettext
 from .records import ExportError
 from .source import ExportFiles
 from .tables import read_table
@@ -32,8 +33,10 @@ def read_properties(
                 MANIFEST,
                 None,
                 None,
-                "The export has no manifest.csv; OneRoster exports must include one naming "
-                "the version and each file's mode.",
+                gettext(
+                    "The export has no manifest.csv; OneRoster exports must include one naming "
+                    "the version and each file's mode."
+                ),
             )
         )
         return None
@@ -42,7 +45,8 @@ def read_properties(
         return None
     missing = [column for column in MANIFEST_COLUMNS if column not in table.columns]
     for column in missing:
-        errors.append(ExportError(MANIFEST, 1, column, f"The header has no '{column}' column."))
+        reason = gettext("The header has no '%(column)s' column.") % {"column": column}
+        errors.append(ExportError(MANIFEST, 1, column, reason))
     if missing:
         return None
     properties: Properties = {}
@@ -54,8 +58,8 @@ def read_properties(
                     MANIFEST,
                     row,
                     "propertyName",
-                    f"'{name}' is also on row {properties[name][1]}; each property may appear "
-                    "once.",
+                    gettext("'%(name)s' is also on row %(row)d; each property may appear once.")
+                    % {"name": name, "row": properties[name][1]},
                 )
             )
             continue
@@ -76,7 +80,10 @@ def version_of(
                 MANIFEST,
                 None,
                 None,
-                f"manifest.csv has no oneroster.version row; the files were read as {guessed}.",
+                gettext(
+                    "manifest.csv has no oneroster.version row; the files were read as %(version)s."
+                )
+                % {"version": guessed},
             )
         )
         return guessed
@@ -90,8 +97,11 @@ def version_of(
             MANIFEST,
             row,
             "value",
-            f"oneroster.version is '{value}'; this import reads 1.1 and 1.2 (the files were "
-            f"read as {guessed}).",
+            gettext(
+                "oneroster.version is '%(value)s'; this import reads 1.1 and 1.2 (the files "
+                "were read as %(version)s)."
+            )
+            % {"value": value, "version": guessed},
         )
     )
     return guessed
@@ -117,7 +127,8 @@ def file_modes(
                     name,
                     None,
                     None,
-                    f"manifest.csv declares {name} {mode}, but it is not in the export.",
+                    gettext("manifest.csv declares %(file)s %(mode)s, but it is not in the export.")
+                    % {"file": name, "mode": mode},
                 )
             )
         elif mode == "absent" and present:
@@ -126,7 +137,11 @@ def file_modes(
                     name,
                     None,
                     None,
-                    f"{name} is in the export but manifest.csv declares it absent; it was ignored.",
+                    gettext(
+                        "%(file)s is in the export but manifest.csv declares it absent; it was "
+                        "ignored."
+                    )
+                    % {"file": name},
                 )
             )
         if mode == "absent" and name in IMPORT_REQUIRED_FILES[version]:
@@ -135,8 +150,14 @@ def file_modes(
                     name,
                     None,
                     None,
-                    f"The import needs {name}, but the export "
-                    + ("declares it absent." if present else "does not include it."),
+                    (
+                        gettext("The import needs %(file)s, but the export declares it absent.")
+                        if present
+                        else gettext(
+                            "The import needs %(file)s, but the export does not include it."
+                        )
+                    )
+                    % {"file": name},
                 )
             )
         modes[name] = mode
@@ -156,8 +177,8 @@ def _declared_mode(
                 MANIFEST,
                 None,
                 None,
-                f"manifest.csv has no {spec.manifest_property} row (it must say bulk, delta or "
-                "absent).",
+                gettext("manifest.csv has no %(property)s row (it must say bulk, delta or absent).")
+                % {"property": spec.manifest_property},
             )
         )
         return fallback
@@ -168,7 +189,8 @@ def _declared_mode(
                 MANIFEST,
                 row,
                 "value",
-                f"{spec.manifest_property} is '{value}'; it must be bulk, delta or absent.",
+                gettext("%(property)s is '%(value)s'; it must be bulk, delta or absent.")
+                % {"property": spec.manifest_property, "value": value},
             )
         )
         return fallback

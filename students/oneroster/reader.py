@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
 
-from django.utils.translation import gettext
-
 from . import foreign, rows
 from .cells import CellReader
 from .columns import (
@@ -35,6 +33,7 @@ from .columns import (
     Version,
 )
 from .manifest import file_modes, read_properties, version_of
+from .messages import gettext
 from .records import (
     AcademicSession,
     Class,
@@ -187,7 +186,8 @@ class _ExportReading:
                         USERS,
                         user.row,
                         "sourcedId",
-                        f"User '{user.sourced_id}' has no role in roles.csv.",
+                        gettext("User '%(id)s' has no role in roles.csv.")
+                        % {"id": user.sourced_id},
                     )
                 )
             with_roles.append(dataclasses.replace(user, roles=roles))

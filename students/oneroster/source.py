@@ -22,6 +22,8 @@ import zlib
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from .messages import gettext
+
 ExportSource = str | Path | BinaryIO
 
 MiB = 1024 * 1024
@@ -103,14 +105,18 @@ class ExportFiles:
             entries = _declared_entries(self._file)
             if entries is not None and entries > self.limits.max_members:
                 raise UnreadableExport(
-                    f"The zip holds {entries:,} entries; an export may hold at most "
-                    f"{self.limits.max_members:,} (ROSTER_IMPORT_MAX_MEMBERS). Zip only the "
-                    "OneRoster CSV files."
+                    gettext(
+                        "The zip holds %(entries)s entries; an export may hold at most "
+                        "%(most)s (ROSTER_IMPORT_MAX_MEMBERS). Zip only the OneRoster CSV files."
+                    )
+                    % {"entries": f"{entries:,}", "most": f"{self.limits.max_members:,}"}
                 )
             self._zip = zipfile.ZipFile(self._file)  # type: ignore[arg-type]
         except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
             self.close()
-            raise UnreadableExport(f"The export is not a folder or a zip file ({error}).") from None
+            raise UnreadableExport(
+                gettext("The export is not a folder or a zip file (%(error)s).") % {"error": error}
+            ) from None
         except UnreadableExport:
             self.close()
             raise
@@ -143,7 +149,9 @@ class ExportFiles:
             return self._unpack(info, file_name)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as error:
             raise UnreadableExport(
-                f"{file_name} in the zip is damaged and cannot be read ({error}).", file_name
+                gettext("%(file)s in the zip is damaged and cannot be read (%(error)s).")
+                % {"file": file_name, "error": error},
+                file_name,
             ) from None
 
     def _unpack(self, info: zipfile.ZipInfo, file_name: str) -> bytes:
@@ -151,12 +159,17 @@ class ExportFiles:
         limits = self.limits
         if info.flag_bits & 0x1:
             raise UnreadableExport(
-                f"{file_name} is encrypted; zip the export without a password.", file_name
+                gettext("%(file)s is encrypted; zip the export without a password.")
+                % {"file": file_name},
+                file_name,
             )
         if info.compress_type not in _METHODS:
             raise UnreadableExport(
-                f"{file_name} is compressed with method {info.compress_type}, which is not "
-                "read; zip the export with the usual method (deflate).",
+                gettext(
+                    "%(file)s is compressed with method %(method)s, which is not read; zip the "
+                    "export with the usual method (deflate)."
+                )
+                % {"file": file_name, "method": info.compress_type},
                 file_name,
             )
         self._refuse_overlap(info, file_name)
@@ -170,25 +183,33 @@ class ExportFiles:
                 self._unpacked += len(chunk)
                 if size > limits.max_member_bytes:
                     raise UnreadableExport(
-                        f"{file_name} unpacks to more than {_size(limits.max_member_bytes)}, "
-                        "the most one file of an export may hold "
-                        "(ROSTER_IMPORT_MAX_MEMBER_BYTES); the export was not read.",
+                        gettext(
+                            "%(file)s unpacks to more than %(size)s, the most one file of an "
+                            "export may hold (ROSTER_IMPORT_MAX_MEMBER_BYTES); the export was "
+                            "not read."
+                        )
+                        % {"file": file_name, "size": _size(limits.max_member_bytes)},
                         file_name,
                     )
                 if self._unpacked > limits.max_uncompressed_bytes:
                     raise UnreadableExport(
-                        f"The export's files unpack to more than "
-                        f"{_size(limits.max_uncompressed_bytes)} in all, reached in "
-                        f"{file_name} (ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES); the export was "
-                        "not read.",
+                        gettext(
+                            "The export's files unpack to more than %(size)s in all, reached in "
+                            "%(file)s (ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES); the export was "
+                            "not read."
+                        )
+                        % {"file": file_name, "size": _size(limits.max_uncompressed_bytes)},
                         file_name,
                     )
                 compressed = max(self._file.bytes_read - compressed_start, 1)
                 if size > limits.ratio_floor and size > limits.max_ratio * compressed:
                     raise UnreadableExport(
-                        f"{file_name} unpacks to over {limits.max_ratio} times its compressed "
-                        f"size (ROSTER_IMPORT_MAX_RATIO); no real export does: it looks like "
-                        "a zip bomb, and the export was not read.",
+                        gettext(
+                            "%(file)s unpacks to over %(ratio)d times its compressed size "
+                            "(ROSTER_IMPORT_MAX_RATIO); no real export does: it looks like a zip "
+                            "bomb, and the export was not read."
+                        )
+                        % {"file": file_name, "ratio": limits.max_ratio},
                         file_name,
                     )
                 unpacked.write(chunk)
@@ -207,8 +228,11 @@ class ExportFiles:
         end = following if following is not None else self._file.size()
         if data_start + info.compress_size > end:
             raise UnreadableExport(
-                f"{file_name}'s data runs over other entries of the zip, a trick of zip "
-                "bombs; the export was not read. Zip the OneRoster CSV files again.",
+                gettext(
+                    "%(file)s's data runs over other entries of the zip, a trick of zip bombs; "
+                    "the export was not read. Zip the OneRoster CSV files again."
+                )
+                % {"file": file_name},
                 file_name,
             )
 

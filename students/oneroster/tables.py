@@ -14,8 +14,6 @@ import io
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from django.utils.translation import ngettext
-
 from ..csv_cells import (
     MAX_CELL_CHARS,
     cell_problem,
@@ -24,6 +22,7 @@ from ..csv_cells import (
     has_unreadable_bytes,
 )
 from . import foreign
+from .messages import gettext, ngettext
 from .records import ExportError
 
 Row = dict[str, str]
@@ -74,7 +73,8 @@ def read_table(
     try:
         first = next(records, None)
         if first is None:
-            errors.append(ExportError(name, None, None, "The file is empty; it needs a header."))
+            reason = gettext("The file is empty; it needs a header.")
+            errors.append(ExportError(name, None, None, reason))
             return None
         columns = _columns(name, first[1], errors, warnings, cells)
         columns = foreign.case_fixed(name, columns, known, warnings)
@@ -148,7 +148,8 @@ class _CellCheck:
                 continue
             column = _column_name(columns, index)
             if column is None:
-                problem = f"Column {index + 1} of the header: {problem}"
+                values = {"position": index + 1, "problem": problem}
+                problem = gettext("Column %(position)d of the header: %(problem)s") % values
             self.errors.append(ExportError(self.name, row, column, problem))
             self.found += 1
             if "not UTF-8" in problem:
@@ -159,8 +160,11 @@ class _CellCheck:
                         self.name,
                         row,
                         None,
-                        f"{self.found} cells cannot be read: the file is probably not a CSV "
-                        "export saved as text. The rest of it was not read.",
+                        gettext(
+                            "%(count)d cells cannot be read: the file is probably not a CSV "
+                            "export saved as text. The rest of it was not read."
+                        )
+                        % {"count": self.found},
                     )
                 )
                 raise _Unreadable
@@ -201,11 +205,22 @@ def _columns(
     for position, column in enumerate(columns, start=1):
         if not column:
             errors.append(
-                ExportError(name, 1, None, f"Column {position} of the header has no name.")
+                ExportError(
+                    name,
+                    1,
+                    None,
+                    gettext("Column %(position)d of the header has no name.")
+                    % {"position": position},
+                )
             )
         elif column in seen:
             errors.append(
-                ExportError(name, 1, column, f"The header names column '{column}' twice.")
+                ExportError(
+                    name,
+                    1,
+                    column,
+                    gettext("The header names column '%(column)s' twice.") % {"column": column},
+                )
             )
         seen.add(column)
     return tuple(columns)
@@ -231,8 +246,10 @@ def _rows(
                         name,
                         row_number,
                         None,
-                        f"The row has {width + len(extra)} values but the header names "
-                        f"{width} columns.",
+                        gettext(
+                            "The row has %(values)d values but the header names %(width)d columns."
+                        )
+                        % {"values": width + len(extra), "width": width},
                     )
                 )
                 continue
