@@ -435,6 +435,15 @@ class GuardianAdmin(ScopedModelAdmin):
     def children(self, guardian: Guardian) -> str:
         return ", ".join(getattr(guardian, "children_seen", None) or [])
 
+    def audit_shown(self, request: HttpRequest, objects: Any, action: str) -> None:
+        """The page shows the ids of these guardians' children (those the reader may see): a
+        read of each, recorded as shown by the guardian link."""
+        links = Guardian.students.through.objects.filter(
+            guardian__in=[g.pk for g in objects],
+            student__school__in=visible_schools(request.user).values("pk"),
+        ).select_related("student")
+        super().audit_shown(request, links, action)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -169,25 +169,22 @@ class ScopedModelAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         original = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and original is not None:
-            audit_students_shown(
-                user=request.user,
-                objects=[original],
-                via=admin_via(request),
-                action=AuditAction.VIEW,
-            )
+            self.audit_shown(request, [original], AuditAction.VIEW)
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
-            audit_students_shown(
-                user=request.user,
-                objects=changelist.result_list,
-                via=admin_via(request),
-                action=AuditAction.LIST,
-            )
+            self.audit_shown(request, changelist.result_list, AuditAction.LIST)
         return response
+
+    def audit_shown(self, request: HttpRequest, objects: Any, action: str) -> None:
+        """Record the students a page of ``objects`` shows (a page naming students some other
+        way than by a foreign key adds them here)."""
+        audit_students_shown(
+            user=request.user, objects=objects, via=admin_via(request), action=action
+        )
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         audit_write(user=request.user, obj=obj, action=AuditAction.CREATE, via=admin_via(request))

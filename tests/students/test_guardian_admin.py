@@ -4,7 +4,7 @@ schools, naming only the children the reader may see, by student id."""
 import pytest
 from django.urls import reverse
 
-from students.models import Guardian
+from students.models import AuditAction, AuditEvent, Guardian
 
 from ..conftest import client_for
 from ..factories import StudentFactory
@@ -56,3 +56,20 @@ def test_guardians_are_read_only_in_the_admin(school_a):
     assert response.status_code == 403
     guardian.refresh_from_db()
     assert guardian.given_name == "Mai"
+
+
+def test_the_children_a_guardian_page_shows_are_recorded_as_read(school_a, school_b):
+    sibling_b = StudentFactory(school=school_b.school)
+    guardian = guardian_of(school_a.student, sibling_b, sourced_id="g-both")
+    leader = school_a.leader.user
+    client = client_for(leader)
+
+    client.get(reverse("admin:students_guardian_changelist"))
+    client.get(reverse("admin:students_guardian_change", args=[guardian.pk]))
+
+    events = AuditEvent.objects.filter(user_id=leader.pk, model="students.student")
+    shown = {(e.action, e.object_id, e.detail.get("shown_in")) for e in events}
+    assert shown == {
+        (AuditAction.LIST, str(school_a.student.pk), "students.guardian_students"),
+        (AuditAction.VIEW, str(school_a.student.pk), "students.guardian_students"),
+    }
