@@ -8,6 +8,7 @@ refused with an error that names what to fix; the reader's warnings reach the im
 import codecs
 import csv
 import datetime
+import html
 import io
 from io import StringIO
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 
 from students.models import RosterImport
 from students.oneroster import ExportRead, read_export
@@ -114,6 +116,22 @@ def test_a_semicolon_list_cell_keeps_its_commas(tmp_path: Path) -> None:
     assert read.ok and read.classes[0].grades == ("KG", "01")
     # Written unquoted, as a semicolon locale writes a comma inside a value.
     assert b"hr-k;active;" in export.raw["classes.csv"] and b";KG,01;" in export.raw["classes.csv"]
+
+
+def test_a_latin1_semicolon_file_names_its_first_bad_byte_where_it_is(tmp_path: Path) -> None:
+    # Excel's "CSV (semicolon)" in a Western European locale: Windows-1252, no mark.
+    export = small_school("1.1")
+    export.row("users.csv", "st02")["familyName"] = "Müller"
+    export.raw["users.csv"] = resaved(
+        export.render()["users.csv"], delimiter=";", encoding="cp1252"
+    )
+
+    read = read_export(export.write_folder(tmp_path))
+
+    [error] = read.errors
+    assert (error.file, error.row, error.column) == ("users.csv", 5, "familyName")
+    assert "not UTF-8" in error.reason and "0xfc" in error.reason
+    assert warnings_of(read, "users.csv") == [f"users.csv, row 1: {SEMICOLONS}"]
 
 
 # Excel's "Unicode text": tab-delimited UTF-16
@@ -279,7 +297,7 @@ def test_the_command_shows_the_readers_warnings(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_the_import_and_its_api_carry_the_readers_warnings(
+def test_the_import_its_page_and_its_api_carry_the_readers_warnings(
     tmp_path: Path, settings, school_a, network_admin
 ) -> None:
     settings.VAR_DIR = tmp_path
@@ -295,7 +313,11 @@ def test_the_import_and_its_api_carry_the_readers_warnings(
     record = RosterImport.objects.get(pk=body["id"])
     done = api.get(f"/api/v1/networks/{network.pk}/roster-imports/{body['id']}/").json()
 
+    page = api.get(reverse("roster-import", args=[network.pk, record.pk]))
+
     assert record.state == "reviewed"
     expected = {"file": "users.csv", "row": 1, "column": None, "reason": SEMICOLONS}
     assert expected in record.warnings
     assert expected in done["warnings"]
+    row = f"<tr><td>users.csv</td><td>1</td><td>—</td><td>{SEMICOLONS}</td></tr>"
+    assert row in html.unescape(page.content.decode())
