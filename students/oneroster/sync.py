@@ -453,13 +453,19 @@ class _Planner:
                 if student is None or (school_sid, user_id) in seen:
                     continue
                 here = [e for e in rows if e.school_sourced_id == school_sid]
-                rooms = sorted(
-                    {
-                        e.class_sourced_id
-                        for e in here
-                        if e.status != "tobedeleted" and in_effect(e, self.plan.today)
-                    }
-                )
+                today = self.plan.today
+                # A delta lists changed enrollments only: one that ended (or is dropped)
+                # ends the student's unless another is in effect; one that begins later
+                # waits for its day, like a bulk export's.
+                live = [e for e in here if e.status != "tobedeleted" and not is_history(e, today)]
+                overlap = first_overlap(live)
+                if overlap is not None:
+                    self.plan.errors.append(overlap_error(user_id, overlap))
+                    continue
+                rooms = sorted({e.class_sourced_id for e in live if in_effect(e, today)})
+                later = sorted((e for e in live if is_future(e, today)), key=lambda e: e.begin_date)
+                if later and later[0].class_sourced_id not in rooms:
+                    self._left_out("later", ENROLLMENTS, later[0].row, str(later[0].begin_date))
                 wanted: dict[str, object]
                 if len(rooms) == 1:
                     wanted = {
@@ -468,7 +474,7 @@ class _Planner:
                         "grade": homerooms[rooms[0]][1],
                         "enrollment_end": None,
                     }
-                elif not rooms:
+                elif not later:
                     wanted = {"enrollment_end": self._end_of(student)}
                 else:
                     continue

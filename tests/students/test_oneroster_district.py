@@ -289,3 +289,51 @@ def test_an_error_where_data_would_be_wrong_still_stops_the_import(tmp_path):
     assert not plan.ok
     assert [(e.file, e.column) for e in plan.errors] == [("users.csv", "grades")]
     assert not Student.objects.exists()
+
+
+def delta_of(full: OneRosterExport, enrollments: list[dict[str, str]]) -> OneRosterExport:
+    """A delta export of ``full``'s school changing ``enrollments`` only."""
+    delta = full.copy()
+    delta.modes = {name: "delta" for name in ("orgs.csv", "classes.csv", "users.csv")}
+    delta.modes["enrollments.csv"] = "delta"
+    for name in ("academicSessions.csv", "courses.csv", "demographics.csv"):
+        delta.modes[name] = "absent"
+        del delta.tables[name]
+    delta.tables.update({"orgs.csv": [], "classes.csv": [], "users.csv": []})
+    delta.tables["enrollments.csv"] = enrollments
+    return delta
+
+
+def test_a_delta_moves_ends_and_waits_by_the_enrollments_dates(tmp_path):
+    network = NetworkFactory()
+    full = small_school("1.1")
+    imported(network, full, tmp_path)
+    delta = delta_of(
+        full,
+        [
+            {**full.row("enrollments.csv", "e-st06"), "endDate": "2024-10-31"},
+            enrollment("e-st06-k", "st06", "hr-k", begin="2024-11-01"),
+            enrollment("e-st07-k", "st07", "hr-k", begin="2024-12-02"),  # later
+            {**full.row("enrollments.csv", "e-st08"), "endDate": "2024-10-15"},  # left
+        ],
+    )
+
+    plan = imported(network, delta, tmp_path)
+
+    assert plan.ok, [str(e) for e in plan.errors]
+    assert {(c.sourced_id, c.action) for c in plan.changes} == {
+        ("st06", "update"),
+        ("st08", "end"),
+    }
+    assert Student.objects.get(sourced_id="st06").cohort.sourced_id == "hr-k"
+    st07 = Student.objects.get(sourced_id="st07")
+    assert st07.cohort.sourced_id == "hr-1" and st07.enrollment_end is None
+    assert warning_with(plan, "begins later").row == 4
+
+    overlapping = delta_of(full, [enrollment("e-st09-k", "st09", "hr-k", begin="2024-11-01")])
+    overlapping.tables["enrollments.csv"].insert(0, full.row("enrollments.csv", "e-st09"))
+
+    plan = imported(network, overlapping, tmp_path)
+
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "beginDate")]
+    assert "(row 2) and 'hr-k' (row 3)" in plan.errors[0].reason
