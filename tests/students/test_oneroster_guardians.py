@@ -284,3 +284,27 @@ def test_many_unknown_agents_are_counted_after_the_first_rows(tmp_path):
     links = [w for w in plan.warnings if w.column == "agentSourcedIds"]
     assert len(links) == MAX_LINK_WARNINGS + 1
     assert links[-1].reason.startswith("5 more agentSourcedIds")
+
+
+def test_a_delta_student_row_that_no_longer_names_a_guardian_drops_that_link(tmp_path):
+    network = NetworkFactory()
+    full = with_families()
+    imported(network, full, tmp_path)
+    delta = full.copy()
+    delta.modes = {name: "delta" for name in ("orgs.csv", "classes.csv", "users.csv")}
+    delta.modes |= {"enrollments.csv": "delta"}
+    for name in ("academicSessions.csv", "courses.csv", "demographics.csv"):
+        delta.modes[name] = "absent"
+        del delta.tables[name]
+    for name in ("orgs.csv", "classes.csv", "enrollments.csv"):
+        delta.tables[name] = []
+    # p2 was linked by st01's row alone; p1 names st01 in its own (stored) row.
+    delta.tables["users.csv"] = [{**full.row("users.csv", "st01"), "agentSourcedIds": "p1"}]
+
+    plan = imported(network, delta, tmp_path)
+
+    assert plan.ok, plan.errors
+    changes = {(c.sourced_id, c.action, c.fields) for c in plan.changes if c.kind == "guardian"}
+    assert changes == {("p2", "update", ("students",))}
+    assert children("p2") == set()
+    assert children("p1") == {"st01"}
