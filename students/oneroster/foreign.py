@@ -29,9 +29,14 @@ SUGGESTION_CUTOFF = 0.8
 _SNIFF_BYTES = 1024
 
 
+class Undecodable(Exception):
+    """The file is UTF-16 but damaged; the message says where."""
+
+
 def decoded(name: str, data: bytes, warnings: list[ExportError]) -> bytes | None:
     """``data`` as UTF-8 without a byte-order mark, or None when it is already that (or is
-    not UTF-16 either: the reader then reports the bytes it cannot read)."""
+    not UTF-16 either: the reader then reports the bytes it cannot read). ``Undecodable``
+    when it is UTF-16 that cannot be decoded."""
     if data.startswith(codecs.BOM_UTF8):
         warnings.append(
             ExportError(
@@ -50,8 +55,14 @@ def decoded(name: str, data: bytes, warnings: list[ExportError]) -> bytes | None
         return None
     try:
         text = data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
+    except UnicodeDecodeError as error:
+        raise Undecodable(
+            gettext(
+                'The file is UTF-16 text (as Excel\'s "Unicode text" saves) but byte %(at)d '
+                'cannot be read; save it as "CSV UTF-8 (Comma delimited)".'
+            )
+            % {"at": error.start}
+        ) from None
     big_endian = data.startswith(codecs.BOM_UTF16_BE) or encoding == "utf-16-be"
     order = gettext("big-endian") if big_endian else gettext("little-endian")
     warnings.append(
@@ -92,7 +103,8 @@ def delimiter(name: str, text: str, known: Collection[str], warnings: list[Expor
     """The delimiter ``text``'s header is written with: a comma unless the header is one
     column with commas and several with tabs or semicolons, one of them a ``known`` name
     (any, when ``known`` is empty) in any case. Only then is the reading not in doubt."""
-    line = text.split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n")
+    line = (text if end < 0 else text[:end]).rstrip("\r")
     if len(_names(line, ",")) > 1:
         return ","
     known_lower = {column.lower() for column in known}

@@ -3,6 +3,7 @@
 manifest we still read the files (version guessed from roles.csv, files taken as bulk) so
 that one upload reports every problem, not just the first."""
 
+from . import foreign
 from .columns import (
     FILE_MODES,
     IMPORT_REQUIRED_FILES,
@@ -45,8 +46,13 @@ def read_properties(
         return None
     missing = [column for column in MANIFEST_COLUMNS if column not in table.columns]
     for column in missing:
-        reason = gettext("The header has no '%(column)s' column.") % {"column": column}
-        errors.append(ExportError(MANIFEST, 1, column, reason))
+        reason = gettext("The header has no '%(column)s' column.")
+        written = foreign.near_miss(column, [c for c in table.columns if c not in MANIFEST_COLUMNS])
+        if written is not None:
+            reason += " " + gettext("It has '%(written)s': did you mean '%(column)s'?")
+        errors.append(
+            ExportError(MANIFEST, 1, column, reason % {"column": column, "written": written})
+        )
     if missing:
         return None
     properties: Properties = {}

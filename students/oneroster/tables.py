@@ -54,7 +54,11 @@ def read_table(
     What was tolerated (a byte-order mark, UTF-16, another delimiter, empty trailing columns,
     header names fixed to ``known``'s case) is reported in ``warnings``."""
     warnings = [] if warnings is None else warnings
-    decoded = foreign.decoded(name, data, warnings)
+    try:
+        decoded = foreign.decoded(name, data, warnings)
+    except foreign.Undecodable as error:
+        errors.append(ExportError(name, None, None, str(error)))
+        return None
     if decoded is not None:
         data = decoded
     try:

@@ -174,6 +174,33 @@ def test_a_utf16_file_with_commas_is_read_with_one_warning(tmp_path: Path) -> No
     assert [str(w) for w in read.warnings] == [f"orgs.csv, row 1: {utf16_warning('little-endian')}"]
 
 
+def test_a_damaged_utf16_file_is_one_error_naming_the_byte(tmp_path: Path) -> None:
+    export = small_school("1.1")
+    text = export.render()["orgs.csv"].decode()
+    export.raw["orgs.csv"] = codecs.BOM_UTF16_LE + text.encode("utf-16-le") + b"\x00\xdc"
+
+    read = read_export(export.write_folder(tmp_path))
+
+    assert [str(e) for e in read.errors] == [
+        'orgs.csv: The file is UTF-16 text (as Excel\'s "Unicode text" saves) but byte '
+        f'{2 + 2 * len(text)} cannot be read; save it as "CSV UTF-8 (Comma delimited)".'
+    ]
+
+
+def test_a_manifest_column_one_letter_off_gets_a_did_you_mean(tmp_path: Path) -> None:
+    export = small_school("1.1")
+    manifest = export.render()["manifest.csv"]
+    export.manifest = False
+    export.raw["manifest.csv"] = manifest.replace(b"propertyName,", b"propertyNames,", 1)
+
+    read = read_export(export.write_folder(tmp_path))
+
+    assert str(read.errors[0]) == (
+        "manifest.csv, row 1, column propertyName: The header has no 'propertyName' column. It "
+        "has 'propertyNames': did you mean 'propertyName'?"
+    )
+
+
 def test_a_header_of_one_unknown_name_is_not_taken_for_another_delimiter(tmp_path: Path) -> None:
     export = small_school("1.1")
     # A localised header (French) names no OneRoster column in any delimiter.
