@@ -8,11 +8,13 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from students.models import Cohort, School, Staff, Student
 from students.oneroster.records import ExportError
 
-from ..factories import NetworkFactory
+from ..conftest import client_for
+from ..factories import NetworkFactory, UserFactory
 from .oneroster_files import MODIFIED, SCHOOL, OneRosterExport, small_school
 from .test_oneroster_sync import imported as import_export
 
@@ -195,6 +197,20 @@ def test_tk_is_kindergarten_where_the_network_says_so(tmp_path):
     students = warning_with(plan, "students are in grades this network does not serve")
     assert students.reason.startswith("2 students") and "TK" not in students.reason
     assert not [w for w in plan.warnings if "homerooms are of grades" in w.reason]
+
+
+def test_the_tk_setting_is_on_the_networks_admin_page():
+    network = NetworkFactory()
+    client = client_for(UserFactory(is_superuser=True, is_staff=True))
+    page = reverse("admin:students_network_change", args=[network.pk])
+
+    response = client.post(
+        page, {"name": network.name, "slug": network.slug, "tk_as_kindergarten": "on"}
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    network.refresh_from_db()
+    assert network.tk_as_kindergarten
 
 
 def test_a_move_that_begins_later_waits_for_its_day(tmp_path):
