@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.utils.translation import gettext as _
 
@@ -220,7 +221,7 @@ class _GuardianPlanner:
 
     def differs(self, existing: Guardian, key: str, value: object) -> bool:
         if key == "students":
-            return self.links[existing.pk] != set(value)  # type: ignore[arg-type]
+            return self.links[existing.pk] != set(cast(list[str], value))
         return getattr(existing, key) != value
 
     @staticmethod
