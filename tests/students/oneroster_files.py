@@ -228,9 +228,12 @@ def _user(common: dict[str, str], user_id: str, role: str, grade: str) -> dict[s
     }
 
 
-def network(schools: int = 20, students_per_school: int = 600) -> OneRosterExport:
+def network(
+    schools: int = 20, students_per_school: int = 600, *, guardians: bool = False
+) -> OneRosterExport:
     """A network-sized bulk 1.1 export: per school a homeroom and two scheduled classes for
-    each grade KG to 05, a teacher per homeroom, and students enrolled in three classes."""
+    each grade KG to 05, a teacher per homeroom, and students enrolled in three classes; with
+    ``guardians``, a parent of each student at the district, linked both ways."""
     empty = {"status": "", "dateLastModified": ""}  # as bulk exports leave them
     tables = small_school("1.1").tables
     tables["orgs.csv"] = tables["orgs.csv"][:1]
@@ -272,5 +275,11 @@ def network(schools: int = 20, students_per_school: int = 600) -> OneRosterExpor
                     schoolSourcedId=school,
                     userSourcedId=user_id,
                     role=role,
+                )
+            if guardians and role == "student":
+                parent = _user(empty, f"{user_id}-p", "parent", "")
+                tables["users.csv"][-1]["agentSourcedIds"] = parent["sourcedId"]
+                tables["users.csv"].append(
+                    parent | {"orgSourcedIds": DISTRICT, "agentSourcedIds": user_id}
                 )
     return OneRosterExport("1.1", tables)

@@ -14,6 +14,7 @@ from students.oneroster.sync import roster_apply, roster_plan
 
 from ..factories import NetworkFactory, StaffFactory, StudentFactory
 from .oneroster_files import DISTRICT, MODIFIED, SCHOOL, OneRosterExport, small_school
+from .oneroster_files import network as network_export
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +309,16 @@ def test_a_delta_student_row_that_no_longer_names_a_guardian_drops_that_link(tmp
     assert changes == {("p2", "update", ("students",))}
     assert children("p2") == set()
     assert children("p1") == {"st01"}
+
+
+def test_a_network_export_with_a_parent_of_every_student(tmp_path):
+    network = NetworkFactory()
+    export = network_export(2, 12, guardians=True)
+
+    plan = imported(network, export, tmp_path)
+
+    assert plan.ok, plan.errors
+    assert plan.counts()["guardian"] == {"create": 24}
+    assert plan.counts()["staff"] == {"create": 12}  # a teacher per homeroom, no parent
+    assert Guardian.students.through.objects.count() == 24
+    assert imported(network, export, tmp_path).changes == []
