@@ -84,6 +84,7 @@ class _ExportReading:
         version = version_of(properties, self.files, self.errors)
         specs = FILES[version]
         modes = file_modes(properties, specs, version, self.files, self.errors, self.warnings)
+        self._note_stand_ins([MANIFEST, *specs])
         self.version, self.specs, self.modes = version, specs, modes
         self.targets: dict[str, Target] = {}
 
@@ -129,6 +130,17 @@ class _ExportReading:
             warnings=tuple(sorted(self.warnings, key=self._position)),
             external_refs=frozenset(external),
         )
+
+    def _note_stand_ins(self, names: list[str]) -> None:
+        for name in names:
+            written = self.files.stand_in(name)
+            if written is not None:
+                reason = gettext(
+                    'The export has %(written)s, not %(file)s (Excel\'s "Unicode text" saves '
+                    ".txt files); it was read as %(file)s."
+                )
+                values = {"written": written, "file": name}
+                self.warnings.append(ExportError(name, None, None, reason % values))
 
     def _records(self, name: str, builder: Callable[[CellReader], Any]) -> list[Any]:
         """The records of file ``name``, or none when the version lacks it, the manifest

@@ -91,12 +91,15 @@ class ExportFiles:
         self._folder: dict[str, Path] = {}
         self._zip: zipfile.ZipFile | None = None
         self._members: dict[str, str] = {}
+        # file name -> the .txt file read as it (Excel's "Unicode text" saves .txt)
+        self.stand_ins: dict[str, str] = {}
         self._opened: IO[bytes] | None = None
         self._unpacked = 0  # bytes unpacked from the zip so far, all files
         if isinstance(source, str | Path) and Path(source).is_dir():
             paths = [p for p in Path(source).rglob("*") if _is_export_member(p.name)]
-            for path in sorted(paths, key=lambda p: len(p.parts)):
-                self._folder.setdefault(path.name.lower(), path)
+            for path in sorted(paths, key=lambda p: (_is_text(p.name), len(p.parts))):
+                if self._folder.setdefault(_key(path.name), path) is path:
+                    self._note_stand_in(path.name)
             return
         try:
             if isinstance(source, str | Path):
@@ -128,9 +131,19 @@ class ExportFiles:
         for offset, following in zip(offsets, [*offsets[1:], None], strict=True):
             self._ends.setdefault(offset, following)
         names = [info.filename for info in infos if _is_export_member(info.filename)]
-        # The shallowest copy wins when a zip holds the same name twice.
-        for name in sorted(names, key=lambda n: n.count("/")):
-            self._members.setdefault(name.rsplit("/", 1)[-1].lower(), name)
+        # The shallowest copy wins when a zip holds the same name twice (a .csv over a .txt).
+        for name in sorted(names, key=lambda n: (_is_text(n), n.count("/"))):
+            leaf = name.rsplit("/", 1)[-1]
+            if self._members.setdefault(_key(leaf), name) is name:
+                self._note_stand_in(leaf)
+
+    def _note_stand_in(self, leaf: str) -> None:
+        if _is_text(leaf):
+            self.stand_ins[_key(leaf)] = leaf
+
+    def stand_in(self, file_name: str) -> str | None:
+        """The .txt file read as ``file_name``, if that is how the export has it."""
+        return self.stand_ins.get(file_name.lower())
 
     def has(self, file_name: str) -> bool:
         # Names are matched without regard to case: exports from Windows tools vary it.
@@ -306,4 +319,15 @@ def _is_export_member(name: str) -> bool:
     # macOS Finder adds __MACOSX/._orgs.csv resource forks next to the real files.
     leaf = name.rsplit("/", 1)[-1]
     hidden = name.startswith("__MACOSX/") or leaf.startswith(".")
-    return name.lower().endswith(".csv") and not hidden
+    return name.lower().endswith((".csv", ".txt")) and not hidden
+
+
+def _is_text(name: str) -> bool:
+    return name.lower().endswith(".txt")
+
+
+def _key(leaf: str) -> str:
+    """The file name a member is found by: its own, lower case; a .txt file is found by the
+    .csv name (read only when the export has no .csv of that name)."""
+    key = leaf.lower()
+    return key.removesuffix(".txt") + ".csv" if _is_text(key) else key

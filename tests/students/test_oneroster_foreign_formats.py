@@ -162,6 +162,35 @@ def test_excel_unicode_text_is_read_as_utf16_with_tabs(
     ]
 
 
+def test_excel_unicode_text_files_saved_as_txt_are_read_as_the_csv_files(tmp_path: Path) -> None:
+    export = every_file_resaved(
+        small_school("1.1"), delimiter="\t", encoding="utf-16-le", prefix=codecs.BOM_UTF16_LE
+    )
+    export.raw["Users.txt"] = export.raw.pop("users.csv")
+    export.tables.pop("users.csv")  # the resaved manifest still declares file.users bulk
+    archive = export.write_zip(tmp_path / "export.zip")
+
+    read = read_export(archive)
+
+    assert read.ok, read.errors
+    assert len(read.users) == 12
+    assert warnings_of(read, "users.csv") == [
+        'users.csv: The export has Users.txt, not users.csv (Excel\'s "Unicode text" saves .txt '
+        "files); it was read as users.csv.",
+        f"users.csv, row 1: {utf16_warning('little-endian')}",
+        f"users.csv, row 1: {TABS}",
+    ]
+
+
+def test_a_csv_file_wins_over_a_txt_file_of_the_same_name(tmp_path: Path) -> None:
+    export = small_school("1.1")
+    export.raw["users.txt"] = b"not, a, roster\r\n"
+
+    read = read_export(export.write_folder(tmp_path))
+
+    assert read.ok and read.warnings == ()
+
+
 def test_a_utf16_file_with_commas_is_read_with_one_warning(tmp_path: Path) -> None:
     export = small_school("1.1")
     export.raw["orgs.csv"] = codecs.BOM_UTF16_LE + export.render()["orgs.csv"].decode().encode(
