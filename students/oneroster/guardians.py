@@ -68,15 +68,16 @@ class GuardianPlan:
 
 
 def plan_guardians(
-    *, network: Network, users: Iterable[User], schools: Iterable[str], bulk: bool
+    *, network: Network, users: Iterable[User], placed: Iterable[str], bulk: bool
 ) -> GuardianPlan:
     """The guardian changes of an export's ``users`` (``bulk``: the users file is complete)
-    for ``network``, whose imported schools have the sourcedIds ``schools``."""
-    return _GuardianPlanner(network, tuple(users), set(schools), bulk).run()
+    for ``network``, where the import creates the students with the sourcedIds ``placed`` (a
+    child it leaves out, of a grade or school the network does not serve, is no link)."""
+    return _GuardianPlanner(network, tuple(users), set(placed), bulk).run()
 
 
 class _GuardianPlanner:
-    def __init__(self, network: Network, users: tuple[User, ...], schools: set[str], bulk: bool):
+    def __init__(self, network: Network, users: tuple[User, ...], placed: set[str], bulk: bool):
         self.network = network
         self.users = users
         self.bulk = bulk
@@ -88,11 +89,16 @@ class _GuardianPlanner:
         ).values_list("guardian_id", "student__sourced_id"):
             self.links[guardian_id].add(student_sid)
         self.in_export = {u.sourced_id for u in users}
+        # The students a link may name: the network's, stored or created by this import.
+        self.placed = placed | set(
+            Student.objects.filter(school__network=network)
+            .exclude(sourced_id="")
+            .values_list("sourced_id", flat=True)
+        )
         self.students = {
             u.sourced_id
             for u in users
-            if u.status == "active"
-            and any(r.role == "student" and r.org_sourced_id in schools for r in u.roles)
+            if u.status == "active" and u.is_student and u.sourced_id in self.placed
         }
         # A delta row without roles (1.2, roles.csv unchanged) of a stored guardian is theirs.
         self.guardians = {
@@ -115,23 +121,11 @@ class _GuardianPlanner:
     def pairs(self) -> dict[str, set[str]]:
         """Guardian sourcedId -> the student sourcedIds linked to them, from both sides."""
         pairs: dict[str, set[str]] = defaultdict(set)
-        named = {
-            sid
-            for user in self.guardians.values()
-            if user.status == "active"
-            for sid in user.agent_sourced_ids
-            if sid not in self.in_export  # one the export lists is a student here or not
-        }
-        stored_students = set(
-            Student.objects.filter(school__network=self.network, sourced_id__in=named).values_list(
-                "sourced_id", flat=True
-            )
-        )
         for user in self.guardians.values():
             if user.status != "active":
                 continue
             for sid in user.agent_sourced_ids:
-                if sid in self.students or sid in stored_students:
+                if sid in self.placed:
                     pairs[user.sourced_id].add(sid)
                 else:
                     self.unknown_rows.append((user, sid))

@@ -422,7 +422,7 @@ class _Planner:
             self.gone(students, staff, seen, schools)
         else:
             self.enrollment_changes(enrolled, homerooms, students, seen)
-        self.guardians(schools)
+        self.guardians()
         self.plan.accounts = self.accounts.rows
         self.plan.warnings.extend(self.accounts.warnings)
         self.plan.changes.extend(
@@ -430,9 +430,10 @@ class _Planner:
             for c in self.accounts.changes
         )
 
-    def guardians(self, schools: dict[str, School | None]) -> None:
+    def guardians(self) -> None:
+        created = {wanted["sourced_id"] for student, wanted in self.plan.students if not student}
         found = plan_guardians(
-            network=self.network, users=self.export.users, schools=schools, bulk=self.bulk_users
+            network=self.network, users=self.export.users, placed=created, bulk=self.bulk_users
         )
         self.plan.guardians = found.rows
         self.plan.errors.extend(found.errors)

@@ -322,3 +322,19 @@ def test_a_network_export_with_a_parent_of_every_student(tmp_path):
     assert plan.counts()["staff"] == {"create": 12}  # a teacher per homeroom, no parent
     assert Guardian.students.through.objects.count() == 24
     assert imported(network, export, tmp_path).changes == []
+
+
+def test_a_child_the_import_leaves_out_is_no_link_and_a_re_import_changes_nothing(tmp_path):
+    network = NetworkFactory()
+    export = with_families()
+    preschooler = {**export.row("users.csv", "st05"), "sourcedId": "st11", "identifier": "ST11"}
+    export.tables["users.csv"].append(preschooler | {"grades": "PK", "username": "st11"})
+    export.row("users.csv", "g1")["agentSourcedIds"] = "st02,st03,st11"
+
+    plan = imported(network, export, tmp_path)
+
+    assert plan.ok, plan.errors
+    assert not Student.objects.filter(sourced_id="st11").exists()
+    assert any("'st11'" in w.reason for w in plan.warnings if w.column == "agentSourcedIds")
+    assert children("g1") == {"st02", "st03"}
+    assert [c for c in imported(network, export, tmp_path).changes if c.kind == "guardian"] == []
