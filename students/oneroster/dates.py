@@ -55,13 +55,19 @@ def _month_day_year(text: str) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
-        raise DateFormatError(
-            gettext(
-                "'%(text)s' is not a valid month/day/year date; write dates as YYYY-MM-DD "
-                "(ISO 8601)"
-            )
-            % {"text": text}
-        ) from None
+        pass
+    if month > 12 and day <= 12:
+        # A day/month export: its other slash dates, read as month/day, are wrong too.
+        reason = gettext(
+            "'%(text)s' is not a valid month/day/year date; it reads as day/month/year, so "
+            "the file's other dates with slashes are in doubt as well: write dates as "
+            "YYYY-MM-DD (ISO 8601)"
+        )
+    else:
+        reason = gettext(
+            "'%(text)s' is not a valid month/day/year date; write dates as YYYY-MM-DD (ISO 8601)"
+        )
+    raise DateFormatError(reason % {"text": text})
 
 
 def _refusal(text: str) -> str:

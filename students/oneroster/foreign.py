@@ -162,6 +162,16 @@ def case_fixed(
             fixed.append(column)
             if spec is None and column and not column.startswith(EXTENSION_COLUMN_PREFIX):
                 warnings.append(_unknown(name, column, columns, known))
+            elif spec is not None and column != spec:
+                if spec in columns:
+                    reason = gettext("The header also has '%(spec)s'; '%(written)s' was ignored.")
+                else:
+                    reason = gettext(
+                        "The header has '%(written)s' in more than one case; none was read as "
+                        "'%(spec)s'."
+                    )
+                values = {"written": column, "spec": spec}
+                warnings.append(ExportError(name, 1, column, reason % values))
             continue
         warnings.append(
             ExportError(

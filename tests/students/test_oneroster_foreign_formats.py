@@ -259,6 +259,35 @@ def test_a_header_that_differs_only_in_case_is_read_with_a_warning(tmp_path: Pat
     ]
 
 
+def test_a_header_with_the_spec_name_and_another_case_reads_the_spec_one(tmp_path: Path) -> None:
+    export = small_school("1.1")
+    export.row("users.csv", "st01")["GivenName"] = "Other"
+
+    read = read_export(export.write_folder(tmp_path))
+
+    assert read.ok and read.users[2].given_name == "Givenst01"
+    assert [str(w) for w in read.warnings] == [
+        "users.csv, row 1, column GivenName: The header also has 'givenName'; 'GivenName' was "
+        "ignored."
+    ]
+
+
+def test_a_day_month_date_in_a_comma_file_says_the_other_dates_are_in_doubt(
+    tmp_path: Path,
+) -> None:
+    export = small_school("1.1")
+    export.row("demographics.csv", "st02")["birthDate"] = "05/01/2019"
+    export.row("demographics.csv", "st03")["birthDate"] = "31/12/2018"
+
+    read = read_export(export.write_folder(tmp_path))
+
+    assert [str(e) for e in read.errors] == [
+        "demographics.csv, row 4, column birthDate: birthDate '31/12/2018' is not a valid "
+        "month/day/year date; it reads as day/month/year, so the file's other dates with "
+        "slashes are in doubt as well: write dates as YYYY-MM-DD (ISO 8601)."
+    ]
+
+
 def test_a_required_column_written_grade_gets_a_did_you_mean(tmp_path: Path) -> None:
     export = small_school("1.1")
     export.raw["classes.csv"] = export.render()["classes.csv"].replace(b",grades,", b",grade,", 1)
