@@ -312,7 +312,7 @@ def _size(size: int) -> str:
         return f"{size // (1024 * MiB)} GiB"
     if size >= MiB:
         return f"{size / MiB:,.0f} MiB"
-    return f"{size:,} bytes"
+    return gettext("%(size)s bytes") % {"size": f"{size:,}"}
 
 
 def _is_export_member(name: str) -> bool:
