@@ -382,6 +382,32 @@ def test_the_command_shows_the_readers_warnings(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_the_command_counts_the_warnings_it_does_not_print(tmp_path: Path) -> None:
+    network = NetworkFactory()
+    path = european_export(tmp_path)
+    out = StringIO()
+
+    call_command(
+        "import_roster",
+        "--network",
+        network.slug,
+        str(path),
+        "--dry-run",
+        "--today",
+        "2024-09-03",
+        "--show",
+        "3",
+        stdout=out,
+        stderr=StringIO(),
+    )
+
+    printed = out.getvalue()
+    record = RosterImport.objects.get()
+    assert printed.count("  warning: ") == 3
+    assert f"  ... and {len(record.warnings) - 3} more warning(s)\n" in printed
+
+
+@pytest.mark.django_db
 def test_the_import_its_page_and_its_api_carry_the_readers_warnings(
     tmp_path: Path, settings, school_a, network_admin
 ) -> None:

@@ -88,6 +88,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(f"  warning: {_where(warning)}{warning['reason']}")
             )
+        if len(record.warnings) > shown:
+            self.stdout.write(f"  ... and {len(record.warnings) - shown} more warning(s)")
         for error in record.errors[:shown]:
             self.stdout.write(self.style.ERROR(f"  {_where(error)}{error['reason']}"))
         if record.error_count > shown:
