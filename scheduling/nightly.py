@@ -47,6 +47,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from students.cohort_moves import cohort_moves_make
 from students.errors import DomainError
 from students.jobs import job_claim, job_finish, jobs_sweep
 from students.models import School
@@ -235,6 +236,8 @@ def nightly_rebuild(*, run_id: int, options: SolveOptions | None = None) -> Nigh
 
 def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
     school = run.school
+    # Homeroom moves a roster import found for a later day are made the night before it.
+    cohort_moves_make(school=school, day=run.date)
     try:
         inputs = day_inputs(school=school, date=run.date)
     except DomainError as error:  # the calendar changed, or the configuration is incomplete

@@ -17,6 +17,7 @@ school; ``students.scoping`` uses it to filter every read to the schools a user 
 from .api_clients import ApiClient, ApiToken
 from .audit import AuditAction, AuditEvent, UserSession
 from .families import Guardian, GuardianRelationship
+from .moves import CohortMove
 from .people import (
     ELLevel,
     InterventionTier,
@@ -42,6 +43,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "Cohort",
+    "CohortMove",
     "ELLevel",
     "Grade",
     "GradeLevel",

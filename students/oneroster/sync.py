@@ -45,7 +45,18 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from ..accounts import account_email_change
-from ..models import Cohort, Grade, Guardian, Network, Role, School, Staff, StaffRole, Student
+from ..models import (
+    Cohort,
+    CohortMove,
+    Grade,
+    Guardian,
+    Network,
+    Role,
+    School,
+    Staff,
+    StaffRole,
+    Student,
+)
 from .columns import CLASSES, ENROLLMENTS, ORGS, ROLES, USERS
 from .guardians import GUARDIAN_ROLES, apply_guardians, plan_guardians
 from .links import set_links
@@ -147,8 +158,9 @@ LEFT_OUT = {
         "enrollments ended, or they have none) and were not imported; the first rows: %(rows)s."
     ),
     "later": _(
-        "%(count)d students have a homeroom enrollment that begins later (%(what)s): it is not "
-        "applied now; import again on that day to move them. The first rows: %(rows)s."
+        "%(count)d students have a homeroom enrollment that begins later (%(what)s): they stay "
+        "in their homeroom until then, and the nightly rebuild of that day moves them. The "
+        "first rows: %(rows)s."
     ),
 }
 
@@ -381,7 +393,7 @@ class _Planner:
         # of 12,000 students is compared in a handful of queries instead of one or more each.
         # Keyed by the export's school sourcedId: a school adopted by name has none stored yet.
         export_id = {school.pk: sid for sid, school in schools.items() if school is not None}
-        pupils = Student.objects.select_related("school", "grade", "cohort")
+        pupils = Student.objects.select_related("school", "grade", "cohort", "cohort_move__cohort")
         students = {
             (export_id[s.school_id], s.sourced_id): s
             for s in pupils.filter(school_id__in=school_ids).exclude(sourced_id="")
@@ -478,7 +490,13 @@ class _Planner:
                 elif not later:
                     wanted = {"enrollment_end": self._end_of(student)}
                 else:
-                    continue
+                    wanted = {
+                        "move": (
+                            later[0].class_sourced_id,
+                            later[0].begin_date,
+                            later[0].sourced_id,
+                        )
+                    }
                 if self._record("student", student, wanted, user_id, str(student)):
                     self.plan.students.append((student, wanted))
 
@@ -520,12 +538,14 @@ class _Planner:
             (school_sid, local_id)
         )
         starts = None
-        if later and not rooms and existing is None:
+        move = None  # the homeroom move the nightly makes on its day (students.cohort_moves)
+        if later and not rooms and (existing is None or existing.enrollment_start > today):
             # A new student whose homeroom begins later is enrolled from that day: the
             # schedules before it do not count them.
             rooms, starts = [later[0].class_sourced_id], later[0].begin_date
         elif later and later[0].class_sourced_id not in rooms:
             self._left_out("later", ENROLLMENTS, later[0].row, str(later[0].begin_date))
+            move = (later[0].class_sourced_id, later[0].begin_date, later[0].sourced_id)
         if existing is None and not rooms and (self.bulk_enrollments or user.status != "active"):
             # Never imported and in no homeroom today (their enrollments ended, or there are
             # none): a student created only to be ended at once would be noise.
@@ -567,10 +587,12 @@ class _Planner:
             "grade": level,
             "cohort": rooms[0] if rooms else None,
         }
-        if user.status == "tobedeleted" or (self.bulk_enrollments and not rooms):
+        # A student between homerooms (one ended, the next begins later) is not ended.
+        if user.status == "tobedeleted" or (self.bulk_enrollments and not rooms and not later):
             wanted["enrollment_end"] = self._end_of(existing)
         else:
             wanted["enrollment_end"] = None
+            wanted["move"] = move
             if existing is None:
                 wanted["enrollment_start"] = starts or (min(begins) if begins else today)
         if self._record("student", existing, wanted, user.sourced_id, f"student {local_id}"):
@@ -773,6 +795,10 @@ def _differs(kind: str, existing, key: str, value) -> bool:
         return current != value
     if key == "enrollment_start":
         return False  # set on creation only: a start date is history
+    if key == "move":  # (homeroom, first day, enrollment) or None
+        stored = getattr(existing, "cohort_move", None)
+        current = (stored.cohort.sourced_id, stored.starts) if stored is not None else None
+        return current != (value[:2] if value else None)
     if kind == "staff":
         if key in ("username", "first_name", "last_name", "email"):
             return getattr(existing.user, key) != value
@@ -896,8 +922,11 @@ def _apply_students(schools, grades, cohorts, rows) -> None:
     new: list[Student] = []
     changed: list[Student] = []
     fields: set[str] = set()
+    # Each student's homeroom move for a later day, or None to clear a stored one.
+    moves: list[tuple[Student, tuple[str, datetime.date, str] | None]] = []
     for student, wanted in rows:
         values = dict(wanted)
+        move = values.pop("move", ())
         if "school" in values:
             school = schools[values.pop("school")]
             values["grade"] = grades[(school.pk, values["grade"])]
@@ -905,15 +934,30 @@ def _apply_students(schools, grades, cohorts, rows) -> None:
             values["cohort"] = cohorts[room] if room else None
         if student is None:
             new.append(Student(school=school, **values))
+            if move:
+                moves.append((new[-1], move))
             continue
+        if move or (move is None and getattr(student, "cohort_move", None) is not None):
+            moves.append((student, move))
         values.pop("enrollment_start", None)
         for k, v in values.items():
             setattr(student, k, v)
         fields |= set(values)
         changed.append(student)
     Student.objects.bulk_create(new, batch_size=1000)
-    if changed:
+    if changed and fields:
         Student.objects.bulk_update(changed, sorted(fields), batch_size=1000)
+    if moves:  # new students have their pk from bulk_create (PostgreSQL returns it)
+        CohortMove.objects.filter(student__in=[student for student, _ in moves]).delete()
+        CohortMove.objects.bulk_create(
+            [
+                CohortMove(student=student, cohort=cohorts[room], starts=day, sourced_id=sid)
+                for student, move in moves
+                if move
+                for room, day, sid in [move]
+            ],
+            batch_size=1000,
+        )
 
 
 def _apply_staff(schools, grades, cohorts, rows, accounts: dict[str, object]) -> None:

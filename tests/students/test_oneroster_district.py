@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from students.models import Cohort, School, Staff, Student
+from students.cohort_moves import cohort_moves_make
+from students.models import Cohort, CohortMove, School, Staff, Student
 from students.oneroster.records import ExportError
 
 from ..conftest import client_for
@@ -240,11 +241,29 @@ def test_a_move_that_begins_later_waits_for_its_day(tmp_path):
     assert newcomer.enrollment_start == datetime.date(2024, 12, 2)
     assert not Student.objects.enrolled_on(TODAY).filter(pk=newcomer.pk).exists()
 
-    # Imported again on the day, the move is made.
+    # The move is kept for the nightly; the same export again changes nothing.
+    move = CohortMove.objects.get()
+    assert (move.student.sourced_id, move.cohort.sourced_id, move.starts, move.sourced_id) == (
+        "st02",
+        "hr-k2",
+        datetime.date(2024, 12, 2),
+        "e-st02-new",
+    )
+    assert imported(network, export, tmp_path).changes == []
+
+    # The nightly rebuild of 2 December makes it, once.
+    school = School.objects.get(sourced_id=SCHOOL)
+    assert cohort_moves_make(school=school, day=datetime.date(2024, 11, 29)) == 0
+    assert cohort_moves_make(school=school, day=datetime.date(2024, 12, 2)) == 1
+    st02 = Student.objects.get(sourced_id="st02")
+    assert (st02.cohort.sourced_id, st02.grade.level) == ("hr-k2", 0)
+    assert not CohortMove.objects.exists()
+
+    # Imported on the day, the export agrees.
     moved = imported(network, export, tmp_path, today=datetime.date(2024, 12, 2))
 
     assert moved.ok, [str(e) for e in moved.errors]
-    assert Student.objects.get(sourced_id="st02").cohort.sourced_id == "hr-k2"
+    assert [c.sourced_id for c in moved.changes if c.kind == "student"] == []
     assert not [w for w in moved.warnings if "begins later" in w.reason]
 
 
@@ -337,14 +356,16 @@ def test_a_delta_moves_ends_and_waits_by_the_enrollments_dates(tmp_path):
     plan = imported(network, delta, tmp_path)
 
     assert plan.ok, [str(e) for e in plan.errors]
-    assert {(c.sourced_id, c.action) for c in plan.changes} == {
-        ("st06", "update"),
-        ("st08", "end"),
+    assert {(c.sourced_id, c.action, c.fields) for c in plan.changes} == {
+        ("st06", "update", ("cohort", "grade")),
+        ("st07", "update", ("move",)),
+        ("st08", "end", ("enrollment_end",)),
     }
     assert Student.objects.get(sourced_id="st06").cohort.sourced_id == "hr-k"
     st07 = Student.objects.get(sourced_id="st07")
     assert st07.cohort.sourced_id == "hr-1" and st07.enrollment_end is None
     assert warning_with(plan, "begins later").row == 4
+    assert CohortMove.objects.get().student == st07  # made by the nightly of 2 December
 
     overlapping = delta_of(full, [enrollment("e-st09-k", "st09", "hr-k", begin="2024-11-01")])
     overlapping.tables["enrollments.csv"].insert(0, full.row("enrollments.csv", "e-st09"))
