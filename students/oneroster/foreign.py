@@ -25,18 +25,28 @@ from .records import ExportError
 EXTENSION_COLUMN_PREFIX = "metadata."
 # How alike a header name and the spec's must be for a suggestion (difflib's ratio).
 SUGGESTION_CUTOFF = 0.8
+# How workbooks start: .xlsx (a zip) and .xls (an OLE2 compound file).
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 # The bytes looked at to tell UTF-16 without a byte-order mark.
 _SNIFF_BYTES = 1024
 
 
 class Undecodable(Exception):
-    """The file is UTF-16 but damaged; the message says where."""
+    """The file is no text: damaged UTF-16 or a workbook; the message says what to do."""
 
 
 def decoded(name: str, data: bytes, warnings: list[ExportError]) -> bytes | None:
     """``data`` as UTF-8 without a byte-order mark, or None when it is already that (or is
     not UTF-16 either: the reader then reports the bytes it cannot read). ``Undecodable``
-    when it is UTF-16 that cannot be decoded."""
+    when it is UTF-16 that cannot be decoded, or an Excel workbook."""
+    if data.startswith(_WORKBOOKS):
+        # A workbook renamed .csv, or saved with Excel's default format: not text at all.
+        raise Undecodable(
+            gettext(
+                "The file is not CSV text but an Excel workbook or another zip; open it in "
+                'Excel and save it as "CSV UTF-8 (Comma delimited)".'
+            )
+        )
     if data.startswith(codecs.BOM_UTF8):
         warnings.append(
             ExportError(

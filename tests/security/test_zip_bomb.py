@@ -83,7 +83,7 @@ BOMBS = {
         "export",
         ["5,00", "ROSTER_IMPORT_MAX_MEMBERS", "at most 1,000"],
     ),
-    "nested zip": (nested_zip, "users.csv", ["control character"]),
+    "nested zip": (nested_zip, "users.csv", ["not CSV text", "another zip"]),
 }
 
 

@@ -216,6 +216,23 @@ def test_a_damaged_utf16_file_is_one_error_naming_the_byte(tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.parametrize(
+    "start", [b"PK\x03\x04\x14\x00\x06\x00", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"]
+)
+def test_an_excel_workbook_named_csv_is_one_error_saying_how_to_save_it(
+    tmp_path: Path, start: bytes
+) -> None:
+    export = small_school("1.1")
+    export.raw["users.csv"] = start + bytes(range(256)) * 4
+
+    read = read_export(export.write_folder(tmp_path))
+
+    assert [str(e) for e in read.errors] == [
+        "users.csv: The file is not CSV text but an Excel workbook or another zip; open it in "
+        'Excel and save it as "CSV UTF-8 (Comma delimited)".'
+    ]
+
+
 def test_a_manifest_column_one_letter_off_gets_a_did_you_mean(tmp_path: Path) -> None:
     export = small_school("1.1")
     manifest = export.render()["manifest.csv"]
