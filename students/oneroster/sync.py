@@ -215,6 +215,9 @@ class _Planner:
         self.levels = grade_levels(plan.network.tk_as_kindergarten)
         # What is left out or put off, by reason: one counted warning each.
         self.left_out: dict[str, LeftOut] = {}
+        # Homerooms left out for their grade -> that grade: their students without a grade of
+        # their own are left out with them.
+        self.unserved_rooms: dict[str, str] = {}
 
     def run(self) -> None:
         outside = _outside_refs(self.export)
@@ -338,6 +341,7 @@ class _Planner:
             levels = {self.levels[g] for g in cls.grades if g in self.levels}
             if not levels and (outside := out_of_range(cls.grades, self.levels)):
                 self._left_out("homeroom", CLASSES, cls.row, outside[0])
+                self.unserved_rooms[cls.sourced_id] = outside[0]
                 continue
             if len(levels) != 1:
                 self.plan.errors.append(
@@ -514,10 +518,18 @@ class _Planner:
             )
             return
         levels = {self.levels[g] for g in user.grades if g in self.levels}
-        if not levels and (outside := out_of_range(user.grades, self.levels)):
-            self._left_out("student", USERS, user.row, outside[0])
-            return
         today = self.plan.today
+        if not levels:
+            outside = out_of_range(user.grades, self.levels) or [
+                self.unserved_rooms[e.class_sourced_id]
+                for e in active
+                if e.class_sourced_id in self.unserved_rooms
+                and e.school_sourced_id == school_sid
+                and in_effect(e, today)
+            ]
+            if outside:
+                self._left_out("student", USERS, user.row, outside[0])
+                return
         # Homeroom enrollments at this school that are not history (ended before today): the
         # one in effect today places the student; a later one waits for its beginDate.
         here = [

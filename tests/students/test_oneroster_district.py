@@ -116,6 +116,7 @@ def district() -> OneRosterExport:
         user("m2", "student", "07", MIDDLE),
         user("tm", "teacher", "", MIDDLE),
         user("gone", "student", "02"),  # left in October, never imported
+        user("tk3", "student", ""),  # no grade of their own: their homeroom's is TK
     ]
     enrollments = export.rows("enrollments.csv")
     enrollments += [
@@ -128,6 +129,7 @@ def district() -> OneRosterExport:
         # st01 moved from hr-k to hr-k2 mid-year: the old enrollment ended, a new one began.
         enrollment("e-st01-new", "st01", "hr-k2", begin="2024-11-01"),
         enrollment("e-gone", "gone", "hr-1", end="2024-10-15"),
+        enrollment("e-tk3", "tk3", "hr-tk"),
     ]
     export.row("enrollments.csv", "e-st01")["endDate"] = "2024-10-31"
     return export
@@ -164,9 +166,10 @@ def test_a_district_export_imports_what_the_network_serves_and_warns_about_the_r
     students = warning_with(plan, "students are in grades this network does not serve")
     first = row_of(export, "users.csv", "tk1")
     assert (students.file, students.row) == ("users.csv", first)
-    assert students.reason.startswith("4 students")
-    assert "06: 1, PK: 1, TK: 2" in students.reason
-    assert f"{first}, {first + 1}, {first + 2}, {first + 3}." in students.reason
+    assert students.reason.startswith("5 students")
+    assert "06: 1, PK: 1, TK: 3" in students.reason
+    tk3 = row_of(export, "users.csv", "tk3")
+    assert f"{first}, {first + 1}, {first + 2}, {first + 3}, {tk3}." in students.reason
     rooms = warning_with(plan, "homerooms are of grades this network does not serve")
     assert (rooms.file, rooms.row) == ("classes.csv", row_of(export, "classes.csv", "hr-tk"))
     assert rooms.reason.startswith("1 homerooms") and "TK: 1" in rooms.reason
@@ -194,6 +197,7 @@ def test_tk_is_kindergarten_where_the_network_says_so(tmp_path):
     assert {s.sourced_id: s.grade.level for s in Student.objects.filter(cohort=tk)} == {
         "tk1": 0,
         "tk2": 0,
+        "tk3": 0,
     }
     students = warning_with(plan, "students are in grades this network does not serve")
     assert students.reason.startswith("2 students") and "TK" not in students.reason
