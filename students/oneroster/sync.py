@@ -428,10 +428,13 @@ class _Planner:
                 if "student" in roles_here:
                     self.student(user, held_school, active, homerooms, students, student_ids)
                 else:
+                    # What they teach today: an ended assignment is history, like a student's.
                     taught = [
                         classes[e.class_sourced_id]
                         for e in active
-                        if e.school_sourced_id == held_school and e.class_sourced_id in classes
+                        if e.school_sourced_id == held_school
+                        and e.class_sourced_id in classes
+                        and in_effect(e, self.plan.today)
                     ]
                     self.staff_member(user, held_school, taught, titles, homerooms, staff)
         if self.bulk_users:

@@ -186,6 +186,24 @@ def test_a_district_export_imports_what_the_network_serves_and_warns_about_the_r
     assert gone.reason.startswith("1 new students")
 
 
+def test_a_teacher_whose_homeroom_ended_no_longer_teaches_it(tmp_path):
+    network = NetworkFactory()
+    export = small_school("1.1")
+    export.row("enrollments.csv", "e-t1")["endDate"] = "2024-10-31"
+    export.rows("enrollments.csv").append(
+        enrollment("e-t2-k", "t2", "hr-k", begin="2024-11-01", role="teacher")
+    )
+
+    plan = imported(network, export, tmp_path)
+
+    assert plan.ok, [str(e) for e in plan.errors]
+    cohorts = {
+        member.sourced_id: sorted(c.sourced_id for c in member.cohorts.all())
+        for member in Staff.objects.filter(school__network=network)
+    }
+    assert cohorts == {"t1": [], "t2": ["hr-1", "hr-k"]}
+
+
 def test_tk_is_kindergarten_where_the_network_says_so(tmp_path):
     network = NetworkFactory(tk_as_kindergarten=True)
 
