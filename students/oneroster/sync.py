@@ -6,7 +6,10 @@ What becomes what:
 - **cohorts** from homeroom classes, their grade from the class's one K-5 grade code;
 - **students** from users with the student role, at each imported school they hold the role in:
   their id is the user's ``identifier`` (the SIS id; the username when blank), their grade the
-  user's grade code (else their homeroom's), their cohort the homeroom they are enrolled in;
+  user's grade code (else their homeroom's), their cohort the homeroom enrollment in effect on
+  the import date (a later one is kept as a ``CohortMove`` the nightly makes on its day);
+  grades, homerooms and schools the network does not serve are left out with a counted warning
+  (see ``scope``);
 - **staff** from users with any other role but a guardian's, each with a login account
   (username from the export, no usable password until they set one), the homerooms they teach
   as their cohorts and a role read from what they teach (see ``staff_roles``). Accounts belong
