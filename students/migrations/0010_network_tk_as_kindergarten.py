@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='network',
             name='tk_as_kindergarten',
-            field=models.BooleanField(default=False, help_text='Roster imports place students and homerooms of grade TK (transitional kindergarten) in kindergarten; when off they are left out with a warning.', verbose_name='import TK as kindergarten'),
+            field=models.BooleanField(default=False, db_default=False, help_text='Roster imports place students and homerooms of grade TK (transitional kindergarten) in kindergarten; when off they are left out with a warning.', verbose_name='import TK as kindergarten'),
         ),
     ]

@@ -27,6 +27,7 @@ class Network(models.Model):
     tk_as_kindergarten = models.BooleanField(
         _("import TK as kindergarten"),
         default=False,
+        db_default=False,  # rows written outside Django (SQL, older code mid-deploy) get it too
         help_text=_(
             "Roster imports place students and homerooms of grade TK (transitional "
             "kindergarten) in kindergarten; when off they are left out with a warning."
