@@ -16,11 +16,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from students.accounts import account_email_change, account_management
 from students.errors import DomainError
-from students.models import Cohort, Grade, Role, School, Staff, StaffRole
+from students.models import Cohort, Grade, GradeLevel, Role, School, Staff, StaffRole, Student
 
 from .models import (
     CalendarDay,
@@ -363,18 +365,30 @@ def cohort_save(
             )
     grade = grades_for_levels(school=school, levels=[grade_level])[0]
     if cohort is not None and cohort.pk:
-        others = cohort.students.exclude(grade=grade).count()
-        if others:
+        # Students keep their own grades (a combination homeroom holds several) and the cohort
+        # follows one of them: which is the leader's choice, a grade none of them is in a slip.
+        held = _students_grades(cohort)
+        if held and grade_level not in held:
             raise ValidationError(
                 {
-                    "grade_level": f"{cohort} has {others} student(s) of another grade: move "
-                    "them to a cohort of their grade before changing this one's grade."
+                    "grade_level": gettext(
+                        "The students of %(cohort)s are in grade %(grades)s: a cohort follows "
+                        "the rotation template of one of its students' grades."
+                    )
+                    % {
+                        "cohort": cohort,
+                        "grades": ", ".join(GradeLevel(g).label for g in sorted(held)),
+                    }
                 }
             )
+    # A grade chosen here is the leader's: a roster import keeps it (Cohort.grade_chosen).
+    chosen = cohort is None or not cohort.pk or cohort.grade_id != grade.pk
     cohort = cohort if cohort is not None else Cohort(school=school)
     cohort.school = school
     cohort.name = name
     cohort.grade = grade
+    if chosen:
+        cohort.grade_chosen = True
     cohort.full_clean()
     cohort.save()
     Room.objects.filter(homeroom_of=cohort).exclude(pk=getattr(homeroom, "pk", None)).update(
@@ -406,6 +420,12 @@ def _cohort_station_set(
             school=school, cohort=cohort, station=station
         )
     assignment.staff.set(staff)
+
+
+def _students_grades(cohort: Cohort) -> set[int]:
+    """The grades of ``cohort``'s students who have not left."""
+    current = Q(enrollment_end__isnull=True) | Q(enrollment_end__gte=timezone.localdate())
+    return set(cohort.students.filter(current).values_list("grade__level", flat=True))
 
 
 def cohort_delete(*, cohort: Cohort) -> None:
@@ -599,8 +619,9 @@ def staffing_of_staff(*, staff: Staff) -> list[StaffingAssignment]:
 
 
 def cohorts_for_school(*, school: School) -> list[Cohort]:
-    """Every cohort with its grade, homeroom and the staff of each station."""
-    return list(
+    """Every cohort with its grade, homeroom and the staff of each station; a combination
+    homeroom's (students of several grades) also with ``student_grades``, e.g. "4, 5"."""
+    cohorts = list(
         Cohort.objects.filter(school=school)
         .select_related("grade", "homeroom")
         .prefetch_related(
@@ -613,6 +634,21 @@ def cohorts_for_school(*, school: School) -> list[Cohort]:
         )
         .order_by("grade__level", "name")
     )
+    current = Q(enrollment_end__isnull=True) | Q(enrollment_end__gte=timezone.localdate())
+    held: dict[int, set[int]] = defaultdict(set)
+    for cohort_id, level in (
+        Student.objects.filter(current, cohort__in=cohorts)
+        .values_list("cohort_id", "grade__level")
+        .distinct()
+    ):
+        held[cohort_id].add(level)
+    for cohort in cohorts:
+        levels = held[cohort.pk]
+        several = bool(levels - {cohort.grade.level})
+        cohort.student_grades = (
+            ", ".join(GradeLevel(g).label for g in sorted(levels)) if several else ""
+        )
+    return cohorts
 
 
 def day_types_for_school(*, school: School) -> list[DayType]:

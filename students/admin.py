@@ -47,6 +47,8 @@ Related = admin.RelatedOnlyFieldListFilter  # lists only the schools/cohorts the
 class NetworkAdminPage(ScopedModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
+    # Chosen on a roster import's page, where the preview shows what a choice places.
+    readonly_fields = ["cohorts_from", "cohort_classes"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser

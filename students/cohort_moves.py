@@ -1,9 +1,9 @@
 """Making the homeroom moves a roster import found for a later day (``CohortMove``).
 
 The nightly rebuild of a school's next day calls ``cohort_moves_make`` first: every move due
-by that day is made (the student's cohort and grade become the new homeroom's) and forgotten,
-so the day is built with the student in their new homeroom. A move is made once; a later
-import replaces or clears one not yet due.
+by that day is made (the student's cohort becomes the new homeroom; they keep their own grade,
+as a combination homeroom holds several) and forgotten, so the day is built with the student in
+their new homeroom. A move is made once; a later import replaces or clears one not yet due.
 """
 
 import datetime
@@ -30,9 +30,8 @@ def cohort_moves_make(*, school: School, day: datetime.date) -> int:
         for move in due:
             student = move.student
             student.cohort = move.cohort
-            student.grade_id = move.cohort.grade_id
             moved.append(student)
-        Student.objects.bulk_update(moved, ["cohort", "grade"])
+        Student.objects.bulk_update(moved, ["cohort"])
         CohortMove.objects.filter(pk__in=[move.pk for move in due]).delete()
     logger.info("homeroom moves made school_id=%s day=%s count=%d", school.pk, day, len(due))
     return len(due)

@@ -20,4 +20,9 @@ urlpatterns = [
         roster_views.roster_import_apply_view,
         name="roster-import-apply",
     ),
+    path(
+        "networks/<int:network_id>/roster-imports/<int:import_id>/cohorts/",
+        roster_views.roster_import_cohorts,
+        name="roster-import-cohorts",
+    ),
 ]

@@ -5,7 +5,10 @@ Thin: find the network the user may import into (``students.scoping.get_import_n
 ``students.permissions.import_refusal``), check the form, queue the
 import (``students.oneroster.imports``), render its row. The import's page polls with htmx
 while the import is queued or running, then shows the counts, the diff, warnings and every
-error; a reviewed dry run can be applied from there.
+error; a reviewed dry run can be applied from there. A dry run also lists the courses (or class
+codes) whose classes could define cohorts, with the students each places
+(``oneroster.cohort_sources``): the network admin ticks them and the choice is stored on the
+network, and the same export is dry-run again with it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rocketship.upload_limits import upload_limit
@@ -28,6 +33,13 @@ from rocketship.upload_limits import upload_limit
 from .audit import audit_id_page
 from .errors import DomainError
 from .models import RosterImport, RosterImportState
+from .oneroster.cohort_sources import (
+    CODES,
+    COURSES,
+    CohortSource,
+    CohortSourceError,
+    cohort_source_choose,
+)
 from .oneroster.imports import roster_import_apply, roster_import_start
 from .permissions import page_via
 from .scoping import get_import_network_or_404
@@ -127,6 +139,7 @@ def roster_imports(request: HttpRequest, network_id: int) -> HttpResponse:
             "form": form,
             "recent": [_summary(record) for record in recent[:RECENT_IMPORTS]],
             "max_bytes": max_upload_bytes(),
+            "cohort_source": CohortSource.of(network).describe(),
         },
         status=status,
     )
@@ -161,7 +174,42 @@ def roster_import(request: HttpRequest, network_id: int, import_id: int) -> Http
         if request.htmx
         else "students/roster_imports/status.html"
     )
-    return render(request, template, {"network": network, "view": view})
+    context = {"network": network, "view": view, "cohorts": CohortChoice.of(record, network)}
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def roster_import_cohorts(request: HttpRequest, network_id: int, import_id: int) -> HttpResponse:
+    """Store which classes define cohorts (network admins only, as every page here) and dry-run
+    the import's export again with the choice."""
+    network = get_import_network_or_404(request.user, network_id, via=page_via(request))
+    record = get_object_or_404(RosterImport.objects.filter(network=network), pk=import_id)
+    record.network = network
+    form = CohortSourceForm(request.POST, record=record, network=network)
+    if not form.is_valid():
+        view = ImportView.of(record)
+        cohorts = CohortChoice.of(record, network, form=form)
+        context = {"network": network, "view": view, "cohorts": cohorts}
+        return render(request, "students/roster_imports/status.html", context, status=400)
+    source = form.cleaned_data["source"]
+    again = cohort_source_choose(record=record, source=source, by=request.user)
+    if again is None:
+        messages.info(
+            request,
+            _(
+                "Cohorts now come from %(source)s. This import's export is no longer kept: "
+                "upload it again to see what the choice places."
+            )
+            % {"source": source.describe()},
+        )
+        return redirect("roster-import", network_id=network.pk, import_id=record.pk)
+    messages.info(
+        request,
+        _("Cohorts now come from %(source)s; the export is checked again with it.")
+        % {"source": source.describe()},
+    )
+    return redirect("roster-import", network_id=network.pk, import_id=again.pk)
 
 
 @login_required
@@ -175,6 +223,128 @@ def roster_import_apply_view(request: HttpRequest, network_id: int, import_id: i
         messages.error(request, str(error))
         return redirect("roster-import", network_id=network.pk, import_id=record.pk)
     return redirect("roster-import", network_id=network.pk, import_id=applied.pk)
+
+
+class CohortSourceForm(forms.Form):
+    """Tick courses (or class codes) whose classes define cohorts; or go back to homerooms
+    with the ``homerooms`` button. Only what the dry run offered, and what the network chose
+    before, can be ticked."""
+
+    courses = forms.MultipleChoiceField(
+        label=gettext_lazy("Courses whose classes are cohorts"), required=False
+    )
+    codes = forms.MultipleChoiceField(
+        label=gettext_lazy("Class codes whose classes are cohorts"), required=False
+    )
+
+    def __init__(self, *args: Any, record: RosterImport, network: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        preview = record.cohort_preview or {}
+        current = CohortSource.of(network)
+        for name, kind in (("courses", COURSES), ("codes", CODES)):
+            offered = [c["value"] for c in preview.get(name, [])]
+            if current.kind == kind:
+                offered += [v for v in current.values if v not in offered]
+            self.fields[name].choices = [(v, v) for v in offered]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        courses, codes = data.get("courses") or [], data.get("codes") or []
+        try:
+            if "homerooms" in self.data:
+                data["source"] = CohortSource()
+            elif courses and codes:
+                raise forms.ValidationError(_("Tick courses or class codes, not both."))
+            elif not courses and not codes:
+                raise forms.ValidationError(
+                    _("Tick at least one course or class code, or choose homeroom classes.")
+                )
+            else:
+                kind, values = (COURSES, courses) if courses else (CODES, codes)
+                data["source"] = CohortSource.of_values(kind, values)
+        except CohortSourceError as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    value: str
+    label: str
+    classes: int
+    homerooms: int
+    students: int
+    overlaps: int
+    checked: bool
+    missing: bool = False  # chosen, but no class of this export has it
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    """The cohort section of a dry run's page: what the network's choice is, what this dry
+    run's export offers, and the form to change it."""
+
+    current: str  # the network's choice, described
+    used: str  # the choice this dry run was made with (described); differs once changed
+    changed: bool
+    needed: bool  # the choice places no student, and some candidate would
+    students: int  # students the choice placed in this dry run
+    classes: int
+    overlaps: int
+    homerooms: int
+    courses: list[CandidateRow]
+    codes: list[CandidateRow]
+    more: int
+    rerun: bool  # the export is kept: saving checks it again
+    form: CohortSourceForm | None
+
+    @classmethod
+    def of(
+        cls, record: RosterImport, network: Any, form: CohortSourceForm | None = None
+    ) -> CohortChoice | None:
+        preview = record.cohort_preview or {}
+        if not record.dry_run or not preview:
+            return None
+        current = CohortSource.of(network)
+        try:
+            used = CohortSource.parse(preview.get("source", "homerooms"))
+        except CohortSourceError:
+            used = CohortSource()
+        rows: dict[str, list[CandidateRow]] = {}
+        for name, kind in (("courses", COURSES), ("codes", CODES)):
+            ticked = set(current.values) if current.kind == kind else set()
+            rows[name] = [
+                CandidateRow(
+                    c["value"],
+                    c["label"],
+                    c["classes"],
+                    c["homerooms"],
+                    c["students"],
+                    c["overlaps"],
+                    c["value"] in ticked,
+                )
+                for c in preview.get(name, [])
+            ]
+            listed = {c["value"] for c in preview.get(name, [])}
+            rows[name] += [
+                CandidateRow(v, "", 0, 0, 0, 0, True, missing=True) for v in sorted(ticked - listed)
+            ]
+        placing = any(r.students for r in rows["courses"] + rows["codes"])
+        return cls(
+            current=current.describe(),
+            used=used.describe(),
+            changed=used != current,
+            needed=not preview.get("students") and placing,
+            students=int(preview.get("students", 0)),
+            classes=int(preview.get("classes", 0)),
+            overlaps=int(preview.get("overlaps", 0)),
+            homerooms=int(preview.get("homerooms", 0)),
+            courses=rows["courses"],
+            codes=rows["codes"],
+            more=int(preview.get("more", 0)),
+            rerun=bool(record.file),
+            form=form,
+        )
 
 
 # --- what the templates show ----------------------------------------------------------------------

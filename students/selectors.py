@@ -29,7 +29,10 @@ def roster_for_cohort(*, cohort: Cohort, day: datetime.date, user: AnyUser) -> Q
     """The cohort's students enrolled on ``day``, each with ``services_visible``: whether
     ``user`` may see their IEP flag (``students.permissions``)."""
     return with_service_sight(
-        Student.objects.filter(cohort=cohort).enrolled_on(day).order_by("last_name", "first_name"),
+        Student.objects.filter(cohort=cohort)
+        .enrolled_on(day)
+        .select_related("grade")  # their own: a combination homeroom holds several grades
+        .order_by("last_name", "first_name"),
         user,
     )
 

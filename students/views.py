@@ -63,7 +63,13 @@ def cohort_roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(
         request,
         "students/cohort_roster.html",
-        {"cohort": cohort, "school": cohort.school, "today": today, "students": students},
+        {
+            "cohort": cohort,
+            "school": cohort.school,
+            "today": today,
+            "students": students,
+            "combination": any(s.grade_id != cohort.grade_id for s in students),
+        },
     )
 
 

@@ -50,7 +50,10 @@ class ScheduleBlockSerializer(serializers.Serializer):
 class ScheduleCohortSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    grade = serializers.CharField(help_text="K, 1, 2, 3, 4 or 5.")
+    grade = serializers.CharField(
+        help_text="K, 1, 2, 3, 4 or 5: the grade whose rotation template the cohort follows "
+        "(a combination class's students keep their own grades)."
+    )
     student_count = serializers.IntegerField(help_text="Students enrolled on the date.")
     blocks = ScheduleBlockSerializer(many=True)
 

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from students.models import Cohort, GradeLevel, Role, School, Staff
 
@@ -337,7 +338,15 @@ class CohortForm(SchoolModelForm):
 
     unique_name_message = "This school already has a cohort named {name}."
 
-    grade_level = forms.TypedChoiceField(choices=GradeLevel.choices, coerce=int, label="Grade")
+    grade_level = forms.TypedChoiceField(
+        choices=GradeLevel.choices,
+        coerce=int,
+        label="Grade",
+        help_text=gettext_lazy(
+            "The grade whose rotation template the cohort's day follows. Students keep their "
+            "own grades: in a combination class choose one of theirs; roster imports keep it."
+        ),
+    )
     homeroom = forms.ModelChoiceField(
         queryset=Room.objects.none(),
         required=False,

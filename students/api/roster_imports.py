@@ -1,9 +1,10 @@
 """Roster imports over the API: upload a OneRoster export, follow its import, apply a dry run.
 
-``POST networks/{network_id}/roster-imports/`` (multipart: ``file``, ``dry_run`` default true)
-queues an import and answers 202 with it and a ``Location``; ``GET .../{import_id}/`` shows its
-state, counts, the first changes, errors and warnings; ``POST .../{import_id}/apply/`` imports a
-reviewed dry run's file for real, as a new import (202).
+``POST networks/{network_id}/roster-imports/`` (multipart: ``file``, ``dry_run`` default true,
+``cohorts_from`` optional: the classes that define cohorts, kept by the network) queues an
+import and answers 202 with it and a ``Location``; ``GET .../{import_id}/`` shows its state,
+counts, the first changes, errors, warnings and a dry run's cohort candidates; ``POST
+.../{import_id}/apply/`` imports a reviewed dry run's file for real, as a new import (202).
 
 Who (``students.permissions.import_refusal``): a network admin or superuser signed in, or a
 token whose client is network-wide (every school of the network, the write grant, registered by a
@@ -29,6 +30,7 @@ from rest_framework.views import APIView
 
 from ..errors import DomainError
 from ..models import Network, RosterImport, RosterImportState
+from ..oneroster.cohort_sources import CohortSource, CohortSourceError
 from ..oneroster.imports import roster_import_apply, roster_import_start
 from ..permissions import api_via
 from ..roster_views import max_upload_bytes, zip_problem
@@ -84,6 +86,19 @@ class RosterImportUploadSerializer(serializers.Serializer):
         default=True,
         help_text="Only work out what would change (the default); apply it afterwards.",
     )
+    cohorts_from = serializers.CharField(
+        required=False,
+        help_text="Which classes define cohorts, kept by the network for later imports: "
+        "`homerooms` (homeroom classes, the default), `courses:ID,ID` (the classes of these "
+        "courses, by sourcedId) or `codes:CODE,CODE` (the classes with these class codes). "
+        "Omitted: the network's last choice.",
+    )
+
+    def validate_cohorts_from(self, value: str) -> CohortSource:
+        try:
+            return CohortSource.parse(value)
+        except CohortSourceError as error:
+            raise serializers.ValidationError(str(error)) from None
 
     def validate_file(self, upload: Any) -> Any:
         problem = zip_problem(upload)
@@ -151,6 +166,13 @@ class RosterImportSerializer(serializers.Serializer):
     error_count = serializers.IntegerField(help_text="All errors, listed or not.")
     errors = ExportLineSerializer(many=True, help_text="Every error (the first 2,000).")
     warnings = ExportLineSerializer(many=True)
+    cohort_preview = serializers.JSONField(
+        help_text="A dry run's candidates for the classes that define cohorts: `source` (the "
+        "choice used), the `classes` and `students` it placed, and `courses` (or, for exports "
+        "without courses, `codes`) each with `value`, `label`, `classes`, `students` placed and "
+        "`overlaps`; `missing` chosen values no class has. Empty for an import that is no dry "
+        "run."
+    )
     message = serializers.CharField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -178,6 +200,7 @@ def import_data(request: Request, record: RosterImport) -> dict[str, Any]:
         "error_count": record.error_count,
         "errors": [_line(line) for line in record.errors],
         "warnings": [_line(line) for line in record.warnings],
+        "cohort_preview": record.cohort_preview or {},
         "message": record.message,
         "created_at": record.created_at,
         "finished_at": record.finished_at,
@@ -288,6 +311,9 @@ class RosterImportsView(APIView):
         upload = RosterImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
+        source = upload.validated_data.get("cohorts_from")
+        if source is not None:
+            source.store(network)
         record = roster_import_start(
             network=network,
             file=file,

@@ -33,7 +33,11 @@ class GradeSerializer(serializers.ModelSerializer):
 
 
 class CohortSerializer(serializers.ModelSerializer):
-    grade = serializers.CharField(source="grade.get_level_display")
+    grade = serializers.CharField(
+        source="grade.get_level_display",
+        help_text="The grade whose rotation template the cohort follows. Its students keep "
+        "their own grades (students' grade): a combination class holds several.",
+    )
 
     class Meta:
         model = Cohort

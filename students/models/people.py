@@ -95,14 +95,9 @@ class Student(SchoolOwned):
         return f"{self.first_name} {self.last_name}"
 
     def clean(self) -> None:
+        # A student's grade may differ from their cohort's: a combination homeroom (4/5) holds
+        # students of several grades, who keep their own while the cohort follows one grade.
         super().clean()
-        if self.cohort_id and self.grade_id and self.cohort.grade_id != self.grade_id:
-            raise ValidationError(
-                {
-                    "cohort": f"{self.cohort} is a {self.cohort.grade} homeroom; the student is in "
-                    f"{self.grade}."
-                }
-            )
         if (
             self.enrollment_end
             and self.enrollment_start

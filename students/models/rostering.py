@@ -68,6 +68,12 @@ class RosterImport(Job):
     errors = models.JSONField(default=list, blank=True, help_text="file, row, column, reason")
     warnings = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    cohort_preview = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A dry run's candidates for the classes that define cohorts "
+        "(students.oneroster.cohort_sources).",
+    )
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -33,6 +33,27 @@ class Network(models.Model):
             "kindergarten) in kindergarten; when off they are left out with a warning."
         ),
     )
+    # Which classes of a roster export define cohorts (students.oneroster.cohort_sources):
+    # exports without homeroom classes (scheduled sections only) name them by course or code.
+    cohorts_from = models.CharField(
+        _("cohorts from"),
+        max_length=10,
+        choices=[
+            ("homerooms", _("homeroom classes")),
+            ("courses", _("the classes of chosen courses")),
+            ("codes", _("the classes with chosen class codes")),
+        ],
+        default="homerooms",
+        db_default="homerooms",
+        help_text=_("Which classes of a roster export become cohorts; set on the import page."),
+    )
+    cohort_classes = models.JSONField(
+        _("cohort courses or class codes"),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text=_("The course sourcedIds or class codes whose classes become cohorts."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -102,6 +123,18 @@ class Cohort(SchoolOwned):
     grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="cohorts")
     name = models.CharField(max_length=60, help_text="As the school says it, e.g. '3B Stanford'.")
     sourced_id = sourced_id_field()
+    # A combination homeroom (grades 4 and 5) follows one grade's rotation template. A roster
+    # import picks the grade most of its students are in, but once a leader chose it in Setup a
+    # re-import must not undo that choice.
+    grade_chosen = models.BooleanField(
+        _("grade chosen in Setup"),
+        default=False,
+        db_default=False,  # rows written outside Django (SQL, older code mid-deploy) get it too
+        help_text=_(
+            "Set when a leader chose the grade this homeroom follows; roster imports then keep "
+            "it as long as it is one of the homeroom's grades."
+        ),
+    )
 
     class Meta:
         ordering = ["school", "grade__level", "name"]

@@ -23,6 +23,7 @@ from typing import cast
 from django.utils.translation import gettext as _
 
 from ..models import Guardian, GuardianRelationship, Network, Student
+from .column_lengths import too_long
 from .columns import USERS
 from .links import set_links
 from .records import ExportError, User
@@ -161,6 +162,7 @@ class _GuardianPlanner:
                 wanted["relationship"] = GuardianRelationship(role).value
             if not self.fits(user, wanted):
                 return
+        wanted["_at"] = (USERS, user.row)
         self.record(existing, wanted, self.label(user))
 
     def absent(self, guardian: Guardian, linked: set[str]) -> None:
@@ -176,25 +178,11 @@ class _GuardianPlanner:
     def fits(self, user: User, wanted: dict[str, object]) -> bool:
         """Whether every value fits its column; one that does not is an error on its cell (the
         database would refuse it at apply)."""
-        fits = True
-        for name, column in _COLUMNS.items():
-            value = wanted.get(name)
-            limit = Guardian._meta.get_field(name).max_length
-            if isinstance(value, str) and limit is not None and len(value) > limit:
-                fits = False
-                self.plan.errors.append(
-                    ExportError(
-                        USERS,
-                        user.row,
-                        column,
-                        _(
-                            "%(column)s is %(length)d characters long; a guardian's takes at most "
-                            "%(limit)d."
-                        )
-                        % {"column": column, "length": len(value), "limit": limit},
-                    )
-                )
-        return fits
+        errors = too_long(
+            Guardian, wanted, _COLUMNS, file=USERS, row=user.row, what=_("a guardian's")
+        )
+        self.plan.errors.extend(errors)
+        return not errors
 
     def record(self, existing: Guardian | None, wanted: dict[str, object], label: str) -> None:
         sourced_id = str(wanted.get("sourced_id") or getattr(existing, "sourced_id", ""))
@@ -204,7 +192,13 @@ class _GuardianPlanner:
             self.plan.changes.append(GuardianChange("create", sourced_id, label))
             self.plan.rows.append((None, wanted))
             return
-        changed = tuple(sorted(k for k, v in wanted.items() if self.differs(existing, k, v)))
+        changed = tuple(
+            sorted(
+                k
+                for k, v in wanted.items()
+                if not k.startswith("_") and self.differs(existing, k, v)
+            )
+        )
         if not changed:
             return
         action = "update"
@@ -262,7 +256,7 @@ def apply_guardians(network: Network, rows: list[tuple[Guardian | None, dict]]) 
     fields: set[str] = set()
     linked: list[tuple[Guardian, list[str]]] = []
     for guardian, wanted in rows:
-        values = {k: v for k, v in wanted.items() if k != "students"}
+        values = {k: v for k, v in wanted.items() if k != "students" and not k.startswith("_")}
         if guardian is None:
             guardian = Guardian(network=network, **values)
             new.append(guardian)

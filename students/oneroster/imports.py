@@ -32,10 +32,11 @@ from ..models import (
     RosterImportState,
 )
 from ..models.rostering import MAX_STORED_LINES
+from .cohort_sources import CohortPreview, cohort_preview
 from .reader import read_export
 from .records import ExportError
 from .source import ExportLimits
-from .sync import RosterPlan, roster_apply, roster_plan
+from .sync import RosterPlan, roster_apply_checked, roster_plan
 
 logger = logging.getLogger(__name__)
 
@@ -131,10 +132,27 @@ def roster_import_run(
             plan = roster_plan(
                 network=record.network, export=export, today=today or timezone.localdate()
             )
-            if plan.ok and plan.changes and not record.dry_run:
+            if plan.ok and plan.changes:
+                # A dry run applies too, and rolls back: whatever the database would refuse
+                # at the real apply is an error of the dry run, naming its row.
                 say("applying")
-                roster_apply(plan, by=record.requested_by, via=f"roster import {record.pk}")
-            _record_plan(record, plan, version=export.version, modes=dict(export.modes))
+                plan.errors.extend(
+                    roster_apply_checked(
+                        plan,
+                        by=record.requested_by,
+                        via=f"roster import {record.pk}",
+                        keep=not record.dry_run,
+                    )
+                )
+            # A dry run lists the classes that could define cohorts, for its page to offer.
+            preview = (
+                cohort_preview(export=export, network=record.network, today=plan.today)
+                if record.dry_run
+                else None
+            )
+            _record_plan(
+                record, plan, version=export.version, modes=dict(export.modes), preview=preview
+            )
     except (OperationalError, InterfaceError):  # rolled back: the task retries it
         raise
     except Exception:
@@ -150,7 +168,12 @@ def roster_import_run(
 
 
 def _record_plan(
-    record: RosterImport, plan: RosterPlan, *, version: str, modes: dict[str, str]
+    record: RosterImport,
+    plan: RosterPlan,
+    *,
+    version: str,
+    modes: dict[str, str],
+    preview: CohortPreview | None = None,
 ) -> None:
     if not plan.ok:
         state = RosterImportState.REJECTED
@@ -176,6 +199,7 @@ def _record_plan(
         errors=[_line(e) for e in plan.errors[:MAX_STORED_LINES]],
         warnings=[_line(w) for w in plan.warnings[:MAX_STORED_LINES]],
         error_count=len(plan.errors),
+        cohort_preview=preview.as_dict() if preview is not None else {},
     )
     logger.info(
         "roster import id=%s network_id=%s state=%s changes=%d errors=%d",

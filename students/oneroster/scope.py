@@ -6,21 +6,21 @@ A real district's export holds more than a K-5 network runs: its pre-K and TK ch
 middle schools, its 6th graders, academic sessions and demographics we never read. Those are
 left out with a warning that counts them and names the first rows, and the rest imports.
 Errors stay errors where importing would store something wrong (a student in two homerooms at
-once, a homeroom of two grades).
+once, a student whose grade their homeroom does not hold).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .columns import ACADEMIC_SESSIONS, CLASSES, COURSES, DEMOGRAPHICS, ENROLLMENTS, FILES, MANIFEST
-from .records import Enrollment, ExportError, ExportRead
+from .records import Class, Enrollment, ExportError, ExportRead
 
 # CEDS grade code -> our grade level: what a K-5 school teaches.
 GRADE_LEVELS = {"KG": 0, "01": 1, "02": 2, "03": 3, "04": 4, "05": 5}
@@ -119,13 +119,19 @@ class LeftOut:
 # --- schools that are not K-5 schools --------------------------------------------------------
 
 
-def unserved_schools(export: ExportRead, levels: dict[str, int]) -> dict[str, list[str]]:
+def unserved_schools(
+    export: ExportRead,
+    levels: dict[str, int],
+    defines_cohort: Callable[[Class], bool] | None = None,
+) -> dict[str, list[str]]:
     """School org sourcedId -> the grades it teaches, for each school none of whose homerooms
-    and students is in a grade the network serves (a middle school). A school with no graded
-    homeroom or student (a new campus, staff only) is not judged."""
+    (the classes that define cohorts) and students is in a grade the network serves (a middle
+    school). A school with no graded homeroom or student (a new campus, staff only) is not
+    judged."""
+    is_cohort = defines_cohort or (lambda cls: cls.is_homeroom)
     seen: dict[str, set[str]] = defaultdict(set)
     for cls in export.classes:
-        if cls.is_homeroom and cls.status == "active":
+        if is_cohort(cls) and cls.status == "active":
             seen[cls.school_sourced_id].update(cls.grades)
     for user in export.users:
         if user.status == "active":

@@ -3,16 +3,25 @@
 What becomes what:
 
 - **schools** from orgs of type school (a district org is the network, not stored);
-- **cohorts** from homeroom classes, their grade from the class's one K-5 grade code;
-- **students** from users with the student role, at each imported school they hold the role in:
+- **cohorts** from homeroom classes, or the classes of the courses or codes the network chose
+  (see ``cohort_sources``), their grade from the class's K-5 grade code; a class of
+  several grades (a 4/5 combination class) is one cohort whose day follows one grade's rotation
+  template, the grade most of its students are in or the one a leader chose in Setup (see
+  ``combinations``), with a warning;
+- **students** from users with the student role, at each imported school they hold the role in
+  (linked to the district only: at their homeroom's school):
   their id is the user's ``identifier`` (the SIS id; the username when blank), their grade the
-  user's grade code (else their homeroom's), their cohort the homeroom enrollment in effect on
-  the import date (a later one is kept as a ``CohortMove`` the nightly makes on its day);
+  user's grade code when their homeroom holds it (else an error; without a code, the grade
+  their cohort follows), their cohort the homeroom enrollment in effect on the import date (a
+  later one is kept as a ``CohortMove`` the nightly makes on its day);
   grades, homerooms and schools the network does not serve are left out with a counted warning
   (see ``scope``);
 - **staff** from users with any other role but a guardian's, each with a login account
   (username from the export, no usable password until they set one), the homerooms they teach
-  as their cohorts and a role read from what they teach (see ``staff_roles``). Accounts belong
+  as their cohorts and a role read from what they teach (see ``staff_roles``), at each imported
+  school they hold a role at or teach in (a music teacher linked to the district, with
+  sections at two schools, works at both); one at no imported school is left out with a
+  counted warning (a district administrator). Accounts belong
   to a network: only one that works in this network alone is adopted or changed (see
   ``staff_accounts``).
 - **guardians** from users with the roles parent, guardian or relative, never staff and never
@@ -38,12 +47,12 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +61,7 @@ from ..models import (
     Cohort,
     CohortMove,
     Grade,
+    GradeLevel,
     Guardian,
     Network,
     Role,
@@ -60,7 +70,17 @@ from ..models import (
     StaffRole,
     Student,
 )
+from .cohort_names import cohort_names
+from .cohort_sources import COURSES, HOMEROOMS, CohortSource
+from .column_lengths import too_long
 from .columns import CLASSES, ENROLLMENTS, ORGS, ROLES, USERS
+from .combinations import (
+    Combination,
+    cohort_grade,
+    combination_warning,
+    enrolled_grades,
+    stored_room_grades,
+)
 from .guardians import GUARDIAN_ROLES, apply_guardians, plan_guardians
 from .links import set_links
 from .records import Class, Enrollment, ExportError, ExportRead, User
@@ -145,6 +165,19 @@ class RosterPlan:
         return {kind: dict(actions) for kind, actions in sorted(counts.items())}
 
 
+# Plan field -> the export column it comes from, to name the cell a too-long value is in. A
+# cohort's name is checked as the class's title: a title that fits is never refused for the
+# class code it may be named with (cohort_names).
+_SCHOOL_COLUMNS = {"name": "name", "sourced_id": "sourcedId"}
+_COHORT_COLUMNS = {"name": "title", "sourced_id": "sourcedId"}
+_STUDENT_COLUMNS = {
+    "local_id": "identifier",
+    "first_name": "givenName",
+    "last_name": "familyName",
+    "sourced_id": "sourcedId",
+}
+_STAFF_COLUMNS = {"sourced_id": "sourcedId"}
+
 # Why rows were left out or put off: %(count)d rows, %(what)s what they were (by grade, by
 # date), %(rows)s the first rows.
 LEFT_OUT = {
@@ -160,6 +193,14 @@ LEFT_OUT = {
         "%(count)d new students are in no homeroom on the import date (their homeroom "
         "enrollments ended, or they have none) and were not imported; the first rows: %(rows)s."
     ),
+    "shared": _(
+        "%(count)d homerooms share their title with another at their school (%(what)s): each "
+        "cohort is named with its class code. The first rows: %(rows)s."
+    ),
+    "district": _(
+        "%(count)d staff are linked only to the district and teach no class of an imported "
+        "school on the import date (%(what)s): they were not imported; the first rows: %(rows)s."
+    ),
     "later": _(
         "%(count)d students have a homeroom enrollment that begins later (%(what)s): they stay "
         "in their homeroom until then, and the nightly rebuild of that day moves them. The "
@@ -168,13 +209,24 @@ LEFT_OUT = {
 }
 
 
+# A classes.csv column -> the Class field it is read into.
+_CLASS_ATTRS = {"courseSourcedId": "course_sourced_id", "classCode": "class_code"}
+
+
 def _error(file: str, row: int | None, column: str | None, reason: str) -> ExportError:
     return ExportError(file=file, row=row, column=column, reason=reason)
 
 
-def staff_roles(user: User, taught: Iterable[Class], titles: dict[str, str]) -> set[str]:
+def staff_roles(
+    user: User,
+    taught: Iterable[Class],
+    titles: dict[str, str],
+    defines_cohort: Callable[[Class], bool] | None = None,
+) -> set[str]:
     """Our roles of a staff member: leader for administrators, tutor for aides, and for
-    teachers what the classes they teach are about (a scheduled class's or a course's title)."""
+    teachers what the classes they teach are about (a scheduled class's or a course's title).
+    ``defines_cohort`` says which classes are cohorts (homerooms unless the network chose)."""
+    is_cohort = defines_cohort or (lambda cls: cls.is_homeroom)
     roles: set[str] = set()
     for held in user.roles:
         if held.role in LEADER_ROLES:
@@ -185,7 +237,7 @@ def staff_roles(user: User, taught: Iterable[Class], titles: dict[str, str]) -> 
         # A homeroom's title is the cohort's name ("K Dartmouth" is no art teacher): only its
         # course says what is taught there.
         course = titles.get(cls.course_sourced_id, "")
-        text = course if cls.class_type == "homeroom" else f"{cls.title} {course}"
+        text = course if is_cohort(cls) else f"{cls.title} {course}"
         for pattern, role in SUBJECT_ROLES:
             if pattern.search(text):
                 roles.add(role)
@@ -221,6 +273,15 @@ class _Planner:
         # Homerooms left out for their grade -> that grade: their students without a grade of
         # their own are left out with them.
         self.unserved_rooms: dict[str, str] = {}
+        # (school sourcedId, student id) -> (sourcedId, row) of the student holding it; made
+        # with the stored students at the first student row.
+        self.student_ids: dict[tuple[str, str], tuple[str, int | None]] | None = None
+        # Homeroom -> the grades it holds: a combination class (4/5) several, and its students
+        # keep theirs; its cohort follows one of them (see combinations).
+        self.room_grades: dict[str, frozenset[int]] = {}
+        self.combinations: list[Combination] = []
+        # Which classes define cohorts: homerooms, or the courses or codes the network chose.
+        self.sources = CohortSource.of(plan.network)
 
     def run(self) -> None:
         outside = _outside_refs(self.export)
@@ -231,6 +292,7 @@ class _Planner:
         if not self.plan.ok:
             return
         cohorts = self.cohorts(schools)
+        self.cohort_source_warnings(schools, cohorts)
         self.people(schools, cohorts)
         self.plan.warnings.extend(found.warning() for found in self.left_out.values())
 
@@ -293,7 +355,7 @@ class _Planner:
         stored = {s.sourced_id: s for s in network_schools.exclude(sourced_id="")}
         by_name = {s.name: s for s in network_schools.filter(sourced_id="")}
         found: dict[str, School | None] = {}
-        unserved = unserved_schools(self.export, self.levels)
+        unserved = unserved_schools(self.export, self.levels, self.sources.defines_cohort)
         for org in self.export.orgs:
             if org.org_type != "school":
                 continue
@@ -302,6 +364,9 @@ class _Planner:
                 continue
             school = stored.get(org.sourced_id) or by_name.get(org.name)
             wanted = {"name": org.name, "sourced_id": org.sourced_id}
+            if not self._fits(School, wanted, _SCHOOL_COLUMNS, ORGS, org.row, _("a school's")):
+                continue
+            wanted["_at"] = (ORGS, org.row)
             if self._record("school", school, wanted, org.sourced_id, org.name):
                 self.plan.schools.append((school, wanted))
             found[org.sourced_id] = school
@@ -326,62 +391,167 @@ class _Planner:
     # --- cohorts -------------------------------------------------------------------------------
 
     def cohorts(self, schools: dict[str, School | None]) -> dict[str, tuple[str, int]]:
-        """Homeroom class sourcedId -> (school sourcedId, grade level)."""
+        """Homeroom class sourcedId -> (school sourcedId, the grade its cohort follows); the
+        grades each holds (several for a combination class) go to ``room_grades``."""
         school_ids = [s.pk for s in schools.values() if s is not None]
         # _differs reads each stored cohort's school and grade: joined here, not a query each.
         cohorts = Cohort.objects.select_related("school", "grade")
         stored = {
             c.sourced_id: c for c in cohorts.filter(school_id__in=school_ids).exclude(sourced_id="")
         }
-        by_name = {
-            (c.school_id, c.name): c
-            for c in cohorts.filter(school_id__in=school_ids, sourced_id="")
-        }
+        rooms = [
+            cls
+            for cls in self.export.classes
+            if self.sources.defines_cohort(cls) and cls.school_sourced_id in schools
+        ]
+        named = cohort_names(
+            rooms,
+            cohorts.filter(school_id__in=school_ids),
+            school_pks={sid: s.pk for sid, s in schools.items() if s is not None},
+            bulk=self.export.modes.get(CLASSES) == "bulk",
+        )
         homerooms: dict[str, tuple[str, int]] = {}
-        for cls in self.export.classes:
-            if cls.class_type != "homeroom" or cls.school_sourced_id not in schools:
-                continue
-            levels = {self.levels[g] for g in cls.grades if g in self.levels}
-            if not levels and (outside := out_of_range(cls.grades, self.levels)):
+        for cls in rooms:
+            grades = self.class_grades(cls)
+            levels = {self.levels[g] for g in grades if g in self.levels}
+            if not levels and (outside := out_of_range(grades, self.levels)):
                 self._left_out("homeroom", CLASSES, cls.row, outside[0])
                 self.unserved_rooms[cls.sourced_id] = outside[0]
                 continue
-            if len(levels) != 1:
+            if not levels:
                 self.plan.errors.append(
                     _error(
                         CLASSES,
                         cls.row,
                         "grades",
-                        f"Homeroom {cls.title!r} needs exactly one grade of KG, 01-05; "
-                        f"it has {', '.join(cls.grades) or 'none'}.",
+                        f"Homeroom {cls.title!r} needs a grade of KG, 01-05; "
+                        f"it has {', '.join(grades) or 'none'}.",
                     )
                 )
                 continue
-            level = levels.pop()
-            school = schools[cls.school_sourced_id]
-            cohort = stored.get(cls.sourced_id) or (
-                by_name.get((school.pk, cls.title)) if school is not None else None
-            )
+            cohort = stored.get(cls.sourced_id) or named.adopted.get(cls.sourced_id)
+            level = self.cohort_grade(cls, frozenset(levels), cohort, rooms)
             wanted = {
                 "school": cls.school_sourced_id,
-                "name": cls.title,
+                "name": named.names[cls.sourced_id],
                 "grade": level,
                 "sourced_id": cls.sourced_id,
+                "_at": (CLASSES, cls.row),
             }
-            if self._record("cohort", cohort, wanted, cls.sourced_id, cls.title):
+            if cohort is not None and cohort.grade_chosen and cohort.grade.level != level:
+                # The grade a leader chose is no longer the class's: the import's stands.
+                wanted["grade_chosen"] = False
+            fits = self._fits(Cohort, wanted, _COHORT_COLUMNS, CLASSES, cls.row, _("a homeroom's"))
+            if fits and self._record("cohort", cohort, wanted, cls.sourced_id, cls.title):
                 self.plan.cohorts.append((cohort, wanted))
             homerooms[cls.sourced_id] = (cls.school_sourced_id, level)
+            self.room_grades[cls.sourced_id] = frozenset(levels)
+        if self.combinations:
+            self.plan.warnings.append(combination_warning(self.combinations))
+        for cls in named.renamed:
+            self._left_out("shared", CLASSES, cls.row, cls.title)
         # A delta export's enrollments may name homerooms it does not list: stored ones. A
         # class that is not a stored homeroom is a section (sections are not stored): its
         # enrollments change no cohort.
         export_id = {school.pk: sid for sid, school in schools.items() if school is not None}
         listed = {c.sourced_id for c in self.export.classes}
         named = {e.class_sourced_id for e in self.export.enrollments} - listed
+        unlisted = []
         for sourced_id in sorted(named):
             cohort = stored.get(sourced_id)
             if cohort is not None and cohort.school_id in export_id:
                 homerooms[sourced_id] = (export_id[cohort.school_id], cohort.grade.level)
+                unlisted.append(cohort)
+        self.room_grades.update(stored_room_grades(unlisted, self.plan.today))
         return homerooms
+
+    def cohort_grade(
+        self, cls: Class, levels: frozenset[int], cohort: Cohort | None, rooms: list[Class]
+    ) -> int:
+        """The grade whose rotation template the cohort of homeroom ``cls`` follows: its one
+        grade, or for a combination class the one ``combinations.cohort_grade`` picks."""
+        if len(levels) == 1:
+            return next(iter(levels))
+        if not hasattr(self, "room_students"):  # counted once, at the first combination class
+            ids = [c.sourced_id for c in rooms]
+            self.room_students = enrolled_grades(
+                self.export, ids, self.levels, self.plan.today, self.network
+            )
+        chosen = cohort.grade.level if cohort is not None and cohort.grade_chosen else None
+        counts = self.room_students.get(cls.sourced_id, Counter())
+        level, why = cohort_grade(levels, counts, chosen)
+        self.combinations.append(Combination(cls.row, cls.title, level, why))
+        return level
+
+    def _room_grades(self, room: str, homerooms: dict[str, tuple[str, int]]) -> frozenset[int]:
+        """The grades homeroom ``room`` holds (several for a combination class)."""
+        return self.room_grades.get(room) or frozenset({homerooms[room][1]})
+
+    def _grade_in(self, student: Student, room: str, homerooms: dict[str, tuple[str, int]]) -> int:
+        """A stored student's grade in homeroom ``room``: their own when the room holds it,
+        else the grade the room's cohort follows."""
+        own = student.grade.level
+        return own if own in self._room_grades(room, homerooms) else homerooms[room][1]
+
+    def class_grades(self, cls: Class) -> tuple[str, ...]:
+        """The grade codes of a class that defines a cohort. A scheduled section chosen as one
+        (by course or code) often lists none, or one for all (PowerSchool writes a 4/5
+        section's lowest grade): it holds its students' own grades too."""
+        if cls.is_homeroom:
+            return cls.grades
+        if not hasattr(self, "section_grades"):
+            users = {u.sourced_id: u.grades for u in self.export.users}
+            found: dict[str, set[str]] = defaultdict(set)
+            for e in self.export.enrollments:
+                live = e.status != "tobedeleted" and not is_history(e, self.plan.today)
+                if e.role == "student" and live:
+                    found[e.class_sourced_id].update(users.get(e.user_sourced_id, ()))
+            self.section_grades = {k: tuple(sorted(v)) for k, v in found.items()}
+        return tuple(sorted({*cls.grades, *self.section_grades.get(cls.sourced_id, ())}))
+
+    def cohort_source_warnings(
+        self, schools: dict[str, School | None], cohorts: dict[str, tuple[str, int]]
+    ) -> None:
+        """Say when the network's choice of the classes that define cohorts finds none in a
+        complete classes file (no student can be placed), and which chosen courses or codes
+        the export does not have: the choice is kept, a later export may have them."""
+        if self.export.modes.get(CLASSES) != "bulk":
+            return  # a delta lists changed classes only
+        source = self.sources
+        if source.kind != HOMEROOMS:
+            column = "courseSourcedId" if source.kind == COURSES else "classCode"
+            offered = {getattr(c, _CLASS_ATTRS[column]) for c in self.export.classes}
+            missing = [value for value in source.values if value not in offered]
+            if missing:
+                self.plan.warnings.append(
+                    _error(
+                        CLASSES,
+                        None,
+                        column,
+                        _(
+                            "No class of this export has %(values)s, chosen to define "
+                            "cohorts; the choice is kept for later exports."
+                        )
+                        % {"values": ", ".join(missing)},
+                    )
+                )
+        here = [c for c in self.export.classes if c.school_sourced_id in schools]
+        if here and not cohorts and any(u.is_student for u in self.export.users):
+            self.plan.warnings.append(
+                _error(
+                    CLASSES,
+                    None,
+                    "classType" if source.kind == HOMEROOMS else None,
+                    _(
+                        "No class of this export defines a cohort by this network's choice "
+                        "(%(choice)s), so no student can be placed in one. If its homerooms "
+                        "are scheduled classes, choose the courses or class codes whose classes "
+                        "are cohorts on this import's page, or with import_roster "
+                        "--cohorts-from."
+                    )
+                    % {"choice": source.describe()},
+                )
+            )
 
     # --- students and staff --------------------------------------------------------------------
 
@@ -420,11 +590,14 @@ class _Planner:
             network=self.network, users=self.export.users, stored=staff.values()
         )
         seen: set[tuple[str, str]] = set()
+        places = _Places(self.export, schools, homerooms, students, staff)
         for user in self.export.users:
             active = [e for e in enrolled[user.sourced_id] if e.status != "tobedeleted"]
-            for held_school in sorted({r.org_sourced_id for r in user.roles} & set(schools)):
+            placed = places.of(user, active, self.plan.today, bulk=self.bulk_enrollments)
+            if not placed:
+                self.unplaced(user, places)
+            for held_school, roles_here in sorted(placed.items()):
                 key = (held_school, user.sourced_id)
-                roles_here = {r.role for r in user.roles if r.org_sourced_id == held_school}
                 if roles_here <= set(GUARDIAN_ROLES):
                     continue  # a guardian, never staff (see guardians)
                 seen.add(key)
@@ -451,6 +624,19 @@ class _Planner:
             Change("account", c.action, c.sourced_id, c.label, c.fields)
             for c in self.accounts.changes
         )
+
+    def unplaced(self, user: User, places: _Places) -> None:
+        """``user`` is at no imported school. Staff linked only to the district who teach no
+        class of an imported school (a district administrator), and district-linked students
+        in no homeroom of one, are counted; users of a school left out are in its warning."""
+        if user.status == "tobedeleted" or places.at_school_org(user):
+            return
+        held = {r.role for r in user.roles}
+        if "student" in held:
+            if not places.is_stored_student(user):
+                self._left_out("unplaced", USERS, user.row, "")
+        elif held - set(GUARDIAN_ROLES):
+            self._left_out("district", USERS, user.row, ", ".join(sorted(held)))
 
     def guardians(self) -> None:
         created = {wanted["sourced_id"] for student, wanted in self.plan.students if not student}
@@ -494,7 +680,7 @@ class _Planner:
                     wanted = {
                         "school": school_sid,
                         "cohort": rooms[0],
-                        "grade": homerooms[rooms[0]][1],
+                        "grade": self._grade_in(student, rooms[0], homerooms),
                         "enrollment_end": None,
                     }
                 elif not later:
@@ -507,6 +693,7 @@ class _Planner:
                             later[0].sourced_id,
                         )
                     }
+                wanted["_at"] = (ENROLLMENTS, here[0].row)
                 if self._record("student", student, wanted, user_id, str(student)):
                     self.plan.students.append((student, wanted))
 
@@ -572,19 +759,23 @@ class _Planner:
             return
         level = levels.pop() if len(levels) == 1 else None
         if rooms:
-            room_level = homerooms[rooms[0]][1]
-            if level is not None and level != room_level:
+            # A student keeps their own grade when their homeroom holds it (a combination
+            # class holds several); one without a grade takes the grade the cohort follows.
+            room_levels = self._room_grades(rooms[0], homerooms)
+            if level is not None and level not in room_levels:
+                held = ", ".join(GradeLevel(g).label for g in sorted(room_levels))
                 self.plan.errors.append(
                     _error(
                         USERS,
                         user.row,
                         "grades",
                         f"User {user.sourced_id!r} is in grade {user.grades[0]} but their "
-                        f"homeroom {rooms[0]!r} is another grade.",
+                        f"homeroom {rooms[0]!r} is of grade {held}.",
                     )
                 )
                 return
-            level = room_level
+            if level is None:
+                level = homerooms[rooms[0]][1]
         if level is None:
             self.plan.errors.append(
                 _error(
@@ -613,6 +804,11 @@ class _Planner:
             wanted["move"] = move
             if existing is None:
                 wanted["enrollment_start"] = starts or (min(begins) if begins else today)
+        if not self._fits(Student, wanted, _STUDENT_COLUMNS, USERS, user.row, _("a student's")):
+            return
+        if self._student_id_taken(user, school_sid, local_id, stored):
+            return
+        wanted["_at"] = (USERS, user.row)
         if self._record("student", existing, wanted, user.sourced_id, f"student {local_id}"):
             self.plan.students.append((existing, wanted))
 
@@ -628,7 +824,7 @@ class _Planner:
             )
             return
         existing = stored.get((school_sid, user.sourced_id))
-        roles = staff_roles(user, taught, titles)
+        roles = staff_roles(user, taught, titles, self.sources.defines_cohort)
         if not roles:
             self.plan.warnings.append(
                 _error(
@@ -653,6 +849,9 @@ class _Planner:
                 {self.levels[g] for c in taught for g in c.grades if g in self.levels}
             ),
         }
+        if not self._fits(Staff, wanted, _STAFF_COLUMNS, USERS, user.row, _("a staff member's")):
+            return
+        wanted["_at"] = (USERS, user.row)
         if self._record("staff", existing, wanted, user.sourced_id, user.username):
             self.plan.staff.append((existing, wanted))
 
@@ -690,7 +889,8 @@ class _Planner:
                 _(
                     "School %(name)r teaches no grade this network serves (%(grades)s): it was "
                     "not imported, nor its %(classes)d classes; its %(users)d users were "
-                    "imported only where they also hold a role at an imported school."
+                    "imported only where they also hold a role at, or teach in, an imported "
+                    "school."
                 )
                 % {
                     "name": org.name,
@@ -700,6 +900,42 @@ class _Planner:
                 },
             )
         )
+
+    def _student_id_taken(self, user: User, school_sid: str, local_id: str, stored) -> bool:
+        """Whether another student at the school has ``local_id`` as their student id: an
+        earlier row of the export, or a stored student the export does not list (who keeps
+        theirs). Student ids are unique at a school; the second row is an error."""
+        if self.student_ids is None:
+            listed = {u.sourced_id for u in self.export.users}
+            self.student_ids = {
+                (school, s.local_id): (s.sourced_id, None)
+                for (school, sourced_id), s in stored.items()
+                if sourced_id not in listed
+            }
+        holder = self.student_ids.setdefault((school_sid, local_id), (user.sourced_id, user.row))
+        if holder[0] == user.sourced_id:
+            return False
+        where = _("row %(row)d") % {"row": holder[1]} if holder[1] else _("a stored student")
+        self.plan.errors.append(
+            _error(
+                USERS,
+                user.row,
+                "identifier" if user.identifier else "username",
+                _(
+                    "Student id %(id)r of user %(user)r is already the id of user %(other)r "
+                    "(%(where)s) at this school; each student needs their own."
+                )
+                % {"id": local_id, "user": user.sourced_id, "other": holder[0], "where": where},
+            )
+        )
+        return True
+
+    def _fits(self, model, wanted: dict, columns: dict[str, str], file, row, what) -> bool:
+        """Whether ``wanted``'s values fit their columns; each that does not is an error on
+        its cell."""
+        errors = too_long(model, wanted, columns, file=file, row=row, what=what)
+        self.plan.errors.extend(errors)
+        return not errors
 
     def _left_out(self, reason: str, file: str, row: int, what: str) -> None:
         """Count a row left out (or put off) for ``reason``; ``run`` warns once per reason."""
@@ -739,6 +975,62 @@ class _Planner:
             action = "end" if not wanted["active"] else "restore"
         self.plan.changes.append(Change(kind, action, sourced_id, label, changed))
         return True
+
+
+class _Places:
+    """Where each user of an export works or learns: the imported schools they hold a role at;
+    for staff, also those whose classes they teach on the import date (an itinerant music
+    teacher linked to the district only), with the roles they hold elsewhere; for a student
+    linked to no school, their homeroom's school (the classes that define cohorts)."""
+
+    def __init__(self, export: ExportRead, schools, homerooms, students, staff) -> None:
+        self.schools = schools
+        self.homerooms = homerooms
+        self.school_orgs = {o.sourced_id for o in export.orgs if o.org_type == "school"}
+        self.students = {sourced_id for _, sourced_id in students}
+        # A delta export may name a district teacher without their enrollments: they stay at
+        # the schools they are stored at, as staff linked to a school do.
+        self.staff_at: dict[str, set[str]] = defaultdict(set)
+        for school_sid, sourced_id in staff:
+            self.staff_at[sourced_id].add(school_sid)
+
+    def at_school_org(self, user: User) -> bool:
+        """Whether ``user`` holds a role at a school of the export (imported or left out)."""
+        return any(r.org_sourced_id in self.school_orgs for r in user.roles)
+
+    def is_stored_student(self, user: User) -> bool:
+        return user.sourced_id in self.students
+
+    def of(
+        self, user: User, active: list[Enrollment], today: datetime.date, *, bulk: bool
+    ) -> dict[str, set[str]]:
+        """School sourcedId -> the roles ``user`` holds there."""
+        placed: dict[str, set[str]] = defaultdict(set)
+        elsewhere: set[str] = set()
+        for held in user.roles:
+            if held.org_sourced_id in self.schools:
+                placed[held.org_sourced_id].add(held.role)
+            else:
+                elsewhere.add(held.role)
+        works_as = {r.role for r in user.roles} - {"student", *GUARDIAN_ROLES}
+        if works_as:
+            teaching = {
+                e.school_sourced_id
+                for e in active
+                if e.role not in ("student", *GUARDIAN_ROLES)
+                and e.school_sourced_id in self.schools
+                and in_effect(e, today)
+            }
+            if not bulk:
+                teaching |= self.staff_at.get(user.sourced_id, set())
+            for school_sid in teaching - set(placed):
+                placed[school_sid] = set(works_as)
+        elif "student" in elsewhere and not placed and not self.at_school_org(user):
+            for e in active:
+                room = self.homerooms.get(e.class_sourced_id)
+                if e.role == "student" and room is not None and not is_history(e, today):
+                    placed[room[0]] = {"student"}
+        return dict(placed)
 
 
 def _sourced_ids(queryset) -> set[str]:
@@ -832,22 +1124,118 @@ def _differs(kind: str, existing, key: str, value) -> bool:
 # --- applying ----------------------------------------------------------------------------------
 
 
+class _RolledBack(Exception):
+    """Raised to roll back a dry run's apply."""
+
+
+class _Refused(Exception):
+    """The database refused a row of the plan: ``error`` names it."""
+
+    def __init__(self, error: ExportError) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+def roster_apply_checked(
+    plan: RosterPlan,
+    *,
+    by: AbstractBaseUser | None = None,
+    via: str = "roster import",
+    keep: bool = True,
+) -> list[ExportError]:
+    """Apply ``plan`` (``keep=False``: and roll it back, as a dry run does) and return what the
+    database refused, as errors naming the file and row: then nothing is kept. The planner
+    checks every rule it knows; this finds the rest (a constraint only the database holds),
+    so a dry run that passes means an apply that does."""
+    try:
+        with transaction.atomic():
+            roster_apply(plan, by=by, via=via)
+            if not keep:
+                raise _RolledBack
+    except _RolledBack:
+        return []
+    except _Refused as refused:
+        return [refused.error]
+    return []
+
+
 @transaction.atomic
 def roster_apply(
     plan: RosterPlan, *, by: AbstractBaseUser | None = None, via: str = "roster import"
 ) -> None:
     """Write ``plan``: every change, or none when one fails. ``by`` and ``via`` name who
-    imported and how in the audit trail (an account's email change is recorded there)."""
+    imported and how in the audit trail (an account's email change is recorded there). A row
+    the database refuses raises ``_Refused`` naming it (see ``roster_apply_checked``)."""
     if not plan.ok:
         raise ValueError("a roster plan with errors is never applied")
     network = plan.network
-    schools = _apply_schools(network, plan.schools)
+    schools = _each(lambda rows: _apply_schools(network, rows), plan.schools)
     grades = _grades(schools.values())
-    cohorts = _apply_cohorts(schools, grades, plan.cohorts)
-    _apply_students(schools, grades, cohorts, plan.students)
-    apply_guardians(network, plan.guardians)
-    accounts = _apply_accounts(plan.accounts, by=by, via=via)
-    _apply_staff(schools, grades, cohorts, plan.staff, accounts)
+    cohorts = _each(lambda rows: _apply_cohorts(schools, grades, rows), plan.cohorts)
+    _each(lambda rows: _apply_students(schools, grades, cohorts, rows), plan.students)
+    _each(lambda rows: apply_guardians(network, rows), plan.guardians)
+    # An account is named by the first staff row using it.
+    account_at = {}
+    for _member, wanted in plan.staff:
+        if "_account" in wanted:
+            account_at.setdefault(wanted["_account"], wanted.get("_at"))
+    accounts = _each(
+        lambda rows: _apply_accounts(dict(rows), by=by, via=via),
+        list(plan.accounts.items()),
+        at=lambda row: account_at.get(row[0]),
+    )
+    _each(lambda rows: _apply_staff(schools, grades, cohorts, rows, accounts), plan.staff)
+
+
+def _at(row: tuple[object, dict]) -> tuple[str, int] | None:
+    return row[1].get("_at")
+
+
+def _each(step, rows: list, at=_at):
+    """``step(rows)`` in a savepoint. When the database refuses it, the rows are halved until
+    the one it refuses is found (the first half is written before the second is tried, so
+    rows refused only together are found too), and ``_Refused`` names that row. Halving costs
+    a few more statements, and only when the database refuses."""
+    try:
+        with transaction.atomic():
+            return step(rows)
+    except (IntegrityError, DataError) as exc:
+        if len(rows) <= 1:
+            where = at(rows[0]) if rows else None
+            file, row = where if where else ("", None)
+            raise _Refused(_error(file, row, None, _refusal(exc))) from exc
+    half = len(rows) // 2
+    first = _each(step, rows[:half], at)
+    second = _each(step, rows[half:], at)
+    # Written in two halves after all (an order of statements the database minds): the
+    # first half's result is the same query's, or the accounts of its rows.
+    if isinstance(first, dict) and isinstance(second, dict):
+        return {**first, **second}
+    return second
+
+
+# The database's constraints, in words (the rest are said as the database says them).
+_CONSTRAINTS = {
+    "cohort_name_unique_in_school": _("another homeroom at this school has this name"),
+    "student_id_unique_in_school": _("another student at this school has this student id"),
+    "student_enrollment_ends_after_it_starts": _(
+        "the student's enrollment would end before it starts"
+    ),
+}
+
+
+def _refusal(exc: Exception) -> str:
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    if constraint in _CONSTRAINTS:
+        reason = str(_CONSTRAINTS[constraint])
+    elif constraint.endswith("_sourced_id_unique_in_school"):
+        reason = str(_("another record at this school has this sourcedId"))
+    else:
+        # The first line names the rule; the detail lines may hold values (names).
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return str(_("The database refused this row: %(reason)s.")) % {"reason": reason}
 
 
 def _apply_accounts(rows: dict[str, AccountRow], *, by, via: str) -> dict[str, object]:
@@ -882,7 +1270,8 @@ def _apply_accounts(rows: dict[str, AccountRow], *, by, via: str) -> dict[str, o
 
 def _apply_schools(network: Network, rows) -> dict[str, School]:
     taken = set(School.objects.values_list("slug", flat=True))
-    for school, wanted in rows:
+    for school, at_row in rows:
+        wanted = _stored_values(at_row)
         if school is None:
             slug = base = slugify(wanted["name"])[:50] or "school"
             n = 2
@@ -921,6 +1310,8 @@ def _apply_cohorts(schools, grades, rows) -> dict[str, Cohort]:
             "grade": grades[(school.pk, wanted["grade"])],
             "sourced_id": wanted["sourced_id"],
         }
+        if "grade_chosen" in wanted:  # cleared when the class no longer holds the chosen grade
+            values["grade_chosen"] = wanted["grade_chosen"]
         if cohort is None:
             new.append(Cohort(school=school, **values))
         else:
@@ -928,7 +1319,9 @@ def _apply_cohorts(schools, grades, rows) -> dict[str, Cohort]:
                 setattr(cohort, k, v)
             changed.append(cohort)
     # Renames first: a new cohort may take the name a renamed one gives up.
-    Cohort.objects.bulk_update(changed, ["name", "grade", "sourced_id"], batch_size=1000)
+    Cohort.objects.bulk_update(
+        changed, ["name", "grade", "grade_chosen", "sourced_id"], batch_size=1000
+    )
     Cohort.objects.bulk_create(new, batch_size=1000)
     ids = [s.pk for s in schools.values()]
     return {
@@ -943,7 +1336,7 @@ def _apply_students(schools, grades, cohorts, rows) -> None:
     # Each student's homeroom move for a later day, or None to clear a stored one.
     moves: list[tuple[Student, tuple[str, datetime.date, str] | None]] = []
     for student, wanted in rows:
-        values = dict(wanted)
+        values = _stored_values(wanted)
         move = values.pop("move", ())
         if "school" in values:
             school = schools[values.pop("school")]
@@ -1031,6 +1424,11 @@ def _apply_staff(schools, grades, cohorts, rows, accounts: dict[str, object]) ->
     }
     _set_links(Staff.cohorts.through, "cohort_id", wanted_cohorts)
     _set_links(Staff.grades.through, "grade_id", wanted_grades)
+
+
+def _stored_values(wanted: dict) -> dict:
+    """``wanted`` without the plan's own keys (``_at``, ``_account``)."""
+    return {k: v for k, v in wanted.items() if not k.startswith("_")}
 
 
 def _set_links(through, column: str, wanted: dict[int, set[int]]) -> None:

@@ -7,8 +7,10 @@ import pytest
 
 from scheduling import nightly
 from scheduling.models import NightlyRun, RunState
+from students.cohort_moves import cohort_moves_make
 from students.models import Cohort, CohortMove, Student
 
+from ..factories import GradeFactory, StudentFactory
 from .test_nightly import FAST
 from .test_selectors import DATE, kindergarten
 
@@ -36,3 +38,15 @@ def test_the_nightly_makes_the_moves_due_by_its_day_first(monkeypatch):
     later.refresh_from_db()
     assert (mover.cohort, later.cohort) == (howard, stanford)
     assert list(CohortMove.objects.values_list("student", flat=True)) == [later.pk]
+
+
+def test_a_student_moved_into_a_combination_homeroom_keeps_their_own_grade():
+    k = kindergarten()
+    first = GradeFactory(school=k.school, level=1)
+    mover = StudentFactory(school=k.school, cohort=k.stanford, grade=first)  # a K/1 class
+    CohortMove.objects.create(student=mover, cohort=k.howard, starts=DATE, sourced_id="e-1")
+
+    assert cohort_moves_make(school=k.school, day=DATE) == 1
+
+    mover.refresh_from_db()
+    assert (mover.cohort, mover.grade) == (k.howard, first)

@@ -229,11 +229,25 @@ def _user(common: dict[str, str], user_id: str, role: str, grade: str) -> dict[s
 
 
 def network(
-    schools: int = 20, students_per_school: int = 600, *, guardians: bool = False
+    schools: int = 20,
+    students_per_school: int = 600,
+    *,
+    guardians: bool = False,
+    sections: int = 1,
+    subject_teachers: bool = False,
 ) -> OneRosterExport:
-    """A network-sized bulk 1.1 export: per school a homeroom and two scheduled classes for
-    each grade KG to 05, a teacher per homeroom, and students enrolled in three classes; with
-    ``guardians``, a parent of each student at the district, linked both ways."""
+    """A network-sized bulk 1.1 export: per school and grade KG to 05, ``sections`` homerooms
+    (each with a teacher) and as many math and ELA classes; each student in the three classes of
+    one section. Opt-in, for a district's shape (bench.oneroster):
+
+    - ``guardians``: a guardian user of each student at the district (``<student>-p``), linked
+      both ways, with an email and a phone; one in five has the role guardian, the others
+      parent; one in three writes a language in ``metadata.language`` (es or vi);
+    - ``subject_teachers``: per school a math and an ELA teacher for each grade, enrolled in
+      every section of their subject (``<school>-t-math-<grade>``, ``<school>-t-ela-<grade>``).
+
+    Class ids are ``<school>-<kind>-<grade>``, with ``-<section>`` (1, 2, ...) when
+    ``sections`` > 1."""
     empty = {"status": "", "dateLastModified": ""}  # as bulk exports leave them
     tables = small_school("1.1").tables
     tables["orgs.csv"] = tables["orgs.csv"][:1]
@@ -244,42 +258,68 @@ def network(
     def add(file_name: str, **values: str) -> None:
         tables[file_name].append({**empty, **values})
 
+    def class_id(school: str, kind: str, grade: str, section: int) -> str:
+        return f"{school}-{kind}-{grade}" + (f"-{section + 1}" if sections > 1 else "")
+
+    def person(user: dict[str, str], school: str, role: str, classes: list[str]) -> None:
+        tables["users.csv"].append(user | {"orgSourcedIds": school})
+        for class_sourced_id in classes:
+            kind = class_sourced_id.split("-")[1]
+            add(
+                "enrollments.csv",
+                sourcedId=f"e-{user['sourcedId']}-{kind}"
+                + ("" if sections == 1 else f"-{class_sourced_id.rsplit('-', 1)[1]}"),
+                classSourcedId=class_sourced_id,
+                schoolSourcedId=school,
+                userSourcedId=user["sourcedId"],
+                role=role,
+            )
+
+    n_guardians = 0
     for s in range(schools):
         school = f"s{s}"
         add("orgs.csv", sourcedId=school, name=f"School {s}", type="school")
         add("courses.csv", sourcedId=f"{school}-c", title="Grade level", orgSourcedId=school)
         for kind, grade in ((kind, grade) for kind in CLASS_KINDS for grade in SCHOOL_GRADES):
-            add(
-                "classes.csv",
-                sourcedId=f"{school}-{kind}-{grade}",
-                title=f"{kind} {grade}",
-                grades=grade,
-                courseSourcedId=f"{school}-c",
-                classType="homeroom" if kind == "homeroom" else "scheduled",
-                schoolSourcedId=school,
-                termSourcedIds=SCHOOL_YEAR,
-            )
-        people = [(f"{school}-t-{grade}", "teacher", grade) for grade in SCHOOL_GRADES]
-        people += [
-            (f"{school}-st{n}", "student", SCHOOL_GRADES[n % len(SCHOOL_GRADES)])
-            for n in range(students_per_school)
-        ]
-        for user_id, role, grade in people:
-            user = _user(empty, user_id, role, grade if role == "student" else "")
-            tables["users.csv"].append(user | {"orgSourcedIds": school})
-            for kind in CLASS_KINDS if role == "student" else ("homeroom",):
+            for section in range(sections):
                 add(
-                    "enrollments.csv",
-                    sourcedId=f"e-{user_id}-{kind}",
-                    classSourcedId=f"{school}-{kind}-{grade}",
+                    "classes.csv",
+                    sourcedId=class_id(school, kind, grade, section),
+                    title=f"{kind} {grade}" + (f"-{section + 1}" if sections > 1 else ""),
+                    grades=grade,
+                    courseSourcedId=f"{school}-c",
+                    classType="homeroom" if kind == "homeroom" else "scheduled",
                     schoolSourcedId=school,
-                    userSourcedId=user_id,
-                    role=role,
+                    termSourcedIds=SCHOOL_YEAR,
                 )
-            if guardians and role == "student":
-                parent = _user(empty, f"{user_id}-p", "parent", "")
-                tables["users.csv"][-1]["agentSourcedIds"] = parent["sourcedId"]
-                tables["users.csv"].append(
-                    parent | {"orgSourcedIds": DISTRICT, "agentSourcedIds": user_id}
-                )
+        for grade in SCHOOL_GRADES:
+            for section in range(sections):
+                teacher = f"{school}-t-{grade}" + (f"-{section + 1}" if sections > 1 else "")
+                homeroom = class_id(school, "homeroom", grade, section)
+                person(_user(empty, teacher, "teacher", ""), school, "teacher", [homeroom])
+            if subject_teachers:
+                for kind in CLASS_KINDS[1:]:
+                    classes = [class_id(school, kind, grade, n) for n in range(sections)]
+                    user = _user(empty, f"{school}-t-{kind}-{grade}", "teacher", "")
+                    person(user, school, "teacher", classes)
+        for n in range(students_per_school):
+            grade = SCHOOL_GRADES[n % len(SCHOOL_GRADES)]
+            section = n // len(SCHOOL_GRADES) % sections
+            user = _user(empty, f"{school}-st{n}", "student", grade)
+            classes = [class_id(school, kind, grade, section) for kind in CLASS_KINDS]
+            if not guardians:
+                person(user, school, "student", classes)
+                continue
+            parent = _user(empty, f"{user['sourcedId']}-p", "parent", "")
+            person(user | {"agentSourcedIds": parent["sourcedId"]}, school, "student", classes)
+            parent |= {
+                "orgSourcedIds": DISTRICT,
+                "agentSourcedIds": user["sourcedId"],
+                "role": "guardian" if n_guardians % 5 == 4 else "parent",
+                "phone": f"+1 408 555 {n_guardians % 10_000:04d}",
+            }
+            if n_guardians % 3 == 0:
+                parent["metadata.language"] = "es" if n_guardians % 2 == 0 else "vi"
+            tables["users.csv"].append(parent)
+            n_guardians += 1
     return OneRosterExport("1.1", tables)

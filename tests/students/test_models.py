@@ -21,17 +21,16 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_a_student_cannot_join_a_homeroom_of_another_grade():
+def test_a_student_keeps_their_grade_in_a_combination_homeroom_of_another():
     school = SchoolFactory()
     student = StudentFactory(school=school)
     student.cohort = CohortFactory(school=school, grade=GradeFactory(school=school, level=4))
 
-    with pytest.raises(ValidationError) as error:
-        student.full_clean()
+    student.full_clean()
+    student.save()
 
-    assert (
-        "is a Grade 4 homeroom; the student is in Grade 3" in error.value.message_dict["cohort"][0]
-    )
+    student.refresh_from_db()
+    assert (student.grade.level, student.cohort.grade.level) == (3, 4)
 
 
 def test_a_student_cannot_point_at_another_schools_cohort():

@@ -2,6 +2,9 @@
 
 manage.py import_roster --network bay-valley export.zip --dry-run   # what would change
 manage.py import_roster --network bay-valley export.zip             # apply, all or nothing
+manage.py import_roster --network bay-valley export.zip --dry-run --cohorts-from courses:c-hr
+    # exports without homeroom classes: the classes of these courses (or codes:CODE,CODE) are
+    # cohorts, for this import and every later one (the network remembers the choice)
 """
 
 import datetime
@@ -14,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from students.models import Network, RosterImport, RosterImportState
+from students.oneroster.cohort_sources import CohortSource, CohortSourceError
 from students.oneroster.imports import roster_import_run, roster_import_start
 
 STEPS = ("reading", "checking", "applying", "done")
@@ -25,6 +29,13 @@ def _date(value: str) -> datetime.date:
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--today: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _cohort_source(value: str) -> CohortSource:
+    try:
+        return CohortSource.parse(value)
+    except CohortSourceError as error:
+        raise CommandError(f"--cohorts-from: {error}") from None
 
 
 def _export_bytes(path: Path) -> bytes:
@@ -52,15 +63,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--show", type=int, default=SHOWN_LINES, help="changes and errors to print"
         )
+        parser.add_argument(
+            "--cohorts-from",
+            metavar="homerooms|courses:ID,ID|codes:CODE,CODE",
+            help="which classes define cohorts: homeroom classes (the default), the classes of "
+            "these courses (sourcedIds) or those with these class codes; the network keeps the "
+            "choice for later imports",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         network = Network.objects.filter(slug=opts["network"]).first()
         if network is None:
             raise CommandError(f"--network: no network with slug {opts['network']!r}")
         path = Path(opts["export"])
+        # Checked before anything is stored: a bad value changes nothing.
+        source = _cohort_source(opts["cohorts_from"]) if opts["cohorts_from"] else None
+        content = _export_bytes(path)
+        if source is not None and source.store(network):
+            self.stdout.write(f"Cohorts now come from {source.describe()}.")
         record = roster_import_start(
             network=network,
-            file=_export_bytes(path),
+            file=content,
             file_name=f"{path.name}.zip" if path.is_dir() else path.name,
             dry_run=opts["dry_run"],
             queue=False,
@@ -90,12 +113,36 @@ class Command(BaseCommand):
             )
         if len(record.warnings) > shown:
             self.stdout.write(f"  ... and {len(record.warnings) - shown} more warning(s)")
+        self.cohort_candidates(record, shown=shown)
         for error in record.errors[:shown]:
             self.stdout.write(self.style.ERROR(f"  {_where(error)}{error['reason']}"))
         if record.error_count > shown:
             self.stdout.write(f"  ... and {record.error_count - shown} more error(s)")
         if record.state in (RosterImportState.REJECTED, RosterImportState.FAILED):
             raise CommandError(record.message)
+
+    def cohort_candidates(self, record: RosterImport, *, shown: int) -> None:
+        """A dry run whose choice places no student lists what could define cohorts."""
+        preview = record.cohort_preview or {}
+        if not preview or preview.get("students"):
+            return
+        kind, candidates = (
+            ("courses", preview["courses"]) if preview["courses"] else ("codes", preview["codes"])
+        )
+        placing = [c for c in candidates if c["students"]][: min(shown, 10)]
+        if not placing:
+            return
+        self.stdout.write(
+            f"No student is placed by {preview['source']}; classes that could define cohorts "
+            "(--cohorts-from):"
+        )
+        for c in placing:
+            label = f" {c['label']!r}" if c["label"] and c["label"] != c["value"] else ""
+            overlaps = f", {c['overlaps']} in two at once" if c["overlaps"] else ""
+            self.stdout.write(
+                f"  {kind}:{c['value']}{label}: {c['classes']} classes, "
+                f"{c['students']} students{overlaps}"
+            )
 
 
 def _where(line: dict[str, Any]) -> str:

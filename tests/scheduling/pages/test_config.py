@@ -24,7 +24,7 @@ from scheduling.models import (
 )
 from students.models import Cohort, Grade, Role, Staff
 from tests.conftest import client_for
-from tests.factories import GradeFactory, RoomFactory, StaffFactory
+from tests.factories import GradeFactory, RoomFactory, StaffFactory, StudentFactory
 
 from ..factories import (
     CalendarDayFactory,
@@ -487,15 +487,36 @@ def test_staffing_a_station_with_the_wrong_role_is_refused_beside_it(school_a):
     assert not StaffingAssignment.objects.exists()
 
 
-def test_a_cohort_with_students_keeps_their_grade(school_a):
+def test_a_cohort_follows_one_of_its_students_grades(school_a):
     school, cohort = school_a.school, school_a.student.cohort
     response = client_for(school_a.leader.user).post(
         url("cohort-edit", school, cohort_id=cohort.pk),
         {"name": cohort.name, "grade_level": "4", "action": "save"},
     )
-    assert "1 student(s) of another grade" in error_beside(response, "grade_level")
+    assert error_beside(response, "grade_level") == (
+        f"The students of {cohort} are in grade 3: a cohort follows the rotation template of "
+        "one of its students' grades."
+    )
     cohort.refresh_from_db()
-    assert cohort.grade.level == 3
+    assert cohort.grade.level == 3 and not cohort.grade_chosen
+
+
+def test_a_combination_cohort_shows_its_students_grades_and_follows_the_one_chosen(school_a):
+    school, cohort = school_a.school, school_a.student.cohort
+    StudentFactory(school=school, cohort=cohort, grade=GradeFactory(school=school, level=4))
+    client = client_for(school_a.leader.user)
+
+    listed = client.get(url("cohorts", school)).content.decode()
+    response = client.post(
+        url("cohort-edit", school, cohort_id=cohort.pk),
+        {"name": cohort.name, "grade_level": "4", "action": "save"},
+    )
+
+    assert "(a combination class: students in grades 3, 4)" in listed
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert cohort.grade.level == 4 and cohort.grade_chosen
+    assert sorted(cohort.students.values_list("grade__level", flat=True)) == [3, 4]
 
 
 def test_removing_a_cohort_with_students_shows_a_message(school_a):
