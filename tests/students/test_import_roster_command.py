@@ -29,7 +29,9 @@ def test_a_dry_run_lists_the_changes_and_changes_nothing(tmp_path):
     assert "Dry run: nothing was changed" in out
     assert "student: create 10" in out
     assert not Student.objects.exists()
-    assert RosterImport.objects.get().state == RosterImportState.REVIEWED
+    record = RosterImport.objects.get()
+    assert record.state == RosterImportState.REVIEWED
+    assert out.startswith(f"Roster import {record.pk}, OneRoster 1.1:")
 
 
 def test_a_reviewed_dry_run_is_applied_from_the_same_file(tmp_path):

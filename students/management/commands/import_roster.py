@@ -100,7 +100,10 @@ class Command(BaseCommand):
         self.summary(record, shown=opts["show"])
 
     def summary(self, record: RosterImport, *, shown: int) -> None:
-        self.stdout.write(f"OneRoster {record.version or '?'}: {record.message}")
+        # The import's number: what to quote when asking about it (its page shows the same).
+        self.stdout.write(
+            f"Roster import {record.pk}, OneRoster {record.version or '?'}: {record.message}"
+        )
         for kind, actions in record.counts.items():
             line = ", ".join(f"{action} {n}" for action, n in sorted(actions.items()))
             self.stdout.write(f"  {kind}: {line}")
