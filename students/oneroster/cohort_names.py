@@ -12,7 +12,9 @@ sourcedIds for homerooms with last year's titles. So:
   whose sourcedId the export no longer lists (last year's id). The cohort keeps its pins,
   staff and schedules and takes the new sourcedId;
 - a title still taken at the school by a cohort the export keeps (a delta export's unlisted
-  homeroom) is named with the class code too.
+  homeroom) is named with the class code too;
+- an untitled homeroom (Aeries leaves titles blank without a master schedule) is named by its
+  class code, else its sourcedId.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class CohortNames:
     adopted: dict[str, Cohort] = field(default_factory=dict)
     # the rows of homerooms named with their class code
     renamed: list[Class] = field(default_factory=list)
+    # the rows of homerooms without a title, named by their class code or sourcedId
+    untitled: list[Class] = field(default_factory=list)
 
 
 def cohort_names(
@@ -53,7 +57,9 @@ def cohort_names(
             held[cohort.school_id][cohort.name] = cohort
     sharing: dict[tuple[str, str], list[Class]] = defaultdict(list)
     for cls in rooms:
-        sharing[(cls.school_sourced_id, cls.title)].append(cls)
+        if not cls.title:
+            found.untitled.append(cls)
+        sharing[(cls.school_sourced_id, title_of(cls))].append(cls)
     for (school_sid, title), classes in sharing.items():
         names_here = held[school_pks[school_sid]] if school_sid in school_pks else {}
         if len(classes) == 1:
@@ -76,6 +82,11 @@ def cohort_names(
             found.names[cls.sourced_id] = name
             found.renamed.append(cls)
     return found
+
+
+def title_of(cls: Class) -> str:
+    """A homeroom's title, or what names it when it has none."""
+    return cls.title or cls.class_code or cls.sourced_id
 
 
 def _tagged(title: str, tag: str) -> str:

@@ -101,9 +101,10 @@ _CLASSES = FileColumns(
         "subjectCodes",
         "periods",
     ),
-    frozenset(
-        {"sourcedId", "title", "courseSourcedId", "classType", "schoolSourcedId", "termSourcedIds"}
-    ),
+    # The spec requires a title; Aeries leaves it blank for the classes of a school without a
+    # master schedule. A class's title names its cohort, if it is one: an untitled one is named
+    # by its class code (cohort_names), with a warning.
+    frozenset({"sourcedId", "courseSourcedId", "classType", "schoolSourcedId", "termSourcedIds"}),
 )
 _ENROLLMENTS = FileColumns(
     ENROLLMENTS,

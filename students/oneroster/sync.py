@@ -70,7 +70,7 @@ from ..models import (
     StaffRole,
     Student,
 )
-from .cohort_names import cohort_names
+from .cohort_names import cohort_names, title_of
 from .cohort_sources import COURSES, HOMEROOMS, CohortSource
 from .column_lengths import too_long
 from .columns import CLASSES, ENROLLMENTS, ORGS, ROLES, USERS
@@ -196,6 +196,10 @@ LEFT_OUT = {
     "shared": _(
         "%(count)d homerooms share their title with another at their school (%(what)s): each "
         "cohort is named with its class code. The first rows: %(rows)s."
+    ),
+    "untitled": _(
+        "%(count)d homerooms have no title: each cohort is named by its class code (else its "
+        "sourcedId). The first rows: %(rows)s."
     ),
     "district": _(
         "%(count)d staff are linked only to the district and teach no class of an imported "
@@ -424,7 +428,7 @@ class _Planner:
                         CLASSES,
                         cls.row,
                         "grades",
-                        f"Homeroom {cls.title!r} needs a grade of KG, 01-05; "
+                        f"Homeroom {title_of(cls)!r} needs a grade of KG, 01-05; "
                         f"it has {', '.join(grades) or 'none'}.",
                     )
                 )
@@ -442,14 +446,16 @@ class _Planner:
                 # The grade a leader chose is no longer the class's: the import's stands.
                 wanted["grade_chosen"] = False
             fits = self._fits(Cohort, wanted, _COHORT_COLUMNS, CLASSES, cls.row, _("a homeroom's"))
-            if fits and self._record("cohort", cohort, wanted, cls.sourced_id, cls.title):
+            if fits and self._record("cohort", cohort, wanted, cls.sourced_id, title_of(cls)):
                 self.plan.cohorts.append((cohort, wanted))
             homerooms[cls.sourced_id] = (cls.school_sourced_id, level)
             self.room_grades[cls.sourced_id] = frozenset(levels)
         if self.combinations:
             self.plan.warnings.append(combination_warning(self.combinations))
         for cls in named.renamed:
-            self._left_out("shared", CLASSES, cls.row, cls.title)
+            self._left_out("shared", CLASSES, cls.row, title_of(cls))
+        for cls in named.untitled:
+            self._left_out("untitled", CLASSES, cls.row, "")
         # A delta export's enrollments may name homerooms it does not list: stored ones. A
         # class that is not a stored homeroom is a section (sections are not stored): its
         # enrollments change no cohort.
@@ -480,7 +486,7 @@ class _Planner:
         chosen = cohort.grade.level if cohort is not None and cohort.grade_chosen else None
         counts = self.room_students.get(cls.sourced_id, Counter())
         level, why = cohort_grade(levels, counts, chosen)
-        self.combinations.append(Combination(cls.row, cls.title, level, why))
+        self.combinations.append(Combination(cls.row, title_of(cls), level, why))
         return level
 
     def _room_grades(self, room: str, homerooms: dict[str, tuple[str, int]]) -> frozenset[int]:
