@@ -30,6 +30,8 @@ from students.oneroster.imports import roster_import_apply, roster_import_run, r
 from ..factories import NetworkFactory
 from .vendor_exports import (
     DISTRICT,
+    GRADEBOOK_COLUMNS,
+    ROSTER_FILES,
     TODAY,
     Pupil,
     Seat,
@@ -49,8 +51,18 @@ from .vendor_exports import (
 pytestmark = pytest.mark.django_db
 
 ELEMENTARY = ("Alder Street Elementary", "Mission Heights Elementary")
-# The homerooms a K-5 network makes cohorts of (TK's only when it counts TK as kindergarten).
-COHORTS = ("alder-ka", "alder-kb", "alder-1", "alder-45", "mission-k", "mission-2", "mission-5")
+# The homerooms a K-5 network makes cohorts of (TK's only when it counts TK as kindergarten),
+# with the grade level each cohort follows: the 4/5 combination class follows 4th grade (three
+# of its five).
+COHORT_GRADES = {
+    "alder-ka": 0,
+    "alder-kb": 0,
+    "alder-1": 1,
+    "alder-45": 4,
+    "mission-k": 0,
+    "mission-2": 2,
+    "mission-5": 5,
+}
 # The students of those homerooms; the middle school's and TK's are left out.
 STUDENTS = (  # 17
     *("ka1", "ka2", "kb1", "mover", "a1a", "a1b"),
@@ -60,6 +72,24 @@ STUDENTS = (  # 17
 TK = ("tk1", "tk2")
 ALDER_STAFF = ("rivera", "okafor", "lindqvist", "haddad", "nakamura", "sato")
 MISSION_STAFF = ("osei", "brennan", "castillo", "ward", "sato")
+# Parent key -> (relationship, the children linked to them): TK's and the middle school's
+# children are not imported.
+GUARDIANS = {
+    "p-ka1": ("parent", ["a1b", "ka1"]),
+    "p-sib": ("guardian", ["a1a", "m2a"]),
+    "p-c4a": ("parent", ["c4a"]),
+    "r-c4a": ("relative", ["c4a"]),
+    "p-tk1": ("parent", []),
+    "p-d6a": ("parent", []),
+    "p-mover": ("parent", ["mover"]),
+    "p-mk1": ("parent", ["mk1"]),
+}
+# Staff key -> the schools they work at: the music teacher, whom the district employs, at both.
+STAFF_SCHOOLS = {
+    **{key: [ELEMENTARY[0]] for key in ALDER_STAFF},
+    **{key: [ELEMENTARY[1]] for key in MISSION_STAFF},
+    "sato": list(ELEMENTARY),
+}
 
 
 def imported(network, export: VendorExport, *, today=TODAY) -> tuple[RosterImport, RosterImport]:
@@ -86,6 +116,27 @@ def assert_one_pass(dry: RosterImport, applied: RosterImport) -> None:
     assert applied.state == RosterImportState.APPLIED, applied.message
     assert applied.errors == []
     assert applied.warnings == dry.warnings
+
+
+def assert_the_elementary_schools_imported(
+    network, ids: dict[str, str], dry: RosterImport, applied: RosterImport
+) -> None:
+    """One pass, and the district's two K-5 schools in the network: their seven cohorts, each
+    following its grade, and their 17 students in their homerooms at their own grades (the
+    4/5 class's 5th graders in 5th, the kindergartner who moved in their new homeroom)."""
+    assert_one_pass(dry, applied)
+    assert school_names(network) == list(ELEMENTARY)
+    assert cohorts(network, ids) == COHORT_GRADES
+    placed = students(network, ids)
+    assert sorted(placed) == sorted(STUDENTS)
+    assert placed["c4a"] == ("alder-45", 4) and placed["c5a"] == ("alder-45", 5)
+    assert placed["mover"] == ("alder-kb", 0)
+
+
+def assert_each_cohort_has_its_own_name() -> None:
+    for school in ELEMENTARY:
+        names = list(Cohort.objects.filter(school__name=school).values_list("name", flat=True))
+        assert all(names) and len(set(names)) == len(names)
 
 
 def _line(problem: dict) -> str:
@@ -149,39 +200,21 @@ def test_a_district_imports_in_one_pass_and_warns_about_what_the_network_does_no
 
     dry, applied = imported(network, classlink(bay_valley()))
 
-    assert_one_pass(dry, applied)
-    assert school_names(network) == list(ELEMENTARY)
+    # The 4/5 combination class is one cohort following 4th grade (three of its five), and
+    # its students keep their own grades; the kindergartner who moved on 4 November is in
+    # their new homeroom, not in two.
+    assert_the_elementary_schools_imported(network, ids, dry, applied)
     middle = warning(applied, "Discovery Middle School")
     assert middle["file"] == "orgs.csv" and "06, 07" in middle["reason"]
     # TK is left out, counted, and so is its homeroom.
     left_out = warning(applied, "students are in grades this network does not serve")
     assert left_out["reason"].startswith("2 students") and "TK: 2" in left_out["reason"]
     assert "TK: 1" in warning(applied, "homerooms are of grades")["reason"]
-    # The 4/5 combination class is one cohort following 4th grade (three of its five), and
-    # its students keep their own grades.
-    assert cohorts(network, ids) == {
-        "alder-ka": 0,
-        "alder-kb": 0,
-        "alder-1": 1,
-        "alder-45": 4,
-        "mission-k": 0,
-        "mission-2": 2,
-        "mission-5": 5,
-    }
     assert (
         "follows grade 4 (most of its students)" in warning(applied, "combination class")["reason"]
     )
-    placed = students(network, ids)
-    assert sorted(placed) == sorted(STUDENTS)
-    assert placed["c4a"] == ("alder-45", 4) and placed["c5a"] == ("alder-45", 5)
-    # The kindergartner who moved on 4 November is in their new homeroom, not in two.
-    assert placed["mover"] == ("alder-kb", 0)
     # The music teacher, linked only to the district, works at both schools they teach at.
-    assert staff(network, ids) == {
-        **{key: [ELEMENTARY[0]] for key in ALDER_STAFF},
-        **{key: [ELEMENTARY[1]] for key in MISSION_STAFF},
-        "sato": list(ELEMENTARY),
-    }
+    assert staff(network, ids) == STAFF_SCHOOLS
     music = Staff.objects.filter(school__network=network, sourced_id=ids["sato"])
     assert {m.user_id for m in music} == {music[0].user_id}
     assert all(Role.SPECIALS in m.role_codes for m in music)
@@ -189,16 +222,7 @@ def test_a_district_imports_in_one_pass_and_warns_about_what_the_network_does_no
         Role.LEADER in Staff.objects.get(school__network=network, sourced_id=ids["ward"]).role_codes
     )
     # Parents are guardians linked to their children, never staff with a login.
-    assert guardians(network, ids) == {
-        "p-ka1": ("parent", ["a1b", "ka1"]),
-        "p-sib": ("guardian", ["a1a", "m2a"]),
-        "p-c4a": ("parent", ["c4a"]),
-        "r-c4a": ("relative", ["c4a"]),
-        "p-tk1": ("parent", []),
-        "p-d6a": ("parent", []),
-        "p-mover": ("parent", ["mover"]),
-        "p-mk1": ("parent", ["mk1"]),
-    }
+    assert guardians(network, ids) == GUARDIANS
     assert get_user_model().objects.count() == len(set(ALDER_STAFF + MISSION_STAFF))
 
 
@@ -239,39 +263,14 @@ def test_a_powerschool_export_imports_once_its_homeroom_course_is_chosen():
 
     dry, applied = imported(network, powerschool(district))
 
-    assert_one_pass(dry, applied)
-    assert school_names(network) == list(ELEMENTARY)
     # PowerSchool's section has one grade (its lowest): the 4/5 class is written 04, and its
     # 5th graders keep their grade in it.
-    assert cohorts(network, ids) == {
-        "alder-ka": 0,
-        "alder-kb": 0,
-        "alder-1": 1,
-        "alder-45": 4,
-        "mission-k": 0,
-        "mission-2": 2,
-        "mission-5": 5,
-    }
-    placed = students(network, ids)
-    assert sorted(placed) == sorted(STUDENTS)
-    assert placed["c5a"] == ("alder-45", 5)
-    assert placed["mover"] == ("alder-kb", 0)
+    assert_the_elementary_schools_imported(network, ids, dry, applied)
     # Staff are all written teachers; the music teacher's orgs are the district and both schools.
-    assert staff(network, ids) == {
-        **{key: [ELEMENTARY[0]] for key in ALDER_STAFF},
-        **{key: [ELEMENTARY[1]] for key in MISSION_STAFF},
-        "sato": list(ELEMENTARY),
-    }
+    assert staff(network, ids) == STAFF_SCHOOLS
     # Every contact is written a guardian, orgSourcedIds one school per child.
     assert guardians(network, ids) == {
-        "p-ka1": ("guardian", ["a1b", "ka1"]),
-        "p-sib": ("guardian", ["a1a", "m2a"]),
-        "p-c4a": ("guardian", ["c4a"]),
-        "r-c4a": ("guardian", ["c4a"]),
-        "p-tk1": ("guardian", []),
-        "p-d6a": ("guardian", []),
-        "p-mover": ("guardian", ["mover"]),
-        "p-mk1": ("guardian", ["mk1"]),
+        key: ("guardian", children) for key, (_, children) in GUARDIANS.items()
     }
     # termSourcedIds name "<school>-<term>", which academicSessions does not list: the import
     # does not use them, so it says so and goes on.
@@ -310,27 +309,12 @@ def test_an_aeries_export_with_a_master_schedule_imports_its_homerooms():
 
     dry, applied = imported(network, aeries(district, master_schedule=True))
 
-    assert_one_pass(dry, applied)
-    assert school_names(network) == list(ELEMENTARY)
-    assert cohorts(network, ids) == {
-        "alder-ka": 0,
-        "alder-kb": 0,
-        "alder-1": 1,
-        "alder-45": 4,
-        "mission-k": 0,
-        "mission-2": 2,
-        "mission-5": 5,
-    }
+    # Aeries extracts current enrollments only: the mover is simply in their new homeroom.
+    assert_the_elementary_schools_imported(network, ids, dry, applied)
     # Every homeroom is titled with its course's title, "Homeroom": each cohort still has a
     # name of its own at its school.
-    for school in ELEMENTARY:
-        names = list(Cohort.objects.filter(school__name=school).values_list("name", flat=True))
-        assert all(names) and len(set(names)) == len(names)
+    assert_each_cohort_has_its_own_name()
     assert warning(applied, "share their title")["file"] == "classes.csv"
-    placed = students(network, ids)
-    assert sorted(placed) == sorted(STUDENTS)
-    # Aeries extracts current enrollments only: the mover is simply in their new homeroom.
-    assert placed["mover"] == ("alder-kb", 0)
     assert staff(network, ids)["sato"] == list(ELEMENTARY)
     assert all(sid.startswith("TCH_") for sid in Staff.objects.values_list("sourced_id", flat=True))
     assert not Guardian.objects.exists()  # no guardian file is documented
@@ -347,29 +331,15 @@ def test_an_aeries_export_without_a_master_schedule_imports_once_its_classes_are
 
     dry, applied = imported(network, aeries(district, master_schedule=False))
 
-    assert_one_pass(dry, applied)
-    assert cohorts(network, ids) == {
-        "alder-ka": 0,
-        "alder-kb": 0,
-        "alder-1": 1,
-        "alder-45": 4,
-        "mission-k": 0,
-        "mission-2": 2,
-        "mission-5": 5,
-    }
+    assert_the_elementary_schools_imported(network, ids, dry, applied)
     # The classes have no titles: each cohort is named by its class code, with a warning.
-    for school in ELEMENTARY:
-        names = list(Cohort.objects.filter(school__name=school).values_list("name", flat=True))
-        assert all(names) and len(set(names)) == len(names)
+    assert_each_cohort_has_its_own_name()
     exported = aeries(district, master_schedule=False).rows("classes.csv")
     codes = {c.get("classCode") or c["sourcedId"] for c in exported}
     assert (
         set(Cohort.objects.filter(school__network=network).values_list("name", flat=True)) <= codes
     )
     assert any("have no title" in w["reason"] for w in applied.warnings)
-    placed = students(network, ids)
-    assert sorted(placed) == sorted(STUDENTS)
-    assert placed["c5a"] == ("alder-45", 5)
 
 
 # --- Infinite Campus ----------------------------------------------------------------------------
@@ -382,13 +352,7 @@ def test_an_infinite_campus_extract_imports_with_its_gradebook_files_and_guids()
 
     dry, applied = imported(network, infinite_campus(district))
 
-    assert_one_pass(dry, applied)
-    assert school_names(network) == list(ELEMENTARY)
-    assert sorted(cohorts(network, ids)) == sorted(COHORTS)
-    placed = students(network, ids)
-    assert sorted(placed) == sorted(STUDENTS)
-    assert placed["mover"] == ("alder-kb", 0)
-    assert placed["c5a"] == ("alder-45", 5)
+    assert_the_elementary_schools_imported(network, ids, dry, applied)
     # A district assignment: the music teacher's only org is the district.
     assert staff(network, ids)["sato"] == list(ELEMENTARY)
     assert (
@@ -446,20 +410,7 @@ def test_the_vendors_write_the_district_their_own_way():
     aeries_files = aeries(district, master_schedule=False).render()
     assert b',,"04,05",TCH_4205,,scheduled,' in aeries_files["classes.csv"]
     campus = infinite_campus(district).render()
-    assert sorted(campus) == sorted(
-        [
-            "manifest.csv",
-            "orgs.csv",
-            "academicSessions.csv",
-            "courses.csv",
-            "classes.csv",
-            "users.csv",
-            "enrollments.csv",
-            "demographics.csv",
-            "categories.csv",
-            "lineItems.csv",
-            "results.csv",
-        ]
-    )
+    # 11 files: the manifest, the seven roster files and three gradebook files.
+    assert sorted(campus) == sorted(["manifest.csv", *ROSTER_FILES, *GRADEBOOK_COLUMNS])
     assert b"\r\n" not in campus["users.csv"]
     assert b'"Music, Alder Street Elementary"' in campus["classes.csv"]

@@ -95,6 +95,7 @@ TODAY = datetime.date(2024, 11, 15)  # the import's date in the tests
 FIRST_DAY = datetime.date(2024, 8, 12)
 LAST_DAY = datetime.date(2025, 6, 12)
 DISTRICT = "district"  # a teacher's home org when the district employs them
+Row = dict[str, str]  # a CSV row: column -> value
 
 # Every file OneRoster 1.1 defines, in the spec's order, for manifests that name them all.
 ONEROSTER_1_1_FILES = (
@@ -111,6 +112,16 @@ ONEROSTER_1_1_FILES = (
     "resources",
     "results",
     "users",
+)
+# The roster files every vendor writes, in the spec's order.
+ROSTER_FILES = (
+    "orgs.csv",
+    "academicSessions.csv",
+    "courses.csv",
+    "classes.csv",
+    "users.csv",
+    "enrollments.csv",
+    "demographics.csv",
 )
 # The gradebook files Infinite Campus's 11-file zip carries, header only.
 GRADEBOOK_COLUMNS = {
@@ -407,6 +418,264 @@ def _join(values: list[str] | tuple[str, ...]) -> str:
     return ",".join(values)
 
 
+def _tables(*rows: list[Row]) -> dict[str, list[Row]]:
+    """The seven roster files, from their rows in the spec's order (orgs, academicSessions,
+    courses, classes, users, enrollments, demographics)."""
+    return dict(zip(ROSTER_FILES, rows, strict=True))
+
+
+def _manifest_rows(
+    tables: dict[str, list[Row]],
+    *,
+    source: tuple[str, str] | None,
+    mode: str = "bulk",
+    listed: tuple[str, ...] = ONEROSTER_1_1_FILES,
+) -> list[tuple[str, str]]:
+    """A 1.1 manifest naming the files ``listed`` (``mode`` when the export has them, else
+    absent), signed by ``source`` (system name and code) when given."""
+    rows = [("manifest.version", "1.0"), ("oneroster.version", "1.1")]
+    rows += [(f"file.{stem}", mode if f"{stem}.csv" in tables else "absent") for stem in listed]
+    if source is not None:
+        rows += [("source.systemName", source[0]), ("source.systemCode", source[1])]
+    return rows
+
+
+# --- rows as the spec has them; each vendor passes its own values as ``fields`` ------------------
+#
+# ``ids`` maps the district's keys to the vendor's sourcedIds (courses as ``course:<key>``,
+# the district as ``DISTRICT``); ``common`` holds status and dateLastModified where the vendor
+# fills them. A field given as "" is written empty, as when it is left out.
+
+
+def _orgs(district: District, ids: dict[str, str], common: Row, *, identifier: bool) -> list[Row]:
+    """The district and its schools; a school's identifier its number when ``identifier``."""
+    orgs = [{**common, "sourcedId": ids[DISTRICT], "name": district.name, "type": "district"}]
+    orgs += [
+        {
+            **common,
+            "sourcedId": ids[school.key],
+            "name": school.name,
+            "type": "school",
+            "identifier": school.number if identifier else "",
+            "parentSourcedId": ids[DISTRICT],
+        }
+        for school in district.schools
+    ]
+    return orgs
+
+
+def _session(common: Row, sourced_id: str, title: str, *, kind: str = "schoolYear") -> Row:
+    """The school year 2024-25, or a term of it as long."""
+    return {
+        **common,
+        "sourcedId": sourced_id,
+        "title": title,
+        "type": kind,
+        "startDate": _iso(FIRST_DAY),
+        "endDate": _iso(LAST_DAY),
+        "schoolYear": "2025",
+    }
+
+
+def _courses(district: District, ids: dict[str, str], common: Row, **fields: str) -> list[Row]:
+    """The district's courses, district-wide (the district is their org)."""
+    return [
+        {
+            **common,
+            "sourcedId": ids[f"course:{key}"],
+            "title": title,
+            "courseCode": code,
+            "orgSourcedId": ids[DISTRICT],
+            **fields,
+        }
+        for key, (code, title) in district.courses.items()
+    ]
+
+
+def _class(
+    district: District,
+    section: Section,
+    ids: dict[str, str],
+    common: Row,
+    *,
+    scheduled_title: str | None = None,
+    **fields: str,
+) -> Row:
+    """``section``'s class: a homeroom titled by its grades and teacher ("04/05" is "4/5"), a
+    scheduled section by ``scheduled_title`` (its course's title when None); its CEDS grades,
+    classCode ``<course code>-<section number>``, classType homeroom or scheduled."""
+    code, title = district.courses[section.course]
+    if section.homeroom:
+        grades = "/".join(g.lstrip("0") or "K" for g in section.grades)
+        title = f"{grades} {district.teacher(section.teacher).family}"
+    elif scheduled_title is not None:
+        title = scheduled_title
+    return {
+        **common,
+        "sourcedId": ids[section.key],
+        "title": title,
+        "grades": _join(section.grades),
+        "courseSourcedId": ids[f"course:{section.course}"],
+        "classCode": f"{code}-{section.number}",
+        "classType": "homeroom" if section.homeroom else "scheduled",
+        "location": section.room,
+        "schoolSourcedId": ids[section.school],
+        **fields,
+    }
+
+
+def _staff_email(teacher: Teacher) -> str:
+    return f"{teacher.given}.{teacher.family}@bayvalley.example".lower()
+
+
+def _user(
+    person: Teacher | Pupil | Parent,
+    ids: dict[str, str],
+    common: Row,
+    *,
+    orgs: list[str],
+    username: str,
+    fields: Row,
+) -> Row:
+    """users.csv's row for ``person``: enabled, in ``orgs``; ``fields`` are the rest."""
+    return {
+        **common,
+        "sourcedId": ids[person.key],
+        "enabledUser": "true",
+        "orgSourcedIds": _join(orgs),
+        "username": username,
+        "givenName": person.given,
+        "familyName": person.family,
+        **fields,
+    }
+
+
+def _staff(
+    district: District,
+    teacher: Teacher,
+    ids: dict[str, str],
+    common: Row,
+    *,
+    username: str,
+    orgs: list[str] | None = None,
+    **fields: str,
+) -> Row:
+    """A staff member with their role; their orgs (when not given) the schools they work at,
+    or the district alone when the district employs them (a district assignment)."""
+    if orgs is None:
+        orgs = (
+            [ids[DISTRICT]]
+            if teacher.home == DISTRICT
+            else [ids[s] for s in district.schools_of(teacher)]
+        )
+    own = {"role": teacher.role, "identifier": teacher.number, "email": _staff_email(teacher)}
+    return _user(teacher, ids, common, orgs=orgs, username=username, fields=own | fields)
+
+
+def _student(
+    district: District,
+    pupil: Pupil,
+    ids: dict[str, str],
+    common: Row,
+    *,
+    username: str,
+    **fields: str,
+) -> Row:
+    """A student at their school with their CEDS grade; their agents the parents the export
+    writes (those ``ids`` names)."""
+    parents = [ids[p.key] for p in district.parents_of(pupil) if p.key in ids]
+    own = {
+        "role": "student",
+        "middleName": pupil.middle_name,
+        "identifier": pupil.number,
+        "agentSourcedIds": _join(parents),
+        "grades": pupil.grade,
+    }
+    orgs = [ids[pupil.school]]
+    return _user(pupil, ids, common, orgs=orgs, username=username, fields=own | fields)
+
+
+def _guardian(
+    parent: Parent,
+    ids: dict[str, str],
+    common: Row,
+    *,
+    orgs: list[str],
+    username: str,
+    **fields: str,
+) -> Row:
+    """A parent, guardian or relative (their role), their agents their children."""
+    own = {
+        "role": parent.role,
+        "email": parent.email,
+        "phone": parent.phone,
+        "agentSourcedIds": _join([ids[key] for key in parent.children]),
+    }
+    return _user(parent, ids, common, orgs=orgs, username=username, fields=own | fields)
+
+
+def _children_schools(district: District, parent: Parent, ids: dict[str, str]) -> list[str]:
+    """The school of each of ``parent``'s children, one per child."""
+    return [ids[district.pupil(key).school] for key in parent.children]
+
+
+def _enrollment(
+    section: Section,
+    user: str,
+    ids: dict[str, str],
+    common: Row,
+    *,
+    sourced_id: str,
+    seat: Seat | None = None,
+    **fields: str,
+) -> Row:
+    """``user`` (a key) in ``section``: its teacher, primary, for the year; or a student for
+    their ``seat``'s days."""
+    return {
+        **common,
+        "sourcedId": sourced_id,
+        "classSourcedId": ids[section.key],
+        "schoolSourcedId": ids[section.school],
+        "userSourcedId": ids[user],
+        "role": "student" if seat else "teacher",
+        "primary": "false" if seat else "true",
+        "beginDate": _iso(seat.begin if seat else FIRST_DAY),
+        "endDate": _iso(seat.end if seat else LAST_DAY),
+        **fields,
+    }
+
+
+def _seats(district: District) -> list[tuple[Pupil, Seat, Section]]:
+    """Every student's every seat, with its section, student by student."""
+    return [
+        (pupil, seat, district.section(seat.section))
+        for pupil in district.pupils
+        for seat in pupil.seats
+    ]
+
+
+def _birth_date(pupil: Pupil, n: int) -> str:
+    """A plausible birth date: a kindergartner of 2024-25 was born in 2019."""
+    level = {"TK": -1, "KG": 0}[pupil.grade] if pupil.grade in ("TK", "KG") else int(pupil.grade)
+    return f"{2019 - level}-{n % 12 + 1:02d}-{n % 27 + 1:02d}"
+
+
+def _demographics(
+    district: District, ids: dict[str, str], common: Row, *, sexes: tuple[str, ...], **fields: str
+) -> list[Row]:
+    """A row a student, their sex taken in turn from ``sexes``."""
+    return [
+        {
+            **common,
+            "sourcedId": ids[pupil.key],
+            "birthDate": _birth_date(pupil, n),
+            "sex": sexes[n % len(sexes)],
+            **fields,
+        }
+        for n, pupil in enumerate(district.pupils)
+    ]
+
+
 # --- PowerSchool --------------------------------------------------------------------------------
 
 # PowerSchool grade levels are numbers (TK is -1, PK -2); the plugin writes them so.
@@ -426,12 +695,6 @@ def _powerschool_grade(ceds: str) -> str:
     return f"{level:02d}" if level <= 12 else "PS"
 
 
-def _birth_date(pupil: Pupil, n: int) -> str:
-    """A plausible birth date: a kindergartner of 2024-25 was born in 2019."""
-    level = {"TK": -1, "KG": 0}[pupil.grade] if pupil.grade in ("TK", "KG") else int(pupil.grade)
-    return f"{2019 - level}-{n % 12 + 1:02d}-{n % 27 + 1:02d}"
-
-
 def powerschool_ids(district: District) -> dict[str, str]:
     """The sourcedIds ``powerschool`` writes, by key: schools, people, sections, and courses as
     ``course:<key>``."""
@@ -448,178 +711,109 @@ def powerschool(district: District) -> VendorExport:
     """``district`` as the OneRoster 1.1 PowerQueries plugin and Data Export Manager write it
     (see the module's docstring)."""
     ids = powerschool_ids(district)
-    moment = f"{TODAY.isoformat()}T06:00:00.000Z"
+    # Only orgs and academicSessions carry status and dateLastModified.
+    stamped = {"status": "active", "dateLastModified": f"{TODAY.isoformat()}T06:00:00.000Z"}
     year_term = "3400"  # terms.id of the school year (yearid 34)
-    orgs = [
-        {
-            "sourcedId": district.number,
-            "status": "active",
-            "dateLastModified": moment,
-            "name": district.name,
-            "type": "district",
-        }
-    ]
-    orgs += [
-        {
-            "sourcedId": school.number,
-            "status": "active",
-            "dateLastModified": moment,
-            "name": school.name,
-            "type": "school",
-            "parentSourcedId": district.number,
-        }
-        for school in district.schools
-    ]
-    sessions = [
-        {
-            "sourcedId": year_term,
-            "status": "active",
-            "dateLastModified": moment,
-            "title": "2024-2025",
-            "type": "schoolYear",
-            "startDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-            "schoolYear": "2025",
-        }
-    ]
+    orgs = _orgs(district, ids, stamped, identifier=False)
+    sessions = [_session(stamped, year_term, "2024-2025")]
     # District-wide courses (school 0): their orgSourcedId is the district number.
     courses = [
-        {
-            "sourcedId": ids[f"course:{key}"],
-            "title": title,
-            "courseCode": code,
-            "orgSourcedId": district.number,
-            "subjects": f",{code},",
-        }
-        for key, (code, title) in district.courses.items()
+        {**course, "subjects": f",{course['courseCode']},"}
+        for course in _courses(district, ids, {})
     ]
     classes = []
     for n, section in enumerate(district.sections, start=1):
         title = district.courses[section.course][1]
         period = "HR" if section.homeroom else "3(A)"
         classes.append(
-            {
-                "sourcedId": ids[section.key],
-                "title": f"24-25 | {title} | Per {period} | Sec {n}",
+            _class(
+                district,
+                section,
+                ids,
+                {},
+                title=f"24-25 | {title} | Per {period} | Sec {n}",
                 # sections.grade_level: one grade, the lowest of a combination class's.
-                "grades": _powerschool_grade(section.grades[0]),
-                "courseSourcedId": ids[f"course:{section.course}"],
-                "classType": "scheduled",
-                "location": section.room,
-                "schoolSourcedId": ids[section.school],
-                "termSourcedIds": f"{ids[section.school]}-{year_term}",
-                "periods": period,
-            }
+                grades=_powerschool_grade(section.grades[0]),
+                classCode="",
+                classType="scheduled",
+                termSourcedIds=f"{ids[section.school]}-{year_term}",
+                periods=period,
+            )
         )
     users = []
     for teacher in district.teachers:
         others = [ids[s] for s in district.schools_of(teacher) if s != teacher.home]
         users.append(
-            {
-                "sourcedId": ids[teacher.key],
-                "enabledUser": "true",
-                "orgSourcedIds": _join([ids[teacher.home], *others]),
-                "role": "teacher",  # the plugin writes every staff member as a teacher
-                "username": f"{teacher.given[0]}{teacher.family}".lower(),
-                "givenName": teacher.given,
-                "familyName": teacher.family,
-                "identifier": teacher.number,
-                "email": f"{teacher.given}.{teacher.family}@bayvalley.example".lower(),
-                "phone": "408-555-0199",
-            }
+            _staff(
+                district,
+                teacher,
+                ids,
+                {},
+                username=f"{teacher.given[0]}{teacher.family}".lower(),
+                orgs=[ids[teacher.home], *others],
+                role="teacher",  # the plugin writes every staff member as a teacher
+                phone="408-555-0199",
+            )
         )
-    for pupil in district.pupils:
-        users.append(
-            {
-                "sourcedId": ids[pupil.key],
-                "enabledUser": "true",
-                "orgSourcedIds": ids[pupil.school],
-                "role": "student",
-                "username": f"s{pupil.number}",
-                "givenName": pupil.given,
-                "familyName": pupil.family,
-                "middleName": pupil.middle_name[:1],
-                "identifier": pupil.number,
-                "email": f"s{pupil.number}@students.bayvalley.example",
-                "agentSourcedIds": _join([ids[p.key] for p in district.parents_of(pupil)]),
-                "grades": _powerschool_grade(pupil.grade),
-            }
+    users += [
+        _student(
+            district,
+            pupil,
+            ids,
+            {},
+            username=f"s{pupil.number}",
+            middleName=pupil.middle_name[:1],
+            email=f"s{pupil.number}@students.bayvalley.example",
+            grades=_powerschool_grade(pupil.grade),
         )
-    for n, parent in enumerate(district.parents):
-        children = [district.pupil(key) for key in parent.children]
-        users.append(
-            {
-                "sourcedId": ids[parent.key],
-                "enabledUser": "true",
-                # LISTAGG of the children's schools: one entry per child.
-                "orgSourcedIds": _join([ids[c.school] for c in children]),
-                "role": "guardian",  # the plugin writes every contact a guardian
-                "username": parent.email or f"{parent.key}@parents.bayvalley.example",
-                "givenName": parent.given,
-                "familyName": parent.family,
-                "identifier": str(8800 + n),
-                "email": parent.email,
-                "agentSourcedIds": _join([ids[c.key] for c in children]),
-            }
+        for pupil in district.pupils
+    ]
+    users += [
+        _guardian(
+            parent,
+            ids,
+            {},
+            # LISTAGG of the children's schools: one entry per child.
+            orgs=_children_schools(district, parent, ids),
+            username=parent.email or f"{parent.key}@parents.bayvalley.example",
+            role="guardian",  # the plugin writes every contact a guardian
+            identifier=str(8800 + n),
+            phone="",
         )
+        for n, parent in enumerate(district.parents)
+    ]
     enrollments = [
-        {
-            "sourcedId": f"ST{section.number}-{ids[section.teacher]}",
-            "classSourcedId": ids[section.key],
-            "schoolSourcedId": ids[section.school],
-            "userSourcedId": ids[section.teacher],
-            "role": "teacher",
-            "primary": "true",
-            "beginDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-        }
+        _enrollment(
+            section,
+            section.teacher,
+            ids,
+            {},
+            sourced_id=f"ST{section.number}-{ids[section.teacher]}",
+        )
         for section in district.sections
     ]
-    cc = 5100
-    for pupil in district.pupils:
-        for seat in pupil.seats:
-            cc += 1
-            section = district.section(seat.section)
-            enrollments.append(
-                {
-                    "sourcedId": f"S{cc}",
-                    "classSourcedId": ids[section.key],
-                    "schoolSourcedId": ids[section.school],
-                    "userSourcedId": ids[pupil.key],
-                    "role": "student",
-                    "beginDate": _iso(seat.begin),
-                    "endDate": _iso(seat.end),  # cc.dateleft - 1: the last day enrolled
-                }
-            )
-    demographics = [
-        {
-            "sourcedId": ids[pupil.key],
-            "status": "active",
-            "birthDate": _birth_date(pupil, n),
-            "sex": "female" if n % 2 else "male",
-            "americanIndianOrAlaskaNative": "false",
-            "hispanicOrLatinoEthnicity": "false",
-        }
-        for n, pupil in enumerate(district.pupils)
+    # endDate is cc.dateleft - 1, the last day enrolled; primary is left empty.
+    enrollments += [
+        _enrollment(section, pupil.key, ids, {}, sourced_id=f"S{cc}", seat=seat, primary="")
+        for cc, (pupil, seat, section) in enumerate(_seats(district), start=5101)
     ]
-    tables = {
-        "orgs.csv": orgs,
-        "academicSessions.csv": sessions,
-        "courses.csv": courses,
-        "classes.csv": classes,
-        "users.csv": users,
-        "enrollments.csv": enrollments,
-        "demographics.csv": demographics,
-    }
-    manifest = [("manifest.version", "1.0"), ("oneroster.version", "1.1")]
-    manifest += [(f"file.{name.removesuffix('.csv')}", "bulk") for name in tables]
+    demographics = _demographics(
+        district,
+        ids,
+        {"status": "active"},
+        sexes=("male", "female"),
+        americanIndianOrAlaskaNative="false",
+        hispanicOrLatinoEthnicity="false",
+    )
+    tables = _tables(orgs, sessions, courses, classes, users, enrollments, demographics)
+    stems = tuple(name.removesuffix(".csv") for name in tables)
     return VendorExport(
         "1.1",
         tables,
         quoting=csv.QUOTE_ALL,
         line_end="\r\n",
         lower_headers=frozenset({"orgs.csv", "academicSessions.csv"}),
-        manifest_rows=manifest,
+        manifest_rows=_manifest_rows(tables, source=None, listed=stems),
     )
 
 
@@ -652,175 +846,102 @@ def aeries(district: District, *, master_schedule: bool) -> VendorExport:
     """``district`` as Aeries's OneRoster CSV extract writes it, for elementary schools with a
     master schedule (homeroom sections) or without one (a class per teacher)."""
     ids = aeries_ids(district, master_schedule=master_schedule)
-    moment = f"{TODAY.isoformat()}T14:03:11Z"  # Aeries's DTS fields, converted to UTC
-    orgs = [
-        {
-            "sourcedId": district.number,
-            "status": "active",
-            "dateLastModified": moment,
-            "name": district.name,
-            "type": "district",
-        }
-    ]
-    orgs += [
-        {
-            "sourcedId": school.number,
-            "status": "active",
-            "dateLastModified": moment,
-            "name": school.name,
-            "type": "school",
-            "identifier": school.number,
-            "parentSourcedId": district.number,
-        }
-        for school in district.schools
-    ]
+    # Aeries's DTS fields, converted to UTC
+    common = {"status": "active", "dateLastModified": f"{TODAY.isoformat()}T14:03:11Z"}
+    orgs = _orgs(district, ids, common, identifier=True)
     sessions = [
-        {
-            "sourcedId": f"{school.number}_Y",
-            "status": "active",
-            "dateLastModified": moment,
-            "title": "Year",
-            "type": "term",
-            "startDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-            "schoolYear": "2025",
-        }
-        for school in district.schools
+        _session(common, f"{school.number}_Y", "Year", kind="term") for school in district.schools
     ]
     classes, courses = [], []
     for section in district.sections:
         school = district.school(section.school).number
         grades = _grades_between(section.grades[0], section.grades[-1])
         if master_schedule:
-            code, title = district.courses[section.course]
-            course, class_title = code, title  # CRS.CO: every homeroom is "Homeroom"
+            course, title = district.courses[section.course]  # CRS.CO: every homeroom is "Homeroom"
             class_type = "homeroom" if section.homeroom else "scheduled"
-            term = f"{school}_Y"
+            periods = "HR" if section.homeroom else "3"
         else:
             # One class per teacher, untitled, its course the teacher.
-            course, class_title = f"TCH_{district.teacher(section.teacher).number}", ""
-            class_type, term = "scheduled", f"{school}_Y"
+            course, title = f"TCH_{district.teacher(section.teacher).number}", ""
+            class_type, periods = "scheduled", "0"
         if not any(c["sourcedId"] == course for c in courses):
             courses.append(
                 {
+                    **common,
                     "sourcedId": course,
-                    "status": "active",
-                    "dateLastModified": moment,
-                    "title": class_title or f"Elementary {course}",
+                    "title": title or f"Elementary {course}",
                     "courseCode": course,
                     "grades": _join(grades),
                     "orgSourcedId": school,
                 }
             )
         classes.append(
-            {
-                "sourcedId": ids[section.key],
-                "status": "active",
-                "dateLastModified": moment,
-                "title": class_title,
-                "grades": _join(grades),
-                "courseSourcedId": course,
-                "classType": class_type,
-                "location": section.room,
-                "schoolSourcedId": school,
-                "termSourcedIds": term,
-                "periods": "0" if not master_schedule else ("HR" if section.homeroom else "3"),
-            }
+            _class(
+                district,
+                section,
+                ids,
+                common,
+                title=title,
+                grades=_join(grades),
+                courseSourcedId=course,
+                classCode="",
+                classType=class_type,
+                termSourcedIds=f"{school}_Y",
+                periods=periods,
+            )
         )
-    users = []
-    for teacher in district.teachers:
-        schools = district.schools_of(teacher)
-        users.append(
-            {
-                "sourcedId": ids[teacher.key],
-                "status": "active",
-                "dateLastModified": moment,
-                "enabledUser": "true",
-                "orgSourcedIds": _join([ids[s] for s in schools] or [district.number]),
-                "role": teacher.role,
-                "username": f"{teacher.given}.{teacher.family}@bayvalley.example".lower(),
-                "givenName": teacher.given,
-                "familyName": teacher.family,
-                "identifier": teacher.number,
-                "email": f"{teacher.given}.{teacher.family}@bayvalley.example".lower(),
-            }
+    users = [
+        _staff(
+            district,
+            teacher,
+            ids,
+            common,
+            username=_staff_email(teacher),
+            orgs=[ids[s] for s in district.schools_of(teacher)] or [ids[DISTRICT]],
         )
-    for pupil in district.pupils:
-        users.append(
-            {
-                "sourcedId": ids[pupil.key],
-                "status": "active",
-                "dateLastModified": moment,
-                "enabledUser": "true",
-                "orgSourcedIds": ids[pupil.school],
-                "role": "student",
-                "username": f"{pupil.number}@students.bayvalley.example",
-                "givenName": pupil.given,
-                "familyName": pupil.family,
-                "middleName": pupil.middle_name,
-                "identifier": pupil.number,
-                "email": f"{pupil.number}@students.bayvalley.example",
-                "grades": pupil.grade,
-            }
+        for teacher in district.teachers
+    ]
+    # No guardian file: students have no agents.
+    users += [
+        _student(
+            district,
+            pupil,
+            ids,
+            common,
+            username=f"{pupil.number}@students.bayvalley.example",
+            email=f"{pupil.number}@students.bayvalley.example",
         )
+        for pupil in district.pupils
+    ]
     enrollments = [
-        {
-            "sourcedId": f"{ids[section.key]}_{ids[section.teacher]}",
-            "status": "active",
-            "dateLastModified": moment,
-            "classSourcedId": ids[section.key],
-            "schoolSourcedId": ids[section.school],
-            "userSourcedId": ids[section.teacher],
-            "role": "teacher",
-            "primary": "true",
-            "beginDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-        }
+        _enrollment(
+            section,
+            section.teacher,
+            ids,
+            common,
+            sourced_id=f"{ids[section.key]}_{ids[section.teacher]}",
+        )
         for section in district.sections
     ]
-    for pupil in district.pupils:
-        for seat in pupil.seats:
-            if not district.is_current(seat):
-                continue  # Aeries extracts current class enrollments only
-            enrollments.append(
-                {
-                    "sourcedId": f"{ids[seat.section]}_{pupil.number}",
-                    "status": "active",
-                    "dateLastModified": moment,
-                    "classSourcedId": ids[seat.section],
-                    "schoolSourcedId": ids[pupil.school],
-                    "userSourcedId": ids[pupil.key],
-                    "role": "student",
-                    "primary": "false",
-                    "beginDate": _iso(seat.begin),
-                    "endDate": _iso(seat.end),
-                }
-            )
-    demographics = [
-        {
-            "sourcedId": ids[pupil.key],
-            "status": "active",
-            "dateLastModified": moment,
-            "birthDate": _birth_date(pupil, n),
-            "sex": "female" if n % 2 else "male",
-        }
-        for n, pupil in enumerate(district.pupils)
+    enrollments += [
+        _enrollment(
+            section,
+            pupil.key,
+            ids,
+            common,
+            sourced_id=f"{ids[section.key]}_{pupil.number}",
+            seat=seat,
+            schoolSourcedId=ids[pupil.school],
+        )
+        for pupil, seat, section in _seats(district)
+        if district.is_current(seat)  # Aeries extracts current class enrollments only
     ]
-    tables = {
-        "academicSessions.csv": sessions,
-        "classes.csv": classes,
-        "courses.csv": courses,
-        "demographics.csv": demographics,
-        "enrollments.csv": enrollments,
-        "orgs.csv": orgs,
-        "users.csv": users,
-    }
-    manifest = [("manifest.version", "1.0"), ("oneroster.version", "1.1")]
-    manifest += [
-        (f"file.{stem}", "bulk" if f"{stem}.csv" in tables else "absent")
-        for stem in ONEROSTER_1_1_FILES
-    ]
-    manifest += [("source.systemName", "Aeries"), ("source.systemCode", "AERIES")]
+    demographics = _demographics(district, ids, common, sexes=("male", "female"))
+    # Written in the order of their names.
+    tables = dict(
+        sorted(_tables(orgs, sessions, courses, classes, users, enrollments, demographics).items())
+    )
+    manifest = _manifest_rows(tables, source=("Aeries", "AERIES"))
     return VendorExport("1.1", tables, manifest_rows=manifest)
 
 
@@ -842,184 +963,82 @@ def _guid(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name)).upper()
 
 
+def _campus_student(district: District, pupil: Pupil, ids: dict[str, str], common: Row) -> Row:
+    return _student(district, pupil, ids, common, username=pupil.number)
+
+
+def _campus_enrollment(
+    section: Section, user: str, ids: dict[str, str], common: Row, seat: Seat | None = None
+) -> Row:
+    sourced_id = _guid(f"campus:enrollment:{section.key}:{user}")
+    return _enrollment(section, user, ids, common, sourced_id=sourced_id, seat=seat)
+
+
 def infinite_campus(district: District) -> VendorExport:
     """``district`` as Infinite Campus's OneRoster 1.1 CSV extract writes it (bulk)."""
     ids = campus_ids(district)
-    moment = f"{TODAY.isoformat()}T05:42:17.000Z"
-    common = {"status": "active", "dateLastModified": moment}
-    orgs = [{**common, "sourcedId": ids[DISTRICT], "name": district.name, "type": "district"}]
-    orgs += [
-        {
-            **common,
-            "sourcedId": ids[school.key],
-            "name": school.name,
-            "type": "school",
-            "identifier": school.number,
-            "parentSourcedId": ids[DISTRICT],
-        }
-        for school in district.schools
-    ]
-    sessions = [
-        {
-            **common,
-            "sourcedId": ids["session:year"],
-            "title": "24-25",
-            "type": "schoolYear",
-            "startDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-            "schoolYear": "2025",
-        }
-    ]
-    courses = [
-        {
-            **common,
-            "sourcedId": ids[f"course:{key}"],
-            "schoolYearSourcedId": ids["session:year"],
-            "title": title,
-            "courseCode": code,
-            "orgSourcedId": ids[DISTRICT],
-        }
-        for key, (code, title) in district.courses.items()
-    ]
-    classes = []
-    for section in district.sections:
-        teacher = district.teacher(section.teacher)
-        title = (
-            f"{'/'.join(g.lstrip('0') or 'K' for g in section.grades)} {teacher.family}"
-            if section.homeroom
-            else f"Music, {district.school(section.school).name}"  # a title with a comma
+    common = {"status": "active", "dateLastModified": f"{TODAY.isoformat()}T05:42:17.000Z"}
+    year = ids["session:year"]
+    classes = [
+        _class(
+            district,
+            section,
+            ids,
+            common,
+            scheduled_title=f"Music, {district.school(section.school).name}",  # with a comma
+            termSourcedIds=year,
         )
-        classes.append(
-            {
-                **common,
-                "sourcedId": ids[section.key],
-                "title": title,
-                "grades": _join(section.grades),
-                "courseSourcedId": ids[f"course:{section.course}"],
-                "classCode": f"{district.courses[section.course][0]}-{section.number}",
-                "classType": "homeroom" if section.homeroom else "scheduled",
-                "location": section.room,
-                "schoolSourcedId": ids[section.school],
-                "termSourcedIds": ids["session:year"],
-            }
-        )
-    users = []
-    for teacher in district.teachers:
-        # A district assignment: the district is the staff member's org.
-        orgs_of = (
-            [ids[teacher.home]]
-            if teacher.home == DISTRICT
-            else [ids[s] for s in district.schools_of(teacher)]
-        )
-        users.append(
-            {
-                **common,
-                "enabledUser": "true",
-                "sourcedId": ids[teacher.key],
-                "orgSourcedIds": _join(orgs_of),
-                "role": teacher.role,
-                "username": f"{teacher.given[0]}{teacher.family}".lower(),
-                "userIds": f"{{LDAP:{teacher.given[0]}{teacher.family}}}".lower(),
-                "givenName": teacher.given,
-                "familyName": teacher.family,
-                "identifier": teacher.number,
-                "email": f"{teacher.given}.{teacher.family}@bayvalley.example".lower(),
-            }
-        )
-    for pupil in district.pupils:
-        users.append(
-            {
-                **common,
-                "sourcedId": ids[pupil.key],
-                "enabledUser": "true",
-                "orgSourcedIds": ids[pupil.school],
-                "role": "student",
-                "username": pupil.number,
-                "givenName": pupil.given,
-                "familyName": pupil.family,
-                "middleName": pupil.middle_name,
-                "identifier": pupil.number,
-                "agentSourcedIds": _join([ids[p.key] for p in district.parents_of(pupil)]),
-                "grades": pupil.grade,
-            }
-        )
-    for parent in district.parents:
-        children = [district.pupil(key) for key in parent.children]
-        users.append(
-            {
-                **common,
-                "sourcedId": ids[parent.key],
-                "enabledUser": "true",
-                "orgSourcedIds": _join(sorted({ids[c.school] for c in children})),
-                "role": "relative" if parent.role == "relative" else "guardian",
-                "username": f"{parent.given}{parent.family}".lower(),
-                "givenName": parent.given,
-                "familyName": parent.family,
-                "email": parent.email,
-                "phone": parent.phone,
-                "agentSourcedIds": _join([ids[c.key] for c in children]),
-            }
-        )
-    enrollments = [
-        {
-            **common,
-            "sourcedId": _guid(f"campus:enrollment:{section.key}:{section.teacher}"),
-            "classSourcedId": ids[section.key],
-            "schoolSourcedId": ids[section.school],
-            "userSourcedId": ids[section.teacher],
-            "role": "teacher",
-            "primary": "true",
-            "beginDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-        }
         for section in district.sections
     ]
-    for pupil in district.pupils:
-        for seat in pupil.seats:
-            section = district.section(seat.section)
-            enrollments.append(
-                {
-                    **common,
-                    "sourcedId": _guid(f"campus:enrollment:{seat.section}:{pupil.key}"),
-                    "classSourcedId": ids[section.key],
-                    "schoolSourcedId": ids[section.school],
-                    "userSourcedId": ids[pupil.key],
-                    "role": "student",
-                    "primary": "false",
-                    "beginDate": _iso(seat.begin),
-                    "endDate": _iso(seat.end),
-                }
-            )
-    demographics = [
-        {**common, "sourcedId": ids[pupil.key], "birthDate": _birth_date(pupil, n), "sex": "male"}
-        for n, pupil in enumerate(district.pupils)
+    users = [
+        _staff(
+            district,
+            teacher,
+            ids,
+            common,
+            username=f"{teacher.given[0]}{teacher.family}".lower(),
+            userIds=f"{{LDAP:{teacher.given[0]}{teacher.family}}}".lower(),
+        )
+        for teacher in district.teachers
     ]
-    tables = {
-        "orgs.csv": orgs,
-        "academicSessions.csv": sessions,
-        "courses.csv": courses,
-        "classes.csv": classes,
-        "users.csv": users,
-        "enrollments.csv": enrollments,
-        "demographics.csv": demographics,
-        **{name: [] for name in GRADEBOOK_COLUMNS},
-    }
-    return _campus_export(tables, mode="bulk")
+    users += [_campus_student(district, pupil, ids, common) for pupil in district.pupils]
+    users += [
+        _guardian(
+            parent,
+            ids,
+            common,
+            orgs=sorted(set(_children_schools(district, parent, ids))),
+            username=f"{parent.given}{parent.family}".lower(),
+            role="relative" if parent.role == "relative" else "guardian",
+        )
+        for parent in district.parents
+    ]
+    enrollments = [
+        _campus_enrollment(section, section.teacher, ids, common) for section in district.sections
+    ]
+    enrollments += [
+        _campus_enrollment(section, pupil.key, ids, common, seat)
+        for pupil, seat, section in _seats(district)
+    ]
+    tables = _tables(
+        _orgs(district, ids, common, identifier=True),
+        [_session(common, year, "24-25")],
+        _courses(district, ids, common, schoolYearSourcedId=year),
+        classes,
+        users,
+        enrollments,
+        _demographics(district, ids, common, sexes=("male",)),
+    )
+    return _campus_export(tables | {name: [] for name in GRADEBOOK_COLUMNS}, mode="bulk")
 
 
-def _campus_export(tables: dict[str, list[dict[str, str]]], *, mode: str) -> VendorExport:
-    manifest = [("manifest.version", "1.0"), ("oneroster.version", "1.1")]
-    manifest += [
-        (f"file.{stem}", mode if f"{stem}.csv" in tables else "absent")
-        for stem in ONEROSTER_1_1_FILES
-    ]
-    manifest += [("source.systemName", "Infinite Campus"), ("source.systemCode", "IC")]
+def _campus_export(tables: dict[str, list[Row]], *, mode: str) -> VendorExport:
     return VendorExport(
         "1.1",
         tables,
         headers={name: list(columns) for name, columns in GRADEBOOK_COLUMNS.items()},
         line_end="\n",
-        manifest_rows=manifest,
+        manifest_rows=_manifest_rows(tables, source=("Infinite Campus", "IC"), mode=mode),
     )
 
 
@@ -1033,7 +1052,7 @@ def infinite_campus_delta(
     bulk = infinite_campus(district).tables
     stamp = modified.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
-    def changed(row: dict[str, str], status: str) -> dict[str, str]:
+    def changed(row: Row, status: str) -> Row:
         return {**row, "status": status, "dateLastModified": stamp}
 
     gone = ids[left]
@@ -1041,37 +1060,13 @@ def infinite_campus_delta(
     enrollments = [
         changed(e, "tobedeleted") for e in bulk["enrollments.csv"] if e["userSourcedId"] == gone
     ]
-    users.append(
-        {
-            "sourcedId": ids[joined.key],
-            "status": "active",
-            "dateLastModified": stamp,
-            "enabledUser": "true",
-            "orgSourcedIds": ids[joined.school],
-            "role": "student",
-            "username": joined.number,
-            "givenName": joined.given,
-            "familyName": joined.family,
-            "identifier": joined.number,
-            "grades": joined.grade,
-        }
-    )
-    for seat in joined.seats:
-        enrollments.append(
-            {
-                "sourcedId": _guid(f"campus:enrollment:{seat.section}:{joined.key}"),
-                "status": "active",
-                "dateLastModified": stamp,
-                "classSourcedId": ids[seat.section],
-                "schoolSourcedId": ids[joined.school],
-                "userSourcedId": ids[joined.key],
-                "role": "student",
-                "primary": "false",
-                "beginDate": _iso(seat.begin),
-                "endDate": _iso(seat.end),
-            }
-        )
-    tables: dict[str, list[dict[str, str]]] = {name: [] for name in bulk}
+    new = {"status": "active", "dateLastModified": stamp}
+    users.append(_campus_student(district, joined, ids, new))
+    enrollments += [
+        _campus_enrollment(district.section(seat.section), joined.key, ids, new, seat)
+        for seat in joined.seats
+    ]
+    tables: dict[str, list[Row]] = {name: [] for name in bulk}
     tables["users.csv"] = users
     tables["enrollments.csv"] = enrollments
     return _campus_export(tables, mode="delta")
@@ -1095,162 +1090,50 @@ def classlink(district: District) -> VendorExport:
     """``district`` as a ClassLink Roster Server download (OneRoster 1.1, every column, the
     eight files, homeroom classes, CEDS grades; see the module's docstring)."""
     ids = classlink_ids(district)
-    moment = f"{TODAY.isoformat()}T11:00:00.000Z"
-    common = {"status": "active", "dateLastModified": moment}
-    orgs = [{**common, "sourcedId": ids[DISTRICT], "name": district.name, "type": "district"}]
-    orgs += [
-        {
-            **common,
-            "sourcedId": ids[school.key],
-            "name": school.name,
-            "type": "school",
-            "identifier": school.number,
-            "parentSourcedId": ids[DISTRICT],
-        }
-        for school in district.schools
+    common = {"status": "active", "dateLastModified": f"{TODAY.isoformat()}T11:00:00.000Z"}
+    users = [
+        _staff(district, teacher, ids, common, username=f"{teacher.given}.{teacher.family}".lower())
+        for teacher in district.teachers
     ]
-    sessions = [
-        {
-            **common,
-            "sourcedId": "y2025",
-            "title": "2024-2025",
-            "type": "schoolYear",
-            "startDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-            "schoolYear": "2025",
-        }
+    users += [
+        _student(district, pupil, ids, common, username=f"s{pupil.number}")
+        for pupil in district.pupils
     ]
-    courses = [
-        {
-            **common,
-            "sourcedId": ids[f"course:{key}"],
-            "schoolYearSourcedId": "y2025",
-            "title": title,
-            "courseCode": code,
-            "orgSourcedId": ids[DISTRICT],
-        }
-        for key, (code, title) in district.courses.items()
+    users += [
+        _guardian(
+            parent,
+            ids,
+            common,
+            orgs=[ids[DISTRICT]],
+            username=parent.email or parent.key,
+            enabledUser="false",  # no login of their own at the SIS
+            sms=parent.phone,
+        )
+        for parent in district.parents
     ]
-    classes = []
-    for section in district.sections:
-        teacher = district.teacher(section.teacher)
-        grades = "/".join(g.lstrip("0") or "K" for g in section.grades)
-        classes.append(
-            {
-                **common,
-                "sourcedId": ids[section.key],
-                "title": f"{grades} {teacher.family}" if section.homeroom else "Music",
-                "grades": _join(section.grades),
-                "courseSourcedId": ids[f"course:{section.course}"],
-                "classCode": f"{district.courses[section.course][0]}-{section.number}",
-                "classType": "homeroom" if section.homeroom else "scheduled",
-                "location": section.room,
-                "schoolSourcedId": ids[section.school],
-                "termSourcedIds": "y2025",
-            }
-        )
-    users = []
-    for teacher in district.teachers:
-        orgs_of = (
-            [ids[teacher.home]]
-            if teacher.home == DISTRICT
-            else [ids[s] for s in district.schools_of(teacher)]
-        )
-        users.append(
-            {
-                **common,
-                "sourcedId": ids[teacher.key],
-                "enabledUser": "true",
-                "orgSourcedIds": _join(orgs_of),
-                "role": teacher.role,
-                "username": f"{teacher.given}.{teacher.family}".lower(),
-                "givenName": teacher.given,
-                "familyName": teacher.family,
-                "identifier": teacher.number,
-                "email": f"{teacher.given}.{teacher.family}@bayvalley.example".lower(),
-            }
-        )
-    for pupil in district.pupils:
-        users.append(
-            {
-                **common,
-                "sourcedId": ids[pupil.key],
-                "enabledUser": "true",
-                "orgSourcedIds": ids[pupil.school],
-                "role": "student",
-                "username": f"s{pupil.number}",
-                "givenName": pupil.given,
-                "familyName": pupil.family,
-                "middleName": pupil.middle_name,
-                "identifier": pupil.number,
-                "agentSourcedIds": _join([ids[p.key] for p in district.parents_of(pupil)]),
-                "grades": pupil.grade,
-            }
-        )
-    for parent in district.parents:
-        users.append(
-            {
-                **common,
-                "sourcedId": ids[parent.key],
-                "enabledUser": "false",  # no login of their own at the SIS
-                "orgSourcedIds": ids[DISTRICT],
-                "role": parent.role,
-                "username": parent.email or parent.key,
-                "givenName": parent.given,
-                "familyName": parent.family,
-                "email": parent.email,
-                "sms": parent.phone,
-                "phone": parent.phone,
-                "agentSourcedIds": _join([ids[c] for c in parent.children]),
-            }
-        )
     enrollments = [
-        {
-            **common,
-            "sourcedId": f"enr-{section.key}-{section.teacher}",
-            "classSourcedId": ids[section.key],
-            "schoolSourcedId": ids[section.school],
-            "userSourcedId": ids[section.teacher],
-            "role": "teacher",
-            "primary": "true",
-            "beginDate": _iso(FIRST_DAY),
-            "endDate": _iso(LAST_DAY),
-        }
+        _enrollment(
+            section, section.teacher, ids, common, sourced_id=f"enr-{section.key}-{section.teacher}"
+        )
         for section in district.sections
     ]
-    for pupil in district.pupils:
-        for seat in pupil.seats:
-            section = district.section(seat.section)
-            enrollments.append(
-                {
-                    **common,
-                    "sourcedId": f"enr-{seat.section}-{pupil.key}",
-                    "classSourcedId": ids[section.key],
-                    "schoolSourcedId": ids[section.school],
-                    "userSourcedId": ids[pupil.key],
-                    "role": "student",
-                    "primary": "false",
-                    "beginDate": _iso(seat.begin),
-                    "endDate": _iso(seat.end),
-                }
-            )
-    demographics = [
-        {**common, "sourcedId": ids[pupil.key], "birthDate": _birth_date(pupil, n), "sex": "female"}
-        for n, pupil in enumerate(district.pupils)
+    enrollments += [
+        _enrollment(
+            section, pupil.key, ids, common, sourced_id=f"enr-{section.key}-{pupil.key}", seat=seat
+        )
+        for pupil, seat, section in _seats(district)
     ]
-    tables = {
-        "orgs.csv": orgs,
-        "academicSessions.csv": sessions,
-        "courses.csv": courses,
-        "classes.csv": classes,
-        "users.csv": users,
-        "enrollments.csv": enrollments,
-        "demographics.csv": demographics,
-    }
-    manifest = [("manifest.version", "1.0"), ("oneroster.version", "1.1")]
-    manifest += [
-        (f"file.{stem}", "bulk" if f"{stem}.csv" in tables else "absent")
-        for stem in ONEROSTER_1_1_FILES
-    ]
-    manifest += [("source.systemName", "ClassLink Roster Server"), ("source.systemCode", "CL")]
+    tables = _tables(
+        _orgs(district, ids, common, identifier=True),
+        [_session(common, "y2025", "2024-2025")],
+        _courses(district, ids, common, schoolYearSourcedId="y2025"),
+        [
+            _class(district, section, ids, common, scheduled_title="Music", termSourcedIds="y2025")
+            for section in district.sections
+        ],
+        users,
+        enrollments,
+        _demographics(district, ids, common, sexes=("female",)),
+    )
+    manifest = _manifest_rows(tables, source=("ClassLink Roster Server", "CL"))
     return VendorExport("1.1", tables, manifest_rows=manifest)
