@@ -32,11 +32,12 @@ from ..models import (
     RosterImportState,
 )
 from ..models.rostering import MAX_STORED_LINES
+from .apply import roster_apply_checked
 from .cohort_sources import CohortPreview, cohort_preview
+from .plan import RosterPlan, roster_plan
 from .reader import read_export
 from .records import ExportError
 from .source import ExportLimits
-from .sync import RosterPlan, roster_apply_checked, roster_plan
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def roster_import_run(
         logger.exception("roster import id=%s network_id=%s failed", record.pk, record.network_id)
         job_finish(
             record,
-            state=RosterImportState.FAILED,
+            state=RosterImportState.FAILED,  # type: ignore[arg-type]  # a choice (a str)
             message="The import stopped on an unexpected error; nothing was changed. Try "
             "again; if it happens again, report it with the import's number.",
         )
@@ -190,7 +191,7 @@ def _record_plan(
     # The export is deleted once this commits, unless a dry run waits to be applied.
     job_finish(
         record,
-        state=state,
+        state=state,  # type: ignore[arg-type]  # a choice (a str)
         message=message,
         version=version,
         modes=modes,

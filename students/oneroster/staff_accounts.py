@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -29,6 +30,9 @@ from ..models import Network, NetworkAdmin, Staff
 from .columns import USERS
 from .guardians import GUARDIAN_ROLES
 from .records import ExportError, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as Account
 
 ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email")
 MAX_USERNAME = 150
@@ -39,7 +43,7 @@ class AccountRow:
     """One account an import uses: ``account`` None is created; ``values`` are what it holds
     after the import and ``changed`` the fields an existing account changes."""
 
-    account: object | None
+    account: Account | None
     values: dict[str, str]
     changed: tuple[str, ...] = ()
 
@@ -67,7 +71,7 @@ class StaffAccounts:
         staff_users = [u for u in users if any(r.role not in not_staff for r in u.roles)]
         usernames = {u.username for u in staff_users if u.username}
         sourced_ids = {u.sourced_id for u in staff_users}
-        self._objects: dict[int, object] = {m.user_id: m.user for m in stored}
+        self._objects: dict[int, Account] = {m.user_id: m.user for m in stored}
         member_of: dict[str, int] = {}
         if sourced_ids:
             rows = Staff.objects.filter(
@@ -96,7 +100,7 @@ class StaffAccounts:
             ):
                 (self._home if network_id == network.pk else self._foreign).add(user_id)
 
-    def belongs(self, account: object) -> bool:
+    def belongs(self, account: Account) -> bool:
         """Whether the import may adopt or change ``account``: it works in this network (or
         administers it) and nowhere else, and is no superuser."""
         return (
@@ -132,12 +136,12 @@ class StaffAccounts:
             "email": user.email,
         }
 
-    def _taken(self, username: str, by: object | None = None) -> bool:
+    def _taken(self, username: str, by: Account | None = None) -> bool:
         other = self._by_username.get(username)
         mine = by is not None and other is by
         return (other is not None and not mine) or username in self._claimed
 
-    def _existing(self, user: User, account: object, adopted: bool) -> str:
+    def _existing(self, user: User, account: Account, adopted: bool) -> str:
         key = f"pk:{account.pk}"
         if key in self.rows and not adopted:
             return key

@@ -14,8 +14,9 @@ import pytest
 
 from students.models import Cohort, RosterImport, RosterImportState, School, Staff, Student
 from students.oneroster import read_export
+from students.oneroster.apply import roster_apply
 from students.oneroster.imports import roster_import_run
-from students.oneroster.sync import roster_apply, roster_plan
+from students.oneroster.plan import roster_plan
 from tests.conftest import client_for
 from tests.factories import NetworkFactory
 from tests.students.oneroster_files import small_school

@@ -11,9 +11,10 @@ from django.db import connection
 
 from students.models import Cohort, RosterImport, RosterImportState, Staff, Student
 from students.oneroster import read_export
+from students.oneroster.apply import roster_apply_checked
 from students.oneroster.imports import roster_import_run, roster_import_start
+from students.oneroster.plan import roster_plan
 from students.oneroster.records import ExportError
-from students.oneroster.sync import roster_apply_checked, roster_plan
 
 from ..factories import NetworkFactory
 from .oneroster_files import OneRosterExport, small_school

@@ -10,7 +10,8 @@ import pytest
 from scheduling.configuration import cohort_save
 from students.models import Cohort, Student
 from students.oneroster import read_export
-from students.oneroster.sync import roster_apply, roster_plan
+from students.oneroster.apply import roster_apply
+from students.oneroster.plan import roster_plan
 
 from ..factories import NetworkFactory
 from .oneroster_files import OneRosterExport, small_school

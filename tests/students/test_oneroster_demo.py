@@ -7,7 +7,8 @@ import pytest
 
 from students.models import Cohort, Network, Staff, Student
 from students.oneroster import read_export
-from students.oneroster.sync import roster_apply, roster_plan
+from students.oneroster.apply import roster_apply
+from students.oneroster.plan import roster_plan
 
 from .demo_roster import demo_export
 

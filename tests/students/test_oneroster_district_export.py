@@ -9,7 +9,8 @@ import pytest
 
 from students.models import Guardian, Staff, Student
 from students.oneroster import read_export
-from students.oneroster.sync import roster_apply, roster_plan
+from students.oneroster.apply import roster_apply
+from students.oneroster.plan import roster_plan
 
 from ..factories import NetworkFactory
 from .oneroster_files import network as network_export

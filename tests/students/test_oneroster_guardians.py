@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 
 from students.models import Guardian, Staff, Student
 from students.oneroster import read_export
-from students.oneroster.guardians import MAX_LINK_WARNINGS
-from students.oneroster.sync import roster_apply, roster_plan
+from students.oneroster.apply import roster_apply
+from students.oneroster.plan import roster_plan
+from students.oneroster.plan.guardians import MAX_LINK_WARNINGS
 
 from ..factories import NetworkFactory, StaffFactory, StudentFactory
 from .oneroster_files import DISTRICT, MODIFIED, SCHOOL, OneRosterExport, small_school

@@ -8,7 +8,8 @@ import pytest
 
 from students.models import Cohort, Grade, Role, School, Staff, Student
 from students.oneroster import read_export
-from students.oneroster.sync import roster_apply, roster_plan
+from students.oneroster.apply import roster_apply
+from students.oneroster.plan import roster_plan
 
 from ..factories import NetworkFactory, StaffFactory, StudentFactory, UserFactory
 from .oneroster_files import OneRosterExport, small_school
