@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, QuerySet
 
@@ -48,6 +49,22 @@ from .solver.validate import Violation, validate
 from .solver.validate_stage2 import validate_plan
 
 logger = logging.getLogger(__name__)
+
+# With SOLVER_WORK_LIMIT set, seconds only catch a hang: the work limit is what stops a solve.
+SOLVER_SAFETY_SECONDS = 120.0
+
+
+def work_limited(options: SolveOptions | None) -> SolveOptions | None:
+    """``options`` bound by SOLVER_WORK_LIMIT (CP-SAT deterministic units) when it is set, so a
+    build's outcome depends on its inputs and seed alone (the tests' setting); unset, as in
+    production, the configured seconds bind."""
+    work = settings.SOLVER_WORK_LIMIT
+    if work is None or (options is not None and options.work_limit is not None):
+        return options
+    options = options or SolveOptions()
+    return dataclasses.replace(
+        options, work_limit=work, time_limit=max(options.time_limit, SOLVER_SAFETY_SECONDS)
+    )
 
 
 @dataclass(frozen=True)
@@ -159,6 +176,7 @@ def day_solve(
     """Both stages solved and validated, or the reasons there is no day to store."""
     report = on_phase or (lambda phase: None)
     problem = inputs.problem
+    options = work_limited(options)
     report(BuildPhase.SOLVING)
     kept_from = (
         Schedule.objects.filter(school=school, date=date, input_fingerprint=inputs.fingerprint)
@@ -196,7 +214,10 @@ def day_solve(
         return violations_as_reasons(violations)
 
     plan_problem_ = plan_problem(inputs.plan_inputs, problem, result.blocks)
-    plan = stage2.solve(plan_problem_, stage2.PlanOptions(seed=options.seed if options else 0))
+    plan_options = stage2.PlanOptions(seed=options.seed if options else 0)
+    if options is not None and options.work_limit is not None:
+        plan_options = dataclasses.replace(plan_options, time_limit=options.time_limit)
+    plan = stage2.solve(plan_problem_, plan_options)
     plan_violations = validate_plan(plan_problem_, plan)
     if plan_violations:
         logger.error(

@@ -6,6 +6,7 @@ midnight, no model instances), so the solver and its tests never touch the datab
 """
 
 import datetime
+import logging
 from collections import defaultdict
 
 from django.db.models import Count, Q, QuerySet, Subquery
@@ -31,6 +32,9 @@ from .models import (
     minutes_of,
 )
 from .solver import problem as solver
+from .solver.grid import snap_problem
+
+logger = logging.getLogger(__name__)
 
 END_OF_DAY = 24 * 60
 
@@ -44,6 +48,12 @@ class NotAnInstructionalDay(DomainError):
 class NoDayType(DomainError):
     code = "no-day-type"
     title = "This date has no day type"
+    status = 409
+
+
+class OffGridSettings(DomainError):
+    code = "off-grid-settings"
+    title = "A setting is off the schedule's time grid"
     status = 409
 
 
@@ -107,7 +117,7 @@ def problem_for(*, school: School, date: datetime.date) -> solver.Problem:
     supervision = _supervision(school)
     staff = _staff(school, date, settings, supervision)
     known = {member.id for member in staff}
-    return solver.Problem(
+    problem = solver.Problem(
         school=school.pk,
         date=date.isoformat(),
         day=solver.Window(minutes_of(day_type.day_start), minutes_of(day_type.dismissal)),
@@ -135,6 +145,21 @@ def problem_for(*, school: School, date: datetime.date) -> solver.Problem:
             compact_staff=settings.compact_staff_weight,
         ),
     )
+    return _on_grid(problem, school=school, date=date)
+
+
+def _on_grid(problem: solver.Problem, *, school: School, date: datetime.date) -> solver.Problem:
+    """The problem with rows stored before settings were checked on the grid made safe, so the
+    solver and the validator judge the same times (see ``solver/grid.py``)."""
+    snapped = snap_problem(problem)
+    if snapped.refused:
+        raise OffGridSettings(
+            " ".join(f"{r.message}: {r.suggestion}" for r in snapped.refused),
+            errors={"settings": [r.setting for r in snapped.refused]},
+        )
+    for change in snapped.adjusted:
+        logger.warning("%s on %s: %s", school, date, change)
+    return snapped.problem
 
 
 def grade_name_of(level: int) -> str:

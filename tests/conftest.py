@@ -22,6 +22,7 @@ from .factories import (
     StudentFactory,
     UserFactory,
 )
+from .solver_limits import WORK
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,8 @@ def test_settings(settings, tmp_path) -> None:
     # Uploaded files (roster exports, progress CSVs) stay out of the checkout's var/.
     settings.VAR_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Builds stop at deterministic work, not seconds, so a busy machine cannot fail a test.
+    settings.SOLVER_WORK_LIMIT = WORK
     # The login lockout (django-axes) needs a request in authenticate(), which Client.login
     # does not pass: off here, as axes' docs advise; tests/security/test_guessing.py turns it on.
     settings.AXES_ENABLED = False

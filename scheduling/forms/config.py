@@ -28,6 +28,7 @@ from ..models import (
     StaffingAssignment,
     StationCode,
 )
+from ..time_grid import span_errors
 
 # Stations someone teaches; launch, lunch, recess and the lab have no teacher of their own.
 TAUGHT_STATIONS = [
@@ -281,6 +282,23 @@ class StaffForm(SchoolModelForm):
                         name,
                         _("Not changed: %(manager)s") % {"manager": self.account_manager},
                     )
+        # Hours may reach past the day (arrival, meetings) but sit on every day type's grid,
+        # which the engine counts them in; the check lives here as students cannot import it.
+        start, end = cleaned.get("work_start"), cleaned.get("work_end")
+        if start and end and end > start:  # the model refuses hours ending before they start
+            for day_type in DayType.objects.filter(school=self.school).order_by("name"):
+                errors = span_errors(
+                    start,
+                    end,
+                    day_type=day_type,
+                    fields=("work_start", "work_end"),
+                    label=_("Working hours"),
+                    within_day=False,
+                )
+                for field, message in errors.items():
+                    self.add_error(field, message)
+                if errors:
+                    break
         return cleaned
 
     def clean_username(self) -> str:

@@ -5,11 +5,13 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 
 from students.models import Cohort, Role, School, Staff
 from students.models.base import SchoolOwned
 
-from .calendar import clock
+from ..time_grid import span_errors
+from .calendar import CalendarDay, DayType, clock
 from .rooms import Room, RoomKind
 from .templates import StationCode
 
@@ -131,6 +133,18 @@ class SchoolSchedulingSettings(SchoolOwned):
             raise ValidationError(
                 {"prep_window_end": f"The prep window must end after it starts ({clock(start)})."}
             )
+        if start is not None and self.school_id:
+            # One window serves every day type, so it must fit each one's grid and day.
+            for day_type in DayType.objects.filter(school_id=self.school_id).order_by("name"):
+                errors = span_errors(
+                    start,
+                    end,
+                    day_type=day_type,
+                    fields=("prep_window_start", "prep_window_end"),
+                    label=gettext("The prep window (%(day_type)s)") % {"day_type": day_type},
+                )
+                if errors:
+                    raise ValidationError(errors)
 
 
 class AbsenceReason(models.TextChoices):
@@ -165,6 +179,24 @@ class StaffAbsence(SchoolOwned):
             raise ValidationError(
                 {"end": f"The absence must end after it starts ({clock(self.start)})."}
             )
+        day = (
+            CalendarDay.objects.filter(school_id=self.school_id, date=self.date)
+            .select_related("day_type")
+            .first()
+            if self.school_id and self.date and (self.start or self.end)
+            else None
+        )
+        if day is not None and day.day_type is not None:
+            errors = span_errors(
+                self.start,
+                self.end,
+                day_type=day.day_type,
+                fields=("start", "end"),
+                label=gettext("The absence"),
+                within_day=False,
+            )
+            if errors:
+                raise ValidationError(errors)
 
     @property
     def all_day(self) -> bool:

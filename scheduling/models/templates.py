@@ -6,10 +6,12 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 
 from students.models import Cohort, Grade, Role, School
 from students.models.base import SchoolOwned
 
+from ..time_grid import length_errors, span_errors
 from .calendar import CalendarDay, DayType, clock, minutes_of
 
 
@@ -210,7 +212,10 @@ class TemplateStation(models.Model):
             )
         if self.avoid_right_after and self.avoid_right_after == code:
             errors["avoid_right_after"] = f"{code} cannot avoid following itself."
-        errors.update(self._window_errors())
+        # A field's own finding (65 minutes cannot be made of these blocks) says more than
+        # its grid check, so it keeps the place beside the field.
+        for field, message in self._window_errors().items():
+            errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
 
@@ -228,14 +233,18 @@ class TemplateStation(models.Model):
                 errors[f"{kind}_end"] = (
                     f"{code}'s {label} must end after it starts ({clock(start)})."
                 )
-        if errors or self.window_start is None:
+        if errors:
             return errors
-        start, end = self.window_start, self.window_end
-        span = f"{clock(start)}-{clock(end)}"
         template = (
             self.template if self.template_id or TemplateStation.template.is_cached(self) else None
         )
         day_type = template.day_type if template and template.day_type_id else None
+        if day_type is not None:
+            errors.update(self._grid_errors(day_type))
+        if errors or self.window_start is None:
+            return errors
+        start, end = self.window_start, self.window_end
+        span = f"{clock(start)}-{clock(end)}"
         if day_type and (start < day_type.day_start or end > day_type.dismissal):
             errors["window_end" if end > day_type.dismissal else "window_start"] = (
                 f"the {code} window {span} would put a block outside the day from {day_type.span}."
@@ -243,6 +252,33 @@ class TemplateStation(models.Model):
         elif self.minutes and minutes_of(end) - minutes_of(start) < self.minutes:
             errors["window_end"] = (
                 f"the {code} window {span} is shorter than {code}'s {self.minutes} minutes."
+            )
+        return errors
+
+    def _grid_errors(self, day_type: DayType) -> dict[str, str]:
+        """Lengths and times on the day type's grid, which the engine counts in."""
+        errors = length_errors(
+            {
+                "minutes": self.minutes,
+                "block_min": self.block_min,
+                "block_max": self.block_max,
+                "block_step": self.block_step,
+            },
+            grid=day_type.granularity_minutes,
+        )
+        for kind, label in (
+            ("window", gettext("The window")),
+            ("preferred", gettext("The preferred time")),
+        ):
+            errors.update(
+                span_errors(
+                    getattr(self, f"{kind}_start"),
+                    getattr(self, f"{kind}_end"),
+                    day_type=day_type,
+                    fields=(f"{kind}_start", f"{kind}_end"),
+                    label=label,
+                    within_day=False,  # the day's edges are checked below in their own words
+                )
             )
         return errors
 
@@ -288,6 +324,16 @@ class Pin(SchoolOwned):
         day_type = self.resolved_day_type()
         if day_type is None or not self.cohort_id or not self.start:
             return
+        off_grid = span_errors(
+            self.start,
+            self.end,
+            day_type=day_type,
+            fields=("start", "end"),
+            label=gettext("The pin"),
+            within_day=False,
+        )
+        if off_grid:
+            raise ValidationError(off_grid)
         template = (
             RotationTemplate.objects.filter(grade_id=self.cohort.grade_id, day_type=day_type)
             .prefetch_related("stations")

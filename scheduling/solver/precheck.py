@@ -4,14 +4,21 @@ They catch the common impossible configurations in milliseconds: a grade whose s
 fill the day, a station whose minutes cannot be cut into allowed blocks, an event longer than its
 window, a lab without enough seat-minutes for the grades it serves, a staff pool without enough
 minutes for the blocks only it can teach, a pin on a station the grade lacks.
+
+Each check is a necessary condition only, so a refusal is always true; the lab is counted per
+stretch of the day (a grade's fixed lunch takes that grade out of the lab, not the lab away from
+the others) and only while supervisors present can watch its seats (H6).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from .problem import Problem, Reason, RoomKind, Station, Venue, Window
+from .problem import Cohort, Problem, Reason, Room, RoomKind, Station, Venue, Window
 
 
 def clock(minutes: int) -> str:
@@ -180,17 +187,208 @@ def _staffing(problem: Problem) -> list[Reason]:
 
 
 def _forced_windows(problem: Problem, grade: int) -> list[Window]:
-    """Windows a cohort of ``grade`` spends entirely at a fixed event (launch, for instance)."""
+    """Windows a cohort of ``grade`` spends entirely at a fixed event (launch, lunch at a set
+    time): blocks that must add up to the whole window fill it."""
+    day = problem.day
     return [
-        s.window
+        Window(max(w.start, day.start), min(w.end, day.end))
         for s in problem.template(grade).stations
-        if s.window is not None and s.window.minutes == s.minutes and s.max_blocks == 1
+        if (w := s.window) is not None
+        and s.venue != Venue.LAB
+        and w.minutes == s.minutes
+        and w.start < day.end
+        and day.start < w.end
     ]
 
 
+@dataclass(frozen=True)
+class _LabJob:
+    """One cohort's lab station: its minutes, and the minutes of each segment of the day its
+    blocks may use (outside the grade's fixed events, inside the station's window)."""
+
+    cohort: Cohort
+    station: Station
+    open: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _LabShortfall:
+    start: int
+    end: int
+    needed_seat_minutes: int
+    has_seat_minutes: int
+    needed_lanes: int
+    needed_cohort_minutes: int
+    has_cohort_minutes: int
+    lanes: int
+    seats: int
+
+
+def _segments(problem: Problem, lab: Room, jobs_of: list[tuple[Cohort, Station]]) -> list[Window]:
+    """The day cut at every time where what the lab may hold can change: a grade's fixed event,
+    a lab window, a supervisor arriving or leaving."""
+    day = problem.day
+    points = {day.start, day.end}
+    for cohort, station in jobs_of:
+        for w in _forced_windows(problem, cohort.grade):
+            points |= {w.start, w.end}
+        if station.window is not None:
+            points |= {station.window.start, station.window.end}
+    for sup in problem.supervision:
+        if sup.lab == lab.id:
+            for sid in sup.supervisors:
+                for w in problem.member(sid).available:
+                    points |= {w.start, w.end}
+    cuts = sorted(t for t in points if day.start <= t <= day.end)
+    return [Window(a, b) for a, b in itertools.pairwise(cuts)]
+
+
+def _supervised_seats(problem: Problem, lab: Room, segments: list[Window]) -> list[int]:
+    """Per segment, the students the supervisors present can watch (H6); a lab without
+    supervision settings is watched throughout."""
+    # The last setting for a lab wins, as in the model.
+    sup = {s.lab: s for s in problem.supervision}.get(lab.id)
+    if sup is None:
+        return [lab.capacity] * len(segments)
+    present = [
+        sum(
+            1
+            for sid in sup.supervisors
+            if any(w.start <= seg.start and seg.end <= w.end for w in problem.member(sid).available)
+        )
+        for seg in segments
+    ]
+    return [n * sup.students_per_adult for n in present]
+
+
+def _lab_jobs(
+    problem: Problem, users: list[tuple[Cohort, Station]], segments: list[Window]
+) -> list[_LabJob]:
+    jobs = []
+    for cohort, station in users:
+        forced = _forced_windows(problem, cohort.grade)
+        allowed = station.window or problem.day
+        jobs.append(
+            _LabJob(
+                cohort,
+                station,
+                tuple(
+                    seg.minutes
+                    if allowed.contains(seg.start, seg.end)
+                    and not any(w.start < seg.end and seg.start < w.end for w in forced)
+                    else 0
+                    for seg in segments
+                ),
+            )
+        )
+    return jobs
+
+
+def _fits(sizes: list[int], seats: int) -> int:
+    """How many of these cohorts fit in ``seats`` at once: the smallest first."""
+    count = total = 0
+    for size in sorted(sizes):
+        total += size
+        if total > seats:
+            break
+        count += 1
+    return count
+
+
+def _lab_shortfall(
+    jobs: list[_LabJob], segments: list[Window], seats: list[int]
+) -> _LabShortfall | None:
+    """The stretch of the day where the lab holds least of what must happen in it, if short.
+
+    A necessary condition, checked on every stretch T of consecutive segments: a cohort spends at
+    least its lab minutes less its usable minutes outside T inside T, and at each minute the lab
+    holds at most its seats (and as many cohorts as fit in them) of the cohorts that may be there.
+    A cohort may only be where its whole class fits in the seats watched then.
+    """
+    usable = [
+        tuple(m if seats[i] >= job.cohort.students else 0 for i, m in enumerate(job.open))
+        for job in jobs
+    ]
+    totals = [sum(u) for u in usable]
+    cap_seats, cap_lanes = [], []
+    for i, seg in enumerate(segments):
+        here = [job.cohort.students for job, u in zip(jobs, usable, strict=True) if u[i]]
+        cap_seats.append(min(seats[i], sum(here)) * seg.minutes)
+        cap_lanes.append(_fits(here, seats[i]) * seg.minutes)
+    worst: tuple[int, int, _LabShortfall] | None = None
+    for a in range(len(segments)):
+        inside = [0] * len(jobs)
+        has_seat_minutes = has_lanes = 0
+        for b in range(a, len(segments)):
+            has_seat_minutes += cap_seats[b]
+            has_lanes += cap_lanes[b]
+            needed_seat_minutes = needed_lanes = 0
+            for k, job in enumerate(jobs):
+                inside[k] += usable[k][b]
+                must = max(0, job.station.minutes - (totals[k] - inside[k]))
+                needed_seat_minutes += must * job.cohort.students
+                needed_lanes += must
+            over = max(needed_seat_minutes - has_seat_minutes, needed_lanes - has_lanes)
+            if over <= 0:
+                continue
+            span = segments[b].end - segments[a].start
+            if worst is None or (over, span) > worst[:2]:
+                # Report the stretch the lab is really open to these cohorts.
+                used = [i for i in range(a, b + 1) if any(u[i] for u in usable)] or [a]
+                start, end = segments[used[0]].start, segments[used[-1]].end
+                worst = (
+                    over,
+                    span,
+                    _LabShortfall(
+                        start,
+                        end,
+                        needed_seat_minutes,
+                        has_seat_minutes,
+                        math.ceil(needed_lanes / max(1, end - start)),
+                        needed_lanes,
+                        has_lanes,
+                        max(cap_lanes[i] // segments[i].minutes for i in used),
+                        max(min(seats[i], cap_seats[i] // segments[i].minutes) for i in used),
+                    ),
+                )
+    return worst[2] if worst else None
+
+
+def _merged(
+    segments: list[Window], values: list[int], keep: Callable[[int], bool]
+) -> list[tuple[int, int, int]]:
+    """Consecutive segments whose value ``keep`` accepts, merged while the value stays the same."""
+    parts: list[tuple[int, int, int]] = []
+    for seg, value in zip(segments, values, strict=True):
+        if not keep(value):
+            continue
+        if parts and parts[-1][1] == seg.start and parts[-1][2] == value:
+            parts[-1] = (parts[-1][0], seg.end, value)
+        else:
+            parts.append((seg.start, seg.end, value))
+    return parts
+
+
+def _supervision_text(lab: Room, segments: list[Window], watchable: list[int]) -> tuple[str, str]:
+    """How the supervisors present limit the lab ("supervised only 8:00-12:00 (nobody
+    12:00-15:15)"), and the stretches more supervision would fix."""
+    gaps = _merged(segments, watchable, lambda can: can < lab.capacity)
+    full = _merged(
+        segments, [min(can, lab.capacity) for can in watchable], lambda can: can >= lab.capacity
+    )
+    covered = ", ".join(f"{clock(a)}-{clock(b)}" for a, b, _ in full) or "at no time"
+    limit = "" if all(can == 0 for _, _, can in gaps) else f" for all {lab.capacity} seats"
+    gap_text = ", ".join(
+        ("nobody " if can == 0 else f"only {can} students ") + f"{clock(a)}-{clock(b)}"
+        for a, b, can in gaps
+    )
+    when = ", ".join(f"{clock(a)}-{clock(b)}" for a, b, _ in gaps)
+    return f"{lab.name} is supervised{limit} only {covered} ({gap_text})", when
+
+
 def _labs(problem: Problem) -> list[Reason]:
+    """Seats (H5) and supervision (H6) of each lab, counted per stretch of the day."""
     reasons = []
-    supervision = {s.lab: s for s in problem.supervision}
     for lab in problem.rooms:
         if lab.kind != RoomKind.LEARNING_LAB:
             continue
@@ -203,48 +401,134 @@ def _labs(problem: Problem) -> list[Reason]:
         ]
         if not users:
             continue
-        day = problem.day
-        forced = _forced_windows(problem, users[0][0].grade)
-        usable = day.minutes - sum(w.minutes for w in forced)
-        open_from = max([day.start, *(w.end for w in forced if w.start == day.start)])
-        seats = lab.capacity
-        if lab.id in supervision:
-            sup = supervision[lab.id]
-            adults = sum(1 for sid in sup.supervisors if problem.member(sid).available)
-            seats = min(seats, adults * sup.students_per_adult)
         grades = sorted({c.grade for c, _ in users})
         grade_text = (
             grade_name(grades[0])
             if len(grades) == 1
             else (f"grades {'K' if grades[0] == 0 else grades[0]}-{grades[-1]}")
         )
-        needed_seat_minutes = sum(c.students * s.minutes for c, s in users)
-        has_seat_minutes = seats * usable
-        sizes = sorted(c.students for c, _ in users)
-        lanes = 0
-        while lanes < len(sizes) and sum(sizes[: lanes + 1]) <= seats:
-            lanes += 1
-        needed_lanes = math.ceil(sum(s.minutes for _, s in users) / usable)
-        if needed_seat_minutes > has_seat_minutes or lanes < needed_lanes:
-            seats_for_lanes = sum(sizes[:needed_lanes])
-            seats_for_minutes = math.ceil(needed_seat_minutes / usable)
-            missing = max(seats_for_lanes, seats_for_minutes) - seats
+        segments = _segments(problem, lab, users)
+        jobs = _lab_jobs(problem, users, segments)
+        watchable = _supervised_seats(problem, lab, segments)
+        seats = [min(lab.capacity, can) for can in watchable]
+        unsupervised = [lab.capacity] * len(segments)
+        supervision_short = any(s < lab.capacity for s in seats)
+        setting = f"room:{lab.id}"
+
+        # A cohort whose lab minutes do not fit where it may be in the lab at all: its windows
+        # are too short, its class is larger than the lab, or the lab is not supervised for it.
+        boxed_in, too_big, unsupervised_for = [], [], []
+        for job in jobs:
+            if sum(job.open) < job.station.minutes:
+                boxed_in.append(job)
+            elif job.cohort.students > lab.capacity:
+                too_big.append(job)
+            elif (
+                sum(m for i, m in enumerate(job.open) if seats[i] >= job.cohort.students)
+                < job.station.minutes
+            ):
+                unsupervised_for.append(job)
+        if boxed_in:
+            reasons.append(
+                Reason(
+                    code="lab-window-too-short",
+                    message=(
+                        f"{', '.join(job.cohort.name for job in boxed_in)} need "
+                        f"{max(job.station.minutes for job in boxed_in)} minutes in {lab.name}, "
+                        "but their lab window and fixed events leave less time than that."
+                    ),
+                    suggestion="Widen the lab window or move the fixed events.",
+                    setting=f"station:{boxed_in[0].cohort.grade}:{boxed_in[0].station.code}",
+                )
+            )
+        if too_big:
+            largest = max(job.cohort.students for job in too_big)
             reasons.append(
                 Reason(
                     code="lab-seat-minutes-short",
                     message=(
-                        f"{lab.name}: {grade_text} need {needed_seat_minutes:,} seat-minutes "
-                        f"between {clock(open_from)} and {clock(day.end)}; it has "
-                        f"{has_seat_minutes:,} ({seats} usable seats, room for {lanes} cohorts "
-                        f"at once where {needed_lanes} are needed)."
+                        f"{lab.name} has {lab.capacity} seats; "
+                        f"{', '.join(job.cohort.name for job in too_big)} have up to "
+                        f"{largest} students."
                     ),
-                    suggestion=(
-                        f"Add {missing} lab seats (or supervisors), or shorten the lab block "
-                        f"of {grade_text}."
-                    ),
-                    setting=f"room:{lab.id}",
+                    suggestion=f"Add {largest - lab.capacity} lab seats.",
+                    setting=setting,
                 )
             )
+        if unsupervised_for:
+            limited, when = _supervision_text(lab, segments, watchable)
+            reasons.append(
+                Reason(
+                    code="lab-supervision-short",
+                    message=(
+                        f"{limited}: {', '.join(job.cohort.name for job in unsupervised_for)} "
+                        f"need {max(job.station.minutes for job in unsupervised_for)} lab "
+                        "minutes while the lab is supervised for their whole class."
+                    ),
+                    suggestion=(
+                        f"Have lab staff supervise {lab.name} {when}, or move these cohorts' "
+                        "lab window."
+                    ),
+                    setting=setting,
+                )
+            )
+        if boxed_in or too_big or unsupervised_for:
+            continue
+
+        short = _lab_shortfall(jobs, segments, seats)
+        if short is None:
+            continue
+        if supervision_short and _lab_shortfall(jobs, segments, unsupervised) is None:
+            # Seats are enough: the supervisors present at the time are not (H6).
+            limited, when = _supervision_text(lab, segments, watchable)
+            reasons.append(
+                Reason(
+                    code="lab-supervision-short",
+                    message=(
+                        f"{limited}: {grade_text} need {short.needed_seat_minutes:,} "
+                        f"seat-minutes between {clock(short.start)} and {clock(short.end)}; "
+                        f"supervised, it has {short.has_seat_minutes:,}."
+                        if short.needed_seat_minutes > short.has_seat_minutes
+                        else f"{limited}: {grade_text} need {short.needed_cohort_minutes:,} "
+                        f"cohort-minutes in the lab between {clock(short.start)} and "
+                        f"{clock(short.end)}; the supervised seats hold whole classes for "
+                        f"{short.has_cohort_minutes:,}."
+                    ),
+                    suggestion=(
+                        f"Have lab staff supervise all {lab.capacity} seats of {lab.name} "
+                        f"{when}, or shorten the lab block of {grade_text}."
+                    ),
+                    setting=setting,
+                )
+            )
+            continue
+        # The fewest seats that pass this very check; every class at once always does.
+        missing = next(
+            (
+                extra
+                for extra in range(1, sum(job.cohort.students for job in jobs) + 1)
+                if _lab_shortfall(jobs, segments, [lab.capacity + extra] * len(segments)) is None
+            ),
+            None,
+        )
+        also = " (and lab staff to supervise them)" if supervision_short else ""
+        reasons.append(
+            Reason(
+                code="lab-seat-minutes-short",
+                message=(
+                    f"{lab.name}: {grade_text} need {short.needed_seat_minutes:,} seat-minutes "
+                    f"between {clock(short.start)} and {clock(short.end)}; it has "
+                    f"{short.has_seat_minutes:,} ({short.seats} usable seats, room for "
+                    f"{short.lanes} cohorts at once where {short.needed_lanes} are needed)."
+                ),
+                suggestion=(
+                    f"Add {missing} lab seats{also}, or shorten the lab block of {grade_text}."
+                    if missing is not None
+                    else f"Shorten the lab block of {grade_text}."
+                ),
+                setting=setting,
+            )
+        )
     return reasons
 
 

@@ -25,8 +25,8 @@ import math
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -60,6 +60,11 @@ LinearExpr = cp_model.LinearExprT
 # with a tail to 6 times that which restarts with new seeds cut off.
 RESTART_WORK = 0.1
 RESTART_GROWTH = 2
+# Shares of the budget (seconds, or deterministic work when ``work_limit`` is set) by phase.
+CONSTRUCT_SHARE = 0.6
+PREVIOUS_SHARE = 0.25
+PREVIOUS_SECONDS = 2.0
+PREVIOUS_WORK = 0.6  # about PREVIOUS_SECONDS on the 2-core reference machine
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class SolveOptions:
     long: the nightly rebuild spends its time where the days still improve. The same problem,
     options and seed give the same schedule whenever the search finishes within the limit
     (several workers are interleaved deterministically) and no patience is set.
+
+    ``work_limit`` (CP-SAT deterministic units, as stage 2's) makes the solve a function of the
+    problem, options and seed alone: it is then the binding limit, split between the phases as
+    ``time_limit`` otherwise is, ``time_limit`` is only a safety net and ``patience`` is ignored.
+    Tests use it so a busy machine cannot fail them; production runs on seconds.
     """
 
     time_limit: float = 10.0
@@ -79,6 +89,35 @@ class SolveOptions:
     first_solution_only: bool = False
     use_hints: bool = True
     patience: float | None = None
+    work_limit: float | None = None
+
+
+class _Budget:
+    """What is left of a solve's limits: wall seconds always, deterministic work when the options
+    set ``work_limit``. Every phase's CP-SAT call is charged the work it reports."""
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.o = options
+        self.began = time.perf_counter()
+        self.work_spent = 0.0
+
+    def seconds(self, share: float = 1.0) -> float:
+        """Seconds left before ``share`` of the time limit is used (at least 0.1)."""
+        return max(0.1, self.o.time_limit * share - (time.perf_counter() - self.began))
+
+    def work(self, share: float = 1.0) -> float | None:
+        """Work left before ``share`` of the work limit is used, or None without one."""
+        if self.o.work_limit is None:
+            return None
+        return max(0.001, self.o.work_limit * share - self.work_spent)
+
+    def exhausted(self, share: float = 1.0) -> bool:
+        if self.o.work_limit is not None and self.o.work_limit * share - self.work_spent < 0.005:
+            return True
+        return self.o.time_limit * share - (time.perf_counter() - self.began) <= 0.05
+
+    def charge(self, solver: cp_model.CpSolver) -> None:
+        self.work_spent += solver.deterministic_time
 
 
 @dataclass
@@ -127,25 +166,32 @@ class _Search:
     def __init__(self, problem: Problem, options: SolveOptions) -> None:
         self.p = problem
         self.o = options
-        self.began = time.perf_counter()
+        self.budget = _Budget(options)
+        self.began = self.budget.began
 
     def left(self) -> float:
-        return max(0.1, self.o.time_limit - (time.perf_counter() - self.began))
+        return self.budget.seconds()
 
     def run(self) -> Solution | Infeasible:
-        stage = _Stage1(self.p, self.o, symmetry=False)
+        budget = self.budget
+        stage = _Stage1(self.p, self.o, symmetry=False, budget=budget)
         stage.build()
         solver: cp_model.CpSolver | None = None
         if self.p.previous and self.o.use_hints:
-            solver = stage.first_from(self.p.previous, min(2.0, self.left() / 4))
+            work = budget.work()
+            solver = stage.first_from(
+                self.p.previous,
+                min(PREVIOUS_SECONDS, self.left() * PREVIOUS_SHARE),
+                work=None if work is None else min(PREVIOUS_WORK, work * PREVIOUS_SHARE),
+            )
         if solver is None:
-            built = self.construct(deadline=self.o.time_limit * 0.6)
+            built = self.construct(share=CONSTRUCT_SHARE)
             if built is not None:
-                solver = stage.first_from(built, self.left())
+                solver = stage.first_from(built, self.left(), work=budget.work())
         if solver is None:
-            stage = _Stage1(self.p, self.o, symmetry=True)
+            stage = _Stage1(self.p, self.o, symmetry=True, budget=budget)
             stage.build()
-            solver, searched = stage.first(self.left())
+            solver, searched = stage.first(self.left(), work=budget.work())
             if searched not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return Infeasible(
                     reasons=(stage.unexplained(searched),),
@@ -155,7 +201,7 @@ class _Search:
         optimised_day = False
         if not self.o.first_solution_only:
             found = list(stage.extract(solver))
-            optimiser, optimised = stage.optimise(solver, self.left())
+            optimiser, optimised = stage.optimise(solver, self.left(), work=budget.work())
             # The found day's stability literals are not tied down (only the objective does
             # that), so its cost can overstate the moves: keep it if optimising moved more.
             if optimised in (cp_model.OPTIMAL, cp_model.FEASIBLE) and moved_blocks(
@@ -169,8 +215,9 @@ class _Search:
             moved_blocks=moved_blocks(self.p.previous, blocks),
         )
 
-    def construct(self, deadline: float) -> list[PlacedBlock] | None:
-        """A valid day built lab by lab from the narrowed problem, or None."""
+    def construct(self, share: float) -> list[PlacedBlock] | None:
+        """A valid day built lab by lab from the narrowed problem within ``share`` of the
+        budget, or None."""
         narrowed = whole_lab_blocks(self.p)
         labs = components(narrowed)
         narrowed = assign_pools(lab_lanes_by_grade(narrowed), [c for lab in labs for c in lab])
@@ -188,11 +235,10 @@ class _Search:
                 reserved=later_demand(
                     narrowed, labs[index], [c for lab in labs[index + 1 :] for c in lab]
                 ),
+                budget=self.budget,
             )
             stage.build()
-            found, proven = stage.first_with_restarts(
-                lambda: deadline - (time.perf_counter() - self.began), first_seed=tries[index]
-            )
+            found, proven = stage.first_with_restarts(share, first_seed=tries[index])
             if found is not None:
                 built.append(found)
             elif proven and index > 0:
@@ -224,9 +270,11 @@ class _Stage1:
         explain: bool = False,
         symmetry: bool = True,
         reserved: Mapping[int, tuple[int, ...]] | None = None,
+        budget: _Budget | None = None,
     ) -> None:
         self.p = problem
         self.o = options
+        self.budget = budget or _Budget(options)
         # Blocks of minutes to keep free in a teacher's day, anywhere, for cohorts built later.
         self.reserved = reserved or {}
         # Symmetry breaking speeds a search from nothing, but would cut off a day built
@@ -654,8 +702,18 @@ class _Stage1:
                 )
 
     def add_symmetry_breaking(self) -> None:
-        """Order interchangeable cohorts, and let interchangeable staff be taken in order."""
+        """Order interchangeable cohorts, and let interchangeable staff be taken in order.
+
+        Cohorts are interchangeable when swapping them maps every valid day to another: same
+        grade, size and staff for every station, no pins or published day, and homerooms alike
+        that no one else uses (or one homeroom they share).
+        """
         pinned = {pin.cohort for pin in self.p.pins} | {b.cohort for b in self.p.previous}
+        room_cohorts: dict[int, set[int]] = defaultdict(set)
+        for block in self.blocks:
+            for _sid, _literal, _iv, room_id in block.options:
+                if room_id is not None:
+                    room_cohorts[room_id].add(block.cohort.id)
         groups: dict[tuple, list[Cohort]] = defaultdict(list)
         for cohort in self.p.cohorts:
             if cohort.id in pinned:
@@ -664,8 +722,12 @@ class _Stage1:
                 (s.code, tuple(sorted(self.p.candidates(cohort.id, s.code))))
                 for s in self.p.template(cohort.grade).stations
             )
-            groups[(cohort.grade, cohort.students, staffing)].append(cohort)
-        for (_grade, _size, staffing), cohorts in groups.items():
+            homeroom: object = cohort.homeroom
+            if room_cohorts[cohort.homeroom] <= {cohort.id}:
+                own = self.p.room(cohort.homeroom)
+                homeroom = ("own", own.kind, own.capacity)
+            groups[(cohort.grade, cohort.students, staffing, homeroom)].append(cohort)
+        for (_grade, _size, staffing, _homeroom), cohorts in groups.items():
             # A station taught by one shared teacher cannot start at the same time for two
             # cohorts, so its first block strictly orders the group.
             shared = next((code for code, staff in staffing if len(staff) == 1), None)
@@ -679,26 +741,54 @@ class _Stage1:
         self.break_staff_symmetry()
 
     def break_staff_symmetry(self) -> None:
-        """Identical staff offered together (the specials teachers) are used in order: the i-th
-        block offered to them may only go to the first i of them."""
-        offered: dict[tuple[int, ...], list[_Block]] = defaultdict(list)
+        """Interchangeable staff (identical specials teachers) are used in order: the i-th block
+        offered to them may only go to the first i of them.
+
+        Sound only for staff whose swap maps every valid day to another: the same blocks open to
+        each (a block only one of them may take makes them different, however alike their roles,
+        hours and prep), the same day otherwise, and rooms nobody else uses.
+        """
+        if self.p.previous:
+            return
+        blocks_of: dict[int, list[_Block]] = defaultdict(list)
+        room_users: dict[int, set[int | None]] = defaultdict(set)
         for block in self.blocks:
-            ids = tuple(sid for sid, *_ in block.options if sid is not None)
-            if len(ids) > 1:
-                offered[ids].append(block)
-        for ids, blocks in offered.items():
-            kinds = {
-                (m.roles, m.available, m.prep_minutes) for m in (self.p.member(s) for s in ids)
-            }
-            if len(kinds) > 1:
+            for sid, _literal, _iv, room_id in block.options:
+                if sid is not None:
+                    blocks_of[sid].append(block)
+                if room_id is not None:
+                    room_users[room_id].add(sid)
+        supervised: dict[int, set[int]] = defaultdict(set)
+        for supervision in self.p.supervision:
+            for sid in supervision.supervisors:
+                supervised[sid].add(supervision.lab)
+        place = {id(block): n for n, block in enumerate(self.blocks)}
+        classes: dict[tuple, list[int]] = defaultdict(list)
+        for sid, blocks in blocks_of.items():
+            member = self.p.member(sid)
+            # Two teachers in one room swap without moving anything in it; rooms of their own
+            # swap when alike; a room of theirs someone else uses too ties them to it.
+            room: object = member.room
+            if member.room is not None and room_users[member.room] == {sid}:
+                own = self.p.room(member.room)
+                room = ("own", own.kind, own.capacity)
+            classes[
+                (
+                    tuple(sorted(place[id(b)] for b in blocks)),
+                    # Everything else the model reads about them: roles, hours, prep.
+                    replace(member, id=0, name="", room=None),
+                    room,
+                    tuple(sorted(self.reserved.get(sid, ()))),
+                    frozenset(supervised[sid]),
+                )
+            ].append(sid)
+        for ids in classes.values():
+            if len(ids) < 2:
                 continue
-            if any(b.cohort.id in {p.cohort for p in self.p.pins} for b in blocks):
-                continue
-            if self.p.previous:
-                continue
-            for position, block in enumerate(blocks):
-                for rank, (sid, literal, _iv, _room) in enumerate(block.options):
-                    if rank > position and sid is not None and not isinstance(literal, int):
+            rank = {sid: r for r, sid in enumerate(ids)}
+            for position, block in enumerate(blocks_of[ids[0]]):
+                for sid, literal, _iv, _room in block.options:
+                    if sid in rank and rank[sid] > position and not isinstance(literal, int):
                         self.m.add(literal == 0)
 
     def add_preferences(self) -> None:
@@ -802,15 +892,19 @@ class _Stage1:
 
     def conflicting_settings(self, check_seconds: float = 2.0) -> tuple[Reason, ...]:
         """A minimal set of settings that cannot hold together: the solver's core of assumption
-        literals, shrunk by a deletion filter (drop each setting the conflict survives without)."""
+        literals, shrunk by a deletion filter (drop each setting the conflict survives without).
+        Under a work limit each check gets that much work, and seconds only as a safety net."""
         self.add_hard_constraints()
         if not self.settings:
             return ()
+        work = self.o.work_limit
+        if work is not None:
+            check_seconds = max(check_seconds, self.o.time_limit)
 
         def infeasible_with(literals: list[cp_model.IntVar]) -> tuple[bool, list[int]]:
             self.m.clear_assumptions()
             self.m.add_assumptions(literals)
-            solver = self.solver(check_seconds, first_only=True)
+            solver = self.solver(check_seconds, first_only=True, work=work)
             solver.parameters.num_workers = 1
             status = solver.solve(self.m)
             if status != cp_model.INFEASIBLE:
@@ -839,24 +933,29 @@ class _Stage1:
         )
 
     # --- search ---------------------------------------------------------------------------------
-    def first(self, time_limit: float) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    def first(
+        self, time_limit: float, *, work: float | None = None
+    ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         """Any valid day, from nothing."""
-        solver = self.solver(time_limit, first_only=True)
-        return solver, solver.solve(self.m)
+        solver = self.solver(time_limit, first_only=True, work=work)
+        return solver, self.run(solver)
 
     def first_with_restarts(
-        self, left: Callable[[], float], *, first_seed: int = 0
+        self, share: float, *, first_seed: int = 0
     ) -> tuple[list[PlacedBlock] | None, bool]:
-        """Any valid day, by searches with growing limits and a new seed each: the time to a
-        first day has a heavy tail over seeds, which restarts cut off. One worker, so a seed's
-        attempts are reproducible. Returns the day, or None and whether none exists."""
+        """Any valid day, by searches with growing limits and a new seed each, until ``share``
+        of the budget is used: the time to a first day has a heavy tail over seeds, which
+        restarts cut off. One worker, so a seed's attempts are reproducible. Returns the day, or
+        None and whether none exists."""
         attempt = 0
-        while left() > 0.05:
-            solver = self.solver(left(), first_only=True)
+        while not self.budget.exhausted(share):
+            solver = self.solver(self.budget.seconds(share), first_only=True)
             solver.parameters.num_workers = 1
             solver.parameters.random_seed = self.o.seed + first_seed + attempt
-            solver.parameters.max_deterministic_time = RESTART_WORK * RESTART_GROWTH**attempt
-            status = solver.solve(self.m)
+            restart = RESTART_WORK * RESTART_GROWTH**attempt
+            work = self.budget.work(share)
+            solver.parameters.max_deterministic_time = min(restart, work or restart)
+            status = self.run(solver)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return list(self.extract(solver)), False
             if status == cp_model.INFEASIBLE:
@@ -865,19 +964,19 @@ class _Stage1:
         return None, False
 
     def first_from(
-        self, blocks: Iterable[PlacedBlock], time_limit: float
+        self, blocks: Iterable[PlacedBlock], time_limit: float, *, work: float | None = None
     ) -> cp_model.CpSolver | None:
         """The day of ``blocks`` completed to a full assignment of the model, if it is valid."""
         self.m.clear_hints()
         self.add_hints(blocks)
-        solver = self.solver(time_limit, first_only=True)
+        solver = self.solver(time_limit, first_only=True, work=work)
         solver.parameters.fix_variables_to_their_hinted_value = True
-        status = solver.solve(self.m)
+        status = self.run(solver)
         self.m.clear_hints()
         return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
     def optimise(
-        self, found: cp_model.CpSolver, time_limit: float
+        self, found: cp_model.CpSolver, time_limit: float, *, work: float | None = None
     ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         """The soft goals, minimised from the day ``found`` (every variable hinted)."""
         self.m.clear_hints()
@@ -887,17 +986,35 @@ class _Stage1:
         # Never worse than the day found: a single worker does not always follow the hint.
         self.m.add(self.objective <= int(found.value(self.objective)))
         self.m.minimize(self.objective)
-        solver = self.solver(time_limit, first_only=False)
-        if self.o.patience is None:
-            return solver, solver.solve(self.m)
+        solver = self.solver(time_limit, first_only=False, work=work)
+        # Patience is measured in seconds: under a work limit it would make the day depend on
+        # the machine's speed.
+        if self.o.patience is None or self.o.work_limit is not None:
+            return solver, self.run(solver)
         with _StopWhenIdle(solver, self.o.patience) as idle:
-            return solver, solver.solve(self.m, idle)
+            return solver, self.run(solver, idle)
 
-    def solver(self, time_limit: float, *, first_only: bool) -> cp_model.CpSolver:
+    def run(
+        self, solver: cp_model.CpSolver, callback: cp_model.CpSolverSolutionCallback | None = None
+    ) -> cp_model.CpSolverStatus:
+        """``solver`` on the model, its deterministic work charged to the budget."""
+        status = solver.solve(self.m, callback)
+        self.budget.charge(solver)
+        return status
+
+    def solver(
+        self, time_limit: float, *, first_only: bool, work: float | None = None
+    ) -> cp_model.CpSolver:
+        """A solver stopping at ``time_limit`` seconds, or at ``work`` deterministic units when
+        given (the seconds then only a safety net)."""
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = time_limit
         params.num_workers = max(1, self.o.workers)
+        if work is not None:
+            params.max_deterministic_time = work
+            # Parallel workers race on wall time unless interleaved, which is deterministic.
+            params.interleave_search = params.num_workers > 1
         params.random_seed = self.o.seed
         params.stop_after_first_solution = first_only
         return solver

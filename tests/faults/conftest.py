@@ -19,10 +19,10 @@ from rocketship.demo import seed_school
 from rocketship.demo.plan import SHAPE_S, DemoSchool
 from scheduling.models import CalendarDay, NightlyRun, RunTrigger, Schedule, ScheduleStatus
 from scheduling.services import schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.models import Cohort, Role, School
 
 from ..factories import StaffFactory
+from ..solver_limits import work_limited
 from .harness import (
     SOLVE_SECONDS,
     VISIBILITY_TIMEOUT,
@@ -203,7 +203,7 @@ class PublishedDay:
         )
 
 
-def published_day(school: School, *, seconds: int) -> PublishedDay:
+def published_day(school: School) -> PublishedDay:
     date = (
         CalendarDay.objects.filter(school=school, instructional=True, day_type__isnull=False)
         .order_by("date")
@@ -215,8 +215,9 @@ def published_day(school: School, *, seconds: int) -> PublishedDay:
         school=school,
         date=date,
         publish=True,
-        # The first schedule is enough to publish: a busy machine only makes it slower to come.
-        options=SolveOptions(time_limit=seconds, workers=1, first_solution_only=True),
+        # The first schedule is enough to publish; it stops at deterministic work, so a busy
+        # machine only makes it slower to come, never absent.
+        options=work_limited(workers=1, first_solution_only=True),
     )
     assert built.schedule is not None and built.schedule.status == ScheduleStatus.PUBLISHED
     cohort = Cohort.objects.filter(school=school).order_by("pk").first()
@@ -231,7 +232,7 @@ def busy_day(faults: Faults) -> PublishedDay:
     """A demo school of the small reference shape (12 cohorts): its solve uses the whole
     NIGHTLY_SOLVE_SECONDS, long enough to kill a worker in the middle of it."""
     school, _ = seed_school(school=DemoSchool("Fault Street", "fault-street", "F", SHAPE_S, 6001))
-    return published_day(school, seconds=60)
+    return published_day(school)
 
 
 @pytest.fixture
@@ -239,7 +240,7 @@ def small_day(faults: Faults) -> PublishedDay:
     """The kindergarten of the selector tests: it builds in a fraction of a second."""
     from ..scheduling.test_selectors import kindergarten
 
-    return published_day(kindergarten().school, seconds=30)
+    return published_day(kindergarten().school)
 
 
 @pytest.fixture
@@ -247,4 +248,4 @@ def small_days(faults: Faults) -> list[PublishedDay]:
     """Five kindergartens (``small_day``): a night of several schools for two workers."""
     from ..scheduling.test_selectors import kindergarten
 
-    return [published_day(kindergarten().school, seconds=30) for _ in range(5)]
+    return [published_day(kindergarten().school) for _ in range(5)]

@@ -99,7 +99,7 @@ def gunicorn(transactional_db, tmp_path: Path) -> Iterator[tuple[Server, Databas
 
 def test_a_stalled_database_answers_pages_503_within_seconds_then_200_once_it_moves(gunicorn):
     server, proxy = gunicorn
-    day = published_day(kindergarten().school, seconds=30)
+    day = published_day(kindergarten().school)
     cookies = {settings.SESSION_COOKIE_NAME: day.leader.cookies[settings.SESSION_COOKIE_NAME].value}
     page = f"/schools/{day.school.pk}/"
     api = f"/api/v1/schools/{day.school.pk}/schedules/{day.date}/"

@@ -145,7 +145,7 @@ def fetch(client: Client, path: str):
 def test_while_postgresql_refuses_connections_pages_and_the_api_answer_503_then_recover(
     transactional_db,
 ):
-    day = published_day(kindergarten().school, seconds=30)
+    day = published_day(kindergarten().school)
     page = f"/schools/{day.school.pk}/"
     api = f"/api/v1/schools/{day.school.pk}/schedules/{day.date}/"
     proxy = DatabaseProxy(database_address())

@@ -166,7 +166,7 @@ def wait_until_finished(run: NightlyRun, readable: Callable[[], None] | None = N
 def busy_volatile_day(volatile_faults: Faults) -> PublishedDay:
     """``busy_day`` beside a Redis that keeps nothing."""
     school, _ = seed_school(school=DemoSchool("Fault Street", "fault-street", "F", SHAPE_S, 6001))
-    return published_day(school, seconds=60)
+    return published_day(school)
 
 
 def test_runs_lost_with_a_redis_that_keeps_nothing_come_back_through_the_sweeper(

@@ -138,7 +138,7 @@ def test_tasks_queued_before_a_redis_restart_survive_it_and_run(faults):
 
 
 def test_while_postgresql_refuses_connections_the_rebuild_retries_then_publishes_once(faults):
-    day = published_day(kindergarten().school, seconds=30)
+    day = published_day(kindergarten().school)
     proxy = faults.proxy()
     worker = faults.worker("db-outage", database=proxy.address)
     worker.wait_ready()

@@ -38,7 +38,7 @@ def busy_days(count: int) -> list[PublishedDay]:
     for n in range(count):
         plan = DemoSchool(f"Restart Street {n}", f"restart-street-{n}", f"R{n}", SHAPE_S, 6101 + n)
         school, _ = seed_school(school=plan)
-        days.append(published_day(school, seconds=60))
+        days.append(published_day(school))
     return days
 
 

@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from learninglabs.models import Program, ProgramGoal, ProgramKind, ProgressRecord, Subject
 from scheduling.models import Schedule
 from scheduling.services import schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.models import ELLevel, Role, School, ServiceKind, ServiceNeed, Staff, Student
 
 from ..factories import StaffFactory, UserFactory
+from ..solver_limits import work_limited
 from .factories import CalendarDayFactory
 from .test_selectors import DATE, Kindergarten, T, kindergarten
 
-FAST = SolveOptions(time_limit=10, workers=1, first_solution_only=True)
+FAST = work_limited(workers=1, first_solution_only=True)
 
 
 @dataclass

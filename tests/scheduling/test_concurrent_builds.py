@@ -14,12 +14,12 @@ from django.db import connection
 from scheduling import nightly, services
 from scheduling.models import BuildJob, BuildState, NightlyRun, RunState, Schedule, ScheduleStatus
 from scheduling.services import build_job_run, schedule_build
-from scheduling.solver.stage1 import SolveOptions
 
+from ..solver_limits import work_limited
 from .test_selectors import DATE, kindergarten
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each thread commits on its own connection
-FAST = SolveOptions(time_limit=10, workers=1, seed=3)
+FAST = work_limited(workers=1, seed=3)
 LEADER_BUILDS = 5
 
 

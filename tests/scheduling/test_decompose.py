@@ -13,8 +13,10 @@ from scheduling.solver.decompose import (
 )
 from scheduling.solver.problem import Pin, PlacedBlock, RoomKind
 from scheduling.solver.reference import hm, reference_problem
-from scheduling.solver.stage1 import SolveOptions, solve
+from scheduling.solver.stage1 import solve
 from scheduling.solver.validate import validate
+
+from ..solver_limits import work_limited
 
 
 def labs_of(problem):
@@ -102,5 +104,5 @@ def test_a_group_is_built_around_the_groups_already_built():
 
 def test_a_day_built_lab_by_lab_is_valid_for_the_original_problem():
     problem = reference_problem("M")
-    result = solve(problem, SolveOptions(time_limit=30, workers=1, first_solution_only=True))
+    result = solve(problem, work_limited(workers=1, first_solution_only=True))
     assert validate(problem, result.blocks) == ()

@@ -20,16 +20,16 @@ from scheduling.models import (
 )
 from scheduling.selectors import problem_for
 from scheduling.services import schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from scheduling.solver.validate import validate
 
 from ..factories import SchoolFactory
+from ..solver_limits import work_limited
 from .factories import CalendarDayFactory
 from .test_selectors import DATE, kindergarten
 
 pytestmark = pytest.mark.django_db
 
-FAST = SolveOptions(time_limit=10, workers=1, seed=3)
+FAST = work_limited(workers=1, seed=3)
 # 02:30 in Los Angeles (the factories' zone) on the night before DATE, a Tuesday.
 NIGHT_LA = datetime.datetime(2026, 9, 1, 9, 30, tzinfo=datetime.UTC)
 

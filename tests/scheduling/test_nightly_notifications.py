@@ -23,16 +23,16 @@ from scheduling.models import (
 )
 from scheduling.nightly_notifications import nightly_notify
 from scheduling.services import schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.models import Role
 
 from ..factories import RoomFactory, StaffFactory, UserFactory
+from ..solver_limits import work_limited
 from .factories import CalendarDayFactory, TeachingRoomFactory
 from .test_selectors import DATE, Kindergarten, kindergarten
 
 pytestmark = pytest.mark.django_db
 
-FAST = SolveOptions(time_limit=10, workers=1, seed=3)
+FAST = work_limited(workers=1, seed=3)
 T = datetime.time
 
 

@@ -22,7 +22,7 @@ from scheduling.models import (
 from scheduling.selectors import NoDayType, NotAnInstructionalDay, problem_for
 from scheduling.solver import problem as p
 from scheduling.solver.reference import hm as at
-from scheduling.solver.stage1 import SolveOptions, solve
+from scheduling.solver.stage1 import solve
 from scheduling.solver.validate import validate
 from students.models import Cohort, GradeLevel, Role, School, Staff
 
@@ -35,6 +35,7 @@ from ..factories import (
     StudentFactory,
     UserFactory,
 )
+from ..solver_limits import work_limited
 from .factories import (
     CalendarDayFactory,
     DayTypeFactory,
@@ -249,7 +250,7 @@ def test_the_problem_holds_the_schools_configuration_for_the_date():
 def test_the_problem_solves_and_the_independent_validator_accepts_the_schedule():
     problem = problem_for(school=kindergarten().school, date=DATE)
 
-    result = solve(problem, SolveOptions(time_limit=10, workers=1))
+    result = solve(problem, work_limited(workers=1))
 
     assert isinstance(result, p.Solution), getattr(result, "reasons", result)
     assert validate(problem, result.blocks) == ()

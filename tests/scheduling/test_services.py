@@ -7,23 +7,41 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from scheduling.day_builds import stored_blocks
+from scheduling.day_builds import SOLVER_SAFETY_SECONDS, stored_blocks
+from scheduling.day_builds import work_limited as work_limited_by_setting
 from scheduling.models import Schedule, ScheduleStatus, SchoolSchedulingSettings, StaffAbsence
 from scheduling.selectors import problem_for
 from scheduling.services import ScheduleRejected, schedule_build, schedule_publish
 from scheduling.solver.stage1 import SolveOptions
 from scheduling.solver.validate import validate
 
+from ..solver_limits import work_limited
 from .test_selectors import DATE, kindergarten
 
 pytestmark = pytest.mark.django_db
-FAST = SolveOptions(time_limit=10, workers=1, seed=3)
+FAST = work_limited(workers=1, seed=3)
 
 
 def statuses(school):
     return list(
         Schedule.objects.filter(school=school).order_by("version").values_list("version", "status")
     )
+
+
+def test_a_work_limit_setting_makes_seconds_only_a_safety_net(settings):
+    settings.SOLVER_WORK_LIMIT = 0.7
+
+    bound = work_limited_by_setting(SolveOptions(time_limit=10, workers=1, seed=3))
+
+    assert (bound.work_limit, bound.time_limit, bound.seed) == (0.7, SOLVER_SAFETY_SECONDS, 3)
+    assert work_limited_by_setting(FAST) == FAST  # a test's own work limit stands
+
+
+def test_without_a_work_limit_setting_builds_run_on_the_configured_seconds(settings):
+    settings.SOLVER_WORK_LIMIT = None
+    options = SolveOptions(time_limit=20, workers=2)
+
+    assert work_limited_by_setting(options) == options
 
 
 def test_a_build_stores_a_valid_draft_with_its_stats():

@@ -27,12 +27,13 @@ from scheduling.solver.reference import grade_stem_teacher, hm, reference_proble
 from scheduling.solver.stage1 import SolveOptions, _Stage1, solve
 from scheduling.solver.validate import validate
 
+from ..solver_limits import SAFETY_SECONDS, WORK, work_limited
 from .test_validate import kindergarten_day
 
-QUICK = SolveOptions(time_limit=20, workers=1, seed=7)
+QUICK = work_limited(workers=1, seed=7)
 # The reference school is not yet proven optimal within seconds: these tests take its first
 # valid schedule (the optimisation phase is measured by bench/, not here).
-REFERENCE = SolveOptions(time_limit=60, workers=2, seed=1, first_solution_only=True)
+REFERENCE = work_limited(workers=1, seed=1, first_solution_only=True)
 
 
 def solved(problem: Problem, options: SolveOptions = QUICK) -> Solution:
@@ -68,6 +69,19 @@ def test_the_reference_medium_school_is_built_lab_by_lab_and_valid():
 def test_the_same_input_and_seed_give_the_same_schedule():
     problem = kindergarten_day()
     assert solved(problem).blocks == solved(problem).blocks
+
+
+def test_a_search_stopped_by_its_work_limit_gives_the_same_day_every_time():
+    """The small reference school is not proven optimal within a little work: the search stops
+    at the limit, and where it stops depends on the input and seed alone, not on the machine."""
+    problem = reference_problem("S")
+    options = work_limited(workers=1, seed=1, work_limit=0.2)
+
+    first, second = solved(problem, options), solved(problem, options)
+
+    assert first.stats.status == second.stats.status == "FEASIBLE"  # stopped, not proven
+    assert first.stats.objective == second.stats.objective
+    assert first.blocks == second.blocks
 
 
 def test_a_pin_is_kept():
@@ -111,7 +125,7 @@ def test_a_day_that_keeps_every_block_costs_no_stability_even_when_found_without
     stage = _Stage1(problem, SolveOptions(workers=1), symmetry=False)
     stage.build()
 
-    found = stage.first_from(problem.previous, time_limit=10)
+    found = stage.first_from(problem.previous, time_limit=SAFETY_SECONDS, work=WORK)
 
     assert found is not None
     assert found.value(stage.objective) == 0
@@ -228,7 +242,7 @@ def small_schools(draw: st.DrawFn) -> Problem:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_schools())
 def test_the_validator_accepts_every_schedule_the_solver_returns(problem):
-    result = solve(problem, SolveOptions(time_limit=10, workers=1))
+    result = solve(problem, work_limited(workers=1))
     assert isinstance(result, Solution)
     assert validate(problem, result.blocks) == ()
 
@@ -300,7 +314,7 @@ def crowded_schools(draw: st.DrawFn) -> Problem:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(crowded_schools())
 def test_every_answer_for_a_crowded_school_is_valid_or_explained(problem):
-    result = solve(problem, SolveOptions(time_limit=10, workers=1))
+    result = solve(problem, work_limited(workers=1))
     if isinstance(result, Solution):
         assert validate(problem, result.blocks) == ()
     else:
@@ -313,7 +327,7 @@ def test_the_bound_counts_every_teachers_taught_time_and_the_labs_average_load()
     teacher's span covers the blocks only they teach, and each lab's busiest moment holds its
     average load rounded up to whole cohorts of 25."""
     problem = reference_problem("S")
-    result = solved(problem, SolveOptions(time_limit=3, workers=2, seed=1))
+    result = solved(problem, work_limited(workers=1, seed=1, work_limit=0.5))
     weights = problem.weights
     taught = {
         "humanities": 2 * 120 // 5,  # two cohorts' literacy, however it is split

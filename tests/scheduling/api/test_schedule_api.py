@@ -29,7 +29,6 @@ from scheduling.models import (
 )
 from scheduling.published_cache import PublishedRef, published_cache_key, refresh_published
 from scheduling.services import build_job_run, schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.clients import api_client_create, api_token_issue, api_token_revoke
 from students.models import AuditAction, AuditEvent, Cohort, ELLevel, Role, School, Staff, Student
 
@@ -43,6 +42,7 @@ from ...factories import (
     StudentFactory,
     UserFactory,
 )
+from ...solver_limits import work_limited
 from ..factories import (
     DayTypeFactory,
     LabFactory,
@@ -289,7 +289,7 @@ def test_a_solved_and_published_schedule_reads_back_through_the_api():
         school=k.school,
         date=K_DATE,
         publish=True,
-        options=SolveOptions(time_limit=10, workers=1, seed=3),
+        options=work_limited(workers=1, seed=3),
     )
     leader = StaffFactory(school=k.school, roles=[Role.LEADER])
 
@@ -787,7 +787,7 @@ def test_a_leader_starts_a_build_and_follows_it_to_its_version(
     assert waiting["state"] == "queued" and waiting["progress"] == {"phase": None, "percent": 0}
     assert waiting["schedule"] is None and waiting["explanations"] == []
 
-    build_job_run(job_id=job.pk, options=SolveOptions(time_limit=10, workers=1, seed=3))
+    build_job_run(job_id=job.pk, options=work_limited(workers=1, seed=3))
 
     done = client.get(status_url).json()
     schedule = Schedule.objects.get(school=k.school, date=K_DATE)
@@ -807,7 +807,7 @@ def test_a_build_status_names_its_draft_only_to_those_who_see_drafts():
     leader = StaffFactory(school=k.school, roles=[Role.LEADER])
     teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES])
     job = BuildJob.objects.create(school=k.school, date=K_DATE, requested_by=leader.user)
-    build_job_run(job_id=job.pk, options=SolveOptions(time_limit=10, workers=1, seed=3))
+    build_job_run(job_id=job.pk, options=work_limited(workers=1, seed=3))
     draft = Schedule.objects.get(school=k.school, date=K_DATE)
     status_url = f"/api/v1/builds/{job.pk}/"
 

@@ -351,6 +351,17 @@ def test_a_taken_username_is_refused_beside_it(school_a):
     assert Staff.objects.filter(school=school_a.school).count() == 2
 
 
+def test_staff_hours_off_a_day_types_grid_are_refused_beside_the_field(school_a):
+    DayTypeFactory(school=school_a.school, granularity_minutes=15)
+    response = client_for(school_a.leader.user).post(
+        url("staff-list", school_a.school), staff_data(work_start="07:40")
+    )
+    assert error_beside(response, "work_start") == (
+        "7:40 a.m. is not on the schedule's 15-minute grid: use 7:30 a.m. or 7:45 a.m."
+    )
+    assert not Staff.objects.filter(user__username="mrivera").exists()
+
+
 def test_editing_staff_changes_roles_hours_and_names(school_a):
     school, teacher = school_a.school, school_a.teacher
     response = client_for(school_a.leader.user).post(
@@ -782,6 +793,46 @@ def test_a_half_prep_window_is_refused_beside_its_end(school_a):
     )
     assert "Give both ends of the prep window" in error_beside(response, "prep_window_end")
     assert not SchoolSchedulingSettings.objects.exists()
+
+
+def test_a_prep_window_off_the_grid_is_refused_beside_the_end_at_fault(school_a):
+    DayTypeFactory(school=school_a.school)
+    response = client_for(school_a.leader.user).post(
+        url("school-settings", school_a.school), settings_data(prep_window_end="14:02")
+    )
+    assert error_beside(response, "prep_window_end") == (
+        "2:02 p.m. is not on the schedule's 5-minute grid: use 2 p.m. or 2:05 p.m."
+    )
+    assert not SchoolSchedulingSettings.objects.exists()
+
+
+def test_a_prep_window_after_dismissal_is_refused_naming_the_day_type(school_a):
+    DayTypeFactory(school=school_a.school, name="Regular day")
+    response = client_for(school_a.leader.user).post(
+        url("school-settings", school_a.school),
+        settings_data(prep_window_start="15:30", prep_window_end="16:15"),
+    )
+    assert error_beside(response, "prep_window_start") == (
+        "The prep window (Regular day) at 3:30 p.m. is outside the day from 8 a.m. to 3:15 p.m."
+    )
+    assert not SchoolSchedulingSettings.objects.exists()
+
+
+def test_an_absence_off_the_grid_of_its_day_is_refused_beside_its_start(school_a):
+    CalendarDayFactory(school=school_a.school, date=datetime.date(2026, 11, 24))
+    response = client_for(school_a.leader.user).post(
+        url("absences", school_a.school),
+        {
+            "staff": school_a.teacher.pk,
+            "date": "2026-11-24",
+            "start": "12:02",
+            "end": "",
+            "reason": "training",
+            "action": "save",
+        },
+    )
+    assert "12:02 p.m. is not on the schedule's 5-minute grid" in error_beside(response, "start")
+    assert not StaffAbsence.objects.exists()
 
 
 def test_a_room_used_by_a_schedule_cannot_be_removed(school_a):

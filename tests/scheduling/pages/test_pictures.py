@@ -15,11 +15,11 @@ from django.urls import NoReverseMatch, reverse
 
 from scheduling.models import Pin, ScheduledBlock
 from scheduling.services import schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.models import AuditAction, AuditEvent, Role
 
 from ...conftest import client_for
 from ...factories import CohortFactory, StaffFactory, StudentFactory
+from ...solver_limits import work_limited
 from ..factories import PinFactory, ScheduledBlockFactory, ScheduleFactory
 from ..test_pictures_data import DATE, T, small_day
 from ..test_selectors import DATE as K_DATE
@@ -127,7 +127,7 @@ def test_a_bad_date_is_reported_beside_the_date_field():
 def test_a_real_build_is_drawn_block_for_block():
     k = kindergarten()
     schedule = schedule_build(
-        school=k.school, date=K_DATE, publish=True, options=SolveOptions(time_limit=10, workers=1)
+        school=k.school, date=K_DATE, publish=True, options=work_limited(workers=1)
     ).schedule
     leader = leader_of(k.school)
 

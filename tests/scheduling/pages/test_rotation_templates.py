@@ -299,6 +299,16 @@ def test_an_invalid_row_is_shown_beside_its_field_and_nothing_is_saved(school_a)
             "Give both ends of literacy's window, or neither.",
         ),
         (
+            {"window_start": "09:02", "window_end": "09:50"},
+            "window_start",
+            "9:02 a.m. is not on the schedule's 5-minute grid: use 9 a.m. or 9:05 a.m.",
+        ),
+        (
+            {"preferred_start": "08:30", "preferred_end": "09:33"},
+            "preferred_end",
+            "9:33 a.m. is not on the schedule's 5-minute grid: use 9:30 a.m. or 9:35 a.m.",
+        ),
+        (
             {"preferred_start": "09:00", "preferred_end": "10:30"},
             "preferred_end",
             "literacy's preferred time ends at 10:30, after dismissal at 10:00.",

@@ -1,0 +1,220 @@
+"""The time grid: the one rule for every time or duration a leader sets, and the guard that
+keeps the model and the validator reading the same values.
+
+The model counts time in grid steps (``Problem.granularity`` minutes from midnight; a day type's
+first block and dismissal are on that grid). A setting off the grid (a pin at 9:02, a lunch
+window 12:02-12:35) would otherwise be floored into the model while the validator judges the
+exact minutes, so the two would disagree. Settings are therefore checked at input with
+``span_problems`` (models' ``clean()`` format its findings), and ``snap_problem`` turns rows
+stored before that check into a ``Problem`` both sides can share: windows a block must fall
+inside shrink inward to the grid, time someone is away grows outward, and what cannot be moved
+without changing its meaning (a pin, a block length) is refused with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from .precheck import clock
+from .problem import Pin, Problem, Reason, StaffMember, Station, Window
+
+Side = Literal["start", "end"]
+
+
+@dataclass(frozen=True)
+class SpanProblem:
+    """What is wrong with one end of a span: ``kind`` is ``off-grid`` (``earlier``/``later``
+    are the nearest grid times), ``outside-day`` or ``order`` (it ends at or before it starts)."""
+
+    side: Side
+    kind: Literal["off-grid", "outside-day", "order"]
+    value: int
+    earlier: int = 0
+    later: int = 0
+
+
+def off_grid(minutes: int, grid: int, origin: int = 0) -> tuple[int, int] | None:
+    """The grid times either side of ``minutes``, or None when it is on the grid."""
+    if grid <= 1 or (minutes - origin) % grid == 0:
+        return None
+    earlier = minutes - (minutes - origin) % grid
+    return earlier, earlier + grid
+
+
+def inward(start: int, end: int, grid: int, origin: int = 0) -> tuple[int, int]:
+    """The largest grid span inside ``start``-``end`` (it may be empty: end <= start)."""
+    start_gap = off_grid(start, grid, origin)
+    end_gap = off_grid(end, grid, origin)
+    return (start_gap[1] if start_gap else start, end_gap[0] if end_gap else end)
+
+
+def outward(start: int, end: int, grid: int, origin: int = 0) -> tuple[int, int]:
+    """The smallest grid span covering ``start``-``end``."""
+    start_gap = off_grid(start, grid, origin)
+    end_gap = off_grid(end, grid, origin)
+    return (start_gap[0] if start_gap else start, end_gap[1] if end_gap else end)
+
+
+def span_problems(
+    start: int | None, end: int | None, *, grid: int, day: Window | None = None
+) -> list[SpanProblem]:
+    """Everything wrong with a leader's span: each end on the grid counted from the day's
+    start, inside the day, and ending after it starts. Either end may be absent (open)."""
+    origin = day.start if day is not None else 0
+    found: list[SpanProblem] = []
+    ends: tuple[tuple[Side, int | None], ...] = (("start", start), ("end", end))
+    for side, value in ends:
+        if value is None:
+            continue
+        gap = off_grid(value, grid, origin)
+        if gap is not None:
+            found.append(SpanProblem(side, "off-grid", value, *gap))
+    if found:
+        return found
+    if start is not None and end is not None and end <= start:
+        return [SpanProblem("end", "order", end)]
+    if day is not None:
+        if start is not None and not day.start <= start < day.end:
+            found.append(SpanProblem("start", "outside-day", start))
+        elif end is not None and not day.start < end <= day.end:
+            found.append(SpanProblem("end", "outside-day", end))
+    return found
+
+
+def length_off_grid(minutes: int, grid: int) -> tuple[int, int] | None:
+    """The grid lengths either side of a duration, or None when it is a whole number of steps."""
+    gap = off_grid(minutes, grid)
+    return None if gap is None else (gap[0], gap[1])
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """``snap_problem``'s answer: the problem on the grid, what was moved, what could not be."""
+
+    problem: Problem
+    adjusted: tuple[str, ...] = ()
+    refused: tuple[Reason, ...] = ()
+
+
+def snap_problem(problem: Problem) -> Snapped:
+    """``problem`` with every stored time on its grid, converted only where that cannot make
+    a day valid that the settings as written forbid (see the module docstring)."""
+    grid, day = problem.granularity, problem.day
+    adjusted: list[str] = []
+    refused: list[Reason] = []
+
+    def shrink(window: Window | None, what: str) -> Window | None:
+        if window is None:
+            return None
+        start, end = inward(window.start, window.end, grid, day.start)
+        if (start, end) == (window.start, window.end):
+            return window
+        span = f"{clock(window.start)}-{clock(window.end)}"
+        if end <= start:
+            adjusted.append(f"{what} {span} holds no whole {grid}-minute step: dropped")
+            return None
+        adjusted.append(f"{what} {span} narrowed to {clock(start)}-{clock(end)}")
+        return Window(start, end)
+
+    for edge in (day.start, day.end):
+        if off_grid(edge, grid) is not None:
+            refused.append(
+                Reason(
+                    code="off-grid",
+                    message=f"The day {clock(day.start)}-{clock(day.end)} is off its "
+                    f"{grid}-minute grid",
+                    suggestion="Put the first block and dismissal on the grid.",
+                    setting="day",
+                )
+            )
+            return Snapped(problem, (), tuple(refused))
+
+    templates = []
+    for template in problem.templates:
+        stations: list[Station] = []
+        for station in template.stations:
+            lengths = (station.minutes, station.block_min, station.block_max, station.step)
+            if any(length_off_grid(n, grid) for n in lengths):
+                refused.append(
+                    Reason(
+                        code="off-grid",
+                        message=f"{station.code} of grade {template.grade} has block lengths "
+                        f"({station.minutes} minutes, {station.block_min}-{station.block_max} "
+                        f"in steps of {station.step}) off the {grid}-minute grid",
+                        suggestion="Use whole steps of the grid for the station's minutes.",
+                        setting=f"station:{template.grade}:{station.code}",
+                    )
+                )
+            label = f"grade {template.grade}'s {station.code}"
+            window = shrink(station.window, f"{label} window")
+            if station.window is not None and (window is None or window.minutes < station.minutes):
+                refused.append(
+                    Reason(
+                        code="off-grid",
+                        message=f"{label} window {clock(station.window.start)}-"
+                        f"{clock(station.window.end)} leaves less than {station.minutes} "
+                        f"minutes on the {grid}-minute grid",
+                        suggestion=f"Put the {station.code} window on the grid.",
+                        setting=f"station:{template.grade}:{station.code}",
+                    )
+                )
+            preferred = shrink(station.preferred, f"{label} preferred time")
+            stations.append(replace(station, window=window, preferred=preferred))
+        templates.append(replace(template, stations=tuple(stations)))
+
+    staff: list[StaffMember] = []
+    for member in problem.staff:
+        available = []
+        for window in member.available:
+            # Time away grows outward, so the hours left shrink inward.
+            kept = shrink(window, f"{member.name}'s hours")
+            if kept is not None:
+                available.append(kept)
+        staff.append(replace(member, available=tuple(available)))
+
+    pins: list[Pin] = []
+    for pin in problem.pins:
+        ends = [pin.start] + ([pin.end] if pin.end is not None else [])
+        if any(off_grid(t, grid, day.start) for t in ends):
+            at = clock(pin.start) + (f"-{clock(pin.end)}" if pin.end is not None else "")
+            refused.append(
+                Reason(
+                    code="off-grid",
+                    message=f"The pin of {pin.station} at {at} is off the {grid}-minute grid",
+                    suggestion="Move the pin onto the grid, or remove it.",
+                    setting=f"pin:{pin.cohort}:{pin.station}",
+                )
+            )
+        pins.append(pin)
+
+    prep_window = problem.prep_window
+    if prep_window is not None:
+        # Prep outside the day was never possible (a window after dismissal): keep what lies
+        # inside the day, on the grid, and refuse when nothing does. A window left too short
+        # for the prep minutes is the engine's to explain, as any short window is.
+        start, end = inward(
+            max(prep_window.start, day.start), min(prep_window.end, day.end), grid, day.start
+        )
+        span = f"{clock(prep_window.start)}-{clock(prep_window.end)}"
+        if end <= start:
+            refused.append(
+                Reason(
+                    code="off-grid",
+                    message=f"The prep window {span} has no time on the {grid}-minute grid of "
+                    f"the day {clock(day.start)}-{clock(day.end)}",
+                    suggestion="Move the prep window inside the day, on the grid.",
+                    setting="settings:prep",
+                )
+            )
+        elif (start, end) != (prep_window.start, prep_window.end):
+            adjusted.append(f"The prep window {span} narrowed to {clock(start)}-{clock(end)}")
+            prep_window = Window(start, end)
+    snapped = replace(
+        problem,
+        templates=tuple(templates),
+        staff=tuple(staff),
+        prep_window=prep_window,
+        pins=tuple(pins),
+    )
+    return Snapped(snapped, tuple(adjusted), tuple(refused))
