@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import cached_property
 
 from django.utils.translation import gettext_lazy as _
 
@@ -68,7 +69,7 @@ class CohortsPlanner(PlannerBase):
                 )
                 continue
             cohort = stored.get(cls.sourced_id) or named.adopted.get(cls.sourced_id)
-            level = self.cohort_grade(cls, frozenset(levels), cohort, rooms)
+            level = self.cohort_grade(cls, frozenset(levels), cohort)
             # The grade a leader chose is no longer the class's: the import's stands.
             unchosen = cohort is not None and cohort.grade_chosen and cohort.grade.level != level
             wanted = WantedCohort(
@@ -105,23 +106,34 @@ class CohortsPlanner(PlannerBase):
         self.room_grades.update(stored_room_grades(unlisted, self.plan.today))
         return homerooms
 
-    def cohort_grade(
-        self, cls: Class, levels: frozenset[int], cohort: Cohort | None, rooms: list[Class]
-    ) -> int:
+    def cohort_grade(self, cls: Class, levels: frozenset[int], cohort: Cohort | None) -> int:
         """The grade whose rotation template the cohort of homeroom ``cls`` follows: its one
         grade, or for a combination class the one ``combinations.cohort_grade`` picks."""
         if len(levels) == 1:
             return next(iter(levels))
-        if not hasattr(self, "room_students"):  # counted once, at the first combination class
-            ids = [c.sourced_id for c in rooms]
-            self.room_students = enrolled_grades(
-                self.export, ids, self.levels, self.plan.today, self.network
-            )
         chosen = cohort.grade.level if cohort is not None and cohort.grade_chosen else None
         counts = self.room_students.get(cls.sourced_id, Counter())
         level, why = cohort_grade(levels, counts, chosen)
         self.combinations.append(Combination(cls.row, title_of(cls), level, why))
         return level
+
+    @cached_property
+    def room_students(self) -> dict[str, Counter[int]]:
+        """Class sourcedId -> its students' own grades, counted: read at the first combination
+        class, and only then."""
+        ids = [c.sourced_id for c in self.export.classes if self.sources.defines_cohort(c)]
+        return enrolled_grades(self.export, ids, self.levels, self.plan.today, self.network)
+
+    @cached_property
+    def section_grades(self) -> dict[str, tuple[str, ...]]:
+        """Class sourcedId -> the grade codes of the students enrolled in it (not history)."""
+        users = {u.sourced_id: u.grades for u in self.export.users}
+        found: dict[str, set[str]] = defaultdict(set)
+        for e in self.export.enrollments:
+            live = e.status != "tobedeleted" and not is_history(e, self.plan.today)
+            if e.role == "student" and live:
+                found[e.class_sourced_id].update(users.get(e.user_sourced_id, ()))
+        return {k: tuple(sorted(v)) for k, v in found.items()}
 
     def class_grades(self, cls: Class) -> tuple[str, ...]:
         """The grade codes of a class that defines a cohort. A scheduled section chosen as one
@@ -129,14 +141,6 @@ class CohortsPlanner(PlannerBase):
         section's lowest grade): it holds its students' own grades too."""
         if cls.is_homeroom:
             return cls.grades
-        if not hasattr(self, "section_grades"):
-            users = {u.sourced_id: u.grades for u in self.export.users}
-            found: dict[str, set[str]] = defaultdict(set)
-            for e in self.export.enrollments:
-                live = e.status != "tobedeleted" and not is_history(e, self.plan.today)
-                if e.role == "student" and live:
-                    found[e.class_sourced_id].update(users.get(e.user_sourced_id, ()))
-            self.section_grades = {k: tuple(sorted(v)) for k, v in found.items()}
         return tuple(sorted({*cls.grades, *self.section_grades.get(cls.sourced_id, ())}))
 
     def cohort_source_warnings(
