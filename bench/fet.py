@@ -243,7 +243,7 @@ class _Writer:
         shared: dict[int, list[int]] = {}  # shared room id -> activity ids
         choice_staff: set[int] = set()
         for cohort in p.cohorts:
-            for station in p.template(cohort.grade).stations:
+            for station in p.template_of(cohort).stations:
                 self.add_station(activities_xml, cohort, station, shared, choice_staff)
         self.add_prep(activities_xml, choice_staff)
         self.add_staff_availability(choice_staff)
@@ -518,7 +518,7 @@ def parse_timetable(path: Path, exported: FetExport, problem: Problem) -> list[P
             chosen = activity.room_staff.get(room_name)
             staff = (chosen,) if chosen is not None else ()
         cohort = problem.cohort(activity.cohort)
-        station = problem.template(cohort.grade).station(activity.station)
+        station = problem.template_of(cohort).station(activity.station)
         assert station is not None
         room = problem.venue_room(cohort, station, staff[0] if staff else None)
         blocks.append(

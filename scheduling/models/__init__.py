@@ -36,6 +36,7 @@ from .staffing import (
     SchoolSchedulingSettings,
     StaffAbsence,
     StaffingAssignment,
+    SubstituteDay,
     TeachingRoom,
 )
 from .templates import (
@@ -85,6 +86,7 @@ __all__ = [
     "StaffAbsence",
     "StaffingAssignment",
     "StationCode",
+    "SubstituteDay",
     "TeachingRoom",
     "TemplateStation",
     "Venue",

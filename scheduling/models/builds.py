@@ -86,6 +86,11 @@ class BuildJob(SchoolOwned, Job):
         blank=True,
         help_text="Why no schedule exists: code, message, suggestion, setting of each reason.",
     )
+    recovery_options = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="When staff are out: the recovery options found, best ranked first.",
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -51,6 +51,11 @@ class Schedule(SchoolOwned):
     moved_blocks = models.PositiveIntegerField(
         null=True, blank=True, help_text="Blocks changed against the last published day."
     )
+    recovery = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The absence recovery option this day uses (kind, who moves, why), if any.",
+    )
     carried_forward_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

@@ -114,6 +114,33 @@ class SchoolSchedulingSettings(SchoolOwned):
     compact_staff_weight = models.PositiveIntegerField(
         default=1, help_text="Per 5 minutes of each teacher's day from first to last block."
     )
+    # Staff well-being (hard rules): a duty-free lunch inside a window, and a break in every
+    # long stretch of teaching or lab supervision.
+    staff_lunch_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(30), MaxValueValidator(90)],
+        help_text="The duty-free lunch every staff member gets, in one stretch.",
+    )
+    staff_lunch_start = models.TimeField(default=datetime.time(10, 45))
+    staff_lunch_end = models.TimeField(
+        default=datetime.time(13, 30), help_text="Where every staff member's lunch must fall."
+    )
+    max_teaching_stretch = models.PositiveSmallIntegerField(
+        default=150,
+        validators=[MinValueValidator(30), MaxValueValidator(300)],
+        help_text="The longest a staff member teaches or supervises without a break.",
+    )
+    min_break_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text="The shortest pause that counts as a break.",
+    )
+    # How long a build may search before it stops and says so (never "impossible").
+    solve_seconds = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
+        help_text="How long a build searches for a day before it stops.",
+    )
 
     class Meta:
         verbose_name = "scheduling settings"
@@ -145,6 +172,25 @@ class SchoolSchedulingSettings(SchoolOwned):
                 )
                 if errors:
                     raise ValidationError(errors)
+
+
+class SubstituteDay(SchoolOwned):
+    """A date a substitute (staff with the substitute role) can be called in: the school's pool,
+    and with the network's other schools' substitutes, the network's."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="substitute_days")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="substitute_days")
+    date = models.DateField()
+
+    class Meta:
+        ordering = ["school", "date", "staff"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "date"], name="substitute_day_once")
+        ]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff} can substitute on {self.date:%Y-%m-%d}"
 
 
 class AbsenceReason(models.TextChoices):

@@ -180,12 +180,12 @@ def later_demand(
     teaching = {
         s
         for c in earlier
-        for station in problem.template(c.grade).stations
+        for station in problem.template_of(c).stations
         for s in problem.candidates(c.id, station.code)
     }
     demand: dict[int, list[int]] = defaultdict(list)
     for cohort in later:
-        for station in problem.template(cohort.grade).stations:
+        for station in problem.template_of(cohort).stations:
             staff = problem.candidates(cohort.id, station.code)
             if station.max_blocks == 1 and len(staff) == 1 and staff[0] in teaching:
                 demand[staff[0]].append(station.minutes)

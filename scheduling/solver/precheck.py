@@ -128,7 +128,7 @@ def _staffing(problem: Problem) -> list[Reason]:
     cohorts_of: dict[tuple[int, ...], list[str]] = defaultdict(list)
     station_of: dict[tuple[int, ...], str] = {}
     for cohort in problem.cohorts:
-        for station in problem.template(cohort.grade).stations:
+        for station in problem.template_of(cohort).stations:
             if station.staff_role is None:
                 continue
             pool = tuple(
@@ -396,7 +396,7 @@ def _labs(problem: Problem) -> list[Reason]:
             (c, s)
             for c in problem.cohorts
             if problem.lab_for_grade(c.grade) == lab
-            for s in problem.template(c.grade).stations
+            for s in problem.template_of(c).stations
             if s.venue == Venue.LAB
         ]
         if not users:
@@ -541,7 +541,7 @@ def _cohort_rooms(problem: Problem) -> list[Reason]:
         uses = [
             (c, s)
             for c in problem.cohorts
-            for s in problem.template(c.grade).stations
+            for s in problem.template_of(c).stations
             if s.venue == venue
         ]
         if not uses:
@@ -584,7 +584,7 @@ def _pins(problem: Problem) -> list[Reason]:
             )
             continue
         cohort = problem.cohort(pin.cohort)
-        station = problem.template(cohort.grade).station(pin.station)
+        station = problem.template_of(cohort).station(pin.station)
         if station is None:
             reasons.append(
                 Reason(

@@ -82,8 +82,13 @@ class Station:
 
 @dataclass(frozen=True)
 class GradeTemplate:
+    """A grade's rotation. With ``cohorts``, it replaces the grade's template for those cohorts
+    only: a recovery option turns an absent teacher's station into lab or flex time for the
+    cohorts it affects (see ``recovery.py``)."""
+
     grade: int
     stations: tuple[Station, ...]
+    cohorts: frozenset[int] = frozenset()
 
     def station(self, code: str) -> Station | None:
         return next((s for s in self.stations if s.code == code), None)
@@ -223,7 +228,13 @@ class Problem:
         return next(s for s in self.staff if s.id == staff_id)
 
     def template(self, grade: int) -> GradeTemplate:
-        return next(t for t in self.templates if t.grade == grade)
+        """The grade's template, as every cohort of the grade without one of its own follows."""
+        return next(t for t in self.templates if t.grade == grade and not t.cohorts)
+
+    def template_of(self, cohort: Cohort) -> GradeTemplate:
+        """The template ``cohort``'s day follows: its own if it has one, else its grade's."""
+        own = next((t for t in self.templates if cohort.id in t.cohorts), None)
+        return own or self.template(cohort.grade)
 
     def candidates(self, cohort_id: int, station: str) -> tuple[int, ...]:
         for assignment in self.assignments:

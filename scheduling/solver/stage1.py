@@ -327,7 +327,7 @@ class _Stage1:
     def add_blocks(self) -> None:
         day = self.p.day
         for cohort in self.p.cohorts:
-            stations = self.p.template(cohort.grade).stations
+            stations = self.p.template_of(cohort).stations
             # A fixed event that fills its whole window at the start or end of the day (the
             # launch) leaves the other stations only the rest of the day: saying so up front
             # gives every resource's energy reasoning the true length of the day.
@@ -720,7 +720,7 @@ class _Stage1:
                 continue
             staffing = tuple(
                 (s.code, tuple(sorted(self.p.candidates(cohort.id, s.code))))
-                for s in self.p.template(cohort.grade).stations
+                for s in self.p.template_of(cohort).stations
             )
             homeroom: object = cohort.homeroom
             if room_cohorts[cohort.homeroom] <= {cohort.id}:

@@ -77,7 +77,7 @@ class _School:
     cohorts: dict[int, Cohort]
     rooms: dict[int, Room]
     staff: dict[int, StaffMember]
-    templates: dict[int, GradeTemplate]
+    templates: dict[int, GradeTemplate]  # by cohort id: the template each cohort follows
     empty_blocks: list[PlacedBlock]
     stray_blocks: list[PlacedBlock]
     blocks: list[PlacedBlock]
@@ -93,7 +93,14 @@ class _School:
             cohorts=cohorts,
             rooms={r.id: r for r in problem.rooms},
             staff={s.id: s for s in problem.staff},
-            templates={t.grade: t for t in problem.templates},
+            templates={
+                c.id: problem.template_of(c)
+                for c in problem.cohorts
+                if any(
+                    c.id in t.cohorts or (t.grade == c.grade and not t.cohorts)
+                    for t in problem.templates
+                )
+            },
             empty_blocks=[b for b in blocks if b.end <= b.start],
             stray_blocks=[b for b in blocks if b.end > b.start and b.cohort not in cohorts],
             blocks=sorted(
@@ -113,8 +120,8 @@ class _School:
         return school
 
     def station(self, block: PlacedBlock) -> Station | None:
-        """The station of ``block`` in its cohort's grade template, if the template has it."""
-        template = self.templates.get(self.cohorts[block.cohort].grade)
+        """The station of ``block`` in its cohort's template, if the template has it."""
+        template = self.templates.get(block.cohort)
         return template.station(block.station) if template else None
 
     # --- names for messages ---
@@ -412,7 +419,7 @@ def _check_h2_station_minutes(school: _School) -> list[Violation]:
     for cohort in school.problem.cohorts:
         name = school.cohort_name(cohort.id)
         grade = _grade_name(cohort.grade)
-        template = school.templates.get(cohort.grade)
+        template = school.templates.get(cohort.id)
         if template is None:
             found.append(
                 Violation(

@@ -127,6 +127,7 @@ class Role(models.TextChoices):
     TUTOR = "tutor", "Tutor"
     SPED = "sped", "Special-education teacher"
     SPECIALS = "specials", "Specials teacher"
+    SUBSTITUTE = "substitute", "Substitute teacher"
 
 
 class Staff(SchoolOwned):
