@@ -7,8 +7,11 @@ The export maps a ``Problem`` onto FET's model as closely as FET allows:
   stations, plus a ``prep`` subject for each teacher's one stretch of prep (H7), exported as an
   activity of that teacher alone, allowed to start only where it fits inside ``prep_window``;
 - activities are the blocks, with FIXED lengths, because FET cannot choose an activity's length:
-  one block per station with the station's full minutes when ``block_max >= minutes``, else the
-  station split into the fewest equal allowed lengths (``FetExport.notes`` says which);
+  the lengths given per cohort and station (``export(lengths=...)``: ``bench.run`` gives those of
+  a day the engine found), else one block per station with the station's full minutes when
+  ``block_max >= minutes``, else the station split into the fewest equal allowed lengths
+  (``FetExport.notes`` says which); ``export(locked=day)`` fixes every block where ``day`` has
+  it, to check that FET accepts a known day;
 - fixed events (launch, lunch, recess) get ``ConstraintActivityPreferredStartingTimes``: every
   start that keeps the block inside its window; staff hours and absences become
   ``ConstraintTeacherNotAvailableTimes``;
@@ -37,6 +40,7 @@ import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,8 +108,20 @@ def fixed_lengths(station: Station) -> list[int]:
 
 
 class _Writer:
-    def __init__(self, problem: Problem) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        lengths: Mapping[tuple[int, str], Sequence[int]] | None = None,
+        locked: Sequence[PlacedBlock] = (),
+        staffing: Mapping[tuple[int, str], int] | None = None,
+    ) -> None:
         self.p = problem
+        self.lengths = lengths or {}
+        self.locked: dict[tuple[int, str], list[PlacedBlock]] = {}
+        for block in sorted(locked, key=lambda b: b.start):
+            self.locked.setdefault((block.cohort, block.station), []).append(block)
+        self.staffing = dict(staffing or {})
+        self.staffing.update({key: b[0].staff[0] for key, b in self.locked.items() if b[0].staff})
         self.u = problem.granularity
         self.slots = problem.day.minutes // self.u
         self.notes: list[str] = []
@@ -148,7 +164,7 @@ class _Writer:
         return list(range(first, last + 1))
 
     def unavailable_slots(self, available: tuple[Window, ...]) -> list[int]:
-        free = set()
+        free: set[int] = set()
         for window in available:
             free.update(range(self.slot(window.start), self.slot(window.end)))
         return [s for s in range(self.slots) if s not in free]
@@ -258,12 +274,12 @@ class _Writer:
             self.sub(teacher, "Comments", ", ".join(sorted(member.roles)))
 
         students = self.sub(root, "Students_List")
-        for template in sorted(p.templates, key=lambda t: t.grade):
-            cohorts = [c for c in p.cohorts if c.grade == template.grade]
+        for grade in sorted({t.grade for t in p.templates}):  # a grade may have several
+            cohorts = [c for c in p.cohorts if c.grade == grade]
             if not cohorts:
                 continue
             year = self.sub(students, "Year")
-            self.sub(year, "Name", "Grade K" if template.grade == 0 else f"Grade {template.grade}")
+            self.sub(year, "Name", "Grade K" if grade == 0 else f"Grade {grade}")
             self.sub(year, "Number_of_Students", sum(c.students for c in cohorts))
             self.sub(year, "Comments", "")
             self.sub(year, "Number_of_Categories", 0)
@@ -338,8 +354,11 @@ class _Writer:
         choice_staff: set[int],
     ) -> None:
         p = self.p
-        lengths = fixed_lengths(station)
-        if len(lengths) > 1:
+        lengths = list(self.lengths.get((cohort.id, station.code), ())) or fixed_lengths(station)
+        locked = self.locked.get((cohort.id, station.code), [])
+        if locked and [b.minutes for b in locked] != lengths:
+            raise NotExportable(f"{cohort.name} {station.code}: locked blocks are not {lengths}")
+        if len(lengths) > 1 and (cohort.id, station.code) not in self.lengths:
             note = f"{station.code}: {len(lengths)} fixed blocks of {lengths[0]} min"
             if note not in self.notes:
                 self.notes.append(note)
@@ -360,7 +379,15 @@ class _Writer:
                 rooms = list(choice)
                 choice_staff.update(candidates)
             else:
-                if len(candidates) > 1:
+                known = self.staffing.get((cohort.id, station.code))
+                if len(candidates) > 1 and known in candidates:
+                    teacher = known
+                    note = (
+                        f"{station.code}: staff pre-assigned as in the given day (FET cannot pick)"
+                    )
+                    if note not in self.notes:
+                        self.notes.append(note)
+                elif len(candidates) > 1:
                     teacher = candidates[(cohort.id + len(self.activities)) % len(candidates)]
                     note = f"{station.code}: staff pre-assigned round-robin (FET cannot choose)"
                     if note not in self.notes:
@@ -374,7 +401,7 @@ class _Writer:
             else:
                 rooms = [self.room_names[room_id]]
         group_id = self.next_id if len(lengths) > 1 else 0
-        for minutes in lengths:
+        for index, minutes in enumerate(lengths):
             activity_id = self.new_activity(
                 parent,
                 cohort=cohort,
@@ -392,10 +419,19 @@ class _Writer:
                 (teacher,) if teacher is not None else (),
                 room_staff,
             )
-            if station.window is not None:
-                self.preferred_starts(activity_id, self.starts_within(station.window, minutes))
-            if rooms:
-                self.preferred_rooms(activity_id, rooms)
+            if locked:  # a known day, to check that FET accepts it: every start and teacher fixed
+                block = locked[index]
+                self.preferred_starts(activity_id, [self.slot(block.start)])
+                if room_staff and block.staff:
+                    chosen = [name for name, s in room_staff.items() if s == block.staff[0]]
+                    self.preferred_rooms(activity_id, chosen or rooms)
+                elif rooms:
+                    self.preferred_rooms(activity_id, rooms)
+            else:
+                if station.window is not None:
+                    self.preferred_starts(activity_id, self.starts_within(station.window, minutes))
+                if rooms:
+                    self.preferred_rooms(activity_id, rooms)
             if room_id is not None and p.room(room_id).shared and not room_staff:
                 shared[room_id].append(activity_id)
 
@@ -463,9 +499,20 @@ class _Writer:
                 self.notes.append(f"{room.name}: at most {most} cohorts at once")
 
 
-def export(problem: Problem) -> FetExport:
-    """The FET 6 input file for ``problem`` (raises ``NotExportable``)."""
-    return _Writer(problem).build()
+def export(
+    problem: Problem,
+    *,
+    lengths: Mapping[tuple[int, str], Sequence[int]] | None = None,
+    locked: Sequence[PlacedBlock] = (),
+    staffing: Mapping[tuple[int, str], int] | None = None,
+) -> FetExport:
+    """The FET 6 input file for ``problem`` (raises ``NotExportable``).
+
+    ``lengths`` gives some (cohort, station) pairs their blocks' lengths in the order FET gets
+    them (others: ``fixed_lengths``); ``locked`` fixes every listed block's start (and, where FET
+    picks the teacher through a room, that room): a day to check that FET accepts it.
+    ``staffing`` names the teacher where FET cannot choose one through rooms (else round-robin)."""
+    return _Writer(problem, lengths, locked, staffing).build()
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -534,12 +581,22 @@ def parse_timetable(path: Path, exported: FetExport, problem: Problem) -> list[P
     return blocks
 
 
-def run(problem: Problem, workdir: Path, *, time_limit: int, seed: int, name: str) -> FetRun:
+def run(
+    problem: Problem,
+    workdir: Path,
+    *,
+    time_limit: int,
+    seed: int,
+    name: str,
+    lengths: Mapping[tuple[int, str], Sequence[int]] | None = None,
+    locked: Sequence[PlacedBlock] = (),
+    staffing: Mapping[tuple[int, str], int] | None = None,
+) -> FetRun:
     """Export ``problem``, run ``fet-cl`` on it and judge its timetable with ``validate()``."""
     from scheduling.solver.validate import validate
 
     try:
-        exported = export(problem)
+        exported = export(problem, lengths=lengths, locked=locked, staffing=staffing)
     except NotExportable as error:
         return FetRun("not-exportable", 0.0, None, 0, None, str(error), None, "", [])
     if shutil.which(FET_BINARY) is None:

@@ -247,6 +247,8 @@ JOBS_TEST_GATE_DIR = env_str("JOBS_TEST_GATE_DIR")
 NIGHTLY_LOCAL_TIME = env_time("NIGHTLY_LOCAL_TIME", "02:00")  # in each school's own time zone
 NIGHTLY_WINDOW_HOURS = env_int("NIGHTLY_WINDOW_HOURS", 4)  # a beat down at 02:00 catches up
 NIGHTLY_HORIZON_DAYS = env_int("NIGHTLY_HORIZON_DAYS", 7)  # look past weekends and short breaks
+# One limit for every school's night (the task's hard limit is sized on it); a leader's build
+# and build_schedules use the school's own "Build time limit" setting (solve_seconds) instead.
 NIGHTLY_SOLVE_SECONDS = env_int("NIGHTLY_SOLVE_SECONDS", 20)
 NIGHTLY_SOLVE_WORKERS = env_int("NIGHTLY_SOLVE_WORKERS", 1)
 # Every build's solver limit in CP-SAT deterministic units instead of seconds (then only a safety

@@ -28,6 +28,7 @@ from .models import (
     SchoolSchedulingSettings,
     StaffAbsence,
     StaffingAssignment,
+    SubstituteDay,
     TeachingRoom,
     TemplateStation,
     day_fill_error,
@@ -175,6 +176,15 @@ class SchoolSchedulingSettingsAdmin(ScopedModelAdmin):
 class StaffAbsenceAdmin(ScopedModelAdmin):
     list_display = ["date", "staff", "start", "end", "reason", "school"]
     list_filter = ["reason", OWN_SCHOOLS]
+    search_fields = ["staff__user__last_name", "staff__user__first_name"]
+    date_hierarchy = "date"
+    list_select_related = ["school", "staff__user"]
+
+
+@admin.register(SubstituteDay)
+class SubstituteDayAdmin(ScopedModelAdmin):
+    list_display = ["date", "staff", "school"]
+    list_filter = [OWN_SCHOOLS]
     search_fields = ["staff__user__last_name", "staff__user__first_name"]
     date_hierarchy = "date"
     list_select_related = ["school", "staff__user"]

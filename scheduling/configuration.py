@@ -34,6 +34,7 @@ from .models import (
     StaffAbsence,
     StaffingAssignment,
     StationCode,
+    SubstituteDay,
     TeachingRoom,
     TemplateStation,
     grade_name,
@@ -547,6 +548,49 @@ def absence_delete(*, absence: StaffAbsence) -> None:
     _delete(absence)
 
 
+# -- the substitute pool -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def substitute_day_add(*, school: School, staff: Staff, date: datetime.date) -> SubstituteDay:
+    """Make ``staff`` (a substitute of ``school``) available to be called in on ``date``: the
+    school's pool that day, and the network's other schools'. Refusals name their field."""
+    if staff.school_id != school.pk:
+        raise ValidationError(
+            {"staff": gettext("%(name)s is not staff of this school.") % {"name": staff}}
+        )
+    if Role.SUBSTITUTE not in staff.role_codes:
+        raise ValidationError(
+            {
+                "staff": gettext(
+                    "%(name)s does not hold the substitute role: add “Substitute teacher” to "
+                    "their roles first."
+                )
+                % {"name": staff}
+            }
+        )
+    if SubstituteDay.objects.filter(staff=staff, date=date).exists():
+        raise ValidationError(
+            {
+                "date": gettext("%(name)s is already available on %(date)s.")
+                % {"name": staff, "date": date.isoformat()}
+            }
+        )
+    day = SubstituteDay(school=school, staff=staff, date=date)
+    day.full_clean()
+    day.save()
+    return day
+
+
+def substitute_day_remove(*, day: SubstituteDay) -> None:
+    day.delete()
+
+
+def substitute_days_of(*, staff: Staff, since: datetime.date) -> list[SubstituteDay]:
+    """The dates from ``since`` on that ``staff`` can be called in as a substitute."""
+    return list(SubstituteDay.objects.filter(staff=staff, date__gte=since).order_by("date"))
+
+
 @transaction.atomic
 def school_settings_save(
     *,
@@ -559,6 +603,12 @@ def school_settings_save(
     transitions_weight: int,
     lab_balance_weight: int,
     compact_staff_weight: int,
+    solve_seconds: int | None = None,
+    staff_lunch_minutes: int | None = None,
+    staff_lunch_start: datetime.time | None = None,
+    staff_lunch_end: datetime.time | None = None,
+    max_teaching_stretch: int | None = None,
+    min_break_minutes: int | None = None,
 ) -> SchoolSchedulingSettings:
     settings = SchoolSchedulingSettings.objects.select_for_update().filter(
         school=school
@@ -570,6 +620,19 @@ def school_settings_save(
     settings.transitions_weight = transitions_weight
     settings.lab_balance_weight = lab_balance_weight
     settings.compact_staff_weight = compact_staff_weight
+    if solve_seconds is not None:  # how long a leader's build searches before it stops
+        settings.solve_seconds = solve_seconds
+    # Staff well-being (W1-W3); a caller that leaves one out keeps what is stored.
+    wellbeing = {
+        "staff_lunch_minutes": staff_lunch_minutes,
+        "staff_lunch_start": staff_lunch_start,
+        "staff_lunch_end": staff_lunch_end,
+        "max_teaching_stretch": max_teaching_stretch,
+        "min_break_minutes": min_break_minutes,
+    }
+    for name, value in wellbeing.items():
+        if value is not None:
+            setattr(settings, name, value)
     settings.full_clean()
     settings.save()
     return settings

@@ -13,6 +13,10 @@ goes through here, so they cannot drift apart:
    breaks a hard rule is not.
 3. ``day_store`` stores blocks and plan as one new draft version, inside the caller's
    transaction holding the school's build lock.
+
+When staff are out and stage 1 finds no day, ``day_solve`` asks for recovery options
+(``scheduling.day_recovery``) and builds the best ranked one that both validators accept: the
+stored version records it (``Schedule.recovery``) and the job keeps every option.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ import datetime
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,6 +36,16 @@ from django.db.models import Max, QuerySet
 
 from students.models import School
 
+from .day_recovery import (
+    blocks_from_json,
+    option_json,
+    options_for,
+    problem_with_recovery,
+    recovered_problem,
+    recovery_record,
+    why_of,
+    with_staff_swapped,
+)
 from .lab_plans import (
     lab_plan_store,
     plan_fingerprint,
@@ -39,11 +54,13 @@ from .lab_plans import (
 )
 from .models import BuildPhase, Schedule, ScheduledBlock
 from .models.calendar import minutes_of, time_of
+from .recovery_inputs import local_substitutes
 from .selectors import calendar_day_for, problem_for
 from .solver import stage2
 from .solver.plan_inputs import PlanInputs, plan_problem
 from .solver.plans import LabPlan, PlanProblem
 from .solver.problem import Infeasible, PlacedBlock, Problem, Reason, Solution, SolveStats
+from .solver.recovery import recovery_from_json
 from .solver.stage1 import SolveOptions, solve
 from .solver.validate import Violation, validate
 from .solver.validate_stage2 import validate_plan
@@ -85,6 +102,10 @@ class SolvedDay:
     plan_problem: PlanProblem
     plan: LabPlan
     kept_from: Schedule | None = None  # stage 1 kept from this version
+    # With staff out and no day without a recovery: the option used (``Schedule.recovery``)
+    # and every option found (``BuildJob.recovery_options``).
+    recovery: dict[str, Any] | None = None
+    recovery_options: tuple[dict[str, Any], ...] = ()
 
 
 def problem_fingerprint(problem: Problem) -> str:
@@ -173,7 +194,8 @@ def day_solve(
     options: SolveOptions | None = None,
     on_phase: Callable[[BuildPhase], None] | None = None,
 ) -> SolvedDay | tuple[Reason, ...]:
-    """Both stages solved and validated, or the reasons there is no day to store."""
+    """Both stages solved and validated, or the reasons there is no day to store. With staff
+    out and no day as configured, the best recovery option both validators accept."""
     report = on_phase or (lambda phase: None)
     problem = inputs.problem
     options = work_limited(options)
@@ -184,6 +206,18 @@ def day_solve(
         .order_by("-version")
         .first()
     )
+    if kept_from is not None:
+        try:
+            # A kept day that used a recovery is valid only with the recovery applied again.
+            problem = problem_with_recovery(inputs.problem, kept_from.recovery)
+        except ValueError:
+            logger.error(
+                "build school_id=%s date=%s version %s: its recovery does not read; solving",
+                school.pk,
+                date,
+                kept_from.version,
+            )
+            kept_from, problem = None, inputs.problem
     if kept_from is not None:
         result = Solution(
             blocks=stored_blocks(kept_from),
@@ -199,7 +233,14 @@ def day_solve(
                 date,
                 [r.code for r in solved.reasons],
             )
-            return solved.reasons
+            return day_recover(
+                school=school,
+                date=date,
+                inputs=inputs,
+                reasons=solved.reasons,
+                options=options,
+                on_phase=report,
+            )
         result = solved
     report(BuildPhase.VALIDATING)
     violations = validate(problem, result.blocks)
@@ -212,7 +253,30 @@ def day_solve(
             len(violations),
         )
         return violations_as_reasons(violations)
+    return _with_plan(
+        school=school,
+        date=date,
+        inputs=inputs,
+        problem=problem,
+        result=result,
+        options=options,
+        kept_from=kept_from,
+        recovery=kept_from.recovery if kept_from is not None else None,
+    )
 
+
+def _with_plan(
+    *,
+    school: School,
+    date: datetime.date,
+    inputs: DayInputs,
+    problem: Problem,
+    result: Solution,
+    options: SolveOptions | None,
+    **solved: Any,
+) -> SolvedDay | tuple[Reason, ...]:
+    """Stage 2 planned inside stage 1's valid ``result`` (valid for ``problem``) and checked by
+    its validator: the day to store, or the plan's violations."""
     plan_problem_ = plan_problem(inputs.plan_inputs, problem, result.blocks)
     plan_options = stage2.PlanOptions(seed=options.seed if options else 0)
     if options is not None and options.work_limit is not None:
@@ -235,7 +299,94 @@ def day_solve(
             len(plan.shortfalls),
             sum(s.missing for s in plan.shortfalls),
         )
-    return SolvedDay(inputs, result, plan_problem_, plan, kept_from)
+    return SolvedDay(inputs, result, plan_problem_, plan, **solved)
+
+
+def day_recover(
+    *,
+    school: School,
+    date: datetime.date,
+    inputs: DayInputs,
+    reasons: tuple[Reason, ...],
+    options: SolveOptions | None = None,
+    on_phase: Callable[[BuildPhase], None] | None = None,
+) -> SolvedDay | tuple[Reason, ...]:
+    """With staff out, the best ranked recovery option whose day both validators accept (every
+    option found kept with it for the leader to pick another); ``reasons`` when nobody is out
+    or no option works. Each option's solve shares ``options``' limits."""
+    found = options_for(school=school, date=date, problem=inputs.problem, options=options)
+    if not found:
+        return reasons
+    every = tuple(
+        option_json(inputs.problem, option, rank=rank) for rank, option in enumerate(found, 1)
+    )
+    (on_phase or (lambda phase: None))(BuildPhase.VALIDATING)
+    why = why_of(reasons)
+    for option in every:
+        solved = day_with_option(
+            school=school, date=date, inputs=inputs, option=option, why=why, options=options
+        )
+        if isinstance(solved, SolvedDay):
+            logger.info(
+                "build school_id=%s date=%s recovered kind=%s rank=%s of %d option(s)",
+                school.pk,
+                date,
+                option["kind"],
+                option["rank"],
+                len(every),
+            )
+            return dataclasses.replace(solved, recovery_options=every)
+    return reasons
+
+
+def day_with_option(
+    *,
+    school: School,
+    date: datetime.date,
+    inputs: DayInputs,
+    option: Mapping[str, Any],
+    why: Sequence[str],
+    options: SolveOptions | None = None,
+) -> SolvedDay | tuple[Reason, ...]:
+    """The day of one recovery option (an ``option_json``: its recovery and blocks, no new
+    solve), checked by both validators against ``inputs.problem`` with the recovery applied.
+    Raises ``ValueError`` when the option does not read."""
+    recovery = recovery_from_json(option["recovery"])
+    blocks = blocks_from_json(option["blocks"])
+    problem = recovered_problem(inputs.problem, recovery)
+    violations = validate(problem, blocks)
+    if violations:
+        logger.error(
+            "build school_id=%s date=%s recovery option %s rejected by the validator: "
+            "%d violation(s)",
+            school.pk,
+            date,
+            option.get("rank"),
+            len(violations),
+        )
+        return violations_as_reasons(violations)
+    stats = option.get("stats") or {}
+    result = Solution(
+        blocks=blocks,
+        stats=SolveStats(
+            str(stats.get("status", "RECOVERY")),
+            stats.get("objective"),
+            stats.get("bound"),
+            float(stats.get("wall_seconds", 0.0)),
+            int(stats.get("workers", 0)),
+            int(stats.get("seed", 0)),
+        ),
+        moved_blocks=int(option.get("moved_blocks", 0)),
+    )
+    return _with_plan(
+        school=school,
+        date=date,
+        inputs=inputs,
+        problem=problem,
+        result=result,
+        options=options,
+        recovery=recovery_record(option, why=why),
+    )
 
 
 def next_version(*, school: School, date: datetime.date) -> int:
@@ -266,6 +417,13 @@ def day_store(
     }
     if solved.kept_from is not None:
         solver_stats["kept_from_version"] = solved.kept_from.version
+    record, swap = solved.recovery, {}
+    if record:
+        # Another school's substitute teaches here as staff of this school (their row here is
+        # made in this transaction): blocks and the stored recovery name that row.
+        added = recovery_from_json(record["recovery"]).staff_added
+        swap = local_substitutes(school=school, staff_ids={m.id for m in added})
+        record = with_staff_swapped(record, swap)
     schedule = Schedule.objects.create(
         school=school,
         date=date,
@@ -275,6 +433,7 @@ def day_store(
         input_fingerprint=inputs.fingerprint,
         solver_stats=solver_stats,
         moved_blocks=result.moved_blocks if inputs.problem.previous else None,
+        recovery=record,
     )
     ScheduledBlock.objects.bulk_create(
         ScheduledBlock(
@@ -284,7 +443,7 @@ def day_store(
             start=time_of(b.start),
             end=time_of(b.end),
             room_id=b.room,
-            staff_id=b.staff[0] if b.staff else None,
+            staff_id=swap.get(b.staff[0], b.staff[0]) if b.staff else None,
         )
         for b in result.blocks
     )

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from students.models import Cohort, Staff
 
@@ -75,7 +77,7 @@ def setting_links(
     if kind == "room" and len(parts) == 1 and (ids := _ids(parts[0])):
         return tuple(
             SettingLink(
-                f"Room {known.rooms.get(room_id, room_id)}",
+                gettext("Room %(name)s") % {"name": known.rooms.get(room_id, room_id)},
                 _url("room-edit", school_id=school_id, room_id=room_id),
             )
             for room_id in ids
@@ -83,17 +85,18 @@ def setting_links(
     if kind == "staff" and len(parts) == 1 and (ids := _ids(parts[0])):
         return tuple(
             SettingLink(
-                str(known.staff.get(staff_id, f"Staff member {staff_id}")),
+                str(known.staff.get(staff_id, gettext("Staff member %(id)s") % {"id": staff_id})),
                 _url("staff-edit", school_id=school_id, staff_id=staff_id),
             )
             for staff_id in ids
         )
     if kind == "staffing" and len(parts) == 2 and (ids := _ids(parts[0])) and len(ids) == 1:
         cohort_id = ids[0]
-        name = known.cohorts.get(cohort_id, f"cohort {cohort_id}")
+        name = known.cohorts.get(cohort_id, gettext("cohort %(id)s") % {"id": cohort_id})
         return (
             SettingLink(
-                f"Staffing of {name} ({_station_label(parts[1])})",
+                gettext("Staffing of %(cohort)s (%(station)s)")
+                % {"cohort": name, "station": _station_label(parts[1])},
                 _url("cohort-edit", school_id=school_id, cohort_id=cohort_id),
             ),
         )
@@ -102,9 +105,10 @@ def setting_links(
         template_id = known.templates.get(level[0])
         is_station = kind == "station" and len(parts) == 2
         label = (
-            f"{_station_label(parts[1])} in the {grade} rotation template"
+            gettext("%(station)s in the %(grade)s rotation template")
+            % {"station": _station_label(parts[1]), "grade": grade}
             if is_station
-            else f"The {grade} rotation template"
+            else gettext("The %(grade)s rotation template") % {"grade": grade}
         )
         if template_id is None:  # no template for this day type yet: the list of templates
             return (SettingLink(label, _url("templates", school_id=school_id)),)
@@ -120,17 +124,83 @@ def setting_links(
             ),
         )
     if kind == "pin" and len(parts) == 2 and (ids := _ids(parts[0])) and len(ids) == 1:
-        name = known.cohorts.get(ids[0], f"cohort {ids[0]}")
+        name = known.cohorts.get(ids[0], gettext("cohort %(id)s") % {"id": ids[0]})
         return (
             SettingLink(
-                f"Pins of {name} on {date:%Y-%m-%d}",
+                gettext("Pins of %(cohort)s on %(date)s")
+                % {"cohort": name, "date": date_format(date, "l j F Y")},
                 _url("schedule-day", school_id=school_id, query=f"date={date.isoformat()}"),
             ),
         )
-    return (SettingLink("School settings", _url("school-settings", school_id=school_id)),)
+    return (SettingLink(gettext("School settings"), _url("school-settings", school_id=school_id)),)
 
 
-def _referenced(reasons: list[Mapping[str, str]]) -> dict[str, set[int]]:
+def _detail(reason: Mapping[str, object]) -> dict[str, float]:
+    """The figures a reason carries (stored as a list of [name, number] pairs)."""
+    pairs = reason.get("detail")
+    if not isinstance(pairs, list | tuple):
+        return {}
+    try:
+        return {str(name): float(value) for name, value in pairs}
+    except (TypeError, ValueError):
+        return {}
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return gettext("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def _localized(
+    reason: Mapping[str, object], *, date: datetime.date, known: KnownSettings
+) -> tuple[str, str] | None:
+    """The message and suggestion of a reason the page can say in the reader's language (the
+    engine's own text is English): an absence, or the engine stopping at its time limit. None
+    for the others, shown as the engine wrote them."""
+    code, detail = reason.get("code"), _detail(reason)
+    if code == "staff-absent" and detail:
+        ids = _ids(str(reason.get("setting", "")).partition(":")[2]) or []
+        names = _listed(
+            [str(known.staff.get(i, gettext("Staff member %(id)s") % {"id": i})) for i in ids]
+        )
+        parts = [
+            ngettext(
+                "%(station)s for %(count)d cohort", "%(station)s for %(count)d cohorts", int(n)
+            )
+            % {"station": _station_label(station), "count": int(n)}
+            for station, n in detail.items()
+        ]
+        day = date_format(date, "l j F Y")
+        return (
+            ngettext(
+                "%(names)s is out on %(day)s, and nobody present can take %(what)s.",
+                "%(names)s are out on %(day)s, and nobody present can take %(what)s.",
+                len(ids),
+            )
+            % {"names": names, "day": day, "what": _listed(parts)},
+            gettext(
+                "Add a substitute for %(names)s on %(day)s, or assign another teacher to these "
+                "cohorts."
+            )
+            % {"names": names, "day": day},
+        )
+    if code == "time-limit":
+        if "seconds" in detail:
+            stopped = gettext(
+                "The engine stopped after %(seconds)s s without finding a day; this does not "
+                "mean none exists."
+            ) % {"seconds": f"{detail['seconds']:g}"}
+        else:
+            stopped = gettext(
+                "The engine stopped at its limit without finding a day; this does not mean "
+                "none exists."
+            )
+        return stopped, gettext("Try for longer: build again with a longer time limit.")
+    return None
+
+
+def _referenced(reasons: list[Mapping[str, object]]) -> dict[str, set[int]]:
     wanted: dict[str, set[int]] = {"room": set(), "staff": set(), "cohort": set()}
     for reason in reasons:
         kind, _, rest = str(reason.get("setting", "")).partition(":")
@@ -144,7 +214,7 @@ def _referenced(reasons: list[Mapping[str, str]]) -> dict[str, set[int]]:
 
 
 def explanations_for(
-    reasons: Iterable[Mapping[str, str]], *, school_id: int, date: datetime.date
+    reasons: Iterable[Mapping[str, object]], *, school_id: int, date: datetime.date
 ) -> list[Explanation]:
     """Stored reasons (dicts of ``Reason``'s fields) with their links, in at most 4 queries."""
     reasons = list(reasons)
@@ -183,15 +253,21 @@ def explanations_for(
         if wanted["cohort"]
         else {},
     )
-    return [
-        Explanation(
-            code=str(reason.get("code", "")),
-            message=str(reason.get("message", "")),
-            suggestion=str(reason.get("suggestion", "")),
-            setting=str(reason.get("setting", "")),
-            links=setting_links(
-                str(reason.get("setting", "")), school_id=school_id, date=date, known=known
-            ),
+    explanations = []
+    for reason in reasons:
+        message, suggestion = _localized(reason, date=date, known=known) or (
+            str(reason.get("message", "")),
+            str(reason.get("suggestion", "")),
         )
-        for reason in reasons
-    ]
+        explanations.append(
+            Explanation(
+                code=str(reason.get("code", "")),
+                message=message,
+                suggestion=suggestion,
+                setting=str(reason.get("setting", "")),
+                links=setting_links(
+                    str(reason.get("setting", "")), school_id=school_id, date=date, known=known
+                ),
+            )
+        )
+    return explanations

@@ -14,7 +14,10 @@ How a night goes (``scheduling.tasks`` holds the Celery wrappers, beat fires the
    independent validators, and stores and publishes the version in one
    transaction under the school's build lock, finishing the row in the same transaction. A
    second delivery of the same task finds the row finished and stops, so a build is published
-   once. Database and broker outages propagate, for the task to retry with backoff.
+   once. Database and broker outages propagate, for the task to retry with backoff. With staff
+   out and no day as configured, the best ranked absence recovery option that validates is
+   published (``scheduling.day_recovery``); the version records which and why
+   (``Schedule.recovery``) and the leader's email says so.
 3. When a rebuild publishes nothing, the published version of the date stays. With none, the
    latest published day of the same day type is copied forward as a draft, marked as such
    (``Schedule.carried_forward_from``), for the leader to publish or rebuild.
@@ -276,11 +279,13 @@ def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
     except ScheduleRejected as rejected:  # publishing validates once more, against the database
         return _finish_without_publishing(run, error=str(rejected), fingerprint=fingerprint)
     logger.info(
-        "nightly published school_id=%s date=%s version=%s run_id=%s",
+        "nightly published school_id=%s date=%s version=%s run_id=%s recovery=%s",
         school.pk,
         run.date,
         schedule.version,
         run.pk,
+        # Staff out and no day as configured: the best ranked option, recorded on the schedule.
+        (schedule.recovery or {}).get("kind", "none"),
     )
     return locked
 
@@ -376,6 +381,8 @@ def carry_forward(*, school: School, date: datetime.date) -> Schedule | None:
         input_fingerprint=source.input_fingerprint,
         solver_stats={"carried_forward_from": source.pk},
         carried_forward_from=source,
+        # The same day, so the same absence recovery (if any) makes its blocks valid.
+        recovery=source.recovery,
     )
     ScheduledBlock.objects.bulk_create(
         ScheduledBlock(

@@ -144,8 +144,24 @@ def problem_for(*, school: School, date: datetime.date) -> solver.Problem:
             lab_balance=settings.lab_balance_weight,
             compact_staff=settings.compact_staff_weight,
         ),
+        wellbeing=_wellbeing(settings),
     )
     return _on_grid(problem, school=school, date=date)
+
+
+def _wellbeing(settings: SchoolSchedulingSettings) -> solver.WellBeing:
+    """The school's staff well-being rules (W1-W3), always on: a lunch window stored before it
+    was checked, ending at or before it starts, falls back to the default window."""
+    window = solver.WellBeing().lunch_window
+    start, end = settings.staff_lunch_start, settings.staff_lunch_end
+    if start is not None and end is not None and minutes_of(end) > minutes_of(start):
+        window = solver.Window(minutes_of(start), minutes_of(end))
+    return solver.WellBeing(
+        lunch_minutes=settings.staff_lunch_minutes,
+        lunch_window=window,
+        max_stretch=settings.max_teaching_stretch,
+        min_break=settings.min_break_minutes,
+    )
 
 
 def _on_grid(problem: solver.Problem, *, school: School, date: datetime.date) -> solver.Problem:

@@ -21,23 +21,29 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from students.errors import DomainError
 from students.jobs import fresh_active_q, job_claim, job_finish
 from students.models import ApiClient, School
 
+from .configuration import school_settings_for
 from .day_builds import (
     SolvedDay,
     day_inputs,
     day_solve,
     day_store,
+    day_with_option,
     latest_same_day,
     stored_blocks,
+    work_limited,
 )
+from .day_recovery import problem_with_recovery
 from .lab_plans import plan_inputs_for, stored_plan
 from .locks import lock_school_builds
 from .models import (
@@ -58,6 +64,9 @@ from .solver.validate_stage2 import validate_plan
 
 logger = logging.getLogger(__name__)
 
+# The longest a leader's build may search ("Try for longer" stops doubling here).
+LONGEST_BUILD_SECONDS = 600
+
 
 class ScheduleRejected(DomainError):
     """The validator found hard-constraint violations; nothing was stored or published."""
@@ -76,6 +85,8 @@ class BuildResult:
     schedule: Schedule | None
     reasons: tuple[Reason, ...] = ()
     unchanged: bool = False  # the input matched an existing version; nothing new was stored
+    # With staff out: every recovery option found, best first (the schedule uses one of them).
+    recovery_options: tuple[dict[str, Any], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -124,7 +135,7 @@ def schedule_build(
         schedule = day_store(school=school, date=date, solved=solved, by=by)
         if publish:
             schedule = schedule_publish(schedule=schedule)
-    return BuildResult(school.pk, date, schedule)
+    return BuildResult(school.pk, date, schedule, recovery_options=solved.recovery_options)
 
 
 def _build_unchanged(same: Schedule, *, publish: bool) -> BuildResult:
@@ -179,6 +190,11 @@ def schedule_violations(schedule: Schedule) -> tuple[str, ...]:
     """What a stored version breaks against the configuration and Learning Lab data as they are
     now: its blocks (stage 1) and its lab plan (stage 2), checked by the independent validators."""
     problem = problem_for(school=schedule.school, date=schedule.date)
+    try:
+        # A day built with an absence recovery holds only with that recovery applied again.
+        problem = problem_with_recovery(problem, schedule.recovery)
+    except ValueError:
+        return (gettext("Its absence recovery can no longer be read: build the date again."),)
     blocks = stored_blocks(schedule)
     found = [v.message for v in validate(problem, blocks)]
     stored = LabPlan.objects.filter(schedule=schedule).first()
@@ -229,9 +245,11 @@ def build_job_start(
     date: datetime.date,
     by: AbstractBaseUser | None = None,
     client: ApiClient | None = None,
+    seconds: int | None = None,
 ) -> BuildJob:
     """Queue a build of ``school``'s ``date`` and return its job row; ``client``: the API client
-    whose token asked, recorded on the job.
+    whose token asked, recorded on the job; ``seconds``: how long the engine may search (the
+    school's ``solve_seconds`` when None; "Try for longer" asks for more).
 
     The date must be an instructional day with a day type (``calendar_day_for`` says why not).
     A build of the same date already queued or running (and not lost with its worker) is
@@ -253,13 +271,31 @@ def build_job_start(
         job = BuildJob.objects.create(
             school=school, date=date, requested_by=by, requested_by_client=client
         )
-        transaction.on_commit(lambda: build_job_run_task.delay(job.pk))
+        if seconds is None:
+            transaction.on_commit(lambda: build_job_run_task.delay(job.pk))
+        else:
+            transaction.on_commit(lambda: build_job_run_task.delay(job.pk, seconds))
     logger.info("build queued school_id=%s date=%s job_id=%s", school.pk, date, job.pk)
     return job
 
 
-def build_job_run(*, job_id: int, options: SolveOptions | None = None) -> BuildJob | None:
+def build_job_solve_seconds(*, school: School) -> int:
+    """How long a leader's build of ``school`` searches: its ``solve_seconds`` setting."""
+    return school_settings_for(school=school).solve_seconds
+
+
+def build_job_longer_seconds(*, school: School) -> int:
+    """The time limit "Try for longer" asks for: twice the school's setting, at most
+    ``LONGEST_BUILD_SECONDS``."""
+    return min(LONGEST_BUILD_SECONDS, 2 * build_job_solve_seconds(school=school))
+
+
+def build_job_run(
+    *, job_id: int, options: SolveOptions | None = None, seconds: float | None = None
+) -> BuildJob | None:
     """Run a queued build job and record its outcome on the row; safe to run twice.
+
+    Without ``options`` the engine searches for ``seconds``, or the school's ``solve_seconds``.
 
     A job that already finished is returned as it is. The outcome is one of: a schedule
     (``succeeded``), the engine's reasons why there is none (``infeasible``), or the message of
@@ -275,6 +311,8 @@ def build_job_run(*, job_id: int, options: SolveOptions | None = None) -> BuildJ
         BuildJob.objects.filter(pk=job_id).update(phase=phase, percent=phase_percent(phase))
         job.phase, job.percent = phase, phase_percent(phase)
 
+    if options is None:
+        options = SolveOptions(time_limit=seconds or build_job_solve_seconds(school=job.school))
     outcome: dict[str, object] = {}
     try:
         result = schedule_build(
@@ -304,6 +342,9 @@ def build_job_run(*, job_id: int, options: SolveOptions | None = None) -> BuildJ
                 "schedule": result.schedule,
                 "unchanged": result.unchanged,
                 "percent": 100,
+                "recovery_options": list(
+                    result.recovery_options or _options_found_before(result.schedule)
+                ),
             }
         else:
             outcome = {
@@ -311,3 +352,85 @@ def build_job_run(*, job_id: int, options: SolveOptions | None = None) -> BuildJ
                 "reasons": [dataclasses.asdict(reason) for reason in result.reasons],
             }
     return job_finish(job, **outcome)  # type: ignore[arg-type]
+
+
+def _options_found_before(schedule: Schedule | None) -> list[dict[str, Any]]:
+    """The recovery options of the latest build of ``schedule``'s inputs that found some: an
+    unchanged build shows the same choice as the build that made the day."""
+    if schedule is None or not schedule.recovery:
+        return []
+    earlier = (
+        BuildJob.objects.filter(
+            school=schedule.school_id,
+            date=schedule.date,
+            schedule__input_fingerprint=schedule.input_fingerprint,
+        )
+        .exclude(recovery_options=[])
+        .order_by("-created_at", "-pk")
+        .values_list("recovery_options", flat=True)
+        .first()
+    )
+    return list(earlier or [])
+
+
+class RecoveryOptionNotFound(DomainError):
+    code = "recovery-option-not-found"
+    title = "This build has no such recovery option"
+    status = 404
+
+
+def build_job_use_option(
+    *, job: BuildJob, rank: int, by: AbstractBaseUser | None = None
+) -> Schedule:
+    """Store the day of ``job``'s recovery option ranked ``rank`` as the date's next draft: its
+    blocks as found by the build (no new solve), checked again by both validators against the
+    configuration as it is now with the option's recovery applied, and its lab plan planned.
+
+    Raises ``RecoveryOptionNotFound`` for a rank the job does not have, ``ScheduleRejected``
+    when the option no longer fits the configuration."""
+    option = next(
+        (o for o in job.recovery_options or [] if isinstance(o, dict) and o.get("rank") == rank),
+        None,
+    )
+    if option is None:
+        raise RecoveryOptionNotFound(
+            gettext("This build has no recovery option %(rank)s.") % {"rank": rank}
+        )
+    inputs = day_inputs(school=job.school, date=job.date)
+    chosen = job.schedule.recovery if job.schedule is not None else None
+    why = (chosen or {}).get("why") or [r.get("message", "") for r in job.reasons or []][:5]
+    try:
+        solved = day_with_option(
+            school=job.school,
+            date=job.date,
+            inputs=inputs,
+            option=option,
+            why=why,
+            options=work_limited(None),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise RecoveryOptionNotFound(
+            gettext("Recovery option %(rank)s of this build can no longer be read.")
+            % {"rank": rank}
+        ) from None
+    if not isinstance(solved, SolvedDay):
+        raise ScheduleRejected(
+            gettext(
+                "Option %(rank)s no longer fits the configuration; nothing was stored. "
+                "Build the date again."
+            )
+            % {"rank": rank},
+            errors={"violations": [reason.message for reason in solved]},
+        )
+    with transaction.atomic():
+        lock_school_builds(job.school_id)
+        schedule = day_store(school=job.school, date=job.date, solved=solved, by=by)
+    logger.info(
+        "recovery option used school_id=%s date=%s job_id=%s rank=%s version=%s",
+        job.school_id,
+        job.date,
+        job.pk,
+        rank,
+        schedule.version,
+    )
+    return schedule

@@ -16,9 +16,10 @@ from .services import build_job_run
 
 
 @shared_task(name="scheduling.tasks.build_job_run")
-def build_job_run_task(job_id: int) -> str | None:
-    """Run one queued build job; the outcome is recorded on its row. Safe to run twice."""
-    job = build_job_run(job_id=job_id)
+def build_job_run_task(job_id: int, seconds: float | None = None) -> str | None:
+    """Run one queued build job; the outcome is recorded on its row. Safe to run twice.
+    ``seconds``: the engine's time limit when a leader asked for longer than the school's."""
+    job = build_job_run(job_id=job_id, seconds=seconds)
     return job.state if job is not None else None
 
 

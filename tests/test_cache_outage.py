@@ -26,7 +26,6 @@ import rocketship.cache
 from rocketship.api_errors import PROBLEM_CONTENT_TYPE
 from scheduling.models import BuildJob, BuildState, Schedule, ScheduleStatus
 from scheduling.services import schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.clients import api_client_create, api_token_issue, principal_cache_key
 
 from .conftest import client_for
@@ -39,6 +38,7 @@ from .scheduling.api.test_schedule_api import (
 )
 from .scheduling.test_selectors import DATE as K_DATE
 from .scheduling.test_selectors import kindergarten
+from .solver_limits import work_limited
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_a_publish_whose_cache_writes_fail_still_publishes(django_capture_on_com
     """The published-version cache is marked stale inside the publish's transaction and set
     after its commit: with Redis unreachable both are skipped, the publish stands."""
     school = kindergarten().school
-    options = SolveOptions(time_limit=30, workers=1, first_solution_only=True)
+    options = work_limited(workers=1, first_solution_only=True)
 
     with redis_unreachable(), django_capture_on_commit_callbacks(execute=True):
         built = schedule_build(school=school, date=K_DATE, publish=True, options=options)

@@ -184,8 +184,9 @@ def configure_school(*, school: School, first_day: datetime.date) -> int:
             assignment = add(StaffingAssignment, school=school, cohort=cohort, station=station)
             assignment.staff.add(member)
     for position, cohort in enumerate(cohorts):
-        # Each specials teacher takes an equal band of cohorts in grade order (K-2 and 3-5 with
-        # two of them; shape L's four take 12 cohorts each); with one teacher, they take everyone.
+        # Each specials teacher takes an equal band of cohorts in grade order: 6 cohorts each
+        # (K-2 and 3-5 in shape S, a lab's cohorts shared by two in M), so that every one of
+        # them has time for lunch and breaks; with one teacher, they take everyone.
         teacher = specials[position * len(specials) // len(cohorts)]
         assignment = add(
             StaffingAssignment, school=school, cohort=cohort, station=StationCode.SPECIALS

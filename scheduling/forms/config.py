@@ -525,6 +525,20 @@ class AbsenceForm(SchoolModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
+class SubstituteDayForm(forms.Form):
+    """A date a substitute can be called in (the staff member is the page's)."""
+
+    date = forms.DateField(
+        label=gettext_lazy("Available on"),
+        widget=DateInput(),
+        validators=[validate_school_day],
+        error_messages={"invalid": gettext_lazy("Enter a date as YYYY-MM-DD.")},
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"date": self.cleaned_data["date"]}
+
+
 class SchoolSettingsForm(SchoolModelForm):
     class Meta:
         model = SchoolSchedulingSettings
@@ -537,8 +551,19 @@ class SchoolSettingsForm(SchoolModelForm):
             "transitions_weight",
             "lab_balance_weight",
             "compact_staff_weight",
+            "solve_seconds",
+            "staff_lunch_minutes",
+            "staff_lunch_start",
+            "staff_lunch_end",
+            "max_teaching_stretch",
+            "min_break_minutes",
         ]
-        widgets = {"prep_window_start": TimeInput(), "prep_window_end": TimeInput()}
+        widgets = {
+            "prep_window_start": TimeInput(),
+            "prep_window_end": TimeInput(),
+            "staff_lunch_start": TimeInput(),
+            "staff_lunch_end": TimeInput(),
+        }
         labels = {
             "prep_minutes": "Prep minutes",
             "prep_window_start": "Prep window from",
@@ -548,6 +573,12 @@ class SchoolSettingsForm(SchoolModelForm):
             "transitions_weight": "S3 few transitions",
             "lab_balance_weight": "S4 lab balance",
             "compact_staff_weight": "S5 compact staff days",
+            "solve_seconds": gettext_lazy("Build time limit (seconds)"),
+            "staff_lunch_minutes": gettext_lazy("Staff lunch minutes"),
+            "staff_lunch_start": gettext_lazy("Staff lunch from"),
+            "staff_lunch_end": gettext_lazy("Staff lunch until"),
+            "max_teaching_stretch": gettext_lazy("Longest teaching stretch (minutes)"),
+            "min_break_minutes": gettext_lazy("Shortest break (minutes)"),
         }
 
     def service_kwargs(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ stored schedule or the engine's reasons why none exists (or the error that stopp
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from students.models import ApiClient, School
 from students.models.base import SchoolOwned
@@ -100,6 +101,20 @@ class BuildJob(SchoolOwned, Job):
 
     def __str__(self) -> str:
         return f"build {self.date:%Y-%m-%d} ({self.get_state_display()})"
+
+    @property
+    def timed_out(self) -> bool:
+        """No schedule because the engine stopped at its time limit: not a proof that none
+        exists, so never shown as "No schedule possible"."""
+        return self.state == BuildState.INFEASIBLE and any(
+            isinstance(r, dict) and r.get("code") == "time-limit" for r in self.reasons
+        )
+
+    @property
+    def state_label(self) -> str:
+        if self.timed_out:
+            return str(_("Stopped at the time limit"))
+        return super().state_label
 
     @property
     def progress_key(self) -> str:

@@ -172,6 +172,49 @@ class SchoolSchedulingSettings(SchoolOwned):
                 )
                 if errors:
                     raise ValidationError(errors)
+        self.clean_wellbeing()
+
+    def clean_wellbeing(self) -> None:
+        """The staff lunch window holds a lunch and sits on each day type's grid (the solver and
+        the validator then judge the same times). It may reach past a short day's dismissal:
+        staff can lunch after it. The lengths need no grid: the solver rounds a lunch or a break
+        up and a stretch down to whole steps, which on the grid asks exactly as much."""
+        start, end = self.staff_lunch_start, self.staff_lunch_end
+        if start is None or end is None:
+            return
+        if end <= start:
+            raise ValidationError(
+                {
+                    "staff_lunch_end": gettext(
+                        "The staff lunch window must end after it starts (%(start)s)."
+                    )
+                    % {"start": clock(start)}
+                }
+            )
+        window = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if self.staff_lunch_minutes and window < self.staff_lunch_minutes:
+            raise ValidationError(
+                {
+                    "staff_lunch_end": gettext(
+                        "The staff lunch window is %(window)d minutes long, shorter than the "
+                        "%(lunch)d-minute staff lunch."
+                    )
+                    % {"window": window, "lunch": self.staff_lunch_minutes}
+                }
+            )
+        if not self.school_id:
+            return
+        for day_type in DayType.objects.filter(school_id=self.school_id).order_by("name"):
+            errors = span_errors(
+                start,
+                end,
+                day_type=day_type,
+                fields=("staff_lunch_start", "staff_lunch_end"),
+                label=gettext("The staff lunch window (%(day_type)s)") % {"day_type": day_type},
+                within_day=False,
+            )
+            if errors:
+                raise ValidationError(errors)
 
 
 class SubstituteDay(SchoolOwned):

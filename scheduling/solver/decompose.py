@@ -32,7 +32,9 @@ from .problem import (
     Problem,
     Room,
     RoomKind,
+    StaffMember,
     Venue,
+    Window,
 )
 
 
@@ -190,3 +192,78 @@ def later_demand(
             if station.max_blocks == 1 and len(staff) == 1 and staff[0] in teaching:
                 demand[staff[0]].append(station.minutes)
     return {sid: tuple(minutes) for sid, minutes in demand.items()}
+
+
+def teams(problem: Problem) -> list[tuple[list[Cohort], frozenset[int]]]:
+    """The cohorts bound together by staff who teach them alone (a grade's humanities and STEM
+    teachers), each group with those staff: the pieces ``team_relaxation`` bounds one by one."""
+    taught: dict[int, set[int]] = defaultdict(set)
+    for assignment in problem.assignments:
+        for sid in assignment.staff:
+            taught[sid].add(assignment.cohort)
+    grade = {c.id: c.grade for c in problem.cohorts}
+    parent = {c.id: c.id for c in problem.cohorts}
+
+    def root(cohort: int) -> int:
+        while parent[cohort] != cohort:
+            parent[cohort] = parent[parent[cohort]]
+            cohort = parent[cohort]
+        return cohort
+
+    # Only staff within one grade join cohorts: shared ones (specials) would make one team of
+    # the whole school, too big to bound.
+    own = {
+        sid
+        for sid, cohorts in taught.items()
+        if cohorts <= grade.keys() and len({grade[c] for c in cohorts}) == 1
+    }
+    for sid in own:
+        first, *rest = sorted(taught[sid])
+        for other in rest:
+            parent[root(other)] = root(first)
+    groups: dict[int, list[Cohort]] = defaultdict(list)
+    for cohort in problem.cohorts:
+        groups[root(cohort.id)].append(cohort)
+    result = []
+    for cohorts in groups.values():
+        ids = {c.id for c in cohorts}
+        result.append((cohorts, frozenset(s for s in own if taught[s] <= ids)))
+    return result
+
+
+def team_relaxation(problem: Problem, cohorts: list[Cohort], own: frozenset[int]) -> Problem:
+    """The problem of ``cohorts`` alone with everything else relaxed: staff they share with other
+    cohorts become a stand-in per block (there all day, no prep, no room), no well-being rules,
+    no published day. Every valid day of ``problem`` restricted to ``cohorts`` is a valid day of
+    it, so its optimum of the team's own terms (``own`` staff's spans, the cohorts' preferences
+    and transitions) is a lower bound on theirs in any day."""
+    ids = {c.id for c in cohorts}
+    supervisors = {sid for s in problem.supervision for sid in s.supervisors}
+    stand_in = max((s.id for s in problem.staff), default=0) + 1
+    staff = [s for s in problem.staff if s.id in own or s.id in supervisors]
+    assignments = []
+    for assignment in problem.assignments:
+        if assignment.cohort not in ids:
+            continue
+        kept = tuple(s for s in assignment.staff if s in own)
+        if len(kept) < len(assignment.staff):
+            cohort = next(c for c in cohorts if c.id == assignment.cohort)
+            role = problem.template_of(cohort).station(assignment.station)
+            roles = frozenset({role.staff_role}) if role and role.staff_role else frozenset()
+            staff.append(
+                StaffMember(
+                    stand_in, "", roles, None, (Window(problem.day.start, problem.day.end),)
+                )
+            )
+            kept = (*kept, stand_in)
+            stand_in += 1
+        assignments.append(replace(assignment, staff=kept))
+    return replace(
+        problem,
+        cohorts=tuple(cohorts),
+        staff=tuple(staff),
+        assignments=tuple(assignments),
+        pins=tuple(p for p in problem.pins if p.cohort in ids),
+        previous=(),
+        wellbeing=None,
+    )

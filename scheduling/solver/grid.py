@@ -210,11 +210,34 @@ def snap_problem(problem: Problem) -> Snapped:
         elif (start, end) != (prep_window.start, prep_window.end):
             adjusted.append(f"The prep window {span} narrowed to {clock(start)}-{clock(end)}")
             prep_window = Window(start, end)
+    wellbeing = problem.wellbeing
+    if wellbeing is not None:
+        # A staff lunch must fall inside its window: the window shrinks inward to the grid, and
+        # is refused when what is left holds no lunch.
+        lunch = wellbeing.lunch_window
+        start, end = inward(lunch.start, lunch.end, grid, day.start)
+        span = f"{clock(lunch.start)}-{clock(lunch.end)}"
+        if end - start < wellbeing.lunch_minutes:
+            refused.append(
+                Reason(
+                    code="off-grid",
+                    message=f"The staff lunch window {span} leaves less than "
+                    f"{wellbeing.lunch_minutes} minutes on the {grid}-minute grid",
+                    suggestion="Put the staff lunch window on the grid.",
+                    setting="settings:staff_lunch",
+                )
+            )
+        elif (start, end) != (lunch.start, lunch.end):
+            adjusted.append(
+                f"The staff lunch window {span} narrowed to {clock(start)}-{clock(end)}"
+            )
+            wellbeing = replace(wellbeing, lunch_window=Window(start, end))
     snapped = replace(
         problem,
         templates=tuple(templates),
         staff=tuple(staff),
         prep_window=prep_window,
         pins=tuple(pins),
+        wellbeing=wellbeing,
     )
     return Snapped(snapped, tuple(adjusted), tuple(refused))

@@ -8,17 +8,35 @@ minutes for the blocks only it can teach, a pin on a station the grade lacks.
 Each check is a necessary condition only, so a refusal is always true; the lab is counted per
 stretch of the day (a grade's fixed lunch takes that grade out of the lab, not the lab away from
 the others) and only while supervisors present can watch its seats (H6).
+
+A suggestion with a number in it is one that removes its reason: lab seats and teachers to add
+are found by counting again on the problem with the fix applied (the seats of the largest
+cohorts sharing the lab at its peak, as few as pass), and are left out when no such number
+passes; the minutes to add to a rotation and the cohorts a shared room must hold at once pass
+their check by construction. A supervision shortage is answered with supervision, never seats.
+Staff out all day are named once each, with what they leave uncovered.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .problem import Cohort, Problem, Reason, Room, RoomKind, Station, Venue, Window
+from .problem import (
+    Cohort,
+    Problem,
+    Reason,
+    Room,
+    RoomKind,
+    StaffMember,
+    Station,
+    Venue,
+    Window,
+)
 
 
 def clock(minutes: int) -> str:
@@ -115,30 +133,149 @@ def _templates(problem: Problem) -> list[Reason]:
 
 
 def _available_minutes(problem: Problem, staff_id: int) -> int:
+    """A teacher's minutes of the day left for teaching: their hours less prep and lunch."""
     member = problem.member(staff_id)
     day = problem.day
     inside = sum(max(0, min(w.end, day.end) - max(w.start, day.start)) for w in member.available)
-    return max(0, inside - member.prep_minutes)
+    return max(0, inside - member.prep_minutes - _lunch_minutes(problem, staff_id))
 
 
-def _staffing(problem: Problem) -> list[Reason]:
-    """Every staffed block has someone, and each pool of staff has the minutes its blocks need."""
+def _lunch_minutes(problem: Problem, staff_id: int) -> int:
+    """The minutes of the day a teacher's duty-free lunch (W1) surely takes from their teaching.
+
+    Exempt exactly as in the model (``stage1._Stage1.lunch_starts``): nobody whose hours hold no
+    whole lunch, on the grid, inside the lunch window needs one. Otherwise it is the lunch less
+    any of the window that lies outside the day (a lunch there takes no teaching minutes)."""
+    wellbeing = problem.wellbeing
+    if wellbeing is None:
+        return 0
+    unit, window, day = problem.granularity, wellbeing.lunch_window, problem.day
+    size = -(-wellbeing.lunch_minutes // unit)
+    spans: list[tuple[int, int]] = []
+    for w in sorted(problem.member(staff_id).available, key=lambda w: w.start):
+        if spans and w.start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], w.end))
+        else:
+            spans.append((w.start, w.end))
+    if not any(
+        -(-max(start, window.start) // unit) <= min(end, window.end) // unit - size
+        for start, end in spans
+    ):
+        return 0
+    outside = max(0, day.start - window.start) + max(0, window.end - day.end)
+    return max(0, wellbeing.lunch_minutes - outside)
+
+
+def weekday(date: str) -> str:
+    """The English weekday of an ISO date ("Monday"), or "" when it is not one."""
+    try:
+        return _dt.date.fromisoformat(date).strftime("%A")
+    except ValueError:
+        return ""
+
+
+def _on(problem: Problem) -> str:
+    day = weekday(problem.date)
+    return f"on {day} {problem.date}" if day else f"on {problem.date}"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _absence(
+    problem: Problem, absent: tuple[int, ...], left: list[tuple[Cohort, Station]]
+) -> Reason:
+    """One reason for the staff out all day whose stations nobody else present can take."""
+    names = _names([problem.member(sid).name for sid in absent])
+    by_station: dict[str, list[str]] = defaultdict(list)
+    for cohort, station in left:
+        by_station[station.code].append(cohort.name)
+    parts = [
+        f"{code} for {len(cohorts)} cohort{'s' if len(cohorts) > 1 else ''} ({', '.join(cohorts)})"
+        for code, cohorts in by_station.items()
+    ]
+    roles = sorted({s.staff_role for _, s in left if s.staff_role})
+    return Reason(
+        code="staff-absent",
+        message=(
+            f"{names} {'is' if len(absent) == 1 else 'are'} out {_on(problem)}, and nobody "
+            f"present can take {'their' if len(absent) > 1 else 'the'} {_names(parts)}."
+        ),
+        suggestion=(
+            f"Add a substitute for {names} on that day, or assign another "
+            f"{' or '.join(roles)} teacher to these cohorts."
+        ),
+        setting="staff:" + ",".join(str(sid) for sid in absent),
+        detail=tuple((code, len(cohorts)) for code, cohorts in by_station.items()),
+    )
+
+
+def _with_teachers(problem: Problem, members: set[int], role: str, count: int) -> Problem:
+    """``problem`` with ``count`` new full-day ``role`` teachers (prep as the pool's) beside
+    ``members`` on every assignment they share."""
+    first = max(s.id for s in problem.staff) + 1
+    prep = max(problem.member(sid).prep_minutes for sid in members)
+    new = tuple(
+        StaffMember(first + n, f"new {role} teacher", frozenset({role}), None, (problem.day,), prep)
+        for n in range(count)
+    )
+    ids = tuple(m.id for m in new)
+    return replace(
+        problem,
+        staff=problem.staff + new,
+        assignments=tuple(
+            replace(a, staff=a.staff + ids) if members & set(a.staff) else a
+            for a in problem.assignments
+        ),
+    )
+
+
+def _teachers_to_add(problem: Problem, members: set[int], role: str, short: int) -> int | None:
+    """The fewest new full-day teachers that remove the pool's shortage, checked by counting
+    again with them on the staff; None when a few more than the minutes suggest do not."""
+    per_teacher = max(1, problem.day.minutes - max(problem.member(s).prep_minutes for s in members))
+    least = math.ceil(short / per_teacher)
+    for count in range(least, least + 3):
+        fixed = _with_teachers(problem, members, role, count)
+        if not any(
+            (r.code == "staff-minutes-short" and members & set(_ids_of(r.setting)))
+            # A lunch shortage names the School settings, not its teachers: any one counts.
+            or r.code == "staff-lunch"
+            for r in _staffing(fixed, suggest=False)
+        ):
+            return count
+    return None
+
+
+def _ids_of(setting: str) -> list[int]:
+    return [int(part) for part in setting.partition(":")[2].split(",") if part.isdigit()]
+
+
+def _staffing(problem: Problem, *, suggest: bool = True) -> list[Reason]:
+    """Every staffed block has someone, and each pool of staff has the minutes its blocks need.
+
+    Blocks left without a teacher because their teachers are out are named once per absence
+    (who is out, and what they leave), not once per cohort."""
     reasons = []
     demand: dict[tuple[int, ...], int] = defaultdict(int)
     cohorts_of: dict[tuple[int, ...], list[str]] = defaultdict(list)
     station_of: dict[tuple[int, ...], str] = {}
+    role_of: dict[tuple[int, ...], str] = {}
+    left_by: dict[tuple[int, ...], list[tuple[Cohort, Station]]] = defaultdict(list)
     for cohort in problem.cohorts:
         for station in problem.template_of(cohort).stations:
-            if station.staff_role is None:
+            if station.staff_role is None or problem.follows(cohort.id, station.code):
+                continue  # a combined cohort's shared block counts once, with the lead's
+            able = [
+                sid
+                for sid in problem.candidates(cohort.id, station.code)
+                if station.staff_role in problem.member(sid).roles
+            ]
+            pool = tuple(sorted(sid for sid in able if problem.member(sid).available))
+            if not pool and able:
+                left_by[tuple(sorted(able))].append((cohort, station))
                 continue
-            pool = tuple(
-                sorted(
-                    sid
-                    for sid in problem.candidates(cohort.id, station.code)
-                    if problem.member(sid).available
-                    and station.staff_role in problem.member(sid).roles
-                )
-            )
             if not pool:
                 reasons.append(
                     Reason(
@@ -158,6 +295,8 @@ def _staffing(problem: Problem) -> list[Reason]:
             demand[pool] += station.minutes
             cohorts_of[pool].append(cohort.name)
             station_of[pool] = station.code
+            role_of[pool] = station.staff_role
+    reasons += [_absence(problem, absent, left) for absent, left in left_by.items()]
     # A pool's blocks can only go to its members: compare with every union of pools inside it.
     pools = list(demand)
     for pool in pools:
@@ -167,23 +306,72 @@ def _staffing(problem: Problem) -> list[Reason]:
         if needed > has:
             names = ", ".join(problem.member(sid).name for sid in sorted(members))
             role = station_of[pool]
-            per_teacher = max(1, has // max(1, len(members)))
-            extra = math.ceil((needed - has) / per_teacher)
+            extra = (
+                _teachers_to_add(problem, members, role_of[pool], needed - has) if suggest else None
+            )
+            day = problem.day
+            part_day = [
+                f"{m.name} is in only "
+                + ", ".join(f"{clock(w.start)}-{clock(w.end)}" for w in m.available)
+                for m in (problem.member(sid) for sid in sorted(members))
+                if not any(w.start <= day.start and day.end <= w.end for w in m.available)
+            ]
+            out = f" ({'; '.join(part_day)} {_on(problem)})" if part_day else ""
+            lunch = sum(_lunch_minutes(problem, sid) for sid in members)
+            if needed <= has + lunch:
+                reasons.append(_lunch_short(problem, members, needed, has + lunch, extra, role))
+                continue
             reasons.append(
                 Reason(
                     code="staff-minutes-short",
                     message=(
                         f"{role.capitalize()} staffing: {len(cohorts_of[pool])} cohorts need "
-                        f"{needed} minutes of {names}, who have {has} minutes after prep."
+                        f"{needed} minutes of {names}, who have {has} minutes after prep{out}."
                     ),
                     suggestion=(
-                        f"Add {extra} {role} teacher(s) for these cohorts, shorten {role}, or "
+                        f"Add {extra} {role} teacher{'s' if extra > 1 else ''} for these "
+                        f"cohorts, shorten {role}, or reduce prep minutes."
+                        if extra is not None
+                        else f"Add {role} teachers for these cohorts, shorten {role}, or "
                         "reduce prep minutes."
                     ),
                     setting="staff:" + ",".join(str(s) for s in sorted(members)),
                 )
             )
     return reasons
+
+
+def _lunch_short(
+    problem: Problem, members: set[int], needed: int, has: int, extra: int | None, role: str
+) -> Reason:
+    """A pool whose blocks fit in its minutes after prep, but not with the staff lunch (W1):
+    the lunch setting is at fault as much as the staffing, so the reason links School
+    settings and names the teachers."""
+    wellbeing = problem.wellbeing
+    assert wellbeing is not None
+    names = _names([problem.member(sid).name for sid in sorted(members)])
+    window = wellbeing.lunch_window
+    whose = f"{names}'s" if len(members) == 1 else "each one's"
+    more = (
+        f"add {extra} {role} teacher{'s' if extra > 1 else ''} for these cohorts"
+        if extra is not None
+        else f"add {role} teachers for these cohorts"
+    )
+    return Reason(
+        code="staff-lunch",
+        message=(
+            f"{names} {'has' if len(members) == 1 else 'have'} {has} minutes after prep "
+            f"and {role} needs {needed} of them, which leaves no time for "
+            f"{whose} {wellbeing.lunch_minutes}-minute staff lunch between "
+            f"{clock(window.start)} and {clock(window.end)}."
+        ),
+        suggestion=(
+            f"Shorten the staff lunch or reduce prep minutes in School settings, {more}, "
+            f"or shorten {role}."
+        ),
+        setting="school",  # the lunch rule lives in School settings
+        detail=(("needed", needed), ("minutes", has), ("lunch", wellbeing.lunch_minutes)),
+    )
 
 
 def _forced_windows(problem: Problem, grade: int) -> list[Window]:
@@ -386,149 +574,184 @@ def _supervision_text(lab: Room, segments: list[Window], watchable: list[int]) -
     return f"{lab.name} is supervised{limit} only {covered} ({gap_text})", when
 
 
+def _seat_suggestion(
+    problem: Problem, lab: Room, sharing: list[Cohort], grade_text: str, suggest: bool
+) -> str:
+    """Seats to add, only if counting again with them removes the seat shortage: the seats of
+    the largest cohorts that share the lab at its peak, as few of them as that takes. A lab
+    smaller than a class (``grade_text`` empty) has no shorter block to offer instead."""
+    fallback = (
+        f"Shorten the lab block of {grade_text}, or give the lab more seats."
+        if grade_text
+        else "Give the lab seats for a whole class."
+    )
+    if not suggest:
+        return fallback
+    total = 0
+    for size in sorted((c.students for c in sharing), reverse=True):
+        total += size
+        if total <= lab.capacity:
+            continue
+        bigger = replace(lab, capacity=total)
+        fixed = replace(
+            problem, rooms=tuple(bigger if r.id == lab.id else r for r in problem.rooms)
+        )
+        after = {r.code for r in _lab_reasons(fixed, bigger, suggest=False)}
+        if "lab-seat-minutes-short" in after:
+            continue
+        # Seats alone may leave the lab short of supervisors for them: say so, never less.
+        also = " (and lab staff to supervise them)" if after else ""
+        instead = f", or shorten the lab block of {grade_text}" if grade_text else ""
+        return f"Add {total - lab.capacity} lab seats{also}{instead}."
+    return fallback
+
+
 def _labs(problem: Problem) -> list[Reason]:
     """Seats (H5) and supervision (H6) of each lab, counted per stretch of the day."""
-    reasons = []
-    for lab in problem.rooms:
-        if lab.kind != RoomKind.LEARNING_LAB:
-            continue
-        users = [
-            (c, s)
-            for c in problem.cohorts
-            if problem.lab_for_grade(c.grade) == lab
-            for s in problem.template_of(c).stations
-            if s.venue == Venue.LAB
-        ]
-        if not users:
-            continue
-        grades = sorted({c.grade for c, _ in users})
-        grade_text = (
-            grade_name(grades[0])
-            if len(grades) == 1
-            else (f"grades {'K' if grades[0] == 0 else grades[0]}-{grades[-1]}")
-        )
-        segments = _segments(problem, lab, users)
-        jobs = _lab_jobs(problem, users, segments)
-        watchable = _supervised_seats(problem, lab, segments)
-        seats = [min(lab.capacity, can) for can in watchable]
-        unsupervised = [lab.capacity] * len(segments)
-        supervision_short = any(s < lab.capacity for s in seats)
-        setting = f"room:{lab.id}"
+    return [
+        reason
+        for lab in problem.rooms
+        if lab.kind == RoomKind.LEARNING_LAB
+        for reason in _lab_reasons(problem, lab)
+    ]
 
-        # A cohort whose lab minutes do not fit where it may be in the lab at all: its windows
-        # are too short, its class is larger than the lab, or the lab is not supervised for it.
-        boxed_in, too_big, unsupervised_for = [], [], []
-        for job in jobs:
-            if sum(job.open) < job.station.minutes:
-                boxed_in.append(job)
-            elif job.cohort.students > lab.capacity:
-                too_big.append(job)
-            elif (
-                sum(m for i, m in enumerate(job.open) if seats[i] >= job.cohort.students)
-                < job.station.minutes
-            ):
-                unsupervised_for.append(job)
-        if boxed_in:
-            reasons.append(
-                Reason(
-                    code="lab-window-too-short",
-                    message=(
-                        f"{', '.join(job.cohort.name for job in boxed_in)} need "
-                        f"{max(job.station.minutes for job in boxed_in)} minutes in {lab.name}, "
-                        "but their lab window and fixed events leave less time than that."
-                    ),
-                    suggestion="Widen the lab window or move the fixed events.",
-                    setting=f"station:{boxed_in[0].cohort.grade}:{boxed_in[0].station.code}",
-                )
-            )
-        if too_big:
-            largest = max(job.cohort.students for job in too_big)
-            reasons.append(
-                Reason(
-                    code="lab-seat-minutes-short",
-                    message=(
-                        f"{lab.name} has {lab.capacity} seats; "
-                        f"{', '.join(job.cohort.name for job in too_big)} have up to "
-                        f"{largest} students."
-                    ),
-                    suggestion=f"Add {largest - lab.capacity} lab seats.",
-                    setting=setting,
-                )
-            )
-        if unsupervised_for:
-            limited, when = _supervision_text(lab, segments, watchable)
-            reasons.append(
-                Reason(
-                    code="lab-supervision-short",
-                    message=(
-                        f"{limited}: {', '.join(job.cohort.name for job in unsupervised_for)} "
-                        f"need {max(job.station.minutes for job in unsupervised_for)} lab "
-                        "minutes while the lab is supervised for their whole class."
-                    ),
-                    suggestion=(
-                        f"Have lab staff supervise {lab.name} {when}, or move these cohorts' "
-                        "lab window."
-                    ),
-                    setting=setting,
-                )
-            )
-        if boxed_in or too_big or unsupervised_for:
-            continue
 
-        short = _lab_shortfall(jobs, segments, seats)
-        if short is None:
-            continue
-        if supervision_short and _lab_shortfall(jobs, segments, unsupervised) is None:
-            # Seats are enough: the supervisors present at the time are not (H6).
-            limited, when = _supervision_text(lab, segments, watchable)
-            reasons.append(
-                Reason(
-                    code="lab-supervision-short",
-                    message=(
-                        f"{limited}: {grade_text} need {short.needed_seat_minutes:,} "
-                        f"seat-minutes between {clock(short.start)} and {clock(short.end)}; "
-                        f"supervised, it has {short.has_seat_minutes:,}."
-                        if short.needed_seat_minutes > short.has_seat_minutes
-                        else f"{limited}: {grade_text} need {short.needed_cohort_minutes:,} "
-                        f"cohort-minutes in the lab between {clock(short.start)} and "
-                        f"{clock(short.end)}; the supervised seats hold whole classes for "
-                        f"{short.has_cohort_minutes:,}."
-                    ),
-                    suggestion=(
-                        f"Have lab staff supervise all {lab.capacity} seats of {lab.name} "
-                        f"{when}, or shorten the lab block of {grade_text}."
-                    ),
-                    setting=setting,
-                )
+def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[Reason]:
+    """One lab's reasons; ``suggest``: work out the seats that would fix a seat shortage (the
+    re-check of such a fix does not)."""
+    reasons: list[Reason] = []
+    users = [
+        (c, s)
+        for c in problem.cohorts
+        if problem.lab_for_grade(c.grade) == lab
+        for s in problem.template_of(c).stations
+        if s.venue == Venue.LAB
+    ]
+    if not users:
+        return reasons
+    grades = sorted({c.grade for c, _ in users})
+    grade_text = (
+        grade_name(grades[0])
+        if len(grades) == 1
+        else (f"grades {'K' if grades[0] == 0 else grades[0]}-{grades[-1]}")
+    )
+    segments = _segments(problem, lab, users)
+    jobs = _lab_jobs(problem, users, segments)
+    watchable = _supervised_seats(problem, lab, segments)
+    seats = [min(lab.capacity, can) for can in watchable]
+    unsupervised = [lab.capacity] * len(segments)
+    supervision_short = any(s < lab.capacity for s in seats)
+    setting = f"room:{lab.id}"
+
+    # A cohort whose lab minutes do not fit where it may be in the lab at all: its windows
+    # are too short, its class is larger than the lab, or the lab is not supervised for it.
+    boxed_in, too_big, unsupervised_for = [], [], []
+    for job in jobs:
+        if sum(job.open) < job.station.minutes:
+            boxed_in.append(job)
+        elif job.cohort.students > lab.capacity:
+            too_big.append(job)
+        elif (
+            sum(m for i, m in enumerate(job.open) if seats[i] >= job.cohort.students)
+            < job.station.minutes
+        ):
+            unsupervised_for.append(job)
+    if boxed_in:
+        reasons.append(
+            Reason(
+                code="lab-window-too-short",
+                message=(
+                    f"{', '.join(job.cohort.name for job in boxed_in)} need "
+                    f"{max(job.station.minutes for job in boxed_in)} minutes in {lab.name}, "
+                    "but their lab window and fixed events leave less time than that."
+                ),
+                suggestion="Widen the lab window or move the fixed events.",
+                setting=f"station:{boxed_in[0].cohort.grade}:{boxed_in[0].station.code}",
             )
-            continue
-        # The fewest seats that pass this very check; every class at once always does.
-        missing = next(
-            (
-                extra
-                for extra in range(1, sum(job.cohort.students for job in jobs) + 1)
-                if _lab_shortfall(jobs, segments, [lab.capacity + extra] * len(segments)) is None
-            ),
-            None,
         )
-        also = " (and lab staff to supervise them)" if supervision_short else ""
+    if too_big:
+        largest = max(job.cohort.students for job in too_big)
         reasons.append(
             Reason(
                 code="lab-seat-minutes-short",
                 message=(
-                    f"{lab.name}: {grade_text} need {short.needed_seat_minutes:,} seat-minutes "
-                    f"between {clock(short.start)} and {clock(short.end)}; it has "
-                    f"{short.has_seat_minutes:,} ({short.seats} usable seats, room for "
-                    f"{short.lanes} cohorts at once where {short.needed_lanes} are needed)."
+                    f"{lab.name} has {lab.capacity} seats; "
+                    f"{', '.join(job.cohort.name for job in too_big)} have up to "
+                    f"{largest} students."
+                ),
+                suggestion=_seat_suggestion(problem, lab, [j.cohort for j in jobs], "", suggest),
+                setting=setting,
+            )
+        )
+    if unsupervised_for:
+        limited, when = _supervision_text(lab, segments, watchable)
+        reasons.append(
+            Reason(
+                code="lab-supervision-short",
+                message=(
+                    f"{limited}: {', '.join(job.cohort.name for job in unsupervised_for)} "
+                    f"need {max(job.station.minutes for job in unsupervised_for)} lab "
+                    "minutes while the lab is supervised for their whole class."
                 ),
                 suggestion=(
-                    f"Add {missing} lab seats{also}, or shorten the lab block of {grade_text}."
-                    if missing is not None
-                    else f"Shorten the lab block of {grade_text}."
+                    f"Have lab staff supervise {lab.name} {when}, or move these cohorts' "
+                    "lab window."
                 ),
                 setting=setting,
             )
         )
+    if boxed_in or too_big or unsupervised_for:
+        return reasons
+
+    short = _lab_shortfall(jobs, segments, seats)
+    if short is None:
+        return reasons
+    if supervision_short and _lab_shortfall(jobs, segments, unsupervised) is None:
+        # Seats are enough: the supervisors present at the time are not (H6).
+        limited, when = _supervision_text(lab, segments, watchable)
+        reasons.append(
+            Reason(
+                code="lab-supervision-short",
+                message=(
+                    f"{limited}: {grade_text} need {short.needed_seat_minutes:,} "
+                    f"seat-minutes between {clock(short.start)} and {clock(short.end)}; "
+                    f"supervised, it has {short.has_seat_minutes:,}."
+                    if short.needed_seat_minutes > short.has_seat_minutes
+                    else f"{limited}: {grade_text} need {short.needed_cohort_minutes:,} "
+                    f"cohort-minutes in the lab between {clock(short.start)} and "
+                    f"{clock(short.end)}; the supervised seats hold whole classes for "
+                    f"{short.has_cohort_minutes:,}."
+                ),
+                suggestion=(
+                    f"Have lab staff supervise all {lab.capacity} seats of {lab.name} "
+                    f"{when}, or shorten the lab block of {grade_text}."
+                ),
+                setting=setting,
+            )
+        )
+        return reasons
+    # The cohorts that may be in the lab during the stretch it is short of.
+    peak = [
+        job.cohort
+        for job in jobs
+        if any(
+            m and short.start < seg.end and seg.start < short.end
+            for m, seg in zip(job.open, segments, strict=True)
+        )
+    ]
+    reasons.append(
+        Reason(
+            code="lab-seat-minutes-short",
+            message=(
+                f"{lab.name}: {grade_text} need {short.needed_seat_minutes:,} seat-minutes "
+                f"between {clock(short.start)} and {clock(short.end)}; it has "
+                f"{short.has_seat_minutes:,} ({short.seats} usable seats, room for "
+                f"{short.lanes} cohorts at once where {short.needed_lanes} are needed)."
+            ),
+            suggestion=_seat_suggestion(problem, lab, peak, grade_text, suggest),
+            setting=setting,
+        )
+    )
     return reasons
 
 

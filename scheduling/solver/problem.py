@@ -182,6 +182,27 @@ class Weights:
 
 
 @dataclass(frozen=True)
+class WellBeing:
+    """Staff well-being, hard rules (W1-W3) the leader sets in School settings.
+
+    W1: every staff member who teaches blocks or supervises a lab that day gets one duty-free
+    lunch of ``lunch_minutes`` in a row inside ``lunch_window`` (apart from their prep). Someone
+    whose hours hold no such stretch of the window (a part-day absence) is not there for lunch
+    and needs none.
+    W2: nobody teaches or supervises more than ``max_stretch`` minutes without a break of at
+    least ``min_break`` minutes. Any time they do not teach counts (prep, lunch, hours away);
+    the passing time between two blocks does not when it is shorter than ``min_break``.
+    W3: two blocks of a split station for one cohort are never back to back with the same
+    teacher: something else happens between them.
+    """
+
+    lunch_minutes: int = 30
+    lunch_window: Window = field(default_factory=lambda: Window(645, 810))  # 10:45-13:30
+    max_stretch: int = 150
+    min_break: int = 10
+
+
+@dataclass(frozen=True)
 class PlacedBlock:
     """One block of a cohort's day: station, time, room and staff."""
 
@@ -195,6 +216,20 @@ class PlacedBlock:
     @property
     def minutes(self) -> int:
         return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Two (or more, up to a cap) cohorts of a grade taught ``station`` together, by one teacher,
+    in ``room`` (big enough for all their students): their blocks of it coincide exactly.
+
+    An absence recovery option (see ``recovery.py``): the teacher is one assigned to every cohort
+    of it, the block is one stretch of that teacher's and that room's day, and the first cohort
+    leads (the others' blocks follow it)."""
+
+    station: str
+    cohorts: tuple[int, ...]
+    room: int
 
 
 @dataclass(frozen=True)
@@ -216,6 +251,8 @@ class Problem:
     pins: tuple[Pin, ...] = ()
     previous: tuple[PlacedBlock, ...] = ()  # the last published day of this day type (S1)
     weights: Weights = field(default_factory=Weights)
+    combined: tuple[Combination, ...] = ()  # cohorts taught a station together (recovery)
+    wellbeing: WellBeing | None = None  # staff lunch, breaks, split stations; None: rules off
 
     # --- lookups the solver, explainer and validator all need --------------------------------
     def room(self, room_id: int) -> Room:
@@ -237,10 +274,32 @@ class Problem:
         return own or self.template(cohort.grade)
 
     def candidates(self, cohort_id: int, station: str) -> tuple[int, ...]:
+        """Who may staff ``station`` for the cohort; for combined cohorts, one teacher takes them
+        all, so only those assigned to every cohort of the combination."""
+        combination = self.combination(cohort_id, station) if self.combined else None
+        if combination is None:
+            return self.assigned(cohort_id, station)
+        pools = [self.assigned(c, station) for c in combination.cohorts]
+        return tuple(s for s in pools[0] if all(s in pool for pool in pools[1:]))
+
+    def assigned(self, cohort_id: int, station: str) -> tuple[int, ...]:
+        """The staff assigned to the cohort's station, combined or not."""
         for assignment in self.assignments:
             if assignment.cohort == cohort_id and assignment.station == station:
                 return assignment.staff
         return ()
+
+    def combination(self, cohort_id: int, station: str) -> Combination | None:
+        """The combination the cohort is taught ``station`` in, if any."""
+        return next(
+            (c for c in self.combined if c.station == station and cohort_id in c.cohorts), None
+        )
+
+    def follows(self, cohort_id: int, station: str) -> bool:
+        """Whether the cohort's ``station`` blocks follow another cohort's in a combination: the
+        shared blocks are the leading cohort's, counted once for staff and rooms."""
+        combination = self.combination(cohort_id, station)
+        return combination is not None and combination.cohorts[0] != cohort_id
 
     def lab_for_grade(self, grade: int) -> Room | None:
         return next(
@@ -251,7 +310,11 @@ class Problem:
         return next((r for r in self.rooms if r.kind == kind), None)
 
     def venue_room(self, cohort: Cohort, station: Station, staff_id: int | None) -> int | None:
-        """The room a block of ``station`` for ``cohort`` takes place in."""
+        """The room a block of ``station`` for ``cohort`` takes place in (a combination's own
+        room for combined cohorts)."""
+        combination = self.combination(cohort.id, station.code) if self.combined else None
+        if combination is not None:
+            return combination.room
         if station.venue == Venue.HOMEROOM:
             return cohort.homeroom
         if station.venue == Venue.STAFF_ROOM:
@@ -299,13 +362,16 @@ class Reason:
     """Why no schedule exists, in school terms: what conflicts, and what would fix it.
 
     ``setting`` names the configuration at fault (``"room:12"``, ``"station:3:lab"``,
-    ``"staff:7"``, ``"pin:4:math"``) so a page can link to it.
+    ``"staff:7"``, ``"pin:4:math"``) so a page can link to it. ``detail`` carries the figures
+    of the message as pairs (``("math", 4)``, ``("seconds", 20)``) so a page can say it again in
+    the reader's language; the message is the engine's English.
     """
 
     code: str
     message: str
     suggestion: str
     setting: str
+    detail: tuple[tuple[str, int | float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ mandatory, the rest optional and ordered after it). Staff and single-cohort room
 resources; staff absences and hours are fixed intervals in the same NoOverlap, and each teacher's
 prep is one more interval there (H7). Shared rooms are capacities over time: the lab is a
 cumulative over students, capped by its seats and by its supervisors (H5, H6), the cafeteria a
-cumulative over cohorts.
+cumulative over cohorts. Staff well-being (W1-W3, when ``Problem.wellbeing`` is set): a teacher's
+lunch is one more interval in their NoOverlap, their breaks a chain in a cumulative with their
+blocks, and a lab's supervisors rest (lunch, breaks) in a cumulative of the lab's own over what
+they can watch together. A supervisor who also teaches keeps both sets of rules.
 
 What makes it fast on the tight reference shapes (see bench/FINDINGS.md):
 - a first day constructed lab by lab from narrowed problems (decompose.py), then completed in
@@ -16,6 +19,11 @@ What makes it fast on the tight reference shapes (see bench/FINDINGS.md):
 - symmetry breaking among cohorts that are interchangeable (same grade, size and staff) and among
   interchangeable staff (identical specials teachers);
 - solution hints from the last published day of the same day type, which also anchor S1.
+
+The bound: each term has its own minimum in the model (a teacher's span at least the minutes
+they teach, a lab's peak at least its average load), and before optimising, each team (a
+grade's cohorts with the teachers only they have) is solved alone with the rest of the school
+relaxed; its optimum bounds the team's terms in any day (``_Search.add_team_bounds``).
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ from .decompose import (
     lab_lanes_by_grade,
     later_demand,
     restricted_to,
+    team_relaxation,
+    teams,
     whole_lab_blocks,
 )
 from .precheck import clock, grade_name, precheck
@@ -50,6 +60,7 @@ from .problem import (
     RoomKind,
     Solution,
     SolveStats,
+    StaffMember,
     Station,
     Window,
 )
@@ -65,6 +76,11 @@ CONSTRUCT_SHARE = 0.6
 PREVIOUS_SHARE = 0.25
 PREVIOUS_SECONDS = 2.0
 PREVIOUS_WORK = 0.6  # about PREVIOUS_SECONDS on the 2-core reference machine
+# The team bounds (``_Search.add_team_bounds``) take at most this share of what is left, and
+# each team at most TEAM_WORK units: a reference grade's team proves its optimum in 0.15-0.4.
+TEAM_SHARE = 0.2
+TEAM_WORK = 0.5
+TEAM_COST_MAX = 10**9
 
 
 @dataclass(frozen=True)
@@ -201,6 +217,7 @@ class _Search:
         optimised_day = False
         if not self.o.first_solution_only:
             found = list(stage.extract(solver))
+            self.add_team_bounds(stage)
             optimiser, optimised = stage.optimise(solver, self.left(), work=budget.work())
             # The found day's stability literals are not tied down (only the objective does
             # that), so its cost can overstate the moves: keep it if optimising moved more.
@@ -248,6 +265,57 @@ class _Search:
                 return None
         return built[-1]
 
+    def add_team_bounds(self, stage: _Stage1) -> None:
+        """Redundant constraints for the bound: each team's terms (a grade's cohorts with the
+        teachers only they have) cost at least the optimum of that team alone with the rest of
+        the school relaxed (``team_relaxation``), which CP-SAT proves in a fraction of a second
+        where the whole school's linear relaxation sees only each term's own minimum. Teams
+        alike up to names (a school's grades often are) are solved once."""
+        if self.p.combined:
+            return  # a combination ties cohorts together in ways the relaxation does not keep
+        share = self.left() * TEAM_SHARE
+        work = self.budget.work()
+        work_cap = None if work is None else work * TEAM_SHARE
+        spent, began = self.budget.work_spent, time.perf_counter()
+        known: dict[str, int] = {}
+        for cohorts, own in teams(self.p):
+            used = self.budget.work_spent - spent
+            if (work_cap is not None and used >= work_cap) or time.perf_counter() - began >= share:
+                break
+            relaxed = _Stage1(team_relaxation(self.p, cohorts, own), self.o, budget=self.budget)
+            relaxed.build()
+            ids = [c.id for c in cohorts]
+            terms = relaxed.team_terms(ids, own)
+            if isinstance(terms, int):
+                continue  # nothing of theirs to bound
+            relaxed.m.minimize(terms)
+            shape = relaxed.m.clone().proto
+            for variable in shape.variables:
+                variable.clear_name()
+            for constraint in shape.constraints:
+                constraint.clear_name()
+            key = str(shape)
+            if key not in known:
+                solver = relaxed.solver(
+                    max(0.1, share - (time.perf_counter() - began)),
+                    first_only=False,
+                    work=None if work_cap is None else min(TEAM_WORK, work_cap - used),
+                )
+                status = relaxed.run(solver)
+                # Any bound CP-SAT proves on the relaxation holds, optimum or not.
+                proven = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+                known[key] = math.ceil(solver.best_objective_bound - 1e-6) if proven else 0
+            if known[key] > 0:
+                # The team's cost as one variable in the objective: propagation alone then
+                # carries its bound into the objective's (a search without the linear
+                # relaxation, as one worker's, sees only each term's own minimum).
+                terms = stage.team_terms(ids, own)
+                if not isinstance(terms, cp_model.LinearExpr):
+                    continue  # a constant: nothing the search chooses
+                cost = stage.m.new_int_var(known[key], TEAM_COST_MAX, "team_cost")
+                stage.m.add(cost == terms)
+                stage.team_costs.append((cost, terms))
+
     def stats(
         self, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, objective: bool
     ) -> SolveStats:
@@ -293,7 +361,15 @@ class _Stage1:
         self.staff_blocks: dict[int, list[tuple[_Block, cp_model.IntVar | int]]] = defaultdict(list)
         self.room_intervals: dict[int, list[tuple[int, cp_model.IntervalVar]]] = defaultdict(list)
         self.penalties: list[LinearExpr] = []
+        # The objective's terms by whom they belong to, for the team bounds (``team_terms``).
+        self.spans: dict[int, LinearExpr] = {}
+        self.cohort_penalties: dict[int, list[LinearExpr]] = defaultdict(list)
+        # Each bounded team's cost variable and the terms it stands for (``add_team_bounds``).
+        self.team_costs: list[tuple[cp_model.IntVar, cp_model.LinearExpr]] = []
         self.prep: dict[int, cp_model.IntervalVar] = {}
+        self.lunch: dict[int, cp_model.IntervalVar | None] = {}
+        # A combined cohort's block -> the leading cohort's block it coincides with.
+        self.leads: dict[int, _Block] = {}
 
     # --- units ----------------------------------------------------------------------------------
     def units(self, minutes: int) -> int:
@@ -303,8 +379,10 @@ class _Stage1:
     def add_hard_constraints(self) -> None:
         """H1-H8: everything a valid day must hold (in explain mode, with setting literals)."""
         self.add_blocks()
+        self.add_combinations()
         self.add_cohort_days()
         self.add_staff()
+        self.add_split_apart()
         self.add_rooms()
         self.add_shared_rooms()
         self.add_pins()
@@ -438,10 +516,34 @@ class _Stage1:
                 == self.units(self.p.day.minutes) + passing
             )
 
+    def add_combinations(self) -> None:
+        """Combined cohorts (absence recovery): each following cohort's blocks of the station
+        coincide with the leading cohort's, and take no staff or room of their own, so the
+        shared block is one interval on the teacher's and the room's timelines."""
+        present = {c.id for c in self.p.cohorts}
+        for combination in self.p.combined:
+            cohorts = [c for c in combination.cohorts if c in present]
+            if len(cohorts) < 2:
+                continue
+            lead = self.by_cohort_station.get((cohorts[0], combination.station), [])
+            for cohort in cohorts[1:]:
+                follow = self.by_cohort_station.get((cohort, combination.station), [])
+                # Blocks beyond the other cohort's count never happen (a mandatory one cannot).
+                for extra in [*follow[len(lead) :], *lead[len(follow) :]]:
+                    self.m.add(extra.present == 0)
+                for block, first in zip(follow, lead, strict=False):
+                    self.m.add(block.start == first.start)
+                    self.m.add(block.length == first.length)
+                    if block.present is not first.present:
+                        self.m.add(block.present == first.present)
+                    self.leads[id(block)] = first
+
     def add_staff(self) -> None:
         """H4: qualified, assigned, available staff, one place at a time; H7: prep."""
         for block in self.blocks:
             station = block.station
+            if id(block) in self.leads:
+                continue  # a combined block: its lead's staff and room (add_combinations)
             if station.staff_role is None:
                 room = self.p.venue_room(block.cohort, station, None)
                 block.options.append((None, block.present, block.interval, room))
@@ -488,6 +590,7 @@ class _Stage1:
             if not member.available:
                 continue
             intervals = self.staff_intervals[member.id]
+            teaching = list(intervals)
             intervals.extend(self.fixed(w, "away") for w in unavailable(member.available, day))
             if member.prep_minutes and member.id in self.staff_blocks:
                 size = self.units(member.prep_minutes)
@@ -525,6 +628,11 @@ class _Stage1:
                 if previous_end is not None:
                     self.m.add(start >= previous_end)  # interchangeable: taken in order
                 previous_end = start + size
+            if self.p.wellbeing is not None and member.id in self.staff_blocks:
+                lunch = self.lunch_of(member)
+                if lunch is not None:
+                    intervals.append(lunch)
+                self.add_breaks(member, teaching)
             self.m.add_no_overlap(intervals)
             self.add_compactness(member.id)
 
@@ -560,6 +668,7 @@ class _Stage1:
         self.m.add(span == last - first)
         self.m.add(span >= sum(taught))
         self.penalties.append(weight * span)
+        self.spans[staff_id] = weight * span
 
     def add_rooms(self) -> None:
         """H4: a single-cohort room holds one block at a time."""
@@ -617,6 +726,8 @@ class _Stage1:
                     intervals + [iv for iv, _ in reserved], demands + [d for _, d in reserved], peak
                 )
                 self.add_lanes(room.id, entries, cohorts_that_fit(room.capacity, demands))
+                if room.id in supervision and self.p.wellbeing is not None:
+                    self.add_supervisor_rests(supervision[room.id], entries)
             elif room.kind in (RoomKind.CAFETERIA, RoomKind.GYM) and room.capacity < len(entries):
                 self.m.add_cumulative([iv for _, iv in entries], [1] * len(entries), room.capacity)
 
@@ -644,6 +755,241 @@ class _Stage1:
             self.m.add(sum(choices) == block.present)
         for intervals in lane_intervals:
             self.m.add_no_overlap(intervals)
+
+    # --- staff well-being (W1-W3, see problem.WellBeing) ----------------------------------------
+    def lunch_starts(self, member: StaffMember) -> list[tuple[int, int]]:
+        """Where ``member``'s lunch may start, as ranges of units: inside the lunch window and
+        their hours, on the grid. Empty when their hours hold no whole lunch inside the window
+        (a part-day absence): they are not there for lunch and need none (the validator agrees)."""
+        wellbeing = self.p.wellbeing
+        assert wellbeing is not None
+        size = -(-wellbeing.lunch_minutes // self.u)
+        window = wellbeing.lunch_window
+        ranges = []
+        for start, end in merged(member.available):
+            lo = -(-max(start, window.start) // self.u)
+            hi = min(end, window.end) // self.u - size
+            if lo <= hi:
+                ranges.append((lo, hi))
+        return ranges
+
+    def lunch_reason(self, member: StaffMember) -> cp_model.IntVar:
+        wellbeing = self.p.wellbeing
+        assert wellbeing is not None
+        window = wellbeing.lunch_window
+        return self.setting(
+            f"lunch:{member.id}",
+            Reason(
+                code="staff-lunch",
+                message=(
+                    f"{member.name}'s {wellbeing.lunch_minutes}-minute staff lunch between "
+                    f"{clock(window.start)} and {clock(window.end)}"
+                ),
+                suggestion=(
+                    f"Widen the staff lunch window in School settings, or free {member.name}'s day."
+                ),
+                setting="school",  # the rule lives in School settings
+            ),
+        )
+
+    def breaks_reason(self, member: StaffMember) -> cp_model.IntVar:
+        wellbeing = self.p.wellbeing
+        assert wellbeing is not None
+        return self.setting(
+            f"breaks:{member.id}",
+            Reason(
+                code="staff-breaks",
+                message=(
+                    f"{member.name}'s break of {wellbeing.min_break} minutes in every "
+                    f"{wellbeing.max_stretch} minutes of teaching or supervising"
+                ),
+                suggestion=(
+                    "Lengthen the longest teaching stretch in School settings, or give "
+                    f"{member.name} fewer blocks."
+                ),
+                setting="school",  # the rule lives in School settings
+            ),
+        )
+
+    def lunch_of(self, member: StaffMember) -> cp_model.IntervalVar | None:
+        """W1: a teacher's lunch, one interval for their NoOverlap (so apart from their blocks,
+        prep and hours away), or None when they are not there for lunch."""
+        if member.id in self.lunch:
+            return self.lunch[member.id]
+        ranges = self.lunch_starts(member)
+        lunch = None
+        if ranges:
+            assert self.p.wellbeing is not None
+            size = -(-self.p.wellbeing.lunch_minutes // self.u)
+            start = self.m.new_int_var_from_domain(
+                cp_model.Domain.from_intervals([list(r) for r in ranges]), f"lunch_{member.id}"
+            )
+            if self.explain:
+                lunch = self.m.new_optional_interval_var(
+                    start, size, start + size, self.lunch_reason(member), f"lunch_{member.id}"
+                )
+            else:
+                lunch = self.m.new_fixed_size_interval_var(start, size, f"lunch_{member.id}")
+        self.lunch[member.id] = lunch
+        return lunch
+
+    def add_breaks(self, member: StaffMember, teaching: list[cp_model.IntervalVar]) -> None:
+        """W2 for a teacher: a chain of breaks that no block overlaps, the first starting within
+        ``max_stretch`` of the day's start (the time before it is free), each next within
+        ``max_stretch`` of the one before, the last ending within it of dismissal. Breaks may
+        overlap each other (a cumulative where a block takes all the capacity and a break one
+        unit) and prep, lunch and hours away, which are not teaching either.
+
+        Exact: on a day whose teaching stretches (blocks joined across gaps shorter than a
+        break) are all short enough, placing each break as late as it may go advances the
+        chain by at least ``max_stretch + min_break`` every two breaks, so twice the least
+        count that covers the day is always enough; breaks left over stack on the last one.
+        """
+        wellbeing = self.p.wellbeing
+        assert wellbeing is not None
+        stretch = wellbeing.max_stretch // self.u
+        pause = -(-wellbeing.min_break // self.u)
+        lo, hi = self.units(self.p.day.start), self.units(self.p.day.end)
+        if not teaching or hi - lo <= stretch:
+            return
+        count = 2 * -(-(hi - lo - stretch) // (stretch + pause))
+        enforce = [self.breaks_reason(member)] if self.explain else []
+        breaks: list[cp_model.IntervalVar] = []
+        ends: LinearExpr = lo
+        previous: cp_model.IntVar | None = None
+        for _ in range(count):
+            start = self.m.new_int_var(lo - pause, hi, f"break_{member.id}")
+            breaks.append(self.m.new_fixed_size_interval_var(start, pause, f"break_{member.id}"))
+            self.m.add(start <= ends + stretch).only_enforce_if(enforce)
+            if previous is not None:
+                self.m.add(start >= previous)
+            previous, ends = start, start + pause
+        self.m.add(ends + stretch >= hi).only_enforce_if(enforce)
+        self.m.add_cumulative(teaching + breaks, [count] * len(teaching) + [1] * count, count)
+
+    def add_split_apart(self) -> None:
+        """W3: two blocks of a split station for one cohort are not back to back with the same
+        teacher. The model keeps the passing time after every block, so "back to back" is the
+        next block starting right after the passing time."""
+        if self.p.wellbeing is None:
+            return
+        passing = self.units(self.p.passing_minutes)
+        enforce = []
+        if self.explain:
+            enforce = [
+                self.setting(
+                    "split",
+                    Reason(
+                        code="split-apart",
+                        message=(
+                            "the rule that a split station's blocks are not back to back with "
+                            "the same teacher"
+                        ),
+                        suggestion="Allow fewer blocks of the split stations.",
+                        setting="school",
+                    ),
+                )
+            ]
+        for blocks in self.by_cohort_station.values():
+            for first, then in itertools.pairwise(blocks):
+                teachers = {sid: literal for sid, literal, _iv, _room in first.options}
+                for sid, literal, _iv, _room in then.options:
+                    if sid is None or sid not in teachers:
+                        continue
+                    when = [
+                        lit
+                        for lit in (teachers[sid], literal, *enforce)
+                        if not isinstance(lit, int)
+                    ]
+                    self.m.add(then.start > first.end + passing).only_enforce_if(when)
+
+    def add_supervisor_rests(
+        self, supervision: LabSupervision, entries: list[tuple[_Block, cp_model.IntervalVar]]
+    ) -> None:
+        """W1 and W2 for a lab's supervisors: a cumulative of its own (the seat cumulative stays
+        as it is) where the students in the lab and each supervisor off duty (away, at lunch, on
+        a break) share what all the supervisors can watch together."""
+        ratio = supervision.students_per_adult
+        supervisors = sorted(set(supervision.supervisors))
+        intervals = [iv for _, iv in entries]
+        demands = [b.cohort.students for b, _ in entries]
+        for sid in supervisors:
+            member = self.p.member(sid)
+            for window in unavailable(member.available, self.p.day):
+                intervals.append(self.fixed(window, "away"))
+                demands.append(ratio)
+            rests = self.supervisor_rests(member)
+            intervals.extend(rests)
+            demands.extend([ratio] * len(rests))
+        self.m.add_cumulative(intervals, demands, len(supervisors) * ratio)
+
+    def supervisor_rests(self, member: StaffMember) -> list[cp_model.IntervalVar]:
+        """A supervisor's times off duty in each stretch of the day they are there: a chain of
+        disjoint rests, each at least a break long, the gaps of duty before, between and after
+        them at most ``max_stretch``, and one of them (when they are there for lunch during the
+        day) holding their lunch inside the lunch window. Rests are optional; an absent one
+        sits where the one before ends and changes nothing.
+
+        Exact: keeping, out of any valid set of rests, the latest-starting one in reach of the
+        one before leaves at most twice the least count that covers the stretch, plus the one
+        that holds lunch.
+        """
+        wellbeing = self.p.wellbeing
+        assert wellbeing is not None
+        stretch = wellbeing.max_stretch // self.u
+        pause = -(-wellbeing.min_break // self.u)
+        lunch = -(-wellbeing.lunch_minutes // self.u)
+        window = wellbeing.lunch_window
+        lunch_lo, lunch_hi = -(-window.start // self.u), window.end // self.u
+        day_lo, day_hi = self.units(self.p.day.start), self.units(self.p.day.end)
+        starts = self.lunch_starts(member)
+        # A lunch that fits outside the day (before the first block or after dismissal) takes
+        # nothing from the lab.
+        needs_lunch = bool(starts) and not any(
+            lo + lunch <= day_lo or hi >= day_hi for lo, hi in starts
+        )
+        rest_enforce = [self.breaks_reason(member)] if self.explain else []
+        rests: list[cp_model.IntervalVar] = []
+        lunch_flags: list[cp_model.IntVar] = []
+        for start_minute, end_minute in merged(member.available):
+            lo = max(day_lo, -(-start_minute // self.u))
+            hi = min(day_hi, end_minute // self.u)
+            if hi <= lo:
+                continue
+            count = 2 * -(-max(0, hi - lo - stretch) // (stretch + pause)) + 1
+            ends: LinearExpr = lo
+            for _ in range(count):
+                present = self.m.new_bool_var(f"rest_{member.id}")
+                start = self.m.new_int_var(lo, hi, f"rest_{member.id}")
+                length = self.m.new_int_var(0, hi - lo, f"rest_{member.id}")
+                end = self.m.new_int_var(lo, hi, f"rest_{member.id}")
+                rests.append(
+                    self.m.new_optional_interval_var(
+                        start, length, end, present, f"rest_{member.id}"
+                    )
+                )
+                self.m.add(end == start + length)
+                self.m.add(length >= pause).only_enforce_if(present)
+                self.m.add(length == 0).only_enforce_if(present.negated())
+                self.m.add(start == ends).only_enforce_if(present.negated())
+                self.m.add(start >= ends)
+                self.m.add(start <= ends + stretch).only_enforce_if(rest_enforce)
+                if needs_lunch and min(hi, lunch_hi) - max(lo, lunch_lo) >= lunch:
+                    holds = self.m.new_bool_var(f"lunch_{member.id}")
+                    self.m.add_implication(holds, present)
+                    # A stretch of ``lunch`` inside the window: long enough, and reaching far
+                    # enough into the window from either side.
+                    self.m.add(length >= lunch).only_enforce_if(holds)
+                    self.m.add(start <= lunch_hi - lunch).only_enforce_if(holds)
+                    self.m.add(end >= lunch_lo + lunch).only_enforce_if(holds)
+                    lunch_flags.append(holds)
+                ends = end
+            self.m.add(ends + stretch >= hi).only_enforce_if(rest_enforce)
+        # (No rest can hold a lunch that fits only across the day's edge: none is asked for.)
+        if needs_lunch and lunch_flags:
+            enforce = [self.lunch_reason(member)] if self.explain else []
+            self.m.add_bool_or(lunch_flags).only_enforce_if(enforce)
+        return rests
 
     def supervision_shortfall(
         self, seats: int, supervision: LabSupervision
@@ -709,6 +1055,7 @@ class _Stage1:
         that no one else uses (or one homeroom they share).
         """
         pinned = {pin.cohort for pin in self.p.pins} | {b.cohort for b in self.p.previous}
+        pinned |= {c for combination in self.p.combined for c in combination.cohorts}
         room_cohorts: dict[int, set[int]] = defaultdict(set)
         for block in self.blocks:
             for _sid, _literal, _iv, room_id in block.options:
@@ -726,8 +1073,10 @@ class _Stage1:
             if room_cohorts[cohort.homeroom] <= {cohort.id}:
                 own = self.p.room(cohort.homeroom)
                 homeroom = ("own", own.kind, own.capacity)
-            groups[(cohort.grade, cohort.students, staffing, homeroom)].append(cohort)
-        for (_grade, _size, staffing, _homeroom), cohorts in groups.items():
+            # A template of its own (a recovery's conversion) makes a cohort unlike its grade.
+            template = self.p.template_of(cohort)
+            groups[(cohort.grade, cohort.students, staffing, homeroom, template)].append(cohort)
+        for (_grade, _size, staffing, _homeroom, _template), cohorts in groups.items():
             # A station taught by one shared teacher cannot start at the same time for two
             # cohorts, so its first block strictly orders the group.
             shared = next((code for code, staff in staffing if len(staff) == 1), None)
@@ -810,6 +1159,7 @@ class _Stage1:
                 held = [] if isinstance(block.present, int) else [block.present.negated()]
                 self.m.add_bool_or([inside, outside, *held])
                 self.penalties.append(weight * outside)
+                self.cohort_penalties[block.cohort.id].append(weight * outside)
             if station.avoid_right_after is not None:
                 for before in self.by_cohort_station.get(
                     (block.cohort.id, station.avoid_right_after), []
@@ -817,6 +1167,19 @@ class _Stage1:
                     adjacent = self.m.new_bool_var("adjacent")
                     self.m.add(block.start != before.end).only_enforce_if(adjacent.negated())
                     self.penalties.append(weight * adjacent)
+                    self.cohort_penalties[block.cohort.id].append(weight * adjacent)
+
+    def team_terms(self, cohorts: Iterable[int], staff: Iterable[int]) -> LinearExpr:
+        """The objective's terms that belong to a team: its cohorts' preferences (S2) and
+        transitions (S3), its own staff's spans (S5)."""
+        ids = set(cohorts)
+        terms: list[LinearExpr] = [self.spans[sid] for sid in staff if sid in self.spans]
+        for block in self.blocks:
+            if block.cohort.id in ids and block.index > 0:
+                terms.append(self.p.weights.transitions * block.present)
+        for cohort in ids:
+            terms.extend(self.cohort_penalties.get(cohort, ()))
+        return sum(terms)
 
     def add_stability(self) -> None:
         """S1: keep each block of the last published day; hint the search with it."""
@@ -980,12 +1343,22 @@ class _Stage1:
     ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         """The soft goals, minimised from the day ``found`` (every variable hinted)."""
         self.m.clear_hints()
-        for index in range(len(self.m.proto.variables)):
+        # Variables made after ``found`` was solved (the team costs) have no value in it.
+        known = len(found.response_proto.solution)
+        for index in range(known):
             var = self.m.get_int_var_from_proto_index(index)
             self.m.add_hint(var, found.value(var))
+        for cost, terms in self.team_costs:
+            if cost.index >= known:
+                self.m.add_hint(cost, found.value(terms))
         # Never worse than the day found: a single worker does not always follow the hint.
         self.m.add(self.objective <= int(found.value(self.objective)))
-        self.m.minimize(self.objective)
+        # The same objective, each bounded team's terms replaced by its cost variable.
+        self.m.minimize(
+            cp_model.LinearExpr.sum(
+                [self.objective, *(cost - terms for cost, terms in self.team_costs)]
+            )
+        )
         solver = self.solver(time_limit, first_only=False, work=work)
         # Patience is measured in seconds: under a work limit it would make the day depend on
         # the machine's speed.
@@ -1030,11 +1403,23 @@ class _Stage1:
                 suggestion="Remove pins one at a time, or widen the fixed events' windows.",
                 setting="school",
             )
+        # Running out of time proves nothing: say the engine stopped, and at which limit (under
+        # a work limit the seconds are only a safety net, so they are not the limit to quote).
+        if self.o.work_limit is not None:
+            spent = f"its work limit ({self.o.work_limit:g} units)"
+            detail: tuple[tuple[str, int | float], ...] = (("work", self.o.work_limit),)
+        else:
+            spent = f"{self.o.time_limit:g} s"
+            detail = (("seconds", self.o.time_limit),)
         return Reason(
             code="time-limit",
-            message=f"No schedule was found within {self.o.time_limit:g} s.",
-            suggestion="Build again with a longer time limit.",
+            message=(
+                f"The engine stopped after {spent} without finding a day; this does not mean "
+                "none exists."
+            ),
+            suggestion="Try for longer: build again with a longer time limit.",
             setting="school",
+            detail=detail,
         )
 
     def extract(self, solver: cp_model.CpSolver) -> Iterable[PlacedBlock]:
@@ -1043,7 +1428,7 @@ class _Stage1:
                 continue
             staff: tuple[int, ...] = ()
             room = None
-            for sid, literal, _iv, room_id in block.options:
+            for sid, literal, _iv, room_id in self.leads.get(id(block), block).options:
                 if isinstance(literal, int) or solver.value(literal):
                     staff = (sid,) if sid is not None else ()
                     room = room_id
@@ -1103,6 +1488,17 @@ def unavailable(available: tuple[Window, ...], day: Window) -> list[Window]:
     if cursor < day.end:
         gaps.append(Window(cursor, day.end))
     return [g for g in gaps if g.start < day.end and g.end > day.start]
+
+
+def merged(windows: Iterable[Window]) -> list[tuple[int, int]]:
+    """The union of ``windows`` as sorted, disjoint ``(start, end)`` pairs (touching ones join)."""
+    spans: list[tuple[int, int]] = []
+    for window in sorted(windows, key=lambda w: w.start):
+        if spans and window.start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], window.end))
+        else:
+            spans.append((window.start, window.end))
+    return spans
 
 
 def moved_blocks(previous: Iterable[PlacedBlock], blocks: Iterable[PlacedBlock]) -> int:

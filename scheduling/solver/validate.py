@@ -2,7 +2,8 @@
 
 This module is written apart from the solver on purpose, and it must stay that way. It reads only
 the frozen data contract of ``problem.py`` (a ``Problem`` and the ``PlacedBlock`` list to judge)
-and re-derives H1-H8 of ``shared/design/domain.md`` from scratch, without importing the solver,
+and re-derives H1-H8 of ``shared/design/domain.md`` (and W1-W3, staff well-being, when the
+problem sets it: see ``problem.WellBeing``) from scratch, without importing the solver,
 its model or OR-Tools. A bug in the solver's model then shows up here as a violation instead of
 being published; the nightly rebuild refuses any schedule for which ``validate`` returns anything.
 
@@ -31,6 +32,7 @@ from .problem import (
     StaffMember,
     Station,
     Venue,
+    WellBeing,
     Window,
 )
 
@@ -39,7 +41,7 @@ from .problem import (
 class Violation:
     """One broken hard constraint, with the ids of what it concerns so a page can link to it."""
 
-    constraint: str  # "H1".."H8"
+    constraint: str  # "H1".."H8", "W1".."W3" (staff well-being)
     message: str
     cohort: int | None = None
     staff: int | None = None
@@ -58,6 +60,8 @@ def validate(problem: Problem, blocks: Sequence[PlacedBlock]) -> tuple[Violation
         *_check_h6_lab_supervision(school),
         *_check_h7_prep(school),
         *_check_h8_pins(school),
+        *_check_wellbeing(school),
+        *_check_combined(school),
     ]
     return tuple(sorted(violations, key=_violation_order))
 
@@ -629,6 +633,8 @@ def _h4_staff_in_two_places(school: _School) -> list[Violation]:
     found: list[Violation] = []
     for staff_id in sorted(school.by_staff):
         for a, b in _overlapping_pairs(school.by_staff[staff_id]):
+            if _taught_together(school, a, b):
+                continue
             found.append(
                 Violation(
                     "H4",
@@ -646,13 +652,87 @@ def _h4_single_cohort_rooms_shared(school: _School) -> list[Violation]:
         if room.kind not in (RoomKind.CLASSROOM, RoomKind.RESOURCE_ROOM):
             continue
         for a, b in _overlapping_pairs(school.by_room.get(room.id, [])):
-            if a.cohort != b.cohort:
+            if a.cohort != b.cohort and not _taught_together(school, a, b):
                 found.append(
                     Violation(
                         "H4",
                         f"{school.room_name(room.id)} holds {school.owned(a)} and "
                         f"{school.owned(b)} at once",
                         room=room.id,
+                    )
+                )
+    return found
+
+
+def _taught_together(school: _School, a: PlacedBlock, b: PlacedBlock) -> bool:
+    """Whether ``a`` and ``b`` are one combined block: cohorts combined for the station, at the
+    same time with the same staff in the same room (``_check_combined`` checks the rest)."""
+    if (a.station, a.start, a.end, a.staff, a.room) != (b.station, b.start, b.end, b.staff, b.room):
+        return False
+    return any(
+        c.station == a.station and a.cohort in c.cohorts and b.cohort in c.cohorts
+        for c in school.problem.combined
+    )
+
+
+def _taught(
+    school: _School, cohort_id: int, code: str
+) -> list[tuple[int, int, tuple[int, ...], int | None]]:
+    """The cohort's blocks of station ``code`` as times, staff and room, in order."""
+    return [
+        (b.start, b.end, b.staff, b.room)
+        for b in school.by_cohort.get(cohort_id, [])
+        if b.station == code
+    ]
+
+
+def _check_combined(school: _School) -> list[Violation]:
+    """Combined cohorts (absence recovery): their blocks of the station coincide, one teacher
+    and one room for all, and the room holds all their students."""
+    found: list[Violation] = []
+    for combination in school.problem.combined:
+        code = combination.station
+        unknown = [c for c in combination.cohorts if c not in school.cohorts]
+        if unknown or len(combination.cohorts) < 2:
+            found.append(
+                Violation(
+                    "H4",
+                    f"The combined {code} names {len(combination.cohorts)} cohort(s), "
+                    f"{len(unknown)} unknown; it needs two or more of this school",
+                )
+            )
+            continue
+        names = " and ".join(school.cohort_name(c) for c in combination.cohorts)
+        room = school.rooms.get(combination.room)
+        students = sum(school.cohorts[c].students for c in combination.cohorts)
+        if room is None or not room.counts_students or room.shared:
+            found.append(
+                Violation(
+                    "H4",
+                    f"{names} are combined for {code} in {school.room_name(combination.room)}, "
+                    "not a classroom",
+                    room=combination.room,
+                )
+            )
+        elif students > room.capacity:
+            found.append(
+                Violation(
+                    "H5",
+                    f"{names} are combined for {code} in {school.room_name(room.id)} with "
+                    f"{_plural(students, 'student')}; it seats {room.capacity}",
+                    room=room.id,
+                )
+            )
+        lead = combination.cohorts[0]
+        for other in combination.cohorts[1:]:
+            if _taught(school, other, code) != _taught(school, lead, code):
+                found.append(
+                    Violation(
+                        "H4",
+                        f"{school.cohort_name(other)}'s {code} does not coincide with "
+                        f"{school.cohort_name(lead)}'s (same times, staff and room), though "
+                        "they are combined",
+                        cohort=other,
                     )
                 )
     return found
@@ -767,3 +847,274 @@ def _check_h8_pins(school: _School) -> list[Violation]:
             )
         )
     return found
+
+
+# --- W1-W3: staff well-being (when the problem sets it) -----------------------------------------
+
+
+def _check_wellbeing(school: _School) -> list[Violation]:
+    """W1 lunch, W2 breaks, W3 split stations apart (see ``problem.WellBeing``).
+
+    Teachers are judged on their blocks. Lab supervisors have no blocks: the day does not say
+    when each takes lunch or a break, so for them this checks what the lab's load must leave
+    (see ``_w_supervisors``)."""
+    rules = school.problem.wellbeing
+    if rules is None:
+        return []
+    return [
+        *_check_w1_lunch(school, rules),
+        *_check_w2_stretches(school, rules),
+        *_check_w3_split_apart(school),
+        *_w_supervisors(school, rules),
+    ]
+
+
+def _free_stretches(within: list[Interval], busy: list[Interval]) -> list[Interval]:
+    """The parts of ``within`` (disjoint) that ``busy`` (merged) does not cover."""
+    free: list[Interval] = []
+    for start, end in within:
+        cursor = start
+        for busy_start, busy_end in busy:
+            if busy_end <= cursor or busy_start >= end:
+                continue
+            if busy_start > cursor:
+                free.append((cursor, busy_start))
+            cursor = max(cursor, busy_end)
+        if end > cursor:
+            free.append((cursor, end))
+    return free
+
+
+def _lunch_there(member: StaffMember, rules: WellBeing) -> list[Interval]:
+    """The member's hours inside the lunch window; none long enough for lunch means they are not
+    there for lunch (a part-day absence) and need none."""
+    there = _intersect(_merge((w.start, w.end) for w in member.available), rules.lunch_window)
+    return there if any(e - s >= rules.lunch_minutes for s, e in there) else []
+
+
+def _check_w1_lunch(school: _School, rules: WellBeing) -> list[Violation]:
+    """Every teacher with blocks gets a lunch inside the window, apart from their prep: some
+    stretch of ``lunch_minutes`` free of blocks leaves a stretch of prep free too."""
+    problem = school.problem
+    window = rules.lunch_window
+    prep_window = problem.prep_window or problem.day
+    found: list[Violation] = []
+    for member in problem.staff:
+        own = school.by_staff.get(member.id, [])
+        there = _lunch_there(member, rules)
+        if not own or not there:
+            continue
+        busy = _merge((b.start, b.end) for b in own)
+        free = _free_stretches(there, busy)
+        longest = max((e - s for s, e in free), default=0)
+        name = school.staff_name(member.id)
+        if longest < rules.lunch_minutes:
+            most = f"at most {longest} free minutes in a row" if longest else "no free minute"
+            found.append(
+                Violation(
+                    "W1",
+                    f"{name} has {most} for lunch between {_clock(window.start)} and "
+                    f"{_clock(window.end)}; lunch takes {rules.lunch_minutes}",
+                    staff=member.id,
+                )
+            )
+            continue
+        if member.prep_minutes <= 0:
+            continue
+        hours = _merge((w.start, w.end) for w in member.available)
+        prep_there = _intersect(hours, prep_window)
+        if _longest_free_stretch(prep_there, busy) < member.prep_minutes:
+            continue  # no prep even without lunch: reported under H7
+        # Lunch at either end of a free stretch is enough to try: the room it leaves for prep
+        # before it only grows, and after it only shrinks, as it moves later.
+        fits = any(
+            _longest_free_stretch(prep_there, _merge([*busy, (start, start + rules.lunch_minutes)]))
+            >= member.prep_minutes
+            for a, b in free
+            if b - a >= rules.lunch_minutes
+            for start in (a, b - rules.lunch_minutes)
+        )
+        if not fits:
+            found.append(
+                Violation(
+                    "W1",
+                    f"{name} has no room for both a {rules.lunch_minutes}-minute lunch between "
+                    f"{_clock(window.start)} and {_clock(window.end)} and "
+                    f"{member.prep_minutes} minutes of prep between {_clock(prep_window.start)} "
+                    f"and {_clock(prep_window.end)}",
+                    staff=member.id,
+                )
+            )
+    return found
+
+
+def _stretches(busy: Iterable[Interval], min_break: int) -> list[Interval]:
+    """Busy time joined across every pause shorter than ``min_break``: the stretches worked
+    without a break."""
+    joined: list[Interval] = []
+    for start, end in _merge(busy):
+        if joined and start - joined[-1][1] < min_break:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def _check_w2_stretches(school: _School, rules: WellBeing) -> list[Violation]:
+    """Nobody teaches longer than ``max_stretch`` without a pause of ``min_break``: the passing
+    time between two blocks is no break when it is shorter than that."""
+    found: list[Violation] = []
+    for staff_id in sorted(school.by_staff):
+        blocks = school.by_staff[staff_id]
+        for start, end in _stretches(((b.start, b.end) for b in blocks), rules.min_break):
+            if end - start > rules.max_stretch:
+                found.append(
+                    Violation(
+                        "W2",
+                        f"{school.staff_name(staff_id)} teaches from {_clock(start)} to "
+                        f"{_clock(end)}, {end - start} minutes without a break of "
+                        f"{rules.min_break}; at most {rules.max_stretch} allowed",
+                        staff=staff_id,
+                    )
+                )
+    return found
+
+
+def _check_w3_split_apart(school: _School) -> list[Violation]:
+    """Two blocks of one station for a cohort, with the same teacher, have something between."""
+    found: list[Violation] = []
+    for cohort_id in sorted(school.by_cohort):
+        own = school.by_cohort[cohort_id]
+        by_station: dict[str, list[PlacedBlock]] = defaultdict(list)
+        for block in own:
+            if block.staff:
+                by_station[block.station].append(block)
+        for station_blocks in by_station.values():
+            for first, then in pairwise(station_blocks):
+                shared = sorted(set(first.staff) & set(then.staff))
+                between = any(
+                    b.start >= first.end and b.end <= then.start and b is not first
+                    for b in own
+                    if b is not then
+                )
+                if not shared or between:
+                    continue
+                found.append(
+                    Violation(
+                        "W3",
+                        f"{school.cohort_name(cohort_id)} has {_describe(first)} and "
+                        f"{_describe(then)} back to back with the same teacher, "
+                        f"{school.staff_name(shared[0])}",
+                        cohort=cohort_id,
+                        staff=shared[0],
+                    )
+                )
+    return found
+
+
+def _w_supervisors(school: _School, rules: WellBeing) -> list[Violation]:
+    """W1 and W2 for lab supervisors, as what the lab's load must leave room for.
+
+    A supervisor can rest (lunch or a break) only while the others present can watch the lab
+    alone: where the students in it need fewer adults than are there. Checked for each
+    supervisor: a lunch inside the window at such times (unless it fits outside the day), no
+    stretch longer than ``max_stretch`` without a break's worth of such time, and all the
+    supervisors' lunches together within the spare adult-minutes of the window. These are
+    necessary conditions, not a schedule of who rests when (the solver's model decides that
+    exactly); a day that fails one leaves some supervisor without a lunch or a break.
+    """
+    problem = school.problem
+    day = problem.day
+    students = {c.id: c.students for c in problem.cohorts}
+    window = rules.lunch_window
+    found: list[Violation] = []
+    for supervision in problem.supervision:
+        ratio = supervision.students_per_adult
+        supervisors = [s for s in sorted(set(supervision.supervisors)) if s in school.staff]
+        if ratio <= 0 or not supervisors:
+            continue
+        hours = {
+            s: _intersect(_merge((w.start, w.end) for w in school.staff[s].available), day)
+            for s in supervisors
+        }
+        on_duty = [(start, end, 1) for s in supervisors for start, end in hours[s]]
+        in_lab = _presence(school, supervision.lab, students)
+        # Times some supervisor could rest: more adults there than the students need.
+        spare_pieces = [
+            (start, end, adults - -(-present // ratio))
+            for start, end, (present, adults) in _sweep(in_lab, on_duty)
+            if adults - -(-present // ratio) > 0
+        ]
+        spare = _merge((start, end) for start, end, _ in spare_pieces)
+        lab = school.room_name(supervision.lab)
+        lunchers = 0
+        for sid in supervisors:
+            name = school.staff_name(sid)
+            for start, end in hours[sid]:
+                rest = [(a, b) for a, b in _intersect(spare, Window(start, end)) if b - a > 0]
+                duty = _free_stretches(
+                    [(start, end)], [r for r in rest if r[1] - r[0] >= rules.min_break]
+                )
+                for run_start, run_end in _stretches(duty, rules.min_break):
+                    if run_end - run_start > rules.max_stretch:
+                        found.append(
+                            Violation(
+                                "W2",
+                                f"{name} supervises {lab} from {_clock(run_start)} to "
+                                f"{_clock(run_end)} with no one to take over for a break of "
+                                f"{rules.min_break} minutes; at most {rules.max_stretch} "
+                                "allowed",
+                                staff=sid,
+                                room=supervision.lab,
+                            )
+                        )
+            if not _supervisor_needs_lunch(school.staff[sid], rules, day):
+                continue
+            lunchers += 1
+            there = [
+                piece
+                for s, e in hours[sid]
+                for piece in _intersect(_intersect(spare, window), Window(s, e))
+            ]
+            if max((b - a for a, b in there), default=0) < rules.lunch_minutes:
+                found.append(
+                    Violation(
+                        "W1",
+                        f"{name} has no {rules.lunch_minutes} minutes in a row between "
+                        f"{_clock(window.start)} and {_clock(window.end)} when the others can "
+                        f"watch {lab} alone, for lunch",
+                        staff=sid,
+                        room=supervision.lab,
+                    )
+                )
+        spare_minutes = sum(
+            (min(end, window.end) - max(start, window.start)) * count
+            for start, end, count in spare_pieces
+            if min(end, window.end) > max(start, window.start)
+        )
+        if lunchers > 1 and spare_minutes < lunchers * rules.lunch_minutes:
+            found.append(
+                Violation(
+                    "W1",
+                    f"{lab} leaves {spare_minutes} supervisor-minutes free between "
+                    f"{_clock(window.start)} and {_clock(window.end)}; its {lunchers} "
+                    f"supervisors' lunches need {lunchers * rules.lunch_minutes}",
+                    room=supervision.lab,
+                )
+            )
+    return found
+
+
+def _supervisor_needs_lunch(member: StaffMember, rules: WellBeing, day: Window) -> bool:
+    """Whether a supervisor's lunch takes them from the lab: they are there for lunch, and no
+    lunch fits wholly outside the day (before the first block or after dismissal)."""
+    there = _lunch_there(member, rules)
+    if not there:
+        return False
+    lunch = rules.lunch_minutes
+    outside = _intersect(there, Window(0, day.start)) if day.start > 0 else []
+    outside += _intersect(there, Window(day.end, 24 * 60 * 2))
+    if any(e - s >= lunch for s, e in outside):
+        return False
+    inside = _intersect(there, day)
+    return any(e - s >= lunch for s, e in inside)

@@ -8,6 +8,16 @@ urlpatterns = [
     path("schools/<int:school_id>/build/", builds.build, name="build"),
     path("schools/<int:school_id>/builds/<int:job_id>/", builds.build_status, name="build-status"),
     path(
+        "schools/<int:school_id>/builds/<int:job_id>/options/",
+        builds.build_use_option,
+        name="build-use-option",
+    ),
+    path(
+        "schools/<int:school_id>/builds/<int:job_id>/longer/",
+        builds.build_longer,
+        name="build-longer",
+    ),
+    path(
         "schools/<int:school_id>/schedules/versions/",
         builds.schedule_versions,
         name="schedule-versions",

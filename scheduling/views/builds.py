@@ -7,11 +7,12 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from students.audit import audit_reads
@@ -20,13 +21,21 @@ from students.models import AuditAction, School
 from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
+from ..day_recovery import options_for_page
 from ..explanations import explanations_for
 from ..forms.builds import BuildForm, DateForm
 from ..lab_plan_pages import plan_summary
 from ..models import BuildJob, BuildState, Schedule
 from ..schedule_changes import schedule_baseline, schedule_changes
 from ..selectors import next_instructional_day
-from ..services import build_job_start, schedule_publish, schedule_restore
+from ..services import (
+    RecoveryOptionNotFound,
+    build_job_longer_seconds,
+    build_job_start,
+    build_job_use_option,
+    schedule_publish,
+    schedule_restore,
+)
 from .school_scope import led_school, school_schedule
 
 RECENT_BUILDS = 10
@@ -95,12 +104,72 @@ def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpRespo
     context: dict[str, object] = {"school": school, "job": job}
     if job.state == BuildState.INFEASIBLE:
         context["explanations"] = explanations_for(job.reasons, school_id=school.pk, date=job.date)
+    if job.timed_out:
+        context["longer_seconds"] = build_job_longer_seconds(school=school)
+    if job.recovery_options:
+        context["recovery_options"] = options_for_page(
+            job.recovery_options, used=job.schedule.recovery if job.schedule else None
+        )
     if job.schedule is not None:
         context["changes"] = schedule_changes(
             draft=job.schedule, published=schedule_baseline(schedule=job.schedule)
         )
     template = "scheduling/builds/_job.html" if request.htmx else "scheduling/builds/status.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def build_longer(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+    """The "Try for longer" button: build again the date of a job that stopped at its time
+    limit, with twice the school's time limit (capped)."""
+    school = led_school(request, school_id)
+    job = get_scoped_or_404(
+        BuildJob.objects.filter(school=school), request.user, via=page_via(request), pk=job_id
+    )
+    try:
+        again = build_job_start(
+            school=school,
+            date=job.date,
+            by=request.user,
+            seconds=build_job_longer_seconds(school=school),
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("build-status", school_id=school.pk, job_id=job.pk)
+    return redirect("build-status", school_id=school.pk, job_id=again.pk)
+
+
+@login_required
+@require_POST
+def build_use_option(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+    """A recovery option's "Use this option" button: its day stored as a new draft version."""
+    school = led_school(request, school_id)
+    job = get_scoped_or_404(
+        BuildJob.objects.filter(school=school).select_related("school", "schedule"),
+        request.user,
+        via=page_via(request),
+        pk=job_id,
+    )
+    try:
+        rank = int(request.POST.get("option", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Choose one of the build's options."))
+    try:
+        schedule = build_job_use_option(job=job, rank=rank, by=request.user)
+    except RecoveryOptionNotFound as error:
+        raise Http404(str(error)) from None
+    except DomainError as error:
+        messages.error(request, str(error))
+        for violation in error.errors.get("violations", []):
+            messages.error(request, violation)
+        return redirect("build-status", school_id=school.pk, job_id=job.pk)
+    messages.success(
+        request,
+        _("Option %(rank)s is stored as version %(version)s, a draft: review it, then publish.")
+        % {"rank": rank, "version": schedule.version},
+    )
+    return redirect("schedule-review", school_id=school.pk, schedule_id=schedule.pk)
 
 
 @login_required

@@ -15,10 +15,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from students.accounts import account_management
-from students.models import Cohort, School, Staff
+from students.models import Cohort, Role, School, Staff
 from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
@@ -34,9 +36,10 @@ from ..forms.config import (
     SchoolSettingsForm,
     StaffForm,
     StaffingForm,
+    SubstituteDayForm,
     add_service_errors,
 )
-from ..models import DayType, Room, StaffAbsence, StaffingAssignment
+from ..models import DayType, Room, StaffAbsence, StaffingAssignment, SubstituteDay
 from .school_scope import led_school
 
 page = require_http_methods(["GET", "POST"])
@@ -173,6 +176,7 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
         account_manager="" if management.editable else management.manager,
     )
     staffing = StaffingForm(request.POST if action == "assign" else None, school=school)
+    available = SubstituteDayForm(request.POST if action == "substitute-add" else None)
     if action == "delete":
         if _deleted(request, config.staff_delete, staff=staff, by=request.user):
             messages.success(request, f"Removed {staff} from {school}.")
@@ -204,6 +208,26 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
         else:
             messages.success(request, f"Saved what {staff} teaches.")
             return redirect(here)
+    if action == "substitute-remove":
+        day = _in_school(
+            request, SubstituteDay.objects.filter(staff=staff), school, request.POST.get("day")
+        )
+        config.substitute_day_remove(day=day)
+        messages.success(
+            request,
+            _("%(name)s is no longer available on %(date)s.")
+            % {"name": staff, "date": date_format(day.date)},
+        )
+        return redirect(f"{here}#substitute-days")
+    if action == "substitute-add" and (
+        day := _saved(request, available, config.substitute_day_add, school=school, staff=staff)
+    ):
+        messages.success(
+            request,
+            _("%(name)s is available to substitute on %(date)s.")
+            % {"name": staff, "date": date_format(day.date)},
+        )
+        return redirect(f"{here}#substitute-days")
     if action == "save" and _saved(
         request, form, config.staff_update, staff=staff, by=request.user, via=page_via(request)
     ):
@@ -217,6 +241,9 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
         form=form,
         staffing_form=staffing,
         assignments=config.staffing_of_staff(staff=staff),
+        substitute=Role.SUBSTITUTE in staff.role_codes,
+        substitute_form=available,
+        substitute_days=config.substitute_days_of(staff=staff, since=timezone.localdate()),
     )
 
 

@@ -13,7 +13,6 @@ from learninglabs.models import Program, ProgramKind, Subject
 from scheduling.feeds import calendar_feed_create
 from scheduling.models import BuildJob, NightlyRun, RunState, Schedule
 from scheduling.services import schedule_build
-from scheduling.solver.stage1 import SolveOptions
 from students.clients import api_client_create, api_token_issue
 from students.models import (
     Cohort,
@@ -29,6 +28,7 @@ from students.models import (
 
 from ..factories import NetworkAdminFactory, ServiceNeedFactory, StaffFactory, UserFactory
 from ..scheduling.test_selectors import DATE, kindergarten
+from ..solver_limits import work_limited
 from ..students.oneroster_files import small_school
 
 PROGRAM_CODE = "st-math"
@@ -60,7 +60,7 @@ def published_world() -> World:
         school=k.school,
         date=DATE,
         publish=True,
-        options=SolveOptions(time_limit=10, workers=1, seed=3),
+        options=work_limited(workers=1, seed=3),
     )
     assert result.ok, result.reasons
     # Added after the build, so the solved day is the kindergarten one of test_selectors.

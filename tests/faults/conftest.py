@@ -24,7 +24,7 @@ from students.models import Cohort, Role, School
 from ..factories import StaffFactory
 from ..solver_limits import work_limited
 from .harness import (
-    SOLVE_SECONDS,
+    SOLVE_WORK,
     VISIBILITY_TIMEOUT,
     DatabaseProxy,
     RedisServer,
@@ -57,19 +57,20 @@ class Faults:
         *,
         concurrency: int = 1,
         database: tuple[str, int] | None = None,
-        solve_seconds: int = SOLVE_SECONDS,
+        work: float = SOLVE_WORK,
         env: dict[str, str] | None = None,
         queues: list[str] | None = None,
     ) -> Worker:
         """A worker on this test's queues (default: both, the test's default and nightly
         queues), using the test database (through a proxy if given); ``env``: more of the
-        worker's environment (settings read from it)."""
+        worker's environment (settings read from it). Its builds stop at ``work`` units of
+        CP-SAT deterministic work: what they find does not depend on the machine's load."""
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "rocketship.settings",
             "REDIS_URL": self.redis.url(),
             "DATABASE_URL": database_url(address=database),
-            "NIGHTLY_SOLVE_SECONDS": str(solve_seconds),
+            "SOLVER_WORK_LIMIT": str(work),
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             # The test's own queues: a rebuild the app routes (a sweep's re-queue) reaches the
             # test's workers; what goes to the default queue (a notification, the sweep a
@@ -230,7 +231,7 @@ def published_day(school: School) -> PublishedDay:
 @pytest.fixture
 def busy_day(faults: Faults) -> PublishedDay:
     """A demo school of the small reference shape (12 cohorts): its solve uses the whole
-    NIGHTLY_SOLVE_SECONDS, long enough to kill a worker in the middle of it."""
+    SOLVE_WORK (2-3 s), long enough to kill a worker in the middle of it."""
     school, _ = seed_school(school=DemoSchool("Fault Street", "fault-street", "F", SHAPE_S, 6001))
     return published_day(school)
 

@@ -4,7 +4,7 @@ cache writes are skipped, not raised), rebuilds still queued come back with the 
 requests to the API are answered all along, never with a 500.
 
 Two workers rebuild four schools of the small reference shape (each solve takes the workers'
-NIGHTLY_SOLVE_SECONDS): Redis is stopped while two of them solve, and kept down until both have
+work limit, 2-3 s): Redis is stopped while two of them solve, and kept down until both have
 published; it then starts again on the same files and the other two run."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .harness import VISIBILITY_TIMEOUT, wait_until
 
 pytestmark = pytest.mark.celery_worker
 
-BUILD_TIMEOUT = 180  # workers' start and two rounds of 4-second solves, on a busy machine
+BUILD_TIMEOUT = 180  # workers' start and two rounds of solves (SOLVE_WORK), on a busy machine
 
 
 def busy_days(count: int) -> list[PublishedDay]:

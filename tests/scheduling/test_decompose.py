@@ -3,17 +3,21 @@ schedules are valid for the original."""
 
 from dataclasses import replace
 
+from ortools.sat.python import cp_model
+
 from scheduling.solver.decompose import (
     assign_pools,
     components,
     lab_lanes_by_grade,
     later_demand,
     restricted_to,
+    team_relaxation,
+    teams,
     whole_lab_blocks,
 )
 from scheduling.solver.problem import Pin, PlacedBlock, RoomKind
 from scheduling.solver.reference import hm, reference_problem
-from scheduling.solver.stage1 import solve
+from scheduling.solver.stage1 import SolveOptions, _Stage1, solve
 from scheduling.solver.validate import validate
 
 from ..solver_limits import work_limited
@@ -106,3 +110,52 @@ def test_a_day_built_lab_by_lab_is_valid_for_the_original_problem():
     problem = reference_problem("M")
     result = solve(problem, work_limited(workers=1, first_solution_only=True))
     assert validate(problem, result.blocks) == ()
+
+
+def test_teams_are_a_grades_cohorts_with_the_teachers_only_they_have():
+    problem = reference_problem("M")
+    specials = {s.id for s in problem.staff if "specials" in s.roles}
+
+    found = teams(problem)
+
+    assert sorted(len(cohorts) for cohorts, _own in found) == [4] * 6
+    for cohorts, own in found:
+        assert len({c.grade for c in cohorts}) == 1
+        roles = sorted(next(iter(problem.member(s).roles)) for s in own)
+        assert roles == ["humanities", "humanities", "stem"]
+        assert not own & specials
+
+
+def test_a_team_relaxation_stands_in_for_the_staff_it_shares():
+    problem = reference_problem("M", previous=(PlacedBlock(1, "launch", 480, 495, None, ()),))
+    cohorts, own = teams(problem)[0]
+
+    relaxed = team_relaxation(problem, cohorts, own)
+
+    assert {c.id for c in relaxed.cohorts} == {c.id for c in cohorts}
+    assert relaxed.previous == ()
+    originals = {s.id for s in problem.staff}
+    for cohort in cohorts:
+        (stand_in,) = relaxed.candidates(cohort.id, "specials")
+        assert stand_in not in originals
+        assert relaxed.member(stand_in).prep_minutes == 0
+        assert relaxed.candidates(cohort.id, "math") == problem.candidates(cohort.id, "math")
+
+
+def test_the_team_bounds_raise_the_bound_and_never_pass_a_day_found_without_them():
+    problem = restricted_to(
+        reference_problem("S"), [c for c in reference_problem("S").cohorts if c.grade < 2], []
+    )
+    plain = _Stage1(problem, SolveOptions(workers=1), symmetry=False)
+    plain.build()
+    plain.m.minimize(plain.objective)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 1.0
+    assert solver.solve(plain.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+    result = solve(problem, work_limited(workers=1, work_limit=0.5))
+
+    assert validate(problem, result.blocks) == ()
+    # Without them the bound is each term's own minimum: 217 here (two grades of S).
+    assert 217 < result.stats.bound <= min(result.stats.objective, solver.objective_value)

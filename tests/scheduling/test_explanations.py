@@ -96,7 +96,7 @@ def test_a_grade_without_a_template_for_the_day_type_links_to_the_templates():
 @pytest.mark.urls(__name__)
 def test_a_pin_links_to_the_day_of_the_date():
     assert links("pin:5:lab") == (
-        SettingLink("Pins of K Howard on 2026-09-01", "/s/1/day/?date=2026-09-01"),
+        SettingLink("Pins of K Howard on Tuesday 1 September 2026", "/s/1/day/?date=2026-09-01"),
     )
 
 
@@ -175,3 +175,42 @@ def reason(code: str, setting: str) -> dict[str, str]:
 def test_no_reasons_need_no_queries(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert explanations_for([], school_id=1, date=DATE) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_an_absence_and_a_time_limit_are_said_again_in_the_readers_language():
+    school = DayTypeFactory().school
+    rivera = StaffFactory(school=school, user=UserFactory(first_name="Ana", last_name="Rivera"))
+    okafor = StaffFactory(school=school, user=UserFactory(first_name="Ben", last_name="Okafor"))
+    absent = {
+        "code": "staff-absent",
+        "message": "Ana Rivera is out on Tuesday 2026-09-01, and nobody present can take ...",
+        "suggestion": "Add a substitute for Ana Rivera on that day, ...",
+        "setting": f"staff:{rivera.pk},{okafor.pk}",
+        "detail": [["literacy", 2], ["math", 1]],
+    }
+    stopped = {**reason("time-limit", "school"), "detail": [["seconds", 20]]}
+    by_work = {**reason("time-limit", "school"), "detail": [["work", 5]]}
+
+    absence, timed, worked = explanations_for(
+        [absent, stopped, by_work], school_id=school.pk, date=DATE
+    )
+
+    assert absence.message == (
+        "Ana Rivera and Ben Okafor are out on Tuesday 1 September 2026, and nobody present can "
+        "take Literacy / humanities for 2 cohorts and Math / STEM for 1 cohort."
+    )
+    assert absence.suggestion.startswith(
+        "Add a substitute for Ana Rivera and Ben Okafor on Tuesday 1 September 2026"
+    )
+    assert [link.label for link in absence.links] == ["Ana Rivera", "Ben Okafor"]
+    assert timed.message == (
+        "The engine stopped after 20 s without finding a day; this does not mean none exists."
+    )
+    assert "120" not in worked.message and "stopped at its limit" in worked.message
+    assert (
+        timed.suggestion
+        == worked.suggestion
+        == ("Try for longer: build again with a longer time limit.")
+    )

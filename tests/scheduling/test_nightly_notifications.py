@@ -12,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from scheduling import day_builds, nightly
+from scheduling.explanations import explanations_for
 from scheduling.models import (
     Fallback,
     NightlyRun,
@@ -121,9 +122,10 @@ def test_a_leader_is_told_why_nothing_was_published_and_that_the_version_stays(
     (message,) = mailoutbox
     assert message.subject == "Action needed: Alder, Tue 1 Sep 2026: no new schedule published"
     assert "NOTHING NEW WAS PUBLISHED." in message.body
-    for reason in run.reasons:
-        assert reason["message"] in message.body
-        assert f"What would fix it: {reason['suggestion']}" in message.body
+    # Each reason as the pages say it (an absence is told in the reader's language).
+    for explanation in explanations_for(run.reasons, school_id=k.school.pk, date=run.date):
+        assert f"- {explanation.message}" in message.body
+        assert f"What would fix it: {explanation.suggestion}" in message.body
     assert f"Version {published.version}, published earlier, stays published." in message.body
 
 

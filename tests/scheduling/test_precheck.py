@@ -3,12 +3,15 @@ lab supervised only part of the day is refused for its supervision, not its seat
 
 import itertools
 import random
+import re
 from dataclasses import replace
 
+import pytest
 from ortools.sat.python import cp_model
 
 from scheduling.solver.precheck import precheck
 from scheduling.solver.problem import (
+    Assignment,
     Cohort,
     GradeTemplate,
     Infeasible,
@@ -20,10 +23,11 @@ from scheduling.solver.problem import (
     StaffMember,
     Station,
     Venue,
+    WellBeing,
     Window,
 )
-from scheduling.solver.reference import hm, reference_problem
-from scheduling.solver.stage1 import SolveOptions, solve
+from scheduling.solver.reference import grade_stem_teacher, hm, reference_problem
+from scheduling.solver.stage1 import SolveOptions, _Stage1, solve
 from scheduling.solver.validate import validate
 
 # Deterministic work, not seconds: the same answer on a busy machine.
@@ -287,3 +291,184 @@ def test_every_precheck_refusal_on_tiny_schools_is_a_day_that_does_not_exist():
     assert refused.get("lab-supervision-short", 0) >= 5
     assert refused.get("lab-window-too-short", 0) >= 5
     assert found >= 10
+
+
+# --- honest outcomes: one reason per absence, suggestions checked before they are shown -------
+
+
+def with_lab_seats(problem: Problem, seats: int) -> Problem:
+    """The last lab (the one ``lab_short`` cuts) with ``seats`` seats."""
+    lab = [r for r in problem.rooms if r.kind == RoomKind.LEARNING_LAB][-1]
+    return replace(
+        problem,
+        rooms=tuple(replace(r, capacity=seats) if r.id == lab.id else r for r in problem.rooms),
+    )
+
+
+def added_seats(suggestion: str) -> int:
+    match = re.match(r"Add (\d+) lab seats", suggestion)
+    assert match, suggestion
+    return int(match[1])
+
+
+@pytest.mark.parametrize("shape", ["S", "M"])
+@pytest.mark.parametrize("seats", [10, 55])
+def test_a_lab_cut_short_asks_for_the_seats_that_pass_the_check_when_added(shape, seats):
+    problem = with_lab_seats(reference_problem(shape), seats)
+    lab = [r for r in problem.rooms if r.kind == RoomKind.LEARNING_LAB][-1]
+
+    reasons = [r for r in precheck(problem) if r.setting == f"room:{lab.id}"]
+
+    assert [r.code for r in reasons] == ["lab-seat-minutes-short"]
+    extra = added_seats(reasons[0].suggestion)
+    # Three classes of 25 at once, the largest first: the seats that really share the peak.
+    assert seats + extra == 75
+    assert [
+        r for r in precheck(with_lab_seats(problem, seats + extra)) if r.code.startswith("lab")
+    ] == []
+    # One seat fewer does not pass: the suggestion is the least that does.
+    assert any(
+        r.code == "lab-seat-minutes-short"
+        for r in precheck(with_lab_seats(problem, seats + extra - 1))
+    )
+
+
+def test_a_supervision_shortage_is_never_answered_with_seats():
+    for leaving, at in ((3, "12:00"), (1, "14:00"), (2, "13:00")):
+        problem = with_supervisors_leaving(reference_problem("S"), leaving, at)
+        reasons = precheck(problem)
+        assert reasons and {r.code for r in reasons} == {"lab-supervision-short"}
+        assert not any(re.search(r"\bAdd\b|more seats", r.suggestion) for r in reasons), reasons
+
+
+def test_seats_short_and_supervision_short_asks_for_seats_only_with_their_supervisors():
+    problem = with_supervisors_leaving(with_lab_seats(reference_problem("S"), 55), 1, "14:00")
+
+    reasons = precheck(problem)
+
+    assert [r.code for r in reasons] == ["lab-seat-minutes-short"]
+    fixed = with_lab_seats(problem, 55 + added_seats(reasons[0].suggestion))
+    # The seats remove the seat shortage; the supervisors short of them stay, and said so.
+    assert [r.code for r in precheck(fixed)] == ["lab-supervision-short"]
+    assert reasons[0].suggestion.startswith("Add 20 lab seats (and lab staff to supervise them)")
+
+
+def test_an_absent_teacher_is_named_once_with_what_they_leave():
+    problem = reference_problem("M")
+    absent = grade_stem_teacher(problem, grade=3)
+    problem = replace(
+        problem,
+        staff=tuple(replace(s, available=()) if s.id == absent else s for s in problem.staff),
+    )
+
+    reasons = precheck(problem)
+
+    assert [r.code for r in reasons] == ["staff-absent"]
+    assert reasons[0].message == (
+        "Grade 3 stem teacher 1 is out on Tuesday 2026-11-24, and nobody present can take the "
+        "math for 4 cohorts (3 Stanford, 3 Howard, 3 Berkeley, 3 Spelman)."
+    )
+    assert reasons[0].setting == f"staff:{absent}"
+    assert reasons[0].detail == (("math", 4),)
+
+
+def test_a_teacher_in_only_part_of_the_day_is_named_in_the_staffing_reason():
+    problem = reference_problem("M")
+    late = grade_stem_teacher(problem, grade=3)
+    problem = replace(
+        problem,
+        staff=tuple(
+            replace(s, available=(Window(hm("12:00"), hm("15:15")),)) if s.id == late else s
+            for s in problem.staff
+        ),
+    )
+
+    reasons = precheck(problem)
+
+    assert [r.code for r in reasons] == ["staff-minutes-short"]
+    assert "(Grade 3 stem teacher 1 is in only 12:00-15:15 on Tuesday 2026-11-24)" in (
+        reasons[0].message
+    )
+
+
+def test_the_teachers_a_staffing_reason_asks_for_pass_the_check_when_added():
+    problem = reference_problem("M", variant="tight_specials")
+
+    reasons = precheck(problem)
+
+    assert [r.code for r in reasons] == ["staff-minutes-short"]
+    assert reasons[0].suggestion.startswith("Add 1 specials teacher for these cohorts")
+    specials = reference_problem("M")  # the same school with its second specials teacher
+    assert precheck(specials) == ()
+
+
+def twelve_specials_classes(prep: int) -> Problem:
+    """A 420-minute day in which one specials teacher teaches twelve 30-minute classes (the
+    issue's specials teacher "back to back"), with ``prep`` minutes of prep and the default
+    30-minute staff lunch."""
+    cohorts = tuple(Cohort(n, f"1 Cohort {n}", 1, 25, homeroom=10 + n) for n in range(1, 13))
+    day = Window(hm("8:00"), hm("15:00"))
+    stations = (
+        Station("specials", 30, 30, 30, venue=Venue.STAFF_ROOM, staff_role="specials"),
+        Station("flex", 390, 30, 390, max_blocks=2, venue=Venue.HOMEROOM),
+    )
+    return Problem(
+        school=1,
+        date="2026-09-01",
+        day=day,
+        passing_minutes=0,
+        granularity=5,
+        rooms=(
+            Room(1, "Specials room", RoomKind.CLASSROOM, 30),
+            *(Room(10 + c.id, f"Room {c.id}", RoomKind.CLASSROOM, 30) for c in cohorts),
+        ),
+        cohorts=cohorts,
+        templates=(GradeTemplate(1, stations),),
+        staff=(StaffMember(1, "Ms. Arts", frozenset({"specials"}), 1, (day,), prep),),
+        assignments=tuple(Assignment(c.id, "specials", (1,)) for c in cohorts),
+        wellbeing=WellBeing(),
+    )
+
+
+def test_a_specials_teacher_with_no_time_left_for_lunch_is_refused_naming_her_and_lunch():
+    # 360 minutes of teaching, 45 of prep and a 30-minute lunch do not fit in 420.
+    reasons = precheck(twelve_specials_classes(prep=45))
+
+    assert [(r.code, r.setting) for r in reasons] == [("staff-lunch", "school")]
+    assert reasons[0].message == (
+        "Ms. Arts has 375 minutes after prep and specials needs 360 of them, which leaves no "
+        "time for Ms. Arts's 30-minute staff lunch between 10:45 and 13:30."
+    )
+    assert "staff lunch" in reasons[0].suggestion
+    # With 15 minutes of prep they fit; the rules off, so does the 45-minute prep.
+    assert precheck(twelve_specials_classes(prep=15)) == ()
+    assert precheck(replace(twelve_specials_classes(prep=45), wellbeing=None)) == ()
+
+
+def test_someone_whose_hours_hold_no_lunch_is_not_counted_a_lunch():
+    # In only 8:00-10:45 (the model's exemption): 5 classes, 15 of prep fill the 165 minutes.
+    problem = twelve_specials_classes(prep=15)
+    problem = replace(
+        problem,
+        staff=(replace(problem.staff[0], available=(Window(hm("8:00"), hm("10:45")),)),),
+        assignments=problem.assignments[:5],
+    )
+    problem = replace(problem, cohorts=problem.cohorts[:5])
+
+    assert precheck(problem) == ()
+    assert precheck(replace(problem, wellbeing=WellBeing(lunch_window=Window(600, 810)))) != ()
+
+
+def test_running_out_of_work_is_not_called_impossible_nor_quotes_the_safety_seconds():
+    problem = reference_problem("S")
+    by_work = _Stage1(problem, SolveOptions(time_limit=120, work_limit=5)).unexplained(
+        cp_model.UNKNOWN
+    )
+    by_seconds = _Stage1(problem, SolveOptions(time_limit=20)).unexplained(cp_model.UNKNOWN)
+
+    assert by_work.code == by_seconds.code == "time-limit"
+    assert "120" not in by_work.message and "work limit (5 units)" in by_work.message
+    assert by_seconds.message == (
+        "The engine stopped after 20 s without finding a day; this does not mean none exists."
+    )
+    assert by_seconds.detail == (("seconds", 20),)

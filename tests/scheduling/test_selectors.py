@@ -244,6 +244,10 @@ def test_the_problem_holds_the_schools_configuration_for_the_date():
         weights=p.Weights(
             stability=100, preferences=10, transitions=5, lab_balance=1, compact_staff=1
         ),
+        # The school's well-being rules, at their defaults (10:45-13:30: nobody here is there).
+        wellbeing=p.WellBeing(
+            lunch_minutes=30, lunch_window=p.Window(at("10:45"), at("13:30")), max_stretch=150
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from scheduling.day_builds import SOLVER_SAFETY_SECONDS, stored_blocks
@@ -15,6 +16,7 @@ from scheduling.services import ScheduleRejected, schedule_build, schedule_publi
 from scheduling.solver.stage1 import SolveOptions
 from scheduling.solver.validate import validate
 
+from ..factories import SchoolFactory
 from ..solver_limits import work_limited
 from .test_selectors import DATE, kindergarten
 
@@ -78,15 +80,17 @@ def test_an_unchanged_input_makes_no_new_version():
     assert Schedule.objects.filter(school=k.school).count() == 1
 
 
-def test_an_impossible_configuration_stores_nothing_and_keeps_the_published_day():
+def test_an_impossible_configuration_stores_nothing_and_keeps_the_published_day(monkeypatch):
     k = kindergarten()
     schedule_build(school=k.school, date=DATE, publish=True, options=FAST)
     StaffAbsence.objects.create(school=k.school, staff=k.rivera, date=DATE)  # all day, no cover
+    # No absence recovery option either (they have their own tests: test_absence_recovery).
+    monkeypatch.setattr("scheduling.day_builds.options_for", lambda **kwargs: ())
 
     result = schedule_build(school=k.school, date=DATE, publish=True, options=FAST)
 
     assert result.schedule is None
-    assert {r.code for r in result.reasons} == {"no-staff"}
+    assert {r.code for r in result.reasons} == {"staff-absent"}
     assert statuses(k.school) == [(1, ScheduleStatus.PUBLISHED)]
 
 
@@ -158,3 +162,17 @@ def test_the_command_builds_publishes_and_prints_a_summary():
     ]
     assert lines[-1].split()[:3] == [k.school.name, "v1", "published"]
     assert "every service minute met" in lines[-1]
+
+
+def test_the_command_exits_1_after_printing_every_school_when_one_got_no_schedule():
+    k = kindergarten()
+    unplanned = SchoolFactory(network=k.school.network, name="Zeta Prep", slug="zeta")  # no days
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="no schedule for 1 of 2 schools: Zeta Prep") as failed:
+        call_command("build_schedules", "--date", DATE.isoformat(), "--all", stdout=out)
+
+    assert failed.value.returncode == 1
+    table = {line.split("  ")[0]: line for line in out.getvalue().splitlines()}
+    assert "not built" in table[unplanned.name]
+    assert "v1 draft" in table[k.school.name]  # the other school was still built and listed

@@ -1,6 +1,8 @@
 """Symmetry breaking never cuts off the only valid days: staff or cohorts are treated as
 interchangeable only when swapping them maps every valid day to another."""
 
+from dataclasses import replace
+
 from ortools.sat.python import cp_model
 
 from scheduling.solver.precheck import precheck
@@ -17,7 +19,7 @@ from scheduling.solver.problem import (
     Venue,
     Window,
 )
-from scheduling.solver.reference import hm
+from scheduling.solver.reference import hm, reference_problem
 from scheduling.solver.stage1 import SolveOptions, _Stage1
 from scheduling.solver.validate import validate
 
@@ -91,3 +93,25 @@ def test_a_block_only_one_teacher_may_take_keeps_them_apart():
     assert status in {"OPTIMAL", "FEASIBLE"}
     assert validate(problem, blocks) == ()
     assert [b.staff for b in blocks if b.cohort == EITHER and b.station == "specials"] == [(BEA,)]
+
+
+def test_a_cohort_with_a_template_of_its_own_is_not_ordered_with_its_grade():
+    """A recovery's conversion gives one cohort a template of its own: it is no longer
+    interchangeable with its grade, so ordering it against them could cut off every valid day."""
+    problem = reference_problem("S")
+    first = next(c for c in problem.cohorts if c.grade == 0)
+    late_literacy = tuple(
+        replace(s, window=Window(hm("12:00"), hm("15:15")), preferred=None)
+        if s.code == "literacy"
+        else s
+        for s in problem.template(0).stations
+    )
+    problem = replace(
+        problem,
+        templates=(*problem.templates, GradeTemplate(0, late_literacy, frozenset({first.id}))),
+    )
+
+    status, blocks = search_with_symmetry_breaking(problem)
+
+    assert status in {"OPTIMAL", "FEASIBLE"}
+    assert validate(problem, blocks) == ()

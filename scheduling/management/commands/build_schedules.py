@@ -8,10 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scheduling.models import LabPlan, Schedule
-from scheduling.services import BuildResult, schedule_build
+from scheduling.services import BuildResult, build_job_solve_seconds, schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.errors import DomainError
 from students.models import School
+
+# The status column of a school that got no schedule.
+NO_SCHEDULE = ("not built", "no schedule")
 
 
 def _date(value: str) -> datetime.date:
@@ -30,7 +33,12 @@ class Command(BaseCommand):
         target.add_argument("--school", action="append", help="school slug (repeatable)")
         target.add_argument("--all", action="store_true", help="every school")
         parser.add_argument("--publish", action="store_true", help="publish what builds")
-        parser.add_argument("--time-limit", type=float, default=20.0, help="seconds per school")
+        parser.add_argument(
+            "--time-limit",
+            type=float,
+            default=None,
+            help="seconds per school (default: each school's build time limit setting)",
+        )
         parser.add_argument("--workers", type=int, default=2, help="CP-SAT search workers")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -40,9 +48,10 @@ class Command(BaseCommand):
             missing = set(opts["school"]) - set(schools.values_list("slug", flat=True))
             if missing:
                 raise CommandError(f"--school: no school with slug {', '.join(sorted(missing))}")
-        options = SolveOptions(time_limit=opts["time_limit"], workers=opts["workers"])
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for school in schools:
+            seconds = opts["time_limit"] or build_job_solve_seconds(school=school)
+            options = SolveOptions(time_limit=seconds, workers=opts["workers"])
             self.stdout.write(f"building {school.name} for {opts['date']:%Y-%m-%d} ...")
             began = time.perf_counter()
             try:
@@ -58,7 +67,29 @@ class Command(BaseCommand):
             rows.append(self.row(school, result, time.perf_counter() - began))
             for reason in result.reasons:
                 self.stdout.write(self.style.WARNING(f"  {reason.message} {reason.suggestion}"))
+            self.recovery(result)
         self.table(rows)
+        # A run that leaves any school without a day fails (exit 1), so cron and scripts notice.
+        without = [row[0] for row in rows if row[1] in NO_SCHEDULE]
+        if without:
+            raise CommandError(
+                f"no schedule for {len(without)} of {len(rows)} schools: {', '.join(without)}"
+            )
+
+    def recovery(self, result: BuildResult) -> None:
+        """With staff out, which recovery option the stored day uses (the best ranked that
+        works) and why the day needed one."""
+        recovery = result.schedule.recovery if result.schedule is not None else None
+        if not recovery:
+            return
+        self.stdout.write(
+            self.style.WARNING(
+                f"  absence recovery: option {recovery['rank']} of "
+                f"{len(result.recovery_options) or '?'} ({recovery['kind']}): {recovery['summary']}"
+            )
+        )
+        for message in recovery.get("why", []):
+            self.stdout.write(f"    because: {message}")
 
     def row(self, school: School, result: BuildResult, seconds: float) -> tuple[str, ...]:
         schedule = result.schedule

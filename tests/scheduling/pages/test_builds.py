@@ -320,25 +320,122 @@ def test_a_build_lost_with_its_worker_stops_polling_and_does_not_block_a_new_one
 
 
 def test_an_infeasible_build_shows_the_engines_reasons_linked_to_their_settings(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, monkeypatch
 ):
     StaffAbsence.objects.create(school=world.k.school, staff=world.k.rivera, date=DATE)
+    # No absence recovery option either (the options' pages: test_recovery_pages).
+    monkeypatch.setattr("scheduling.day_builds.options_for", lambda **kwargs: ())
 
     client, response = build_through_the_page(world, django_capture_on_commit_callbacks)
 
     job = BuildJob.objects.get()
     assert job.state == BuildState.INFEASIBLE
-    assert sorted(r["setting"] for r in job.reasons) == sorted(
-        f"staffing:{cohort.pk}:literacy" for cohort in (world.k.howard, world.k.stanford)
-    )
+    # The absent teacher is named once, not once per cohort she leaves without literacy.
+    assert [r["setting"] for r in job.reasons] == [f"staff:{world.k.rivera.pk}"]
     assert not Schedule.objects.exists()
     html = client.get(response["Location"]).content.decode()
     assert "Why no schedule can be built" in html
-    for cohort in (world.k.howard, world.k.stanford):
-        assert f"Nobody present can teach literacy to {cohort.name} on 2026-09-01." in html
-        assert f"Assign a humanities teacher (or a substitute) to {cohort.name}" in html
-        edit = world.url("cohort-edit", cohort_id=cohort.pk)
-        assert f'<a href="{edit}">Staffing of {cohort.name} (Literacy / humanities)</a>' in html
+    rivera = str(world.k.rivera)
+    assert (
+        f"{rivera} is out on Tuesday 1 September 2026, and nobody present can take "
+        "Literacy / humanities for 2 cohorts."
+    ) in html
+    assert f"Add a substitute for {rivera} on Tuesday 1 September 2026" in html
+    edit = world.url("staff-edit", staff_id=world.k.rivera.pk)
+    assert f'<a href="{edit}">{rivera}</a>' in html
+
+
+def timed_out_job(world, seconds=20) -> BuildJob:
+    """A finished build whose engine stopped at its time limit."""
+    return BuildJob.objects.create(
+        school=world.k.school,
+        date=DATE,
+        requested_by=world.leader.user,
+        state=BuildState.INFEASIBLE,
+        phase=BuildPhase.SOLVING,
+        finished_at=timezone.now(),
+        reasons=[
+            {
+                "code": "time-limit",
+                "message": f"The engine stopped after {seconds} s without finding a day; this "
+                "does not mean none exists.",
+                "suggestion": "Try for longer: build again with a longer time limit.",
+                "setting": "school",
+                "detail": [["seconds", seconds]],
+            }
+        ],
+    )
+
+
+def test_a_build_that_ran_out_of_time_says_the_engine_stopped_and_offers_to_try_for_longer(world):
+    SchoolSchedulingSettings.objects.update_or_create(
+        school=world.k.school, defaults={"solve_seconds": 45}
+    )
+    job = timed_out_job(world)
+    client = client_for(world.leader.user)
+
+    html = client.get(world.url("build-status", job_id=job.pk)).content.decode()
+
+    assert "No schedule possible" not in html and "Why no schedule can be built" not in html
+    assert "The engine stopped at its time limit" in html
+    assert "Stopped at the time limit" in html  # the state badge
+    assert "The engine stopped after 20 s without finding a day" in html
+    assert f'action="{world.url("build-longer", job_id=job.pk)}"' in html
+    assert ">Try for longer</button>" in html
+    assert "with 90 seconds to search" in html  # twice the school's 45 s
+    listed = client.get(world.url("build")).content.decode()
+    assert "Stopped at the time limit" in listed and "No schedule possible" not in listed
+
+
+def test_try_for_longer_builds_the_date_again_with_twice_the_schools_limit_at_most_600_s(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    SchoolSchedulingSettings.objects.update_or_create(
+        school=world.k.school, defaults={"solve_seconds": 400}
+    )
+    job = timed_out_job(world)
+    asked = []
+    monkeypatch.setattr(
+        "scheduling.tasks.build_job_run_task.delay", lambda *args: asked.append(args)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.leader.user).post(world.url("build-longer", job_id=job.pk))
+
+    again = BuildJob.objects.exclude(pk=job.pk).get()
+    assert response["Location"] == world.url("build-status", job_id=again.pk)
+    assert (again.date, again.requested_by) == (DATE, world.leader.user)
+    assert asked == [(again.pk, 600)]
+
+
+def test_a_build_searches_for_the_schools_time_limit(world, monkeypatch):
+    SchoolSchedulingSettings.objects.update_or_create(
+        school=world.k.school, defaults={"solve_seconds": 35}
+    )
+    job = BuildJob.objects.create(school=world.k.school, date=DATE)
+    seen = []
+
+    def schedule_build(**kwargs):
+        seen.append(kwargs["options"].time_limit)
+        raise OperationalError("stop here")
+
+    monkeypatch.setattr("scheduling.services.schedule_build", schedule_build)
+    for seconds in (None, 70):
+        BuildJob.objects.filter(pk=job.pk).update(state=BuildState.QUEUED)
+        with pytest.raises(OperationalError):
+            build_job_run(job_id=job.pk, seconds=seconds)
+
+    assert seen == [35, 70]
+
+
+def test_try_for_longer_on_another_schools_build_is_404(world):
+    other = kindergarten()
+    job = BuildJob.objects.create(school=other.school, date=DATE, state=BuildState.INFEASIBLE)
+
+    response = client_for(world.leader.user).post(world.url("build-longer", job_id=job.pk))
+
+    assert response.status_code == 404
+    assert BuildJob.objects.count() == 1
 
 
 # --- what changes ----------------------------------------------------------------------------

@@ -768,6 +768,12 @@ def settings_data(**overrides) -> dict:
         "transitions_weight": "5",
         "lab_balance_weight": "0",
         "compact_staff_weight": "1",
+        "solve_seconds": "20",
+        "staff_lunch_minutes": "30",
+        "staff_lunch_start": "10:45",
+        "staff_lunch_end": "13:30",
+        "max_teaching_stretch": "150",
+        "min_break_minutes": "10",
         **overrides,
     }
 
@@ -785,6 +791,25 @@ def test_saving_settings_stores_prep_and_weights(school_a):
         200,
     )
     assert saved.lab_balance_weight == 0
+
+
+def test_the_build_time_limit_is_a_school_setting_between_5_and_600_seconds(school_a):
+    client = client_for(school_a.leader.user)
+    assert (
+        client.get(url("school-settings", school_a.school)).context["form"].initial["solve_seconds"]
+        == 20
+    )
+
+    response = client.post(
+        url("school-settings", school_a.school), settings_data(solve_seconds="90")
+    )
+
+    assert response.status_code == 302
+    assert SchoolSchedulingSettings.objects.get(school=school_a.school).solve_seconds == 90
+    refused = client.post(
+        url("school-settings", school_a.school), settings_data(solve_seconds="900")
+    )
+    assert "600" in error_beside(refused, "solve_seconds")
 
 
 def test_a_half_prep_window_is_refused_beside_its_end(school_a):
@@ -814,6 +839,69 @@ def test_a_prep_window_after_dismissal_is_refused_naming_the_day_type(school_a):
     )
     assert error_beside(response, "prep_window_start") == (
         "The prep window (Regular day) at 3:30 p.m. is outside the day from 8 a.m. to 3:15 p.m."
+    )
+    assert not SchoolSchedulingSettings.objects.exists()
+
+
+def test_saving_settings_stores_the_staff_well_being_rules(school_a):
+    client = client_for(school_a.leader.user)
+    form = client.get(url("school-settings", school_a.school)).context["form"]
+    assert (form.initial["staff_lunch_start"], form.initial["max_teaching_stretch"]) == (
+        datetime.time(10, 45),
+        150,
+    )
+
+    response = client.post(
+        url("school-settings", school_a.school),
+        settings_data(
+            staff_lunch_minutes="40",
+            staff_lunch_start="11:00",
+            staff_lunch_end="13:00",
+            max_teaching_stretch="120",
+            min_break_minutes="15",
+        ),
+    )
+
+    assert response.status_code == 302
+    saved = SchoolSchedulingSettings.objects.get(school=school_a.school)
+    assert (
+        saved.staff_lunch_minutes,
+        saved.staff_lunch_start,
+        saved.staff_lunch_end,
+        saved.max_teaching_stretch,
+        saved.min_break_minutes,
+    ) == (40, datetime.time(11, 0), datetime.time(13, 0), 120, 15)
+
+
+def test_a_staff_lunch_window_that_ends_first_is_refused_beside_its_end(school_a):
+    response = client_for(school_a.leader.user).post(
+        url("school-settings", school_a.school),
+        settings_data(staff_lunch_start="13:30", staff_lunch_end="10:45"),
+    )
+    assert "The staff lunch window must end after it starts" in error_beside(
+        response, "staff_lunch_end"
+    )
+    assert not SchoolSchedulingSettings.objects.exists()
+
+
+def test_a_staff_lunch_window_shorter_than_lunch_is_refused_beside_its_end(school_a):
+    response = client_for(school_a.leader.user).post(
+        url("school-settings", school_a.school),
+        settings_data(staff_lunch_minutes="45", staff_lunch_start="11:00", staff_lunch_end="11:30"),
+    )
+    assert error_beside(response, "staff_lunch_end") == (
+        "The staff lunch window is 30 minutes long, shorter than the 45-minute staff lunch."
+    )
+    assert not SchoolSchedulingSettings.objects.exists()
+
+
+def test_a_staff_lunch_window_off_the_grid_is_refused_beside_the_end_at_fault(school_a):
+    DayTypeFactory(school=school_a.school)
+    response = client_for(school_a.leader.user).post(
+        url("school-settings", school_a.school), settings_data(staff_lunch_start="12:02")
+    )
+    assert error_beside(response, "staff_lunch_start") == (
+        "12:02 p.m. is not on the schedule's 5-minute grid: use noon or 12:05 p.m."
     )
     assert not SchoolSchedulingSettings.objects.exists()
 

@@ -1,0 +1,912 @@
+"""Absence recovery: when staff are out, days the school can still run, ranked by disruption.
+
+Each option is a ``Recovery``, plain data saying what changes in the day's problem (who joins,
+who may take which cohort's station, which cohorts follow a template of their own, which cohorts
+are taught together), solved by stage 1 under a share of the build's limits and kept only when
+the independent validator accepts the day for the changed problem. Only the absent staff's
+stations are touched; everything else stays as configured. The kinds, tried in this order:
+
+- SUBSTITUTE: a substitute from the pool joins (in the absent teacher's room when they have one,
+  holding the roles of the stations they take, for the hours given) and may take every cohort's
+  station an absent member could. Pool order; the first that works (at most two tried).
+- COVER: present staff who hold a station's role may take it too; prep stays protected (it is a
+  hard interval of their day). Their cover load is counted from the day found.
+- COMBINE: cohorts of a grade whose teacher is out are taught with another cohort of the grade
+  (its present teacher takes both at once) or with each other (any present teacher holding the
+  role), up to ``combine_cap`` cohorts in a classroom seating all their students; what cannot be
+  combined is covered.
+- CONVERT: the absent teacher's station becomes Learning Lab time (the template's lab station
+  gets its minutes: the solver decides whether seats and supervision allow) or, failing that,
+  flex time in the homeroom, for the affected cohorts only (per-cohort templates).
+
+Ranking (lower is better; ties go by the order above, then by pool order)::
+
+    disruption = 3 x minutes lost            (instruction a cohort does not get, per cohort)
+               + cover minutes               (minutes present staff teach beyond their own day)
+               + joining students x minutes / 10   (each combined block: the students of every
+                                              cohort but the leading one, times its minutes)
+
+A substitute loses and moves nothing (0), so it ranks first; covering a station costs its
+minutes once; combining a 25-student cohort into another's 90-minute math costs 225, less than
+losing it (270) but more than a present teacher covering it (90); converting costs three times
+the minutes, as instruction the cohort does not get.
+
+A recovery is stored as JSON on the published day (``recovery_to_json``) and re-applied to the
+day's problem (``apply_recovery``, pure and deterministic) whenever the stored day is validated.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from .problem import (
+    Assignment,
+    Cohort,
+    Combination,
+    GradeTemplate,
+    PlacedBlock,
+    Problem,
+    Room,
+    Solution,
+    StaffMember,
+    Station,
+    Venue,
+    Window,
+)
+from .stage1 import SolveOptions, solve
+from .validate import validate
+
+JSON_VERSION = 1
+MAX_SUBSTITUTES_TRIED = 2
+LOST_WEIGHT = 3  # a minute of instruction lost weighs three minutes of cover
+COMBINED_DIVISOR = 10  # a joining student's minute in a combined class: a tenth of cover
+
+
+class RecoveryKind(StrEnum):
+    SUBSTITUTE = "substitute"
+    COVER = "cover"
+    CONVERT = "convert"
+    COMBINE = "combine"
+
+
+# Ties in disruption go this way: fewer people's days change first.
+_KIND_ORDER = {
+    RecoveryKind.SUBSTITUTE: 0,
+    RecoveryKind.COVER: 1,
+    RecoveryKind.COMBINE: 2,
+    RecoveryKind.CONVERT: 3,
+}
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What an option changes in the day's problem, as plain data: stored as JSON on
+    Schedule.recovery, and re-applied to problem_for(...) whenever the stored day is validated."""
+
+    kind: RecoveryKind
+    absent: tuple[int, ...]  # staff ids out (the cause)
+    staff_added: tuple[StaffMember, ...] = ()  # (a) substitutes brought in
+    assignments_added: tuple[Assignment, ...] = ()  # (a)/(b) extra candidates per cohort-station
+    templates_added: tuple[GradeTemplate, ...] = ()  # (c) per-cohort templates
+    combined: tuple[Combination, ...] = ()  # (d)
+
+
+@dataclass(frozen=True)
+class RecoveryOption:
+    recovery: Recovery
+    solution: Solution  # valid for apply_recovery(problem, recovery): validate() == ()
+    summary: str  # one line for the leader
+    minutes_lost: tuple[tuple[int, str, int], ...]  # (cohort id, station code, minutes lost)
+    cover: tuple[tuple[int, int], ...]  # (staff id, minutes of cover they take)
+    moves: tuple[str, ...]  # who moves, one line each
+    disruption: int  # ranking key: lower is better; options sorted by it
+
+
+# --- applying a recovery ------------------------------------------------------------------------
+
+
+def apply_recovery(problem: Problem, recovery: Recovery) -> Problem:
+    """``problem`` with ``recovery``'s changes: staff added (replacing any of the same id),
+    candidates added to assignments (after the ones there, without repeats), the per-cohort
+    templates (taking those cohorts out of any per-cohort template they followed), combinations
+    added, and pins on stations a cohort no longer has dropped. Pure and deterministic."""
+    added_ids = {m.id for m in recovery.staff_added}
+    staff = tuple(m for m in problem.staff if m.id not in added_ids) + recovery.staff_added
+
+    assignments = list(problem.assignments)
+    position = {(a.cohort, a.station): n for n, a in enumerate(assignments)}
+    for extra in recovery.assignments_added:
+        key = (extra.cohort, extra.station)
+        if key in position:
+            old = assignments[position[key]]
+            more = tuple(dict.fromkeys(s for s in extra.staff if s not in old.staff))
+            assignments[position[key]] = replace(old, staff=old.staff + more)
+        else:
+            position[key] = len(assignments)
+            assignments.append(replace(extra, staff=tuple(dict.fromkeys(extra.staff))))
+
+    overridden = frozenset(c for t in recovery.templates_added for c in t.cohorts)
+    templates = tuple(
+        replace(t, cohorts=t.cohorts - overridden) if t.cohorts & overridden else t
+        for t in problem.templates
+        if not t.cohorts or t.cohorts - overridden
+    ) + tuple(recovery.templates_added)
+
+    changed = replace(
+        problem,
+        staff=staff,
+        assignments=tuple(assignments),
+        templates=templates,
+        combined=problem.combined + recovery.combined,
+    )
+    if overridden:
+        pins = tuple(
+            pin
+            for pin in changed.pins
+            if pin.cohort not in overridden
+            or changed.template_of(changed.cohort(pin.cohort)).station(pin.station) is not None
+        )
+        changed = replace(changed, pins=pins)
+    return changed
+
+
+# --- finding options ----------------------------------------------------------------------------
+
+
+def recovery_options(
+    problem: Problem,
+    *,
+    absent: tuple[int, ...],
+    substitutes: tuple[StaffMember, ...] = (),
+    options: SolveOptions | None = None,
+    combine_cap: int = 2,
+) -> tuple[RecoveryOption, ...]:
+    """The valid days the school can run with ``absent`` out, best first; ``()`` when none.
+
+    ``problem`` is the day's problem with the absences applied (the absent staff's hours
+    reduced); each candidate option is solved by stage 1 under an equal share of ``options``'
+    limits and kept only if the validator accepts it."""
+    options = options or SolveOptions()
+    out = frozenset(absent)
+    known = {m.id for m in problem.staff}
+    absent = tuple(a for a in absent if a in known)
+    affected = _affected(problem, out)
+    if not affected:
+        return ()
+    orphaned = [(c, s) for c, s in affected if not _present_candidates(problem, out, c, s)]
+    targets = orphaned or affected
+
+    pool = [s for s in substitutes if s.id not in out and s.available][:MAX_SUBSTITUTES_TRIED]
+    cover = _cover(problem, absent, out, affected)
+    combine = _combine(problem, absent, out, targets, combine_cap)
+    into_lab = _convert(problem, absent, targets, "lab")
+    into_flex = _convert(problem, absent, targets, "flex")
+    attempts = len(pool) + sum(r is not None for r in (cover, combine, into_lab, into_flex))
+    share = _Share(options, attempts)
+
+    found: list[tuple[tuple[int, int, int], RecoveryOption]] = []
+    order = 0
+
+    def attempt(recovery: Recovery | None) -> bool:
+        nonlocal order
+        if recovery is None:
+            return False
+        order += 1
+        option = _solved(problem, recovery, share.next())
+        if option is None:
+            return False
+        found.append(((option.disruption, _KIND_ORDER[recovery.kind], order), option))
+        return True
+
+    for substitute in pool:
+        if attempt(_substitute(problem, absent, affected, substitute)):
+            break
+    attempt(cover)
+    attempt(combine)
+    if not attempt(into_lab):
+        attempt(into_flex)
+    return tuple(option for _key, option in sorted(found, key=lambda pair: pair[0]))
+
+
+class _Share:
+    """Each attempt's limits: under a work limit, an equal share of it (so the options depend
+    on the inputs alone); on seconds, what is left split among the attempts still to come."""
+
+    def __init__(self, options: SolveOptions, attempts: int) -> None:
+        self.o = options
+        self.total = max(1, attempts)
+        self.left = self.total
+        self.began = time.perf_counter()
+
+    def next(self) -> SolveOptions:
+        n, self.left = max(1, self.left), self.left - 1
+        if self.o.work_limit is not None:
+            return replace(
+                self.o,
+                work_limit=self.o.work_limit / self.total,
+                time_limit=self.o.time_limit / self.total,
+            )
+        remaining = max(0.5, self.o.time_limit - (time.perf_counter() - self.began))
+        return replace(self.o, time_limit=remaining / n)
+
+
+def _affected(problem: Problem, out: frozenset[int]) -> list[tuple[Cohort, Station]]:
+    """Every staffed cohort-station an absent member may take."""
+    return [
+        (cohort, station)
+        for cohort in problem.cohorts
+        for station in problem.template_of(cohort).stations
+        if station.staff_role is not None and out & set(problem.candidates(cohort.id, station.code))
+    ]
+
+
+def _present_candidates(
+    problem: Problem, out: frozenset[int], cohort: Cohort, station: Station
+) -> list[int]:
+    return [
+        sid
+        for sid in problem.candidates(cohort.id, station.code)
+        if sid not in out and _holds(problem.member(sid), station)
+    ]
+
+
+def _holds(member: StaffMember, station: Station) -> bool:
+    return bool(member.available) and station.staff_role in member.roles
+
+
+def _role_holders(problem: Problem, out: frozenset[int], station: Station) -> list[StaffMember]:
+    """Present staff holding ``station``'s role, most free minutes first (then by id)."""
+    holders = [m for m in problem.staff if m.id not in out and _holds(m, station)]
+    return sorted(holders, key=lambda m: (-_free_minutes(problem, m), m.id))
+
+
+def _free_minutes(problem: Problem, member: StaffMember) -> int:
+    """Minutes ``member`` is there, less prep and the stations only they may take."""
+    there = sum(
+        max(0, min(w.end, problem.day.end) - max(w.start, problem.day.start))
+        for w in member.available
+    )
+    owed = sum(
+        station.minutes
+        for cohort in problem.cohorts
+        for station in problem.template_of(cohort).stations
+        if problem.candidates(cohort.id, station.code) == (member.id,)
+    )
+    return there - member.prep_minutes - owed
+
+
+def _substitute(
+    problem: Problem,
+    absent: tuple[int, ...],
+    affected: list[tuple[Cohort, Station]],
+    substitute: StaffMember,
+) -> Recovery:
+    rooms = [r for a in absent if (r := problem.member(a).room) is not None]
+    roles = frozenset(s.staff_role for _c, s in affected if s.staff_role is not None)
+    member = replace(
+        substitute, room=rooms[0] if rooms else substitute.room, roles=substitute.roles | roles
+    )
+    return Recovery(
+        kind=RecoveryKind.SUBSTITUTE,
+        absent=absent,
+        staff_added=(member,),
+        assignments_added=tuple(Assignment(c.id, s.code, (member.id,)) for c, s in affected),
+    )
+
+
+def _cover(
+    problem: Problem,
+    absent: tuple[int, ...],
+    out: frozenset[int],
+    affected: list[tuple[Cohort, Station]],
+) -> Recovery | None:
+    added = []
+    for cohort, station in affected:
+        have = problem.candidates(cohort.id, station.code)
+        extra = tuple(m.id for m in _role_holders(problem, out, station) if m.id not in have)
+        if extra:
+            added.append(Assignment(cohort.id, station.code, extra))
+    if not added:
+        return None
+    return Recovery(kind=RecoveryKind.COVER, absent=absent, assignments_added=tuple(added))
+
+
+def _combine(
+    problem: Problem,
+    absent: tuple[int, ...],
+    out: frozenset[int],
+    targets: list[tuple[Cohort, Station]],
+    cap: int,
+) -> Recovery | None:
+    """Each target cohort taught with a cohort of its grade whose teacher is there (that teacher
+    takes both), else with other target cohorts (any present teacher holding the role takes
+    them), in a classroom that seats them all; targets left alone are covered."""
+    if cap < 2:
+        return None
+    target_ids = {c.id for c, _s in targets}
+    by_station: dict[tuple[int, Station], list[Cohort]] = defaultdict(list)
+    for cohort, station in targets:
+        by_station[(cohort.grade, station)].append(cohort)
+    combined: list[Combination] = []
+    added: list[Assignment] = []
+    for (grade, station), waiting in by_station.items():
+        waiting = list(waiting)
+        partners = [
+            (partner, teachers)
+            for partner in problem.cohorts
+            if partner.grade == grade
+            and partner.id not in target_ids
+            and problem.template_of(partner).station(station.code) == station
+            and (teachers := _present_candidates(problem, out, partner, station))
+        ]
+        for partner, teachers in partners:
+            if not waiting:
+                break
+            group = [partner]
+            room = None
+            for cohort in list(waiting):
+                if len(group) >= cap:
+                    break
+                fits = _room_for(problem, [*group, cohort], teachers)
+                if fits is not None:
+                    group.append(cohort)
+                    waiting.remove(cohort)
+                    room = fits
+            if room is None:
+                continue
+            combined.append(Combination(station.code, tuple(c.id for c in group), room.id))
+            added += [Assignment(c.id, station.code, tuple(teachers)) for c in group[1:]]
+        holders = [m.id for m in _role_holders(problem, out, station)]
+        while len(waiting) >= 2 and holders:
+            group = [waiting.pop(0)]
+            room = None
+            for cohort in list(waiting):
+                if len(group) >= cap:
+                    break
+                fits = _room_for(problem, [*group, cohort], [])
+                if fits is not None:
+                    group.append(cohort)
+                    waiting.remove(cohort)
+                    room = fits
+            if room is None:
+                added.append(Assignment(group[0].id, station.code, tuple(holders)))
+                continue
+            combined.append(Combination(station.code, tuple(c.id for c in group), room.id))
+            added += [Assignment(c.id, station.code, tuple(holders)) for c in group]
+        for cohort in waiting:
+            if holders:
+                added.append(Assignment(cohort.id, station.code, tuple(holders)))
+    if not combined:
+        return None
+    return Recovery(
+        kind=RecoveryKind.COMBINE,
+        absent=absent,
+        assignments_added=tuple(added),
+        combined=tuple(combined),
+    )
+
+
+def _room_for(problem: Problem, cohorts: list[Cohort], teachers: list[int]) -> Room | None:
+    """A classroom seating all of ``cohorts``: the teacher's room, else one of the cohorts'
+    homerooms, else a classroom nobody teaches or lives in (the smallest that fits)."""
+    students = sum(c.students for c in cohorts)
+
+    def seats(room: Room | None) -> bool:
+        return (
+            room is not None
+            and room.counts_students
+            and not room.shared
+            and room.capacity >= students
+        )
+
+    teacher_rooms = [problem.member(t).room for t in teachers[:1]]
+    homerooms = sorted(
+        (problem.room(c.homeroom) for c in cohorts), key=lambda r: (-r.capacity, r.id)
+    )
+    used = {c.homeroom for c in problem.cohorts} | {
+        m.room for m in problem.staff if m.room is not None
+    }
+    spare = sorted((r for r in problem.rooms if r.id not in used), key=lambda r: (r.capacity, r.id))
+    for room in [*(problem.room(r) for r in teacher_rooms if r is not None), *homerooms, *spare]:
+        if seats(room):
+            return room
+    return None
+
+
+def _convert(
+    problem: Problem, absent: tuple[int, ...], targets: list[tuple[Cohort, Station]], into: str
+) -> Recovery | None:
+    """The target stations' minutes given to the lab station (``into="lab"``) or to flex, per
+    cohort; None when a cohort's template cannot take them."""
+    lost: dict[int, list[Station]] = defaultdict(list)
+    for cohort, station in targets:
+        lost[cohort.id].append(station)
+    groups: dict[tuple[int, tuple[Station, ...]], list[int]] = {}
+    for cohort in problem.cohorts:
+        if cohort.id not in lost:
+            continue
+        template = problem.template_of(cohort)
+        stations = _converted(template, lost[cohort.id], into)
+        if stations is None:
+            return None
+        groups.setdefault((cohort.grade, stations), []).append(cohort.id)
+    return Recovery(
+        kind=RecoveryKind.CONVERT,
+        absent=absent,
+        templates_added=tuple(
+            GradeTemplate(grade, stations, frozenset(cohorts))
+            for (grade, stations), cohorts in groups.items()
+        ),
+    )
+
+
+def _converted(
+    template: GradeTemplate, lost: list[Station], into: str
+) -> tuple[Station, ...] | None:
+    codes = {s.code for s in lost}
+    kept = [s for s in template.stations if s.code not in codes]
+    if into == "lab":
+        target = next((s for s in kept if s.venue == Venue.LAB), None)
+        if target is None:
+            return None
+    else:
+        target = next((s for s in kept if s.code == "flex"), None)
+        if target is None:
+            # A new homeroom station, sized like the stations it replaces.
+            first = lost[0]
+            target = Station(
+                "flex", 0, first.block_min, first.block_max, max_blocks=0, step=first.step
+            )
+            kept.append(target)
+    parts = [target, *lost]
+    merged = replace(
+        target,
+        minutes=sum(s.minutes for s in parts),
+        block_min=min(s.block_min for s in parts if s.max_blocks),
+        block_max=max(s.block_max for s in parts if s.max_blocks),
+        max_blocks=sum(s.max_blocks for s in parts),
+        step=math.gcd(*(s.step for s in parts if s.max_blocks)),
+    )
+    if not _reachable(merged):
+        return None
+    return tuple(merged if s is target else s for s in kept)
+
+
+def _reachable(station: Station) -> bool:
+    """Whether the station's minutes can be cut into its allowed blocks."""
+    lengths = range(station.block_min, station.block_max + 1, max(1, station.step))
+    sums = {0}
+    for _ in range(station.max_blocks):
+        sums |= {s + n for s in sums for n in lengths if s + n <= station.minutes}
+    return station.minutes in sums
+
+
+# --- solving and describing an option ---------------------------------------------------------
+
+
+def _solved(problem: Problem, recovery: Recovery, options: SolveOptions) -> RecoveryOption | None:
+    applied = apply_recovery(problem, recovery)
+    result = solve(applied, options)
+    if not isinstance(result, Solution) or validate(applied, result.blocks):
+        return None
+    return _described(problem, applied, recovery, result)
+
+
+def _described(
+    problem: Problem, applied: Problem, recovery: Recovery, solution: Solution
+) -> RecoveryOption:
+    blocks = solution.blocks
+    out = set(recovery.absent)
+    absent_names = _names(problem.member(a).name for a in recovery.absent)
+    lost = tuple(
+        (cohort, station.code, station.minutes)
+        for template in recovery.templates_added
+        for cohort in sorted(template.cohorts)
+        for station in problem.template_of(problem.cohort(cohort)).stations
+        if template.station(station.code) is None
+    )
+    added = {m.id for m in recovery.staff_added}
+    cover = _cover_minutes(problem, applied, blocks, exclude=out | added)
+    joining = sum(
+        _station_minutes(applied, combination)
+        * sum(applied.cohort(c).students for c in combination.cohorts[1:])
+        for combination in recovery.combined
+    )
+    disruption = (
+        LOST_WEIGHT * sum(m for _c, _s, m in lost)
+        + sum(m for _s, m in cover)
+        + joining // COMBINED_DIVISOR
+    )
+    moves: list[str] = []
+    stations = _names(dict.fromkeys(code for _c, code in _affected_codes(problem, out)))
+    if recovery.kind == RecoveryKind.SUBSTITUTE:
+        sub = recovery.staff_added[0]
+        summary = f"{sub.name} (substitute) takes {absent_names}'s {stations} blocks"
+        moves += _teaching_lines(applied, blocks, sub.id, f"{sub.name} (substitute) teaches")
+    elif recovery.kind == RecoveryKind.COVER:
+        who = _names(f"{applied.member(s).name} ({m} min)" for s, m in cover)
+        summary = f"Present staff cover {absent_names}'s {stations} blocks: {who}"
+    elif recovery.kind == RecoveryKind.COMBINE:
+        together = "; ".join(
+            f"{_names(applied.cohort(c).name for c in comb.cohorts)} have {comb.station} "
+            f"together in {applied.room(comb.room).name}"
+            for comb in recovery.combined
+        )
+        summary = f"{absent_names} is out: {together}"
+        for comb in recovery.combined:
+            lead = [b for b in blocks if b.cohort == comb.cohorts[0] and b.station == comb.station]
+            teacher = _names(applied.member(s).name for b in lead for s in b.staff)
+            moves.append(
+                f"{_names(applied.cohort(c).name for c in comb.cohorts)} have {comb.station} "
+                f"together with {teacher or 'nobody'} in {applied.room(comb.room).name}, "
+                f"{_times(lead)}"
+            )
+    else:
+        into = _names(
+            dict.fromkeys(
+                s.code
+                for t in recovery.templates_added
+                for s in t.stations
+                if problem.template_of(problem.cohort(min(t.cohorts))).station(s.code) != s
+            )
+        )
+        summary = (
+            f"{absent_names} is out: {stations} becomes {into} time for "
+            f"{_names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in lost))}"
+        )
+        moves += [
+            f"{problem.cohort(c).name} has {m} minutes of {into} instead of {code}"
+            for c, code, m in lost
+        ]
+    if recovery.kind != RecoveryKind.SUBSTITUTE:
+        for sid, minutes in cover:
+            moves += [
+                f"{line} ({minutes} minutes of cover)"
+                for line in _teaching_lines(
+                    applied, blocks, sid, f"{applied.member(sid).name} covers", only_not_own=problem
+                )
+            ]
+    return RecoveryOption(
+        recovery=recovery,
+        solution=solution,
+        summary=summary,
+        minutes_lost=lost,
+        cover=cover,
+        moves=tuple(moves),
+        disruption=disruption,
+    )
+
+
+def _affected_codes(problem: Problem, out: set[int]) -> list[tuple[int, str]]:
+    return [(c.id, s.code) for c, s in _affected(problem, frozenset(out))]
+
+
+def _station_minutes(problem: Problem, combination: Combination) -> int:
+    station = problem.template_of(problem.cohort(combination.cohorts[0])).station(
+        combination.station
+    )
+    return station.minutes if station else 0
+
+
+def _cover_minutes(
+    problem: Problem, applied: Problem, blocks: Sequence[PlacedBlock], *, exclude: set[int]
+) -> tuple[tuple[int, int], ...]:
+    """Per present staff member, the minutes they teach beyond their own blocks (the ones they
+    were assigned before the recovery); a combined block is one stretch of time, counted once."""
+    cover = []
+    for member in applied.staff:
+        if member.id in exclude:
+            continue
+        mine = [b for b in blocks if member.id in b.staff]
+        own = [b for b in mine if member.id in problem.candidates(b.cohort, b.station)]
+        extra = _measure(mine) - _measure(own)
+        if extra > 0:
+            cover.append((member.id, extra))
+    return tuple(cover)
+
+
+def _measure(blocks: Iterable[PlacedBlock]) -> int:
+    """Minutes covered by the union of the blocks' times."""
+    total, end = 0, -1
+    for block in sorted(blocks, key=lambda b: (b.start, b.end)):
+        if block.end > end:
+            total += block.end - max(block.start, end)
+            end = block.end
+    return total
+
+
+def _teaching_lines(
+    applied: Problem,
+    blocks: Sequence[PlacedBlock],
+    staff_id: int,
+    who: str,
+    *,
+    only_not_own: Problem | None = None,
+) -> list[str]:
+    """One line per station ``staff_id`` teaches: "{who} math for K Duke 9:00-10:30, ..."."""
+    by_station: dict[str, list[PlacedBlock]] = defaultdict(list)
+    for block in sorted(blocks, key=lambda b: (b.start, b.cohort)):
+        if staff_id not in block.staff:
+            continue
+        if only_not_own is not None and staff_id in only_not_own.candidates(
+            block.cohort, block.station
+        ):
+            continue
+        by_station[block.station].append(block)
+    return [
+        f"{who} {code} for "
+        + ", ".join(f"{applied.cohort(b.cohort).name} {_times([b])}" for b in station_blocks)
+        for code, station_blocks in by_station.items()
+    ]
+
+
+def _times(blocks: Sequence[PlacedBlock]) -> str:
+    return ", ".join(f"{_clock(b.start)}-{_clock(b.end)}" for b in blocks)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _names(names: Iterable[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def recovery_to_json(recovery: Recovery) -> dict[str, object]:
+    """``recovery`` as JSON-ready data; ``recovery_from_json`` reads it back exactly."""
+    return {
+        "version": JSON_VERSION,
+        "kind": recovery.kind.value,
+        "absent": list(recovery.absent),
+        "staff_added": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "roles": sorted(m.roles),
+                "room": m.room,
+                "available": [_window_json(w) for w in m.available],
+                "prep_minutes": m.prep_minutes,
+            }
+            for m in recovery.staff_added
+        ],
+        "assignments_added": [
+            {"cohort": a.cohort, "station": a.station, "staff": list(a.staff)}
+            for a in recovery.assignments_added
+        ],
+        "templates_added": [
+            {
+                "grade": t.grade,
+                "cohorts": sorted(t.cohorts),
+                "stations": [_station_json(s) for s in t.stations],
+            }
+            for t in recovery.templates_added
+        ],
+        "combined": [
+            {"station": c.station, "cohorts": list(c.cohorts), "room": c.room}
+            for c in recovery.combined
+        ],
+    }
+
+
+def _window_json(window: Window | None) -> list[int] | None:
+    return None if window is None else [window.start, window.end]
+
+
+def _station_json(station: Station) -> dict[str, object]:
+    return {
+        "code": station.code,
+        "minutes": station.minutes,
+        "block_min": station.block_min,
+        "block_max": station.block_max,
+        "max_blocks": station.max_blocks,
+        "step": station.step,
+        "venue": station.venue.value,
+        "staff_role": station.staff_role,
+        "window": _window_json(station.window),
+        "preferred": _window_json(station.preferred),
+        "avoid_right_after": station.avoid_right_after,
+    }
+
+
+def recovery_from_json(data: Mapping[str, object]) -> Recovery:
+    """The ``Recovery`` that ``recovery_to_json`` wrote. Raises ``ValueError`` naming the first
+    malformed field (as "recovery.staff_added[0].available[1]"); keys it does not know are
+    ignored, so a page may store display fields beside them."""
+    read = _Reader("recovery")
+    data = read.mapping(data)
+    version = read.integer(data, "version")
+    if version != JSON_VERSION:
+        raise ValueError(f"recovery.version: {version} is not a known version ({JSON_VERSION})")
+    kind_text = read.text(data, "kind")
+    try:
+        kind = RecoveryKind(kind_text)
+    except ValueError:
+        known = ", ".join(k.value for k in RecoveryKind)
+        raise ValueError(f"recovery.kind: {kind_text!r} is not one of {known}") from None
+    return Recovery(
+        kind=kind,
+        absent=tuple(read.integers(data, "absent")),
+        staff_added=tuple(
+            _member(read.at(f"staff_added[{n}]"), item)
+            for n, item in enumerate(read.items(data, "staff_added"))
+        ),
+        assignments_added=tuple(
+            _assignment(read.at(f"assignments_added[{n}]"), item)
+            for n, item in enumerate(read.items(data, "assignments_added"))
+        ),
+        templates_added=tuple(
+            _template(read.at(f"templates_added[{n}]"), item)
+            for n, item in enumerate(read.items(data, "templates_added"))
+        ),
+        combined=tuple(
+            _combination(read.at(f"combined[{n}]"), item)
+            for n, item in enumerate(read.items(data, "combined"))
+        ),
+    )
+
+
+class _Reader:
+    """Typed reads of JSON data, each failure naming where it is."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def at(self, part: str) -> _Reader:
+        return _Reader(f"{self.path}.{part}")
+
+    def fail(self, key: str, expected: str, value: object) -> ValueError:
+        where = f"{self.path}.{key}" if key else self.path
+        return ValueError(f"{where}: expected {expected}, got {value!r}")
+
+    def mapping(self, value: object) -> Mapping[str, object]:
+        if not isinstance(value, Mapping):
+            raise self.fail("", "an object", value)
+        return value
+
+    def get(self, data: Mapping[str, object], key: str) -> object:
+        if key not in data:
+            raise ValueError(f"{self.path}.{key}: missing")
+        return data[key]
+
+    def integer(self, data: Mapping[str, object], key: str) -> int:
+        value = self.get(data, key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, "a whole number", value)
+        return value
+
+    def optional_integer(self, data: Mapping[str, object], key: str) -> int | None:
+        return None if self.get(data, key) is None else self.integer(data, key)
+
+    def text(self, data: Mapping[str, object], key: str) -> str:
+        value = self.get(data, key)
+        if not isinstance(value, str):
+            raise self.fail(key, "text", value)
+        return value
+
+    def optional_text(self, data: Mapping[str, object], key: str) -> str | None:
+        return None if self.get(data, key) is None else self.text(data, key)
+
+    def items(self, data: Mapping[str, object], key: str) -> list[object]:
+        value = self.get(data, key)
+        if not isinstance(value, list):
+            raise self.fail(key, "a list", value)
+        return value
+
+    def integers(self, data: Mapping[str, object], key: str) -> list[int]:
+        values = self.items(data, key)
+        for n, value in enumerate(values):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise self.fail(f"{key}[{n}]", "a whole number", value)
+        return [int(v) for v in values]  # type: ignore[call-overload]
+
+    def texts(self, data: Mapping[str, object], key: str) -> list[str]:
+        values = self.items(data, key)
+        for n, value in enumerate(values):
+            if not isinstance(value, str):
+                raise self.fail(f"{key}[{n}]", "text", value)
+        return [str(v) for v in values]
+
+    def window(self, value: object, key: str) -> Window:
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
+        ):
+            raise self.fail(key, "[start, end] in minutes", value)
+        try:
+            return Window(value[0], value[1])
+        except ValueError as error:
+            raise ValueError(f"{self.path}.{key}: {error}") from None
+
+    def optional_window(self, data: Mapping[str, object], key: str) -> Window | None:
+        value = self.get(data, key)
+        return None if value is None else self.window(value, key)
+
+
+def _member(read: _Reader, item: object) -> StaffMember:
+    data = read.mapping(item)
+    return StaffMember(
+        id=read.integer(data, "id"),
+        name=read.text(data, "name"),
+        roles=frozenset(read.texts(data, "roles")),
+        room=read.optional_integer(data, "room"),
+        available=tuple(
+            read.window(w, f"available[{n}]") for n, w in enumerate(read.items(data, "available"))
+        ),
+        prep_minutes=read.integer(data, "prep_minutes"),
+    )
+
+
+def _assignment(read: _Reader, item: object) -> Assignment:
+    data = read.mapping(item)
+    return Assignment(
+        cohort=read.integer(data, "cohort"),
+        station=read.text(data, "station"),
+        staff=tuple(read.integers(data, "staff")),
+    )
+
+
+def _template(read: _Reader, item: object) -> GradeTemplate:
+    data = read.mapping(item)
+    return GradeTemplate(
+        grade=read.integer(data, "grade"),
+        stations=tuple(
+            _station(read.at(f"stations[{n}]"), s)
+            for n, s in enumerate(read.items(data, "stations"))
+        ),
+        cohorts=frozenset(read.integers(data, "cohorts")),
+    )
+
+
+def _station(read: _Reader, item: object) -> Station:
+    data = read.mapping(item)
+    venue_text = read.text(data, "venue")
+    try:
+        venue = Venue(venue_text)
+    except ValueError:
+        raise read.fail("venue", "a venue", venue_text) from None
+    return Station(
+        code=read.text(data, "code"),
+        minutes=read.integer(data, "minutes"),
+        block_min=read.integer(data, "block_min"),
+        block_max=read.integer(data, "block_max"),
+        max_blocks=read.integer(data, "max_blocks"),
+        step=read.integer(data, "step"),
+        venue=venue,
+        staff_role=read.optional_text(data, "staff_role"),
+        window=read.optional_window(data, "window"),
+        preferred=read.optional_window(data, "preferred"),
+        avoid_right_after=read.optional_text(data, "avoid_right_after"),
+    )
+
+
+def _combination(read: _Reader, item: object) -> Combination:
+    data = read.mapping(item)
+    return Combination(
+        station=read.text(data, "station"),
+        cohorts=tuple(read.integers(data, "cohorts")),
+        room=read.integer(data, "room"),
+    )
+
+
+__all__ = [
+    "Recovery",
+    "RecoveryKind",
+    "RecoveryOption",
+    "apply_recovery",
+    "recovery_from_json",
+    "recovery_options",
+    "recovery_to_json",
+]
