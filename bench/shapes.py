@@ -34,38 +34,23 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
-from scheduling.solver.problem import (
-    Assignment,
-    Cohort,
-    GradeTemplate,
-    LabSupervision,
-    PlacedBlock,
-    Problem,
-    Room,
-    RoomKind,
-    StaffMember,
-    Station,
-    Window,
-)
+from scheduling.solver.problem import PlacedBlock, Problem, Window
 from scheduling.solver.reference import (
     COLLEGES,
     GRADES,
-    PREP_MINUTES,
-    STATIONS,
+    REFERENCE_DAY,
     STUDENTS_PER_ILS,
+    Shape,
     grade_label,
-    grade_stem_teacher,
     hm,
     reference_problem,
-    with_substitute,
+    shape_problem,
 )
 
 REFERENCE = ("S", "M", "L")
-VARIANTS = ("lab_short", "teacher_absent", "tight_specials")
 LAB_USE = 0.96  # lab lanes busy this share of the rotation window at most, as S, M and L
-REFERENCE_DAY = 435  # minutes of the reference stations, launch to dismissal
 
 
 def clock(minutes: int) -> str:
@@ -217,121 +202,31 @@ def random_specs(count: int, seed: int) -> list[Spec]:
     return out
 
 
-def stations(day: Window) -> tuple[Station, ...]:
-    """The reference rotation on ``day``: launch at the start, flex takes any extra minutes."""
-    extra = day.minutes - REFERENCE_DAY
-    out = []
-    for station in STATIONS:
-        if station.code == "launch":
-            station = replace(station, window=Window(day.start, day.start + station.minutes))
-        elif station.code == "flex" and extra:
-            minutes = station.minutes + extra
-            blocks = math.ceil(minutes / 60)
-            station = replace(
-                station, minutes=minutes, block_max=min(minutes, 60), max_blocks=blocks
-            )
-        elif station.window is not None:
-            window = Window(max(station.window.start, day.start), min(station.window.end, day.end))
-            station = replace(station, window=window)
-        out.append(station)
-    return tuple(out)
-
-
-def _shares(items: list[Cohort], count: int) -> list[list[Cohort]]:
-    size, rest = divmod(len(items), count)
-    out, at = [], 0
-    for n in range(count):
-        take = size + (1 if n < rest else 0)
-        out.append(items[at : at + take])
-        at += take
-    return out
-
-
 def generated_problem(
     shape: Spec, *, variant: str | None = None, previous: tuple[PlacedBlock, ...] = ()
 ) -> Problem:
-    """The stage-1 problem of ``shape`` (ids in the order ``reference_problem`` gives them)."""
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    day = Window(hm(shape.start), hm(shape.end))
-    working = Window(day.start - 15, day.end + 30)
-    next_id = iter(range(1, 1_000_000))
-    rooms: list[Room] = []
-    staff: list[StaffMember] = []
-    cohorts: list[Cohort] = []
-    assignments: list[Assignment] = []
-    supervision: list[LabSupervision] = []
-
-    def add_room(name: str, kind: RoomKind, capacity: int, grades: tuple[int, ...] = ()) -> int:
-        room = Room(next(next_id), name, kind, capacity, frozenset(grades))
-        rooms.append(room)
-        return room.id
-
-    def add_staff(name: str, role: str, *, room: int | None, prep: int) -> int:
-        member = StaffMember(next(next_id), name, frozenset({role}), room, (working,), prep)
-        staff.append(member)
-        return member.id
-
-    bands = parse_bands(shape.bands)
-    for index, grades in enumerate(bands):
-        seats = shape.seats - (25 if variant == "lab_short" and index == len(bands) - 1 else 0)
-        name = f"Lab {format_bands((grades,))}"
-        lab = add_room(name, RoomKind.LEARNING_LAB, seats, grades)
-        supervisors = tuple(
-            add_staff(f"{name} ILS {n + 1}", "ils", room=lab, prep=0)
-            for n in range(math.ceil(shape.seats / STUDENTS_PER_ILS))
+    """The stage-1 problem of ``shape``, built as the reference shapes are."""
+    labs = tuple(
+        (
+            f"Lab {format_bands((grades,))}",
+            grades,
+            shape.seats,
+            math.ceil(shape.seats / STUDENTS_PER_ILS),
         )
-        supervision.append(LabSupervision(lab, supervisors, STUDENTS_PER_ILS))
-    add_room("Cafeteria", RoomKind.CAFETERIA, shape.cafeteria)
-    specials_count = shape.specials - (1 if variant == "tight_specials" else 0)
-    specials = tuple(
-        add_staff(
-            f"Specials teacher {n + 1}",
-            "specials",
-            room=add_room(f"Specials room {n + 1}", RoomKind.CLASSROOM, 30),
-            prep=PREP_MINUTES,
-        )
-        for n in range(specials_count)
+        for grades in parse_bands(shape.bands)
     )
-    capacity = max(30, shape.students)
-    for grade in GRADES:
-        label = grade_label(grade)
-        grade_cohorts = []
-        for n in range(shape.cpg):
-            name = f"{label} {COLLEGES[n]}"
-            homeroom = add_room(f"Room {name}", RoomKind.CLASSROOM, capacity)
-            cohort = Cohort(next(next_id), name, grade, shape.students, homeroom)
-            cohorts.append(cohort)
-            grade_cohorts.append(cohort)
-        for role, count in (("humanities", shape.hum), ("stem", shape.stem)):
-            station = "literacy" if role == "humanities" else "math"
-            for n, share in enumerate(_shares(grade_cohorts, count)):
-                room = add_room(f"{label} {role} room {n + 1}", RoomKind.CLASSROOM, capacity)
-                teacher = add_staff(
-                    f"Grade {label} {role} teacher {n + 1}", role, room=room, prep=PREP_MINUTES
-                )
-                assignments.extend(Assignment(c.id, station, (teacher,)) for c in share)
-        assignments.extend(Assignment(c.id, "specials", specials) for c in grade_cohorts)
-
-    rotation = stations(day)
-    problem = Problem(
-        school=1,
-        date="2026-11-24",
-        day=day,
-        passing_minutes=0,
-        granularity=5,
-        rooms=tuple(rooms),
-        cohorts=tuple(cohorts),
-        templates=tuple(GradeTemplate(grade, rotation) for grade in GRADES),
-        staff=tuple(staff),
-        assignments=tuple(assignments),
-        supervision=tuple(supervision),
-        prep_window=Window(day.start + 15, day.end),
-        previous=previous,
+    school = Shape(
+        name=shape.text(),
+        cohorts_per_grade=shape.cpg,
+        humanities_per_grade=shape.hum,
+        stem_per_grade=shape.stem,
+        specials_teachers=shape.specials,
+        labs=labs,
+        cafeteria_cohorts=shape.cafeteria,
+        students=shape.students,
+        day=Window(hm(shape.start), hm(shape.end)),
     )
-    if variant == "teacher_absent":
-        problem = with_substitute(problem, absent=grade_stem_teacher(problem, grade=3))
-    return problem
+    return shape_problem(school, variant=variant, previous=previous)
 
 
 # The reference shapes as parameters: ``generated_problem`` of these equals ``reference_problem``.
@@ -354,8 +249,8 @@ def problem_for(
 
 
 def check_reference() -> list[str]:
-    """Which reference shapes ``REFERENCE_SPECS`` no longer reproduce (names aside): the
-    generator follows ``reference_problem`` by hand, so a change there shows up here."""
+    """Which reference shapes ``REFERENCE_SPECS`` no longer reproduce (names aside): the specs
+    and the defaults of ``spec`` are written by hand, so a change of the reference shows up here."""
     from dataclasses import asdict
 
     def plain(problem: Problem) -> dict[str, object]:

@@ -121,6 +121,8 @@ SHAPE_M = SchoolShape(
     leader_titles=("principal", "assistant principal"),
 )
 # The largest reference shape, for load benchmarks (bench/api_load.py); not one of DEMO_SCHOOLS.
+# Staffed the same way: 8 specials (6 cohorts each), 2 STEM cohorts per teacher, and 10 ILS per
+# lab (1.9 work units to a first day; 8 per lab took 3.4).
 SHAPE_L = SchoolShape(
     code="L",
     cohorts_per_grade=8,
@@ -129,9 +131,9 @@ SHAPE_L = SchoolShape(
     stem_per_grade=4,
     specials=8,
     labs=(
-        LabShape(name="Lab K-1", grades=(0, 1), seats=110, ils=8),
-        LabShape(name="Lab 2-3", grades=(2, 3), seats=110, ils=8),
-        LabShape(name="Lab 4-5", grades=(4, 5), seats=110, ils=8),
+        LabShape(name="Lab K-1", grades=(0, 1), seats=110, ils=10),
+        LabShape(name="Lab 2-3", grades=(2, 3), seats=110, ils=10),
+        LabShape(name="Lab 4-5", grades=(4, 5), seats=110, ils=10),
     ),
     cafeteria_cohorts=16,
     tutors=8,

@@ -539,25 +539,44 @@ class SubstituteDayForm(forms.Form):
         return {"date": self.cleaned_data["date"]}
 
 
-class SchoolSettingsForm(SchoolModelForm):
-    class Meta:
-        model = SchoolSchedulingSettings
-        fields = [
-            "prep_minutes",
-            "prep_window_start",
-            "prep_window_end",
-            "stability_weight",
-            "preferences_weight",
-            "transitions_weight",
-            "lab_balance_weight",
-            "compact_staff_weight",
-            "solve_seconds",
+# The settings page's fieldsets, in order: a legend and the fields under it.
+SETTINGS_GROUPS = (
+    (
+        gettext_lazy(
+            "Prep time (every teacher of humanities, STEM, specials and special education)"
+        ),
+        ("prep_minutes", "prep_window_start", "prep_window_end"),
+    ),
+    (
+        gettext_lazy("Staff well-being (every teacher and lab supervisor)"),
+        (
             "staff_lunch_minutes",
             "staff_lunch_start",
             "staff_lunch_end",
             "max_teaching_stretch",
             "min_break_minutes",
-        ]
+        ),
+    ),
+    (
+        gettext_lazy(
+            "Weights of the soft goals (0 switches one off; a larger weight matters more)"
+        ),
+        (
+            "stability_weight",
+            "preferences_weight",
+            "transitions_weight",
+            "lab_balance_weight",
+            "compact_staff_weight",
+        ),
+    ),
+    (gettext_lazy("Building a day"), ("solve_seconds",)),
+)
+
+
+class SchoolSettingsForm(SchoolModelForm):
+    class Meta:
+        model = SchoolSchedulingSettings
+        fields = [name for _legend, names in SETTINGS_GROUPS for name in names]
         widgets = {
             "prep_window_start": TimeInput(),
             "prep_window_end": TimeInput(),
@@ -580,6 +599,9 @@ class SchoolSettingsForm(SchoolModelForm):
             "max_teaching_stretch": gettext_lazy("Longest teaching stretch (minutes)"),
             "min_break_minutes": gettext_lazy("Shortest break (minutes)"),
         }
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in SETTINGS_GROUPS]
 
     def service_kwargs(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields}

@@ -9,6 +9,7 @@ out and a substitute covers), ``tight_specials`` (one specials teacher fewer: in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from .problem import (
@@ -38,8 +39,7 @@ def hm(clock: str) -> int:
 
 
 DAY = Window(hm("8:00"), hm("15:15"))
-ROTATION_WINDOW = Window(hm("8:15"), hm("15:15"))
-WORKING_HOURS = Window(hm("7:45"), hm("15:45"))
+REFERENCE_DAY = DAY.minutes  # the reference stations, launch to dismissal
 PREP_MINUTES = 45
 STUDENTS_PER_COHORT = 25
 STUDENTS_PER_ILS = 30
@@ -75,6 +75,8 @@ STATIONS: tuple[Station, ...] = (
 
 @dataclass(frozen=True)
 class Shape:
+    """A school of grades K-5 on the reference rotation (``bench.shapes`` generates others)."""
+
     name: str
     cohorts_per_grade: int
     humanities_per_grade: int
@@ -82,6 +84,8 @@ class Shape:
     specials_teachers: int
     labs: tuple[tuple[str, tuple[int, ...], int, int], ...]  # name, grades, seats, ILS
     cafeteria_cohorts: int
+    students: int = STUDENTS_PER_COHORT  # per cohort
+    day: Window = DAY
 
 
 SHAPES: dict[str, Shape] = {
@@ -125,6 +129,37 @@ def grade_label(grade: int) -> str:
     return "K" if grade == 0 else str(grade)
 
 
+def stations(day: Window) -> tuple[Station, ...]:
+    """The reference rotation on ``day``: launch at the start, flex takes any extra minutes."""
+    extra = day.minutes - REFERENCE_DAY
+    out = []
+    for station in STATIONS:
+        if station.code == "launch":
+            station = replace(station, window=Window(day.start, day.start + station.minutes))
+        elif station.code == "flex" and extra:
+            minutes = station.minutes + extra
+            blocks = math.ceil(minutes / 60)
+            station = replace(
+                station, minutes=minutes, block_max=min(minutes, 60), max_blocks=blocks
+            )
+        elif station.window is not None:
+            window = Window(max(station.window.start, day.start), min(station.window.end, day.end))
+            station = replace(station, window=window)
+        out.append(station)
+    return tuple(out)
+
+
+def _shares(items: list[Cohort], count: int) -> list[list[Cohort]]:
+    """``items`` in ``count`` contiguous runs, the first ones one longer on a remainder."""
+    size, rest = divmod(len(items), count)
+    out, at = [], 0
+    for n in range(count):
+        take = size + (1 if n < rest else 0)
+        out.append(items[at : at + take])
+        at += take
+    return out
+
+
 def reference_problem(
     shape_name: str,
     *,
@@ -133,9 +168,22 @@ def reference_problem(
     weights: Weights | None = None,
 ) -> Problem:
     """The stage-1 problem of a reference shape ("S", "M", "L"), optionally a harder variant."""
+    return shape_problem(SHAPES[shape_name], variant=variant, previous=previous, weights=weights)
+
+
+def shape_problem(
+    shape: Shape,
+    *,
+    variant: str | None = None,
+    previous: tuple[PlacedBlock, ...] = (),
+    weights: Weights | None = None,
+) -> Problem:
+    """The stage-1 problem of ``shape``: staff there from 15 minutes before the day to 30 after,
+    prep after launch; ``variant`` one of ``VARIANTS``."""
     if variant is not None and variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    shape = SHAPES[shape_name]
+    day = shape.day
+    working = Window(day.start - 15, day.end + 30)
     ids = _Ids()
     rooms: list[Room] = []
     staff: list[StaffMember] = []
@@ -149,7 +197,7 @@ def reference_problem(
         return room.id
 
     def add_staff(name: str, role: str, *, room: int | None, prep: int) -> int:
-        member = StaffMember(ids.take(), name, frozenset({role}), room, (WORKING_HOURS,), prep)
+        member = StaffMember(ids.take(), name, frozenset({role}), room, (working,), prep)
         staff.append(member)
         return member.id
 
@@ -174,44 +222,43 @@ def reference_problem(
         for n in range(specials_count)
     )
 
+    capacity = max(30, shape.students)
     for grade in GRADES:
         label = grade_label(grade)
         grade_cohorts = []
         for n in range(shape.cohorts_per_grade):
             name = f"{label} {COLLEGES[n]}"
-            homeroom = add_room(f"Room {name}", RoomKind.CLASSROOM, 30)
-            cohort = Cohort(ids.take(), name, grade, STUDENTS_PER_COHORT, homeroom)
+            homeroom = add_room(f"Room {name}", RoomKind.CLASSROOM, capacity)
+            cohort = Cohort(ids.take(), name, grade, shape.students, homeroom)
             cohorts.append(cohort)
             grade_cohorts.append(cohort)
         for role, count in (
             ("humanities", shape.humanities_per_grade),
             ("stem", shape.stem_per_grade),
         ):
-            share = len(grade_cohorts) // count
-            for n in range(count):
-                room = add_room(f"{label} {role} room {n + 1}", RoomKind.CLASSROOM, 30)
+            station = "literacy" if role == "humanities" else "math"
+            for n, share in enumerate(_shares(grade_cohorts, count)):
+                room = add_room(f"{label} {role} room {n + 1}", RoomKind.CLASSROOM, capacity)
                 teacher = add_staff(
                     f"Grade {label} {role} teacher {n + 1}", role, room=room, prep=PREP_MINUTES
                 )
-                station = "literacy" if role == "humanities" else "math"
-                for cohort in grade_cohorts[n * share : (n + 1) * share]:
-                    assignments.append(Assignment(cohort.id, station, (teacher,)))
-        for cohort in grade_cohorts:
-            assignments.append(Assignment(cohort.id, "specials", specials))
+                assignments.extend(Assignment(c.id, station, (teacher,)) for c in share)
+        assignments.extend(Assignment(c.id, "specials", specials) for c in grade_cohorts)
 
+    rotation = stations(day)
     problem = Problem(
         school=1,
         date="2026-11-24",
-        day=DAY,
+        day=day,
         passing_minutes=0,
         granularity=5,
         rooms=tuple(rooms),
         cohorts=tuple(cohorts),
-        templates=tuple(GradeTemplate(grade, STATIONS) for grade in GRADES),
+        templates=tuple(GradeTemplate(grade, rotation) for grade in GRADES),
         staff=tuple(staff),
         assignments=tuple(assignments),
         supervision=tuple(supervision),
-        prep_window=ROTATION_WINDOW,
+        prep_window=Window(day.start + 15, day.end),
         previous=previous,
         weights=weights or Weights(),
     )

@@ -6,10 +6,8 @@ teaches literacy to both cohorts in Room 103; Mr. Okafor supervises the lab.
 """
 
 import datetime
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from scheduling import day_builds, nightly
 from scheduling.day_builds import stored_blocks
@@ -38,6 +36,7 @@ from ..factories import SchoolFactory, StaffFactory, UserFactory
 from ..solver_limits import work_limited
 from .factories import CalendarDayFactory
 from .test_selectors import DATE, kindergarten
+from .test_services import build_and_publish
 
 pytestmark = pytest.mark.django_db
 FAST = work_limited(workers=1, seed=3)
@@ -182,28 +181,15 @@ def test_build_schedules_takes_the_best_option_and_says_which_and_why():
     k = kindergarten()
     rivera_out(k)
     substitute(k.school)
-    out = StringIO()
 
-    call_command(
-        "build_schedules",
-        "--date",
-        DATE.isoformat(),
-        "--school",
-        k.school.slug,
-        "--publish",
-        "--time-limit",
-        "5",
-        "--workers",
-        "1",
-        stdout=out,
-    )
+    printed = build_and_publish(k.school, "--time-limit", "5", "--workers", "1")
 
     schedule = Schedule.objects.get(school=k.school, date=DATE)
     assert schedule.status == ScheduleStatus.PUBLISHED
     assert schedule.recovery["kind"] == "substitute" and schedule.recovery["rank"] == 1
-    assert "absence recovery: option 1 of" in out.getvalue()
-    assert "Ana Ruiz (substitute)" in out.getvalue()
-    assert "because: " in out.getvalue()
+    assert "absence recovery: option 1 of" in printed
+    assert "Ana Ruiz (substitute)" in printed
+    assert "because: " in printed
 
 
 def test_the_nightly_publishes_the_best_option_and_records_it(monkeypatch):

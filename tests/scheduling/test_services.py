@@ -24,6 +24,22 @@ pytestmark = pytest.mark.django_db
 FAST = work_limited(workers=1, seed=3)
 
 
+def build_and_publish(school, *options: str) -> str:
+    """Runs ``build_schedules --publish`` for ``school`` on ``DATE``; returns what it printed."""
+    out = StringIO()
+    call_command(
+        "build_schedules",
+        "--date",
+        DATE.isoformat(),
+        "--school",
+        school.slug,
+        "--publish",
+        *options,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
 def statuses(school):
     return list(
         Schedule.objects.filter(school=school).order_by("version").values_list("version", "status")
@@ -134,22 +150,11 @@ def test_two_concurrent_publishes_leave_exactly_one_published():
 
 def test_the_command_builds_publishes_and_prints_a_summary():
     k = kindergarten()
-    out = StringIO()
 
-    call_command(
-        "build_schedules",
-        "--date",
-        DATE.isoformat(),
-        "--school",
-        k.school.slug,
-        "--publish",
-        "--time-limit",
-        "10",
-        stdout=out,
-    )
+    printed = build_and_publish(k.school, "--time-limit", "10")
 
     assert statuses(k.school) == [(1, ScheduleStatus.PUBLISHED)]
-    lines = out.getvalue().splitlines()
+    lines = printed.splitlines()
     assert lines[-3].split() == [
         "school",
         "status",

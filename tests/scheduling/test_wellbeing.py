@@ -76,6 +76,11 @@ LAB, CAFETERIA, SPECIALS_ROOM, LITERACY_ROOM = 100, 101, 102, 103
 RULES = WellBeing()
 
 
+def ms_arts(hours: Window, prep: int = 0) -> StaffMember:
+    """The specials teacher, at school for ``hours``."""
+    return StaffMember(SPECIALS, "Ms. Arts", frozenset({"specials"}), SPECIALS_ROOM, (hours,), prep)
+
+
 def six_cohorts(wellbeing: WellBeing | None = RULES) -> Problem:
     hours = (Window(at("7:45"), at("13:00")),)
     cohorts = tuple(Cohort(n, f"1 Cohort {n}", 1, 25, homeroom=10 + n) for n in range(1, 7))
@@ -102,7 +107,7 @@ def six_cohorts(wellbeing: WellBeing | None = RULES) -> Problem:
         cohorts=cohorts,
         templates=(GradeTemplate(1, stations),),
         staff=(
-            StaffMember(SPECIALS, "Ms. Arts", frozenset({"specials"}), SPECIALS_ROOM, hours, 45),
+            ms_arts(hours[0], prep=45),
             StaffMember(ILS_1, "Mr. One", frozenset({"ils"}), LAB, hours),
             StaffMember(ILS_2, "Ms. Two", frozenset({"ils"}), LAB, hours),
         ),
@@ -235,16 +240,7 @@ def test_passing_time_between_blocks_is_no_break_but_ten_free_minutes_are():
 def test_lunch_and_prep_must_both_fit_around_the_blocks():
     problem = replace(
         six_cohorts(),
-        staff=(
-            StaffMember(
-                SPECIALS,
-                "Ms. Arts",
-                frozenset({"specials"}),
-                SPECIALS_ROOM,
-                (Window(at("10:00"), at("12:00")),),
-                45,
-            ),
-        ),
+        staff=(ms_arts(Window(at("10:00"), at("12:00")), prep=45),),
         supervision=(),
     )
     staffed = {"room": SPECIALS_ROOM, "staff": (SPECIALS,)}
@@ -265,15 +261,7 @@ def test_lunch_and_prep_must_both_fit_around_the_blocks():
 def test_someone_away_for_the_lunch_window_needs_no_lunch():
     problem = replace(
         six_cohorts(),
-        staff=(
-            StaffMember(
-                SPECIALS,
-                "Ms. Arts",
-                frozenset({"specials"}),
-                SPECIALS_ROOM,
-                (Window(at("8:00"), at("11:00")),),
-            ),
-        ),
+        staff=(ms_arts(Window(at("8:00"), at("11:00"))),),
         supervision=(),
     )
     blocks = [
@@ -368,16 +356,7 @@ def test_a_conflict_with_the_staff_lunch_is_named():
     base = six_cohorts(wellbeing=replace(RULES, max_stretch=300))
     problem = replace(
         base,
-        staff=(
-            StaffMember(
-                SPECIALS,
-                "Ms. Arts",
-                frozenset({"specials"}),
-                SPECIALS_ROOM,
-                (Window(at("10:00"), at("12:00")),),
-            ),
-            *base.staff[1:],
-        ),
+        staff=(ms_arts(Window(at("10:00"), at("12:00"))), *base.staff[1:]),
         cohorts=base.cohorts[:4],
         assignments=base.assignments[:4],
     )
@@ -480,11 +459,7 @@ def random_teaching_day(seed: int) -> tuple[Problem, list[PlacedBlock]]:
         six_cohorts(wellbeing=rules),
         day=day,
         cohorts=cohorts,
-        staff=(
-            StaffMember(
-                SPECIALS, "Ms. Arts", frozenset({"specials"}), SPECIALS_ROOM, (Window(0, 1440),)
-            ),
-        ),
+        staff=(ms_arts(Window(0, 1440)),),
         supervision=(),
     )
     blocks = [
