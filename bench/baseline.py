@@ -82,10 +82,15 @@ def encode(problem: Any) -> dict[str, Any]:
 
 
 def solve(
-    directory: Path, problem: Any, options: dict[str, Any], *, deadline: float
+    directory: Path,
+    problem: Any,
+    options: dict[str, Any],
+    *,
+    deadline: float,
+    child: Path = CHILD,
 ) -> dict[str, Any]:
-    """One solve of the engine in ``directory``: the child's JSON answer, with ``peak_mb``; or
-    ``{"kind": "error", "message": ...}``."""
+    """One solve of the engine in ``directory`` by ``child`` (stage 1's by default): the
+    child's JSON answer, with ``peak_mb``; or ``{"kind": "error", "message": ...}``."""
     request = json.dumps({"problem": encode(problem), "options": options}).encode()
     env = {**os.environ, "PYTHONPATH": str(directory), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -93,7 +98,7 @@ def solve(
         source.write(request)
         source.seek(0)
         process = subprocess.Popen(
-            [sys.executable, str(CHILD)],
+            [sys.executable, str(child)],
             cwd=directory,
             env=env,
             stdin=source,

@@ -41,6 +41,8 @@ from .models import (
     BuildJob,
     LabGroup,
     LabSegment,
+    LabZone,
+    Room,
     Schedule,
     ScheduledBlock,
     ScheduleStatus,
@@ -252,6 +254,20 @@ class ServiceRef:
 
 
 @dataclass(frozen=True)
+class PlaceRef:
+    kind: str  # "room" or "lab_zone"
+    id: int
+    name: str
+
+
+def place_ref(place: Room | LabZone | None) -> PlaceRef | None:
+    if place is None:
+        return None
+    kind = "lab_zone" if isinstance(place, LabZone) else "room"
+    return PlaceRef(kind, place.pk, str(place))
+
+
+@dataclass(frozen=True)
 class StudentSegment:
     start: datetime.datetime
     end: datetime.datetime
@@ -260,6 +276,7 @@ class StudentSegment:
     subject: str | None
     group: GroupRef | None  # set for tutoring and services
     service: ServiceRef | None
+    place: PlaceRef | None = None  # None: the block's own room
 
 
 @dataclass(frozen=True)
@@ -316,6 +333,8 @@ def _segment(
             if segment.service and services_visible
             else None
         ),
+        # A service group's room would tell which service (the speech room): hidden with it.
+        place=place_ref(segment.place) if group is not None or segment.group_id is None else None,
     )
 
 
@@ -374,7 +393,14 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
     segments = (
         list(
             LabSegment.objects.filter(plan_id=plan_id, student_id=student.pk)
-            .select_related("program", "group__staff__user", "service__student")
+            .select_related(
+                "program",
+                "group__staff__user",
+                "group__room",
+                "group__zone__lab",
+                "zone__lab",
+                "service__student",
+            )
             .order_by("start", "pk")
         )
         if plan_id is not None and any(b.station in PLANNED_STATIONS for b in blocks)
@@ -439,6 +465,7 @@ class ApiRosterGroup:
     start: datetime.datetime
     end: datetime.datetime
     students: tuple[RosterEntry, ...]
+    place: PlaceRef | None = None
 
 
 @dataclass(frozen=True)
@@ -471,6 +498,7 @@ def _led_groups(*, staff: Staff, schedule_id: int | None, viewer: AnyUser) -> li
     )
     return list(
         LabGroup.objects.filter(plan__schedule_id=schedule_id, staff=staff)
+        .select_related("room", "zone__lab")
         .prefetch_related(Prefetch("segments", queryset=members))
         .order_by("start", "number")
     )
@@ -527,6 +555,11 @@ def staff_roster_day(*, staff: Staff, date: datetime.date, viewer: AnyUser) -> S
                 end=at(date, group.end, zone),
                 students=tuple(
                     _entry(s, services_visible=visible[pk]) for pk, s in members.items()
+                ),
+                place=(
+                    place_ref(group.place)
+                    if group.kind != ActivityKind.SERVICE or all(visible.values())
+                    else None
                 ),
             )
         )

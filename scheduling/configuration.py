@@ -28,6 +28,7 @@ from .models import (
     CalendarDay,
     DayType,
     LabSupervision,
+    LabZone,
     Room,
     RoomKind,
     SchoolSchedulingSettings,
@@ -162,6 +163,33 @@ def room_save(
 def room_delete(*, room: Room) -> None:
     """Remove a room and its lab supervision, unless schedules or teachers still use it."""
     _delete(room, first=[LabSupervision.objects.filter(lab=room)])
+
+
+def lab_zone_save(
+    *, lab: Room, zone: LabZone | None = None, name: str, seats: int, computers: bool
+) -> LabZone:
+    """Create or change one zone of a Learning Lab (its computers' seats stay within the lab's)."""
+    if lab.kind != RoomKind.LEARNING_LAB:
+        raise ValidationError({"name": gettext("Only a Learning Lab has zones.")})
+    zone = zone if zone is not None else LabZone(lab=lab)
+    if zone.lab_id != lab.pk:
+        raise ValidationError({"name": gettext("This zone belongs to another lab.")})
+    zone.name, zone.seats, zone.computers = name.strip(), seats, computers
+    if LabZone.objects.filter(lab=lab, name__iexact=zone.name).exclude(pk=zone.pk).exists():
+        raise ValidationError(
+            {
+                "name": gettext("%(lab)s already has a zone named %(name)s.")
+                % {"lab": lab, "name": zone.name}
+            }
+        )
+    zone.full_clean()
+    zone.save()
+    return zone
+
+
+def lab_zone_delete(*, zone: LabZone) -> None:
+    """Remove a zone, unless a stored lab plan seats students or meets a group there."""
+    _delete(zone)
 
 
 # -- staff ---------------------------------------------------------------------------------------
@@ -609,6 +637,10 @@ def school_settings_save(
     staff_lunch_end: datetime.time | None = None,
     max_teaching_stretch: int | None = None,
     min_break_minutes: int | None = None,
+    lab_max_changes: int | None = None,
+    tutoring_session_minutes: int | None = None,
+    adjacent_grade_groups: bool | None = None,
+    group_stability_weight: int | None = None,
 ) -> SchoolSchedulingSettings:
     settings = SchoolSchedulingSettings.objects.select_for_update().filter(
         school=school
@@ -622,15 +654,20 @@ def school_settings_save(
     settings.compact_staff_weight = compact_staff_weight
     if solve_seconds is not None:  # how long a leader's build searches before it stops
         settings.solve_seconds = solve_seconds
-    # Staff well-being (W1-W3); a caller that leaves one out keeps what is stored.
-    wellbeing = {
+    # Staff well-being (W1-W3) and the lab-plan rules; a caller that leaves one out keeps what
+    # is stored.
+    optional = {
         "staff_lunch_minutes": staff_lunch_minutes,
         "staff_lunch_start": staff_lunch_start,
         "staff_lunch_end": staff_lunch_end,
         "max_teaching_stretch": max_teaching_stretch,
         "min_break_minutes": min_break_minutes,
+        "lab_max_changes": lab_max_changes,
+        "tutoring_session_minutes": tutoring_session_minutes,
+        "adjacent_grade_groups": adjacent_grade_groups,
+        "group_stability_weight": group_stability_weight,
     }
-    for name, value in wellbeing.items():
+    for name, value in optional.items():
         if value is not None:
             setattr(settings, name, value)
     settings.full_clean()

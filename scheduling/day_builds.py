@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, QuerySet
 
-from students.models import School
+from students.models import ApiClient, School
 
 from .day_recovery import (
     blocks_from_json,
@@ -52,7 +52,7 @@ from .lab_plans import (
     plan_inputs_for,
     plan_violations_as_reasons,
 )
-from .models import BuildPhase, Schedule, ScheduledBlock
+from .models import BuildOrigin, BuildPhase, Schedule, ScheduledBlock
 from .models.calendar import minutes_of, time_of
 from .recovery_inputs import local_substitutes
 from .selectors import calendar_day_for, problem_for
@@ -395,15 +395,36 @@ def next_version(*, school: School, date: datetime.date) -> int:
     return (latest or 0) + 1
 
 
+def build_origin(
+    *,
+    by: AbstractBaseUser | None = None,
+    client: ApiClient | None = None,
+    origin: BuildOrigin | None = None,
+) -> BuildOrigin:
+    """What a build records as its origin: a person or client that asked comes first; a build
+    nobody named (a script, the build_schedules command) is a server command, never silently
+    the nightly rebuild."""
+    if by is not None:
+        return BuildOrigin.PERSON
+    if client is not None:
+        return BuildOrigin.API_CLIENT
+    return origin or BuildOrigin.COMMAND
+
+
 def day_store(
     *,
     school: School,
     date: datetime.date,
     solved: SolvedDay,
     by: AbstractBaseUser | None = None,
+    client: ApiClient | None = None,
+    origin: BuildOrigin | None = None,
 ) -> Schedule:
     """Store a solved day as the date's next draft version, blocks and lab plan together. Call it
-    inside a transaction holding ``lock_school_builds``, so versions never collide."""
+    inside a transaction holding ``lock_school_builds``, so versions never collide.
+
+    The version records what built it: ``by`` (a person) or ``client`` (an API client), else
+    ``origin`` (the nightly rebuild, the demo setup), else a command run on the server."""
     inputs, result = solved.inputs, solved.result
     stats = result.stats
     solver_stats: dict[str, object] = {
@@ -430,6 +451,8 @@ def day_store(
         day_type_id=inputs.day_type_id,
         version=next_version(school=school, date=date),
         built_by=by,
+        built_by_client=client,
+        built_via=build_origin(by=by, client=client, origin=origin),
         input_fingerprint=inputs.fingerprint,
         solver_stats=solver_stats,
         moved_blocks=result.moved_blocks if inputs.problem.previous else None,

@@ -9,12 +9,19 @@ blocks (``scheduling.solver.plan_inputs`` combines the two):
   time), each serving the grades it has goals for;
 - today's share of each weekly service: a fifth of the weekly minutes for each day planned this
   week, today included, less what this week's published plans before today delivered; rounded
-  to whole segments mid-week and up on the week's last school day. A short week (a holiday)
+  to whole sessions mid-week and up on the week's last school day. A short week (a holiday)
   owes its days' share, as services are pro-rated for days without school, and minutes a
   published day could not meet are made up on the next one;
 - who may deliver each service (active staff holding the service's provider role) and who
   tutors (tutors, for the grades they serve);
-- the latest published plan of the same day type before the date, so groups stay stable.
+- the latest published plan of the same day type before the date, so groups stay stable;
+- the places groups meet in: resource rooms, classrooms (while stage 1 leaves them empty, which
+  ``plan_inputs.plan_problem`` works out) and the zones of each lab;
+- the school's lab-plan settings (changes per block, tutoring session, adjacent grades, the
+  weight of stable groups) and the day type's grid and passing time.
+
+A place is a ``Room`` or a ``LabZone``; the solver knows places by one integer, a room's key as
+it is and a zone's key negated (``place_id``), so the two tables need no shared sequence.
 
 ``lab_plan_store`` writes a plan beside its schedule version; ``stored_plan`` reads it back as the
 validator's ``LabPlan``, so publishing checks exactly what is stored.
@@ -37,29 +44,51 @@ from students.models.people import PROVIDER_ROLES, Role
 from .models import (
     ActivityKind,
     CalendarDay,
+    DayType,
     LabGroup,
     LabPlan,
     LabSegment,
+    LabZone,
+    Room,
+    RoomKind,
     Schedule,
     ScheduleStatus,
+    SchoolSchedulingSettings,
     minutes_of,
     time_of,
 )
 from .selectors import published_before
 from .solver import plans
 from .solver.plan_inputs import Adult, PlanInputs, PlanSettings
-from .solver.problem import Reason
+from .solver.problem import Reason, Window
 from .solver.validate_stage2 import PlanViolation
 
-DAYS_PER_WEEK = 5  # weekly service minutes are a full school week's
+DAYS_PER_WEEK = 5
+ALL_DAY = (Window(0, 24 * 60),)  # weekly service minutes are a full school week's
 # Program time is what the lab's computers run; tutoring programs are groups, not seats.
 LAB_PROGRAM_KINDS = (ProgramKind.ADAPTIVE, ProgramKind.INDEPENDENT_READING)
 # Tutoring: 30 minutes at most a day per student, in groups of at most four, for students
 # clearly behind (need above 0.3: a quarter or more behind their goals) - the Rocketship model's
 # "pull the students furthest behind" with a floor, so tutors never pull a student on track.
-PLAN_SETTINGS = PlanSettings(
-    segment_minutes=15, tutoring_minutes=30, min_tutoring_need=0.3, tutor_group_size=4
-)
+TUTORING_MINUTES = 30
+MIN_TUTORING_NEED = 0.3
+TUTOR_GROUP_SIZE = 4
+# Rooms where a group may meet; a lab's small groups meet in its zones.
+GROUP_ROOM_KINDS = (RoomKind.RESOURCE_ROOM, RoomKind.CLASSROOM)
+
+
+def place_id(*, room: int | None = None, zone: int | None = None) -> int:
+    """The solver's integer for a room or a lab zone (see the module docstring)."""
+    if (room is None) == (zone is None):
+        raise ValueError("a place is a room or a zone")
+    return room if room is not None else -zone  # type: ignore[operator]
+
+
+def place_of(value: int | None) -> tuple[int | None, int | None]:
+    """(room, zone) keys of a solver place."""
+    if value is None:
+        return None, None
+    return (value, None) if value > 0 else (None, -value)
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -85,16 +114,73 @@ def plan_inputs_for(*, school_id: int, date: datetime.date, day_type_id: int) ->
         for pk, cohort, grade, el_level in students
     )
     adults, holders = _adults(school_id)
+    settings = _settings(school_id, day_type_id)
     return PlanInputs(
         students=present,
         programs=_programs(school_id),
         services=_services_due(
-            school_id=school_id, date=date, present={s.id for s in present}, holders=holders
+            school_id=school_id,
+            date=date,
+            present={s.id for s in present},
+            holders=holders,
         ),
         adults=adults,
         previous=_previous_plan(school_id=school_id, date=date, day_type_id=day_type_id),
-        settings=PLAN_SETTINGS,
+        settings=settings,
+        places=_places(school_id),
     )
+
+
+def _settings(school_id: int, day_type_id: int) -> PlanSettings:
+    school = SchoolSchedulingSettings.objects.filter(school_id=school_id).first()
+    school = school or SchoolSchedulingSettings()
+    grid, passing = DayType.objects.values_list("granularity_minutes", "passing_minutes").get(
+        pk=day_type_id
+    )
+    return PlanSettings(
+        grid_minutes=grid or 5,
+        tutoring_minutes=TUTORING_MINUTES,
+        tutoring_session_minutes=school.tutoring_session_minutes,
+        min_tutoring_need=MIN_TUTORING_NEED,
+        tutor_group_size=TUTOR_GROUP_SIZE,
+        max_changes=school.lab_max_changes,
+        adjacent_grades=school.adjacent_grade_groups,
+        passing_minutes=passing,
+        stability_weight=school.group_stability_weight,
+    )
+
+
+def _places(school_id: int) -> tuple[plans.Place, ...]:
+    """Every place a group may meet or program time may sit, available all day (stage 1's use
+    of a classroom is taken out once its blocks are known). A lab's computer zones count only
+    once they seat the whole lab: until then its program time sits in the lab as one room."""
+    rooms = Room.objects.filter(school_id=school_id, kind__in=GROUP_ROOM_KINDS).order_by("pk")
+    places = [
+        plans.Place(place_id(room=pk), plans.PlaceKind(kind), capacity, ALL_DAY)
+        for pk, kind, capacity in rooms.values_list("pk", "kind", "capacity")
+    ]
+    zones = list(
+        LabZone.objects.filter(lab__school_id=school_id)
+        .order_by("pk")
+        .values_list("pk", "lab_id", "lab__capacity", "seats", "computers")
+    )
+    seated: dict[int, int] = defaultdict(int)
+    for _pk, lab, _capacity, seats, computers in zones:
+        seated[lab] += seats if computers else 0
+    for pk, lab, capacity, seats, computers in zones:
+        if computers and seated[lab] < capacity:
+            continue
+        places.append(
+            plans.Place(
+                place_id(zone=pk),
+                plans.PlaceKind.LAB_ZONE,
+                seats,
+                ALL_DAY,
+                lab=lab,
+                computers=computers,
+            )
+        )
+    return tuple(places)
 
 
 def plan_fingerprint(inputs: PlanInputs) -> str:
@@ -115,10 +201,12 @@ def _programs(school_id: int) -> tuple[plans.LabProgram, ...]:
     ):
         grades[program_id].add(grade)
     return tuple(
-        plans.LabProgram(pk, subject, frozenset(grades[pk]))
-        for pk, subject in Program.objects.filter(school_id=school_id, kind__in=LAB_PROGRAM_KINDS)
+        plans.LabProgram(pk, subject, frozenset(grades[pk]), min_minutes)
+        for pk, subject, min_minutes in Program.objects.filter(
+            school_id=school_id, kind__in=LAB_PROGRAM_KINDS
+        )
         .order_by("pk")
-        .values_list("pk", "subject")
+        .values_list("pk", "subject", "min_session_minutes")
     )
 
 
@@ -187,7 +275,6 @@ def _services_due(
     last_day = not CalendarDay.objects.filter(
         school_id=school_id, date__gt=date, date__lte=friday, instructional=True
     ).exists()
-    step = PLAN_SETTINGS.segment_minutes
     delivered: dict[int, int] = defaultdict(int)
     for service_id, start, end in this_week.filter(service__isnull=False).values_list(
         "service_id", "start", "end"
@@ -199,9 +286,10 @@ def _services_due(
             continue
         share = need.minutes_per_week * (planned_days + 1) / DAYS_PER_WEEK
         owed = share - delivered[need.pk]
-        # Groups meet in whole segments: 18 minutes due would take two 15-minute segments and
-        # waste 12 of a crowded day. Mid-week the share is rounded to the nearest segment (the
-        # difference carries into tomorrow's share); the week's last day owes every minute.
+        # Groups meet in whole sessions ("ELD 30 minutes, 4 times a week"): 24 minutes due is
+        # one 30-minute session or none. Mid-week the share is rounded to the nearest session
+        # (the difference carries into tomorrow's share); the week's last day owes every minute.
+        step = need.session_minutes
         owed = math.ceil(owed) if last_day else step * math.floor(owed / step + 0.5)
         if owed <= 0:
             continue
@@ -213,6 +301,7 @@ def _services_due(
                 minutes=owed,
                 max_group_size=need.max_group_size,
                 providers=holders.get(need.provider_role, ()),
+                session_minutes=need.session_minutes,
             )
         )
     return tuple(due)
@@ -272,6 +361,8 @@ def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str)
             staff_id=g.tutor if g.kind == plans.ActivityKind.TUTORING else g.provider,
             service_kind=g.service_kind or "",
             subject=g.subject or "",
+            room_id=place_of(g.place)[0],
+            zone_id=place_of(g.place)[1],
         )
         for g in plan.groups
     )
@@ -288,6 +379,7 @@ def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str)
                 group=by_number[seg.group] if seg.group is not None else None,
                 service_id=seg.service,
                 subject=seg.subject or "",
+                zone_id=place_of(seg.place)[1] if seg.group is None else None,
             )
             for seg in plan.segments
         ),
@@ -309,6 +401,7 @@ def stored_plan(plan: LabPlan) -> plans.LabPlan:
             provider=g.staff_id if g.kind == ActivityKind.SERVICE else None,
             service_kind=g.service_kind or None,
             subject=g.subject or None,
+            place=_place(g.room_id, g.zone_id),
         )
         for g in _groups_with_members(plan.pk)
     )
@@ -352,10 +445,15 @@ def _segments(plan_id: int) -> tuple[plans.PlanSegment, ...]:
             "subject",
             "group__number",
             "group__staff_id",
+            "zone_id",
+            "group__room_id",
+            "group__zone_id",
         )
     )
     segments = []
-    for student, start, end, kind, program, service, subject, number, staff in rows:
+    for row in rows:
+        student, start, end, kind, program, service, subject, number, staff = row[:9]
+        zone, group_room, group_zone = row[9:]
         kind = plans.ActivityKind(kind)
         segments.append(
             plans.PlanSegment(
@@ -369,9 +467,16 @@ def _segments(plan_id: int) -> tuple[plans.PlanSegment, ...]:
                 service=service,
                 subject=subject or None,
                 group=number,
+                place=_place(group_room, group_zone) if number is not None else _place(None, zone),
             )
         )
     return tuple(segments)
+
+
+def _place(room: int | None, zone: int | None) -> int | None:
+    if room is None and zone is None:
+        return None
+    return place_id(room=room) if room is not None else place_id(zone=zone)
 
 
 def plan_violations_as_reasons(violations: tuple[PlanViolation, ...]) -> tuple[Reason, ...]:

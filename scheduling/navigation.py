@@ -1,6 +1,9 @@
 """The top navigation: which school the page is about, the picker for people who work in several
 schools, and the links each role needs. A context processor, so every page gets the same bar.
 
+Network admins (and superusers) also get their network's links whatever the page: their
+schools, roster imports and the audit trail, without picking a school first.
+
 It lives in ``scheduling`` because the links go to scheduling pages; ``students`` stays unaware of
 them (apps depend downward).
 """
@@ -11,9 +14,10 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from students.models import School
-from students.permissions import administers, led_schools, visible_schools
+from students.models import Network, School
+from students.permissions import AnyUser, led_schools, visible_schools
 
 from .models import Room
 
@@ -34,6 +38,7 @@ class Navigation:
     day: tuple[Link, ...]  # what everyone at the school reads
     setup: tuple[Link, ...]  # a leader's configuration pages
     administer: bool
+    network: tuple[Link, ...] = ()  # a network admin's: schools, roster imports, audit trail
 
 
 def _links(request: HttpRequest, entries: list[tuple[str, str, dict]]) -> tuple[Link, ...]:
@@ -70,36 +75,39 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
     schools = tuple(visible_schools(user).order_by("name"))
     school = current_school(request, schools)
     led = set(led_schools(user).values_list("pk", flat=True))
-    day: list[tuple[str, str, dict]] = [("My day", "my-day", {}), ("Calendars", "my-calendars", {})]
+    # Only someone who leads a school can administer a network (its admins lead all of its
+    # schools): one query for them, none for teachers.
+    networks = _administered_networks(user) if led else []
+    day: list[tuple[str, str, dict]] = [
+        (_("My day"), "my-day", {}),
+        (_("Calendars"), "my-calendars", {}),
+    ]
     setup: list[tuple[str, str, dict]] = []
     if school is not None:
         sid = {"school_id": school.pk}
         day += [
-            ("Schedule", "schedule-day", sid),
-            ("Cohorts", "school-detail", sid),
-            ("Progress", "progress-school", sid),
+            (_("Schedule"), "schedule-day", sid),
+            (_("Cohorts"), "school-detail", sid),
+            (_("Progress"), "progress-school", sid),
         ]
         if school.pk in led:
             day += [
-                ("Build", "build", sid),
-                ("Versions", "schedule-versions", sid),
-                ("Nightly runs", "nightly-runs", sid),
+                (_("Build"), "build", sid),
+                (_("Versions"), "schedule-versions", sid),
+                (_("Nightly runs"), "nightly-runs", sid),
             ]
             setup = [
-                ("Rotation templates", "templates", sid),
-                ("Rooms and labs", "rooms", sid),
-                ("Staff", "staff-list", sid),
-                ("Cohorts and staffing", "cohorts", sid),
-                ("Day types", "day-types", sid),
-                ("Calendar", "calendar", sid),
-                ("Absences", "absences", sid),
-                ("Settings", "school-settings", sid),
-                ("API clients", "api-clients", sid),
-                ("Progress imports", "progress-imports", sid),
+                (_("Rotation templates"), "templates", sid),
+                (_("Rooms and labs"), "rooms", sid),
+                (_("Staff"), "staff-list", sid),
+                (_("Cohorts and staffing"), "cohorts", sid),
+                (_("Day types"), "day-types", sid),
+                (_("Calendar"), "calendar", sid),
+                (_("Absences"), "absences", sid),
+                (_("Settings"), "school-settings", sid),
+                (_("API clients"), "api-clients", sid),
+                (_("Progress imports"), "progress-imports", sid),
             ]
-            if administers(user, school.network_id):  # one query, for leaders only
-                network = {"network_id": school.network_id}
-                setup.append(("Roster imports", "roster-imports", network))
         else:
             for lab in _labs_supervised(user, school):
                 day.append((lab.name, "lab-view", {**sid, "room_id": lab.pk}))
@@ -110,8 +118,31 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
             day=_links(request, day),
             setup=_links(request, setup),
             administer=bool(led),  # who may use the admin site: leaders and network admins
+            network=_links(request, _network_entries(networks)),
         )
     }
+
+
+def _administered_networks(user: AnyUser) -> list[Network]:
+    """The networks whose rosters ``user`` imports (``permissions.administers``): one query."""
+    networks = Network.objects.order_by("name")
+    if not user.is_superuser:
+        networks = networks.filter(admins__user=user)
+    return list(networks)
+
+
+def _network_entries(networks: list[Network]) -> list[tuple[str, str, dict]]:
+    """A network admin's links: their schools, each network's roster imports, the audit trail."""
+    if not networks:
+        return []
+    entries: list[tuple[str, str, dict]] = [(_("Schools"), "school-list", {})]
+    for network in networks:
+        label = _("Roster imports")
+        if len(networks) > 1:
+            label = _("Roster imports of %(network)s") % {"network": network.name}
+        entries.append((label, "roster-imports", {"network_id": network.pk}))
+    entries.append((_("Audit trail"), "admin:students_auditevent_changelist", {}))
+    return entries
 
 
 def _labs_supervised(user: object, school: School) -> list[Room]:

@@ -67,6 +67,7 @@ from .day_builds import (
 from .locks import lock_school_builds
 from .models import (
     ACTIVE_RUN_STATES,
+    BuildOrigin,
     CalendarDay,
     Fallback,
     NightlyRun,
@@ -265,7 +266,7 @@ def _rebuild(run: NightlyRun, options: SolveOptions) -> NightlyRun:
             # that draft is published, not a second version of the same inputs.
             schedule = latest_same_day(
                 school=school, date=run.date, inputs=inputs, statuses=(ScheduleStatus.DRAFT,)
-            ) or day_store(school=school, date=run.date, solved=solved)
+            ) or day_store(school=school, date=run.date, solved=solved, origin=BuildOrigin.NIGHTLY)
             baseline = schedule_baseline(schedule=schedule)
             schedule = schedule_publish(schedule=schedule)
             _finish(
@@ -379,6 +380,7 @@ def carry_forward(*, school: School, date: datetime.date) -> Schedule | None:
         day_type_id=day.day_type_id,
         version=next_version(school=school, date=date),
         input_fingerprint=source.input_fingerprint,
+        built_via=BuildOrigin.NIGHTLY,
         solver_stats={"carried_forward_from": source.pk},
         carried_forward_from=source,
         # The same day, so the same absence recovery (if any) makes its blocks valid.

@@ -48,6 +48,7 @@ from .lab_plans import plan_inputs_for, stored_plan
 from .locks import lock_school_builds
 from .models import (
     BuildJob,
+    BuildOrigin,
     BuildPhase,
     BuildState,
     LabPlan,
@@ -98,11 +99,16 @@ def schedule_build(
     school: School,
     date: datetime.date,
     by: AbstractBaseUser | None = None,
+    client: ApiClient | None = None,
+    origin: BuildOrigin | None = None,
     publish: bool = False,
     options: SolveOptions | None = None,
     on_phase: Callable[[BuildPhase], None] | None = None,
 ) -> BuildResult:
     """Build one school's schedule for one date; store it as a draft (and publish it if asked).
+
+    A new version records who built it: ``by`` (a person), ``client`` (an API client), else
+    ``origin`` (e.g. the demo setup); without any of them, a command run on the server.
 
     ``on_phase`` is told each step as the build reaches it (loading, solving, validating,
     storing): the solver reports no progress of its own, so the steps are the progress.
@@ -132,7 +138,9 @@ def schedule_build(
             )
             return _build_unchanged(same, publish=publish)
         report(BuildPhase.STORING)  # only a build that stores says so: its job shows the step
-        schedule = day_store(school=school, date=date, solved=solved, by=by)
+        schedule = day_store(
+            school=school, date=date, solved=solved, by=by, client=client, origin=origin
+        )
         if publish:
             schedule = schedule_publish(schedule=schedule)
     return BuildResult(school.pk, date, schedule, recovery_options=solved.recovery_options)
@@ -303,7 +311,11 @@ def build_job_run(
     leader reads.
     """
     claimed = job_claim(BuildJob, job_id, phase="", percent=0)
-    job = BuildJob.objects.select_related("school", "requested_by").filter(pk=job_id).first()
+    job = (
+        BuildJob.objects.select_related("school", "requested_by", "requested_by_client")
+        .filter(pk=job_id)
+        .first()
+    )
     if job is None or not claimed:
         return job
 
@@ -319,6 +331,7 @@ def build_job_run(
             school=job.school,
             date=job.date,
             by=job.requested_by,
+            client=job.requested_by_client,
             options=options,
             on_phase=on_phase,
         )

@@ -4,7 +4,7 @@ from . import views, views_api_clients
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("schools/<int:school_id>/", views.school_detail, name="school-detail"),
+    path("schools/", views.school_list, name="school-list"),
     path("cohorts/<int:cohort_id>/", views.cohort_roster, name="cohort-roster"),
     path("students/<int:student_id>/", views.student_detail, name="student-detail"),
     path(

@@ -7,11 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .audit import audit_reads
-from .models import AuditAction, Cohort, School, Student
+from .models import AuditAction, Cohort, Student
 from .permissions import led_schools, page_via, with_service_sight
 from .scoping import get_scoped_or_404
 from .selectors import (
-    cohorts_with_counts,
     roster_for_cohort,
     schools_for_user,
     service_needs_for_student,
@@ -33,20 +32,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = get_scoped_or_404(
-        School.objects.select_related("network"), request.user, via=page_via(request), pk=school_id
-    )
-    today = timezone.localdate()  # in the school's zone (rocketship.school_zone)
-    return render(
-        request,
-        "students/school_detail.html",
-        {
-            "school": school,
-            "today": today,
-            "cohorts": cohorts_with_counts(school=school, day=today),
-        },
-    )
+def school_list(request: HttpRequest) -> HttpResponse:
+    """Every school the user may see, without the home page's redirect to the only one: a
+    network admin's schools, from their top bar."""
+    schools = list(schools_for_user(user=request.user))
+    return render(request, "students/home.html", {"schools": schools})
 
 
 @login_required

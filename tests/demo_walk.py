@@ -32,7 +32,7 @@ def main() -> int:
             continue
         landing = client.get("/", follow=True)
         navigation = landing.context["navigation"]
-        urls = [link.url for link in (*navigation.day, *navigation.setup)]
+        urls = [link.url for link in (*navigation.day, *navigation.network, *navigation.setup)]
         urls.append(reverse("my-day"))
         for url in dict.fromkeys(urls):
             status = client.get(url).status_code

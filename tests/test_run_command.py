@@ -1,9 +1,14 @@
 """The run command's setup (migrate, static files, demo network) works on a fresh SQLite file,
-and running it again changes nothing."""
+and running it again changes nothing; it serves on the port ``PORT`` names and says so."""
 
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -48,6 +53,84 @@ def run_setup(tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_port(port: str | None) -> subprocess.CompletedProcess[str]:
+    """What bin/run's ``server_port`` step makes of ``PORT`` (unset when None)."""
+    env = {k: v for k, v in os.environ.items() if k != "PORT"}
+    if port is not None:
+        env["PORT"] = port
+    return subprocess.run(
+        ["bash", "-c", "source bin/lib/common.sh && server_port"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_the_server_port_is_port_or_8000():
+    assert server_port("8100").stdout == "8100\n"
+    assert server_port(None).stdout == "8000\n"
+
+
+@pytest.mark.parametrize("bad", ["abc", "80 81", "0", "70000", "-1"])
+def test_a_port_that_is_not_a_port_number_stops_the_run_before_any_setup(bad, tmp_path):
+    result = subprocess.run(
+        ["bin/run", "--setup-only"],
+        cwd=ROOT,
+        env={**setup_env(tmp_path), "PORT": bad},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+
+    assert result.returncode != 0
+    assert f"PORT must be a port number from 1 to 65535, not '{bad}'" in result.stderr
+    assert result.stdout == "" and not (tmp_path / "demo.sqlite3").exists()
+
+
+def serve(tmp_path: Path, port: int) -> tuple[list[str], int]:
+    """Run bin/run with ``PORT`` until its server answers; its output and the answer's status."""
+    env = {**setup_env(tmp_path), "PORT": str(port)}
+    env.pop("SITE_URL", None)
+    server = subprocess.Popen(
+        ["bin/run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    try:
+        for line in server.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("rocketship: starting the server"):
+                break
+        # Polled rather than timed: the server answers once it has bound the port.
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as answer:
+                    return lines, answer.status
+            except (urllib.error.URLError, ConnectionError):
+                if server.poll() is not None:
+                    break
+                time.sleep(0.1)
+        return lines, 0
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def table_counts(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as conn:
         return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
@@ -88,3 +171,12 @@ def test_run_setup_builds_the_demo_network_on_sqlite_and_is_idempotent(tmp_path)
         timeout=300,
     )
     assert walk.returncode == 0, walk.stdout + walk.stderr
+
+    port = free_port()
+    output, status = serve(tmp_path, port)
+    assert status == 200, "\n".join(output)
+    assert (
+        f"rocketship: starting the server on http://127.0.0.1:{port}/ (Ctrl-C stops it)" in output
+    )
+    assert f"Open http://127.0.0.1:{port}/ (admin site: http://127.0.0.1:{port}/admin/)" in output
+    assert not any(":8000" in line for line in output)

@@ -8,6 +8,14 @@ CONSTRAINTS="$ROOT/requirements/constraints.txt"
 say() { printf 'rocketship: %s\n' "$*"; }
 die() { printf 'rocketship: error: %s\n' "$*" >&2; exit 1; }
 
+# server_port: the port bin/run serves on, PORT or 8000; refuses anything but a TCP port number.
+server_port() {
+    local port="${PORT:-8000}"
+    [[ "$port" =~ ^[0-9]{1,5}$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
+        die "PORT must be a port number from 1 to 65535, not '$port'"
+    echo "$((10#$port))"
+}
+
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"
     elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"

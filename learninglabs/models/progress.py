@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from students.models import School, Student
 from students.models.base import SchoolOwned
@@ -63,6 +64,12 @@ class Program(SchoolOwned):
     subject = models.CharField(max_length=16, choices=Subject.choices)
     kind = models.CharField(max_length=24, choices=ProgramKind.choices)
     vendor = models.CharField(max_length=120, blank=True)
+    min_session_minutes = models.PositiveSmallIntegerField(
+        _("shortest session"),
+        default=25,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text=_("The fewest minutes a student spends in this program at a time in the lab."),
+    )
 
     class Meta:
         ordering = ["school", "name"]

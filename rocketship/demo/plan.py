@@ -37,8 +37,6 @@ NETWORK_NAME = "Bay Valley Public Schools"
 NETWORK_SLUG = "bay-valley"
 EMAIL_DOMAIN = "bayvalley.example"
 TIME_ZONE = "America/Los_Angeles"
-BASE_URL = "http://127.0.0.1:8000/"
-ADMIN_URL = f"{BASE_URL}admin/"
 
 # Rocketship-style calendar: the year turns over on Aug 1, students start on Aug 12.
 SCHOOL_YEAR_START = (8, 1)
@@ -181,6 +179,8 @@ class RoomPlan:
     kind: str
     capacity: int
     grades: tuple[int, ...] = ()
+    # For a classroom: the name of the cohort whose homeroom it is, always one of its grade.
+    homeroom_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -249,9 +249,14 @@ class SchoolSummary:
     rooms: int
     service_needs: int
 
+    school_created: bool = False
+
     @property
     def status(self) -> str:
-        return f"created {self.created_rows} rows" if self.created_rows else "already present"
+        # No count here: a second run prints the same numbers as the first, all of them totals.
+        if self.school_created:
+            return "created"
+        return "missing rows added" if self.created_rows else "already present"
 
     def line(self) -> str:
         return (
@@ -523,6 +528,28 @@ def plan_needs(*, school: DemoSchool, students: Sequence[StudentPlan]) -> tuple[
     return tuple(needs)
 
 
+TEACHING_ROLES = (Role.HUMANITIES, Role.STEM, Role.SPECIALS)
+
+
+def teaching_room_name(*, first_name: str, last_name: str) -> str:
+    """The room a core or specials teacher teaches in, named as the staff list shows them."""
+    return f"Room of {first_name} {last_name}".strip()
+
+
+def teaching_rooms(staff: Sequence[StaffPlan]) -> tuple[RoomPlan, ...]:
+    """A classroom for each core and specials teacher, planned with the other rooms so that the
+    first run's summary counts every room a second run finds."""
+    return tuple(
+        RoomPlan(
+            teaching_room_name(first_name=s.first_name, last_name=s.last_name),
+            RoomKind.CLASSROOM,
+            30,
+        )
+        for s in staff
+        if s.role in TEACHING_ROLES
+    )
+
+
 def plan_school(
     *, school: DemoSchool, start: datetime.date, today: datetime.date, taken: set[str]
 ) -> SchoolPlan:
@@ -541,24 +568,33 @@ def plan_school(
     rooms: list[RoomPlan] = []
     for g, level in enumerate(ALL_GRADES):
         label = _grade_label(level)
-        for c in range(shape.cohorts_per_grade):
-            cohorts.append((level, f"{label} {names[g * shape.cohorts_per_grade + c]}"))
+        in_grade = [
+            f"{label} {names[g * shape.cohorts_per_grade + c]}"
+            for c in range(shape.cohorts_per_grade)
+        ]
+        cohorts += [(level, name) for name in in_grade]
         # A cohort needs a home room and every core teacher of the grade a room to teach in.
+        # The grade's n-th cohort makes its home in the grade's n-th classroom (K-1, K-2...).
         teachers = shape.humanities_per_grade + shape.stem_per_grade
         for n in range(1, max(shape.cohorts_per_grade, teachers) + 1):
-            rooms.append(RoomPlan(f"Classroom {label}-{n}", RoomKind.CLASSROOM, 30))
+            home_of = in_grade[n - 1] if n <= len(in_grade) else ""
+            rooms.append(
+                RoomPlan(f"Classroom {label}-{n}", RoomKind.CLASSROOM, 30, homeroom_of=home_of)
+            )
     rooms += [RoomPlan(lab.name, RoomKind.LEARNING_LAB, lab.seats, lab.grades) for lab in labs]
     rooms += [
         RoomPlan("Cafeteria", RoomKind.CAFETERIA, shape.cafeteria_cohorts),
         RoomPlan("Gym", RoomKind.GYM, 2),
         RoomPlan("Resource room", RoomKind.RESOURCE_ROOM, 12),
+        RoomPlan("Intervention room", RoomKind.RESOURCE_ROOM, 10),
     ]
     students = plan_students(school=school, cohorts=cohorts, start=start, today=today)
+    staff = plan_staff(school=school, cohorts=cohorts, taken=taken)
     return SchoolPlan(
         school=school,
         cohorts=tuple(cohorts),
-        rooms=tuple(rooms),
-        staff=plan_staff(school=school, cohorts=cohorts, taken=taken),
+        rooms=(*rooms, *teaching_rooms(staff)),
+        staff=staff,
         students=students,
         needs=plan_needs(school=school, students=students),
     )

@@ -1,10 +1,11 @@
 """The demo schools' day: bell times, calendar, rotation templates, staffing, and built schedules.
 
-Runs after the people are seeded and reads them back: homerooms are the school's classrooms, each
-core and specials teacher gets a room of their own, the lab's ILS supervise it. The rotation is the
-reference one of shared/design/reference-shapes.json: launch, two literacy blocks' worth, math,
-about 100 lab minutes, flex, lunch, recess and specials, packed from 8:00 to 15:15. Idempotent:
-rows are looked up by natural keys, and an unchanged input builds no new schedule version.
+Runs after the people are seeded and reads them back (each cohort's homeroom, a classroom of its
+own grade, came with the rooms): each core and specials teacher gets a room of their own, the
+lab's ILS supervise it. The rotation is the reference one of shared/design/reference-shapes.json:
+launch, two literacy blocks' worth, math, about 100 lab minutes, flex, lunch, recess and
+specials, packed from 8:00 to 15:15. Idempotent: rows are looked up by natural keys, and an
+unchanged input builds no new schedule version, which keeps its record of who built it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import Callable
 from django.db import transaction
 
 from scheduling.models import (
+    BuildOrigin,
     CalendarDay,
     DayType,
     LabSupervision,
+    LabZone,
     Room,
     RoomKind,
     RotationTemplate,
@@ -32,6 +35,10 @@ from scheduling.selectors import next_instructional_day
 from scheduling.services import BuildResult, schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.models import Role, School, Staff
+
+from .plan import TEACHING_ROLES
+
+SMALL_GROUP_TABLE_SEATS = 6
 
 T = datetime.time
 
@@ -57,7 +64,6 @@ STATIONS = (
     (StationCode.RECESS, 20, 20, 20, 1, Venue.OUTDOORS, "", (T(10, 0), T(14, 30)), None, ""),
     (StationCode.SPECIALS, 30, 30, 30, 1, Venue.STAFF_ROOM, Role.SPECIALS, None, None, ""),
 )
-TEACHING_ROLES = (Role.HUMANITIES, Role.STEM, Role.SPECIALS)
 # Invented, but shaped like a California charter calendar.
 HOLIDAYS = {
     (11, 26): "Thanksgiving",
@@ -149,12 +155,8 @@ def configure_school(*, school: School, first_day: datetime.date) -> int:
                 },
             )
 
+    # Homerooms come with the rooms (the plan gives each cohort a classroom of its own grade).
     cohorts = list(school.cohorts.select_related("grade").order_by("grade__level", "name"))
-    classrooms = list(Room.objects.filter(school=school, kind=RoomKind.CLASSROOM).order_by("name"))
-    for cohort, room in zip(cohorts, classrooms, strict=False):
-        if not Room.objects.filter(homeroom_of=cohort).exists():
-            room.homeroom_of = cohort
-            room.save(update_fields=["homeroom_of"])
 
     staff = list(
         Staff.objects.filter(school=school, active=True)
@@ -199,6 +201,14 @@ def configure_school(*, school: School, first_day: datetime.date) -> int:
         supervision = add(
             LabSupervision, school=school, lab=lab, defaults={"students_per_adult": 30}
         )
+        # Two banks of computers seat the whole lab; a table takes a small group.
+        first_bank = lab.capacity // 2
+        for name, seats, computers in (
+            ("Computers A", first_bank, True),
+            ("Computers B", lab.capacity - first_bank, True),
+            ("Small-group table", SMALL_GROUP_TABLE_SEATS, False),
+        ):
+            add(LabZone, lab=lab, name=name, defaults={"seats": seats, "computers": computers})
         lab_grades = {g.pk for g in lab.grades.all()}
         supervision.supervisors.add(
             *(
@@ -208,6 +218,18 @@ def configure_school(*, school: School, first_day: datetime.date) -> int:
             )
         )
     return created
+
+
+def day_setup_line(*, school: School) -> str:
+    """What the school's configured day holds, totals only, so every run prints the same."""
+    instructional = CalendarDay.objects.filter(school=school, instructional=True).count()
+    templates = RotationTemplate.objects.filter(school=school).count()
+    assignments = StaffingAssignment.objects.filter(school=school).count()
+    zones = LabZone.objects.filter(lab__school=school).count()
+    return (
+        f"{school.name}: day configured; {instructional} school days, {templates} rotation "
+        f"templates, {assignments} staffing assignments, {zones} lab zones"
+    )
 
 
 def days_to_build(*, school: School, today: datetime.date) -> list[datetime.date]:
@@ -227,6 +249,7 @@ def build_day(*, school: School, day: datetime.date, time_limit: float = 30.0) -
     return schedule_build(
         school=school,
         date=day,
+        origin=BuildOrigin.DEMO_SETUP,
         publish=True,
         options=SolveOptions(time_limit=time_limit, workers=2, first_solution_only=True),
     )
@@ -240,8 +263,8 @@ def configure_and_build(
     report: Callable[[str], None],
 ) -> None:
     for school in schools:
-        rows = configure_school(school=school, first_day=first_day)
-        report(f"  {school.name}: day configured ({rows} rows created)")
+        configure_school(school=school, first_day=first_day)
+        report(f"  {day_setup_line(school=school)}")
         days = days_to_build(school=school, today=today)
         if not days:
             report(f"  {school.name}: no instructional day left this school year")

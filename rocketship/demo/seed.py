@@ -26,9 +26,7 @@ from students.models import (
 
 from .learning import learning_lab_line, seed_learning_lab
 from .plan import (
-    ADMIN_URL,
     ALL_GRADES,
-    BASE_URL,
     DEMO_PASSWORD,
     DEMO_STAFF_LOGINS,
     EMAIL_DOMAIN,
@@ -147,7 +145,11 @@ def _seed_school(
             created,
             school=school,
             name=room_plan.name,
-            defaults={"kind": room_plan.kind, "capacity": room_plan.capacity},
+            defaults={
+                "kind": room_plan.kind,
+                "capacity": room_plan.capacity,
+                "homeroom_of": cohorts.get(room_plan.homeroom_of),
+            },
         )
         if created[Room._meta.label] > before and room_plan.grades:
             room.grades.set([grades[level] for level in room_plan.grades])
@@ -225,6 +227,7 @@ def _seed_school(
         name=school.name,
         slug=school.slug,
         created_rows=sum(created.values()),
+        school_created=bool(created[School._meta.label]),
         cohorts=school.cohorts.count(),
         students=school.students.count(),
         withdrawn=school.students.filter(enrollment_end__isnull=False).count(),
@@ -361,7 +364,9 @@ def seed_school(
 
 
 def format_logins(*, logins: Sequence[DemoLogin]) -> list[str]:
-    """The logins as an aligned text table, followed by where to use them."""
+    """The logins as an aligned text table, followed by where to use them: ``SITE_URL``, which
+    ``bin/run`` sets to the address it serves on."""
+    base_url = f"{settings.SITE_URL}/"
     header = ("username", "role", "school", "password")
     rows = [header, *((x.username, x.role, x.school, x.password) for x in logins)]
     widths = [max(len(row[col]) for row in rows) for col in range(3)]
@@ -374,5 +379,5 @@ def format_logins(*, logins: Sequence[DemoLogin]) -> list[str]:
     return [
         "Demo logins:",
         *(f"  {line}" for line in lines),
-        f"Open {BASE_URL} (admin site: {ADMIN_URL})",
+        f"Open {base_url} (admin site: {base_url}admin/)",
     ]

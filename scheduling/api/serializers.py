@@ -111,6 +111,15 @@ class SegmentServiceSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ServiceKind.choices)
 
 
+class PlaceRefSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[("room", "room"), ("lab_zone", "lab_zone")],
+        help_text="room: a resource room or classroom; lab_zone: a zone of a Learning Lab.",
+    )
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="A zone reads as 'Lab · Zone'.")
+
+
 class StudentSegmentSerializer(serializers.Serializer):
     start = ZonedDateTimeField()
     end = ZonedDateTimeField()
@@ -137,6 +146,12 @@ class StudentSegmentSerializer(serializers.Serializer):
         help_text="The service need the segment delivers, for a service; null when the caller "
         "may not see the student's service details.",
     )
+    place = PlaceRefSerializer(
+        allow_null=True,
+        help_text="Where the student is: the group's room or lab zone, or the computer zone of "
+        "program time; null for the block's own room, and for a service when the caller may not "
+        "see the student's service details.",
+    )
 
 
 class StudentBlockSerializer(serializers.Serializer):
@@ -148,9 +163,9 @@ class StudentBlockSerializer(serializers.Serializer):
     segments = StudentSegmentSerializer(
         many=True,
         help_text="The student's Learning Lab plan within a lab or flexible block, in time "
-        "order: what they do (program time, tutoring or a service), with whom, for how long. "
-        "Segments are at most 15 minutes and tile the block. Empty for other blocks and for a "
-        "day whose schedule has no lab plan.",
+        "order: sessions of program time, tutoring or a service, with whom, where, for how long. "
+        "Sessions tile the block. Empty for other blocks and for a day whose schedule has no "
+        "lab plan.",
     )
 
 
@@ -220,6 +235,11 @@ class RosterGroupSerializer(serializers.Serializer):
     start = ZonedDateTimeField()
     end = ZonedDateTimeField()
     students = RosterStudentSerializer(many=True)
+    place = PlaceRefSerializer(
+        allow_null=True,
+        help_text="The room or lab zone the group meets in; null when not set, and for a "
+        "service group when the caller may not see every member's service details.",
+    )
 
 
 class RosterStaffSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from ..dates import validate_school_day
 from ..models import (
     CalendarDay,
     DayType,
+    LabZone,
     Room,
     RoomKind,
     SchoolSchedulingSettings,
@@ -197,6 +198,17 @@ class RoomForm(SchoolModelForm):
             "supervisors": list(data["supervisors"]),
             "students_per_adult": data["students_per_adult"],
         }
+
+
+class LabZoneForm(forms.ModelForm):
+    """One zone of a lab: the lab is the page's, never the form's."""
+
+    class Meta:
+        model = LabZone
+        fields = ["name", "seats", "computers"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
 # -- staff ---------------------------------------------------------------------------------------
@@ -569,6 +581,15 @@ SETTINGS_GROUPS = (
             "compact_staff_weight",
         ),
     ),
+    (
+        gettext_lazy("Lab plans (sessions, changes and groups in the Learning Lab)"),
+        (
+            "lab_max_changes",
+            "tutoring_session_minutes",
+            "adjacent_grade_groups",
+            "group_stability_weight",
+        ),
+    ),
     (gettext_lazy("Building a day"), ("solve_seconds",)),
 )
 
@@ -612,6 +633,7 @@ __all__ = [
     "CalendarRangeForm",
     "CohortForm",
     "DayTypeForm",
+    "LabZoneForm",
     "RoomForm",
     "SchoolSettingsForm",
     "StaffForm",

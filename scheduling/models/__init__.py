@@ -27,8 +27,8 @@ from .nightly import (
     RunState,
     RunTrigger,
 )
-from .rooms import CAPACITY_UNIT, Room, RoomKind
-from .schedules import Schedule, ScheduledBlock, ScheduleStatus
+from .rooms import CAPACITY_UNIT, LabZone, Room, RoomKind
+from .schedules import BuildOrigin, Schedule, ScheduledBlock, ScheduleStatus
 from .staffing import (
     PREP_ROLES,
     AbsenceReason,
@@ -61,6 +61,7 @@ __all__ = [
     "AbsenceReason",
     "ActivityKind",
     "BuildJob",
+    "BuildOrigin",
     "BuildPhase",
     "BuildState",
     "CalendarDay",
@@ -72,6 +73,7 @@ __all__ = [
     "LabPlan",
     "LabSegment",
     "LabSupervision",
+    "LabZone",
     "NightlyRun",
     "Pin",
     "Room",

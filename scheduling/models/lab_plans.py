@@ -17,6 +17,7 @@ from django.db.models import Q
 from students.models import ServiceKind, ServiceNeed, Staff, Student
 
 from .calendar import clock
+from .rooms import LabZone, Room
 from .schedules import Schedule
 
 
@@ -65,6 +66,13 @@ class LabGroup(models.Model):
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="lab_groups")
     service_kind = models.CharField(max_length=16, choices=ServiceKind.choices, blank=True)
     subject = models.CharField(max_length=16, blank=True)
+    # Where it meets: a room (a resource room, a free classroom) or a zone of a lab.
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="lab_groups"
+    )
+    zone = models.ForeignKey(
+        LabZone, on_delete=models.PROTECT, null=True, blank=True, related_name="lab_groups"
+    )
 
     class Meta:
         ordering = ["plan", "start", "number"]
@@ -73,15 +81,24 @@ class LabGroup(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=ActivityKind.PROGRAM), name="lab_group_not_program_time"
             ),
+            models.CheckConstraint(
+                condition=Q(room__isnull=True) | Q(zone__isnull=True),
+                name="lab_group_one_place",
+            ),
         ]
         indexes = [models.Index(fields=["plan", "staff"])]
 
     def __str__(self) -> str:
         return f"Group {self.number} {clock(self.start)}-{clock(self.end)}"
 
+    @property
+    def place(self) -> Room | LabZone | None:
+        """Where the group meets (select ``room`` and ``zone__lab`` to read it without queries)."""
+        return self.room or self.zone
+
 
 class LabSegment(models.Model):
-    """One student's activity for one segment of a lab or flexible block."""
+    """One student's session: one activity for a stretch of a lab or flexible block."""
 
     school_scope: ClassVar[str] = "plan__schedule__school"
 
@@ -114,6 +131,15 @@ class LabSegment(models.Model):
         db_index=False,
     )
     subject = models.CharField(max_length=16, blank=True)
+    # Program time in a lab: the computer zone the student sits in (blank: the block's room).
+    zone = models.ForeignKey(
+        LabZone,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lab_segments",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["plan", "student", "start"]
@@ -131,3 +157,9 @@ class LabSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} {self.kind} {clock(self.start)}-{clock(self.end)}"
+
+    @property
+    def place(self) -> Room | LabZone | None:
+        """Where the student is: their group's place, or the computer zone of program time
+        (``None``: the block's own room)."""
+        return self.group.place if self.group_id else self.zone

@@ -10,6 +10,7 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from students.models import Cohort, Grade, School
 from students.models.base import SchoolOwned
@@ -85,3 +86,50 @@ class Room(SchoolOwned):
     @property
     def kind_label(self) -> str:
         return str(self.get_kind_display()).lower()
+
+
+class LabZone(models.Model):
+    """A part of a Learning Lab with its own seats: a bank of computers where program time sits,
+    or a small-group table where a tutor or a provider meets a group. Lab plans seat students in
+    the zones of their lab once the computer zones hold every seat the lab has."""
+
+    school_scope: ClassVar[str] = "lab__school"
+
+    lab = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="zones")
+    name = models.CharField(_("name"), max_length=60)
+    seats = models.PositiveSmallIntegerField(
+        _("seats"), validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    computers = models.BooleanField(
+        _("computers"),
+        default=True,
+        help_text=_("On: program time sits here. Off: a table for small groups."),
+    )
+
+    class Meta:
+        ordering = ["lab", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["lab", "name"], name="lab_zone_name_unique_in_lab")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lab} · {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.lab_id is None:
+            return
+        if self.lab.kind != RoomKind.LEARNING_LAB:
+            raise ValidationError({"lab": _("Zones belong to a Learning Lab.")})
+        others = LabZone.objects.filter(lab_id=self.lab_id, computers=True).exclude(pk=self.pk)
+        seated = sum(z.seats for z in others) + ((self.seats or 0) if self.computers else 0)
+        if self.computers and seated > self.lab.capacity:
+            raise ValidationError(
+                {
+                    "seats": _(
+                        "The computer zones of %(lab)s would seat %(seated)d, more than the "
+                        "lab's %(capacity)d seats."
+                    )
+                    % {"lab": self.lab, "seated": seated, "capacity": self.lab.capacity}
+                }
+            )

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from students.models import Cohort, School, Staff
+from students.models import ApiClient, Cohort, School, Staff
 from students.models.base import SchoolOwned
 
 from .calendar import DayType, clock
@@ -19,6 +21,17 @@ class ScheduleStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
     SUPERSEDED = "superseded", "Superseded"
+
+
+class BuildOrigin(models.TextChoices):
+    """What built a version: a page says it in the leader's words ("Built by ...")."""
+
+    PERSON = "person", _("A person")
+    API_CLIENT = "api_client", _("An API client")
+    NIGHTLY = "nightly", _("Nightly rebuild")
+    DEMO_SETUP = "demo_setup", _("Demo setup")
+    # The build_schedules command or a script run on the server: no person or client asked.
+    COMMAND = "command", _("Server command")
 
 
 class Schedule(SchoolOwned):
@@ -39,7 +52,21 @@ class Schedule(SchoolOwned):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Blank for the nightly rebuild.",
+        help_text="The person who built it, when one did.",
+    )
+    built_by_client = models.ForeignKey(
+        ApiClient,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The API client whose token asked for the build, when one did.",
+    )
+    built_via = models.CharField(
+        max_length=12,
+        choices=BuildOrigin.choices,
+        blank=True,
+        help_text="What built it; blank for versions built before this was recorded.",
     )
     published_at = models.DateTimeField(null=True, blank=True)
     input_fingerprint = models.CharField(
@@ -83,6 +110,17 @@ class Schedule(SchoolOwned):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} v{self.version} ({self.get_status_display()})"
+
+    @property
+    def builder(self) -> str:
+        """Who built this version, as a page says it: the person's name, the API client's
+        name, the nightly rebuild, the demo setup or a server command ("—" when unrecorded)."""
+        if self.built_by is not None:
+            return self.built_by.get_full_name() or self.built_by.get_username()
+        if self.built_by_client is not None:
+            return gettext("%(client)s (API client)") % {"client": self.built_by_client.name}
+        # A nightly, demo or command build; or a person or client deleted since: say which.
+        return str(BuildOrigin(self.built_via).label) if self.built_via else "—"
 
 
 class ScheduledBlock(models.Model):

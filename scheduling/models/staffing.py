@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from students.models import Cohort, Role, School, Staff
 from students.models.base import SchoolOwned
@@ -140,6 +141,31 @@ class SchoolSchedulingSettings(SchoolOwned):
         default=20,
         validators=[MinValueValidator(5), MaxValueValidator(600)],
         help_text="How long a build searches for a day before it stops.",
+    )
+
+    # Lab plans people can run (stage 2): sessions long enough to teach, few changes, groups of
+    # one grade, the same groups through the week.
+    lab_max_changes = models.PositiveSmallIntegerField(
+        _("changes of activity per lab block"),
+        default=2,
+        validators=[MaxValueValidator(6)],
+        help_text=_("The most times a student changes activity within one lab or flex block."),
+    )
+    tutoring_session_minutes = models.PositiveSmallIntegerField(
+        _("shortest tutoring session"),
+        default=20,
+        validators=[MinValueValidator(10), MaxValueValidator(60)],
+        help_text=_("Minutes; a plan rounds a session up to the schedule's grid."),
+    )
+    adjacent_grade_groups = models.BooleanField(
+        _("groups may mix two adjacent grades"),
+        default=False,
+        help_text=_("Off: every tutoring and service group is one grade."),
+    )
+    group_stability_weight = models.PositiveIntegerField(
+        _("keep groups through the week"),
+        default=20,
+        help_text=_("Per group session that keeps its students, adult, time and place."),
     )
 
     class Meta:

@@ -20,14 +20,17 @@ An adult's time for groups is their hours today (absences already taken out by s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .plans import (
     BlockKind,
     LabBlock,
     LabProgram,
+    Place,
+    PlaceKind,
     PlanProblem,
     PlanSegment,
+    PlanWeights,
     Provider,
     ServiceDue,
     StudentDay,
@@ -51,10 +54,15 @@ class Adult:
 
 @dataclass(frozen=True)
 class PlanSettings:
-    segment_minutes: int = 15
+    grid_minutes: int = 5
     tutoring_minutes: int = 30
+    tutoring_session_minutes: int = 20
     min_tutoring_need: float = 0.0
     tutor_group_size: int = 4
+    max_changes: int = 2
+    adjacent_grades: bool = False
+    passing_minutes: int = 5
+    stability_weight: int = PlanWeights().stability
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class PlanInputs:
     adults: tuple[Adult, ...]
     previous: tuple[PlanSegment, ...] = ()
     settings: PlanSettings = PlanSettings()
+    places: tuple[Place, ...] = ()  # available all day; ``plan_problem`` takes stage 1's use out
 
 
 def lab_blocks(problem: Problem, placed: Iterable[PlacedBlock]) -> tuple[LabBlock, ...]:
@@ -117,11 +126,35 @@ def plan_problem(
         services=inputs.services,
         providers=providers,
         tutors=tutors,
-        segment_minutes=settings.segment_minutes,
+        places=_places_today(inputs.places, placed),
+        grid_minutes=settings.grid_minutes,
         tutoring_minutes=settings.tutoring_minutes,
+        tutoring_session_minutes=settings.tutoring_session_minutes,
         min_tutoring_need=settings.min_tutoring_need,
+        max_changes=settings.max_changes,
+        adjacent_grades=settings.adjacent_grades,
+        passing_minutes=settings.passing_minutes,
         previous=inputs.previous,
+        weights=PlanWeights(stability=settings.stability_weight),
     )
+
+
+def _places_today(places: tuple[Place, ...], placed: tuple[PlacedBlock, ...]) -> tuple[Place, ...]:
+    """Rooms as stage 1 leaves them: a classroom or resource room is free for groups only while
+    no block of the day is held in it. Lab zones stay: the lab's seats are stage 1's business
+    and its zones' capacities stage 2's."""
+    used: dict[int, list[tuple[int, int]]] = {}
+    for block in placed:
+        if block.room is not None:
+            used.setdefault(block.room, []).append((block.start, block.end))
+    today = []
+    for place in places:
+        if place.kind == PlaceKind.LAB_ZONE or place.id not in used:
+            today.append(place)
+            continue
+        windows = _subtract([(w.start, w.end) for w in place.available], used[place.id])
+        today.append(replace(place, available=tuple(Window(a, b) for a, b in windows)))
+    return tuple(today)
 
 
 def _group_time(

@@ -1,13 +1,16 @@
 """The stage-2 problem and its answer, as frozen plain data: no Django, no OR-Tools.
 
-Stage 2 decides, inside the published lab and flexible blocks, what each present student does in
-each time segment: program time (which program), a tutoring group, or a service group (IEP, ELD,
-intervention). Times are whole minutes since local midnight, ``end`` exclusive, as in stage 1.
+Stage 2 decides, inside the published lab and flexible blocks, what each present student does:
+a sequence of *sessions* that tile each block, each session program time (which program, in
+which lab zone), a tutoring group or a service group (IEP, ELD, intervention). Times are whole
+minutes since local midnight, ``end`` exclusive, as in stage 1; session boundaries fall on
+``PlanProblem.grid_minutes`` (5) as stage 1's blocks do.
 
-A block is cut into segments of ``PlanProblem.segment_minutes`` counted from the block's start;
-the last segment of a block may be shorter (a 100-minute lab block in 15-minute segments ends with
-a 10-minute one). Students of different cohorts may share a group only when their segments
-coincide exactly, because a group's members sit together for the whole segment.
+Sessions are long enough to teach: program time at least its program's ``min_minutes``, a
+service session at least its need's ``session_minutes``, tutoring at least
+``tutoring_session_minutes``; a student changes activity at most ``max_changes`` times in a
+block. A group is one grade (or two adjacent grades where ``adjacent_grades`` allows), one
+adult, one place and one interval that lies inside every member's block.
 
 The Django side resolves everything the solver must not query: today's share of each weekly
 service (``ServiceDue.minutes``), who may deliver it (``ServiceDue.providers``), each student's
@@ -69,7 +72,8 @@ class StudentDay:
 
 @dataclass(frozen=True)
 class ServiceDue:
-    """Minutes of a service a student must receive today, in groups of at most ``max_group_size``.
+    """Minutes of a service a student must receive today, in groups of at most ``max_group_size``
+    and sessions of at least ``session_minutes`` ("ELD 30 minutes, 4 times a week").
 
     ``providers`` are the ids who may deliver it (resolved from the service's provider role);
     empty means any provider whose ``kinds`` include ``kind``.
@@ -81,6 +85,7 @@ class ServiceDue:
     minutes: int
     max_group_size: int
     providers: tuple[int, ...] = ()
+    session_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,31 @@ class Tutor:
     max_minutes: int | None = None
 
 
+class PlaceKind(StrEnum):
+    RESOURCE_ROOM = "resource_room"
+    LAB_ZONE = "lab_zone"
+    CLASSROOM = "classroom"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a group meets or program time sits: a resource room, a zone of a lab (``lab`` is
+    the lab room's id; ``computers`` zones seat program time, the others small groups) or a
+    classroom while stage 1 leaves it empty. ``available`` is when it is free for stage 2; at
+    most one group meets in a place at a time and everyone in it at a minute fits ``capacity``.
+    """
+
+    id: int
+    kind: PlaceKind
+    capacity: int
+    available: tuple[Window, ...]
+    lab: int | None = None
+    computers: bool = False
+
+
+DEFAULT_PROGRAM_MINUTES = 25  # the shortest program session unless the program says otherwise
+
+
 @dataclass(frozen=True)
 class LabProgram:
     """An online program used in lab time. Empty ``grades``: every grade."""
@@ -117,6 +147,7 @@ class LabProgram:
     id: int
     subject: str
     grades: frozenset[int] = frozenset()
+    min_minutes: int = DEFAULT_PROGRAM_MINUTES
 
     def serves(self, grade: int) -> bool:
         return not self.grades or grade in self.grades
@@ -129,13 +160,15 @@ class PlanWeights:
 
     program_need: int = 10  # how strongly program minutes follow need per subject
     switches: int = 5  # per change of activity within a block
-    stability: int = 20  # per segment that keeps yesterday's provider or tutor and time
+    stability: int = 20  # per session that keeps the last plan's group, adult and time
     service_excess: int = 1  # per service minute beyond what is due (less program time)
 
 
 @dataclass(frozen=True)
 class PlanSegment:
-    """One student's activity in one segment. ``group`` is set for tutoring and services."""
+    """One student's session: an activity from ``start`` to ``end``. ``group`` is set for
+    tutoring and services; ``place`` is the group's place, or for program time the lab zone
+    (``None``: the block's own room)."""
 
     student: int
     start: int
@@ -147,6 +180,7 @@ class PlanSegment:
     service: int | None = None  # ServiceDue.id
     subject: str | None = None  # of program time or tutoring
     group: int | None = None
+    place: int | None = None
 
     @property
     def minutes(self) -> int:
@@ -155,7 +189,7 @@ class PlanSegment:
 
 @dataclass(frozen=True)
 class PlanGroup:
-    """A tutoring or service group: one adult, one segment, its members."""
+    """A tutoring or service group: one adult, one place, one session, its members."""
 
     id: int
     kind: ActivityKind
@@ -166,6 +200,7 @@ class PlanGroup:
     provider: int | None = None
     service_kind: str | None = None
     subject: str | None = None
+    place: int | None = None
 
 
 @dataclass(frozen=True)
@@ -180,16 +215,26 @@ class PlanProblem:
     services: tuple[ServiceDue, ...] = ()
     providers: tuple[Provider, ...] = ()
     tutors: tuple[Tutor, ...] = ()
-    segment_minutes: int = 15
+    places: tuple[Place, ...] = ()
+    grid_minutes: int = 5  # session boundaries fall on this grid, as stage 1's blocks do
     tutoring_minutes: int = 30  # the most tutoring one student gets in a day
+    tutoring_session_minutes: int = 20  # the shortest tutoring session
     min_tutoring_need: float = 0.0  # students at or below this need get no tutoring
-    previous: tuple[PlanSegment, ...] = ()  # yesterday's plan, for stability
+    max_changes: int = 2  # changes of activity a student makes within one block
+    adjacent_grades: bool = False  # may a group mix two adjacent grades (K with 1, 1 with 2)
+    passing_minutes: int = 5  # an adult's (or student's) walk between two places
+    previous: tuple[PlanSegment, ...] = ()  # the last plan of this day type, for stability
     weights: PlanWeights = field(default_factory=PlanWeights)
 
-    def segments_of(self, block: LabBlock) -> list[tuple[int, int]]:
-        """The block cut into segments from its start; the last may be shorter."""
-        step = self.segment_minutes
-        return [(s, min(s + step, block.end)) for s in range(block.start, block.end, step)]
+    def program_minimum(self, student: StudentDay) -> int:
+        """The shortest program session ``student`` may have: the least minimum among the
+        programs they may use, or the default when none serves them (open lab time)."""
+        usable = [
+            p.min_minutes
+            for p in self.programs
+            if p.serves(student.grade) and (not student.programs or p.id in student.programs)
+        ]
+        return min(usable, default=DEFAULT_PROGRAM_MINUTES)
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,21 @@
 """A realistic stage-2 problem for a reference shape, for tests, the benchmark and the demo.
 
-Shape M is 24 cohorts of 25 students. Each cohort has one 100-minute lab block and one 30-minute
-flexible block, either taken from a stage-1 solution of ``reference_problem(shape)`` (pass its
-blocks) or synthesised the way stage 1 lays them out: each lab holds three cohorts at a time
-(80 seats) in four waves between 8:15 and 15:15, a few starting five minutes late, and each
-cohort's flexible block falls outside its lab block.
+Shape M is 24 cohorts of 25 students, shape L 48. Each cohort has one 100-minute lab block and
+one 30-minute flexible block, either taken from a stage-1 solution of ``reference_problem(shape)``
+(pass its blocks) or synthesised the way stage 1 lays them out: each lab holds as many cohorts at
+a time as its seats allow (three in M's 80-seat labs, four in L's 110-seat ones) in four waves
+between 8:15 and 15:15, a few starting five minutes late, and each cohort's flexible block falls
+outside its lab block.
 
 Students: 10% have IEP minutes today (resource room 30 minutes in groups of at most 3-5, a third
-of them speech 15-30 minutes in groups of at most 2-3), 20% are English learners with 30 ELD
-minutes in groups of at most 5. Two resource teachers, one speech therapist and three ELD
-teachers deliver them; three tutors take groups of four. Need per subject is drawn from a
-Beta(2, 3) (most students near 0.4, a tail far behind). Everything follows from ``seed``.
+of them speech 15-30 minutes in sessions of that length, groups of at most 2-3), 20% are English
+learners with 30 ELD minutes in groups of at most 5. Per 24 cohorts (M; twice as many for L):
+two resource teachers, one speech therapist and three ELD teachers deliver them; three tutors
+take groups of four. Places: each lab has a computer zone with a seat per lab seat and two
+small-group zones of 6; each resource teacher, speech therapist and ELD teacher has a room of 6.
+Programs: DreamBox (every grade) and Accelerated Reader with the default 25-minute minimum
+session, ST Math 30, HeadSprout 20. Need per subject is drawn from a Beta(2, 3) (most students
+near 0.4, a tail far behind). Everything follows from ``seed``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from .plans import (
     BlockKind,
     LabBlock,
     LabProgram,
+    Place,
+    PlaceKind,
     PlanProblem,
     PlanSegment,
     Provider,
@@ -31,7 +38,7 @@ from .plans import (
     Tutor,
 )
 from .problem import PlacedBlock, Problem, RoomKind, Window
-from .reference import STUDENTS_PER_COHORT, hm, reference_problem
+from .reference import SHAPES, STUDENTS_PER_COHORT, hm, reference_problem
 
 SUBJECTS = ("math", "literacy")
 PROVIDER_HOURS = (Window(hm("8:15"), hm("15:15")),)
@@ -42,17 +49,22 @@ LAB_MINUTES = 100
 IEP_SHARE = 0.10
 EL_SHARE = 0.20
 
-# Provider and tutor ids sit far from stage-1 ids so a mix-up shows in a test.
-RESOURCE_TEACHERS = (9001, 9002)
-SPEECH_THERAPIST = 9003
-ELD_TEACHERS = (9011, 9012, 9013)
-TUTORS = (9101, 9102, 9103)
+# Provider, tutor and place ids sit far from stage-1 ids so a mix-up shows in a test. Shape M
+# has the first of each; L (twice the cohorts) the first two per M one.
+RESOURCE_TEACHERS = (9001, 9002, 9004, 9005)
+SPEECH_THERAPISTS = (9003, 9006)
+SPEECH_THERAPIST = SPEECH_THERAPISTS[0]
+ELD_TEACHERS = (9011, 9012, 9013, 9014, 9015, 9016)
+TUTORS = (9101, 9102, 9103, 9104, 9105, 9106)
 FIRST_STUDENT_ID = 100_001
+FIRST_PLACE_ID = 9501
+GROUP_ROOM_SEATS = 6  # a resource room, a speech room, a lab's small-group zone
+M_COHORTS_PER_GRADE = 4
 
 PROGRAMS = (
     LabProgram(1, "math"),  # adaptive math, every grade (DreamBox)
-    LabProgram(2, "math", frozenset({3, 4, 5})),  # ST Math, upper grades
-    LabProgram(3, "literacy", frozenset({0, 1, 2})),  # HeadSprout
+    LabProgram(2, "math", frozenset({3, 4, 5}), min_minutes=30),  # ST Math, upper grades
+    LabProgram(3, "literacy", frozenset({0, 1, 2}), min_minutes=20),  # HeadSprout
     LabProgram(4, "literacy", frozenset({2, 3, 4, 5})),  # Accelerated Reader
 )
 
@@ -81,16 +93,40 @@ def synthetic_blocks(problem: Problem, rng: random.Random) -> tuple[LabBlock, ..
     return tuple(sorted(blocks, key=lambda b: (b.cohort, b.start)))
 
 
+def reference_places(problem: Problem, scale: int) -> tuple[Place, ...]:
+    """Each lab's computer zone and two small-group zones, and a room per specialist."""
+    places: list[Place] = []
+
+    def add(
+        kind: PlaceKind, capacity: int, lab: int | None = None, computers: bool = False
+    ) -> None:
+        places.append(
+            Place(FIRST_PLACE_ID + len(places), kind, capacity, PROVIDER_HOURS, lab, computers)
+        )
+
+    for lab in sorted(
+        (r for r in problem.rooms if r.kind == RoomKind.LEARNING_LAB), key=lambda r: r.id
+    ):
+        add(PlaceKind.LAB_ZONE, lab.capacity, lab.id, computers=True)
+        for _ in range(2):
+            add(PlaceKind.LAB_ZONE, GROUP_ROOM_SEATS, lab.id)
+    for _ in range(scale * (2 + 1 + 3)):  # resource, speech, ELD
+        add(PlaceKind.RESOURCE_ROOM, GROUP_ROOM_SEATS)
+    return tuple(places)
+
+
 def reference_plan_problem(
     shape: str = "M",
     *,
     seed: int = 0,
     placed: Iterable[PlacedBlock] | None = None,
     previous: tuple[PlanSegment, ...] = (),
-    tutors: int = 3,
+    tutors: int | None = None,
 ) -> PlanProblem:
-    """The stage-2 problem of a reference shape; blocks from ``placed`` (stage 1) if given."""
+    """The stage-2 problem of a reference shape; blocks from ``placed`` (stage 1) if given.
+    ``tutors`` defaults to three per 24 cohorts."""
     problem = reference_problem(shape)
+    scale = max(1, SHAPES[shape].cohorts_per_grade // M_COHORTS_PER_GRADE)
     rng = random.Random(seed)
     blocks = lab_blocks(problem, placed) if placed is not None else synthetic_blocks(problem, rng)
     students: list[StudentDay] = []
@@ -108,26 +144,30 @@ def reference_plan_problem(
         for s in students
     ]
     services: list[ServiceDue] = []
+    resource = RESOURCE_TEACHERS[: 2 * scale]
+    speech = SPEECH_THERAPISTS[:scale]
+    eld = ELD_TEACHERS[: 3 * scale]
 
-    def due(student: int, kind: str, minutes: int, group: int, who: tuple[int, ...]) -> None:
-        services.append(ServiceDue(len(services) + 1, student, kind, minutes, group, who))
+    def due(
+        student: int, kind: str, minutes: int, group: int, who: tuple[int, ...], session: int
+    ) -> None:
+        services.append(ServiceDue(len(services) + 1, student, kind, minutes, group, who, session))
 
     for student in sorted(iep):
         if rng.random() < 1 / 3:
-            due(student, "iep", rng.choice((15, 30)), rng.choice((2, 3)), (SPEECH_THERAPIST,))
+            minutes = rng.choice((15, 30))
+            due(student, "iep", minutes, rng.choice((2, 3)), speech, minutes)
         else:
-            due(student, "iep", 30, rng.choice((3, 4, 5)), RESOURCE_TEACHERS)
+            due(student, "iep", 30, rng.choice((3, 4, 5)), resource, 30)
     for student in sorted(learners):
-        due(student, "eld", 30, 5, ELD_TEACHERS)
+        due(student, "eld", 30, 5, eld, 30)
     providers = (
-        *(
-            Provider(p, frozenset({"iep"}), PROVIDER_HOURS, max_students=40)
-            for p in RESOURCE_TEACHERS
-        ),
-        Provider(SPEECH_THERAPIST, frozenset({"iep"}), PROVIDER_HOURS, max_students=30),
-        *(Provider(p, frozenset({"eld"}), PROVIDER_HOURS, max_minutes=360) for p in ELD_TEACHERS),
+        *(Provider(p, frozenset({"iep"}), PROVIDER_HOURS, max_students=40) for p in resource),
+        *(Provider(p, frozenset({"iep"}), PROVIDER_HOURS, max_students=30) for p in speech),
+        *(Provider(p, frozenset({"eld"}), PROVIDER_HOURS, max_minutes=360) for p in eld),
     )
     tutor_subjects = (frozenset({"math"}), frozenset({"literacy"}), frozenset(SUBJECTS))
+    tutor_count = 3 * scale if tutors is None else tutors
     return PlanProblem(
         school=problem.school,
         date=problem.date,
@@ -138,7 +178,8 @@ def reference_plan_problem(
         providers=providers,
         tutors=tuple(
             Tutor(t, PROVIDER_HOURS, 4, tutor_subjects[n % len(tutor_subjects)])
-            for n, t in enumerate(TUTORS[:tutors])
+            for n, t in enumerate(TUTORS[:tutor_count])
         ),
+        places=reference_places(problem, scale),
         previous=previous,
     )

@@ -13,7 +13,8 @@ they can watch together. A supervisor who also teaches keeps both sets of rules.
 
 What makes it fast on the tight reference shapes (see bench/FINDINGS.md):
 - a first day constructed lab by lab from narrowed problems (decompose.py), then completed in
-  this model and optimised from there;
+  this model and optimised from there; each lab's search races two branching orders (the labs
+  early to late, or the labs and then the whole day early to late) on a worker each;
 - redundant "lanes" per lab: a cumulative over cohorts whose capacity is how many cohorts fit at
   once, which CP-SAT propagates far better than the seat cumulative alone;
 - symmetry breaking among cohorts that are interchangeable (same grade, size and staff) and among
@@ -62,17 +63,20 @@ from .problem import (
     SolveStats,
     StaffMember,
     Station,
+    Venue,
     Window,
 )
 
 LinearExpr = cp_model.LinearExprT
 # Deterministic work of the first restart (about 0.3 s on this machine), growing geometrically:
 # the reference shapes' labs build within 0.05 (M) to 0.15 (L) units at the median over seeds,
-# with a tail to 6 times that which restarts with new seeds cut off.
+# with a tail to 6 times that which restarts with new seeds cut off. Tripling rather than
+# doubling: L's last lab (its shared specials teachers' days already fixed) often needs 0.3-0.8
+# units in one search, which doubling restarts reach only after throwing away 0.7.
 RESTART_WORK = 0.1
-RESTART_GROWTH = 2
+RESTART_GROWTH = 3
 # Shares of the budget (seconds, or deterministic work when ``work_limit`` is set) by phase.
-CONSTRUCT_SHARE = 0.6
+CONSTRUCT_SHARE = 0.7
 PREVIOUS_SHARE = 0.25
 PREVIOUS_SECONDS = 2.0
 PREVIOUS_WORK = 0.6  # about PREVIOUS_SECONDS on the 2-core reference machine
@@ -81,6 +85,14 @@ PREVIOUS_WORK = 0.6  # about PREVIOUS_SECONDS on the 2-core reference machine
 TEAM_SHARE = 0.2
 TEAM_WORK = 0.5
 TEAM_COST_MAX = 10**9
+# Search orders for a first day (``_Stage1.use_strategy``): the labs' first blocks early to late
+# (then CP-SAT's own choices), or the same followed by every block of the day early to late,
+# which builds a packed day the way a person would. The first finds S's and M's days fastest
+# (0.06-0.3 units against 0.3-0.6), the second L's (0.3-1.1 units over five seeds where the
+# first takes 0.8-5): the construction races them on two workers, or takes them in turn on one
+# worker or under a work limit.
+LABS, LABS_THEN_DAY = "labs", "labs then day"
+RESTART_STRATEGIES: tuple[str, ...] = (LABS, LABS_THEN_DAY)
 
 
 @dataclass(frozen=True)
@@ -394,13 +406,28 @@ class _Stage1:
         self.add_preferences()
         self.add_stability()
         self.objective = sum(self.penalties)
-        lab_starts = [b.start for b in self.blocks if b.station.venue == "lab" and b.index == 0]
         # Placing the lab blocks early to late first helps a search from nothing; a model that
         # starts from a given day leaves a single worker free to improve it.
-        if lab_starts and self.symmetry:
-            self.m.add_decision_strategy(
-                lab_starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
-            )
+        if self.symmetry:
+            self.use_strategy(LABS)
+
+    def use_strategy(self, strategy: str, model: cp_model.CpModel | None = None) -> None:
+        """Branch on block starts, earliest first, in the order ``strategy`` names (``LABS``,
+        ``LABS_THEN_DAY``) in ``model`` (this stage's own by default). Which order finds a
+        tight school's first day fastest varies with the school (``RESTART_STRATEGIES``), so
+        the construction races them or takes them in turn (``first_with_restarts``)."""
+        model = model or self.m
+        labs = [b for b in self.blocks if b.station.venue == Venue.LAB and b.index == 0]
+        # Each list is branched on to the end before the next one starts.
+        orders: list[list[_Block]] = [labs]
+        if strategy == LABS_THEN_DAY:
+            orders.append(self.blocks)
+        model.proto.search_strategy.clear()
+        for order in orders:
+            if order:
+                model.add_decision_strategy(
+                    [b.start for b in order], cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+                )
 
     def add_blocks(self) -> None:
         day = self.p.day
@@ -1308,17 +1335,55 @@ class _Stage1:
     ) -> tuple[list[PlacedBlock] | None, bool]:
         """Any valid day, by searches with growing limits and a new seed each, until ``share``
         of the budget is used: the time to a first day has a heavy tail over seeds, which
-        restarts cut off. One worker, so a seed's attempts are reproducible. Returns the day, or
+        restarts cut off. Each search runs on one worker, so a seed's attempts are reproducible;
+        with two workers or more and no work limit, one racer per search order
+        (``RESTART_STRATEGIES``) on a worker each, the first day found wins. Returns the day, or
         None and whether none exists."""
+        racers = min(len(RESTART_STRATEGIES), self.o.workers)
+        if self.o.work_limit is not None or racers < 2:
+            # Deterministic: the orders take turns, each round's limit twice the last's.
+            return self.restarts(RESTART_STRATEGIES, share, first_seed, _Race())
+        race = _Race()
+        results: dict[str, tuple[list[PlacedBlock] | None, bool]] = {}
+
+        def racer(strategy: str) -> None:
+            results[strategy] = self.restarts((strategy,), share, first_seed, race)
+            race.finish()
+
+        threads = [
+            threading.Thread(target=racer, args=(strategy,), daemon=True)
+            for strategy in RESTART_STRATEGIES[:racers]
+        ]
+        for thread in threads:
+            thread.start()
+        race.wait_for(threads)
+        for strategy in RESTART_STRATEGIES[:racers]:
+            found, proven = results.get(strategy, (None, False))
+            if found is not None or proven:
+                return found, proven
+        return None, False
+
+    def restarts(
+        self, strategies: tuple[str, ...], share: float, first_seed: int, race: _Race
+    ) -> tuple[list[PlacedBlock] | None, bool]:
+        """Searches from nothing in the ``strategies`` orders by turns, until one finds a day or
+        proves there is none, ``share`` of the budget is used, or ``race`` is over."""
+        models: dict[str, cp_model.CpModel] = {}
+        for strategy in strategies:
+            models[strategy] = self.m.clone()
+            self.use_strategy(strategy, models[strategy])
         attempt = 0
-        while not self.budget.exhausted(share):
+        while not race.over() and not self.budget.exhausted(share):
+            rounds, turn = divmod(attempt, len(strategies))
             solver = self.solver(self.budget.seconds(share), first_only=True)
             solver.parameters.num_workers = 1
             solver.parameters.random_seed = self.o.seed + first_seed + attempt
-            restart = RESTART_WORK * RESTART_GROWTH**attempt
+            restart = RESTART_WORK * RESTART_GROWTH**rounds
             work = self.budget.work(share)
             solver.parameters.max_deterministic_time = min(restart, work or restart)
-            status = self.run(solver)
+            race.running(solver)
+            status = solver.solve(models[strategies[turn]])
+            self.budget.charge(solver)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return list(self.extract(solver)), False
             if status == cp_model.INFEASIBLE:
@@ -1441,6 +1506,39 @@ class _Stage1:
                 room=room,
                 staff=staff,
             )
+
+
+class _Race:
+    """Searches racing for a first day on threads of their own (CP-SAT releases the GIL): the
+    first to return (a day, a proof that none exists, or its share of the budget spent) stops
+    the others."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._over = threading.Event()
+        self._solvers: list[cp_model.CpSolver] = []
+
+    def over(self) -> bool:
+        return self._over.is_set()
+
+    def running(self, solver: cp_model.CpSolver) -> None:
+        with self._lock:
+            self._solvers.append(solver)
+
+    def finish(self) -> None:
+        self._over.set()
+
+    def wait_for(self, threads: list[threading.Thread]) -> None:
+        """Until every racer has returned. Once the race is over the others' searches are asked
+        to stop, again and again: a stop that comes between a solver's set-up and its search
+        would otherwise be lost."""
+        while any(thread.is_alive() for thread in threads):
+            if self._over.wait(0.01):
+                with self._lock:
+                    for solver in self._solvers:
+                        solver.stop_search()
+                for thread in threads:
+                    thread.join(0.01)
 
 
 class _StopWhenIdle(cp_model.CpSolverSolutionCallback):

@@ -7,6 +7,16 @@ from ..views import config as views
 urlpatterns: list = [
     path("schools/<int:school_id>/rooms/", views.rooms, name="rooms"),
     path("schools/<int:school_id>/rooms/<int:room_id>/", views.room_edit, name="room-edit"),
+    path(
+        "schools/<int:school_id>/rooms/<int:room_id>/zones/",
+        views.lab_zone_add,
+        name="lab-zone-add",
+    ),
+    path(
+        "schools/<int:school_id>/rooms/<int:room_id>/zones/<int:zone_id>/",
+        views.lab_zone_edit,
+        name="lab-zone-edit",
+    ),
     path("schools/<int:school_id>/staff/", views.staff_list, name="staff-list"),
     path("schools/<int:school_id>/staff/<int:staff_id>/", views.staff_edit, name="staff-edit"),
     path("schools/<int:school_id>/cohorts/", views.cohorts, name="cohorts"),

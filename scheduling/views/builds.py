@@ -188,7 +188,7 @@ def _render_versions(
     if date is not None:
         versions = list(
             Schedule.objects.filter(school=school, date=date)
-            .select_related("built_by", "day_type")
+            .select_related("built_by", "built_by_client", "day_type")
             .order_by("-version")
         )
     recent_dates = (

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -31,6 +31,7 @@ from ..forms.config import (
     CalendarRangeForm,
     CohortForm,
     DayTypeForm,
+    LabZoneForm,
     RoomForm,
     SchoolModelForm,
     SchoolSettingsForm,
@@ -39,7 +40,15 @@ from ..forms.config import (
     SubstituteDayForm,
     add_service_errors,
 )
-from ..models import DayType, Room, StaffAbsence, StaffingAssignment, SubstituteDay
+from ..models import (
+    DayType,
+    LabZone,
+    Room,
+    RoomKind,
+    StaffAbsence,
+    StaffingAssignment,
+    SubstituteDay,
+)
 from .school_scope import led_school
 
 page = require_http_methods(["GET", "POST"])
@@ -87,10 +96,11 @@ def _edit_page(
     delete: Callable[..., None],
     list_page: str,
     edit_page: str,
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The page of one room, cohort or day type: remove it (unless still in use), or save its
     form. ``noun`` (room, cohort, day_type) names the services' keyword, the URL's ``<noun>_id``,
-    the template ``<noun>_edit.html`` and the object in its context."""
+    the template ``<noun>_edit.html`` and the object in its context (with ``context``)."""
     named = {noun: item}
     if request.method == "POST" and request.POST.get("action") == "delete":
         if _deleted(request, delete, **named):
@@ -101,7 +111,7 @@ def _edit_page(
     if request.method == "POST" and _saved(request, form, save, school=school, **named):
         messages.success(request, f"Saved {item}.")
         return redirect(list_page, school_id=school.pk)
-    return _render(request, f"{noun}_edit.html", school, form=form, **named)
+    return _render(request, f"{noun}_edit.html", school, form=form, **named, **(context or {}))
 
 
 # -- rooms and labs -------------------------------------------------------------------------------
@@ -137,7 +147,63 @@ def room_edit(request: HttpRequest, school_id: int, room_id: int) -> HttpRespons
         delete=config.room_delete,
         list_page="rooms",
         edit_page="room-edit",
+        context=_zones_context(room),
     )
+
+
+def _zones_context(room: Room, zone_form: LabZoneForm | None = None) -> dict[str, Any]:
+    if room.kind != RoomKind.LEARNING_LAB:
+        return {}
+    zones = list(room.zones.order_by("name"))
+    seated = sum(z.seats for z in zones if z.computers)
+    return {
+        "zones": zones,
+        "zone_form": zone_form or LabZoneForm(),
+        "zone_seats": seated,
+        # Plans seat students in zones only once the computer zones hold every seat.
+        "zones_cover_lab": bool(zones) and seated >= room.capacity,
+    }
+
+
+@login_required
+@page
+@require_http_methods(["POST"])
+def lab_zone_add(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse:
+    school = led_school(request, school_id)
+    room = _in_school(request, Room.objects.filter(kind=RoomKind.LEARNING_LAB), school, room_id)
+    form = LabZoneForm(request.POST)
+    if zone := _saved(request, form, config.lab_zone_save, lab=room):
+        messages.success(request, _("Added %(zone)s.") % {"zone": zone.name})
+        return redirect("room-edit", school_id=school.pk, room_id=room.pk)
+    return _render(
+        request,
+        "room_edit.html",
+        school,
+        room=room,
+        form=RoomForm(instance=room, school=school),
+        **_zones_context(room, form),
+    )
+
+
+@login_required
+@page
+@require_http_methods(["POST"])
+def lab_zone_edit(request: HttpRequest, school_id: int, room_id: int, zone_id: int) -> HttpResponse:
+    school = led_school(request, school_id)
+    room = _in_school(request, Room.objects.all(), school, room_id)
+    zone = get_object_or_404(LabZone, lab=room, pk=zone_id)
+    if request.POST.get("action") == "delete":
+        if _deleted(request, config.lab_zone_delete, zone=zone):
+            messages.success(request, _("Removed %(zone)s.") % {"zone": zone.name})
+        return redirect("room-edit", school_id=school.pk, room_id=room.pk)
+    form = LabZoneForm(request.POST, instance=zone)
+    if _saved(request, form, config.lab_zone_save, lab=room, zone=zone):
+        messages.success(request, _("Saved %(zone)s.") % {"zone": zone.name})
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("room-edit", school_id=school.pk, room_id=room.pk)
 
 
 # -- staff ---------------------------------------------------------------------------------------

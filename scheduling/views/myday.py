@@ -1,5 +1,6 @@
 """A staff member's own pages: my day (with student lists and the lab groups they lead), my
-week, a lab's day, and the lab plan of one cohort's lab or flexible block.
+week, a lab's day (seats, and who sits in which zone: names only on request, and then audited),
+and the lab plan of one cohort's lab or flexible block.
 
 Thin: find the user's staff row in the school asked for, read through ``scheduling.rosters`` and
 ``scheduling.lab_plan_pages``, record the read of student records in the audit trail, render.
@@ -19,7 +20,7 @@ from students.models import AuditAction, Cohort, School, Staff
 from students.permissions import led_schools, page_via
 from students.scoping import get_scoped_or_404
 
-from ..lab_plan_pages import block_plan, lab_stay_plans, staff_lab_groups
+from ..lab_plan_pages import block_plan, lab_stay_plans, lab_zone_plans, staff_lab_groups
 from ..models import Room, RoomKind, ScheduleStatus
 from ..navigation import SESSION_KEY
 from ..rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
@@ -139,6 +140,17 @@ def lab_view(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse
     )
     date, date_error = requested_date(request, school)
     lab = lab_day(room=room, date=date)
+    stays = lab_stay_plans(lab=lab)
+    # Seats by default; the students' names only when asked for, and then the read is recorded.
+    with_names = request.GET.get("names") == "1"
+    zones = lab_zone_plans(lab=lab, stays=stays, viewer=request.user, names=with_names)
+    if with_names:
+        audit_reads(
+            user=request.user,
+            objects=zones.records,
+            via=page_via(request),
+            action=AuditAction.LIST,
+        )
     return render(
         request,
         "scheduling/myday/lab.html",
@@ -150,7 +162,9 @@ def lab_view(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse
             "previous_date": weekday_after(date, -1),
             "next_date": weekday_after(date, 1),
             "lab": lab,
-            "stays": lab_stay_plans(lab=lab),
+            "stays": stays,
+            "zones": zones,
+            "with_names": with_names,
             "day_url": f"{reverse('schedule-day', args=[school.pk])}?date={date.isoformat()}",
         },
     )

@@ -62,7 +62,7 @@ def schedule_day(request: HttpRequest, school_id: int) -> HttpResponse:
     date, date_error = requested_date(request, school)
     schedule = (
         Schedule.objects.filter(school=school, date=date, status=ScheduleStatus.PUBLISHED)
-        .select_related("school", "day_type", "built_by")
+        .select_related("school", "day_type", "built_by", "built_by_client")
         .first()
     )
     can_pin = leads(request.user, school)

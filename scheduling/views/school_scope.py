@@ -27,7 +27,9 @@ def school_schedule(request: HttpRequest, school: School, schedule_id: int) -> S
     """One of ``school``'s schedules, with what its pages print: another school's id answers
     404, as a missing one does."""
     return get_scoped_or_404(
-        Schedule.objects.filter(school=school).select_related("school", "day_type", "built_by"),
+        Schedule.objects.filter(school=school).select_related(
+            "school", "day_type", "built_by", "built_by_client"
+        ),
         request.user,
         via=page_via(request),
         pk=schedule_id,

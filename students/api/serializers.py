@@ -79,7 +79,15 @@ class StudentSerializer(serializers.ModelSerializer):
 class ServiceNeedSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceNeed
-        fields = ["id", "student", "kind", "minutes_per_week", "max_group_size", "provider_role"]
+        fields = [
+            "id",
+            "student",
+            "kind",
+            "minutes_per_week",
+            "max_group_size",
+            "provider_role",
+            "session_minutes",
+        ]
 
 
 class StaffSerializer(serializers.ModelSerializer):

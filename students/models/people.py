@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ..errors import RecordIsPermanent
 from .base import SchoolOwned, sourced_id_field, sourced_id_unique
@@ -237,6 +238,12 @@ class ServiceNeed(models.Model):
         help_text="1 means one-to-one.",
     )
     provider_role = models.CharField(max_length=16, choices=Role.choices)
+    session_minutes = models.PositiveSmallIntegerField(
+        _("session length"),
+        default=30,
+        validators=[MinValueValidator(10), MaxValueValidator(120)],
+        help_text=_("Minutes of one sitting, e.g. ELD 30 minutes, 4 times a week."),
+    )
 
     class Meta:
         ordering = ["student", "kind"]

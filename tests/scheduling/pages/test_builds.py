@@ -567,7 +567,7 @@ def test_the_versions_page_lists_every_version_of_the_date(world):
     assert "Versions of Tuesday 1 September 2026" in html
     assert html.index(">Version 2</a>") < html.index(">Version 1</a>")
     assert "Published" in html and "Draft" in html
-    assert "Lee Principal" in html and "Nightly build" in html
+    assert "Lee Principal" in html and "Server command" in html
     assert f'action="{world.url("schedule-publish", schedule_id=v2.pk)}"' in html
     assert world.url("schedule-review", schedule_id=other_date.pk) not in html
 

@@ -774,6 +774,9 @@ def settings_data(**overrides) -> dict:
         "staff_lunch_end": "13:30",
         "max_teaching_stretch": "150",
         "min_break_minutes": "10",
+        "lab_max_changes": "2",
+        "tutoring_session_minutes": "20",
+        "group_stability_weight": "20",
         **overrides,
     }
 
@@ -791,6 +794,35 @@ def test_saving_settings_stores_prep_and_weights(school_a):
         200,
     )
     assert saved.lab_balance_weight == 0
+
+
+def test_saving_settings_stores_the_lab_plan_rules(school_a):
+    client = client_for(school_a.leader.user)
+    response = client.post(
+        url("school-settings", school_a.school),
+        settings_data(
+            lab_max_changes="1",
+            tutoring_session_minutes="25",
+            adjacent_grade_groups="on",
+            group_stability_weight="50",
+        ),
+    )
+    assert response.status_code == 302
+    saved = SchoolSchedulingSettings.objects.get(school=school_a.school)
+    assert (
+        saved.lab_max_changes,
+        saved.tutoring_session_minutes,
+        saved.adjacent_grade_groups,
+        saved.group_stability_weight,
+    ) == (1, 25, True, 50)
+    refused = client.post(
+        url("school-settings", school_a.school),
+        settings_data(tutoring_session_minutes="5", lab_max_changes="9"),
+    )
+    assert refused.status_code == 200
+    assert error_beside(refused, "tutoring_session_minutes")
+    assert error_beside(refused, "lab_max_changes")
+    assert SchoolSchedulingSettings.objects.get(school=school_a.school).lab_max_changes == 1
 
 
 def test_the_build_time_limit_is_a_school_setting_between_5_and_600_seconds(school_a):

@@ -1,10 +1,10 @@
-"""The lab plan on the pages staff use: a tutor's groups on "My day", one block's plan (students
-by segments, then the groups), the lab's counts, and the leader's review of a version.
+"""The lab plan on the pages staff use: a student's sessions on one block's plan, an adult's
+groups on "My day", who sits where on the lab's page, and the leader's review of a version.
 
-The school is ``lab_world``'s kindergarten, built and published for Tuesday 1 September: K Howard
-is in the lab 8:00-8:30 and in its flexible block 8:35-8:50, K Stanford in its flexible block
-8:45-9:00 and in the lab 9:05-9:35. Ms. Chen (special education) serves the two IEP students,
-Mr. Diaz tutors the three students behind in literacy and gives the English learner ELD.
+The plan is stored row by row (``planned_day``): K Adams is in the Learning Lab 8:40-9:10 and
+K Baker 8:20-8:50; Erin Petrov tutors two Baker students at the lab's Table and gives Bea ELD in
+Room 12; Ms. Chen sees Ada (IEP) at the Table; everyone else is in Lexia Core5 in Zone 1 or 2.
+Times are written in the locale's format: "8:40 a.m." in American English.
 """
 
 import re
@@ -13,16 +13,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
-from scheduling.models import BuildJob, BuildState, ScheduleStatus
-from scheduling.services import schedule_build
-from students.models import AuditAction, AuditEvent, ELLevel, Role, Student
+from scheduling.lab_plan_pages import block_plan, staff_lab_groups
+from scheduling.models import BuildJob, BuildState, LabPlan, LabSegment, ScheduleStatus
+from students.models import AuditAction, AuditEvent, Role, ServiceKind, Student
 
 from ...conftest import client_for
-from ...factories import StaffFactory, StudentFactory
-from ..factories import StaffAbsenceFactory
-from ..lab_world import FAST, built_lab_world, lab_world
-from ..test_selectors import DATE
+from ...factories import ServiceNeedFactory, StaffFactory, StudentFactory
+from ..factories import ScheduledBlockFactory, ScheduleFactory
+from .planned_day import DATE, T, add_group, add_segment, planned_day
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,11 @@ def plan_url(schedule, cohort, hhmm: str, school=None) -> str:
     return reverse("lab-block-plan", args=[school_id, schedule.pk, cohort.pk, hhmm])
 
 
+def lab_url(p, *, names: bool = False, school=None) -> str:
+    url = reverse("lab-view", args=[(school or p.d.school).pk, p.d.lab.pk])
+    return f"{url}?date={DATE.isoformat()}{'&names=1' if names else ''}"
+
+
 def review_url(schedule) -> str:
     return reverse("schedule-review", args=[schedule.school_id, schedule.pk])
 
@@ -48,268 +53,505 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
 
 
+def sessions_of(html: str, student: Student) -> str:
+    """The sessions cell of ``student``'s row on a block's plan, as it reads."""
+    row = re.search(rf">{re.escape(name(student))}</a></th>(.*?)</tr>", html, re.S).group(1)
+    return text(re.search(r'<td class="plan-sessions">(.*?)</td>', row, re.S).group(1))
+
+
+def block_groups(html: str) -> list[str]:
+    return [text(t) for t in re.findall(r'<h3 class="lab-group-title">(.*?)</h3>', html, re.S)]
+
+
+def my_groups(html: str) -> list[str]:
+    """Each row of "My groups": time, then the group's label."""
+    return [
+        f"{text(time)} {text(label)}"
+        for time, label in re.findall(
+            r'<td class="roster-time">(.*?)</td>\s*<th scope="row" class="lab-group-title">'
+            r'<span class="group-label[^"]*">(.*?)</span>',
+            html,
+            re.S,
+        )
+    ]
+
+
 def panel_of(html: str) -> str:
     """The review page's lab plan panel."""
     start = html.index('id="lab-plan-heading"')
     return html[start : html.index("</section>", start)]
 
 
-def cells_of(html: str, student: Student) -> list[tuple[str, str]]:
-    """(kind, text) of each segment cell in ``student``'s row of a block's grid."""
-    row = re.search(rf">{re.escape(name(student))}</a></th>(.*?)</tr>", html, re.S).group(1)
-    return [
-        (kind, text(cell))
-        for kind, cell in re.findall(r'<td class="plan-cell plan-(\w+)">(.*?)</td>', row, re.S)
-    ]
+# --- one block's plan: a row of sessions per student ----------------------------------------
 
 
-def test_a_tutors_my_day_lists_his_groups_in_time_order_with_their_students():
-    world = built_lab_world()
+def test_a_students_row_reads_as_their_sessions_in_order():
+    p = planned_day()
+    adams, bea = p.d.adams, p.d.el_student
 
-    html = client_for(world.diaz.user).get(my_day_url()).content.decode()
-
-    assert "My groups" in html
-    titles = [text(t) for t in re.findall(r'<h4 class="lab-group-title">(.*?)</h4>', html)]
-    assert titles == [
-        "8:00\u20138:15 Tutoring: literacy Group 2",
-        "8:15\u20138:30 Tutoring: literacy Group 3",
-        "8:45\u20139:00 Tutoring: literacy Group 4",
-        "9:05\u20139:20 English language development Group 6",
-    ]
-    for student in (*world.behind, world.learner):
-        assert f">{name(student)}</a>" in html
-    for student in world.iep:  # Ms. Chen's, not his
-        assert f">{name(student)}</a>" not in html
-    assert "K Stanford, Learning Lab" in html  # where the English learner comes from
-    read = set(
-        AuditEvent.objects.filter(
-            user=world.diaz.user, action=AuditAction.LIST, model="students.student"
-        ).values_list("object_id", flat=True)
-    )
-    assert read == {str(s.pk) for s in (*world.behind, world.learner)}
-
-
-def test_the_lab_supervisors_day_links_each_lab_block_to_its_plan():
-    world = built_lab_world()
-    schedule, k = world.schedule, world.k
-
-    html = client_for(k.okafor.user).get(my_day_url()).content.decode()
-
-    assert f'href="{plan_url(schedule, k.howard, "0800")}"' in html
-    assert f'href="{plan_url(schedule, k.stanford, "0905")}"' in html
-    assert "My groups" not in html  # he leads none
-
-
-def test_the_block_page_shows_every_student_and_what_they_do_in_each_segment():
-    world = built_lab_world()
-    schedule, k = world.schedule, world.k
-    stanford = list(Student.objects.filter(cohort=k.stanford).enrolled_on(DATE))
-
-    # Ms. Chen teaches special education: she sees every student's services.
-    response = client_for(world.chen.user).get(plan_url(schedule, k.stanford, "0905"))
+    # Ms. Petrov gives Bea her ELD: she sees that service, not Ada's special education.
+    response = client_for(p.petrov.user).get(plan_url(p.d.schedule, adams, "0840"))
 
     assert response.status_code == 200
     html = response.content.decode()
-    columns = re.findall(r'<th scope="col" class="plan-segment">([^<]+)</th>', html)
-    assert columns == ["9:05\u20139:20", "9:20\u20139:35"]
-    rows = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', html)
-    assert sorted(rows) == sorted(name(s) for s in stanford) and len(rows) == 14
-    assert cells_of(html, world.iep[0])[0] == (
-        "service",
-        "IEP special education with Ms. Chen (group 5)",
+    assert sessions_of(html, bea) == (
+        "8:40 a.m.\u20138:55 a.m. Lexia Core5 \u00b7 "
+        "8:55 a.m.\u20139:10 a.m. ELD with Erin Petrov in Room 12"
     )
-    assert cells_of(html, world.learner)[0] == (
-        "service",
-        "English language development with Mr. Diaz (group 6)",
+    # Two stored rows of Lexia in Zone 1 read as one session.
+    others = Student.objects.filter(cohort=adams).exclude(pk__in=[bea.pk, p.d.iep_student.pk])
+    assert sessions_of(html, others.first()) == "8:40 a.m.\u20139:10 a.m. Lexia Core5 in Zone 1"
+    assert sessions_of(html, p.d.iep_student) == (
+        "8:40 a.m.\u20138:55 a.m. Away: service \u00b7 "
+        "8:55 a.m.\u20139:10 a.m. Lexia Core5 in Zone 2"
     )
-    assert cells_of(html, world.learner)[1] == ("program", "DreamBox")
-    assert "14 students: 0 in tutoring, 2 in services" in text(html)
-    groups = [text(t) for t in re.findall(r'<h3 class="lab-group-title">(.*?)</h3>', html)]
-    assert groups == [
-        "9:05\u20139:20 IEP special education Group 5 with Ms. Chen",
-        "9:05\u20139:20 English language development Group 6 with Mr. Diaz",
+    assert block_groups(html) == [
+        "8:55 a.m.\u20139:10 a.m. ELD \u00b7 Grade K \u00b7 Room 12 with Erin Petrov"
     ]
-    assert 'class="badge badge-iep"' in html and "EL: Emerging" in html
-    events = AuditEvent.objects.filter(user=world.chen.user, action=AuditAction.LIST)
-    assert events.filter(model="students.student").count() == 14
-    assert events.filter(model="students.serviceneed").count() == 2
-
-
-def test_the_lab_supervisor_sees_who_is_away_for_a_service_but_not_which():
-    world = built_lab_world()
-    schedule, k = world.schedule, world.k
-
-    # Mr. Okafor (ILS) provides none of these students' services: need to know.
-    html = client_for(k.okafor.user).get(plan_url(schedule, k.stanford, "0905")).content.decode()
-
-    assert cells_of(html, world.iep[0])[0] == ("service", "Away: service")
-    assert cells_of(html, world.learner)[0] == ("service", "Away: service")
-    assert cells_of(html, world.learner)[1] == ("program", "DreamBox")
+    assert "Special education" not in html and "Ms. Chen" not in html
     assert "14 students: 0 in tutoring, 2 in services" in text(html)
-    assert re.findall(r'<h3 class="lab-group-title">', html) == []
-    for secret in ("IEP special education", "English language development", "Ms. Chen"):
-        assert secret not in html
-    assert 'class="badge badge-iep"' not in html and "EL: Emerging" in html
-    events = AuditEvent.objects.filter(user=k.okafor.user, action=AuditAction.LIST)
+    events = AuditEvent.objects.filter(user=p.petrov.user, action=AuditAction.LIST)
     assert events.filter(model="students.student").count() == 14
-    assert not events.filter(model="students.serviceneed").exists()
+    assert events.filter(model="students.serviceneed").count() == 1  # Bea's ELD
 
 
-def test_the_flexible_block_shows_the_tutoring_its_students_leave_for():
-    world = built_lab_world()
-    schedule, k = world.schedule, world.k
+def test_special_education_staff_see_every_service_session_with_its_adult_and_place():
+    p = planned_day()
 
-    html = client_for(k.rivera.user).get(plan_url(schedule, k.stanford, "0845")).content.decode()
+    html = client_for(p.chen.user).get(plan_url(p.d.schedule, p.d.adams, "0840")).content.decode()
 
-    for student in world.behind[:2]:  # the two of K Stanford behind in literacy
-        assert cells_of(html, student) == [
-            ("tutoring", "Tutoring: literacy with Mr. Diaz (group 4)")
+    assert sessions_of(html, p.d.iep_student) == (
+        "8:40 a.m.\u20138:55 a.m. Special education with Ms. Chen in Learning Lab \u00b7 Table"
+        " \u00b7 8:55 a.m.\u20139:10 a.m. Lexia Core5 in Zone 2"
+    )
+    assert block_groups(html) == [
+        "8:40 a.m.\u20138:55 a.m. Special education \u00b7 Grade K \u00b7 Learning Lab \u00b7 Table"
+        " with Ms. Chen",
+        "8:55 a.m.\u20139:10 a.m. ELD \u00b7 Grade K \u00b7 Room 12 with Erin Petrov",
+    ]
+
+
+def test_a_tutored_student_reads_tutoring_then_the_program_in_their_new_zone():
+    p = planned_day()
+
+    html = (
+        client_for(p.d.okafor.user).get(plan_url(p.d.schedule, p.d.baker, "0820")).content.decode()
+    )
+
+    assert sessions_of(html, p.tutored[0]) == (
+        "8:20 a.m.\u20138:35 a.m. Tutoring: literacy with Erin Petrov in Learning Lab \u00b7 Table"
+        " \u00b7 8:35 a.m.\u20138:50 a.m. Lexia Core5 in Zone 1"
+    )
+    assert block_groups(html) == [
+        "8:20 a.m.\u20138:35 a.m. Tutoring: literacy \u00b7 Grade K \u00b7 "
+        "Learning Lab \u00b7 Table"
+        " with Erin Petrov"
+    ]
+    assert "16 students: 2 in tutoring, 0 in services" in text(html)
+
+
+def test_session_times_follow_the_locale():
+    p = planned_day()
+
+    with translation.override("fr"):
+        plan = block_plan(
+            schedule=p.d.schedule, cohort=p.d.adams, start=T(8, 40), viewer=p.petrov.user
+        )
+        bea = next(row for row in plan.rows if row.student.id == p.d.el_student.pk)
+        sentence = bea.sentence
+
+    assert sentence.startswith("08:40\u201308:55 ")
+    assert "08:55\u201309:10 " in sentence
+
+
+def test_a_student_who_joined_after_the_build_is_not_planned():
+    p = planned_day()
+    newcomer = StudentFactory(
+        school=p.d.school, cohort=p.d.adams, grade=p.d.adams.grade, last_name="Zane"
+    )
+
+    html = (
+        client_for(p.d.okafor.user).get(plan_url(p.d.schedule, p.d.adams, "0840")).content.decode()
+    )
+
+    assert sessions_of(html, newcomer) == "Not planned"
+
+
+# --- an adult's plan on "My day" ---------------------------------------------------------------
+
+
+def test_an_adults_day_lists_their_groups_in_time_order_with_place_grade_and_students():
+    p = planned_day()
+
+    html = client_for(p.petrov.user).get(my_day_url()).content.decode()
+
+    assert "My groups" in html
+    assert my_groups(html) == [
+        "8:20 a.m.\u20138:35 a.m. Tutoring: literacy \u00b7 Grade K \u00b7 "
+        "Learning Lab \u00b7 Table",
+        "8:55 a.m.\u20139:10 a.m. ELD \u00b7 Grade K \u00b7 Room 12",
+    ]
+    rows = re.findall(r'<tr class="lab-group[^"]*">(.*?)</tr>', html, re.S)
+    assert [re.findall(r'<a href="/students/\d+/">([^<]+)</a>', row) for row in rows] == [
+        sorted(name(s) for s in p.tutored),
+        [name(p.d.el_student)],
+    ]
+    assert "2 students from K Baker, Learning Lab" in text(rows[0])
+    assert "1 student from K Adams, Learning Lab" in text(rows[1])
+    assert "ELD 150 min/wk" in rows[1]  # her own student's service, hers to see
+    read = set(
+        AuditEvent.objects.filter(
+            user=p.petrov.user, action=AuditAction.LIST, model="students.student"
+        ).values_list("object_id", flat=True)
+    )
+    assert read == {str(s.pk) for s in (*p.tutored, p.d.el_student)}
+
+
+def test_a_student_in_several_sessions_of_one_group_is_on_its_roster_once():
+    p = planned_day()
+    bea = p.d.el_student
+    LabSegment.objects.filter(group=p.eld_group).delete()
+    add_segment(p.plan, bea, T(8, 55), T(9, 0), group=p.eld_group)
+    add_segment(p.plan, bea, T(9, 0), T(9, 10), group=p.eld_group)
+
+    groups = staff_lab_groups(staff=p.petrov, date=DATE)
+    html = client_for(p.petrov.user).get(plan_url(p.d.schedule, p.d.adams, "0840")).content.decode()
+
+    eld = groups.groups[1]
+    assert [m.student.name for m in eld.students] == [name(bea)]
+    assert eld.label == "ELD \u00b7 Grade K \u00b7 Room 12"
+    assert sessions_of(html, bea).endswith(
+        "8:55 a.m.\u20139:10 a.m. ELD with Erin Petrov in Room 12"
+    )
+
+
+def test_the_lab_supervisors_day_links_each_lab_block_to_its_plan():
+    p = planned_day()
+
+    html = client_for(p.d.okafor.user).get(my_day_url()).content.decode()
+
+    assert f'href="{plan_url(p.d.schedule, p.d.baker, "0820")}"' in html
+    assert f'href="{plan_url(p.d.schedule, p.d.adams, "0840")}"' in html
+    assert "My groups" not in html  # he leads none
+
+
+def test_my_day_with_groups_reads_in_the_same_queries_however_many_students(
+    django_assert_max_num_queries,
+):
+    p = planned_day()
+    client = client_for(p.petrov.user)
+    client.get(my_day_url())  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        client.get(my_day_url())
+    more = StudentFactory.create_batch(
+        4, school=p.d.school, cohort=p.d.baker, grade=p.d.baker.grade
+    )
+    for student in more:
+        ServiceNeedFactory(student=student, kind=ServiceKind.ELD, provider_role=Role.HUMANITIES)
+        add_segment(p.plan, student, T(8, 20), T(8, 35), group=p.tutoring_group)
+    add_group(
+        p.plan, p.petrov, T(9, 10), T(9, 25), more[:2], service_kind=ServiceKind.ELD, room=p.room_12
+    )
+
+    with django_assert_max_num_queries(len(small)):
+        html = client.get(my_day_url()).content.decode()
+
+    assert "6 students from K Baker" in text(html)
+
+
+# --- the lab's page: who sits where --------------------------------------------------------
+
+
+def test_the_labs_page_counts_who_sits_in_each_zone_and_who_meets_at_its_tables():
+    p = planned_day()
+
+    # Mr. Okafor supervises the lab; he provides none of these services.
+    html = client_for(p.d.okafor.user).get(lab_url(p)).content.decode()
+
+    blocks = re.findall(r'<section class="zone-block"[^>]*>(.*?)</section>', html, re.S)
+    assert [text(re.search(r"<h3[^>]*>(.*?)</h3>", b).group(1)) for b in blocks] == [
+        "8:20 a.m.\u20138:50 a.m. K Baker",
+        "8:40 a.m.\u20139:10 a.m. K Adams",
+    ]
+    seating = [
+        [
+            (text(z), text(c))
+            for z, c in re.findall(
+                r'<th scope="row">(.*?)</th>\s*<td class="zone-count">(.*?)</td>', b, re.S
+            )
         ]
-    assert cells_of(html, world.learner) == [("program", "Headsprout")]
-
-
-def test_the_labs_day_counts_each_blocks_tutoring_and_services_and_links_the_plan():
-    world = built_lab_world()
-    schedule, k = world.schedule, world.k
-    lab = reverse("lab-view", args=[k.school.pk, k.rooms["lab"]])
-
-    html = client_for(k.okafor.user).get(f"{lab}?date={DATE.isoformat()}").content.decode()
-
-    plans = [text(cell) for cell in re.findall(r'<td class="stay-plan">(.*?)</td>', html, re.S)]
-    assert plans == [
-        "16 students: 1 in tutoring, 1 in services Plan of K Howard, 8:00\u20138:30",
-        "14 students: 0 in tutoring, 2 in services Plan of K Stanford, 9:05\u20139:35",
+        for b in blocks
     ]
-    assert f'href="{plan_url(schedule, k.stanford, "0905")}"' in html
-    assert "Abbott" not in html and name(world.learner) not in html  # counts, not names
-
-
-def test_the_review_lists_the_service_minutes_that_cannot_be_met_and_who_could_deliver_them():
-    world = lab_world()
-    StaffAbsenceFactory(school=world.school, staff=world.chen, date=DATE)
-    leader = StaffFactory(school=world.school, roles=[Role.LEADER])
-    draft = schedule_build(school=world.school, date=DATE, options=FAST).schedule
-
-    html = client_for(leader.user).get(review_url(draft)).content.decode()
-
-    panel = panel_of(html)
-    assert "30 service minutes cannot be met: 0 of the 30 due to 2 students below." in text(panel)
-    rows = [
-        [text(c) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr>(.*?)</tr>", panel, re.S)[1:]
+    assert seating == [
+        [("Zone 1", "2 of 15 seats"), ("Zone 2", "14 of 15 seats")],
+        [("Zone 1", "12 of 15 seats"), ("Zone 2", "1 of 15 seats"), ("Anywhere in the lab", "1")],
     ]
-    # Ms. Chen is the school's only special-education teacher, and she is away.
-    assert sorted(rows) == sorted(
-        [name(s), "IEP special education", "15 min", "0 min", "15 min", "no provider available"]
-        for s in world.iep
-    )
-    assert "Service minutes delivered" in panel
-    named = AuditEvent.objects.filter(user=leader.user, model="students.student")
-    assert set(named.values_list("object_id", flat=True)) == {str(s.pk) for s in world.iep}
-
-
-def test_the_review_of_a_complete_plan_says_every_service_minute_is_met():
-    world = built_lab_world()
-    leader = StaffFactory(school=world.school, roles=[Role.LEADER])
-
-    html = client_for(leader.user).get(review_url(world.schedule)).content.decode()
-
-    assert "Every service minute is met." in html
-    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", panel_of(html)))
-    assert counts == {
-        "Students planned": "30",
-        "Tutoring groups": "3",
-        "Service groups": "3",
-        "Service minutes delivered": "45",
-    }
-
-
-def test_another_schools_staff_and_leaders_get_404_for_the_block(school_b):
-    world = built_lab_world()
-    schedule, k = world.schedule, world.k
-
-    answers = [
-        client_for(school_b.teacher.user).get(plan_url(schedule, k.stanford, "0905")).status_code,
-        client_for(school_b.leader.user).get(plan_url(schedule, k.stanford, "0905")).status_code,
-        # Their own school's id with this school's schedule and cohort.
-        client_for(school_b.leader.user)
-        .get(plan_url(schedule, k.stanford, "0905", school=school_b.school))
-        .status_code,
+    tables = [
+        [text(t) for t in re.findall(r'<li class="table-group[^"]*">(.*?)</li>', b, re.S)]
+        for b in blocks
     ]
-
-    assert answers == [404, 404, 404]
+    assert tables == [
+        [
+            "8:20 a.m.\u20138:35 a.m. Table: Tutoring: literacy \u00b7 Grade K "
+            "with Erin Petrov, 2 students"
+        ],
+        # Ada's special education is not his to know: a service group, without its adult.
+        ["8:40 a.m.\u20138:55 a.m. Table: Service group \u00b7 Grade K, 1 student"],
+    ]
+    assert "Ms. Chen" not in html and "Special education" not in html
+    assert name(p.d.iep_student) not in html and name(p.d.el_student) not in html
     assert not AuditEvent.objects.filter(action=AuditAction.LIST).exists()
 
 
-def test_a_block_that_is_not_a_lab_or_flexible_block_is_no_page():
-    world = built_lab_world()
-    schedule, k = world.schedule, world.k
-    client = client_for(k.okafor.user)
+def test_the_labs_page_names_who_sits_where_when_asked_and_records_the_read():
+    p = planned_day()
 
-    literacy = client.get(plan_url(schedule, k.stanford, "0800"))
-    nonsense = client.get(plan_url(schedule, k.stanford, "2561"))
+    html = client_for(p.d.okafor.user).get(lab_url(p, names=True)).content.decode()
+
+    adams = re.findall(r'<section class="zone-block"[^>]*>(.*?)</section>', html, re.S)[1]
+    cells = dict(
+        (text(z), text(w))
+        for z, w in re.findall(
+            r'<th scope="row">(.*?)</th>\s*<td class="zone-count">.*?</td>\s*'
+            r'<td class="zone-students">(.*?)</td>',
+            adams,
+            re.S,
+        )
+    )
+    assert cells["Zone 2"] == f"{name(p.d.iep_student)} (8:55 a.m.\u20139:10 a.m.)"
+    assert cells["Anywhere in the lab"] == f"{name(p.d.el_student)} (8:40 a.m.\u20138:55 a.m.)"
+    assert len(cells["Zone 1"].split("; ")) == 12
+    assert f"1 student ({name(p.d.iep_student)})" in text(adams)
+    read = AuditEvent.objects.filter(user=p.d.okafor.user, action=AuditAction.LIST)
+    assert read.filter(model="students.student").count() == 30
+    assert set(read.values_list("via", flat=True)) == {
+        f"page {reverse('lab-view', args=[p.d.school.pk, p.d.lab.pk])}"
+    }
+
+
+def test_the_labs_page_with_names_reads_in_the_same_queries_however_many_students(
+    django_assert_max_num_queries,
+):
+    p = planned_day()
+    client = client_for(p.d.okafor.user)
+    client.get(lab_url(p, names=True))  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        client.get(lab_url(p, names=True))
+    for student in StudentFactory.create_batch(
+        5, school=p.d.school, cohort=p.d.adams, grade=p.d.adams.grade
+    ):
+        add_segment(p.plan, student, T(8, 40), T(9, 10), program=p.lexia, zone=p.zone_2)
+    add_group(
+        p.plan,
+        p.chen,
+        T(8, 55),
+        T(9, 10),
+        [p.d.el_student],
+        zone=p.table,
+        service_kind=ServiceKind.IEP,
+    )
+
+    with django_assert_max_num_queries(len(small)):
+        html = client.get(lab_url(p, names=True)).content.decode()
+
+    assert "6 of 15 seats" in html
+
+
+# --- scoping ---------------------------------------------------------------------------------
+
+
+def test_another_schools_staff_and_leaders_get_404_for_the_block_and_the_lab(school_b):
+    p = planned_day()
+    schedule, adams = p.d.schedule, p.d.adams
+
+    answers = [
+        client_for(school_b.teacher.user).get(plan_url(schedule, adams, "0840")).status_code,
+        client_for(school_b.leader.user).get(plan_url(schedule, adams, "0840")).status_code,
+        # Their own school's id with this school's schedule and cohort.
+        client_for(school_b.leader.user)
+        .get(plan_url(schedule, adams, "0840", school=school_b.school))
+        .status_code,
+        client_for(school_b.teacher.user).get(lab_url(p, names=True)).status_code,
+        client_for(school_b.leader.user)
+        .get(lab_url(p, names=True, school=school_b.school))
+        .status_code,
+    ]
+
+    assert answers == [404] * 5
+    assert not AuditEvent.objects.filter(action=AuditAction.LIST).exists()
+
+
+def test_an_adult_in_another_school_sees_none_of_this_schools_groups(school_b):
+    p = planned_day()
+    # The same person on both staffs: their day in Birch lists no Alder group.
+    twin = StaffFactory(school=school_b.school, user=p.petrov.user, roles=[Role.HUMANITIES])
+
+    groups = staff_lab_groups(staff=twin, date=DATE)
+    html = (
+        client_for(p.petrov.user)
+        .get(f"{my_day_url()}&school={school_b.school.pk}")
+        .content.decode()
+    )
+
+    assert groups.groups == ()
+    assert "My groups" not in html and name(p.d.el_student) not in html
+
+
+def test_a_block_that_is_not_a_lab_or_flexible_block_is_no_page():
+    p = planned_day()
+    client = client_for(p.d.okafor.user)
+
+    literacy = client.get(plan_url(p.d.schedule, p.d.adams, "0800"))
+    nonsense = client.get(plan_url(p.d.schedule, p.d.adams, "2561"))
 
     assert [literacy.status_code, nonsense.status_code] == [404, 404]
 
 
 def test_a_draft_plan_is_the_leaders_only():
-    world = lab_world()
-    StaffAbsenceFactory(school=world.school, staff=world.chen, date=DATE)
-    leader = StaffFactory(school=world.school, roles=[Role.LEADER])
-    draft = schedule_build(school=world.school, date=DATE, options=FAST).schedule
-    assert draft.status == ScheduleStatus.DRAFT
-    url = plan_url(draft, world.k.stanford, "0905")
+    p = planned_day()
+    leader = StaffFactory(school=p.d.school, roles=[Role.LEADER])
+    draft = ScheduleFactory(
+        school=p.d.school,
+        date=DATE,
+        day_type=p.d.schedule.day_type,
+        version=2,
+        status=ScheduleStatus.DRAFT,
+    )
+    ScheduledBlockFactory(
+        schedule=draft, cohort=p.d.adams, station="lab", start=T(8, 40), end=T(9, 10), room=p.d.lab
+    )
+    url = plan_url(draft, p.d.adams, "0840")
 
-    teacher = client_for(world.k.rivera.user).get(url)
+    teacher = client_for(p.d.rivera.user).get(url)
     leaders = client_for(leader.user).get(url)
 
     assert teacher.status_code == 404
     assert leaders.status_code == 200
-    assert "only the school's leaders see it" in leaders.content.decode()
+    html = leaders.content.decode()
+    assert "only the school's leaders see it" in html
+    assert "This version was stored without a lab plan." in html
 
 
 def test_the_block_page_reads_in_the_same_queries_however_many_students(
     django_assert_max_num_queries,
 ):
-    world = lab_world()
-    schedule = schedule_build(school=world.school, date=DATE, publish=True, options=FAST).schedule
-    client = client_for(world.chen.user)  # special education: sees every group and service
-    client.get(plan_url(schedule, world.k.stanford, "0905"))  # warm the session
+    p = planned_day()
+    client = client_for(p.chen.user)  # special education: sees every group and service
+    url = plan_url(p.d.schedule, p.d.adams, "0840")
+    client.get(url)  # warm the session
     with CaptureQueriesContext(connection) as small:
-        client.get(plan_url(schedule, world.k.stanford, "0905"))
-    k = world.k
-    StudentFactory.create_batch(
-        10, school=k.school, cohort=k.stanford, grade=k.stanford.grade, has_iep=True
+        client.get(url)
+    more = StudentFactory.create_batch(
+        10, school=p.d.school, cohort=p.d.adams, grade=p.d.adams.grade, has_iep=True
     )
-    StudentFactory.create_batch(
-        3, school=k.school, cohort=k.stanford, grade=k.stanford.grade, el_level=ELLevel.EXPANDING
+    for student in more:
+        ServiceNeedFactory(student=student)
+        add_segment(p.plan, student, T(8, 40), T(8, 55), program=p.lexia, zone=p.zone_2)
+    add_group(
+        p.plan, p.chen, T(8, 55), T(9, 10), more[:3], zone=p.table, service_kind=ServiceKind.IEP
     )
-    bigger = schedule_build(school=world.school, date=DATE, publish=True, options=FAST).schedule
-    assert bigger.pk != schedule.pk
+    add_group(
+        p.plan,
+        p.petrov,
+        T(8, 55),
+        T(9, 10),
+        more[3:5],
+        kind="tutoring",
+        subject="math",
+        room=p.room_12,
+    )
 
     with django_assert_max_num_queries(len(small)):
-        html = client.get(plan_url(bigger, world.k.stanford, "0905")).content.decode()
+        html = client.get(url).content.decode()
 
-    assert "27 students" in html
+    assert "24 students" in html
+    assert len(block_groups(html)) == 4
+
+
+# --- the leader's review --------------------------------------------------------------------
+
+
+def shortfall_plan(p, schedule) -> LabPlan:
+    """A plan that could not give Ada her 15 IEP minutes: Ms. Chen could have, but is away."""
+    need = p.d.iep_student.service_needs.get()
+    return LabPlan.objects.create(
+        schedule=schedule,
+        input_fingerprint="1" * 64,
+        shortfalls=[
+            {
+                "student": p.d.iep_student.pk,
+                "service": need.pk,
+                "kind": ServiceKind.IEP,
+                "providers": [p.chen.pk],
+                "due": 15,
+                "met": 0,
+            }
+        ],
+    )
+
+
+def draft_of(p):
+    return ScheduleFactory(
+        school=p.d.school,
+        date=DATE,
+        day_type=p.d.schedule.day_type,
+        version=2,
+        status=ScheduleStatus.DRAFT,
+    )
+
+
+def test_the_review_lists_the_service_minutes_that_cannot_be_met_and_who_could_deliver_them():
+    p = planned_day()
+    leader = StaffFactory(school=p.d.school, roles=[Role.LEADER])
+    draft = draft_of(p)
+    shortfall_plan(p, draft)
+
+    html = client_for(leader.user).get(review_url(draft)).content.decode()
+
+    panel = panel_of(html)
+    assert "15 service minutes cannot be met" in text(panel)
+    rows = [
+        [text(c) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", panel, re.S)[1:]
+    ]
+    assert rows == [
+        [name(p.d.iep_student), "IEP special education", "15 min", "0 min", "15 min", "Ms. Chen"]
+    ]
+    named = AuditEvent.objects.filter(user=leader.user, model="students.student")
+    assert set(named.values_list("object_id", flat=True)) == {str(p.d.iep_student.pk)}
+
+
+def test_the_review_of_a_complete_plan_says_every_service_minute_is_met():
+    p = planned_day()
+    leader = StaffFactory(school=p.d.school, roles=[Role.LEADER])
+
+    html = client_for(leader.user).get(review_url(p.d.schedule)).content.decode()
+
+    assert "Every service minute is met." in html
+    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", panel_of(html)))
+    assert counts == {
+        "Students planned": "30",
+        "Tutoring groups": "1",
+        "Service groups": "2",
+        "Service minutes delivered": "30",
+    }
 
 
 def test_a_finished_build_says_how_many_service_minutes_its_plan_misses():
-    world = lab_world()
-    StaffAbsenceFactory(school=world.school, staff=world.chen, date=DATE)
-    leader = StaffFactory(school=world.school, roles=[Role.LEADER])
-    draft = schedule_build(school=world.school, date=DATE, options=FAST).schedule
+    p = planned_day()
+    leader = StaffFactory(school=p.d.school, roles=[Role.LEADER])
+    draft = draft_of(p)
+    shortfall_plan(p, draft)
     job = BuildJob.objects.create(
-        school=world.school, date=DATE, state=BuildState.SUCCEEDED, schedule=draft
+        school=p.d.school, date=DATE, state=BuildState.SUCCEEDED, schedule=draft
     )
 
     html = (
         client_for(leader.user)
-        .get(reverse("build-status", args=[world.school.pk, job.pk]))
+        .get(reverse("build-status", args=[p.d.school.pk, job.pk]))
         .content.decode()
     )
 
     line = re.search(r'<p class="lab-plan-line">(.*?)</p>', html, re.S).group(1)
-    assert text(line) == (
-        "Lab plan: 30 service minutes short for 2 students; the review lists whose."
-    )
-    assert name(world.iep[0]) not in html  # names wait for the review, which records the read
+    assert text(line) == "Lab plan: 15 service minutes short for 1 student; the review lists whose."
+    assert name(p.d.iep_student) not in html  # names wait for the review, which records the read

@@ -66,3 +66,43 @@ def test_the_picker_offers_only_schools_the_user_may_see(school_a, school_b):
     assert nav.schools == ()  # one school: no picker
     picked = client.get("/", {"school": school_b.school.pk})
     assert picked["Location"] == reverse("school-detail", kwargs={"school_id": school_a.school.pk})
+
+
+def test_a_network_admin_finds_their_schools_roster_imports_and_the_audit_trail(
+    network_admin, school_b
+):
+    """Before picking a school (two in the network), and on a school's page alike."""
+    client = client_for(network_admin)
+    for url in ["/", reverse("school-detail", kwargs={"school_id": school_b.school.pk})]:
+        network = client.get(url).context["navigation"].network
+        assert [link.label for link in network] == ["Schools", "Roster imports", "Audit trail"]
+        assert [link.url for link in network] == [
+            reverse("school-list"),
+            reverse("roster-imports", kwargs={"network_id": school_b.school.network_id}),
+            reverse("admin:students_auditevent_changelist"),
+        ]
+        for link in network:
+            assert client.get(link.url).status_code == 200, link
+    html = client.get("/").content.decode()
+    assert f'href="{reverse("roster-imports", args=[school_b.school.network_id])}"' in html
+
+
+def test_a_network_admin_of_one_school_lists_it_from_the_top_bar(network_admin, school_a):
+    client = client_for(network_admin)
+    assert client.get("/")["Location"] == reverse(
+        "school-detail", kwargs={"school_id": school_a.school.pk}
+    )
+    schools = client.get(reverse("school-list"))
+    assert schools.status_code == 200
+    assert [s.name for s in schools.context["schools"]] == ["Alder"]
+    setup = [link.label for link in schools.context["navigation"].setup]
+    assert "Roster imports" not in setup  # in the network's links, once
+
+
+def test_leaders_and_teachers_get_no_network_links(school_a):
+    for staff in (school_a.leader, school_a.teacher):
+        response = client_for(staff.user).get(
+            reverse("school-detail", kwargs={"school_id": school_a.school.pk})
+        )
+        assert response.context["navigation"].network == ()
+        assert "Audit trail" not in response.content.decode()
