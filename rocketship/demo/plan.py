@@ -73,8 +73,10 @@ class SchoolShape:
     labs: tuple[LabShape, ...]
     cafeteria_cohorts: int
     tutors: int
-    # Resource specialists: about one per 22 students with an IEP (an IEP share of about 11%
-    # and 60-240 minutes a week each), enough for every IEP minute to fit in lab and flex time.
+    # Resource specialists: about one per 13 students with an IEP (an IEP share of about 11%
+    # and 60-240 minutes a week each). Groups are one grade and meet inside the cohort's lab or
+    # flex block, so a 30-minute session serves the two or three students of one cohort: M with
+    # 3 specialists fell 200-300 IEP minutes short a day, with 5 it meets them all.
     sped: int
     leader_titles: tuple[str, ...]
 
@@ -98,8 +100,8 @@ SHAPE_S = SchoolShape(
     # The JSON calls it "Lab"; with a single lab the school would say "Learning Lab".
     labs=(LabShape(name="Learning Lab", grades=ALL_GRADES, seats=80, ils=6),),
     cafeteria_cohorts=4,
-    tutors=2,
-    sped=2,
+    tutors=4,
+    sped=3,
     leader_titles=("principal",),
 )
 SHAPE_M = SchoolShape(
@@ -114,8 +116,8 @@ SHAPE_M = SchoolShape(
         LabShape(name="Upper lab", grades=(3, 4, 5), seats=80, ils=8),
     ),
     cafeteria_cohorts=8,
-    tutors=4,
-    sped=3,
+    tutors=8,
+    sped=5,
     leader_titles=("principal", "assistant principal"),
 )
 # The largest reference shape, for load benchmarks (bench/api_load.py); not one of DEMO_SCHOOLS.
@@ -520,7 +522,9 @@ def plan_needs(*, school: DemoSchool, students: Sequence[StudentPlan]) -> tuple[
                 )
             )
         if student.el_level in (ELLevel.EMERGING, ELLevel.EXPANDING):
-            needs.append(NeedPlan(student.local_id, ServiceKind.ELD, 150, 8, Role.HUMANITIES))
+            # Designated ELD in small groups with a tutor: humanities teachers teach through
+            # most lab blocks, so a cohort whose lab meets their classes would get none.
+            needs.append(NeedPlan(student.local_id, ServiceKind.ELD, 150, 8, Role.TUTOR))
         if student.tier == InterventionTier.TARGETED:
             needs.append(NeedPlan(student.local_id, ServiceKind.INTERVENTION, 90, 5, Role.TUTOR))
         elif student.tier == InterventionTier.INTENSIVE:

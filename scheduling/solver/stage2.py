@@ -41,9 +41,13 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# The interval helpers the validator shares (under the names this module has always used).
+from .intervals import Span
+from .intervals import inside as _inside
+from .intervals import overlaps as _overlaps
+from .intervals import round_up as _round_up
 from .plans import (
     ActivityKind,
     BlockKind,
@@ -62,9 +66,7 @@ from .plans import (
     StudentDay,
     Tutor,
 )
-from .problem import Window
 
-Span = tuple[int, int]  # (start, end) of a session
 REPAIR_ROUNDS = 3  # repairs of what is short, while each still gains
 # Greedy service orders times students: the orders tried by default (16 for shape M's 600
 # students, 8 for L's 1,200), so the work grows no faster than the school.
@@ -141,18 +143,6 @@ def _plan_services(day: _Day, options: PlanOptions) -> tuple[_Board, str]:
         if best.missing() >= short:
             break
     return best, status
-
-
-def _inside(windows: Iterable[Window], start: int, end: int) -> bool:
-    return any(w.start <= start and end <= w.end for w in windows)
-
-
-def _overlaps(a: Span, b: Span) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
-def _round_up(minutes: int, grid: int) -> int:
-    return -(-minutes // grid) * grid
 
 
 @dataclass(eq=False)

@@ -1,8 +1,9 @@
 """The independent checker of stage-2 lab plans: does a ``LabPlan`` keep every hard rule?
 
-Written apart from ``stage2.py`` on purpose: it reads only the data contract of ``plans.py`` and
-re-derives the rules from the problem, without the solver's indexes, model or OR-Tools, so a bug
-in the solver shows up here as a violation instead of being published. Rules:
+Written apart from ``stage2.py`` on purpose: it reads only the data contract of ``plans.py`` (and
+the one-line interval test ``intervals.inside``) and re-derives the rules from the problem,
+without the solver's indexes, model or OR-Tools, so a bug in the solver shows up here as a
+violation instead of being published. Rules:
 
 - ``coverage``: each present student's sessions tile each of their cohort's lab and flexible
   blocks exactly (no gap, no overlap, nothing outside), with boundaries on ``grid_minutes``; no
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
+from .intervals import inside
 from .plans import (
     ActivityKind,
     BlockKind,
@@ -50,7 +52,6 @@ from .plans import (
     PlanSegment,
     StudentDay,
 )
-from .problem import Window
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,6 @@ def _clock(minutes: int) -> str:
 
 def _span(start: int, end: int) -> str:
     return f"{_clock(start)}-{_clock(end)}"
-
-
-def _inside(windows: Iterable[Window], start: int, end: int) -> bool:
-    return any(w.start <= start and end <= w.end for w in windows)
 
 
 def _peak(spans: Iterable[tuple[int, int, int]]) -> tuple[int, int]:
@@ -563,7 +560,7 @@ def _group_places(day: _Day) -> list[PlanViolation]:
                     place=place.id,
                 )
             )
-        if not _inside(place.available, group.start, group.end):
+        if not inside(place.available, group.start, group.end):
             out.append(
                 PlanViolation(
                     "place",
@@ -618,7 +615,7 @@ def _seat_place_problem(day: _Day, block: LabBlock | None, seg: PlanSegment) -> 
     place = day.places.get(seg.place) if seg.place is not None else None
     if seg.place is not None and place is None:
         return f"sits in place {seg.place}, which does not exist"
-    if place is not None and not _inside(place.available, seg.start, seg.end):
+    if place is not None and not inside(place.available, seg.start, seg.end):
         return f"sits in place {place.id}, which is not free {_span(seg.start, seg.end)}"
     if block is None:
         return None
@@ -681,7 +678,7 @@ def _staff_times(day: _Day) -> list[PlanViolation]:
             out.append(PlanViolation("staff", f"group {group.id} has no adult", group=group.id))
             continue
         timeline[adult].append(group)
-        if (role, adult) in hours and not _inside(hours[role, adult], group.start, group.end):
+        if (role, adult) in hours and not inside(hours[role, adult], group.start, group.end):
             out.append(
                 PlanViolation(
                     "staff",

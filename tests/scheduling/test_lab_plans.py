@@ -2,6 +2,7 @@
 with the version, and publishing checks it again. The school is ``lab_world``'s kindergarten."""
 
 import datetime
+import math
 
 import pytest
 
@@ -24,12 +25,14 @@ from scheduling.solver.validate_stage2 import validate_plan
 from students.models import ServiceNeed
 
 from .factories import StaffAbsenceFactory
-from .lab_world import FAST, built_lab_world, lab_world
+from .lab_world import FAST, WEEKLY_SERVICE_MINUTES, built_lab_world, lab_world
 from .test_selectors import DATE
 
 pytestmark = pytest.mark.django_db
 
 WEDNESDAY = DATE + datetime.timedelta(days=1)
+SESSION = 30  # every service need of lab_world meets in 30-minute sessions
+DAILY_SHARE = WEEKLY_SERVICE_MINUTES / 5  # 24 minutes a day
 
 
 def independent_check(schedule: Schedule) -> tuple:
@@ -50,11 +53,6 @@ def service_minutes(schedule: Schedule) -> dict[int, int]:
     return minutes
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the test world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_a_published_day_has_a_lab_plan_that_meets_every_service_minute():
     world = built_lab_world()
     schedule = world.schedule
@@ -64,14 +62,9 @@ def test_a_published_day_has_a_lab_plan_that_meets_every_service_minute():
     assert independent_check(schedule) == ()
     delivered = service_minutes(schedule)
     for need in ServiceNeed.objects.filter(student__school=world.school):
-        assert delivered[need.pk] >= 15  # a fifth of 60 minutes, to the nearest segment
+        assert delivered[need.pk] >= SESSION  # a fifth of 120 minutes, to the nearest session
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the test world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_every_present_student_has_the_whole_lab_and_flexible_time_planned():
     world = built_lab_world()
     schedule = world.schedule
@@ -84,15 +77,10 @@ def test_every_present_student_has_the_whole_lab_and_flexible_time_planned():
     planned = sum(
         (s.end.hour * 60 + s.end.minute) - (s.start.hour * 60 + s.start.minute) for s in segments
     )
-    assert lab_minutes == 45 and planned == 45
+    assert lab_minutes == 60 + 30 and planned == 60 + 30
     assert {s.kind for s in segments} >= {ActivityKind.SERVICE, ActivityKind.PROGRAM}
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the test world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_services_are_delivered_by_the_role_the_need_names():
     world = built_lab_world()
 
@@ -136,6 +124,7 @@ def test_new_progress_replans_the_lab_and_keeps_the_rotations():
 def test_each_day_owes_a_fifth_of_the_week_less_what_earlier_days_delivered():
     world = built_lab_world()
     tuesday = service_minutes(world.schedule)
+    assert len(tuesday) == 3  # each of the three needs had its session on Tuesday
 
     inputs = plan_inputs_for(
         school_id=world.school.pk, date=WEDNESDAY, day_type_id=world.schedule.day_type_id
@@ -143,9 +132,9 @@ def test_each_day_owes_a_fifth_of_the_week_less_what_earlier_days_delivered():
 
     due = {s.id: s.minutes for s in inputs.services}
     for need_id, minutes in tuesday.items():
-        owed = 2 * 12 - minutes  # two planned days' share of 60 minutes a week
-        nearest_segment = 15 * round(owed / 15)
-        assert due.get(need_id, 0) == max(nearest_segment, 0)
+        owed = 2 * DAILY_SHARE - minutes  # two planned days' share of 120 minutes a week
+        nearest_session = SESSION * math.floor(owed / SESSION + 0.5)
+        assert due.get(need_id, 0) == max(nearest_session, 0)
 
 
 def test_the_weeks_last_school_day_owes_every_minute_left():
@@ -156,7 +145,7 @@ def test_the_weeks_last_school_day_owes_every_minute_left():
         school_id=world.school.pk, date=friday, day_type_id=world.schedule_day_type
     )
 
-    assert {s.minutes for s in inputs.services} == {12}  # not rounded to a 15-minute segment
+    assert {s.minutes for s in inputs.services} == {24}  # not rounded to a 30-minute session
 
 
 def test_a_day_short_of_minutes_makes_them_up_the_next_day():
@@ -169,13 +158,15 @@ def test_a_day_short_of_minutes_makes_them_up_the_next_day():
     )
 
     due = {s.student: s.minutes for s in inputs.services if s.kind == "iep"}
-    assert due == {world.iep[0].pk: 30, world.iep[1].pk: 30}  # 24 owed: two segments
+    assert due == {world.iep[0].pk: 60, world.iep[1].pk: 60}  # 48 owed: two sessions
 
 
 def test_publishing_a_plan_that_no_longer_meets_a_service_is_refused():
     world = lab_world()
     draft = schedule_build(school=world.school, date=DATE, options=FAST).schedule
-    ServiceNeed.objects.filter(student=world.learner).update(minutes_per_week=120)
+    ServiceNeed.objects.filter(student=world.learner).update(
+        minutes_per_week=2 * WEEKLY_SERVICE_MINUTES
+    )
 
     with pytest.raises(ScheduleRejected) as refused:
         schedule_publish(schedule=draft)
@@ -185,11 +176,6 @@ def test_publishing_a_plan_that_no_longer_meets_a_service_is_refused():
     assert draft.status == ScheduleStatus.DRAFT
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the test world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_service_minutes_that_cannot_be_met_are_reported_by_student_and_provider():
     world = lab_world()
     StaffAbsenceFactory(school=world.school, staff=world.chen, date=DATE)
@@ -198,8 +184,8 @@ def test_service_minutes_that_cannot_be_met_are_reported_by_student_and_provider
 
     short = {row["student"]: row for row in schedule.lab_plan.shortfalls}
     assert set(short) == {s.pk for s in world.iep}
-    assert all(row["due"] == 15 and row["met"] == 0 for row in short.values())
-    assert schedule.lab_plan.missing_minutes == 30
+    assert all(row["due"] == SESSION and row["met"] == 0 for row in short.values())
+    assert schedule.lab_plan.missing_minutes == 2 * SESSION
     assert independent_check(schedule) == ()
 
 

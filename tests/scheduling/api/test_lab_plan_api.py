@@ -83,11 +83,6 @@ def test_each_lab_and_flex_block_is_tiled_by_the_students_segments_in_time_order
     assert len(segments_of(body)) == stored
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the lab world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_the_iep_students_lab_time_has_a_service_segment_with_ms_chen(world):
     student = world.iep[0]
     need = ServiceNeed.objects.get(student=student, kind=ServiceKind.IEP)
@@ -170,11 +165,6 @@ def test_another_schools_student_or_staff_answers_404_and_is_not_read(world):
 # --- a staff member's roster -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the lab world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_the_tutors_roster_lists_his_groups_with_the_tutored_students_and_audits_them(world):
     # Mr. Diaz teaches no block: leading groups on a published date is a roster, not a 404.
     response = leaders_integration(world.school).get(roster_url(world.diaz.pk))
@@ -226,11 +216,6 @@ def test_the_tutors_roster_lists_his_groups_with_the_tutored_students_and_audits
     ).exists()
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the lab world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_ms_chens_roster_lists_her_iep_groups(world):
     body = leaders_integration(world.school).get(roster_url(world.chen.pk)).json()
 
@@ -284,11 +269,6 @@ def grow(world: LabWorld, *, students: int) -> None:
     world.schedule = result.schedule
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the lab world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_the_student_and_roster_queries_stay_fixed_as_the_cohort_grows(world):
     leader = StaffFactory(school=world.school, roles=[Role.LEADER])
     client = client_for(leader.user)
