@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "students",
     "scheduling",
     "learninglabs",
+    "families",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +67,10 @@ MIDDLEWARE = [
     "rocketship.upload_limits.UploadBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Family URLs and signed-in guardians in the guardian's language; staff pages stay en-us.
+    "families.language.FamilyLanguageMiddleware",
+    # A guardian's session reaches family URLs only: never a staff page, the admin or the API.
+    "families.boundary.FamilyBoundaryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -229,6 +234,8 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-fan-out": {"task": "scheduling.tasks.nightly_fan_out", "schedule": 5 * 60},
     # Jobs lost with their worker (builds, nightly runs, imports) are run again or failed.
     "jobs-sweep": {"task": "students.tasks.jobs_sweep", "schedule": 5 * 60},
+    # Families' daily digests, each at FAMILY_DIGEST_HOUR in its school's zone (families.notices).
+    "family-notices-due": {"task": "families.tasks.notices_send_due", "schedule": 10 * 60},
 }
 
 # --- Background jobs (students.jobs) ------------------------------------------------------------
@@ -242,6 +249,10 @@ JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
 ROSTER_DRY_RUN_KEEP_HOURS = env_int("ROSTER_DRY_RUN_KEEP_HOURS", 7 * 24)
 # Fault tests only: a claimed import waits for a marker file in this folder (students.jobs).
 JOBS_TEST_GATE_DIR = env_str("JOBS_TEST_GATE_DIR")
+
+# --- Families' messages about changes (families.notices) -------------------------------------
+# The local hour (each school's zone) of the daily digest for guardians who chose one a day.
+FAMILY_DIGEST_HOUR = env_int("FAMILY_DIGEST_HOUR", 17)
 
 # --- The nightly rebuild (scheduling.nightly) ---------------------------------------------------
 NIGHTLY_LOCAL_TIME = env_time("NIGHTLY_LOCAL_TIME", "02:00")  # in each school's own time zone
@@ -363,6 +374,23 @@ PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 1
 PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
 PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 
+# --- Family accounts (families.invitations, families.signin) -----------------------------------
+# An invitation (email, or a printed letter with a QR code and a one-time code) stays open this
+# many days: a letter goes home in a backpack and may sit a week or two.
+FAMILY_INVITATION_DAYS = env_int("FAMILY_INVITATION_DAYS", 30)
+# Wrong one-time codes typed against one invitation before it is revoked (a new one is needed).
+FAMILY_CODE_FAILURE_LIMIT = env_int("FAMILY_CODE_FAILURE_LIMIT", 5)
+# One-time codes tried from one address in FAMILY_CODE_WINDOW_MINUTES: past it, 429. Codes are
+# 8 of 31 characters (~40 bits), so this keeps guessing any open invitation hopeless.
+FAMILY_CODE_LIMIT_PER_ADDRESS = env_int("FAMILY_CODE_LIMIT_PER_ADDRESS", 20)
+FAMILY_CODE_WINDOW_MINUTES = env_int("FAMILY_CODE_WINDOW_MINUTES", 60)
+# Emailed sign-in links: valid this long, and asked for at most this often per address/email.
+FAMILY_SIGN_IN_LINK_MINUTES = env_int("FAMILY_SIGN_IN_LINK_MINUTES", 15)
+FAMILY_SIGN_IN_LINKS_PER_ADDRESS = env_int("FAMILY_SIGN_IN_LINKS_PER_ADDRESS", 10)
+FAMILY_SIGN_IN_LINKS_PER_EMAIL = env_int("FAMILY_SIGN_IN_LINKS_PER_EMAIL", 3)
+# Guardians read on a phone: a family session lasts this many days (staff: SESSION_COOKIE_AGE).
+FAMILY_SESSION_DAYS = env_int("FAMILY_SESSION_DAYS", 60)
+
 # --- Content-Security-Policy (django-csp) -------------------------------------------------------
 # Scripts only from our own files: no inline script or event handler, no eval, nothing from
 # another site (htmx is django-htmx's copy, Swagger UI drf-spectacular-sidecar's). Styles allow
@@ -405,6 +433,14 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One locale, US English: every date and time people read goes through the named formats of
+# rocketship/formats/en/formats.py (12-hour clock, "Dec. 7, 2026"), never a hand-written format.
+# Family pages in es/vi: rocketship/formats/{es,vi} add only the project's names; Django's own
+# names keep Django's Spanish and Vietnamese values ("7 de diciembre de 2026").
+FORMAT_MODULE_PATH = ["rocketship.formats"]
+# Staff pages are US English; family pages speak each guardian's language (families.language).
+LANGUAGES = [("en", "English"), ("es", "Español"), ("vi", "Tiếng Việt")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from students.accounts import account_email_change, account_management
@@ -495,7 +496,9 @@ def _dates(
     first: datetime.date, last: datetime.date, *, weekdays_only: bool
 ) -> list[datetime.date]:
     if last < first:
-        raise ValidationError({"last": f"The last date comes before the first ({first:%Y-%m-%d})."})
+        raise ValidationError(
+            {"last": f"The last date comes before the first ({date_format(first)})."}
+        )
     span = (last - first).days + 1
     if span > MAX_CALENDAR_RANGE_DAYS:
         raise ValidationError(
@@ -601,7 +604,7 @@ def substitute_day_add(*, school: School, staff: Staff, date: datetime.date) -> 
         raise ValidationError(
             {
                 "date": gettext("%(name)s is already available on %(date)s.")
-                % {"name": staff, "date": date.isoformat()}
+                % {"name": staff, "date": date_format(date)}
             }
         )
     day = SubstituteDay(school=school, staff=staff, date=date)

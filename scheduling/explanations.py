@@ -10,6 +10,7 @@ number of queries, for a whole list of reasons.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,8 +20,20 @@ from django.utils.translation import gettext, ngettext
 
 from students.models import Cohort, Staff
 
-from .models import CalendarDay, Room, RotationTemplate, StationCode
+from .models import CalendarDay, Room, RotationTemplate, StationCode, clock
 from .selectors import grade_name_of
+
+# The engine (scheduling/solver, free of Django) writes clock times as 24-hour "H:MM"; people
+# read the locale's 12-hour TIME_FORMAT, so its text is re-clocked before a page or email shows it.
+_ENGINE_CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+# "... after dismissal at 10 a.m.." reads as a typo: the time's own full stop ends the sentence.
+_DOUBLE_STOP = re.compile(r"([ap]\.m\.)\.")
+
+
+def engine_text(text: str) -> str:
+    """The engine's English ``text`` with each of its clock times in the locale's format."""
+    text = _ENGINE_CLOCK.sub(lambda m: clock(datetime.time(int(m[1]), int(m[2]))), text)
+    return _DOUBLE_STOP.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -128,7 +141,7 @@ def setting_links(
         return (
             SettingLink(
                 gettext("Pins of %(cohort)s on %(date)s")
-                % {"cohort": name, "date": date_format(date, "l j F Y")},
+                % {"cohort": name, "date": date_format(date, "WEEKDAY_DATE_FORMAT")},
                 _url("schedule-day", school_id=school_id, query=f"date={date.isoformat()}"),
             ),
         )
@@ -171,7 +184,7 @@ def _localized(
             % {"station": _station_label(station), "count": int(n)}
             for station, n in detail.items()
         ]
-        day = date_format(date, "l j F Y")
+        day = date_format(date, "WEEKDAY_DATE_FORMAT")
         return (
             ngettext(
                 "%(names)s is out on %(day)s, and nobody present can take %(what)s.",
@@ -256,8 +269,8 @@ def explanations_for(
     explanations = []
     for reason in reasons:
         message, suggestion = _localized(reason, date=date, known=known) or (
-            str(reason.get("message", "")),
-            str(reason.get("suggestion", "")),
+            engine_text(str(reason.get("message", ""))),
+            engine_text(str(reason.get("suggestion", ""))),
         )
         explanations.append(
             Explanation(

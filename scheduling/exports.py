@@ -6,12 +6,16 @@ Two layouts of the published schedule of one school and date:
   end, station, room, staff;
 - ``staff_rows``: one row per block a staff member teaches and, when the schedule has a lab
   plan, one per tutoring or service group they lead (the station says which group, the cohort
-  column how many students: counts only, never names), by staff then start: date, staff,
-  roles, start, end, station, cohort, room.
+  column how many students: counts only, never names; the room is where the group meets), by
+  staff then start: date, staff, roles, start, end, station, cohort, room.
 
 Each layout reads in a fixed number of queries however many blocks the day holds. Times are the
-school's wall-clock times (stored naive) as HH:MM. Every cell that a spreadsheet would read as
-a formula (names can come from imports) is prefixed with a single quote.
+school's wall-clock times (stored naive) in the locale's 12-hour TIME_FORMAT ("8:40 a.m."), the
+one clock people read on every page and email; the rows already come in time order, so nobody
+needs to sort the column. The date column stays ISO 8601 (2026-12-07): a spreadsheet reads it
+as a date in any locale and it matches the file name and the page's ?date= links. Every cell
+that a spreadsheet would read as a formula (names can come from imports) is prefixed with a
+single quote.
 """
 
 from __future__ import annotations
@@ -27,7 +31,15 @@ from django.db.models import Count
 from learninglabs.models import Subject
 from students.models import Role, School, ServiceKind, Staff, StaffRole
 
-from .models import ActivityKind, LabGroup, Schedule, ScheduledBlock, ScheduleStatus, StationCode
+from .models import (
+    ActivityKind,
+    LabGroup,
+    Schedule,
+    ScheduledBlock,
+    ScheduleStatus,
+    StationCode,
+    clock,
+)
 
 COHORT_HEADER = ("Date", "Cohort", "Grade", "Start", "End", "Station", "Room", "Staff")
 STAFF_HEADER = ("Date", "Staff", "Roles", "Start", "End", "Station", "Cohort", "Room")
@@ -64,7 +76,8 @@ def safe_cell(value: object) -> str:
 
 
 def hhmm(value: datetime.time) -> str:
-    return f"{value:%H:%M}"
+    """A wall-clock time for the people reading the sheet: "8:40 a.m." (TIME_FORMAT)."""
+    return clock(value)
 
 
 def _station(code: str) -> str:
@@ -170,10 +183,11 @@ def staff_rows(schedule: Schedule) -> list[Row]:
     # A schedule without a lab plan has no groups: the query answers nothing.
     groups = (
         LabGroup.objects.filter(plan__schedule=schedule)
-        .select_related("staff__user")
+        .select_related("staff__user", "room", "zone__lab")
         .annotate(students=Count("segments__student", distinct=True))
     )
     for group in groups:
+        place = group.place  # a resource room, a free classroom or a lab's zone
         entries.append(
             (
                 (*_name_key(group.staff), group.start, group.end, 1, f"{group.number:09d}"),
@@ -182,7 +196,7 @@ def staff_rows(schedule: Schedule) -> list[Row]:
                 group.end,
                 group_station(group),
                 students_text(group.students),
-                "",
+                str(place) if place is not None else "",
             )
         )
     roles = _roles_of(entry[1].pk for entry in entries)

@@ -105,6 +105,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
                 (_("Calendar"), "calendar", sid),
                 (_("Absences"), "absences", sid),
                 (_("Settings"), "school-settings", sid),
+                (_("Families"), "school-families", sid),  # invitations (families app's URL)
                 (_("API clients"), "api-clients", sid),
                 (_("Progress imports"), "progress-imports", sid),
             ]

@@ -46,6 +46,8 @@ SERVICE_SHORT = {
     ServiceKind.ELD: "ELD",
     ServiceKind.INTERVENTION: "Intervention",
 }
+# On paper a service is a mark of a few letters; the printed legend spells them out.
+SERVICE_MARK = {ServiceKind.IEP: "SpEd", ServiceKind.ELD: "ELD", ServiceKind.INTERVENTION: "Int"}
 WEEKDAYS = 5  # Monday to Friday
 
 
@@ -56,6 +58,7 @@ class Badge:
     kind: str  # iep, el, tier, service: the CSS class
     text: str
     title: str
+    mark: str = ""  # the short form paper prints (IEP, EL, T2, ELD), explained in a legend
 
 
 @dataclass(frozen=True)
@@ -164,14 +167,17 @@ def _badges(student: Student) -> tuple[Badge, ...]:
     badges = []
     services_visible = getattr(student, "services_visible", False)
     if services_visible and student.has_iep:
-        badges.append(Badge("iep", "IEP", "Has an IEP"))
+        badges.append(Badge("iep", "IEP", "Has an IEP", "IEP"))
     if student.el_level in ELLevel.receiving_eld():
         level = student.get_el_level_display()
-        badges.append(Badge("el", f"EL: {level}", f"English learner, {level}"))
+        badges.append(Badge("el", f"EL: {level}", f"English learner, {level}", "EL"))
     if student.intervention_tier > 1:
         badges.append(
             Badge(
-                "tier", f"Tier {student.intervention_tier}", student.get_intervention_tier_display()
+                "tier",
+                f"Tier {student.intervention_tier}",
+                student.get_intervention_tier_display(),
+                f"T{student.intervention_tier}",
             )
         )
     for need in student.service_needs.all() if services_visible else ():
@@ -181,6 +187,7 @@ def _badges(student: Student) -> tuple[Badge, ...]:
                 f"{SERVICE_SHORT.get(need.kind, need.kind)} {need.minutes_per_week} min/wk",
                 f"{need.get_kind_display()}: {need.minutes_per_week} minutes a week, groups of "
                 f"at most {need.max_group_size}, from a {need.get_provider_role_display()}",
+                SERVICE_MARK.get(need.kind, need.kind),
             )
         )
     return tuple(badges)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .models import Schedule, ScheduledBlock, ScheduleStatus, clock
 from .selectors import published_before
@@ -28,6 +28,10 @@ class BlockView:
     room: str
     other: str  # the staff member on a cohort's day, the cohort on a staff member's day
     changed: bool
+    # Ids for readers that write their own words later (family notices keep ids, not names);
+    # not compared: the names above already tell two blocks apart.
+    room_id: int | None = field(default=None, compare=False)
+    staff_id: int | None = field(default=None, compare=False)
 
     @property
     def span(self) -> str:
@@ -87,6 +91,8 @@ def _view(block: ScheduledBlock, other: str, changed: bool) -> BlockView:
         room=block.room.name if block.room else "",
         other=other,
         changed=changed,
+        room_id=block.room_id,
+        staff_id=block.staff_id,
     )
 
 

@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 
 from django.db.models import Count, Q, QuerySet, Subquery
+from django.utils.formats import date_format
 
 from students.errors import DomainError
 from students.models import Cohort, School, Staff
@@ -69,11 +70,11 @@ def calendar_day_for(*, school: School, date: datetime.date) -> DayType:
     if day is not None and not day.instructional:
         because = f" ({day.note})" if day.note else ""
         raise NotAnInstructionalDay(
-            f"{date:%Y-%m-%d} is not an instructional day at {school}{because}."
+            f"{date_format(date)} is not an instructional day at {school}{because}."
         )
     if day is None or day.day_type is None:
         raise NoDayType(
-            f"{date:%Y-%m-%d} has no day type at {school}: add it to the calendar first."
+            f"{date_format(date)} has no day type at {school}: add it to the calendar first."
         )
     return day.day_type
 

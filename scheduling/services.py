@@ -7,7 +7,9 @@ against today's configuration, so readers always see one complete published vers
 unchanged input (same fingerprints) makes no new version: checked before solving and again under
 the school's build lock before storing, so builds of one input running at once (leaders', the
 nightly's) store one version between them. Restoring makes an older version
-published again, under the same validation as a publish.
+published again, under the same validation as a publish. Every publication (publish, restore,
+the nightly's) goes through ``_make_published``, which sends ``scheduling.signals.day_published``
+once the transaction commits.
 
 A leader's build from a page is a *build job*: ``build_job_start`` stores the job and queues the
 Celery task when the transaction commits; ``build_job_run`` (the task's one call) runs the build
@@ -21,11 +23,13 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from students.errors import DomainError
@@ -44,6 +48,7 @@ from .day_builds import (
     work_limited,
 )
 from .day_recovery import problem_with_recovery
+from .explanations import engine_text
 from .lab_plans import plan_inputs_for, stored_plan
 from .locks import lock_school_builds
 from .models import (
@@ -57,6 +62,7 @@ from .models import (
 )
 from .models.builds import phase_percent
 from .selectors import calendar_day_for, problem_for
+from .signals import day_published
 from .solver.plan_inputs import plan_problem
 from .solver.problem import Reason
 from .solver.stage1 import SolveOptions
@@ -167,7 +173,7 @@ def schedule_publish(*, schedule: Schedule) -> Schedule:
         return target
     if target.status == ScheduleStatus.SUPERSEDED:
         raise DomainError(
-            f"Version {target.version} of {target.date:%Y-%m-%d} was superseded; restore it "
+            f"Version {target.version} of {date_format(target.date)} was superseded; restore it "
             "from the date's versions instead."
         )
     return _make_published(target, versions, action="publish")
@@ -204,7 +210,7 @@ def schedule_violations(schedule: Schedule) -> tuple[str, ...]:
     except ValueError:
         return (gettext("Its absence recovery can no longer be read: build the date again."),)
     blocks = stored_blocks(schedule)
-    found = [v.message for v in validate(problem, blocks)]
+    found = [engine_text(v.message) for v in validate(problem, blocks)]
     stored = LabPlan.objects.filter(schedule=schedule).first()
     if stored is not None and not found:
         inputs = plan_inputs_for(
@@ -212,7 +218,8 @@ def schedule_violations(schedule: Schedule) -> tuple[str, ...]:
         )
         plan_problem_ = plan_problem(inputs, problem, blocks)
         found += [
-            f"Lab plan: {v.message}" for v in validate_plan(plan_problem_, stored_plan(stored))
+            f"Lab plan: {engine_text(v.message)}"
+            for v in validate_plan(plan_problem_, stored_plan(stored))
         ]
     return tuple(found)
 
@@ -225,10 +232,12 @@ def _make_published(target: Schedule, versions: list[Schedule], *, action: str) 
             f"({len(violations)} violation(s)); the published schedule is unchanged.",
             errors={"violations": list(violations)},
         )
+    previous = None
     for other in versions:
         if other.status == ScheduleStatus.PUBLISHED:
             other.status = ScheduleStatus.SUPERSEDED
             other.save(update_fields=["status"])
+            previous = other
     target.status = ScheduleStatus.PUBLISHED
     target.published_at = timezone.now()
     # save(), never update(): the API's cache of which version is published listens for it
@@ -241,7 +250,24 @@ def _make_published(target: Schedule, versions: list[Schedule], *, action: str) 
         target.date,
         target.version,
     )
+    # Listeners (family notices) read the committed day: sent once the outermost transaction
+    # commits, never for a publish that rolls back.
+    transaction.on_commit(partial(_announce_published, target, previous))
     return target
+
+
+def _announce_published(schedule: Schedule, previous: Schedule | None) -> None:
+    for receiver, outcome in day_published.send_robust(
+        sender=Schedule, schedule=schedule, previous=previous
+    ):
+        if isinstance(outcome, Exception):
+            logger.error(
+                "day_published receiver %s failed school_id=%s schedule_id=%s",
+                getattr(receiver, "__qualname__", receiver),
+                schedule.school_id,
+                schedule.pk,
+                exc_info=outcome,
+            )
 
 
 # --- build jobs: a build a leader starts from a page and follows -----------------------------

@@ -145,14 +145,14 @@ def template_problems(
                     index,
                     "preferred_start",
                     f"{name}'s preferred time starts at {clock(start)}, before the first block "
-                    f"at {clock(day_type.day_start)}.",
+                    f"({clock(day_type.day_start)}).",
                 )
             if end > day_type.dismissal:
                 problems.add(
                     index,
                     "preferred_end",
-                    f"{name}'s preferred time ends at {clock(end)}, after dismissal at "
-                    f"{clock(day_type.dismissal)}.",
+                    f"{name}'s preferred time ends at {clock(end)}, after dismissal "
+                    f"({clock(day_type.dismissal)}).",
                 )
             if station.minutes and minutes_of(end) - minutes_of(start) < min(
                 station.minutes, station.block_min or station.minutes

@@ -16,6 +16,7 @@ whoever reads the new address. Hence:
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -133,7 +135,11 @@ def _tell_old_address(old_email: str, *, username: str, by: str, when) -> None:
         "%(when)s UTC. Password-reset links for this account now go to the new address, not "
         "to this one.\n\n"
         "If you did not expect this, tell your school leader or network admin right away."
-    ) % {"username": username, "who": who, "when": f"{when:%Y-%m-%d %H:%M}"}
+    ) % {
+        "username": username,
+        "who": who,
+        "when": date_format(timezone.localtime(when, datetime.UTC), "DATETIME_FORMAT"),
+    }
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [old_email])
     except Exception:  # the change stands; a mail server being down must not undo it

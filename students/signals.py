@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from .clients import forget_client_principals, forget_principals
@@ -17,6 +17,11 @@ from .models import ApiClient, ApiToken, UserSession
 from .sessions import sessions_end_for_user
 
 User = get_user_model()
+
+# Sent once a roster import that wrote guardians has committed, with ``guardian_ids`` (list of
+# int): the guardians it created or updated and still lists. ``families`` listens (it invites
+# those with an email when their school asks it to); ``students`` never imports ``families``.
+guardians_imported = Signal()
 
 
 @receiver(user_logged_in)

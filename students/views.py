@@ -19,7 +19,11 @@ from .selectors import (
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Leaders land on their school, teachers on their day; the school picker comes here too."""
+    """Leaders land on their school, teachers on their day; the school picker comes here too.
+    A guardian (a family account, which ``students`` knows only by its name) lands on their
+    family page."""
+    if hasattr(request.user, "family_account"):
+        return redirect("family-home")
     schools = list(schools_for_user(user=request.user))
     picked = request.GET.get("school", "")
     chosen = [s for s in schools if str(s.pk) == picked]

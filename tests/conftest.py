@@ -25,6 +25,16 @@ from .factories import (
 from .solver_limits import WORK
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """The families' .mo files, when a plain ``pytest`` runs without bin/test having compiled
+    them (they are not in the repository)."""
+    from families.catalogs import catalogs_compiled, compile_catalogs
+
+    if not catalogs_compiled():
+        compile_catalogs()
+
+
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path) -> None:
     # Uploaded files (roster exports, progress CSVs) stay out of the checkout's var/.

@@ -10,6 +10,7 @@ from students.models import (
     Cohort,
     ELLevel,
     Grade,
+    Guardian,
     Network,
     NetworkAdmin,
     Role,
@@ -86,6 +87,25 @@ class ServiceNeedFactory(factory.django.DjangoModelFactory):
     minutes_per_week = 120
     max_group_size = 4
     provider_role = Role.SPED
+
+
+class GuardianFactory(factory.django.DjangoModelFactory):
+    """A guardian of the network; ``students=[...]`` links their children."""
+
+    class Meta:
+        model = Guardian
+        skip_postgeneration_save = True
+
+    network = factory.SubFactory(NetworkFactory)
+    sourced_id = factory.Sequence(lambda n: f"guardian-{n}")
+    given_name = "Maria"
+    family_name = factory.Sequence(lambda n: f"Lopez{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.sourced_id}@example.org")
+
+    @factory.post_generation
+    def students(self, create: bool, extracted: list[Student] | None, **kwargs: object) -> None:
+        if extracted:
+            self.students.set(extracted)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -71,3 +71,9 @@ ensure_venv() {
         echo "$want" > "$stamp"
     fi
 }
+
+# compile_catalogs: the .mo files of the families' Spanish and Vietnamese catalogs (locale/),
+# with polib, so a machine without GNU gettext serves them too. Only stale ones are rewritten.
+compile_catalogs() {
+    "$VENV/bin/python" "$ROOT/manage.py" compile_catalogs -v0
+}

@@ -24,6 +24,7 @@ from students.models import (
     Student,
 )
 
+from .families import family_logins, plan_guardians, seed_guardians
 from .learning import learning_lab_line, seed_learning_lab
 from .plan import (
     ALL_GRADES,
@@ -249,6 +250,8 @@ def _logins(*, plans: Sequence[SchoolPlan]) -> tuple[DemoLogin, ...]:
             if staff.username in demo_usernames:
                 role = Role(staff.role).label + (f" ({staff.detail})" if staff.detail else "")
                 rows.append((staff.username, role, plan.school.name))
+    school_names = {plan.school.slug: plan.school.name for plan in plans}
+    rows += family_logins(guardians=plan_guardians(plans=plans), school_names=school_names)
     encoded = dict(
         User._default_manager.filter(username__in=[r[0] for r in rows]).values_list(
             "username", "password"
@@ -305,6 +308,14 @@ def seed_demo_network(
         with transaction.atomic():
             seed_learning_lab(school=school, today=today, seed=plan.school.seed)
         report(f"  {learning_lab_line(school=school)}")
+
+    with transaction.atomic():
+        guardian_count, family_accounts = seed_guardians(
+            network=network,
+            guardians=plan_guardians(plans=plans),
+            encoded_password=lambda: passwords.encoded,
+        )
+    report(f"  Families: {guardian_count} guardians, {family_accounts} family logins")
 
     with transaction.atomic():
         created = Counter()

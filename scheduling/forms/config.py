@@ -571,7 +571,8 @@ SETTINGS_GROUPS = (
     ),
     (
         gettext_lazy(
-            "Weights of the soft goals (0 switches one off; a larger weight matters more)"
+            "What matters most when several days are possible (0 switches a goal off; a "
+            "larger number matters more)"
         ),
         (
             "stability_weight",
@@ -608,11 +609,12 @@ class SchoolSettingsForm(SchoolModelForm):
             "prep_minutes": "Prep minutes",
             "prep_window_start": "Prep window from",
             "prep_window_end": "Prep window until",
-            "stability_weight": "S1 stability",
-            "preferences_weight": "S2 time preferences",
-            "transitions_weight": "S3 few transitions",
-            "lab_balance_weight": "S4 lab balance",
-            "compact_staff_weight": "S5 compact staff days",
+            # The engine's own names (S1-S5) stay in the model's docstrings, not on the page.
+            "stability_weight": gettext_lazy("Keep each day like the last one published"),
+            "preferences_weight": gettext_lazy("Stations at their preferred times"),
+            "transitions_weight": gettext_lazy("Few changes between stations"),
+            "lab_balance_weight": gettext_lazy("An evenly used lab"),
+            "compact_staff_weight": gettext_lazy("Compact days for teachers"),
             "solve_seconds": gettext_lazy("Build time limit (seconds)"),
             "staff_lunch_minutes": gettext_lazy("Staff lunch minutes"),
             "staff_lunch_start": gettext_lazy("Staff lunch from"),

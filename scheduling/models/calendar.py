@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import time_format
 
 from students.models import School
 from students.models.base import SchoolOwned
@@ -21,8 +22,9 @@ def time_of(minutes: int) -> datetime.time:
 
 
 def clock(clock_time: datetime.time) -> str:
-    """A time as a school writes it in a message: 8:00, 15:15."""
-    return f"{clock_time.hour}:{clock_time.minute:02d}"
+    """A time as people read it everywhere in the product, through the locale's TIME_FORMAT
+    (rocketship/formats): "8 a.m.", "3:15 p.m.", "noon"."""
+    return time_format(clock_time)
 
 
 class DayType(SchoolOwned):

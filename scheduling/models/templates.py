@@ -6,6 +6,7 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from students.models import Cohort, Grade, Role, School
@@ -247,7 +248,7 @@ class TemplateStation(models.Model):
         span = f"{clock(start)}-{clock(end)}"
         if day_type and (start < day_type.day_start or end > day_type.dismissal):
             errors["window_end" if end > day_type.dismissal else "window_start"] = (
-                f"the {code} window {span} would put a block outside the day from {day_type.span}."
+                f"the {code} window {span} would put a block outside the day ({day_type.span})."
             )
         elif self.minutes and minutes_of(end) - minutes_of(start) < self.minutes:
             errors["window_end"] = (
@@ -356,9 +357,7 @@ class Pin(SchoolOwned):
         ):
             field = "start" if self.start < day_type.day_start or not self.end else "end"
             span = f"{clock(self.start)}-{clock(self.end)}" if self.end else clock(self.start)
-            raise ValidationError(
-                {field: f"A pin at {span} is outside the day from {day_type.span}."}
-            )
+            raise ValidationError({field: f"A pin at {span} is outside the day ({day_type.span})."})
 
     def resolved_day_type(self) -> DayType | None:
         """The pin's day type, or the day type of its date in the calendar."""
@@ -371,6 +370,6 @@ class Pin(SchoolOwned):
         )
         if day is None or day.day_type is None:
             raise ValidationError(
-                {"date": f"{self.date:%Y-%m-%d} is not an instructional day in the calendar."}
+                {"date": f"{date_format(self.date)} is not an instructional day in the calendar."}
             )
         return day.day_type

@@ -49,7 +49,7 @@ def _date_to_build(school: School) -> datetime.date:
 
 
 def _day(schedule: Schedule) -> str:
-    return date_format(schedule.date, "l j F Y")
+    return date_format(schedule.date, "WEEKDAY_DATE_FORMAT")
 
 
 def _versions_url(schedule: Schedule) -> str:

@@ -9,6 +9,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
 from .. import exports
@@ -28,7 +29,7 @@ def _export(request: HttpRequest, school_id: str, day: str, layout: str) -> Http
     date = _date(day)
     schedule = exports.published_schedule(school, date)
     if schedule is None:
-        day_text = f"{date:%A} {date.day} {date:%B %Y}"
+        day_text = date_format(date, "WEEKDAY_DATE_FORMAT")
         return HttpResponseNotFound(
             f"Nothing is published for {school.name} on {day_text}: there is no day to export. "
             "Publish a version of the day first.\n",

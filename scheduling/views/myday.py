@@ -3,7 +3,8 @@ week, a lab's day (seats, and who sits in which zone: names only on request, and
 and the lab plan of one cohort's lab or flexible block.
 
 Thin: find the user's staff row in the school asked for, read through ``scheduling.rosters`` and
-``scheduling.lab_plan_pages``, record the read of student records in the audit trail, render.
+``scheduling.lab_plan_pages``, lay the day out with ``scheduling.day_sheet`` (each cohort's list
+once), record the read of student records in the audit trail, render.
 """
 
 import datetime
@@ -20,6 +21,7 @@ from students.models import AuditAction, Cohort, School, Staff
 from students.permissions import led_schools, page_via
 from students.scoping import get_scoped_or_404
 
+from ..day_sheet import day_sheet
 from ..lab_plan_pages import block_plan, lab_stay_plans, lab_zone_plans, staff_lab_groups
 from ..models import Room, RoomKind, ScheduleStatus
 from ..navigation import SESSION_KEY
@@ -83,6 +85,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "previous_date": weekday_after(date, -1),
             "next_date": weekday_after(date, 1),
             "day": roster.days[0],
+            "sheet": day_sheet(day=roster.days[0]),
             "labs": roster.labs,
             "lab_groups": groups.groups,
         },
@@ -122,6 +125,7 @@ def my_week(request: HttpRequest) -> HttpResponse:
             "previous_week": days[0] - datetime.timedelta(days=7),
             "next_week": days[0] + datetime.timedelta(days=7),
             "days": roster.days,
+            "sheets": [day_sheet(day=day) for day in roster.days] if with_students else [],
             "labs": roster.labs,
             "with_students": with_students,
         },

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -178,8 +179,7 @@ def pin_toggle(request: HttpRequest, school_id: int, schedule_id: int) -> HttpRe
     else:
         if toggled.pinned:
             message = (
-                f"Pinned {what} on {schedule.date.day} {schedule.date:%B %Y}: every build of "
-                "that day keeps it."
+                f"Pinned {what} on {date_format(schedule.date)}: every build of that day keeps it."
             )
         else:
             message = f"Unpinned {what}: builds may move it again."

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import RecordIsPermanent
@@ -165,7 +166,10 @@ class Staff(SchoolOwned):
         super().clean()
         if self.work_start and self.work_end and self.work_end <= self.work_start:
             raise ValidationError(
-                {"work_end": f"Working hours must end after they start ({self.work_start:%H:%M})."}
+                {
+                    "work_end": "Working hours must end after they start "
+                    f"({time_format(self.work_start)})."
+                }
             )
 
     @property

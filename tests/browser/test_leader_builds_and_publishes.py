@@ -59,7 +59,7 @@ def test_a_leader_fixes_what_the_engine_explains_and_publishes_then_the_teacher_
     check_page(page, "template-editor")
 
     build(page, DATE.isoformat())
-    page.wait_for_selector("text=literacy window 8:00-9:00")
+    page.wait_for_selector("text=literacy window 8 a.m.-9 a.m.")
     assert Schedule.objects.filter(school=k.school).count() == 0
     check_page(page, "build-infeasible")
 
@@ -85,7 +85,8 @@ def test_a_leader_fixes_what_the_engine_explains_and_publishes_then_the_teacher_
     page.wait_for_selector(".timeline, [class*=grid]")
     check_page(page, "schedule-day")
 
-    # Keyboard only: Tab reaches a block, Enter opens it, Tab and Enter pin it.
+    # Keyboard only: Tab reaches the grid (one stop), the arrow keys the block, Enter opens it,
+    # Tab and Enter pin it.
     lab = published.blocks.get(cohort=k.stanford, station="lab")
     where = """() => {
         const block = document.activeElement.closest('li.pblock[id^=cohort-block-]');
@@ -94,8 +95,17 @@ def test_a_leader_fixes_what_the_engine_explains_and_publishes_then_the_teacher_
     }"""
     for _ in range(80):
         page.keyboard.press("Tab")
+        if page.evaluate(where):
+            break
+    for _ in range(20):
+        if page.evaluate(where).startswith(f"{k.stanford.name} "):
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Home")
+    for _ in range(20):
         if page.evaluate(where) == f"{k.stanford.name} lab":
             break
+        page.keyboard.press("ArrowRight")
     assert page.evaluate(where) == f"{k.stanford.name} lab"
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")

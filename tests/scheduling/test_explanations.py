@@ -96,7 +96,7 @@ def test_a_grade_without_a_template_for_the_day_type_links_to_the_templates():
 @pytest.mark.urls(__name__)
 def test_a_pin_links_to_the_day_of_the_date():
     assert links("pin:5:lab") == (
-        SettingLink("Pins of K Howard on Tuesday 1 September 2026", "/s/1/day/?date=2026-09-01"),
+        SettingLink("Pins of K Howard on Tuesday, September 1, 2026", "/s/1/day/?date=2026-09-01"),
     )
 
 
@@ -198,11 +198,11 @@ def test_an_absence_and_a_time_limit_are_said_again_in_the_readers_language():
     )
 
     assert absence.message == (
-        "Ana Rivera and Ben Okafor are out on Tuesday 1 September 2026, and nobody present can "
+        "Ana Rivera and Ben Okafor are out on Tuesday, September 1, 2026, and nobody present can "
         "take Literacy / humanities for 2 cohorts and Math / STEM for 1 cohort."
     )
     assert absence.suggestion.startswith(
-        "Add a substitute for Ana Rivera and Ben Okafor on Tuesday 1 September 2026"
+        "Add a substitute for Ana Rivera and Ben Okafor on Tuesday, September 1, 2026"
     )
     assert [link.label for link in absence.links] == ["Ana Rivera", "Ben Okafor"]
     assert timed.message == (

@@ -52,14 +52,14 @@ def test_a_regular_day_is_valid():
 def test_dismissal_must_come_after_the_first_block():
     day_type = DayTypeFactory.build(school=SchoolFactory(), dismissal=T(8, 0))
     assert errors_of(day_type) == {
-        "dismissal": ["Dismissal (8:00) must come after the first block (8:00)."]
+        "dismissal": ["Dismissal (8 a.m.) must come after the first block (8 a.m.)."]
     }
 
 
 def test_the_first_block_cannot_start_before_arrival():
     day_type = DayTypeFactory.build(school=SchoolFactory(), day_start=T(7, 30))
     assert errors_of(day_type) == {
-        "day_start": ["The first block (7:30) cannot start before arrival (7:45)."]
+        "day_start": ["The first block (7:30 a.m.) cannot start before arrival (7:45 a.m.)."]
     }
 
 
@@ -75,7 +75,7 @@ def test_the_grid_must_divide_an_hour():
 def test_bell_times_sit_on_the_grid():
     day_type = DayTypeFactory.build(school=SchoolFactory(), dismissal=T(15, 12))
     assert errors_of(day_type) == {
-        "dismissal": ["15:12 is off the 5-minute grid of this day type."]
+        "dismissal": ["3:12 p.m. is off the 5-minute grid of this day type."]
     }
 
 
@@ -171,14 +171,15 @@ def lunch(start: datetime.time, end: datetime.time) -> TemplateStation:
 def test_a_window_outside_the_day_would_put_a_block_outside_the_day():
     assert errors_of(lunch(T(14, 45), T(15, 30))) == {
         "window_end": [
-            "the lunch window 14:45-15:30 would put a block outside the day from 8:00 to 15:15."
+            "the lunch window 2:45 p.m.-3:30 p.m. would put a block outside the day "
+            "(8 a.m. to 3:15 p.m.)."
         ]
     }
 
 
 def test_a_window_shorter_than_the_event_is_refused():
     assert errors_of(lunch(T(11, 0), T(11, 20))) == {
-        "window_end": ["the lunch window 11:00-11:20 is shorter than lunch's 30 minutes."]
+        "window_end": ["the lunch window 11 a.m.-11:20 a.m. is shorter than lunch's 30 minutes."]
     }
 
 
@@ -205,7 +206,7 @@ def test_a_template_must_fill_the_day():
 
     assert errors_of(template) == {
         "__all__": [
-            "grade 3's stations add up to 420 minutes but the day from 8:00 to 15:15 is "
+            "grade 3's stations add up to 420 minutes but the day from 8 a.m. to 3:15 p.m. is "
             "435 minutes."
         ]
     }
@@ -221,7 +222,7 @@ def test_passing_time_counts_towards_the_day():
     assert errors_of(template) == {
         "__all__": [
             "grade 3's stations add up to 435 minutes plus passing time but the day from "
-            "8:00 to 15:15 is 435 minutes."
+            "8 a.m. to 3:15 p.m. is 435 minutes."
         ]
     }
 
@@ -232,7 +233,7 @@ def test_passing_time_counts_towards_the_day():
 def test_an_absence_ends_after_it_starts():
     absence = StaffAbsenceFactory.build(school=SchoolFactory(), start=T(13, 0), end=T(12, 0))
     absence.staff = StaffFactory(school=absence.school)
-    assert errors_of(absence) == {"end": ["The absence must end after it starts (13:00)."]}
+    assert errors_of(absence) == {"end": ["The absence must end after it starts (1 p.m.)."]}
 
 
 def test_an_absence_of_another_schools_staff_is_refused():
@@ -267,10 +268,12 @@ def test_a_pin_on_a_station_the_grade_lacks_is_refused():
 
 def test_a_pin_outside_the_day_is_refused():
     early = pin_on_grade_3(station="literacy", start=T(7, 30))
-    assert errors_of(early) == {"start": ["A pin at 7:30 is outside the day from 8:00 to 15:15."]}
+    assert errors_of(early) == {
+        "start": ["A pin at 7:30 a.m. is outside the day (8 a.m. to 3:15 p.m.)."]
+    }
     late = pin_on_grade_3(station="literacy", start=T(14, 45), end=T(15, 45))
     assert errors_of(late) == {
-        "end": ["A pin at 14:45-15:45 is outside the day from 8:00 to 15:15."]
+        "end": ["A pin at 2:45 p.m.-3:45 p.m. is outside the day (8 a.m. to 3:15 p.m.)."]
     }
 
 
@@ -392,7 +395,7 @@ def test_the_admin_checks_the_stations_as_entered_against_the_day(school_a):
     refused = post([60, 30])
     assert refused.status_code == 200
     assert refused.context["inline_admin_formsets"][0].formset.non_form_errors() == [
-        "grade 3's stations add up to 90 minutes but the day from 8:00 to 10:00 is 120 minutes."
+        "grade 3's stations add up to 90 minutes but the day from 8 a.m. to 10 a.m. is 120 minutes."
     ]
     assert not template_exists(grade)
 

@@ -89,7 +89,7 @@ def test_a_leader_is_told_the_version_published_and_where_to_see_it(k, leader, m
     assert sent == 1
     (message,) = mailoutbox
     assert message.to == ["lee@example.org"]
-    assert message.subject == "Alder, Tue 1 Sep 2026: version 1 published"
+    assert message.subject == "Alder, Tue, Sept. 1, 2026: version 1 published"
     assert "Version 1 is published." in message.body
     assert f"{path('schedule-day', k)}?date=2026-09-01" in message.body
     assert path("nightly-runs", k) in message.body
@@ -105,7 +105,7 @@ def test_a_leader_is_told_nothing_changed(k, leader, mailoutbox):
 
     assert run.state == RunState.UNCHANGED
     (message,) = mailoutbox
-    assert message.subject == "Alder, Tue 1 Sep 2026: nothing changed"
+    assert message.subject == "Alder, Tue, Sept. 1, 2026: nothing changed"
     assert "so it stays published" in message.body
 
 
@@ -120,7 +120,7 @@ def test_a_leader_is_told_why_nothing_was_published_and_that_the_version_stays(
 
     assert (run.state, run.fallback) == (RunState.FAILED, Fallback.KEPT)
     (message,) = mailoutbox
-    assert message.subject == "Action needed: Alder, Tue 1 Sep 2026: no new schedule published"
+    assert message.subject == "Action needed: Alder, Tue, Sept. 1, 2026: no new schedule published"
     assert "NOTHING NEW WAS PUBLISHED." in message.body
     # Each reason as the pages say it (an absence is told in the reader's language).
     for explanation in explanations_for(run.reasons, school_id=k.school.pk, date=run.date):
@@ -143,7 +143,7 @@ def test_a_leader_is_told_a_draft_was_carried_forward_for_them_to_publish(k, lea
     (message,) = mailoutbox
     assert (
         f"A draft (version {run.schedule.version}) carried forward from the published day of "
-        "Tuesday 25 August 2026." in message.body
+        "Tuesday, August 25, 2026." in message.body
     )
     assert path("schedule-review", k, schedule_id=run.schedule.pk) in message.body
 
@@ -210,11 +210,11 @@ def test_a_teacher_whose_day_changed_gets_it_and_one_whose_day_did_not_gets_noth
     assert sent == 2
     assert sorted(m.to[0] for m in mailoutbox) == ["chen@example.org", "lee@example.org"]
     (to_chen,) = [m for m in mailoutbox if m.to == ["chen@example.org"]]
-    assert to_chen.subject == "Your day on Tue 1 Sep 2026 at Alder changed"
+    assert to_chen.subject == "Your day on Tue, Sept. 1, 2026 at Alder changed"
     before, now = to_chen.body.split("Before:")[1].split("Now:")
-    assert before.strip() == "* 8:55-9:35  Literacy / humanities with K Howard, Room 104"
+    assert before.strip() == "* 8:55 a.m.-9:35 a.m.  Literacy / humanities with K Howard, Room 104"
     assert now.split("Your day:")[0].strip() == (
-        "* 8:00-8:40  Literacy / humanities with K Howard, Room 104"
+        "* 8 a.m.-8:40 a.m.  Literacy / humanities with K Howard, Room 104"
     )
     assert f"{reverse('my-day')}?school={k.school.pk}&date=2026-09-01" in to_chen.body
     assert k.rivera.user.email not in {m.to[0] for m in mailoutbox}

@@ -49,7 +49,7 @@ def test_only_the_cohorts_and_staff_whose_day_moves_are_listed(django_assert_num
     for schedule in (published, draft):  # the same in both: Stanford's day, Okafor's lab
         block(schedule, stanford, StationCode.LITERACY, T(8), T(8, 40), room_103, rivera)
         block(schedule, stanford, StationCode.LAB, T(8, 40), T(9, 10), lab, okafor)
-    # Howard's literacy moves from 8:40 to 9:00, so Rivera's day moves too.
+    # Howard's literacy moves from 8:40 a.m. to 9 a.m., so Rivera's day moves too.
     block(published, howard, StationCode.LITERACY, T(8, 40), T(9, 20), room_103, rivera)
     block(draft, howard, StationCode.LITERACY, T(9), T(9, 40), room_103, rivera)
     block(published, howard, StationCode.FLEX, T(8), T(8, 40), None, None)
@@ -107,7 +107,7 @@ def test_only_the_cohorts_and_staff_whose_day_moves_are_listed(django_assert_num
         ),
     )  # fmt: skip
     assert changes.cohorts[0].blocks_changed == 1
-    assert changes.cohorts[0].after[1].span == "9:00-9:40"
+    assert changes.cohorts[0].after[1].span == "9 a.m.-9:40 a.m."
 
 
 def test_a_new_teacher_on_the_same_block_moves_both_teachers_and_the_cohort():

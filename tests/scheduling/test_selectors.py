@@ -362,7 +362,9 @@ def test_a_holiday_is_not_an_instructional_day():
     with pytest.raises(NotAnInstructionalDay) as refused:
         problem_for(school=school, date=thanksgiving)
 
-    assert str(refused.value) == "2026-11-26 is not an instructional day at Alder (Thanksgiving)."
+    assert (
+        str(refused.value) == "Nov. 26, 2026 is not an instructional day at Alder (Thanksgiving)."
+    )
 
 
 def test_a_date_missing_from_the_calendar_has_no_day_type():
@@ -372,7 +374,7 @@ def test_a_date_missing_from_the_calendar_has_no_day_type():
         problem_for(school=school, date=DATE)
 
     assert str(refused.value) == (
-        "2026-09-01 has no day type at Alder: add it to the calendar first."
+        "Sept. 1, 2026 has no day type at Alder: add it to the calendar first."
     )
 
 

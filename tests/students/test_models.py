@@ -124,7 +124,7 @@ def test_staff_hours_must_end_after_they_start():
     with pytest.raises(ValidationError) as error:
         staff.full_clean()
     assert error.value.message_dict["work_end"] == [
-        "Working hours must end after they start (15:00)."
+        "Working hours must end after they start (3 p.m.)."
     ]
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import transaction
+
 from ...models import Guardian, Network, Student
+from ...signals import guardians_imported
 from ..links import set_links
 from ..plan.wanted import GuardianEnded, GuardianRow, Planned, WantedGuardian
 
@@ -48,6 +51,7 @@ def apply_guardians(network: Network, rows: list[Planned[Guardian, GuardianRow]]
     if changed and fields:
         Guardian.objects.bulk_update(changed, sorted(fields), batch_size=1000)
     Guardian.objects.bulk_create(new, batch_size=1000)
+    _announce_on_commit([g.pk for g, _ in linked if g.active and g.pk is not None])
     if not linked:
         return
     named = {sid for _, sids in linked for sid in sids}
@@ -58,3 +62,12 @@ def apply_guardians(network: Network, rows: list[Planned[Guardian, GuardianRow]]
         pks[sid].append(pk)
     wanted_links = {g.pk: {pk for sid in sids for pk in pks[sid]} for g, sids in linked}
     set_links(Guardian.students.through, "guardian_id", "student_id", wanted_links)
+
+
+def _announce_on_commit(guardian_ids: list[int]) -> None:
+    """Send ``guardians_imported`` once the import commits (never for a dry run, which rolls
+    back): listeners read committed guardians and their links."""
+    if guardian_ids:
+        transaction.on_commit(
+            lambda: guardians_imported.send(sender=Guardian, guardian_ids=guardian_ids)
+        )

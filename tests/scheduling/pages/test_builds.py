@@ -31,6 +31,7 @@ from students.models import Role, Staff
 
 from ...conftest import client_for
 from ...factories import RoomFactory, StaffFactory, UserFactory
+from ...school_words import engine_words_in
 from ..factories import ScheduledBlockFactory, ScheduleFactory
 from ..test_selectors import DATE, Kindergarten, kindergarten
 from ..test_services import FAST, statuses
@@ -179,7 +180,7 @@ def test_a_date_without_school_is_refused_beside_the_field(world):
     garbled = client.post(world.url("build"), {"date": "someday"})
 
     assert response.status_code == 400
-    assert "2026-09-02 is not an instructional day at Alder." in response.content.decode()
+    assert "Sept. 2, 2026 is not an instructional day at Alder." in response.content.decode()
     assert 'class="errorlist' in response.content.decode()
     assert garbled.status_code == 400
     assert "Enter a valid date." in garbled.content.decode()
@@ -200,10 +201,10 @@ def test_a_job_whose_date_stopped_being_a_school_day_fails_with_the_reason(
 
     job = BuildJob.objects.get()
     assert job.state == BuildState.FAILED
-    assert job.error == "2026-09-01 is not an instructional day at Alder (Storm)."
+    assert job.error == "Sept. 1, 2026 is not an instructional day at Alder (Storm)."
     assert job.phase == BuildPhase.LOADING
     html = client.get(response["Location"]).content.decode()
-    assert "2026-09-01 is not an instructional day at Alder (Storm)." in html
+    assert "Sept. 1, 2026 is not an instructional day at Alder (Storm)." in html
     assert "stopped here" in html
 
 
@@ -337,10 +338,10 @@ def test_an_infeasible_build_shows_the_engines_reasons_linked_to_their_settings(
     assert "Why no schedule can be built" in html
     rivera = str(world.k.rivera)
     assert (
-        f"{rivera} is out on Tuesday 1 September 2026, and nobody present can take "
+        f"{rivera} is out on Tuesday, September 1, 2026, and nobody present can take "
         "Literacy / humanities for 2 cohorts."
     ) in html
-    assert f"Add a substitute for {rivera} on Tuesday 1 September 2026" in html
+    assert f"Add a substitute for {rivera} on Tuesday, September 1, 2026" in html
     edit = world.url("staff-edit", staff_id=world.k.rivera.pk)
     assert f'<a href="{edit}">{rivera}</a>' in html
 
@@ -490,12 +491,12 @@ def test_a_successful_build_shows_the_cohorts_and_staff_whose_day_moves(world):
         html = page[page.index('<section class="changes"') :]
         html = html[: html.index("</section>")]
 
-        assert "Compared with version 1 of Tuesday 1 September 2026" in html
+        assert "Compared with version 1 of Tuesday, September 1, 2026" in html
         assert "<strong>1 cohort</strong> and <strong>1 staff member</strong>" in html
         assert f'id="cohort-change-{world.k.howard.pk}"' in html
         assert f'id="staff-change-{world.k.rivera.pk}"' in html
         assert "K Stanford" not in html  # their day is the same
-        assert "<td>8:00-8:40</td>" in html and "<td>9:00-9:40</td>" in html
+        assert "<td>8 a.m.-8:40 a.m.</td>" in html and "<td>9 a.m.-9:40 a.m.</td>" in html
         assert html.count('<span class="change-mark">new</span>') == 2  # Howard's and Rivera's
 
 
@@ -512,9 +513,15 @@ def test_the_review_page_shows_the_drafts_facts_and_a_publish_button(world):
         .content.decode()
     )
 
-    assert "Tuesday 1 September 2026, version 1" in html
+    assert "Tuesday, September 1, 2026, version 1" in html
     assert "Draft" in html and "Lee Principal" in html
-    assert f"{schedule.solver_stats['status']}, objective" in html
+    # How the day was found, in the school's words: never the engine's status or objective.
+    found = {
+        "OPTIMAL": "The best day the rules allow",
+        "FEASIBLE": "A day that keeps every rule; a better one may exist",
+    }[schedule.solver_stats["status"]]
+    assert f"{found}, found in " in html
+    assert engine_words_in(html) == []
     assert f'action="{world.url("schedule-publish", schedule_id=schedule.pk)}"' in html
     assert ">Publish version 1</button>" in html
 
@@ -532,7 +539,7 @@ def test_publishing_a_draft_supersedes_the_published_version(world):
         (2, ScheduleStatus.PUBLISHED),
     ]
     assert response.redirect_chain == [(f"{world.url('schedule-versions')}?date=2026-09-01", 302)]
-    assert "Version 2 of Tuesday 1 September 2026 is published." in response.content.decode()
+    assert "Version 2 of Tuesday, September 1, 2026 is published." in response.content.decode()
 
 
 def test_a_draft_that_no_longer_fits_is_not_published_and_says_why(world):
@@ -564,7 +571,7 @@ def test_the_versions_page_lists_every_version_of_the_date(world):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Versions of Tuesday 1 September 2026" in html
+    assert "Versions of Tuesday, September 1, 2026" in html
     assert html.index(">Version 2</a>") < html.index(">Version 1</a>")
     assert "Published" in html and "Draft" in html
     assert "Lee Principal" in html and "Server command" in html
@@ -587,7 +594,7 @@ def test_restoring_an_older_version_publishes_it_again(world):
         (1, ScheduleStatus.PUBLISHED),
         (2, ScheduleStatus.SUPERSEDED),
     ]
-    assert "Version 1 of Tuesday 1 September 2026 is published again." in (
+    assert "Version 1 of Tuesday, September 1, 2026 is published again." in (
         response.content.decode()
     )
 

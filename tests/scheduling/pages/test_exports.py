@@ -1,8 +1,11 @@
 """A published day as CSV for the spreadsheets leaders keep: by cohort and by staff member.
 
 The school is ``lab_world``'s kindergarten, built and published for Tuesday 1 September: Ms.
-Rivera teaches literacy to both homerooms in Room 103; the lab plan gives Mr. Diaz three
-tutoring groups and one ELD group, and Ms. Chen two IEP groups.
+Rivera teaches literacy to both homerooms in Room 103; the lab plan gives Mr. Diaz an ELD group
+in the resource room and a tutoring group of three at the lab's small-group table, and Ms. Chen
+an IEP group of two (one student of each homeroom) in the resource room.
+
+Times are written as the export writes them (``exports.hhmm``, the locale's TIME_FORMAT).
 """
 
 import csv
@@ -44,6 +47,11 @@ def rows_of(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
+def at(hour: int, minute: int = 0) -> str:
+    """A time of day as the export writes it."""
+    return exports.hhmm(T(hour, minute))
+
+
 def day_url(school, date: datetime.date = DATE) -> str:
     return f"{reverse('schedule-day', args=[school.pk])}?date={date.isoformat()}"
 
@@ -68,16 +76,17 @@ def test_a_leader_downloads_the_day_by_cohort_one_row_per_block_by_cohort_then_s
     assert [row[1] for row in rows] == ["K Howard"] * 4 + ["K Stanford"] * 4
     for cohort in ("K Howard", "K Stanford"):
         starts = [row[3] for row in rows if row[1] == cohort]
-        assert starts == sorted(starts)
+        blocks = world.schedule.blocks.filter(cohort__name=cohort).order_by("start")
+        assert starts == [at(b.start.hour, b.start.minute) for b in blocks]
     literacy = [row for row in rows if row[5] == "Literacy / humanities"]
     assert literacy == [
-        ["2026-09-01", "K Howard", "K", "08:55", "09:35", "Literacy / humanities", "Room 103",
+        ["2026-09-01", "K Howard", "K", at(9, 5), at(9, 45), "Literacy / humanities", "Room 103",
          "Ms. Rivera"],
-        ["2026-09-01", "K Stanford", "K", "08:00", "08:40", "Literacy / humanities", "Room 103",
+        ["2026-09-01", "K Stanford", "K", at(8), at(8, 40), "Literacy / humanities", "Room 103",
          "Ms. Rivera"],
     ]  # fmt: skip
     assert [
-        "2026-09-01", "K Stanford", "K", "09:40", "10:00", "Lunch", "Cafeteria", ""
+        "2026-09-01", "K Stanford", "K", at(10, 25), at(10, 45), "Lunch", "Cafeteria", ""
     ] in rows  # fmt: skip
     assert {row[5] for row in rows} == {
         "Literacy / humanities",
@@ -87,11 +96,6 @@ def test_a_leader_downloads_the_day_by_cohort_one_row_per_block_by_cohort_then_s
     }
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the lab world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_a_leader_downloads_the_day_by_staff_with_the_lab_plans_groups_as_counts():
     world = built_lab_world()
     school = world.school
@@ -105,26 +109,22 @@ def test_a_leader_downloads_the_day_by_staff_with_the_lab_plans_groups_as_counts
     header, *rows = rows_of(response)
     assert header == STAFF_HEADER
     # By staff (last name, first name), then start.
-    assert [row[1] for row in rows] == ["Ms. Chen"] * 2 + ["Mr. Diaz"] * 4 + ["Ms. Rivera"] * 2
+    assert [row[1] for row in rows] == ["Ms. Chen"] + ["Mr. Diaz"] * 2 + ["Ms. Rivera"] * 2
     assert [row for row in rows if row[1] == "Ms. Rivera"] == [
-        ["2026-09-01", "Ms. Rivera", "Humanities teacher", "08:00", "08:40",
+        ["2026-09-01", "Ms. Rivera", "Humanities teacher", at(8), at(8, 40),
          "Literacy / humanities", "K Stanford", "Room 103"],
-        ["2026-09-01", "Ms. Rivera", "Humanities teacher", "08:55", "09:35",
+        ["2026-09-01", "Ms. Rivera", "Humanities teacher", at(9, 5), at(9, 45),
          "Literacy / humanities", "K Howard", "Room 103"],
     ]  # fmt: skip
+    # A group's row: the group for the station, how many students for the cohort, its place.
     assert [row for row in rows if row[1] == "Mr. Diaz"] == [
-        ["2026-09-01", "Mr. Diaz", "Tutor", "08:00", "08:15", "Tutoring group (literacy)",
-         "1 student", ""],
-        ["2026-09-01", "Mr. Diaz", "Tutor", "08:15", "08:30", "Tutoring group (literacy)",
-         "1 student", ""],
-        ["2026-09-01", "Mr. Diaz", "Tutor", "08:45", "09:00", "Tutoring group (literacy)",
-         "2 students", ""],
-        ["2026-09-01", "Mr. Diaz", "Tutor", "09:05", "09:20", "Service group (ELD)", "1 student",
-         ""],
+        ["2026-09-01", "Mr. Diaz", "Tutor", at(8, 45), at(9, 15), "Service group (ELD)",
+         "1 student", "Resource room"],
+        ["2026-09-01", "Mr. Diaz", "Tutor", at(9, 50), at(10, 20), "Tutoring group (literacy)",
+         "3 students", "Learning Lab · Small-group table"],
     ]  # fmt: skip
-    assert [(row[3], row[5], row[6]) for row in rows if row[1] == "Ms. Chen"] == [
-        ("08:00", "Service group (IEP)", "1 student"),
-        ("09:05", "Service group (IEP)", "1 student"),
+    assert [(row[3], row[5], row[6], row[7]) for row in rows if row[1] == "Ms. Chen"] == [
+        (at(9, 50), "Service group (IEP)", "2 students", "Resource room"),
     ]
     # Counts only: no student's name is in the file.
     text = response.content.decode("utf-8-sig")
@@ -270,11 +270,6 @@ def test_a_post_is_refused():
 # --- a fixed number of queries ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="issue 19 open: the lab world's 60-minute weekly needs and 15-minute blocks predate "
-    "session-length services (30-minute sessions); the world must be rebuilt for them",
-    strict=False,
-)
 def test_the_queries_do_not_grow_with_the_blocks_and_groups(django_assert_max_num_queries):
     world = built_lab_world()
     school, schedule = world.school, world.schedule
@@ -285,8 +280,11 @@ def test_the_queries_do_not_grow_with_the_blocks_and_groups(django_assert_max_nu
             assert client.get(export_url(school, layout)).status_code == 200
         counts[layout] = len(queries)
     # The session and user, the school and its leadership, the schedule; then the blocks (and
-    # for staff, the groups with their counts and the roles).
+    # for staff, the groups with their counts and places, and the roles).
     assert counts["cohorts"] <= 7 and counts["staff"] == counts["cohorts"] + 2, counts
+    blocks, groups = schedule.blocks.count(), LabGroup.objects.filter(plan=schedule.lab_plan)
+    taught = schedule.blocks.filter(staff__isnull=False).count()
+    assert (blocks, taught, groups.count()) == (8, 2, 3)
 
     # Twelve more cohorts, each with two blocks taught by a new teacher in a new room, and a new
     # tutor's groups with students.
@@ -329,10 +327,10 @@ def test_the_queries_do_not_grow_with_the_blocks_and_groups(django_assert_max_nu
 
     with django_assert_max_num_queries(counts["cohorts"]):
         _, *rows = rows_of(client.get(export_url(school, "cohorts")))
-    assert len(rows) == 8 + 24
+    assert len(rows) == blocks + 24
     with django_assert_max_num_queries(counts["staff"]):
         _, *rows = rows_of(client.get(export_url(school, "staff")))
-    assert len(rows) == 8 + 24 + 3
+    assert len(rows) == taught + 3 + 24 + 3
     assert next(row for row in rows if row[5] == "Tutoring group (math)")[6] == "6 students"
     assert {row[2] for row in rows if row[5] == "Math / STEM"} == {
         "Humanities teacher, STEM teacher"

@@ -4,6 +4,7 @@ The school is ``small_day``: Ms. Rivera teaches literacy to K Adams at 8:00 and 
 Mr. Okafor supervises the 30-seat lab where Baker sits 8:20-8:50 and Adams 8:40-9:10.
 """
 
+import datetime
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from students.models import AuditAction, AuditEvent, Role
 
 from ...conftest import client_for
 from ...factories import ServiceNeedFactory, StaffFactory, StudentFactory
+from ..factories import ScheduledBlockFactory
 from ..test_pictures_data import DATE, small_day
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +42,8 @@ def test_my_day_lists_each_block_with_its_students_and_their_marks():
     html = response.content.decode()
     headings = re.findall(r"<h3>(.*?)</h3>", html)
     assert [re.sub(r"<[^>]+>", "", h) for h in headings] == [
-        "8:00\u20138:40 Literacy / humanities K Adams",
-        "8:50\u20139:30 Literacy / humanities K Baker",
+        "8 a.m.\u20138:40 a.m. Literacy / humanities K Adams",
+        "8:50 a.m.\u20139:30 a.m. Literacy / humanities K Baker",
     ]
     assert html.count("<dt>Room</dt><dd>Room 103</dd>") == 2
     # Need to know: Ms. Rivera (humanities) provides Bea's ELD but none of Ada's IEP services.
@@ -90,7 +92,7 @@ def test_a_day_without_a_published_schedule_says_so_and_reads_no_student():
 
     html = client_for(d.rivera.user).get(my_day()).content.decode()
 
-    assert "Nothing published for Tuesday 1 September yet." in html
+    assert "Nothing published for Tuesday, September 1 yet." in html
     assert "Abbott" not in html
     assert not AuditEvent.objects.exists()
 
@@ -107,7 +109,7 @@ def test_someone_in_two_schools_chooses_one_then_sees_its_day():
     assert "You work in several schools" in chooser
     assert f"?school={d.school.pk}&amp;date=2026-09-01" in chooser
     assert f"?school={other.school.pk}&amp;date=2026-09-01" in chooser
-    assert "You have no blocks on Tuesday 1 September" in birch and both.school.name in birch
+    assert "You have no blocks on Tuesday, September 1" in birch and both.school.name in birch
     assert "Abbott" not in birch
 
 
@@ -124,11 +126,11 @@ def test_my_week_shows_monday_to_friday_with_links_to_each_day():
         r'<h2><a href="/my/day/\?school=\d+&amp;date=([\d-]+)">([^<]+)</a></h2>', html
     )
     assert days == [
-        ("2026-08-31", "Monday 31 Aug"),
-        ("2026-09-01", "Tuesday 1 Sep"),
-        ("2026-09-02", "Wednesday 2 Sep"),
-        ("2026-09-03", "Thursday 3 Sep"),
-        ("2026-09-04", "Friday 4 Sep"),
+        ("2026-08-31", "Monday, August 31"),
+        ("2026-09-01", "Tuesday, September 1"),
+        ("2026-09-02", "Wednesday, September 2"),
+        ("2026-09-03", "Thursday, September 3"),
+        ("2026-09-04", "Friday, September 4"),
     ]
     assert html.count('class="week-day day-page"') == 5
     assert html.count('<span class="roster-time">') == 2
@@ -167,13 +169,13 @@ def test_the_lab_view_shows_the_cohorts_and_seats_taken_at_each_block():
     assert response.status_code == 200
     html = response.content.decode()
     rows = re.findall(
-        r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>\s*<td>(\d+)</td>\s*<td>([^<]+)</td>"
-        r"\s*<td>(\d+)</td>",
+        r"<tr>\s*<td[^>]*>([^<]+)</td>\s*<td[^>]*>([^<]+)</td>\s*<td[^>]*>(\d+)</td>"
+        r"\s*<td[^>]*>([^<]+)</td>\s*<td[^>]*>(\d+)</td>",
         html,
     )
     assert rows == [
-        ("8:20\u20138:50", "K Baker", "16", "30 of 30", "0"),
-        ("8:40\u20139:10", "K Adams", "14", "30 of 30", "0"),
+        ("8:20 a.m.\u20138:50 a.m.", "K Baker", "16", "30 of 30", "0"),
+        ("8:40 a.m.\u20139:10 a.m.", "K Adams", "14", "30 of 30", "0"),
     ]
     assert 'class="occupancy-line"' in html
     assert "Abbott" not in html  # seats, not names
@@ -238,3 +240,58 @@ def test_my_day_reads_in_the_same_queries_however_many_students(django_assert_nu
         html = client.get(my_day()).content.decode()
 
     assert "26 students" in html
+
+
+def test_a_cohort_seen_twice_in_a_day_has_its_list_once_and_the_second_block_refers_to_it():
+    d = small_day()
+    # The second half of a split literacy block with K Adams, after the lab.
+    ScheduledBlockFactory(
+        schedule=d.schedule,
+        cohort=d.adams,
+        station="literacy",
+        start=datetime.time(9, 30),
+        end=datetime.time(10, 0),
+        room=d.room_103,
+        staff=d.rivera,
+    )
+
+    html = client_for(d.rivera.user).get(my_day()).content.decode()
+
+    blocks = re.findall(r'<li class="roster-block card[^"]*" id="block-\d+">(.*?)</li>', html, re.S)
+    assert len(blocks) == 3
+    anchor = f"roster-20260901-{d.adams.pk}"
+    first_adams, baker, second_adams = blocks
+    assert f'<table class="roster-students" id="{anchor}">' in first_adams
+    assert "Abbott, Ada</a>" in first_adams and "Abbott, Ada" not in second_adams
+    assert "<table" not in second_adams and f'href="#{anchor}"' in second_adams
+    assert html.count("Abbott, Ada</a>") == 1  # 14 + 16 rows, not 14 + 16 + 14
+    assert html.count("<tbody>") == 2
+    assert "also at" in first_adams and "also at" not in baker
+    assert 'class="roster-block card roster-again"' in html
+    events = AuditEvent.objects.filter(user=d.rivera.user, action=AuditAction.LIST)
+    assert events.filter(model="students.student").count() == 30
+
+
+def test_the_printed_marks_are_short_and_explained_in_a_legend():
+    d = small_day()
+
+    html = client_for(d.rivera.user).get(my_day()).content.decode()
+
+    bea = re.search(r"Bello, Bea</a></td>\s*<td>(.*?)</td>", html).group(1)
+    assert re.findall(r'class="badge badge-(\w+)"[^>]*data-mark="([^"]+)"', bea) == [
+        ("el", "EL"),
+        ("tier", "T2"),
+        ("service", "ELD"),
+    ]
+    legend = re.search(r'<p class="print-legend">(.*?)</p>', html).group(1)
+    assert re.findall(r"<strong>([^<]+)</strong>", legend) == ["EL", "T2", "ELD"]
+
+
+def test_the_print_stylesheet_fits_a_day_on_a_letter_page_and_turns_only_the_week():
+    css = open(finders.find("css/myday.css")).read()  # noqa: SIM115
+
+    assert "@page { size: letter portrait;" in css
+    assert "@page week-landscape { size: letter landscape;" in css
+    printed = css[css.rindex("@media print") :]
+    assert "body:has(ol.week) { page: week-landscape; }" in printed
+    assert ".roster-blocks { columns: 3;" in printed

@@ -127,7 +127,7 @@ def test_one_night_is_picked_by_its_date(school_a: SchoolWorld):
 
     html = response.content.decode()
     assert [run.pk for run in response.context["page"].runs] == [by_hand.pk, nightly.pk]
-    assert "Runs of the night of Tuesday 1 September 2026" in html
+    assert "Runs of the night of Tuesday, September 1, 2026" in html
     assert f"Run by hand by {school_a.leader.user.get_full_name()}" in html
     assert "Nothing changed:" in html
 

@@ -73,8 +73,8 @@ def test_the_published_day_draws_one_positioned_labelled_block_per_scheduled_blo
     assert f'<summary aria-describedby="cohort-tip-{lab.pk}">' in html
     literacy = block(d, d.adams, "literacy")
     assert (
-        f'id="cohort-tip-{literacy.pk}">Literacy / humanities 8:00\u20138:40: Room 103, Ms. Rivera'
-        in html
+        f'id="cohort-tip-{literacy.pk}">Literacy / humanities 8 a.m.\u20138:40 a.m.: '
+        "Room 103, Ms. Rivera" in html
     )
     assert "Published version 1" in html
 
@@ -91,11 +91,11 @@ def test_the_lab_curve_is_drawn_against_the_seats_with_a_table_of_its_numbers():
         r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>", html
     )
     assert rows == [
-        ("8:00\u20138:20", "empty", "0", "30"),
-        ("8:20\u20138:40", "K Baker", "16", "14"),
-        ("8:40\u20138:50", "K Adams, K Baker", "30", "0"),
-        ("8:50\u20139:10", "K Adams", "14", "16"),
-        ("9:10\u201310:00", "empty", "0", "30"),
+        ("8 a.m.\u20138:20 a.m.", "empty", "0", "30"),
+        ("8:20 a.m.\u20138:40 a.m.", "K Baker", "16", "14"),
+        ("8:40 a.m.\u20138:50 a.m.", "K Adams, K Baker", "30", "0"),
+        ("8:50 a.m.\u20139:10 a.m.", "K Adams", "14", "16"),
+        ("9:10 a.m.\u201310 a.m.", "empty", "0", "30"),
     ]
 
 
@@ -105,7 +105,7 @@ def test_a_date_without_a_published_schedule_says_so():
 
     html = client_for(leader).get(day_url(d.school, DATE.replace(day=2))).content.decode()
 
-    assert "Nothing published for Wednesday 2 September 2026" in html
+    assert "Nothing published for Wednesday, September 2, 2026" in html
     assert "cohort-block-" not in html
     try:
         build = reverse("build", args=[d.school.pk])
@@ -186,7 +186,7 @@ def test_a_leader_pins_and_unpins_a_block_without_javascript():
         T(9, 10),
     )
     page = leader.get(day_url(d.school)).content.decode()
-    assert "Pinned K Adams&#x27;s Learning Lab at 8:40 on 1 September 2026" in page
+    assert "Pinned K Adams&#x27;s Learning Lab at 8:40 a.m. on Sept. 1, 2026" in page
     lab = block(d, d.adams, "lab")
     assert "is-pinned" in element(page, f"cohort-block-{lab.pk}")
 

@@ -41,7 +41,7 @@ def test_a_substitutes_available_dates_are_added_and_removed_on_their_page(schoo
     assert (day.school, day.date) == (school_a.school, datetime.date(2031, 3, 4))
     assert "Substitute pool" in added.content.decode()
     assert any("available to substitute" in m for m in messages_of(added))
-    assert "Tuesday 4 March 2031" in added.content.decode()
+    assert "Tuesday, March 4, 2031" in added.content.decode()
 
     client.post(page, {"action": "substitute-remove", "day": day.pk})
 
@@ -58,7 +58,7 @@ def test_a_duplicate_or_bad_date_is_refused_beside_the_date_field(school_a):
     garbled = client.post(page, {"action": "substitute-add", "date": "March"})
 
     assert twice.status_code == garbled.status_code == 200
-    assert "is already available on 2031-03-04" in error_beside(twice, "date")
+    assert "is already available on March 4, 2031" in error_beside(twice, "date")
     assert "Enter a date" in error_beside(garbled, "date")
     assert SubstituteDay.objects.count() == 1
 

@@ -191,7 +191,7 @@ def test_the_editor_opens_with_the_stored_problems_beside_their_fields(school_a)
     html = client_for(school_a.leader.user).get(urls(template)["edit"]).content.decode()
 
     lunch = row_of(template, "lunch")
-    assert "outside the day from 8:00 to 10:00" in slot(
+    assert "outside the day (8 a.m. to 10 a.m.)" in slot(
         html, f"id_stations-{lunch}-window_end-error"
     )
     assert "1 problem to fix before saving" in html
@@ -259,7 +259,7 @@ def test_an_invalid_row_is_shown_beside_its_field_and_nothing_is_saved(school_a)
     assert response.status_code == 200
     html = response.content.decode()
     assert slot(html, f"id_stations-{lunch}-window_end-error") == (
-        "the lunch window 9:30-9:45 is shorter than lunch's 20 minutes."
+        "the lunch window 9:30 a.m.-9:45 a.m. is shorter than lunch's 20 minutes."
     )
     assert slot(html, f"id_stations-{lunch}-minutes-error") == ""
     assert slot(html, f"id_stations-{literacy}-minutes-error") == ""
@@ -275,7 +275,7 @@ def test_an_invalid_row_is_shown_beside_its_field_and_nothing_is_saved(school_a)
         (
             {"minutes": "300"},
             "minutes",
-            "literacy's 300 minutes cannot fit the day from 8:00 to 10:00 (120 minutes).",
+            "literacy's 300 minutes cannot fit the day from 8 a.m. to 10 a.m. (120 minutes).",
         ),
         (
             {"minutes": "65", "block_min": "30", "block_max": "40", "block_step": "10"},
@@ -291,7 +291,8 @@ def test_an_invalid_row_is_shown_beside_its_field_and_nothing_is_saved(school_a)
         (
             {"window_start": "07:30", "window_end": "09:00"},
             "window_start",
-            "the literacy window 7:30-9:00 would put a block outside the day from 8:00 to 10:00.",
+            "the literacy window 7:30 a.m.-9 a.m. would put a block outside the day (8 a.m. to "
+            "10 a.m.).",
         ),
         (
             {"window_start": "09:00", "window_end": ""},
@@ -311,7 +312,7 @@ def test_an_invalid_row_is_shown_beside_its_field_and_nothing_is_saved(school_a)
         (
             {"preferred_start": "09:00", "preferred_end": "10:30"},
             "preferred_end",
-            "literacy's preferred time ends at 10:30, after dismissal at 10:00.",
+            "literacy's preferred time ends at 10:30 a.m., after dismissal (10 a.m.).",
         ),
         ({"staff_role": ""}, "staff_role", None),
         ({"code": "lab"}, "code", "lab is also station"),
@@ -342,7 +343,7 @@ def test_stations_that_do_not_fill_the_day_are_refused_as_a_whole(school_a):
     html = client_for(school_a.leader.user).post(urls(template)["edit"], data).content.decode()
 
     assert (
-        "Kindergarten's stations add up to 80 minutes but the day from 8:00 to 10:00 is 120 "
+        "Kindergarten's stations add up to 80 minutes but the day from 8 a.m. to 10 a.m. is 120 "
         "minutes." in unescape(html)
     )
     assert "80 of 120 minutes" in html
@@ -532,7 +533,7 @@ def test_the_service_refuses_a_template_that_does_not_fill_the_day(school_a):
         )
 
     assert refused.value.general == [
-        "Kindergarten's stations add up to 60 minutes but the day from 8:00 to 10:00 is 120 "
+        "Kindergarten's stations add up to 60 minutes but the day from 8 a.m. to 10 a.m. is 120 "
         "minutes."
     ]
     assert stored(template) == before

@@ -1,0 +1,33 @@
+"""Celery tasks of the families app: thin, by id, safe to run twice (``families.notices``)."""
+
+import smtplib
+
+from celery import shared_task
+
+from rocketship.outages import TRANSIENT_ERRORS
+
+from . import notices
+
+# A mail server that refuses rolls the sent marks back: try again later, as for an outage.
+MAIL_ERRORS = (*TRANSIENT_ERRORS, smtplib.SMTPException, ConnectionError)
+
+
+@shared_task(name="families.tasks.day_published", autoretry_for=TRANSIENT_ERRORS)
+def day_published_task(schedule_id: int, previous_id: int | None) -> list[int]:
+    """Record what a publication moved for each child; send at once to accounts set to each."""
+    accounts = notices.notices_record(schedule_id=schedule_id, previous_id=previous_id)
+    for account_id in accounts:
+        notices_send_task.delay(account_id)
+    return accounts
+
+
+@shared_task(name="families.tasks.notices_send", autoretry_for=MAIL_ERRORS)
+def notices_send_task(account_id: int) -> int:
+    """Send one account what it is owed, in one email."""
+    return notices.notices_send(account_id=account_id).messages
+
+
+@shared_task(name="families.tasks.notices_send_due", autoretry_for=MAIL_ERRORS)
+def notices_send_due_task() -> int:
+    """The beat: each digest whose local hour has come, and any notice that lost its task."""
+    return notices.notices_send_due()

@@ -1,0 +1,221 @@
+"""One locale, US English: dates like "Dec. 7, 2026", one 12-hour clock ("8:15 a.m."), typed
+12-hour times understood, and no template writing a date or time format by hand."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.template import Context, Template
+from django.utils import formats, translation
+
+from rocketship.formats.en import formats as us
+from scheduling import exports
+from scheduling.explanations import engine_text
+from scheduling.models import clock
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+DAY = datetime.date(2026, 12, 7)  # a Monday
+MORNING = datetime.datetime(2026, 12, 7, 8, 15, tzinfo=datetime.UTC)
+NAMED = {name for name in dir(us) if name.endswith("_FORMAT")}
+# ISO values for machines, never read by people: ?date= links, <input type=date|time> values,
+# element ids, URL arguments. The test below checks they only sit inside a tag.
+MACHINE = {"Y-m-d", "Y-m", "Ymd", "H:i", "Hi"}
+FILTER = re.compile(r"""\|(date|time):(["'])([^"']*)\2""")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("DATE_FORMAT", DAY, "Dec. 7, 2026"),
+        ("SHORT_DATE_FORMAT", DAY, "12/07/2026"),
+        ("WEEKDAY_DATE_FORMAT", DAY, "Monday, December 7, 2026"),
+        ("WEEKDAY_MONTH_DAY_FORMAT", DAY, "Monday, December 7"),
+        ("SHORT_WEEKDAY_DATE_FORMAT", DAY, "Mon, Dec. 7, 2026"),
+        ("SHORT_WEEKDAY_MONTH_DAY_FORMAT", DAY, "Mon, Dec. 7"),
+        ("MONTH_DAY_FORMAT", DAY, "December 7"),
+        ("YEAR_MONTH_FORMAT", DAY, "December 2026"),
+        ("CHART_DATE_FORMAT", datetime.date(2026, 11, 9), "Nov 9"),
+        ("TIME_FORMAT", datetime.time(8, 15), "8:15 a.m."),
+        ("TIME_FORMAT", datetime.time(14, 5), "2:05 p.m."),
+        ("DATETIME_FORMAT", MORNING, "Dec. 7, 2026, 8:15 a.m."),
+    ],
+)
+def test_each_named_format_reads_the_us_way(name, value, shown):
+    assert formats.date_format(value, name) == shown
+    assert Template(f'{{{{ value|date:"{name}" }}}}').render(Context({"value": value})) == shown
+
+
+def test_every_time_in_a_message_uses_the_one_12_hour_clock():
+    assert clock(datetime.time(8, 15)) == "8:15 a.m."
+    assert clock(datetime.time(15, 0)) == "3 p.m."
+    assert clock(datetime.time(12, 0)) == "noon"
+    assert Template("{{ t|time }}").render(Context({"t": datetime.time(8, 15)})) == "8:15 a.m."
+    assert exports.hhmm(datetime.time(13, 40)) == "1:40 p.m."  # the CSV exports' times
+
+
+@pytest.mark.parametrize(
+    ("typed", "time"),
+    [
+        ("8:15 AM", datetime.time(8, 15)),
+        ("8:15 pm", datetime.time(20, 15)),
+        ("8:15PM", datetime.time(20, 15)),
+        ("12:30 PM", datetime.time(12, 30)),
+        ("12:00 AM", datetime.time(0, 0)),
+        ("8 PM", datetime.time(20, 0)),
+        ("14:30", datetime.time(14, 30)),  # what <input type="time"> sends
+    ],
+)
+def test_a_typed_12_hour_time_is_understood(typed, time):
+    assert forms.TimeField().clean(typed) == time
+
+
+@pytest.mark.parametrize("typed", ["12/07/2026", "2026-12-07", "Dec 07, 2026", "December 7, 2026"])
+def test_a_typed_us_date_is_understood(typed):
+    assert forms.DateField().clean(typed) == DAY
+
+
+def test_a_us_day_first_date_is_not_read_as_day_month():
+    with pytest.raises(forms.ValidationError):
+        forms.DateField().clean("25/12/2026")
+
+
+def _templates() -> list[Path]:
+    return sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
+
+
+def test_no_template_writes_a_date_or_time_format_by_hand():
+    by_hand = []
+    for path in _templates():
+        text = path.read_text()
+        for match in FILTER.finditer(text):
+            fmt = match.group(3)
+            where = f"{path.relative_to(TEMPLATES)}:{text.count(chr(10), 0, match.start()) + 1}"
+            if fmt in NAMED:
+                continue
+            if fmt in MACHINE and _inside_a_tag(text, match.start()):
+                continue
+            by_hand.append(f"{where} {match.group(0)}")
+    assert by_hand == []
+
+
+def _inside_a_tag(text: str, at: int) -> bool:
+    """Whether position ``at`` is inside an HTML tag's attributes (or a {% url %} tag), where
+    a value is for the browser, not the reader."""
+    opened, closed = text.rfind("<", 0, at), text.rfind(">", 0, at)
+    in_url = text.rfind("{% url", 0, at) > text.rfind("%}", 0, at)
+    return opened > closed or in_url
+
+
+def test_the_named_formats_of_the_templates_exist():
+    used = {
+        match.group(3)
+        for path in _templates()
+        for match in FILTER.finditer(path.read_text())
+        if match.group(3).endswith("_FORMAT")
+    }
+    assert used <= NAMED
+
+
+# Templates whose every word is marked for translation; a template joins the list once it is.
+TRANSLATED = (
+    "scheduling/builds/_changes.html",
+    "scheduling/builds/_day_changes.html",
+    "scheduling/builds/_explanations.html",
+    "scheduling/builds/_job.html",
+    "scheduling/builds/_lab_plan.html",
+    "scheduling/builds/_recovery_options.html",
+    "scheduling/builds/_stats.html",
+    "scheduling/builds/build.html",
+    "scheduling/builds/review.html",
+    "scheduling/builds/status.html",
+    "scheduling/builds/versions.html",
+    "scheduling/feeds/list.html",
+    "scheduling/nights.html",
+    "scheduling/pictures/day.html",
+    "scheduling/pictures/detail.html",
+    "scheduling/email/day_changed.txt",
+    "scheduling/email/day_changed_subject.txt",
+    "scheduling/email/nightly_outcome.txt",
+    "scheduling/email/nightly_outcome_subject.txt",
+    "scheduling/config/_delete.html",
+    "scheduling/config/_substitute_days.html",
+    "scheduling/config/absences.html",
+    "scheduling/config/calendar.html",
+    "scheduling/config/_form_errors.html",
+    "scheduling/config/day_type_edit.html",
+    "scheduling/config/day_types.html",
+    "scheduling/config/room_form.html",
+    "scheduling/config/rooms.html",
+    "scheduling/config/staff_list.html",
+    "scheduling/config/room_edit.html",
+    "students/api_clients/edit.html",
+    "students/api_clients/list.html",
+    "students/cohort_roster.html",
+    "students/home.html",
+    "students/student_detail.html",
+    "_requested_by.html",
+    "students/roster_imports/_import.html",
+    "students/roster_imports/status.html",
+    "students/roster_imports/upload.html",
+    "learninglabs/imports/_import.html",
+    "learninglabs/imports/status.html",
+    "learninglabs/imports/upload.html",
+    "learninglabs/cohort_progress.html",
+    "learninglabs/school_progress.html",
+    "learninglabs/student_progress.html",
+)
+_MARKED = re.compile(
+    r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}",
+    re.DOTALL,
+)
+_TEMPLATE_TAGS = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.DOTALL)
+# Code samples (<code>) are not prose: "Authorization: Token" stays as the client must send it.
+_HTML = re.compile(r"<(script|style|code)\b.*?</\1>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE)
+_SPOKEN_ATTRIBUTES = re.compile(r'(?:title|aria-label|alt|placeholder)="([^"]*)"')
+
+
+def _words_not_marked(source: str) -> list[str]:
+    """The words of ``source`` a reader would see that no translation tag holds."""
+    text = _TEMPLATE_TAGS.sub(" ", _MARKED.sub(" ", source))
+    spoken = " ".join(_SPOKEN_ATTRIBUTES.findall(text))
+    text = re.sub(r"&#?\w+;", " ", _HTML.sub(" ", text) + " " + spoken)
+    return re.findall(r"[A-Za-z][A-Za-z'\u2019]+", text)
+
+
+@pytest.mark.parametrize("name", TRANSLATED)
+def test_every_word_of_the_template_is_marked_for_translation(name):
+    assert _words_not_marked((TEMPLATES / name).read_text()) == []
+
+
+def test_the_engines_24_hour_times_reach_people_on_the_12_hour_clock():
+    said = "K Howard (cohort 2) has lunch 9:40-10:00 after dismissal at 9:55, not 13:05."
+
+    assert engine_text(said) == (
+        "K Howard (cohort 2) has lunch 9:40 a.m.-10 a.m. after dismissal at 9:55 a.m., "
+        "not 1:05 p.m."
+    )
+    assert engine_text("The day ends at 10:00.") == "The day ends at 10 a.m."
+    assert engine_text("Version 2 of 2026-09-01") == "Version 2 of 2026-09-01"
+
+
+# The names rocketship adds to Django's own (rocketship/formats/en/formats.py).
+PROJECT_NAMES = (
+    "WEEKDAY_DATE_FORMAT",
+    "WEEKDAY_MONTH_DAY_FORMAT",
+    "SHORT_WEEKDAY_DATE_FORMAT",
+    "SHORT_WEEKDAY_MONTH_DAY_FORMAT",
+    "CHART_DATE_FORMAT",
+)
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_projects_format_names_exist_in_every_language_the_site_speaks(language):
+    """A missing name would be read as format letters ("WEEKDAY_..." -> week numbers)."""
+    assert set(PROJECT_NAMES) <= NAMED
+    with translation.override(language):
+        assert [name for name in PROJECT_NAMES if formats.get_format(name) == name] == []
