@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.template import loader
+from django.utils import translation
+
+from rocketship.unavailable import SERVICE_ERRORS, UNAVAILABLE_ERRORS
+
+from .language import FALLBACK, normalise
+from .language import SESSION_KEY as LANGUAGE_KEY
 
 SESSION_FLAG = "family_account"
 
@@ -54,9 +62,28 @@ class FamilyBoundaryMiddleware:
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> None:
         session = getattr(request, "session", None)
-        if session is None or not session.get(SESSION_FLAG):
+        if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None  # an API client's token request, or a visitor: no family session
+        try:
+            flagged = session.get(SESSION_FLAG)
+        except (*UNAVAILABLE_ERRORS, *SERVICE_ERRORS):
+            # The session store is unreachable: the view's own first use of the session fails
+            # the same way, inside the view, where it answers 503 (rocketship.unavailable);
+            # failing here, outside any view, would be a 500. Nothing is served without it.
+            return None
+        if not flagged:
             return None
         match = request.resolver_match
         if match is None or not family_may_open(match.url_name, match.namespace):
-            raise Http404("No such page.")
+            return not_found_in_their_language(request, session.get(LANGUAGE_KEY))
         return None
+
+
+def not_found_in_their_language(request: HttpRequest, language: str | None) -> HttpResponse:
+    """The site's 404 page, in the language the guardian last read a family page in (the
+    language middleware keeps only family URLs in their language)."""
+    code = normalise(language) or FALLBACK
+    with translation.override(code):
+        response = HttpResponseNotFound(loader.render_to_string("404.html", request=request))
+    response["Content-Language"] = code
+    return response

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 import polib
@@ -40,8 +41,19 @@ SOURCES = (
     "templates/families/**/*.html",
     "templates/families/**/*.txt",
 )
-# Never read by families: the migrations' strings are history, tests are not shipped.
-EXCLUDED = ("families/migrations/*", "families/tests/*")
+# Never read by families (fnmatch patterns: "*" spans folders): the migrations' strings are
+# history; home visits are planned and read by staff only (households, educators' plans and
+# calendars, at /schools/.../home-visits/ and /my/home-visits/), in US English like every staff
+# page. A family page that shows a visit must map it to strings of its own, in ``SOURCES``.
+EXCLUDED = (
+    "families/migrations/*",
+    "families/tests/*",
+    "families/visits/*",
+    "families/visit_*.py",
+    "families/views/visits.py",
+    "families/households.py",
+    "templates/families/visits/*",
+)
 EXTENSIONS = ("html", "txt", "py")
 PLURAL_FORMS = {"es": "nplurals=2; plural=(n != 1);", "vi": "nplurals=1; plural=0;"}
 LANGUAGE_TEAMS = {"es": "Spanish", "vi": "Vietnamese"}
@@ -61,7 +73,7 @@ def source_files(root: Path = ROOT) -> list[Path]:
     for pattern in SOURCES:
         for path in root.glob(pattern):
             relative = path.relative_to(root)
-            if path.is_file() and not any(relative.match(skip) for skip in EXCLUDED):
+            if path.is_file() and not any(fnmatch(relative.as_posix(), p) for p in EXCLUDED):
                 found.add(relative)
     return sorted(found)
 

@@ -85,9 +85,9 @@ def language_of_request(request: HttpRequest) -> str | None:
         if getattr(getattr(request, "user", None), "is_authenticated", False):
             return None  # staff on a family URL: a 404 in their own language
         return language_of_visitor(request)
-    session = getattr(request, "session", None)
-    if session is not None and getattr(request.user, "is_authenticated", False):
-        return normalise(session.get(SESSION_KEY))
+    # Other paths never load the session or the user here: a middleware's query fails outside
+    # any view, where an unreachable database could not answer 503 (rocketship.unavailable),
+    # and staff requests must not pay for the families' language.
     return None
 
 

@@ -139,3 +139,6 @@ class FamilySchoolSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Family settings of school {self.school_id}"
+
+
+from .visit_models import *  # noqa: E402,F403  (home visits)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from rocketship.upload_limits import too_large_page, upload_limit
@@ -31,12 +32,12 @@ RECENT_IMPORTS = 10
 class UploadForm(forms.Form):
     mapping = forms.ModelChoiceField(
         queryset=VendorMapping.objects.none(),
-        label="Vendor export",
-        help_text="How to read the file: its columns, date format and program.",
+        label=gettext_lazy("Vendor export"),
+        help_text=gettext_lazy("How to read the file: its columns, date format and program."),
     )
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 (Excel: 'CSV UTF-8'); the first row names the columns.",
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy("UTF-8 (Excel: 'CSV UTF-8'); the first row names the columns."),
     )
 
     def __init__(self, *args: object, school: School, **kwargs: object) -> None:
@@ -49,7 +50,7 @@ class UploadForm(forms.Form):
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if not upload.size:
-            raise forms.ValidationError("The file is empty.")
+            raise forms.ValidationError(gettext("The file is empty."))
         return upload
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Max
+from django.utils.translation import gettext_lazy
 
 from students.models import Cohort, Student
 
@@ -64,7 +65,15 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.replace("_", " ").capitalize()
+        return str(STATUS_LABELS[self])
+
+
+# What the progress pages call each status; translated when a page shows it.
+STATUS_LABELS = {
+    Status.ON_TRACK: gettext_lazy("On track"),
+    Status.BEHIND: gettext_lazy("Behind"),
+    Status.AHEAD: gettext_lazy("Ahead"),
+}
 
 
 @dataclass(frozen=True)

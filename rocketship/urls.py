@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("learninglabs.urls")),
     path("", include("learninglabs.import_urls")),
     path("", include("families.urls")),
+    path("", include("families.visit_urls")),  # home visits (issue 22)
     # Before Django's auth URLs: the same form, limited per address and email (login_guard).
     path("accounts/password_reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

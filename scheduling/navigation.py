@@ -81,6 +81,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
     day: list[tuple[str, str, dict]] = [
         (_("My day"), "my-day", {}),
         (_("Calendars"), "my-calendars", {}),
+        (_("My home visits"), "home-visits-mine", {}),  # families app's URL
     ]
     setup: list[tuple[str, str, dict]] = []
     if school is not None:
@@ -106,6 +107,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
                 (_("Absences"), "absences", sid),
                 (_("Settings"), "school-settings", sid),
                 (_("Families"), "school-families", sid),  # invitations (families app's URL)
+                (_("Home visits"), "home-visits-school", sid),  # families app's URL
                 (_("API clients"), "api-clients", sid),
                 (_("Progress imports"), "progress-imports", sid),
             ]

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext, ngettext
 
 from students.models import Student
 
@@ -156,11 +157,11 @@ class PictureBlock:
 
     @property
     def where(self) -> str:
-        return self.room_name or "no room"
+        return self.room_name or gettext("no room")
 
     @property
     def who(self) -> str:
-        return self.staff_name or "no staff"
+        return self.staff_name or gettext("no staff")
 
 
 @dataclass(frozen=True)
@@ -400,6 +401,18 @@ def _pinned(
     return bool(holding), any(date is None for date in holding)
 
 
+def _cohort_detail(grade: str, students: int) -> str:
+    return ngettext(
+        "%(grade)s, %(students)d student", "%(grade)s, %(students)d students", students
+    ) % {"grade": grade, "students": students}
+
+
+def _minutes_taught(minutes: int) -> str:
+    return ngettext("%(minutes)d minute taught", "%(minutes)d minutes taught", minutes) % {
+        "minutes": minutes
+    }
+
+
 def day_picture(*, schedule: Schedule) -> DayPicture:
     """The three pictures of ``schedule``, in four queries."""
     blocks = list(
@@ -466,7 +479,7 @@ def day_picture(*, schedule: Schedule) -> DayPicture:
         PictureRow(
             cohort.pk,
             cohort.name,
-            f"{cohort.grade}, {counts.get(cohort.pk, 0)} students",
+            _cohort_detail(str(cohort.grade), counts.get(cohort.pk, 0)),
             tuple(by_cohort[cohort.pk]),
         )
         for cohort in sorted(cohort_of.values(), key=lambda c: (c.grade.level, c.name, c.pk))
@@ -475,7 +488,7 @@ def day_picture(*, schedule: Schedule) -> DayPicture:
         PictureRow(
             member.pk,
             str(member),
-            f"{sum(p.minutes for p in by_staff[member.pk])} minutes taught",
+            _minutes_taught(sum(p.minutes for p in by_staff[member.pk])),
             tuple(by_staff[member.pk]),
         )
         for member in sorted(staff_of.values(), key=lambda s: (str(s).lower(), s.pk))

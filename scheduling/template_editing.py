@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils.translation import gettext
 
 from students.models import Grade, GradeLevel, School
 
@@ -105,10 +106,12 @@ def template_problems(
     """
     problems = TemplateProblems(rows=[{} for _ in stations])
     if not stations:
-        problems.general.append("Add at least one station: a template without stations is empty.")
+        problems.general.append(
+            gettext("Add at least one station: a template without stations is empty.")
+        )
         return problems
     day = day_type.day_minutes
-    span = f"{day_type.span} ({day} minutes)"
+    span = gettext("%(span)s (%(minutes)d minutes)") % {"span": day_type.span, "minutes": day}
     rows_of: dict[str, list[int]] = {}
     for index, station in enumerate(stations):
         if station.code:
@@ -122,21 +125,26 @@ def template_problems(
             problems.add(
                 index,
                 "code",
-                f"{code} is also station {listed} of this template; give each station once, "
-                "with all its minutes.",
+                gettext(
+                    "%(code)s is also station %(listed)s of this template; give each station "
+                    "once, with all its minutes."
+                )
+                % {"code": code, "listed": listed},
             )
-        name = code or "this station"
+        name = code or gettext("this station")
         if station.minutes and station.minutes > day:
             problems.add(
                 index,
                 "minutes",
-                f"{name}'s {station.minutes} minutes cannot fit the day from {span}.",
+                gettext("%(name)s's %(minutes)d minutes cannot fit the day from %(span)s.")
+                % {"name": name, "minutes": station.minutes, "span": span},
             )
         if station.block_min and station.block_min > day:
             problems.add(
                 index,
                 "block_min",
-                f"A block of {station.block_min} minutes cannot fit the day from {span}.",
+                gettext("A block of %(minutes)d minutes cannot fit the day from %(span)s.")
+                % {"minutes": station.block_min, "span": span},
             )
         start, end = station.preferred_start, station.preferred_end
         if start and end and end > start:
@@ -144,15 +152,21 @@ def template_problems(
                 problems.add(
                     index,
                     "preferred_start",
-                    f"{name}'s preferred time starts at {clock(start)}, before the first block "
-                    f"({clock(day_type.day_start)}).",
+                    gettext(
+                        "%(name)s's preferred time starts at %(start)s, before the first block "
+                        "(%(first)s)."
+                    )
+                    % {"name": name, "start": clock(start), "first": clock(day_type.day_start)},
                 )
             if end > day_type.dismissal:
                 problems.add(
                     index,
                     "preferred_end",
-                    f"{name}'s preferred time ends at {clock(end)}, after dismissal "
-                    f"({clock(day_type.dismissal)}).",
+                    gettext(
+                        "%(name)s's preferred time ends at %(end)s, after dismissal "
+                        "(%(dismissal)s)."
+                    )
+                    % {"name": name, "end": clock(end), "dismissal": clock(day_type.dismissal)},
                 )
             if station.minutes and minutes_of(end) - minutes_of(start) < min(
                 station.minutes, station.block_min or station.minutes
@@ -160,15 +174,21 @@ def template_problems(
                 problems.add(
                     index,
                     "preferred_end",
-                    f"{name}'s preferred time {clock(start)}-{clock(end)} is shorter than its "
-                    "shortest block.",
+                    gettext(
+                        "%(name)s's preferred time %(start)s-%(end)s is shorter than its "
+                        "shortest block."
+                    )
+                    % {"name": name, "start": clock(start), "end": clock(end)},
                 )
         after = station.avoid_right_after
         if after and after != code and after not in codes:
             problems.add(
                 index,
                 "avoid_right_after",
-                f"{after} is not a station of this template, so {name} never follows it.",
+                gettext(
+                    "%(after)s is not a station of this template, so %(name)s never follows it."
+                )
+                % {"after": after, "name": name},
             )
     complete = [s for s in stations if s.minutes and s.max_blocks]
     if len(complete) == len(stations):
@@ -213,7 +233,7 @@ def template_save(
     for entry in stations:
         if entry.id is not None and entry.id not in stored:
             raise TemplateInvalid(
-                rows=[], general=["A station was removed meanwhile; reload the page."]
+                rows=[], general=[gettext("A station was removed meanwhile; reload the page.")]
             )
         row = stored[entry.id] if entry.id is not None else TemplateStation(template=locked)
         row.template = locked
@@ -264,11 +284,13 @@ def template_create(
     """
     errors: dict[str, str] = {}
     if grade_level not in GradeLevel.values:
-        errors["grade"] = f"{grade_level} is not a grade from K to 5."
+        errors["grade"] = gettext("%(grade)s is not a grade from K to 5.") % {"grade": grade_level}
     if day_type.school_id != school.pk:
-        errors["day_type"] = f"{day_type} belongs to another school."
+        errors["day_type"] = gettext("%(day_type)s belongs to another school.") % {
+            "day_type": day_type
+        }
     if copy_from is not None and copy_from.school_id != school.pk:
-        errors["copy_from"] = "That template belongs to another school."
+        errors["copy_from"] = gettext("That template belongs to another school.")
     if errors:
         raise ValidationError(errors)
     # Lock the school's row so two leaders creating the same template queue up here.
@@ -276,7 +298,10 @@ def template_create(
     grade, _ = Grade.objects.get_or_create(school=school, level=grade_level)
     if RotationTemplate.objects.filter(grade=grade, day_type=day_type).exists():
         raise ValidationError(
-            {"grade": f"{grade_name(grade).capitalize()} already has a {day_type} template."}
+            {
+                "grade": gettext("%(grade)s already has a %(day_type)s template.")
+                % {"grade": grade_name(grade).capitalize(), "day_type": day_type}
+            }
         )
     template = RotationTemplate.objects.create(school=school, grade=grade, day_type=day_type)
     if copy_from is not None:

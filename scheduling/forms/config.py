@@ -118,33 +118,38 @@ class SchoolModelForm(forms.ModelForm):
 
 
 class RoomForm(SchoolModelForm):
-    unique_name_message = "This school already has a room named {name}."
+    unique_name_message = gettext_lazy("This school already has a room named {name}.")
 
     grade_levels = grade_levels_field(
-        label="Grades it serves", help_text="For a Learning Lab: the grades whose cohorts use it."
+        label=gettext_lazy("Grades it serves"),
+        help_text=gettext_lazy("For a Learning Lab: the grades whose cohorts use it."),
     )
     supervisors = StaffChoiceField(
         queryset=Staff.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Lab supervisors",
-        help_text="For a Learning Lab: the ILS staff who supervise it.",
+        label=gettext_lazy("Lab supervisors"),
+        help_text=gettext_lazy("For a Learning Lab: the ILS staff who supervise it."),
     )
     students_per_adult = forms.IntegerField(
         min_value=1,
         max_value=200,
         required=False,
         initial=30,
-        label="Students per adult",
-        help_text="For a Learning Lab: how many students one supervisor may watch.",
+        label=gettext_lazy("Students per adult"),
+        help_text=gettext_lazy("For a Learning Lab: how many students one supervisor may watch."),
     )
 
     class Meta:
         model = Room
         fields = ["name", "kind", "capacity", "homeroom_of"]
-        labels = {"homeroom_of": "Homeroom of"}
+        labels = {"homeroom_of": gettext_lazy("Homeroom of")}
         error_messages = {
-            "homeroom_of": {"unique": "That cohort already has a homeroom; change that room first."}
+            "homeroom_of": {
+                "unique": gettext_lazy(
+                    "That cohort already has a homeroom; change that room first."
+                )
+            }
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -169,21 +174,22 @@ class RoomForm(SchoolModelForm):
         kind = data.get("kind")
         if kind == RoomKind.LEARNING_LAB:
             if not data.get("grade_levels"):
-                self.add_error("grade_levels", "A Learning Lab serves at least one grade.")
+                self.add_error("grade_levels", _("A Learning Lab serves at least one grade."))
             if data.get("students_per_adult") is None and "students_per_adult" not in self.errors:
                 self.add_error(
-                    "students_per_adult", "Give how many students one supervisor may watch."
+                    "students_per_adult",
+                    _("Give how many students one supervisor may watch."),
                 )
         elif kind:
             if data.get("grade_levels"):
                 self.add_error(
                     "grade_levels",
-                    "Only a Learning Lab serves grades: untick them, or make the room a lab.",
+                    _("Only a Learning Lab serves grades: untick them, or make the room a lab."),
                 )
             if data.get("supervisors"):
                 self.add_error(
                     "supervisors",
-                    "Only a Learning Lab has supervisors: untick them, or make the room a lab.",
+                    _("Only a Learning Lab has supervisors: untick them, or make the room a lab."),
                 )
         return data
 
@@ -224,26 +230,30 @@ class StaffForm(SchoolModelForm):
     account also works elsewhere, and a posted change to them is refused beside the field."""
 
     username = forms.CharField(
-        max_length=150, help_text="What they log in with. They set a password by email."
+        max_length=150,
+        help_text=gettext_lazy("What they log in with. They set a password by email."),
     )
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(help_text="Where the password-reset link goes.")
+    email = forms.EmailField(help_text=gettext_lazy("Where the password-reset link goes."))
     roles = forms.MultipleChoiceField(
-        choices=Role.choices, widget=forms.CheckboxSelectMultiple, label="Roles"
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Roles")
     )
-    grade_levels = grade_levels_field(label="Grades")
+    grade_levels = grade_levels_field(label=gettext_lazy("Grades"))
     teaching_room = forms.ModelChoiceField(
         queryset=Room.objects.none(),
         required=False,
-        empty_label="(none)",
-        help_text="Where a station held in the teacher's room happens.",
+        empty_label=gettext_lazy("(none)"),
+        help_text=gettext_lazy("Where a station held in the teacher's room happens."),
     )
 
     class Meta:
         model = Staff
         fields = ["active", "work_start", "work_end", "cohorts"]
-        labels = {"work_start": "Working hours start", "work_end": "Working hours end"}
+        labels = {
+            "work_start": gettext_lazy("Working hours start"),
+            "work_end": gettext_lazy("Working hours end"),
+        }
         widgets = {
             "work_start": TimeInput(),
             "work_end": TimeInput(),
@@ -256,7 +266,7 @@ class StaffForm(SchoolModelForm):
         self.fields["cohorts"].queryset = Cohort.objects.filter(school=self.school).order_by(
             "grade__level", "name"
         )
-        self.fields["cohorts"].help_text = "The homerooms they serve."
+        self.fields["cohorts"].help_text = _("The homerooms they serve.")
         self.fields["teaching_room"].queryset = Room.objects.filter(
             school=self.school,
             kind__in=[RoomKind.CLASSROOM, RoomKind.RESOURCE_ROOM, RoomKind.GYM],
@@ -316,7 +326,7 @@ class StaffForm(SchoolModelForm):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         if get_user_model().objects.filter(username__iexact=username).exists():
-            raise ValidationError("That username is taken; choose another.")
+            raise ValidationError(_("That username is taken; choose another."))
         return username
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -366,12 +376,12 @@ class CohortForm(SchoolModelForm):
     """A cohort's name, grade and homeroom; on an existing cohort also who staffs each taught
     station (fields ``station_<code>``)."""
 
-    unique_name_message = "This school already has a cohort named {name}."
+    unique_name_message = gettext_lazy("This school already has a cohort named {name}.")
 
     grade_level = forms.TypedChoiceField(
         choices=GradeLevel.choices,
         coerce=int,
-        label="Grade",
+        label=gettext_lazy("Grade"),
         help_text=gettext_lazy(
             "The grade whose rotation template the cohort's day follows. Students keep their "
             "own grades: in a combination class choose one of theirs; roster imports keep it."
@@ -380,8 +390,8 @@ class CohortForm(SchoolModelForm):
     homeroom = forms.ModelChoiceField(
         queryset=Room.objects.none(),
         required=False,
-        empty_label="(none)",
-        help_text="A classroom; flexible blocks happen here.",
+        empty_label=gettext_lazy("(none)"),
+        help_text=gettext_lazy("A classroom; flexible blocks happen here."),
     )
 
     class Meta:
@@ -416,7 +426,9 @@ class CohortForm(SchoolModelForm):
                 required=False,
                 widget=forms.SelectMultiple(attrs={"size": 5}),
                 label=StationCode(station).label,
-                help_text="Who may teach it to this cohort; the engine picks among several.",
+                help_text=gettext_lazy(
+                    "Who may teach it to this cohort; the engine picks among several."
+                ),
             )
             self.initial[name] = current.get(station, [])
             self.stations.append(station)
@@ -440,7 +452,7 @@ class CohortForm(SchoolModelForm):
 
 
 class DayTypeForm(SchoolModelForm):
-    unique_name_message = "This school already has a day type named {name}."
+    unique_name_message = gettext_lazy("This school already has a day type named {name}.")
 
     class Meta:
         model = DayType
@@ -453,7 +465,10 @@ class DayTypeForm(SchoolModelForm):
             "granularity_minutes",
         ]
         widgets = {"arrival": TimeInput(), "day_start": TimeInput(), "dismissal": TimeInput()}
-        labels = {"passing_minutes": "Passing minutes", "granularity_minutes": "Time grid"}
+        labels = {
+            "passing_minutes": gettext_lazy("Passing minutes"),
+            "granularity_minutes": gettext_lazy("Time grid"),
+        }
 
     def service_kwargs(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
@@ -465,15 +480,17 @@ class CalendarRangeForm(forms.Form):
     SCHOOL, NO_SCHOOL, CLEAR = "school", "no_school", "clear"
 
     first = forms.DateField(
-        label="First date", widget=DateInput(), validators=[validate_school_day]
+        label=gettext_lazy("First date"), widget=DateInput(), validators=[validate_school_day]
     )
-    last = forms.DateField(label="Last date", widget=DateInput(), validators=[validate_school_day])
+    last = forms.DateField(
+        label=gettext_lazy("Last date"), widget=DateInput(), validators=[validate_school_day]
+    )
     kind = forms.ChoiceField(
-        label="These dates are",
+        label=gettext_lazy("These dates are"),
         choices=[
-            (SCHOOL, "School days"),
-            (NO_SCHOOL, "No school (holiday, break, staff day)"),
-            (CLEAR, "Not in the calendar (remove)"),
+            (SCHOOL, gettext_lazy("School days")),
+            (NO_SCHOOL, gettext_lazy("No school (holiday, break, staff day)")),
+            (CLEAR, gettext_lazy("Not in the calendar (remove)")),
         ],
         widget=forms.RadioSelect,
         initial=SCHOOL,
@@ -481,12 +498,14 @@ class CalendarRangeForm(forms.Form):
     day_type = forms.ModelChoiceField(
         queryset=DayType.objects.none(),
         required=False,
-        empty_label="(choose)",
-        help_text="For school days: pick a minimum day's type to mark minimum days.",
+        empty_label=gettext_lazy("(choose)"),
+        help_text=gettext_lazy("For school days: pick a minimum day's type to mark minimum days."),
     )
-    note = forms.CharField(max_length=120, required=False, help_text="e.g. 'Thanksgiving break'.")
+    note = forms.CharField(
+        max_length=120, required=False, help_text=gettext_lazy("e.g. 'Thanksgiving break'.")
+    )
     weekdays_only = forms.BooleanField(
-        required=False, initial=True, label="Skip Saturdays and Sundays"
+        required=False, initial=True, label=gettext_lazy("Skip Saturdays and Sundays")
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
@@ -498,7 +517,11 @@ class CalendarRangeForm(forms.Form):
         data = super().clean()
         first, last = data.get("first"), data.get("last")
         if first and last and last < first:
-            self.add_error("last", f"The last date comes before the first ({first:%Y-%m-%d}).")
+            self.add_error(
+                "last",
+                _("The last date comes before the first (%(first)s).")
+                % {"first": first.isoformat()},
+            )
         kind = data.get("kind")
         if kind in (self.SCHOOL, self.NO_SCHOOL):
             probe = CalendarDay(
@@ -522,7 +545,7 @@ class AbsenceForm(SchoolModelForm):
         model = StaffAbsence
         fields = ["staff", "date", "start", "end", "reason"]
         widgets = {"date": DateInput(), "start": TimeInput(), "end": TimeInput()}
-        labels = {"start": "Away from", "end": "Away until"}
+        labels = {"start": gettext_lazy("Away from"), "end": gettext_lazy("Away until")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -606,9 +629,9 @@ class SchoolSettingsForm(SchoolModelForm):
             "staff_lunch_end": TimeInput(),
         }
         labels = {
-            "prep_minutes": "Prep minutes",
-            "prep_window_start": "Prep window from",
-            "prep_window_end": "Prep window until",
+            "prep_minutes": gettext_lazy("Prep minutes"),
+            "prep_window_start": gettext_lazy("Prep window from"),
+            "prep_window_end": gettext_lazy("Prep window until"),
             # The engine's own names (S1-S5) stay in the model's docstrings, not on the page.
             "stability_weight": gettext_lazy("Keep each day like the last one published"),
             "preferences_weight": gettext_lazy("Stations at their preferred times"),

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext, gettext_lazy
 
 from students.models import GradeLevel, Role, School
 
@@ -26,12 +27,12 @@ from ..template_editing import (
 PREFIX = "stations"
 # The venues' names short enough for a narrow select; the model's choices explain them in full.
 VENUE_LABELS = {
-    Venue.STAFF_ROOM: "Teacher's room",
-    Venue.HOMEROOM: "Homeroom",
-    Venue.LAB: "Learning Lab",
-    Venue.CAFETERIA: "Cafeteria",
-    Venue.GYM: "Gym",
-    Venue.OUTDOORS: "Outdoors",
+    Venue.STAFF_ROOM: gettext_lazy("Teacher's room"),
+    Venue.HOMEROOM: gettext_lazy("Homeroom"),
+    Venue.LAB: gettext_lazy("Learning Lab"),
+    Venue.CAFETERIA: gettext_lazy("Cafeteria"),
+    Venue.GYM: gettext_lazy("Gym"),
+    Venue.OUTDOORS: gettext_lazy("Outdoors"),
 }
 TIME_FORMAT = "%H:%M"
 # Values a new, untouched row starts with: the model's defaults, so the row counts as unchanged
@@ -65,7 +66,9 @@ class StationRowField(forms.Field):
             row = None
         if row is None:
             raise ValidationError(
-                "This station is not one of this template's stations any more; reload the page.",
+                gettext(
+                    "This station is not one of this template's stations any more; reload the page."
+                ),
                 code="invalid_choice",
             )
         return row
@@ -78,19 +81,19 @@ class StationForm(forms.ModelForm):
         model = TemplateStation
         fields = STATION_FIELDS
         labels = {
-            "code": "Station",
-            "minutes": "Minutes a day",
-            "block_min": "Shortest block (min)",
-            "block_max": "Longest block (min)",
-            "block_step": "Lengths in steps of (min)",
-            "max_blocks": "Split into at most (blocks)",
-            "venue": "Where",
-            "staff_role": "Taught by",
-            "window_start": "Event window from",
-            "window_end": "Event window to",
-            "preferred_start": "Preferred from",
-            "preferred_end": "Preferred to",
-            "avoid_right_after": "Not right after",
+            "code": gettext_lazy("Station"),
+            "minutes": gettext_lazy("Minutes a day"),
+            "block_min": gettext_lazy("Shortest block (min)"),
+            "block_max": gettext_lazy("Longest block (min)"),
+            "block_step": gettext_lazy("Lengths in steps of (min)"),
+            "max_blocks": gettext_lazy("Split into at most (blocks)"),
+            "venue": gettext_lazy("Where"),
+            "staff_role": gettext_lazy("Taught by"),
+            "window_start": gettext_lazy("Event window from"),
+            "window_end": gettext_lazy("Event window to"),
+            "preferred_start": gettext_lazy("Preferred from"),
+            "preferred_end": gettext_lazy("Preferred to"),
+            "avoid_right_after": gettext_lazy("Not right after"),
         }
         widgets = {
             "minutes": _number_widget(5, 600),
@@ -107,9 +110,15 @@ class StationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [("", "Choose a station"), *StationCode.choices]
-        self.fields["staff_role"].choices = [("", "No staff (lab, lunch, recess)"), *Role.choices]
-        self.fields["avoid_right_after"].choices = [("", "No preference"), *StationCode.choices]
+        self.fields["code"].choices = [("", gettext("Choose a station")), *StationCode.choices]
+        self.fields["staff_role"].choices = [
+            ("", gettext("No staff (lab, lunch, recess)")),
+            *Role.choices,
+        ]
+        self.fields["avoid_right_after"].choices = [
+            ("", gettext("No preference")),
+            *StationCode.choices,
+        ]
         self.fields["venue"].choices = list(VENUE_LABELS.items())
         for name, field in self.fields.items():
             field.help_text = ""  # explained once above the stations, not in every row
@@ -124,7 +133,7 @@ class StationForm(forms.ModelForm):
                 setattr(self.instance, name, None)
         nameless = not self.cleaned_data.get("code")
         if nameless:
-            self.instance.code = "this station"
+            self.instance.code = gettext("this station")
         super()._post_clean()
         if nameless:
             self.instance.code = ""
@@ -144,7 +153,7 @@ class StationForm(forms.ModelForm):
     @property
     def legend(self) -> str:
         code = self.initial.get("code") if self.instance.pk else None
-        return StationCode(code).label if code in StationCode.values else "new station"
+        return StationCode(code).label if code in StationCode.values else gettext("new station")
 
     @property
     def marked_for_removal(self) -> bool:
@@ -311,15 +320,19 @@ def with_new_row(data: QueryDict) -> tuple[QueryDict, int]:
 class TemplateCreateForm(forms.Form):
     """A new template for a grade on a day type, empty or copied from another template."""
 
-    grade = forms.TypedChoiceField(label="Grade", coerce=int, choices=GradeLevel.choices)
+    grade = forms.TypedChoiceField(
+        label=gettext_lazy("Grade"), coerce=int, choices=GradeLevel.choices
+    )
     day_type = forms.ModelChoiceField(
-        label="Day type", queryset=DayType.objects.none(), empty_label="Choose a day type"
+        label=gettext_lazy("Day type"),
+        queryset=DayType.objects.none(),
+        empty_label=gettext_lazy("Choose a day type"),
     )
     copy_from = forms.ModelChoiceField(
-        label="Copy the stations of",
+        label=gettext_lazy("Copy the stations of"),
         queryset=RotationTemplate.objects.none(),
         required=False,
-        empty_label="Nothing: start with no stations",
+        empty_label=gettext_lazy("Nothing: start with no stations"),
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
@@ -327,7 +340,12 @@ class TemplateCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.school = school
         self.fields["grade"].choices = [
-            (level, "Kindergarten" if level == 0 else f"Grade {label}")
+            (
+                level,
+                gettext("Kindergarten")
+                if level == 0
+                else gettext("Grade %(grade)s") % {"grade": label},
+            )
             for level, label in GradeLevel.choices
         ]
         self.fields["day_type"].queryset = DayType.objects.filter(school=school).order_by("name")

@@ -163,12 +163,18 @@ def pin_toggle(request: HttpRequest, school_id: int, schedule_id: int) -> HttpRe
     if not form.is_valid():
         if request.htmx:
             return HttpResponse(form.error_text(), status=400, content_type="text/plain")
-        messages.error(request, f"That block cannot be pinned: {form.error_text()}")
+        messages.error(
+            request, _("That block cannot be pinned: %(why)s") % {"why": form.error_text()}
+        )
         return redirect(reverse("schedule-detail", args=[school.pk, schedule.pk]))
 
     data = form.cleaned_data
     cohort, station, start, end = data["cohort"], data["station"], data["start"], data["end"]
-    what = f"{cohort}'s {StationCode(station).label} at {clock(start)}"
+    what = _("%(cohort)s's %(station)s at %(time)s") % {
+        "cohort": cohort,
+        "station": StationCode(station).label,
+        "time": clock(start),
+    }
     error = message = None
     try:
         toggled = pins.pin_toggle(
@@ -178,11 +184,12 @@ def pin_toggle(request: HttpRequest, school_id: int, schedule_id: int) -> HttpRe
         error = " ".join(exc.messages)
     else:
         if toggled.pinned:
-            message = (
-                f"Pinned {what} on {date_format(schedule.date)}: every build of that day keeps it."
-            )
+            message = _("Pinned %(what)s on %(date)s: every build of that day keeps it.") % {
+                "what": what,
+                "date": date_format(schedule.date),
+            }
         else:
-            message = f"Unpinned {what}: builds may move it again."
+            message = _("Unpinned %(what)s: builds may move it again.") % {"what": what}
 
     default = reverse("schedule-detail", args=[school.pk, schedule.pk])
     if request.htmx:

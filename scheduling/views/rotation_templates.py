@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from students.models import School
@@ -55,7 +56,10 @@ def template_list(request: HttpRequest, school_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Created the template for {_title(template)}.")
+            messages.success(
+                request,
+                gettext("Created the template for %(template)s.") % {"template": _title(template)},
+            )
             return redirect("template-edit", school_id=school.pk, template_id=template.pk)
     return render(
         request,
@@ -84,7 +88,10 @@ def template_edit(request: HttpRequest, school_id: int, template_id: int) -> Htt
             except TemplateInvalid as error:
                 formset.add_service_errors(error)
             else:
-                messages.success(request, f"Saved the stations of {_title(template)}.")
+                messages.success(
+                    request,
+                    gettext("Saved the stations of %(template)s.") % {"template": _title(template)},
+                )
                 return redirect("template-edit", school_id=school.pk, template_id=template.pk)
     formset.is_valid()  # every row's errors, shown beside its fields
     return render(

@@ -63,8 +63,8 @@ def test_plurals_have_the_forms_of_the_language(language):
 
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_string_families_read_is_in_the_catalog(language):
-    missing = extract_messages() - catalog_messages(language)
-    assert sorted(missing) == [], "run manage.py families_messages, then translate"
+    missing = sorted(m.msgid for m in extract_messages() - catalog_messages(language))
+    assert missing == [], "run manage.py families_messages, then translate: " + repr(missing)
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -7,6 +7,6 @@ site speaks (settings.LANGUAGES) instead of printing the name's letters as a for
 
 WEEKDAY_DATE_FORMAT = r"l j \d\e F \d\e Y"  # "lunes 7 de diciembre de 2026"
 WEEKDAY_MONTH_DAY_FORMAT = r"l j \d\e F"  # "lunes 7 de diciembre"
-SHORT_WEEKDAY_DATE_FORMAT = "D j M Y"  # "lun 7 dic 2026"
-SHORT_WEEKDAY_MONTH_DAY_FORMAT = "D j M"  # "lun 7 dic"
-CHART_DATE_FORMAT = "j M"  # "9 nov"
+SHORT_WEEKDAY_DATE_FORMAT = "D j b Y"  # "lun 7 dic 2026" ("M" is "Dic" in Spanish)
+SHORT_WEEKDAY_MONTH_DAY_FORMAT = "D j b"  # "lun 7 dic"
+CHART_DATE_FORMAT = "j b"  # "9 nov"

@@ -1,0 +1,40 @@
+"""URLs of the home-visit pages (``families.views.visits``)."""
+
+from django.urls import path
+
+from .views import visits
+
+urlpatterns: list = [
+    path(
+        "schools/<int:school_id>/home-visits/",
+        visits.school_visits,
+        name="home-visits-school",
+    ),
+    path(
+        "schools/<int:school_id>/home-visits/plan/",
+        visits.school_visits_plan,
+        name="home-visits-plan",
+    ),
+    path(
+        "schools/<int:school_id>/home-visits/households/sync/",
+        visits.school_households_sync,
+        name="home-visits-households-sync",
+    ),
+    path(
+        "schools/<int:school_id>/home-visits/households/<int:household_id>/",
+        visits.household_page,
+        name="home-visits-household",
+    ),
+    path(
+        "schools/<int:school_id>/home-visits/visits/<int:visit_id>/",
+        visits.visit_page,
+        name="home-visits-visit",
+    ),
+    path("my/home-visits/", visits.my_visits, name="home-visits-mine"),
+    path("my/home-visits/times/<int:staff_id>/", visits.my_visit_times, name="home-visits-times"),
+    path(
+        "my/home-visits/calendar/<int:staff_id>.ics",
+        visits.visit_calendar,
+        name="home-visits-calendar",
+    ),
+]
