@@ -51,6 +51,8 @@ EXCLUDED = (
     "families/visits/*",
     "families/visit_*.py",
     "families/views/visits.py",
+    "families/views/visit_*.py",
+    "templates/families/email/visit_*.txt",  # educators' reminders of their home visits
     "families/households.py",
     "templates/families/visits/*",
 )

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from rocketship.outages import TRANSIENT_ERRORS
 
-from . import notices
+from . import notices, visit_reminders
 
 # A mail server that refuses rolls the sent marks back: try again later, as for an outage.
 MAIL_ERRORS = (*TRANSIENT_ERRORS, smtplib.SMTPException, ConnectionError)
@@ -31,3 +31,9 @@ def notices_send_task(account_id: int) -> int:
 def notices_send_due_task() -> int:
     """The beat: each digest whose local hour has come, and any notice that lost its task."""
     return notices.notices_send_due()
+
+
+@shared_task(name="families.tasks.visit_reminders_send_due", autoretry_for=MAIL_ERRORS)
+def visit_reminders_send_due_task() -> int:
+    """The beat: the day before their home visits, one email to each educator (once a day)."""
+    return visit_reminders.reminders_send_due()

@@ -1,5 +1,6 @@
 """Forms of the home-visit pages: a leader's record of a household (answer, address, times),
-an educator's windows for visits and their languages and weekly cap."""
+an educator's windows for visits and their languages and weekly cap, a visit moved to a new
+time, and the pair's reflection after a visit."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .visit_models import Household, VisitSettings
+from .visit_models import REFLECTION_MAX_LENGTH, Household, VisitSettings
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -106,3 +107,34 @@ class VisitSettingsForm(forms.ModelForm):
     class Meta:
         model = VisitSettings
         fields = ["weekly_cap", "languages"]
+
+
+class VisitMoveForm(forms.Form):
+    """A visit moved: the new day and times the family agreed, or none to plan it again."""
+
+    date = forms.DateField(label=_("New date"), required=False, widget=DATE)
+    start = forms.TimeField(label=_("Start"), required=False, widget=TIME)
+    end = forms.TimeField(label=_("End"), required=False, widget=TIME)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        given = [data.get(name) is not None for name in ("date", "start", "end")]
+        if any(given) and not all(given):
+            raise forms.ValidationError(
+                _("Give the new date with its start and end, or none to plan the visit again.")
+            )
+        if all(given) and data["end"] <= data["start"]:
+            self.add_error("end", _("The end comes before the start."))
+        return data
+
+
+class ReflectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Reflection"),
+        max_length=REFLECTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "What the family hopes for their child, and what to follow up. Read only by the "
+            "two of you and the school's leaders."
+        ),
+    )

@@ -11,6 +11,11 @@ date) and keeps a weekly cap and the languages they speak in their ``VisitSettin
 has a target date for first visits. A *plan run* (``VisitPlanRun``) stores the ``Visit`` rows the
 planner (``families.visits``) chose, each with its lead, partner, day and time, and lists the
 households it could not place with the reason.
+
+After a visit its pair marks it done, moved or declined; after a done visit they write a short
+*reflection* (``VisitReflection``, kept apart from ``Visit`` so that nothing listing visits can
+carry it by accident), read only by the pair and the school's leaders. Each educator gets one
+reminder email the day before their visits; ``VisitReminder`` records it was sent.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ __all__ = [
     "Visit",
     "VisitFeed",
     "VisitPlanRun",
+    "VisitReflection",
+    "VisitReminder",
     "VisitSettings",
     "VisitStatus",
     "VisitWindow",
@@ -282,3 +289,44 @@ class VisitFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Visit feed {self.pk} of staff {self.staff_id}"
+
+
+REFLECTION_MAX_LENGTH = 2000  # a few paragraphs: what the family hopes for, what to follow up
+
+
+class VisitReflection(models.Model):
+    """The pair's short reflection after a done visit: hopes and dreams the family shared and
+    what to follow up. Read only by the visit's pair and the school's leaders, each read audited
+    (``families.visit_tracking``)."""
+
+    school_scope = "visit__school"
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="reflection")
+    text = models.TextField(_("reflection"), max_length=REFLECTION_MAX_LENGTH)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Reflection on visit {self.visit_id}"
+
+
+class VisitReminder(models.Model):
+    """The reminder email an educator got the day before ``date``'s visits: one per educator and
+    day, so the beat may run as often as it likes."""
+
+    school_scope = "staff__school"
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="visit_reminders")
+    date = models.DateField()
+    visits = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "date"], name="visit_reminder_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit reminder of staff {self.staff_id} for {self.date}"

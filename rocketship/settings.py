@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "students.tasks.jobs_sweep", "schedule": 5 * 60},
     # Families' daily digests, each at FAMILY_DIGEST_HOUR in its school's zone (families.notices).
     "family-notices-due": {"task": "families.tasks.notices_send_due", "schedule": 10 * 60},
+    # Home-visit reminders, the day before, from HOME_VISIT_REMINDER_HOUR in each school's zone.
+    "home-visit-reminders": {
+        "task": "families.tasks.visit_reminders_send_due",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- Background jobs (students.jobs) ------------------------------------------------------------
@@ -253,6 +258,8 @@ JOBS_TEST_GATE_DIR = env_str("JOBS_TEST_GATE_DIR")
 # --- Families' messages about changes (families.notices) -------------------------------------
 # The local hour (each school's zone) of the daily digest for guardians who chose one a day.
 FAMILY_DIGEST_HOUR = env_int("FAMILY_DIGEST_HOUR", 17)
+# The local hour from which educators get the email about tomorrow's home visits.
+HOME_VISIT_REMINDER_HOUR = env_int("HOME_VISIT_REMINDER_HOUR", 15)
 
 # --- The nightly rebuild (scheduling.nightly) ---------------------------------------------------
 NIGHTLY_LOCAL_TIME = env_time("NIGHTLY_LOCAL_TIME", "02:00")  # in each school's own time zone

@@ -30,8 +30,15 @@ from ..visit_feeds import (
     visit_feed_for_token,
     visit_feed_revoke,
 )
-from ..visit_forms import WEEKDAY_CHOICES, HouseholdForm, VisitSettingsForm, VisitWindowForm
-from ..visit_models import Visit, VisitSettings
+from ..visit_forms import (
+    WEEKDAY_CHOICES,
+    HouseholdForm,
+    ReflectionForm,
+    VisitMoveForm,
+    VisitSettingsForm,
+    VisitWindowForm,
+)
+from ..visit_models import Visit, VisitSettings, VisitStatus
 from ..visit_planning import (
     first_visit_target,
     households_of_school,
@@ -53,6 +60,7 @@ from ..visit_services import (
     visit_window_add,
     visit_window_remove,
 )
+from ..visit_tracking import is_pair, may_track, reflection_for
 
 WEEKDAYS = dict(WEEKDAY_CHOICES)
 
@@ -217,6 +225,7 @@ def visit_page(request: HttpRequest, school_id: int, visit_id: int) -> HttpRespo
         via=page_via(request),
         addresses=show_address,
     )
+    pair = is_pair(request.user, visit)
     return render(
         request,
         "families/visits/visit.html",
@@ -225,6 +234,12 @@ def visit_page(request: HttpRequest, school_id: int, visit_id: int) -> HttpRespo
             "visit": visit,
             "language": language_name(visit.household.language),
             "show_address": show_address,
+            # Tracking and the reflection (families.visit_tracking): the read is audited.
+            "can_track": visit.status == VisitStatus.PLANNED and may_track(request.user, visit),
+            "move_form": VisitMoveForm(),
+            "reflection": reflection_for(user=request.user, visit=visit, via=page_via(request)),
+            "may_reflect": pair and visit.status == VisitStatus.DONE,
+            "reflection_form": ReflectionForm(),
         },
     )
 
