@@ -10,7 +10,8 @@ Each educator (``students.Staff``) gives *windows* for visits (weekly between tw
 date) and keeps a weekly cap and the languages they speak in their ``VisitSettings``. Each school
 has a target date for first visits. A *plan run* (``VisitPlanRun``) stores the ``Visit`` rows the
 planner (``families.visits``) chose, each with its lead, partner, day and time, and lists the
-households it could not place with the reason.
+households it could not place with the reason. Where Celery has workers, "Plan first visits"
+is a *plan job* (``VisitPlanJob``, a ``students.jobs`` kind) that a worker runs into a plan run.
 
 After a visit its pair marks it done, moved or declined; after a done visit they write a short
 *reflection* (``VisitReflection``, kept apart from ``Visit`` so that nothing listing visits can
@@ -30,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from students.models import Guardian, Network, School, Staff
+from students.models.jobs import Job
 
 __all__ = [
     "Household",
@@ -38,6 +40,8 @@ __all__ = [
     "SchoolVisitSettings",
     "Visit",
     "VisitFeed",
+    "VisitPlanJob",
+    "VisitPlanJobState",
     "VisitPlanRun",
     "VisitReflection",
     "VisitReminder",
@@ -330,3 +334,36 @@ class VisitReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Visit reminder of staff {self.staff_id} for {self.date}"
+
+
+class VisitPlanJobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Planning")
+    DONE = "done", _("Planned")
+    FAILED = "failed", _("Failed")
+
+
+class VisitPlanJob(Job):
+    """A "Plan first visits" handed to a Celery worker (``families.visit_plan_jobs``): planning
+    a large school takes seconds, too long for a request. It ends ``done`` with its ``run``, or
+    ``failed`` with a ``message`` a leader reads (stored in English, translated when shown)."""
+
+    school_scope = "school"
+
+    state = models.CharField(
+        max_length=12, choices=VisitPlanJobState.choices, default=VisitPlanJobState.QUEUED
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="visit_plan_jobs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(
+        VisitPlanRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Visit plan job {self.pk} of school {self.school_id}"

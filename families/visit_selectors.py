@@ -231,6 +231,7 @@ def visits_of_user(user: AnyUser) -> list[Visit]:
             Q(lead__in=mine) | Q(partner__in=mine), status__in=Visit.KEPT, date__gt=first
         )
         .select_related("school", "household", "lead__user", "partner__user")
+        .prefetch_related("household__guardians")  # the family's names on My home visits
         .order_by("date", "start", "pk")
     )
 

@@ -16,6 +16,11 @@ urlpatterns: list = [
         name="home-visits-plan",
     ),
     path(
+        "schools/<int:school_id>/home-visits/plan/<int:job_id>/",
+        visits.school_visits_plan_status,
+        name="home-visits-plan-status",
+    ),
+    path(
         "schools/<int:school_id>/home-visits/households/sync/",
         visits.school_households_sync,
         name="home-visits-households-sync",

@@ -2,7 +2,7 @@
 schools, and the links each role needs. A context processor, so every page gets the same bar.
 
 Network admins (and superusers) also get their network's links whatever the page: their
-schools, roster imports and the audit trail, without picking a school first.
+schools, roster imports, home-visit progress and the audit trail, without picking a school first.
 
 It lives in ``scheduling`` because the links go to scheduling pages; ``students`` stays unaware of
 them (apps depend downward).
@@ -38,7 +38,7 @@ class Navigation:
     day: tuple[Link, ...]  # what everyone at the school reads
     setup: tuple[Link, ...]  # a leader's configuration pages
     administer: bool
-    network: tuple[Link, ...] = ()  # a network admin's: schools, roster imports, audit trail
+    network: tuple[Link, ...] = ()  # a network admin's: schools, imports, visits, audit trail
 
 
 def _links(request: HttpRequest, entries: list[tuple[str, str, dict]]) -> tuple[Link, ...]:
@@ -135,7 +135,8 @@ def _administered_networks(user: AnyUser) -> list[Network]:
 
 
 def _network_entries(networks: list[Network]) -> list[tuple[str, str, dict]]:
-    """A network admin's links: their schools, each network's roster imports, the audit trail."""
+    """A network admin's links: their schools, each network's roster imports and home-visit
+    progress, the audit trail."""
     if not networks:
         return []
     entries: list[tuple[str, str, dict]] = [(_("Schools"), "school-list", {})]
@@ -144,6 +145,11 @@ def _network_entries(networks: list[Network]) -> list[tuple[str, str, dict]]:
         if len(networks) > 1:
             label = _("Roster imports of %(network)s") % {"network": network.name}
         entries.append((label, "roster-imports", {"network_id": network.pk}))
+        label = _("Home visit progress")
+        if len(networks) > 1:
+            label = _("Home visit progress of %(network)s") % {"network": network.name}
+        # The families app's URL, by name only: scheduling does not import families.
+        entries.append((label, "home-visits-network-progress", {"network_id": network.pk}))
     entries.append((_("Audit trail"), "admin:students_auditevent_changelist", {}))
     return entries
 

@@ -1,8 +1,9 @@
 """Home-visit pages: a leader's households and plan (``/schools/<id>/home-visits/``) with the
-one-click "Plan first visits", a household's and a visit's page for the school's staff, an
-educator's own visits (``/my/home-visits/``) and their calendar feed.
+one-click "Plan first visits" (in the request, or queued for a worker and polled), a
+household's and a visit's page for the school's staff, an educator's own visits
+(``/my/home-visits/``) and their calendar feed.
 
-Thin: reads through ``families.visit_selectors``, writes through ``families.visit_planning``
+Thin: reads through ``families.visit_selectors``, writes through ``families.visit_plan_jobs``
 and ``families.visit_feeds``. Another school's household or visit answers 404; the address is
 shown to the visit's pair and the school's leaders only; every household shown is audited.
 """
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from students.errors import DomainError
 from students.models import AuditAction, School, Staff
@@ -38,13 +40,9 @@ from ..visit_forms import (
     VisitSettingsForm,
     VisitWindowForm,
 )
-from ..visit_models import Visit, VisitSettings, VisitStatus
-from ..visit_planning import (
-    first_visit_target,
-    households_of_school,
-    plan_first_visits,
-    school_today,
-)
+from ..visit_models import Visit, VisitPlanJob, VisitPlanJobState, VisitSettings, VisitStatus
+from ..visit_plan_jobs import visit_plan_job_latest, visit_plan_request
+from ..visit_planning import first_visit_target, households_of_school, school_today
 from ..visit_selectors import (
     audit_households,
     household_rows,
@@ -81,6 +79,7 @@ def school_visits(request: HttpRequest, school_id: int) -> HttpResponse:
     school = _led_school(request, school_id)
     rows = household_rows(school)
     run, unplaced = latest_unplaced(school)
+    job = visit_plan_job_latest(school=school)
     audit_households(
         user=request.user,
         households=[row.household for row in rows],
@@ -98,6 +97,11 @@ def school_visits(request: HttpRequest, school_id: int) -> HttpResponse:
             "run": run,
             "unplaced": unplaced,
             "target": first_visit_target(school),
+            "job": job,
+            # A queued plan that failed after the last stored one: its reason stays in view.
+            "job_failed": job is not None
+            and job.state == VisitPlanJobState.FAILED
+            and (run is None or (job.finished_at is not None and job.finished_at > run.created_at)),
         },
     )
 
@@ -107,20 +111,53 @@ def school_visits(request: HttpRequest, school_id: int) -> HttpResponse:
 def school_visits_plan(request: HttpRequest, school_id: int) -> HttpResponse:
     school = _led_school(request, school_id)
     try:
-        run = plan_first_visits(school, request.user)
+        outcome = visit_plan_request(school=school, user=request.user)
     except DomainError:
         messages.error(request, _("The plan broke a rule when checked, so nothing was stored."))
     else:
-        messages.success(
-            request,
-            ngettext(
-                "%(placed)d visit planned; %(unplaced)d households could not be placed.",
-                "%(placed)d visits planned; %(unplaced)d households could not be placed.",
-                run.placed,
+        # A queued job: the page shows "Planning…" and polls it.
+        if not isinstance(outcome, VisitPlanJob):
+            messages.success(
+                request, planned_message(placed=outcome.placed, unplaced=len(outcome.unplaced))
             )
-            % {"placed": run.placed, "unplaced": len(run.unplaced)},
-        )
     return redirect("home-visits-school", school_id=school.pk)
+
+
+@login_required
+@require_GET
+def school_visits_plan_status(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+    """Polled by the leader's page while a queued plan runs: nothing new (204) until it ends,
+    then the page reloads to show the plan (htmx), or, without htmx, goes back to it."""
+    school = _led_school(request, school_id)
+    job = get_scoped_or_404(
+        VisitPlanJob.objects.filter(school=school).select_related("run"),
+        request.user,
+        via=page_via(request),
+        pk=job_id,
+    )
+    if job.polling and request.htmx:
+        return HttpResponse(status=204)
+    if job.state == VisitPlanJobState.DONE and job.run is not None and request.htmx:
+        run = job.run
+        messages.success(request, planned_message(placed=run.placed, unplaced=len(run.unplaced)))
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    return redirect("home-visits-school", school_id=school.pk)
+
+
+def planned_message(*, placed: int, unplaced: int) -> str:
+    """What a plan did, each number with its own plural form."""
+    planned = ngettext("%(count)d visit planned.", "%(count)d visits planned.", placed) % {
+        "count": placed
+    }
+    if not unplaced:
+        return planned
+    left = ngettext(
+        "%(count)d household could not be placed.",
+        "%(count)d households could not be placed.",
+        unplaced,
+    ) % {"count": unplaced}
+    return f"{planned} {left}"
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from families.visit_models import VisitPlanJob
 from learninglabs.imports import progress_import_start
 from learninglabs.models import ImportState, ProgressImport, ProgressRecord
 from scheduling.models import BuildJob, BuildState, NightlyRun, RunState
@@ -53,7 +54,8 @@ def file_exists(record) -> bool:
 def test_every_kind_of_job_is_registered_with_its_task():
     kinds = {kind.model: kind for kind in job_kinds()}
 
-    assert set(kinds) == {BuildJob, NightlyRun, ProgressImport, RosterImport}
+    assert set(kinds) == {BuildJob, NightlyRun, ProgressImport, RosterImport, VisitPlanJob}
+    assert kinds[VisitPlanJob].task == "families.tasks.visit_plan_job_run_task"
     assert kinds[ProgressImport].task == "learninglabs.tasks.progress_import_run_task"
     assert kinds[RosterImport].task == "students.tasks.roster_import_run_task"
     # Imports are lost after twice their task's hard time limit (30 min).

@@ -75,10 +75,18 @@ def test_a_network_admin_finds_their_schools_roster_imports_and_the_audit_trail(
     client = client_for(network_admin)
     for url in ["/", reverse("school-detail", kwargs={"school_id": school_b.school.pk})]:
         network = client.get(url).context["navigation"].network
-        assert [link.label for link in network] == ["Schools", "Roster imports", "Audit trail"]
+        assert [link.label for link in network] == [
+            "Schools",
+            "Roster imports",
+            "Home visit progress",
+            "Audit trail",
+        ]
         assert [link.url for link in network] == [
             reverse("school-list"),
             reverse("roster-imports", kwargs={"network_id": school_b.school.network_id}),
+            reverse(
+                "home-visits-network-progress", kwargs={"network_id": school_b.school.network_id}
+            ),
             reverse("admin:students_auditevent_changelist"),
         ]
         for link in network:
@@ -106,3 +114,23 @@ def test_leaders_and_teachers_get_no_network_links(school_a):
         )
         assert response.context["navigation"].network == ()
         assert "Audit trail" not in response.content.decode()
+
+
+def test_a_network_admin_opens_home_visit_progress_from_the_top_bar(network_admin, school_a):
+    client = client_for(network_admin)
+    url = reverse("home-visits-network-progress", kwargs={"network_id": school_a.school.network_id})
+
+    html = client.get(reverse("my-day")).content.decode()
+    progress = client.get(url)
+
+    assert f'href="{url}"' in html
+    assert progress.status_code == 200
+    assert progress.context["navigation"].network[2].current is True
+
+
+def test_leaders_get_no_network_home_visit_progress_link(school_a):
+    url = reverse("home-visits-network-progress", kwargs={"network_id": school_a.school.network_id})
+
+    html = client_for(school_a.leader.user).get(reverse("my-day")).content.decode()
+
+    assert f'href="{url}"' not in html
