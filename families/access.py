@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from students.audit import audit_reads
-from students.models import Student
+from students.models import School, Student
 
 from .models import FamilyAccount
 
@@ -52,8 +52,9 @@ def family_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
-def school_today(student: Student) -> datetime.date:
-    return timezone.localtime(timezone=student.school.zone).date()
+def school_today(school: School) -> datetime.date:
+    """Today where ``school`` is: a California evening is already tomorrow in UTC."""
+    return timezone.localtime(timezone=school.zone).date()
 
 
 def children_of(account: FamilyAccount) -> list[Student]:
@@ -77,7 +78,7 @@ def child_or_404(account: FamilyAccount, student_id: int, *, via: str) -> Studen
 
 
 def _enrolled_today(child: Student) -> bool:
-    today = school_today(child)
+    today = school_today(child.school)
     return child.enrollment_start <= today and (
         child.enrollment_end is None or today <= child.enrollment_end
     )

@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 from students.audit import audit_account_change
 from students.models import Guardian, School, Student
 
+from .access import school_today
 from .language import FALLBACK, normalise
 from .models import FamilyAccount, FamilySchoolSettings, Invitation, InvitationChannel
 from .tokens import digest, formatted_code, new_code, new_token
@@ -106,13 +107,9 @@ def _enrolled_on(day: datetime.date) -> Q:
     )
 
 
-def _school_today(school: School) -> datetime.date:
-    return timezone.localtime(timezone=school.zone).date()
-
-
 def guardians_of_school(*, school: School) -> QuerySet[Guardian]:
     """Active guardians of ``school``'s students enrolled today."""
-    students = Student.objects.filter(_enrolled_on(_school_today(school)), school=school)
+    students = Student.objects.filter(_enrolled_on(school_today(school)), school=school)
     return Guardian.objects.filter(
         active=True, network_id=school.network_id, students__in=students
     ).distinct()
@@ -122,7 +119,7 @@ def family_rows(*, school: School) -> list[GuardianRow]:
     """Every guardian of ``school`` with their children there and invitation status, in a fixed
     number of queries."""
     now = timezone.now()
-    students = Student.objects.filter(_enrolled_on(_school_today(school)), school=school)
+    students = Student.objects.filter(_enrolled_on(school_today(school)), school=school)
     guardians = (
         guardians_of_school(school=school)
         .select_related("account")
@@ -351,7 +348,7 @@ def invite_imported(*, guardian_ids: Sequence[int]) -> dict[int, list[int]]:
 
 
 def _enrolled_now(student: Student) -> bool:
-    today = _school_today(student.school)
+    today = school_today(student.school)
     return student.enrollment_start <= today and (
         student.enrollment_end is None or today <= student.enrollment_end
     )

@@ -25,34 +25,16 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import Room
 from students.models import Staff
 
 from .language import language_for
 from .models import FamilyAccount, FamilyNotice
+from .selectors import station_words
 
 TEMPLATES = "families/email"
 UNSUBSCRIBE_SALT = "families.unsubscribe"
-
-# Each activity in a family's words (the staff labels speak of stations).
-ACTIVITY_WORDS = {
-    "launch": _("Morning meeting"),
-    "literacy": _("Reading and writing"),
-    "math": _("Math"),
-    "lab": _("Learning Lab"),
-    "flex": _("Flexible time"),
-    "eld": _("English class"),
-    "specials": _("PE, art or music"),
-    "lunch": _("Lunch"),
-    "recess": _("Recess"),
-}
-
-
-def activity_word(station: str) -> str:
-    return str(ACTIVITY_WORDS.get(station, _("Class")))
-
 
 # --- links ----------------------------------------------------------------------------------
 
@@ -123,7 +105,8 @@ def _where(
 
 def move_sentence(move: dict[str, Any], rooms: dict[int, str], staff: dict[int, str]) -> str:
     """One moved block in a sentence: what it is now and what it was."""
-    activity = activity_word(move["station"])
+    # The same words as the family page's (families.selectors).
+    activity = station_words(move["station"])
     old, new = move.get("before"), move.get("after")
     if old is None:
         return gettext("%(activity)s added: %(now)s.") % {

@@ -23,11 +23,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from scheduling.models import minutes_of
 from students.errors import DomainError
 from students.models import School, Staff, Student
 
+from .access import school_today
 from .visit_models import (
     DEFAULT_WEEKLY_CAP,
     Household,
@@ -81,10 +82,6 @@ class VisitInputs:
     check: VisitProblem
 
 
-def school_today(school: School) -> datetime.date:
-    return timezone.localtime(timezone=school.zone).date()
-
-
 def school_year(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The first and last day of the school year (August to July) holding ``day``."""
     year = day.year if day.month >= SCHOOL_YEAR_STARTS else day.year - 1
@@ -102,10 +99,6 @@ def first_visit_target(school: School, *, today: datetime.date | None = None) ->
         return chosen
     first, _ = school_year(today or school_today(school))
     return datetime.date(first.year, 10, 31)
-
-
-def minutes(t: datetime.time) -> int:
-    return t.hour * 60 + t.minute
 
 
 def clock(m: int) -> datetime.time:
@@ -175,7 +168,7 @@ def visit_problem(school: School, *, today: datetime.date | None = None) -> Visi
     days_of: dict[int, list[Window]] = defaultdict(list)
     for w in VisitWindow.objects.filter(staff__school=school, staff__active=True).order_by("pk"):
         for day in w.days(first, last):
-            days_of[w.staff_id].append(Window(day, minutes(w.start), minutes(w.end)))
+            days_of[w.staff_id].append(Window(day, minutes_of(w.start), minutes_of(w.end)))
     in_kept = {s for v in kept for s in (v.lead_id, v.partner_id)}
     settings_of = {
         s.staff_id: s for s in VisitSettings.objects.filter(staff_id__in=set(days_of) | in_kept)
@@ -198,8 +191,8 @@ def visit_problem(school: School, *, today: datetime.date | None = None) -> Visi
             v.lead_id,
             v.partner_id,
             v.date,
-            minutes(v.start),
-            minutes(v.end),
+            minutes_of(v.start),
+            minutes_of(v.end),
             v.order,
         )
         for v in kept

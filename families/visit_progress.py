@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from scheduling.exports import to_csv
 from students.models import Network, School, Staff, Student
 
+from .access import school_today
 from .visit_models import HouseholdAnswer, Visit, VisitStatus
-from .visit_planning import first_visit_target, households_of_school, school_today, school_year
+from .visit_planning import first_visit_target, households_of_school, school_year
 from .visit_selectors import language_name
 
 

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from students.models import AuditAction, AuditEvent, School, Staff, Student
 from students.permissions import AnyUser, leads
 
+from .access import school_today
 from .visit_models import Household, Visit, VisitPlanRun, VisitStatus
-from .visit_planning import households_of_school, school_today, school_year
+from .visit_planning import households_of_school, school_year
 from .visits.problem import UnplacedReason
 
 logger = logging.getLogger("rocketship.audit")

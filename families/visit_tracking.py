@@ -26,8 +26,8 @@ from students.errors import DomainError
 from students.models import AuditAction, AuditEvent, Role, School, Staff
 from students.permissions import AnyUser, is_token, leads
 
+from .access import school_today
 from .visit_models import REFLECTION_MAX_LENGTH, Visit, VisitReflection, VisitStatus
-from .visit_planning import school_today
 
 logger = logging.getLogger("rocketship.families")
 audit_logger = logging.getLogger("rocketship.audit")

@@ -1,12 +1,12 @@
 """The run command's setup (migrate, static files, demo network) works on a fresh SQLite file,
 and running it again changes nothing; it serves on the port ``PORT`` names and says so."""
 
+import contextlib
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -98,7 +98,8 @@ def test_a_port_that_is_not_a_port_number_stops_the_run_before_any_setup(bad, tm
 
 def serve(tmp_path: Path, port: int) -> tuple[list[str], int]:
     """Run bin/run with ``PORT`` until its server answers; its output and the answer's status."""
-    env = {**setup_env(tmp_path), "PORT": str(port)}
+    # Unbuffered, so runserver's lines reach the pipe as it prints them.
+    env = {**setup_env(tmp_path), "PORT": str(port), "PYTHONUNBUFFERED": "1"}
     env.pop("SITE_URL", None)
     server = subprocess.Popen(
         ["bin/run"],
@@ -112,19 +113,21 @@ def serve(tmp_path: Path, port: int) -> tuple[list[str], int]:
     )
     lines: list[str] = []
     try:
+        # Waits on the server's own words, not on a clock: bin/run's line, then runserver's
+        # "Quit the server with ...", printed as it binds the port.
         for line in server.stdout:
             lines.append(line.rstrip("\n"))
-            if line.startswith("rocketship: starting the server"):
+            if line.startswith("Quit the server with"):
                 break
-        # Polled rather than timed: the server answers once it has bound the port.
-        for _ in range(600):
+        while server.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as answer:
                     return lines, answer.status
             except (urllib.error.URLError, ConnectionError):
-                if server.poll() is not None:
-                    break
-                time.sleep(0.1)
+                # The line comes just before the bind: wait for the server, which returns at
+                # once if it exits.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    server.wait(timeout=0.05)
         return lines, 0
     finally:
         os.killpg(server.pid, signal.SIGTERM)

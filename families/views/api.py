@@ -67,7 +67,7 @@ def child_day_json(request: HttpRequest, student_id: int) -> JsonResponse:
     except NotADay as error:
         return JsonResponse({"errors": {"date": [str(error)]}}, status=400)
     if date is None:
-        today = school_today(child)
+        today = school_today(child.school)
         date = next_published_day(child, today) or today
     return JsonResponse({"child": _child(child), "day": _day(child_day(child, date))})
 

@@ -35,7 +35,7 @@ from ..selectors import (
 def requested_date(request: HttpRequest, child: Student) -> tuple[datetime.date, str | None]:
     """``?date=`` (YYYY-MM-DD), or today at the child's school (the next published school day
     when today has none: a weekend, a holiday); with why a bad value was ignored."""
-    today = school_today(child)
+    today = school_today(child.school)
     raw = request.GET.get("date", "").strip()
     if not raw:
         return next_published_day(child, today) or today, None
@@ -99,7 +99,7 @@ def family_child(request: HttpRequest, student_id: int) -> HttpResponse:
             "children": _switcher(request, child),
             "date": date,
             "date_error": date_error,
-            "is_today": date == school_today(child),
+            "is_today": date == school_today(child.school),
             # The date shown without ?date= (today, or the next published day): no link to it.
             "is_default": not request.GET.get("date"),
             "previous_date": _weekday_after(date, -1),
@@ -135,6 +135,6 @@ def family_child_week(request: HttpRequest, student_id: int) -> HttpResponse:
             "previous_week": days[0] - datetime.timedelta(days=7),
             "next_week": days[0] + datetime.timedelta(days=7),
             "days": child_week(child, days[0]),
-            "today": school_today(child),
+            "today": school_today(child.school),
         },
     )

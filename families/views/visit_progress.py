@@ -18,7 +18,7 @@ from students.models import Network
 from students.permissions import administers, page_via
 from students.scoping import get_led_school_or_404
 
-from ..visit_planning import school_today
+from ..access import school_today
 from ..visit_progress import network_progress, progress_csv, progress_filename, school_progress
 
 

@@ -25,6 +25,7 @@ from students.models import AuditAction, School, Staff
 from students.permissions import leads, page_via
 from students.scoping import get_led_school_or_404, get_scoped_or_404
 
+from ..access import school_today
 from ..households import households_from_roster
 from ..visit_feeds import (
     visit_feed_body,
@@ -42,7 +43,7 @@ from ..visit_forms import (
 )
 from ..visit_models import Visit, VisitPlanJob, VisitPlanJobState, VisitSettings, VisitStatus
 from ..visit_plan_jobs import visit_plan_job_latest, visit_plan_request
-from ..visit_planning import first_visit_target, households_of_school, school_today
+from ..visit_planning import first_visit_target, households_of_school
 from ..visit_selectors import (
     audit_households,
     household_rows,

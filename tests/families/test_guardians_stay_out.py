@@ -70,8 +70,8 @@ def guardian_world(school_a):  # type: ignore[no-untyped-def]
         "pk": school_a.student.pk,
         "object_id": str(school_a.student.pk),
         "id": str(school_a.student.pk),
-        "date": school_today(school_a.student).isoformat(),
-        "start": school_today(school_a.student).isoformat(),
+        "date": school_today(school_a.student.school).isoformat(),
+        "start": school_today(school_a.student.school).isoformat(),
         "format": "json",
     }
     return account, ids
@@ -174,7 +174,7 @@ def test_a_guardian_can_not_sign_in_to_the_admin(guardian_world):
 
 
 def test_a_withdrawn_childs_guardian_gets_404_from_the_day_after_the_last_day(school_a):
-    today = school_today(school_a.student)
+    today = school_today(school_a.student.school)
     staying = StudentFactory(school=school_a.school, enrollment_end=today)
     gone = StudentFactory(school=school_a.school, enrollment_end=today - datetime.timedelta(days=1))
     guardian = guardian_of(staying)

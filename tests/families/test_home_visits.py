@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from families.access import school_today
 from families.households import households_from_roster
 from families.visit_demo import seed_home_visits
 from families.visit_models import (
@@ -28,10 +29,11 @@ from families.visit_models import (
     VisitStatus,
     VisitWindow,
 )
-from families.visit_planning import minutes, plan_first_visits, school_today, visit_problem
+from families.visit_planning import plan_first_visits, visit_problem
 from families.visit_selectors import reason_text
 from families.visits.problem import PlannedVisit, Unplaced, UnplacedReason, VisitPlan
 from families.visits.validate import plan_problems
+from scheduling.models import minutes_of
 from students.models import AuditEvent, Role, School, Staff
 
 from ..factories import (
@@ -108,8 +110,8 @@ def stored_plan(school: School) -> VisitPlan:
                 v.lead_id,
                 v.partner_id,
                 v.date,
-                minutes(v.start),
-                minutes(v.end),
+                minutes_of(v.start),
+                minutes_of(v.end),
                 v.order,
             )
             for v in Visit.objects.filter(school=school, status__in=Visit.KEPT)

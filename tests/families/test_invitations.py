@@ -82,7 +82,7 @@ def test_a_leader_cannot_invite_a_guardian_with_no_child_at_their_school(school_
 
 
 def test_a_withdrawn_childs_guardian_is_not_on_the_page(school_a):
-    yesterday = school_today(school_a.student) - datetime.timedelta(days=1)
+    yesterday = school_today(school_a.student.school) - datetime.timedelta(days=1)
     gone = StudentFactory(school=school_a.school, enrollment_end=yesterday)
     guardian = guardian_of(gone)
     leader = client_for(school_a.leader.user)

@@ -169,10 +169,6 @@ def test_an_english_email_says_what_moved_in_one_short_line(
 
 
 def test_the_spanish_email_speaks_spanish_words(world, django_capture_on_commit_callbacks):
-    with translation.override("es"):
-        translated = translation.gettext("Tomorrow, %(day)s") != "Tomorrow, %(day)s"
-    if not translated:
-        pytest.xfail("the Spanish catalog (F4) has no translation of the notices' strings yet")
     with django_capture_on_commit_callbacks(execute=True):
         world.publish_math_moved()
 

@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from families.access import school_today
 from families.households import households_from_roster
 from families.visit_models import (
     Household,
@@ -26,7 +27,6 @@ from families.visit_models import (
     Visit,
     VisitStatus,
 )
-from families.visit_planning import school_today
 from families.visit_progress import school_progress
 from students.models import Role, School, Staff
 

@@ -18,6 +18,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from families.access import school_today
 from families.households import households_from_roster
 from families.visit_models import (
     Household,
@@ -28,7 +29,7 @@ from families.visit_models import (
     VisitStatus,
     VisitWindow,
 )
-from families.visit_planning import plan_first_visits, school_today
+from families.visit_planning import plan_first_visits
 from families.visit_reminders import reminders_send_due
 from families.visit_tracking import VisitTrackingRefused, visit_move
 from students.models import AuditEvent, Role, School, Staff
