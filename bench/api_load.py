@@ -94,7 +94,7 @@ def prepare(*, services: dict[str, str], log: Any) -> dict[str, Any]:
     from rocketship.demo.plan import local_today
     from rocketship.demo.scheduling import days_to_build
     from scheduling.models import ScheduledBlock
-    from scheduling.services import schedule_build
+    from scheduling.services.builds import schedule_build
     from scheduling.solver.stage1 import SolveOptions
     from students.clients import api_client_create, api_token_issue
 
@@ -122,6 +122,7 @@ def prepare(*, services: dict[str, str], log: Any) -> dict[str, Any]:
         build["attempts"].append({"seed": seed, "seconds": seconds, "outcome": outcome})
         log(f"build {day} seed {seed}: {outcome} in {seconds} s")
         if result.ok:
+            assert result.schedule is not None  # a build that is ok stored its schedule
             build.update(seed=seed, schedule_id=result.schedule.pk, version=result.schedule.version)
             build["blocks"] = ScheduledBlock.objects.filter(schedule=result.schedule).count()
             break
@@ -132,7 +133,7 @@ def prepare(*, services: dict[str, str], log: Any) -> dict[str, Any]:
         network=school.network, name="Load benchmark", schools=[school], can_write=False, by=None
     )
     _, key = api_token_issue(client=client)
-    from scheduling.api.views import RENDERING
+    from scheduling.published_cache import RENDERING
 
     connections.close_all()
     return {

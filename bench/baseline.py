@@ -48,7 +48,7 @@ def prepare(rev: str) -> Path:
     """The directory to put on ``PYTHONPATH`` for ``rev``'s ``scheduling.solver``."""
     commit = commit_of(rev)
     target = CACHE / commit
-    if (target / "scheduling" / "solver" / "stage1.py").exists():
+    if (target / "scheduling" / "solver").is_dir():  # extracted whole (renamed into place)
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{commit[:12]}-", dir=CACHE))

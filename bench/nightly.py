@@ -140,7 +140,7 @@ def prepare(
     from rocketship.demo import DemoSchool, seed_school
     from rocketship.demo.plan import SHAPE_L, SHAPE_M, SHAPE_S, local_today
     from scheduling.models import Schedule, ScheduleStatus
-    from scheduling.nightly import local_night, next_day_to_rebuild
+    from scheduling.services.nightly import local_night, next_day_to_rebuild
 
     began = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -192,7 +192,7 @@ def publish_day_before(*, school: Any, date: datetime.date, log: Any) -> dict[st
     """Build and publish the school's last instructional day of the target's day type before
     it, as the night before would have; generous limits, a few seeds."""
     from scheduling.models import CalendarDay
-    from scheduling.services import schedule_build
+    from scheduling.services.builds import schedule_build
     from scheduling.solver.stage1 import SolveOptions
 
     target = CalendarDay.objects.get(school=school, date=date)
@@ -320,7 +320,7 @@ def start_worker(
 
 def run_round(bench: Bench, *, concurrency: int, solve_seconds: int, log: Any) -> dict[str, Any]:
     from scheduling.models import FINISHED_RUN_STATES, NightlyRun
-    from scheduling.nightly import nightly_runs_start
+    from scheduling.services.nightly import nightly_runs_start
 
     reset(bench)
     log_path = Path(tempfile.gettempdir()) / f"rocketship-nightly-bench-worker-{concurrency}.log"

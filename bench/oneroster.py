@@ -258,22 +258,23 @@ def child_import(path: str, *, dry_run: bool) -> None:
     from students.oneroster.imports import roster_import_run, roster_import_start
 
     steps: dict[str, float] = {}
-    last = [time.perf_counter(), "storing"]
+    last = [(time.perf_counter(), "storing")]  # when the step under way began, and its name
 
     def progress(step: str) -> None:
         now = time.perf_counter()
-        steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
-        last[:] = [now, step]
+        began, name = last[0]
+        steps[name] = steps.get(name, 0.0) + now - began
+        last[0] = (now, step)
 
     began = time.perf_counter()
-    record = roster_import_start(
+    started = roster_import_start(
         network=Network.objects.get(slug=NETWORK_SLUG),
         file=Path(path).read_bytes(),
         file_name=Path(path).name,
         dry_run=dry_run,
         queue=False,
     )
-    record = roster_import_run(import_id=record.pk, progress=progress)
+    record = roster_import_run(import_id=started.pk, progress=progress)
     seconds = time.perf_counter() - began
     assert record is not None
     steps.pop("done", None)

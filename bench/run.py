@@ -974,7 +974,7 @@ def main(argv: list[str] | None = None) -> int:
         "limit_s": args.limit,
         "fet_limit_s": args.fet_limit if args.fet else None,
         "memory": MEMORY_METHOD,
-        "stage1_sha256": _sha256(Path(solve.__code__.co_filename)),
+        "stage1_sha256": _sha256(Path(solve.__code__.co_filename).parent),
         "baseline": {"rev": args.baseline, "commit": baseline_commit} if baseline_dir else None,
         "shapes": shape_names,
         "workers": workers_list,
@@ -1015,7 +1015,7 @@ def reprint(record: dict[str, Any]) -> int:
     _order(summaries, shape_names)
     print_tables(record | {"shapes": shape_names}, summaries)
     sha = record.get("stage1_sha256")
-    print(f"\ntotal wall time {record['wall_s']} s (solver stage1.py {sha})")
+    print(f"\ntotal wall time {record['wall_s']} s (solver stage1 {sha})")
     return 0
 
 
@@ -1069,11 +1069,15 @@ def print_tables(record: dict[str, Any], summaries: list[dict[str, Any]]) -> Non
         )
 
 
-def _sha256(path: Path) -> str:
-    """Which solver was measured: the stage-1 module changes while it is being tuned."""
+def _sha256(package: Path) -> str:
+    """Which solver was measured: the stage-1 package (its model and search) changes while it is
+    being tuned. Its modules in name order, each name hashed with its bytes."""
     import hashlib
 
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for module in sorted(package.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def fet_version() -> str:

@@ -2,7 +2,7 @@
 
 A shape is written ``gen:cpg=5,students=25,seats=105,start=8:00,end=15:15,specials=3,
 bands=K-1/2-3/4-5,hum=3,stem=2,cafeteria=10``; every parameter but ``cpg`` has a default derived
-from the others the way the reference shapes are sized (``scheduling/solver/reference.py``), so
+from the others the way the reference shapes are sized (``bench/reference.py``), so
 ``gen:cpg=5`` is a whole school. ``C2`` ... ``C8`` are short for ``gen:cpg=2`` ... ``gen:cpg=8``
 (``C5``: the issue's "5 cohorts per grade"). ``random_specs(n, seed)`` draws ``n`` shapes for a
 sweep, each written out in full so a run can be repeated shape by shape.
@@ -37,7 +37,8 @@ import random
 from dataclasses import dataclass, fields
 
 from scheduling.solver.problem import PlacedBlock, Problem, Window
-from scheduling.solver.reference import (
+
+from .reference import (
     COLLEGES,
     GRADES,
     REFERENCE_DAY,

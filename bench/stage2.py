@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import baseline
+from bench.reference import reference_problem
+from bench.reference_stage2 import reference_plan_problem
 from scheduling.solver import stage2
 from scheduling.solver.plans import (
     DEFAULT_PROGRAM_MINUTES,
@@ -40,8 +42,6 @@ from scheduling.solver.plans import (
     Shortfall,
 )
 from scheduling.solver.problem import PlacedBlock, Solution
-from scheduling.solver.reference import reference_problem
-from scheduling.solver.reference_stage2 import reference_plan_problem
 from scheduling.solver.stage1 import SolveOptions
 from scheduling.solver.stage1 import solve as solve_stage1
 from scheduling.solver.validate_stage2 import validate_plan

@@ -4,6 +4,7 @@ school asks for it), and every login of a guardian, on any page, gets a long pho
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,9 +25,7 @@ def invite_imported_guardians(sender: Any, guardian_ids: list[int], **kwargs: An
     """Queue the invitation emails of the guardians an import brought (sent after commit)."""
     for school_id, ids in invite_imported(guardian_ids=guardian_ids).items():
         transaction.on_commit(
-            lambda ids=ids, school_id=school_id: invite_by_email_task.delay(
-                ids, school_id, None, "roster import"
-            )
+            partial(invite_by_email_task.delay, ids, school_id, None, "roster import")
         )
 
 

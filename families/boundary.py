@@ -46,7 +46,9 @@ OPEN_TO_FAMILIES = frozenset(
 def family_may_open(url_name: str | None, namespace: str) -> bool:
     if namespace:  # the admin, the API's namespaced routes
         return False
-    return bool(url_name) and (url_name.startswith("family-") or url_name in OPEN_TO_FAMILIES)
+    if not url_name:
+        return False
+    return url_name.startswith("family-") or url_name in OPEN_TO_FAMILIES
 
 
 class FamilyBoundaryMiddleware:
@@ -60,7 +62,7 @@ class FamilyBoundaryMiddleware:
 
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
-    ) -> None:
+    ) -> HttpResponse | None:
         session = getattr(request, "session", None)
         if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None  # an API client's token request, or a visitor: no family session

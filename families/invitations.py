@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import models as auth_models
 from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
 from django.db import transaction
@@ -173,7 +173,7 @@ def invitation_create(
     *,
     guardian: Guardian,
     school: School,
-    by: AbstractBaseUser | None,
+    by: auth_models.User | None,
     channel: str,
     via: str,
 ) -> SentInvitation:
@@ -213,7 +213,7 @@ def invitation_create(
 
 
 def invitation_email(
-    *, guardian: Guardian, school: School, by: AbstractBaseUser | None, via: str
+    *, guardian: Guardian, school: School, by: auth_models.User | None, via: str
 ) -> SentInvitation:
     """Invite ``guardian`` by email, in their roster language; the email leaves once the
     invitation is committed."""
@@ -240,7 +240,7 @@ def _send_invitation_email(guardian: Guardian, school: School, sent: SentInvitat
 
 
 def invitations_letters(
-    *, guardians: Sequence[Guardian], school: School, by: AbstractBaseUser | None, via: str
+    *, guardians: Sequence[Guardian], school: School, by: auth_models.User | None, via: str
 ) -> list[SentInvitation]:
     """Letters for ``guardians`` (one invitation each, with a one-time code), to print now:
     the codes are in no other place."""
@@ -262,7 +262,7 @@ def invitations_letters(
 
 
 def invite_uninvited(
-    *, school: School, by: AbstractBaseUser | None, via: str
+    *, school: School, by: auth_models.User | None, via: str
 ) -> tuple[int, list[SentInvitation]]:
     """Invite every guardian of ``school`` with no account and no open invitation: emails to
     those with an address (sent by a task), letters for the others (returned, to print).

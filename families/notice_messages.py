@@ -65,8 +65,11 @@ def unsubscribe_account(token: str) -> FamilyAccount | None:
         return None
     if not isinstance(data, dict):
         return None
+    key = data.get("a")
+    if key is None:
+        return None
     account: FamilyAccount | None = (
-        FamilyAccount.objects.select_related("guardian").filter(pk=data.get("a")).first()
+        FamilyAccount.objects.select_related("guardian").filter(pk=key).first()
     )
     return account
 
@@ -109,6 +112,7 @@ def move_sentence(move: dict[str, Any], rooms: dict[int, str], staff: dict[int, 
     activity = station_words(move["station"])
     old, new = move.get("before"), move.get("after")
     if old is None:
+        assert new is not None  # a move has a before, an after or both
         return gettext("%(activity)s added: %(now)s.") % {
             "activity": activity,
             "now": _where(new, rooms, staff, room=True, teacher=True),

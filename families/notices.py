@@ -81,7 +81,7 @@ def cohort_moves(change: DayChange) -> list[dict[str, object]]:
     for block in change.after:
         if block.changed:
             after[block.station].append(block)
-    moves = []
+    moves: list[dict[str, object]] = []
     for station in before.keys() | after.keys():
         for old, new in zip_longest(before[station], after[station]):
             moves.append({"station": station, "before": _slot(old), "after": _slot(new)})
@@ -101,10 +101,10 @@ def notices_record(*, schedule_id: int, previous_id: int | None) -> list[int]:
     if previous_id is None:
         return []
     schedule = Schedule.objects.select_related("school").filter(pk=schedule_id).first()
-    previous = Schedule.objects.filter(
-        pk=previous_id, school_id=getattr(schedule, "school_id", None)
-    ).first()
-    if schedule is None or previous is None or previous.date != schedule.date:
+    if schedule is None:
+        return []
+    previous = Schedule.objects.filter(pk=previous_id, school_id=schedule.school_id).first()
+    if previous is None or previous.date != schedule.date:
         return []
     if schedule.status != ScheduleStatus.PUBLISHED:
         return []  # published over again meanwhile: that publication tells what changed
@@ -140,6 +140,7 @@ def notices_record(*, schedule_id: int, previous_id: int | None) -> list[int]:
     for account in accounts:
         for child in children_of(account):
             if child.pk in wanted[account.pk] and _enrolled_on(child, schedule.date):
+                assert child.cohort_id is not None  # wanted holds children of moved cohorts
                 notices.append(
                     FamilyNotice(
                         account=account,
@@ -235,7 +236,8 @@ def _still_owed(
     if account.notices == NoticeChoice.OFF or not account.guardian.active:
         return [], pending
     visible = {child.pk for child in children_of(account)}
-    keep, drop = [], []
+    keep: list[FamilyNotice] = []
+    drop: list[FamilyNotice] = []
     for notice in pending:
         today = timezone.localtime(timezone=notice.student.school.zone).date()
         (keep if notice.student_id in visible and notice.date >= today else drop).append(notice)

@@ -2,7 +2,7 @@
 
 Everything here is about one child and nobody else: a Learning Lab group is shown by its adult,
 place and time, never by who else is in it. The schedule is read through the student-day
-selector of the API (``scheduling.api_selectors.student_day``), the changes through
+selector of the API (``scheduling.selectors.api.student_day``), the changes through
 ``scheduling.schedule_changes``, the lab minutes through ``learninglabs.pace``: this module only
 puts them in a family's words. Words are translated when a function runs, so call it with the
 family's language active (``families.language`` does that for family URLs).
@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from learninglabs.pace import DayProgress, Status, pace_status, student_progress, weekly_totals
-from scheduling.api_selectors import StudentBlock, StudentSegment, student_day
+from rocketship.charts import Box, Scale, ValueChart, bars, chart_date, headroom_top
 from scheduling.models import (
     ActivityKind,
     LabSegment,
@@ -33,12 +34,17 @@ from scheduling.models import (
     StationCode,
     minutes_of,
 )
-from scheduling.rosters import week_of
 from scheduling.schedule_changes import BlockView, schedule_changes
+from scheduling.selectors.api import StudentBlock, StudentSegment, student_day
+from scheduling.selectors.rosters import week_of
 from students.models import ServiceKind, ServiceNeed, Student
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # What each part of the day is called on a family page: short, and no staff shorthand.
-STATION_WORDS = {
+# Keyed by str: a field's stored value finds its TextChoices member's entry.
+STATION_WORDS: dict[str, StrOrPromise] = {
     StationCode.LAUNCH: gettext_lazy("Morning launch"),
     StationCode.LITERACY: gettext_lazy("Literacy"),
     StationCode.MATH: gettext_lazy("Math"),
@@ -54,7 +60,7 @@ TUTORING_WORDS = {
     "literacy": gettext_lazy("Reading group"),
     "math": gettext_lazy("Math group"),
 }
-SERVICE_WORDS = {
+SERVICE_WORDS: dict[str, StrOrPromise] = {
     ServiceKind.IEP: gettext_lazy("Learning support"),
     ServiceKind.ELD: gettext_lazy("English language development"),
     ServiceKind.INTERVENTION: gettext_lazy("Extra help"),
@@ -395,6 +401,28 @@ def lab_progress(
 
 def status_words(status: str | None) -> str:
     return str(STATUS_WORDS[Status(status)]) if status else ""
+
+
+# The family page's chart: narrower than the staff's, so a phone shows it whole (the SVG scales
+# to its width).
+PROGRESS_CHART_BOX = Box(width=320, height=170, left=34, top=10, bottom=22)
+
+
+def progress_chart(progress: LabProgress) -> ValueChart:
+    """The lab minutes of each recent week as bars, the weekly goal as a dashed line."""
+    top = headroom_top(progress.goal, (w.minutes for w in progress.weeks))
+    minutes_y = Scale.upward(PROGRESS_CHART_BOX, top)
+    return ValueChart(
+        box=PROGRESS_CHART_BOX,
+        top=top,
+        bars=bars(
+            PROGRESS_CHART_BOX,
+            minutes_y,
+            [(w, w.minutes, chart_date(w.start), "") for w in progress.weeks],
+        ),
+        reference_y=minutes_y(progress.goal),
+        reference_label=progress.goal,
+    )
 
 
 # --- service minutes ----------------------------------------------------------------------------

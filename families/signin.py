@@ -14,7 +14,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import models as auth_models
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
@@ -144,7 +144,7 @@ def username_for_identifier(identifier: str) -> str:
 
 def password_sign_in(
     request: HttpRequest, *, identifier: str, password: str
-) -> AbstractBaseUser | None:
+) -> auth_models.User | None:
     """The user ``identifier`` (username or email) and ``password`` authenticate, through the
     backends (axes first: a locked-out username or address gets None, and its middleware
     answers with the lockout page)."""

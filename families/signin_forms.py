@@ -79,7 +79,8 @@ class AcceptForm(forms.Form):
         self.initial.setdefault("method", LINK if guardian.email else PASSWORD)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         method = data.get("method")
         email = self.guardian.email or data.get("email", "")
         if method == LINK and not email:

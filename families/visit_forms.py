@@ -83,7 +83,8 @@ class VisitWindowForm(forms.Form):
     end = forms.TimeField(label=_("End"), widget=TIME)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         weekly = data.get("weekday") is not None
         if weekly == bool(data.get("date")):
             raise forms.ValidationError(_("Choose a weekday with two dates, or one date."))
@@ -117,7 +118,8 @@ class VisitMoveForm(forms.Form):
     end = forms.TimeField(label=_("End"), required=False, widget=TIME)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         given = [data.get(name) is not None for name in ("date", "start", "end")]
         if any(given) and not all(given):
             raise forms.ValidationError(

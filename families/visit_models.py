@@ -68,7 +68,7 @@ class Household(models.Model):
     school_scope = "guardians__students__school"
 
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="households")
-    guardians = models.ManyToManyField(
+    guardians: models.ManyToManyField[Guardian, HouseholdMember] = models.ManyToManyField(
         Guardian, through="HouseholdMember", related_name="households", blank=True
     )
     address = models.TextField(_("address"), blank=True)
@@ -93,6 +93,9 @@ class Household(models.Model):
     preferred_times = models.JSONField(_("preferred times"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # Only on the rows families.households' sync locks, which sets it: an answer or a visit.
+    has_history: bool
 
     class Meta:
         ordering = ["network", "pk"]
@@ -191,6 +194,7 @@ class VisitWindow(models.Model):
         if self.date is not None:
             return [self.date] if first <= self.date <= last else []
         assert self.starts_on is not None and self.ends_on is not None
+        assert self.weekday is not None  # a weekly window (no date) has a weekday
         day = max(first, self.starts_on)
         day += datetime.timedelta(days=(self.weekday - day.weekday()) % 7)
         found = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils.translation import gettext_noop
 
@@ -39,9 +39,7 @@ def plans_inline() -> bool:
     return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
 
 
-def visit_plan_request(
-    *, school: School, user: AbstractBaseUser | None
-) -> VisitPlanRun | VisitPlanJob:
+def visit_plan_request(*, school: School, user: User | None) -> VisitPlanRun | VisitPlanJob:
     """Plan ``school``'s first visits now (a ``VisitPlanRun``; raises ``VisitPlanRefused``) or
     queue them (a ``VisitPlanJob``, the one already waiting or running if there is one)."""
     if plans_inline():

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 
@@ -251,7 +251,7 @@ def _with_kept_facts(problem: VisitProblem) -> VisitProblem:
     )
 
 
-def plan_first_visits(school: School, user: AbstractBaseUser | None) -> VisitPlanRun:
+def plan_first_visits(school: School, user: User | None) -> VisitPlanRun:
     """Plan the first visits of every household of ``school`` that said yes and has none yet,
     store them and the households left out with their reason, in one transaction. Refused
     (``VisitPlanRefused``, nothing written) when the independent check finds a fault."""

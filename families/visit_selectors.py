@@ -20,7 +20,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from students.models import AuditAction, AuditEvent, School, Staff, Student
-from students.permissions import AnyUser, leads
+from students.permissions import AnyUser, is_token, leads
 
 from .access import school_today
 from .visit_models import Household, Visit, VisitPlanRun, VisitStatus
@@ -225,6 +225,8 @@ def latest_unplaced(school: School) -> tuple[VisitPlanRun | None, list[UnplacedR
 def visits_of_user(user: AnyUser) -> list[Visit]:
     """The user's visits (as lead or partner, at any school they work at now), this school
     year's and later, planned or done."""
+    if is_token(user) or not user.is_authenticated:
+        return []  # only an account has visits
     mine = Staff.objects.filter(user_id=user.pk, active=True)
     first = school_year(timezone.localdate())[0] - datetime.timedelta(days=1)
     return list(

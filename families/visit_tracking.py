@@ -44,7 +44,7 @@ class VisitTrackingRefused(DomainError):
 
 def is_pair(user: AnyUser, visit: Visit) -> bool:
     """Whether ``user`` is the visit's lead or partner (an active membership of its school)."""
-    if not user.is_authenticated or is_token(user):
+    if is_token(user) or not user.is_authenticated:
         return False
     return Staff.objects.filter(
         pk__in=(visit.lead_id, visit.partner_id), user_id=user.pk, active=True
@@ -54,7 +54,7 @@ def is_pair(user: AnyUser, visit: Visit) -> bool:
 def is_school_leader(user: AnyUser, school: School) -> bool:
     """Staff of ``school`` with the leader role. Narrower than ``leads`` on purpose: a network
     admin configures the school but does not read what a pair wrote after a family's visit."""
-    if not user.is_authenticated or not user.is_active or is_token(user):
+    if is_token(user) or not user.is_authenticated or not user.is_active:
         return False
     return Staff.objects.filter(
         school=school, user_id=user.pk, active=True, role_grants__role=Role.LEADER

@@ -12,11 +12,12 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from rocketship.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from rocketship.upload_limits import too_large_page, upload_limit
 from students.audit import audit_id_page
 from students.models import School
@@ -62,12 +63,12 @@ def max_upload_bytes() -> int:
 @upload_limit(max_upload_bytes)
 @login_required
 @require_http_methods(["GET", "POST"])
-def progress_imports(request: HttpRequest, school_id: int) -> HttpResponse:
+def progress_imports(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is not None and upload.size > max_upload_bytes():
+        if upload is not None and (upload.size or 0) > max_upload_bytes():
             return too_large_page(request, max_upload_bytes())
         form = UploadForm(request.POST, request.FILES, school=school)
         if form.is_valid():
@@ -91,7 +92,9 @@ def progress_imports(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def progress_import_status(request: HttpRequest, school_id: int, import_id: int) -> HttpResponse:
+def progress_import_status(
+    request: HtmxHttpRequest, school_id: int, import_id: int
+) -> HttpResponse:
     school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     record = get_scoped_or_404(
         ProgressImport.objects.filter(school=school).select_related("mapping", "requested_by"),

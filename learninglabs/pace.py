@@ -38,8 +38,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Max
-from django.utils.translation import gettext_lazy
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
+from rocketship.charts import (
+    Box,
+    Scale,
+    ValueChart,
+    bars,
+    chart_date,
+    headroom_top,
+    polyline,
+)
 from students.models import Cohort, Student
 
 from .models import Program, ProgramGoal, ProgressRecord, StudentGoal
@@ -401,6 +411,69 @@ def need_scores(*, school_id: int, date: datetime.date) -> dict[int, dict[str, f
 def student_progress(*, student: Student, date: datetime.date) -> list[StudentProgramPace]:
     """One student's pace in each program with a goal, with ``CHART_WEEKS`` of days loaded."""
     return _paces(school_id=student.school_id, students=[student], date=date, weeks=CHART_WEEKS)
+
+
+# The student page's charts: a wide box with room for the axis's labels on the left.
+CHART_BOX = Box(width=480, height=160, left=36, top=10, bottom=20)
+
+
+@dataclass(frozen=True)
+class ProgramCharts:
+    """One program's row of the student page, with what its two charts plot: minutes of each
+    week against the weekly goal, and each mastery reading against the target."""
+
+    row: StudentProgramPace
+    weeks: tuple[WeekTotal, ...]
+    readings: tuple[DayProgress, ...]
+    minutes: ValueChart
+    mastery: ValueChart
+
+    @classmethod
+    def of(cls, row: StudentProgramPace, *, as_of: datetime.date) -> ProgramCharts:
+        weeks = weekly_totals(row.days, as_of=as_of, weeks=CHART_WEEKS)
+        goal = row.pace.goal
+        top = headroom_top(goal.weekly_minutes, (w.minutes for w in weeks))
+        minutes_y = Scale.upward(CHART_BOX, top)
+        minutes = ValueChart(
+            box=CHART_BOX,
+            top=top,
+            bars=bars(
+                CHART_BOX,
+                minutes_y,
+                [(w, w.minutes, chart_date(w.start), _week_title(w)) for w in weeks],
+            ),
+            reference_y=minutes_y(goal.weekly_minutes),
+            reference_label=goal.weekly_minutes,
+        )
+        readings = tuple(d for d in row.days if d.mastery is not None)
+        first = weeks[0].start
+        days_x = Scale.across(CHART_BOX, 0, max((as_of - first).days, 1))
+        mastery_y = Scale.upward(CHART_BOX, 100)
+        mastery = ValueChart(
+            box=CHART_BOX,
+            top=100,
+            points=polyline(
+                (days_x((d.date - first).days), mastery_y(d.mastery))
+                for d in readings
+                if d.mastery is not None
+            ),
+            reference_y=mastery_y(goal.mastery_target),
+        )
+        return cls(row=row, weeks=weeks, readings=readings, minutes=minutes, mastery=mastery)
+
+
+def _week_title(week: WeekTotal) -> str:
+    return gettext("Week of %(week)s: %(minutes)s minutes") % {
+        "week": date_format(week.start, "MONTH_DAY_FORMAT"),
+        "minutes": week.minutes,
+    }
+
+
+def student_progress_charts(*, student: Student, date: datetime.date) -> list[ProgramCharts]:
+    """``student_progress`` with each program's charts."""
+    return [
+        ProgramCharts.of(row, as_of=date) for row in student_progress(student=student, date=date)
+    ]
 
 
 def cohort_progress(*, cohort: Cohort, date: datetime.date) -> list[StudentProgramPace]:

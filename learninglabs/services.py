@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,15 +24,8 @@ from students.errors import DomainError
 from students.models import School, Student
 from students.permissions import AnyUser, led_schools, visible_schools
 
-from .models import (
-    API_SOURCE,
-    MAX_LESSONS_PER_DAY,
-    MAX_MASTERY,
-    MAX_MINUTES_PER_DAY,
-    SOURCE_PATTERN,
-    Program,
-    ProgressRecord,
-)
+from . import progress_rules as rules
+from .models import API_SOURCE, Program, ProgressRecord
 
 logger = logging.getLogger(__name__)
 
@@ -101,32 +93,18 @@ def _add(errors: BatchErrors, index: int, field: str, message: str) -> None:
 
 def progress_range_errors(record: ProgressInput, errors: BatchErrors) -> None:
     """The checks a parser may already have made, repeated so every caller gets them."""
-    if not 0 <= record.minutes <= MAX_MINUTES_PER_DAY:
-        _add(errors, record.index, "minutes", f"Give 0 to {MAX_MINUTES_PER_DAY} minutes.")
-    if not 0 <= record.lessons_completed <= MAX_LESSONS_PER_DAY:
-        _add(
-            errors,
-            record.index,
-            "lessons_completed",
-            f"Give 0 to {MAX_LESSONS_PER_DAY} lessons completed that day.",
-        )
-    mastery = record.mastery_level
-    if mastery is not None:
-        if not Decimal(0) <= mastery <= MAX_MASTERY:
-            _add(errors, record.index, "mastery_level", "Give a mastery level from 0 to 100.")
-        elif mastery.as_tuple().exponent < -2:  # type: ignore[operator]
-            _add(errors, record.index, "mastery_level", "Give at most 2 decimal places.")
-    if not re.match(SOURCE_PATTERN, record.source):
-        _add(
-            errors,
-            record.index,
-            "source",
-            "Use lower-case letters, digits and . _ : - (at most 40), e.g. 'api' or 'csv:iready'.",
-        )
-
-
-def _today_in(time_zone: str, now: datetime.datetime) -> datetime.date:
-    return now.astimezone(ZoneInfo(time_zone)).date()
+    problems = [
+        ("minutes", rules.minutes_problem(record.minutes)),
+        ("lessons_completed", rules.lessons_problem(record.lessons_completed)),
+        (
+            "mastery_level",
+            None if record.mastery_level is None else rules.mastery_problem(record.mastery_level),
+        ),
+        ("source", rules.source_problem(record.source)),
+    ]
+    for field, problem in problems:
+        if problem is not None:
+            _add(errors, record.index, field, problem)
 
 
 def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Resolved:
@@ -172,7 +150,7 @@ def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Res
                 errors,
                 r.index,
                 "student",
-                f"No student with id {r.student_id} among the schools you may write to.",
+                rules.unknown_student(str(r.student_id), "among the schools you may write to"),
             )
             continue
         if (student["school_id"], r.program_code) not in programs:
@@ -180,27 +158,16 @@ def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Res
                 errors,
                 r.index,
                 "program",
-                f"No program with code {r.program_code!r} at the student's school.",
+                rules.unknown_program(r.program_code, "the student's school"),
             )
-        today = _today_in(student["school__time_zone"], now)
-        ended = student["enrollment_end"]
-        if r.date > today:
-            _add(
-                errors,
-                r.index,
-                "date",
-                f"{r.date:%Y-%m-%d} is in the future; today is {today:%Y-%m-%d} at the school.",
-            )
-        elif r.date < student["enrollment_start"] or (ended is not None and r.date > ended):
-            span = f"from {student['enrollment_start']:%Y-%m-%d}" + (
-                f" to {ended:%Y-%m-%d}" if ended else ""
-            )
-            _add(
-                errors,
-                r.index,
-                "date",
-                f"The student was not enrolled on {r.date:%Y-%m-%d} (enrolled {span}).",
-            )
+        problem = rules.date_problem(
+            r.date,
+            today=rules.school_today(ZoneInfo(student["school__time_zone"]), now),
+            start=student["enrollment_start"],
+            end=student["enrollment_end"],
+        )
+        if problem is not None:
+            _add(errors, r.index, "date", problem)
 
     missing = student_ids - students.keys()
     if missing:

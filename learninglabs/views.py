@@ -2,13 +2,13 @@
 
 Thin: scope (another school's object answers 404), check the user may see the cohort's progress
 (403 for other staff of the school), read through ``learninglabs.pace``, audit student reads,
-render. The charts are inline SVG drawn from the numbers here, each with a data table beside it.
+render. The charts are inline SVG (``learninglabs.pace.ProgramCharts``, drawn with
+``rocketship.charts``), each with a data table beside it.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,15 +22,7 @@ from students.models import AuditAction, Cohort, School, Student
 from students.permissions import leads, may_see_cohort, page_via, served_cohorts
 from students.scoping import get_scoped_or_404
 
-from .pace import (
-    CHART_WEEKS,
-    DayProgress,
-    StudentProgramPace,
-    WeekTotal,
-    cohort_progress,
-    student_progress,
-    weekly_totals,
-)
+from .pace import cohort_progress, student_progress_charts
 
 
 def _today(school: School) -> datetime.date:
@@ -95,84 +87,10 @@ def student_progress_page(request: HttpRequest, student_id: int) -> HttpResponse
     if not allowed:
         raise PermissionDenied("Only the school's leaders and the student's teachers see this.")
     today = _today(student.school)
-    programs = [
-        ProgramCharts.of(row, as_of=today) for row in student_progress(student=student, date=today)
-    ]
+    programs = student_progress_charts(student=student, date=today)
     audit_reads(user=request.user, objects=[student], via=page_via(request))
     return render(
         request,
         "learninglabs/student_progress.html",
         {"student": student, "school": student.school, "today": today, "programs": programs},
     )
-
-
-# --- Charts: numbers to SVG coordinates. ----------------------------------------------------
-
-CHART_WIDTH = 480
-CHART_HEIGHT = 160
-LEFT = 36  # room for the axis labels
-BOTTOM = 20
-TOP = 10
-
-
-@dataclass(frozen=True)
-class Bar:
-    week: WeekTotal
-    x: float
-    y: float
-    width: float
-    height: float
-    label_x: float
-
-
-@dataclass(frozen=True)
-class ProgramCharts:
-    row: StudentProgramPace
-    weeks: tuple[WeekTotal, ...]
-    bars: tuple[Bar, ...]
-    goal_y: float
-    top_minutes: int
-    readings: tuple[DayProgress, ...]
-    mastery_points: str  # the polyline's "x,y x,y ..."
-    target_y: float
-
-    @classmethod
-    def of(cls, row: StudentProgramPace, *, as_of: datetime.date) -> ProgramCharts:
-        weeks = weekly_totals(row.days, as_of=as_of, weeks=CHART_WEEKS)
-        goal = row.pace.goal
-        top = max([goal.weekly_minutes * 5 // 4, *(w.minutes for w in weeks), 1])
-        plot_w = CHART_WIDTH - LEFT
-        plot_h = CHART_HEIGHT - BOTTOM - TOP
-        slot = plot_w / len(weeks)
-
-        def y_of(value: float, scale: float) -> float:
-            return round(TOP + plot_h * (1 - value / scale), 1)
-
-        bars = tuple(
-            Bar(
-                week=w,
-                x=round(LEFT + i * slot + slot * 0.15, 1),
-                y=y_of(w.minutes, top),
-                width=round(slot * 0.7, 1),
-                height=round(plot_h * w.minutes / top, 1),
-                label_x=round(LEFT + i * slot + slot / 2, 1),
-            )
-            for i, w in enumerate(weeks)
-        )
-        readings = tuple(d for d in row.days if d.mastery is not None)
-        first = weeks[0].start
-        span = max((as_of - first).days, 1)
-        points = " ".join(
-            f"{round(LEFT + plot_w * (d.date - first).days / span, 1)},{y_of(d.mastery, 100)}"
-            for d in readings
-        )
-        return cls(
-            row=row,
-            weeks=weeks,
-            bars=bars,
-            goal_y=y_of(goal.weekly_minutes, top),
-            top_minutes=top,
-            readings=readings,
-            mastery_points=points,
-            target_y=y_of(goal.mastery_target, 100),
-        )

@@ -67,7 +67,8 @@ def cap_request_body(request: HttpRequest, limit: int) -> bool:
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.strip().isdigit() and int(declared) > limit:
         return False
-    request._stream = CappedStream(request._stream, limit)  # type: ignore[attr-defined]
+    # _stream: the request's private body stream, which CappedStream wraps (not a BinaryIO).
+    request._stream = CappedStream(request._stream, limit)  # type: ignore[assignment]
     return True
 
 

@@ -34,7 +34,7 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="A short summary of the kind of problem.")
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="What went wrong in this request, for people.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # the body's name; DRF's own is unused
         child=serializers.JSONField(),
         help_text="Messages by field (or by item index in a bulk body); empty when none.",
     )

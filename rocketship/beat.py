@@ -36,6 +36,7 @@ class LockKeepingRedBeatScheduler(RedBeatScheduler):
     """RedBeat's scheduler that takes its lost lock again rather than exiting (module doc)."""
 
     standing_by = False  # another beat holds the lock: this one sends nothing
+    lock: redis.lock.Lock | None  # RedBeat's; None while this beat never held it
     redis_down = False  # logged once an outage, not on every retry
 
     def tick(self, min: Any = min, **kwargs: Any) -> float:

@@ -24,10 +24,10 @@ after a restart), with one warning that names the operation and the error's clas
 reads or writes:
 
 - fail open, the database answers: the published version and the rendered schedule
-  (``scheduling.published_cache``, ``scheduling.api.views``: a publish never fails for its
-  cache), a token's principal (``students.clients``: read from the database), the API's rate
-  counter (``students.api.throttling``: a rate limit stops runaway clients, it does not protect
-  data; counting resumes with Redis);
+  (``scheduling.published_cache``: a publish never fails for its cache), a token's principal
+  (``students.clients``: read from the database), the API's rate counter
+  (``students.api.throttling``: a rate limit stops runaway clients, it does not protect data;
+  counting resumes with Redis);
 - fail closed (the error reaches ``rocketship.unavailable``: 503 with Retry-After): marking a
   token's principal stale when it is revoked or changed (``students.clients.forget_principals``,
   before the change commits: a revocation Redis did not hear of could be undone by a cached
@@ -83,11 +83,15 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             # A cache operation failed moments ago (cache_skipped): a Redis that stalls would
             # cost every operation its socket timeout, so none is tried until the rest is over.
             raise _Resting("the cache failed moments ago; not tried (CACHE_REST_SECONDS)")
-        pool = self._get_connection_pool(write)
+        # _get_connection_pool, _client, _serializer, _cache: Django's private cache API, not
+        # in django-stubs.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:
             # A race here builds a second client for the same pool: harmless, either works.
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(  # type: ignore[attr-defined]
+                connection_pool=pool
+            )
         return client
 
     def incr(self, key: Any, delta: int) -> int:
@@ -112,7 +116,9 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         pipe.incr(counter)
         values, _, count = pipe.execute()
         found = {
-            k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None
+            k: self._serializer.loads(v)  # type: ignore[attr-defined]  # private, as above
+            for k, v in zip(keys, values, strict=True)
+            if v is not None
         }
         return found, int(count)
 
@@ -126,7 +132,7 @@ class ReusedClientRedisCache(RedisCache):
         self, keys: Collection[str], counter: str, timeout: int
     ) -> tuple[dict[str, Any], int]:
         key_map = {self.make_and_validate_key(key): key for key in keys}
-        found, count = self._cache.get_many_and_count(
+        found, count = self._cache.get_many_and_count(  # type: ignore[attr-defined]  # private
             list(key_map), self.make_and_validate_key(counter), timeout
         )
         return {key_map[k]: v for k, v in found.items()}, count

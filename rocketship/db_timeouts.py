@@ -52,6 +52,7 @@ def wait_with_deadline(conn: Any, cursor: Any = None) -> None:
         state = conn.poll()
         if state == extensions.POLL_OK:
             return
+        wanted: tuple[list[int], list[int], list[int]]
         if state == extensions.POLL_READ:
             wanted = ([conn.fileno()], [], [])
         elif state == extensions.POLL_WRITE:

@@ -122,7 +122,7 @@ def visibility_timeout() -> float:
     """How long Redis lets a worker hold a task unacknowledged: the shortest of the broker's
     (``CELERY_BROKER_TRANSPORT_OPTIONS``) and the nightly-only workers' (``rocketship.broker``)."""
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
-    timeouts = [options.get("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT)]
+    timeouts: list[float | None] = [options.get("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT)]
     timeouts.append(getattr(settings, "NIGHTLY_VISIBILITY_TIMEOUT", None))
     return float(min(timeout for timeout in timeouts if timeout))
 
@@ -145,7 +145,7 @@ class OutageTask(Task):
         max_retries: int | None = None,
         **options: Any,
     ) -> Any:
-        if isinstance(exc, tuple(self.autoretry_for)):
+        if exc is not None and isinstance(exc, tuple(self.autoretry_for)):
             if self.request.is_eager:
                 # Run in-process (no Redis): retrying at once cannot outlast anything.
                 raise exc
@@ -184,9 +184,11 @@ def database_answers() -> bool:
     if wrapper.vendor != "postgresql":
         return True
     params = wrapper.get_connection_params()
+    # The backend's driver module (psycopg2 here), which django-stubs does not declare.
+    database: Any = wrapper.Database  # type: ignore[attr-defined]
     try:
-        wrapper.Database.connect(**params).close()
-    except wrapper.Database.Error:
+        database.connect(**params).close()
+    except database.Error:
         return False
     return True
 

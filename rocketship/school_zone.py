@@ -46,10 +46,11 @@ def _zone_of_url(request: HttpRequest, kwargs: dict[str, Any]) -> str | None:
     if "school_id" in kwargs:
         found = School.objects.filter(pk__in=schools.values("pk"), pk=kwargs["school_id"])
         return found.values_list("time_zone", flat=True).first()
-    model = Cohort if "cohort_id" in kwargs else Student
-    key = kwargs["cohort_id"] if "cohort_id" in kwargs else kwargs["student_id"]
-    found = model.objects.filter(school__in=schools.values("pk"), pk=key)
-    return found.values_list("school__time_zone", flat=True).first()
+    if "cohort_id" in kwargs:
+        rows = Cohort.objects.filter(school__in=schools.values("pk"), pk=kwargs["cohort_id"])
+        return rows.values_list("school__time_zone", flat=True).first()
+    students = Student.objects.filter(school__in=schools.values("pk"), pk=kwargs["student_id"])
+    return students.values_list("school__time_zone", flat=True).first()
 
 
 class SchoolTimeZoneMiddleware:

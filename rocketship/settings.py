@@ -230,7 +230,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 6,
     },
     # Each school's night starts at its own local NIGHTLY_LOCAL_TIME: the fan-out runs often and
-    # starts the schools whose time has come (scheduling.nightly).
+    # starts the schools whose time has come (scheduling.services.nightly).
     "nightly-fan-out": {"task": "scheduling.tasks.nightly_fan_out", "schedule": 5 * 60},
     # Jobs lost with their worker (builds, nightly runs, imports) are run again or failed.
     "jobs-sweep": {"task": "students.tasks.jobs_sweep", "schedule": 5 * 60},
@@ -261,7 +261,7 @@ FAMILY_DIGEST_HOUR = env_int("FAMILY_DIGEST_HOUR", 17)
 # The local hour from which educators get the email about tomorrow's home visits.
 HOME_VISIT_REMINDER_HOUR = env_int("HOME_VISIT_REMINDER_HOUR", 15)
 
-# --- The nightly rebuild (scheduling.nightly) ---------------------------------------------------
+# --- The nightly rebuild (scheduling.services.nightly) --------------------------------------------
 NIGHTLY_LOCAL_TIME = env_time("NIGHTLY_LOCAL_TIME", "02:00")  # in each school's own time zone
 NIGHTLY_WINDOW_HOURS = env_int("NIGHTLY_WINDOW_HOURS", 4)  # a beat down at 02:00 catches up
 NIGHTLY_HORIZON_DAYS = env_int("NIGHTLY_HORIZON_DAYS", 7)  # look past weekends and short breaks

@@ -33,7 +33,7 @@ from .models import (
     TemplateStation,
     day_fill_error,
 )
-from .template_editing import STATION_FIELDS
+from .services.templates import STATION_FIELDS
 
 OWN_SCHOOLS = ("school", admin.RelatedOnlyFieldListFilter)
 
@@ -98,7 +98,7 @@ class RotationTemplateForm(SameSchoolForm):
         # The stations inline checks the day's total on the stations as entered; the saved ones
         # that the model's clean() would read are about to change.
         self.instance.stations_checked_by_formset = True
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private Django API, not in django-stubs
 
 
 class TemplateStationInline(admin.TabularInline):
@@ -201,8 +201,8 @@ class PinAdmin(ScopedModelAdmin):
 class ScheduledBlockInline(admin.TabularInline):
     model = ScheduledBlock
     extra = 0
-    fields = ["cohort", "station", "start", "end", "room", "staff"]
-    readonly_fields = fields
+    # A tuple: django-stubs types a list of names as wider than readonly_fields takes.
+    fields = readonly_fields = ("cohort", "station", "start", "end", "room", "staff")
     can_delete = False
     ordering = ["cohort__name", "start"]
 

@@ -35,8 +35,8 @@ def register_jobs() -> None:
         JobKind(
             model=NightlyRun,
             task="scheduling.tasks.nightly_rebuild_task",
-            send="scheduling.nightly._queue",
-            give_up="scheduling.nightly.nightly_give_up",
+            send="scheduling.services.nightly._queue",
+            give_up="scheduling.services.nightly.nightly_give_up",
             time_limit=lambda: settings.NIGHTLY_TIME_LIMIT,
             stale_seconds=lambda: settings.NIGHTLY_STALE_SECONDS,
             max_attempts=lambda: settings.NIGHTLY_MAX_ATTEMPTS,

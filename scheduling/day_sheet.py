@@ -5,7 +5,7 @@ A teacher often sees the same cohort more than once a day (the two halves of a s
 block, a cohort back after lunch). Repeating a 25-student list for every such block made the page
 thousands of pixels taller and the print several pages long, so the list stands in the cohort's
 first block of the day and its later blocks refer to it. Pure computation on the ``StaffDay`` that
-``scheduling.rosters`` read: no query.
+``scheduling.selectors.rosters`` read: no query.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .rosters import RosterBlock, StaffDay
+from .selectors.rosters import RosterBlock, StaffDay
 
 # The marks paper prints beside a name (``Badge.mark``), in the order of the printed legend.
 MARKS = {

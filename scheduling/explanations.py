@@ -21,19 +21,16 @@ from django.utils.translation import gettext, ngettext
 from students.models import Cohort, Staff
 
 from .models import CalendarDay, Room, RotationTemplate, StationCode, clock
-from .selectors import grade_name_of
+from .solver.clock import grade_name, reclocked, time_of
 
-# The engine (scheduling/solver, free of Django) writes clock times as 24-hour "H:MM"; people
-# read the locale's 12-hour TIME_FORMAT, so its text is re-clocked before a page or email shows it.
-_ENGINE_CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 # "... after dismissal at 10 a.m.." reads as a typo: the time's own full stop ends the sentence.
 _DOUBLE_STOP = re.compile(r"([ap]\.m\.)\.")
 
 
 def engine_text(text: str) -> str:
-    """The engine's English ``text`` with each of its clock times in the locale's format."""
-    text = _ENGINE_CLOCK.sub(lambda m: clock(datetime.time(int(m[1]), int(m[2]))), text)
-    return _DOUBLE_STOP.sub(r"\1", text)
+    """The engine's English ``text`` with each of its clock times ("H:MM", 24-hour) in the
+    locale's 12-hour TIME_FORMAT, as people read it on a page or in an email."""
+    return _DOUBLE_STOP.sub(r"\1", reclocked(text, lambda minutes: clock(time_of(minutes))))
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,7 @@ def setting_links(
             ),
         )
     if kind in ("template", "station") and parts and (level := _ids(parts[0])):
-        grade = grade_name_of(level[0])
+        grade = grade_name(level[0])
         template_id = known.templates.get(level[0])
         is_station = kind == "station" and len(parts) == 2
         label = (

@@ -48,7 +48,7 @@ STAFF_HEADER = ("Date", "Staff", "Roles", "Start", "End", "Station", "Cohort", "
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # How a service group's station cell names its service: "Service group (IEP)".
-SERVICE_SHORT = {
+SERVICE_SHORT: dict[str, str] = {  # keyed by the stored value (a ServiceKind's)
     ServiceKind.IEP: "IEP",
     ServiceKind.ELD: "ELD",
     ServiceKind.INTERVENTION: "intervention",

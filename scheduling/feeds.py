@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -26,11 +26,11 @@ from icalendar import Calendar, Event, Timezone
 
 from students.errors import DomainError
 from students.models import Cohort, NetworkAdmin, School, Staff
-from students.permissions import AnyUser, leads, led_schools
+from students.permissions import AnyUser, is_token, leads, led_schools
 from students.secret_keys import issue_secret, secret_matches
 
 from .models import CalendarFeed, FeedKind, Room, ScheduledBlock, ScheduleStatus
-from .pictures import station_short
+from .selectors.blocks import station_short
 
 # Calendar apps keep what a feed showed once; a week back lets a teacher look at last week, four
 # weeks ahead covers what a school publishes in advance, and the body stays small to fetch hourly.
@@ -89,7 +89,7 @@ def may_make_feed(
     user: AnyUser, *, staff: Staff | None = None, cohort: Cohort | None = None
 ) -> bool:
     subject = staff or cohort
-    if subject is None or not user.is_authenticated or hasattr(user, "api_client"):
+    if subject is None or is_token(user) or not user.is_authenticated:
         return False
     if staff is not None and not staff.active:
         return False  # their feed would answer 404: they no longer work at the school
@@ -97,17 +97,18 @@ def may_make_feed(
         return True
     if staff is not None:
         return staff.user_id == user.pk
+    assert cohort is not None  # subject is one of the two
     return Staff.objects.filter(
         user=user, school_id=cohort.school_id, active=True, cohorts=cohort
     ).exists()
 
 
 def may_revoke_feed(user: AnyUser, feed: CalendarFeed) -> bool:
-    if not user.is_authenticated or hasattr(user, "api_client"):
+    if is_token(user) or not user.is_authenticated:
         return False
     if feed.created_by_id == user.pk:
         return True
-    if feed.kind == FeedKind.STAFF and feed.staff.user_id == user.pk:
+    if feed.kind == FeedKind.STAFF and feed.staff is not None and feed.staff.user_id == user.pk:
         return True
     return leads(user, feed.school_id)
 
@@ -116,7 +117,7 @@ def may_revoke_feed(user: AnyUser, feed: CalendarFeed) -> bool:
 
 
 def calendar_feed_create(
-    *, by: AbstractBaseUser, staff: Staff | None = None, cohort: Cohort | None = None
+    *, by: User, staff: Staff | None = None, cohort: Cohort | None = None
 ) -> tuple[CalendarFeed, str]:
     """A new feed of ``staff``'s or ``cohort``'s blocks and its address (a path with the secret
     ``?token=``), which is shown this once and never stored."""
@@ -131,6 +132,7 @@ def calendar_feed_create(
             "school."
         )
     subject = staff or cohort
+    assert subject is not None  # checked first thing
     issued = issue_secret()
     feed = CalendarFeed.objects.create(
         school_id=subject.school_id,
@@ -144,7 +146,7 @@ def calendar_feed_create(
     return feed, f"{feed_path(feed)}?token={issued.key}"
 
 
-def calendar_feed_revoke(*, feed: CalendarFeed, by: AbstractBaseUser) -> None:
+def calendar_feed_revoke(*, feed: CalendarFeed, by: User) -> None:
     """Stop the feed at once; calendar apps then get 404 and keep what they had."""
     if not may_revoke_feed(by, feed):
         raise FeedNotAllowed("Only its maker, the person it shows or a leader can revoke a feed.")
@@ -176,7 +178,7 @@ def feed_for_token(*, token: str, kind: str, subject_id: int) -> CalendarFeed | 
     )
     if feed is None or not secret_matches(feed.token_hash, secret):
         return None
-    if feed.kind == FeedKind.STAFF and not feed.staff.active:
+    if feed.kind == FeedKind.STAFF and feed.staff is not None and not feed.staff.active:
         return None
     if not feed.maker_at_school:
         return None
@@ -334,7 +336,7 @@ def cohort_feed_name(cohort: Cohort) -> str:
 # --- the page's lists ----------------------------------------------------------------------------
 
 
-def feeds_of_user(*, user: AbstractBaseUser) -> list[CalendarFeed]:
+def feeds_of_user(*, user: User) -> list[CalendarFeed]:
     """The active feeds the user made or that show them. One query."""
     return list(
         CalendarFeed.objects.filter(
@@ -346,7 +348,7 @@ def feeds_of_user(*, user: AbstractBaseUser) -> list[CalendarFeed]:
     )
 
 
-def feed_targets(*, user: AbstractBaseUser) -> list[FeedTarget]:
+def feed_targets(*, user: User) -> list[FeedTarget]:
     """What the user may make a feed of: themselves and their cohorts in each school they work
     in, and in schools they lead every active staff member and cohort. Four queries."""
     led = set(led_schools(user).values_list("pk", flat=True))

@@ -56,8 +56,8 @@ from .models import (
     StationCode,
     minutes_of,
 )
-from .pictures import station_label
-from .rosters import LabDay, LabStay, RosterStudent, roster_student, with_visible_services
+from .selectors.blocks import station_label
+from .selectors.rosters import LabDay, LabStay, RosterStudent, roster_student, with_visible_services
 
 # The blocks whose minutes a lab plan divides: the Learning Lab and the flexible block.
 PLANNED_STATIONS = (StationCode.LAB, StationCode.FLEX)
@@ -116,9 +116,10 @@ def zone_place(zone: LabZone) -> str:
 
 def group_place(group: LabGroup) -> str:
     """Where a group meets: its room's name or its lab zone; blank when the plan names none."""
-    if group.zone_id is not None:
+    # Reading a null foreign key returns None without a query, as the ``_id`` test did.
+    if group.zone is not None:
         return zone_place(group.zone)
-    return group.room.name if group.room_id is not None else ""
+    return group.room.name if group.room is not None else ""
 
 
 def grades_label(levels: Iterable[int]) -> str:
@@ -185,6 +186,7 @@ def _session(segment: LabSegment, *, services_visible: bool) -> Session:
         return Session(start, end, "service", gettext("Away: service"))
     if segment.kind != ActivityKind.PROGRAM:
         group = segment.group
+        assert group is not None  # only program time is outside a group
         topic = _topic(
             group.kind,
             subject=segment.subject or group.subject,
@@ -192,7 +194,7 @@ def _session(segment: LabSegment, *, services_visible: bool) -> Session:
         )
         return Session(start, end, group.kind, topic, str(group.staff), group_place(group))
     # Program time sits in the block's room; a zone of the lab, when the plan names one.
-    place = segment.zone.name if segment.zone_id is not None else ""
+    place = segment.zone.name if segment.zone is not None else ""
     if segment.program is None:  # no program serves the student's grade
         return Session(start, end, "open", gettext("Open lab time"), place=place)
     return Session(start, end, "program", segment.program.name, place=place)
@@ -383,6 +385,7 @@ def _block_groups(
             continue
         if segment.kind == ActivityKind.SERVICE and segment.student_id not in visible:
             continue  # "away: service" in their row; the group would say which
+        assert segment.group is not None  # group_id was tested above
         groups[segment.group_id] = segment.group
         members[segment.group_id][segment.student_id] = roster[segment.student_id]
         levels[segment.group_id].add(grade_of[segment.student_id])
@@ -490,7 +493,8 @@ def staff_lab_groups(
     if not segments:
         return StaffGroups(schedule_id, (), ())
     for segment in segments:  # for roster_student
-        segment.student.services_visible = segment.services_visible
+        # LabSegment declares no services_visible (with_service_sight annotates it).
+        segment.student.services_visible = segment.services_visible  # type: ignore[attr-defined]
     blocks = list(
         ScheduledBlock.objects.filter(
             schedule_id=schedule_id,
@@ -504,19 +508,21 @@ def staff_lab_groups(
     def block_of(segment: LabSegment) -> str:
         cohort = segment.student.cohort
         for b in blocks:
-            if b.cohort_id == segment.student.cohort_id and b.start <= segment.start < b.end:
+            if cohort is not None and b.cohort_id == cohort.pk and b.start <= segment.start < b.end:
                 room = b.room.name if b.room else station_label(b.station)
                 return gettext("%(cohort)s, %(room)s") % {"cohort": cohort.name, "room": room}
         return cohort.name if cohort else ""
 
     grouped: dict[int, dict[int, LabSegment]] = defaultdict(dict)
     for segment in segments:  # a student in several of the group's segments is listed once
+        assert segment.group_id is not None  # read by their group's staff
         grouped[segment.group_id].setdefault(segment.student_id, segment)
     records: dict[tuple[str, int], models.Model] = {}
     groups = []
     for members in grouped.values():
         firsts = list(members.values())
         group = firsts[0].group
+        assert group is not None  # as above
         topic, place = group_topic(group), group_place(group)
         grades = grades_label(s.student.grade.level for s in firsts)
         groups.append(
@@ -575,15 +581,16 @@ def lab_stay_plans(*, lab: LabDay) -> tuple[StayPlan, ...]:
     planned: dict[tuple[int, datetime.time], set[int]] = defaultdict(set)
     kinds: dict[tuple[int, datetime.time, str], set[int]] = defaultdict(set)
     by_cohort: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
-    for (_, start), (cohort_id, end) in blocks.items():
-        by_cohort[cohort_id].append((start, end))
-    for student_id, cohort_id, kind, start in segments:
-        for block_start, block_end in by_cohort[cohort_id]:
+    for (_, start), (block_cohort, end) in blocks.items():
+        by_cohort[block_cohort].append((start, end))
+    for student_id, student_cohort, kind, start in segments:
+        for block_start, block_end in by_cohort[student_cohort]:
             if block_start <= start < block_end:
-                planned[(cohort_id, block_start)].add(student_id)
-                kinds[(cohort_id, block_start, kind)].add(student_id)
+                planned[(student_cohort, block_start)].add(student_id)
+                kinds[(student_cohort, block_start, kind)].add(student_id)
     result = []
     for stay in lab.stays:
+        cohort_id: int | None
         cohort_id, _ = blocks.get((stay.cohort_name, stay.start), (None, None))
         result.append(
             StayPlan(
@@ -762,11 +769,13 @@ def _table_groups(
     its cohort (or, lacking one, simply meet then), each listed once."""
     members: dict[int, list[LabSegment]] = defaultdict(list)
     for segment in segments:
+        assert segment.group_id is not None  # the caller reads groups at the lab's zones
         members[segment.group_id].append(segment)
     stay = item.stay
     tables = []
     for group_id, rows in members.items():
         group = rows[0].group
+        assert group is not None and group.zone is not None  # as above
         overlaps = group.start < stay.end and stay.start < group.end
         ours = any(r.student.cohort_id == item.cohort_id for r in rows)
         if group_id in claimed or not overlaps or not ours:
@@ -775,7 +784,8 @@ def _table_groups(
         students = {r.student_id: r for r in rows}
         hidden = group.kind == ActivityKind.SERVICE and not (
             group.staff.user_id == getattr(viewer, "pk", None)
-            or all(r.services_visible for r in students.values())
+            # LabSegment declares no services_visible (with_service_sight annotates it).
+            or all(r.services_visible for r in students.values())  # type: ignore[attr-defined]
         )
         topic = gettext("Service group") if hidden else group_topic(group)
         grades = grades_label(r.student.grade.level for r in students.values())

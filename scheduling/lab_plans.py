@@ -57,7 +57,7 @@ from .models import (
     minutes_of,
     time_of,
 )
-from .selectors import published_before
+from .selectors.problem import published_before
 from .solver import plans
 from .solver.plan_inputs import Adult, PlanInputs, PlanSettings
 from .solver.problem import Reason, Window
@@ -324,6 +324,13 @@ def _previous_plan(
 # --- storing and reading back -------------------------------------------------------------------
 
 
+def _group_adult(group: plans.PlanGroup) -> int:
+    """Who leads a planned group: its tutor, or its service's provider."""
+    staff_id = group.tutor if group.kind == plans.ActivityKind.TUTORING else group.provider
+    assert staff_id is not None  # stage 2 gives every group its adult
+    return staff_id
+
+
 def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str) -> LabPlan:
     """Store ``plan`` as ``schedule``'s lab plan, in the transaction that stores the schedule."""
     stats = plan.stats
@@ -358,7 +365,7 @@ def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str)
             kind=g.kind.value,
             start=time_of(g.start),
             end=time_of(g.end),
-            staff_id=g.tutor if g.kind == plans.ActivityKind.TUTORING else g.provider,
+            staff_id=_group_adult(g),
             service_kind=g.service_kind or "",
             subject=g.subject or "",
             room_id=place_of(g.place)[0],
@@ -396,14 +403,14 @@ def stored_plan(plan: LabPlan) -> plans.LabPlan:
             kind=plans.ActivityKind(g.kind),
             start=minutes_of(g.start),
             end=minutes_of(g.end),
-            members=tuple(sorted(g.members)),
+            members=tuple(sorted(members)),
             tutor=g.staff_id if g.kind == ActivityKind.TUTORING else None,
             provider=g.staff_id if g.kind == ActivityKind.SERVICE else None,
             service_kind=g.service_kind or None,
             subject=g.subject or None,
             place=_place(g.room_id, g.zone_id),
         )
-        for g in _groups_with_members(plan.pk)
+        for g, members in _groups_with_members(plan.pk)
     )
     shortfalls = tuple(
         plans.Shortfall(
@@ -419,16 +426,14 @@ def stored_plan(plan: LabPlan) -> plans.LabPlan:
     return plans.LabPlan(segments=_segments(plan.pk), groups=groups, shortfalls=shortfalls)
 
 
-def _groups_with_members(plan_id: int) -> list[LabGroup]:
+def _groups_with_members(plan_id: int) -> list[tuple[LabGroup, list[int]]]:
     members: dict[int, list[int]] = defaultdict(list)
     for group_id, student_id in LabSegment.objects.filter(
         plan_id=plan_id, group__isnull=False
     ).values_list("group_id", "student_id"):
         members[group_id].append(student_id)
-    groups = list(LabGroup.objects.filter(plan_id=plan_id).order_by("number"))
-    for group in groups:
-        group.members = members[group.pk]
-    return groups
+    groups = LabGroup.objects.filter(plan_id=plan_id).order_by("number")
+    return [(group, members[group.pk]) for group in groups]
 
 
 def _segments(plan_id: int) -> tuple[plans.PlanSegment, ...]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from students.models import Network, School
-from students.permissions import AnyUser, led_schools, visible_schools
+from students.permissions import led_schools, visible_schools
 
 from .models import Room
 
@@ -126,7 +127,7 @@ def navigation(request: HttpRequest) -> dict[str, Navigation | None]:
     }
 
 
-def _administered_networks(user: AnyUser) -> list[Network]:
+def _administered_networks(user: User) -> list[Network]:
     """The networks whose rosters ``user`` imports (``permissions.administers``): one query."""
     networks = Network.objects.order_by("name")
     if not user.is_superuser:
@@ -154,7 +155,7 @@ def _network_entries(networks: list[Network]) -> list[tuple[str, str, dict]]:
     return entries
 
 
-def _labs_supervised(user: object, school: School) -> list[Room]:
+def _labs_supervised(user: User, school: School) -> list[Room]:
     return list(
         Room.objects.filter(
             school=school,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .models import Schedule, ScheduledBlock, ScheduleStatus, clock
-from .selectors import published_before
+from .selectors.problem import published_before
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 ``day_published`` is sent once a version of a school's date is published (a leader's publish or
 restore, a build asked to publish, the nightly rebuild: every path goes through
-``scheduling.services._make_published``), after the publishing transaction commits, so a
+``scheduling.services.builds._make_published``), after the publishing transaction commits, so a
 listener reads committed rows. Arguments:
 
 - ``schedule``: the version now published;

@@ -11,8 +11,8 @@ from django.conf import settings
 
 from rocketship.outages import TRANSIENT_ERRORS
 
-from . import nightly, nightly_notifications
-from .services import build_job_run
+from .services import nightly, nightly_notifications
+from .services.builds import build_job_run
 
 
 @shared_task(name="scheduling.tasks.build_job_run")

@@ -13,6 +13,7 @@ from typing import Protocol
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from .solver.clock import minutes_of, time_of
 from .solver.grid import length_off_grid, span_problems
 from .solver.problem import Window
 
@@ -24,11 +25,11 @@ class DayLike(Protocol):
 
 
 def _minutes(value: datetime.time | None) -> int | None:
-    return None if value is None else value.hour * 60 + value.minute
+    return None if value is None else minutes_of(value)
 
 
 def _time(minutes: int) -> str:
-    return time_format(datetime.time(minutes // 60 % 24, minutes % 60))
+    return time_format(time_of(minutes % (24 * 60)))
 
 
 def span_errors(

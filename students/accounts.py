@@ -21,6 +21,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -44,7 +45,7 @@ class AccountManagement:
     manager: str = ""
 
 
-def account_management(*, account: AnyUser, school: School, by: AnyUser) -> AccountManagement:
+def account_management(*, account: User, school: School, by: AnyUser) -> AccountManagement:
     """Whether ``by`` (who leads ``school``) may change ``account``'s names and email from
     ``school``'s Setup > Staff."""
     if by.is_superuser or account.pk == by.pk:
@@ -87,13 +88,13 @@ def account_management(*, account: AnyUser, school: School, by: AnyUser) -> Acco
     )
 
 
-def can_log_in(account: AnyUser) -> bool:
+def can_log_in(account: User) -> bool:
     return bool(account.is_active and account.has_usable_password())
 
 
 def account_email_change(
     *,
-    user: AnyUser,
+    user: User,
     new_email: str,
     by: AnyUser | None,
     via: str,

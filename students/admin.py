@@ -30,6 +30,7 @@ from .models import (
     Student,
     UserSession,
 )
+from .models.people import StudentQuerySet
 from .permissions import (
     is_network_admin,
     led_schools,
@@ -91,6 +92,7 @@ class EnrollmentFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         today = timezone.localdate()
+        assert isinstance(queryset, StudentQuerySet)  # the filter of the students' list
         if self.value() == "current":
             return queryset.enrolled_on(today)
         if self.value() == "withdrawn":
@@ -169,7 +171,7 @@ class StudentAdmin(ScopedModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> list:
         if obj is not None and not may_see_service_details(request.user, obj):
             return []
-        return super().get_inlines(request, obj)
+        return list(super().get_inlines(request, obj))
 
     @admin.action(description="Withdraw the selected students (last day: today)")
     def withdraw_today(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -289,7 +291,8 @@ class ApiClientAdminForm(SameSchoolForm):
         fields = ["network", "name", "schools", "can_write"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         network, schools = cleaned.get("network"), cleaned.get("schools")
         if network is not None and schools is not None:
             strays = [school.name for school in schools if school.network_id != network.pk]
@@ -302,8 +305,8 @@ class ApiTokenInline(admin.TabularInline):
     model = ApiToken
     extra = 0
     can_delete = False
-    fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
+    # A tuple: django-stubs types a list of names as wider than readonly_fields takes.
+    fields = readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the client's "Issue a token" action shows the key; a form here cannot
@@ -330,6 +333,7 @@ class ApiClientAdmin(ScopedModelAdmin):
         self, request: HttpRequest, obj: ApiClient, form: forms.Form, change: bool
     ) -> None:
         if not change:
+            assert request.user.is_authenticated  # the admin site lets in accounts only
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
@@ -370,8 +374,15 @@ class ApiTokenAdmin(ScopedModelAdmin):
     list_filter = [("client__schools", Related), ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["prefix", "client__name"]
     list_select_related = ["client"]
-    fields = ["client", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
+    # A tuple: django-stubs types a list of names as wider than readonly_fields takes.
+    fields = readonly_fields = (
+        "client",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     actions = ["revoke_tokens"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -402,7 +413,8 @@ class GuardianAdmin(ScopedModelAdmin):
     list_display = ["family_name", "given_name", "relationship", "language", "active", "children"]
     list_filter = ["relationship", "active", "language"]
     search_fields = ["family_name", "given_name", "email", "sourced_id"]
-    fields = [
+    # A tuple: django-stubs types a list of names as wider than readonly_fields takes.
+    fields = readonly_fields = (
         "network",
         "sourced_id",
         "given_name",
@@ -414,8 +426,7 @@ class GuardianAdmin(ScopedModelAdmin):
         "language",
         "active",
         "children",
-    ]
-    readonly_fields = fields
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         seen = visible_schools(request.user).values("pk")

@@ -13,7 +13,6 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.forms import Field
 from django.http import Http404, HttpRequest, HttpResponse
 
 from .audit import audit_students_shown, audit_write, school_id_of
@@ -46,7 +45,8 @@ class SameSchoolForm(forms.ModelForm):
     schools could otherwise give school A's teacher a cohort of school B)."""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         school = cleaned.get("school") or getattr(self.instance, "school", None)
         if school is None:
             return cleaned
@@ -113,22 +113,24 @@ class ScopedModelAdmin(admin.ModelAdmin):
     # --- choices in forms only offer the schools' own objects ------------------------------
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
-    ) -> Field | None:
+    ) -> forms.ModelChoiceField | None:
         choices = self._choices_for(db_field, request)
         if choices is not None:
             kwargs.setdefault("queryset", choices)
         if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+            related = db_field.related_model
+            assert isinstance(related, type)  # a model class once the apps are loaded
             kwargs["widget"] = ScopedRawIdWidget(
                 db_field.remote_field,
                 self.admin_site,
                 using=kwargs.get("using"),
-                choices=choices if choices is not None else db_field.related_model.objects.none(),
+                choices=choices if choices is not None else related._default_manager.none(),
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(
         self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
-    ) -> Field | None:
+    ) -> forms.ModelMultipleChoiceField | None:
         choices = self._choices_for(db_field, request)
         if choices is not None:
             kwargs.setdefault("queryset", choices)
@@ -136,6 +138,8 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def _choices_for(self, db_field: models.Field, request: HttpRequest) -> models.QuerySet | None:
         related = db_field.related_model
+        if not isinstance(related, type):  # only a relation's field has a model (never "self")
+            return None
         if related._meta.label == "students.School":
             return led_schools(request.user)
         if related is get_user_model():
@@ -157,7 +161,8 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is None:
             return led_schools(request.user).exists()
-        return led_schools(request.user).filter(pk=school_id_of(obj)).exists()
+        school_id = school_id_of(obj)
+        return school_id is not None and led_schools(request.user).filter(pk=school_id).exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # school data is ended or deactivated, never deleted from the admin

@@ -47,12 +47,12 @@ def school_id_of(obj: models.Model) -> int | None:
 
 
 def _event(
-    *, user: AnyUser, action: str, obj: models.Model, via: str, detail: dict | None = None
+    *, user: AnyUser | None, action: str, obj: models.Model, via: str, detail: dict | None = None
 ) -> AuditEvent:
-    authenticated = bool(user and user.is_authenticated)
+    who = user if user is not None and user.is_authenticated else None
     return AuditEvent(
-        user_id=user.pk if authenticated else None,
-        username=user.get_username() if authenticated else "",
+        user_id=who.pk if who is not None else None,
+        username=who.get_username() if who is not None else "",
         action=action,
         model=obj._meta.label_lower,
         object_id=str(obj.pk),

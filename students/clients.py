@@ -15,11 +15,12 @@ expires with the longest life a cached principal has.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -33,7 +34,7 @@ from .secret_keys import issue_secret, secret_matches
 TOKEN_PREFIX = "rs"
 # last_used_at is bookkeeping for leaders ("is this token still used?"), not an audit trail:
 # writing it on every request would turn each read into a write.
-LAST_USED_RESOLUTION = timezone.timedelta(minutes=5)
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +76,7 @@ def api_client_create(
     name: str,
     schools: list[School],
     can_write: bool,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> ApiClient:
     """Register a client for ``schools`` (all of ``network``)."""
     outside = [s.name for s in schools if s.network_id != network.pk]

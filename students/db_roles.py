@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import dj_database_url
 from django.conf import settings
@@ -74,7 +75,7 @@ def app_role_name(alias: str = "default") -> str:
     return str(connections[alias].settings_dict.get("USER") or "")
 
 
-def _one(connection: BaseDatabaseWrapper, sql: str, params: list[object] | None = None) -> object:
+def _one(connection: BaseDatabaseWrapper, sql: str, params: list[Any] | None = None) -> object:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

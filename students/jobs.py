@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -43,6 +43,7 @@ from django.utils.translation import gettext
 from .models.jobs import FAILED, QUEUED, RUNNING, Job
 
 logger = logging.getLogger(__name__)
+J = TypeVar("J", bound=Job)
 
 
 @dataclass(frozen=True)
@@ -199,13 +200,13 @@ def job_claim(
 
 
 def job_finish(
-    job: Job,
+    job: J,
     *,
     state: str,
     message: str | None = None,
     now: datetime.datetime | None = None,
     **fields: Any,
-) -> Job:
+) -> J:
     """End ``job`` in ``state`` (one of its kind's finished states) with ``message`` and
     ``fields``; the files it no longer needs are deleted when this commits."""
     if state in (QUEUED, RUNNING):
@@ -233,7 +234,8 @@ def _delete_files(job: Job, files: Iterable[tuple[str, str]]) -> None:
     model = type(job)
     for field_name, stored in files:
         field = model._meta.get_field(field_name)
-        field.storage.delete(stored)  # type: ignore[attr-defined]
+        assert isinstance(field, models.FileField)  # field_names name the job's file fields
+        field.storage.delete(stored)
         model.objects.filter(pk=job.pk, **{field_name: stored}).update(**{field_name: ""})
         current = getattr(job, field_name)
         if current.name == stored:

@@ -59,15 +59,16 @@ condition failed.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpRequest
 
+from .clients import ClientPrincipal
 from .models import (
     ApiClient,
     Cohort,
@@ -81,7 +82,11 @@ from .models import (
     Student,
 )
 
-AnyUser = AbstractBaseUser | AnonymousUser
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+# A request's user: an account, nobody signed in, or an API client's token.
+AnyUser: TypeAlias = User | AnonymousUser | ClientPrincipal
 M = TypeVar("M", bound=models.Model)
 
 LEADERS_MAY_NOT = (
@@ -112,8 +117,9 @@ def admin_via(request: HttpRequest) -> str:
 # --- Schools -----------------------------------------------------------------------------------
 
 
-def is_token(user: AnyUser) -> bool:
-    """Whether ``user`` is an API client's token rather than a person."""
+def is_token(user: AnyUser) -> TypeIs[ClientPrincipal]:
+    """Whether ``user`` is an API client's token rather than a person. In a condition that also
+    tests ``is_authenticated``, test this first: mypy narrows ``user`` to an account only so."""
     return hasattr(user, "api_client")
 
 
@@ -133,7 +139,7 @@ def visible_schools(user: AnyUser) -> QuerySet[School]:
 
 
 def is_network_admin(user: AnyUser) -> bool:
-    if not user.is_authenticated or not user.is_active or is_token(user):
+    if is_token(user) or not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or NetworkAdmin.objects.filter(user=user).exists()
 
@@ -141,7 +147,7 @@ def is_network_admin(user: AnyUser) -> bool:
 def led_schools(user: AnyUser) -> QuerySet[School]:
     """The schools this user may configure: as a leader, or as admin of their network (an API
     client configures none; its write grant is checked on its own)."""
-    if not user.is_authenticated or not user.is_active or is_token(user):
+    if is_token(user) or not user.is_authenticated or not user.is_active:
         return School.objects.none()
     if user.is_superuser:
         return School.objects.all()
@@ -173,7 +179,7 @@ def users_choosable_by(user: AnyUser) -> QuerySet:
 
 def can_administer(user: AnyUser) -> bool:
     """Whether the user may use the admin site at all (each page is still scoped)."""
-    if not user.is_authenticated or not user.is_active or is_token(user):
+    if is_token(user) or not user.is_authenticated or not user.is_active:
         return False
     return (
         user.is_superuser
@@ -196,7 +202,7 @@ def sees_drafts(user: AnyUser, *, led: bool) -> bool:
     do; teachers and read-only clients see what was published (a draft is the leaders' to
     review, as on the pages)."""
     if is_token(user):
-        client = user.api_client  # type: ignore[attr-defined]
+        client = user.api_client
         return bool(client.active and client.can_write)
     return led
 
@@ -204,6 +210,8 @@ def sees_drafts(user: AnyUser, *, led: bool) -> bool:
 def served_cohorts(user: AnyUser, school: School | int) -> Q:
     """A filter on cohorts: those ``user`` serves at ``school`` as active staff, their own
     cohorts and their grades' cohorts."""
+    if is_token(user) or not user.is_authenticated:
+        return Q(pk__in=[])  # a token or nobody serves no cohort (pages ask for an account)
     staff = Staff.objects.filter(user=user, school=school, active=True)
     return Q(staff__in=staff) | Q(grade__staff__in=staff)
 
@@ -319,7 +327,7 @@ def may_see_service_details(user: AnyUser, student: Student) -> bool:
 
 def administers(user: AnyUser, network: Network | int) -> bool:
     """A person (not a token) who is a superuser or an admin of ``network`` (or its id)."""
-    if not user.is_authenticated or not user.is_active or is_token(user):
+    if is_token(user) or not user.is_authenticated or not user.is_active:
         return False
     network_id = network.pk if isinstance(network, Network) else network
     return bool(

@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rocketship.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from rocketship.upload_limits import upload_limit
 
 from .audit import audit_id_page
@@ -112,7 +113,7 @@ class RosterUploadForm(forms.Form):
 @upload_limit(max_upload_bytes)  # a body far over it is refused unread: the 413 page
 @login_required
 @require_http_methods(["GET", "POST"])
-def roster_imports(request: HttpRequest, network_id: int) -> HttpResponse:
+def roster_imports(request: AuthenticatedHttpRequest, network_id: int) -> HttpResponse:
     network = get_import_network_or_404(request.user, network_id, via=page_via(request))
     status = 200
     if request.method == "POST":
@@ -147,7 +148,7 @@ def roster_imports(request: HttpRequest, network_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def roster_import(request: HttpRequest, network_id: int, import_id: int) -> HttpResponse:
+def roster_import(request: HtmxHttpRequest, network_id: int, import_id: int) -> HttpResponse:
     network = get_import_network_or_404(request.user, network_id, via=page_via(request))
     record = get_object_or_404(
         RosterImport.objects.filter(network=network).select_related("requested_by"),
@@ -180,7 +181,9 @@ def roster_import(request: HttpRequest, network_id: int, import_id: int) -> Http
 
 @login_required
 @require_POST
-def roster_import_cohorts(request: HttpRequest, network_id: int, import_id: int) -> HttpResponse:
+def roster_import_cohorts(
+    request: AuthenticatedHttpRequest, network_id: int, import_id: int
+) -> HttpResponse:
     """Store which classes define cohorts (network admins only, as every page here) and dry-run
     the import's export again with the choice."""
     network = get_import_network_or_404(request.user, network_id, via=page_via(request))
@@ -214,7 +217,9 @@ def roster_import_cohorts(request: HttpRequest, network_id: int, import_id: int)
 
 @login_required
 @require_POST
-def roster_import_apply_view(request: HttpRequest, network_id: int, import_id: int) -> HttpResponse:
+def roster_import_apply_view(
+    request: AuthenticatedHttpRequest, network_id: int, import_id: int
+) -> HttpResponse:
     network = get_import_network_or_404(request.user, network_id, via=page_via(request))
     record = get_object_or_404(RosterImport.objects.filter(network=network), pk=import_id)
     try:
@@ -245,10 +250,11 @@ class CohortSourceForm(forms.Form):
             offered = [c["value"] for c in preview.get(name, [])]
             if current.kind == kind:
                 offered += [v for v in current.values if v not in offered]
-            self.fields[name].choices = [(v, v) for v in offered]
+            cast(forms.ChoiceField, self.fields[name]).choices = [(v, v) for v in offered]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         courses, codes = data.get("courses") or [], data.get("codes") or []
         try:
             if "homerooms" in self.data:

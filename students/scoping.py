@@ -39,7 +39,10 @@ def _crosses_many(model: type[models.Model], path: str) -> bool:
         field = opts.get_field(name)
         if field.many_to_many or field.one_to_many:
             return True
-        opts = field.related_model._meta
+        related = field.related_model
+        # Each hop of a school_scope path is a relation to a model.
+        assert related is not None and not isinstance(related, str)
+        opts = related._meta
     return False
 
 
@@ -63,7 +66,7 @@ def get_scoped_or_404(queryset: QuerySet[M], user: AnyUser, *, via: str, **looku
     """
     try:
         return scope_for_user(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, ValidationError):
+    except (queryset.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
         record_denied_if_exists(queryset, user, via=via, **lookup)
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
 
@@ -76,8 +79,9 @@ def record_denied_if_exists(
     try:
         hidden = queryset.model._default_manager.get(**lookup)
     except (
-        queryset.model.DoesNotExist,
-        queryset.model.MultipleObjectsReturned,
+        # django-stubs declares these per concrete model, not on Model (M's bound).
+        queryset.model.DoesNotExist,  # type: ignore[attr-defined]
+        queryset.model.MultipleObjectsReturned,  # type: ignore[attr-defined]
         ValueError,
         ValidationError,
     ):

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -33,7 +33,7 @@ def student_withdraw(
 
 
 @transaction.atomic
-def user_deactivate(*, user: AbstractBaseUser) -> None:
+def user_deactivate(*, user: User) -> None:
     """Deactivate a user; their sessions end when the transaction commits (students.signals)."""
     user.is_active = False
     user.save(update_fields=["is_active"])

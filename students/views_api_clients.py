@@ -7,7 +7,7 @@ changing it (tokens, revocation) needs leading every one of them, so a leader of
 cut off another school's display boards. Writes go through ``students.clients``.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+
+from rocketship.request_types import AuthenticatedHttpRequest
 
 from .clients import api_client_create, api_client_revoke, api_token_issue, api_token_revoke
 from .errors import DomainError
@@ -45,7 +47,7 @@ class ApiClientForm(forms.Form):
 
     def __init__(self, *args: Any, choices: QuerySet[School], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = choices
+        cast(forms.ModelChoiceField, self.fields["schools"]).queryset = choices
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
@@ -71,7 +73,7 @@ def can_manage(user: AnyUser, client: ApiClient) -> bool:
 
 @login_required
 @page
-def api_clients(request: HttpRequest, school_id: int) -> HttpResponse:
+def api_clients(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = get_led_school_or_404(request.user, school_id, via=page_via(request))
     choices = led_schools(request.user).filter(network=school.network).order_by("name")
     form = ApiClientForm(request.POST or None, choices=choices, initial={"schools": [school]})
@@ -89,6 +91,7 @@ def api_clients(request: HttpRequest, school_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Registered {client.name}. Issue its first token below.")
             home = school if school in form.cleaned_data["schools"] else client.schools.first()
+            assert home is not None  # a client is registered for at least one school
             return redirect("api-client-edit", school_id=home.pk, client_id=client.pk)
     return render(
         request,

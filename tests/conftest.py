@@ -5,11 +5,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
-from scheduling.api.views import rendered_bodies
+from scheduling.published_cache import rendered_bodies
 from students.models import Role, School, ServiceNeed, Staff, Student
 
 from .factories import (
@@ -74,15 +74,17 @@ class SchoolWorld:
 
 
 def build_school(name: str, network_slug: str) -> SchoolWorld:
-    network = NetworkFactory(slug=network_slug, name=f"{network_slug} network")
-    school = SchoolFactory(network=network, name=name)
-    student = StudentFactory(school=school, has_iep=True)
+    network = NetworkFactory.create(slug=network_slug, name=f"{network_slug} network")
+    school = SchoolFactory.create(network=network, name=name)
+    student = StudentFactory.create(school=school, has_iep=True)
     return SchoolWorld(
         school=school,
         student=student,
-        iep_need=ServiceNeedFactory(student=student),
-        leader=StaffFactory(school=school, roles=[Role.LEADER]),
-        teacher=StaffFactory(school=school, roles=[Role.HUMANITIES], cohorts=[student.cohort]),
+        iep_need=ServiceNeedFactory.create(student=student),
+        leader=StaffFactory.create(school=school, roles=[Role.LEADER]),
+        teacher=StaffFactory.create(
+            school=school, roles=[Role.HUMANITIES], cohorts=[student.cohort]
+        ),
     )
 
 
@@ -102,11 +104,13 @@ def school_other_network(db) -> SchoolWorld:
 
 
 @pytest.fixture
-def network_admin(school_a: SchoolWorld) -> AbstractBaseUser:
-    return NetworkAdminFactory(network=school_a.school.network, user=UserFactory()).user
+def network_admin(school_a: SchoolWorld) -> User:
+    return NetworkAdminFactory.create(
+        network=school_a.school.network, user=UserFactory.create()
+    ).user
 
 
-def client_for(user: AbstractBaseUser) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     assert client.login(username=user.get_username(), password=PASSWORD)
     return client

@@ -1,9 +1,11 @@
 """Factories for every model; related objects stay in the same school unless a test says not."""
 
 import datetime
+from typing import cast
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from scheduling.models import Room, RoomKind
 from students.models import (
@@ -25,7 +27,7 @@ from students.models import (
 PASSWORD = "correct-horse-battery"
 
 
-class NetworkFactory(factory.django.DjangoModelFactory):
+class NetworkFactory(factory.django.DjangoModelFactory[Network]):
     class Meta:
         model = Network
         django_get_or_create = ["slug"]
@@ -34,7 +36,7 @@ class NetworkFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"network-{n}")
 
 
-class SchoolFactory(factory.django.DjangoModelFactory):
+class SchoolFactory(factory.django.DjangoModelFactory[School]):
     class Meta:
         model = School
 
@@ -44,7 +46,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     time_zone = "America/Los_Angeles"
 
 
-class GradeFactory(factory.django.DjangoModelFactory):
+class GradeFactory(factory.django.DjangoModelFactory[Grade]):
     class Meta:
         model = Grade
         django_get_or_create = ["school", "level"]
@@ -53,23 +55,23 @@ class GradeFactory(factory.django.DjangoModelFactory):
     level = 3
 
 
-class CohortFactory(factory.django.DjangoModelFactory):
+class CohortFactory(factory.django.DjangoModelFactory[Cohort]):
     class Meta:
         model = Cohort
 
     school = factory.SubFactory(SchoolFactory)
-    grade = factory.LazyAttribute(lambda o: GradeFactory(school=o.school))
+    grade = factory.LazyAttribute(lambda o: GradeFactory.create(school=o.school))
     name = factory.Sequence(lambda n: f"3 College {n}")
 
 
-class StudentFactory(factory.django.DjangoModelFactory):
+class StudentFactory(factory.django.DjangoModelFactory[Student]):
     class Meta:
         model = Student
 
     school = factory.SubFactory(SchoolFactory)
-    cohort = factory.LazyAttribute(lambda o: CohortFactory(school=o.school))
+    cohort = factory.LazyAttribute(lambda o: CohortFactory.create(school=o.school))
     grade = factory.LazyAttribute(
-        lambda o: o.cohort.grade if o.cohort else GradeFactory(school=o.school)
+        lambda o: o.cohort.grade if o.cohort else GradeFactory.create(school=o.school)
     )
     local_id = factory.Sequence(lambda n: f"S{n:05d}")
     first_name = factory.Sequence(lambda n: f"Ana{n}")
@@ -78,7 +80,7 @@ class StudentFactory(factory.django.DjangoModelFactory):
     el_level = ELLevel.NOT_EL
 
 
-class ServiceNeedFactory(factory.django.DjangoModelFactory):
+class ServiceNeedFactory(factory.django.DjangoModelFactory[ServiceNeed]):
     class Meta:
         model = ServiceNeed
 
@@ -89,7 +91,7 @@ class ServiceNeedFactory(factory.django.DjangoModelFactory):
     provider_role = Role.SPED
 
 
-class GuardianFactory(factory.django.DjangoModelFactory):
+class GuardianFactory(factory.django.DjangoModelFactory[Guardian]):
     """A guardian of the network; ``students=[...]`` links their children."""
 
     class Meta:
@@ -108,7 +110,7 @@ class GuardianFactory(factory.django.DjangoModelFactory):
             self.students.set(extracted)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -120,7 +122,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class StaffFactory(factory.django.DjangoModelFactory):
+class StaffFactory(factory.django.DjangoModelFactory[Staff]):
     """Staff with ``roles=[...]`` (default: a humanities teacher)."""
 
     class Meta:
@@ -133,7 +135,8 @@ class StaffFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         for role in extracted if extracted is not None else [Role.HUMANITIES]:
-            StaffRole.objects.create(staff=self, role=role)
+            # post_generation passes the Staff just made as ``self``.
+            StaffRole.objects.create(staff=cast(Staff, self), role=role)
 
     @factory.post_generation
     def cohorts(self, create: bool, extracted: list[Cohort] | None, **kwargs: object) -> None:
@@ -146,7 +149,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
             self.grades.set(extracted)
 
 
-class NetworkAdminFactory(factory.django.DjangoModelFactory):
+class NetworkAdminFactory(factory.django.DjangoModelFactory[NetworkAdmin]):
     class Meta:
         model = NetworkAdmin
 
@@ -154,11 +157,12 @@ class NetworkAdminFactory(factory.django.DjangoModelFactory):
     network = factory.SubFactory(NetworkFactory)
 
 
-class RoomFactory(factory.django.DjangoModelFactory):
+class RoomFactory(factory.django.DjangoModelFactory[Room]):
     class Meta:
         model = Room
 
     school = factory.SubFactory(SchoolFactory)
-    name = factory.Sequence(lambda n: f"Room {n}")
+    # A declaration of any kind: HomeroomFactory names its rooms lazily.
+    name: factory.declarations.BaseDeclaration = factory.Sequence(lambda n: f"Room {n}")
     kind = RoomKind.CLASSROOM
     capacity = 30

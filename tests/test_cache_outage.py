@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 import rocketship.cache
 from rocketship.api_errors import PROBLEM_CONTENT_TYPE
 from scheduling.models import BuildJob, BuildState, Schedule, ScheduleStatus
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.clients import api_client_create, api_token_issue, principal_cache_key
 
 from .conftest import client_for

@@ -9,10 +9,10 @@ import pytest
 
 from rocketship import demo
 from rocketship.demo.scheduling import build_day
-from scheduling.day_builds import stored_blocks
 from scheduling.lab_plans import plan_inputs_for, stored_plan
 from scheduling.models import Schedule, ScheduleStatus
-from scheduling.selectors import problem_for
+from scheduling.selectors.problem import problem_for
+from scheduling.services.day_builds import stored_blocks
 from scheduling.solver.plan_inputs import plan_problem
 from scheduling.solver.validate_stage2 import validate_plan
 from students.models import School, ServiceNeed, Student

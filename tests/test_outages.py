@@ -16,7 +16,7 @@ from celery.exceptions import Retry
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 
-from learninglabs import imports as progress_imports
+from learninglabs.imports import job as progress_imports
 from learninglabs.imports import progress_import_run
 from learninglabs.models import ImportState
 from rocketship.celery import app

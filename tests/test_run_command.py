@@ -115,6 +115,7 @@ def serve(tmp_path: Path, port: int) -> tuple[list[str], int]:
     try:
         # Waits on the server's own words, not on a clock: bin/run's line, then runserver's
         # "Quit the server with ...", printed as it binds the port.
+        assert server.stdout is not None  # started with stdout=PIPE
         for line in server.stdout:
             lines.append(line.rstrip("\n"))
             if line.startswith("Quit the server with"):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rocketship.request_types import AuthenticatedHttpRequest
 from students.audit import audit_id_page, audit_reads
 from students.models import AuditAction, School
 from students.permissions import page_via
@@ -94,7 +95,9 @@ def _letters(request: HttpRequest, school: School, sent: list[SentInvitation]) -
 
 @login_required
 @require_POST
-def school_family_invite(request: HttpRequest, school_id: int, guardian_id: int) -> HttpResponse:
+def school_family_invite(
+    request: AuthenticatedHttpRequest, school_id: int, guardian_id: int
+) -> HttpResponse:
     """Invite one guardian: by email when the roster has one (unless a letter is asked for),
     else a letter to print now."""
     school = _school(request, school_id)
@@ -118,7 +121,7 @@ def school_family_invite(request: HttpRequest, school_id: int, guardian_id: int)
 
 @login_required
 @require_POST
-def school_families_invite_all(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_families_invite_all(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Invite every guardian with neither an account nor an open invitation: emails go out by
     a task; the letters for guardians without an email are shown to print."""
     school = _school(request, school_id)

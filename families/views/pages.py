@@ -16,18 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from scheduling.dates import NotADay, parse_day
-from scheduling.rosters import week_of
+from scheduling.selectors.rosters import week_of
 from students.audit import audit_reads
 from students.models import AuditAction, Student
 from students.permissions import page_via
 
 from ..access import child_or_404, children_of, family_required, school_today
-from ..charts import progress_chart
 from ..selectors import (
     child_day,
     child_week,
     lab_progress,
     next_published_day,
+    progress_chart,
     services_delivered,
 )
 

@@ -46,7 +46,8 @@ def _visit(request: HttpRequest, school_id: int, visit_id: int) -> Visit:
 
 
 def _first_error(form: VisitMoveForm | ReflectionForm) -> str:
-    return next(iter(e for errors in form.errors.values() for e in errors))
+    # An ErrorList yields its messages as strings; django-stubs types its items wider.
+    return next(iter(str(e) for errors in form.errors.values() for e in errors))
 
 
 @login_required

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from rocketship.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from students.errors import DomainError
 from students.models import AuditAction, School, Staff
 from students.permissions import leads, page_via
@@ -109,7 +110,7 @@ def school_visits(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def school_visits_plan(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_visits_plan(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = _led_school(request, school_id)
     try:
         outcome = visit_plan_request(school=school, user=request.user)
@@ -126,7 +127,9 @@ def school_visits_plan(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def school_visits_plan_status(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+def school_visits_plan_status(
+    request: HtmxHttpRequest, school_id: int, job_id: int
+) -> HttpResponse:
     """Polled by the leader's page while a queued plan runs: nothing new (204) until it ends,
     then the page reloads to show the plan (htmx), or, without htmx, goes back to it."""
     school = _led_school(request, school_id)
@@ -284,7 +287,7 @@ def visit_page(request: HttpRequest, school_id: int, visit_id: int) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_visits(request: HttpRequest) -> HttpResponse:
+def my_visits(request: AuthenticatedHttpRequest) -> HttpResponse:
     mine = list(Staff.objects.filter(user=request.user, active=True).select_related("school"))
     new_feeds: list[tuple[Staff, str]] = []
     if request.method == "POST":
@@ -339,7 +342,7 @@ def visit_calendar(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_visit_times(request: HttpRequest, staff_id: int) -> HttpResponse:
+def my_visit_times(request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
     """An educator's windows for visits at one school, their languages and weekly cap."""
     staff = Staff.objects.filter(pk=staff_id, user=request.user, active=True).first()
     if staff is None:
@@ -372,7 +375,10 @@ def my_visit_times(request: HttpRequest, staff_id: int) -> HttpResponse:
         "families/visits/times.html",
         {
             "staff": staff,
-            "windows": [(w, WEEKDAYS.get(w.weekday)) for w in staff.visit_windows.all()],
+            "windows": [
+                (w, WEEKDAYS.get(w.weekday) if w.weekday is not None else None)
+                for w in staff.visit_windows.all()
+            ],
             "window_form": window_form,
             "settings_form": settings_form,
         },

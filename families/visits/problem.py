@@ -158,9 +158,14 @@ class Unplaced:
 
 @dataclass(frozen=True)
 class VisitPlan:
+    """The visits planned and the households left out, each with its reason. ``placeable``
+    counts the households with at least one visit the rules allow (kept ones included): no plan
+    places more, so a plan that places them all is ``optimal`` in what matters most."""
+
     visits: tuple[PlannedVisit, ...]
     unplaced: tuple[Unplaced, ...]
     optimal: bool = False
+    placeable: int = 0
     stats: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property

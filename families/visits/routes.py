@@ -5,12 +5,15 @@ minutes; where either address has no coordinates, the problem's fixed travel tim
 starts at the first household (the pair meets there) and must end inside the day's window.
 OR-Tools' routing solver orders the stops: cheapest arc first, then greedy descent, which stops
 at a local optimum by itself (never after some seconds), so the same day always gets the same
-route; a pair's afternoon holds a handful of stops.
+route; a pair's afternoon holds a handful of stops. A heuristic may miss an order that exists,
+so when it finds none for a short day every order is tried (``fits`` decides the same way, for
+the planner, before a visit is added to a day).
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -19,6 +22,9 @@ from .problem import Household, VisitProblem
 
 EARTH_RADIUS_KM = 6371.0
 ROUND_TO = 5
+# Up to this many stops every order is tried (7! = 5,040 orders, a few milliseconds); a pair's
+# afternoon holds three or four visits, so only an unusual day is left to the heuristic alone.
+EXHAUSTIVE_STOPS = 7
 
 
 def travel_minutes(a: Household, b: Household, problem: VisitProblem) -> int:
@@ -45,10 +51,78 @@ def order_day(
     ``start``..``end`` and at times each family said suit them; ``None`` when no order fits."""
     if not stops:
         return []
-    visit = problem.visit_minutes
-    ranges = [h.starts(day, start, end, visit) for h in stops]
-    if any(r is None for r in ranges):
+    ranges = _ranges(stops, start, end, problem, day)
+    if ranges is None:
         return None
+    timed = _routed(stops, ranges, start, end, problem)
+    if timed is None and len(stops) <= EXHAUSTIVE_STOPS:
+        timed = _every_order(stops, ranges, problem)
+    return timed
+
+
+def fits(
+    stops: list[Household], start: int, end: int, problem: VisitProblem, day: datetime.date
+) -> bool:
+    """Whether some order of ``stops`` fits ``start``..``end`` at the families' times, with
+    time to drive between them (decided exactly up to ``EXHAUSTIVE_STOPS`` stops)."""
+    if len(stops) > EXHAUSTIVE_STOPS:
+        return order_day(stops, start, end, problem, day) is not None
+    ranges = _ranges(stops, start, end, problem, day)
+    return ranges is not None and _every_order(stops, ranges, problem, first_only=True) is not None
+
+
+def _ranges(
+    stops: list[Household], start: int, end: int, problem: VisitProblem, day: datetime.date
+) -> list[tuple[int, int]] | None:
+    """Each stop's earliest and latest start, or ``None`` when one cannot be visited at all."""
+    ranges = []
+    for household in stops:
+        allowed = household.starts(day, start, end, problem.visit_minutes)
+        if allowed is None:
+            return None
+        ranges.append(allowed)
+    return ranges
+
+
+def _every_order(
+    stops: list[Household],
+    ranges: list[tuple[int, int]],
+    problem: VisitProblem,
+    *,
+    first_only: bool = False,
+) -> list[tuple[int, int, int]] | None:
+    """The order that travels least among those that fit, each visit as early as it can be."""
+    visit = problem.visit_minutes
+    best: tuple[int, list[tuple[int, int, int]]] | None = None
+    for order in itertools.permutations(range(len(stops))):
+        timed: list[tuple[int, int, int]] = []
+        travelled = 0
+        for position, i in enumerate(order):
+            lo, hi = ranges[i]
+            at = lo
+            if position:
+                drive = travel_minutes(stops[order[position - 1]], stops[i], problem)
+                travelled += drive
+                at = max(lo, timed[-1][2] + drive)
+            if at > hi:
+                break
+            timed.append((stops[i].id, at, at + visit))
+        else:
+            if first_only:
+                return timed
+            if best is None or travelled < best[0]:
+                best = (travelled, timed)
+    return best[1] if best else None
+
+
+def _routed(
+    stops: list[Household],
+    ranges: list[tuple[int, int]],
+    start: int,
+    end: int,
+    problem: VisitProblem,
+) -> list[tuple[int, int, int]] | None:
+    visit = problem.visit_minutes
     n = len(stops)
     # Node 0 is a free start and end: the pair meets at the first household, leaves from the last.
     travel = [[0] * (n + 1) for _ in range(n + 1)]
@@ -72,7 +146,7 @@ def order_day(
     routing.AddDimension(time, end - start, end - start, True, "time")
     clock = routing.GetDimensionOrDie("time")
     for node, allowed in enumerate(ranges, 1):
-        lo, hi = allowed  # type: ignore[misc]
+        lo, hi = allowed
         clock.CumulVar(manager.NodeToIndex(node)).SetRange(lo - start, hi - start)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC

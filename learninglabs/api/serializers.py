@@ -38,7 +38,9 @@ class ProgressRecordInSerializer(serializers.Serializer):
         coerce_to_string=False,
         help_text="0-100 when the program measures mastery; null otherwise.",
     )
-    source = serializers.RegexField(
+    # SerializerMetaclass pops declared fields off the class, so this does not shadow
+    # Field.source; the stubs cannot tell a declared field from an attribute.
+    source = serializers.RegexField(  # type: ignore[assignment]
         SOURCE_PATTERN,
         max_length=40,
         default=API_SOURCE,
@@ -56,7 +58,10 @@ class ProgressRecordInSerializer(serializers.Serializer):
             value = super().to_internal_value(data)
         except serializers.ValidationError as invalid:
             if unknown_errors and isinstance(invalid.detail, dict):
-                invalid.detail.update(serializers.ValidationError(unknown_errors).detail)
+                unknown_detail = serializers.ValidationError(unknown_errors).detail
+                # A dict given stays a dict (of ErrorDetail lists) in ``detail``.
+                assert isinstance(unknown_detail, dict)
+                invalid.detail.update(unknown_detail)
             raise
         if unknown_errors:
             raise serializers.ValidationError(unknown_errors)

@@ -7,6 +7,8 @@ catching up); a blank field means "use the grade's goal". Pace and need (``learn
 compare progress records against these numbers.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,7 +25,7 @@ MAX_LESSONS_PER_WEEK = 5 * MAX_LESSONS_PER_DAY
 MAX_MASTERY_TARGET = 100
 
 
-def _weekly_minutes_field(**kwargs: object) -> models.PositiveSmallIntegerField:
+def _weekly_minutes_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_WEEKLY_MINUTES)],
         help_text="Minutes a student should spend in the program each school week.",
@@ -31,7 +33,7 @@ def _weekly_minutes_field(**kwargs: object) -> models.PositiveSmallIntegerField:
     )
 
 
-def _lessons_field(**kwargs: object) -> models.PositiveSmallIntegerField:
+def _lessons_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(MAX_LESSONS_PER_WEEK)],
         help_text="Lessons a student should complete each school week (0 if not counted).",
@@ -39,7 +41,7 @@ def _lessons_field(**kwargs: object) -> models.PositiveSmallIntegerField:
     )
 
 
-def _mastery_field(**kwargs: object) -> models.PositiveSmallIntegerField:
+def _mastery_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(MAX_MASTERY_TARGET)],
         help_text="The mastery level (0-100) the student should reach.",

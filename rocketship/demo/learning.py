@@ -171,7 +171,10 @@ def draw_profile(rng: random.Random) -> Profile:
         diligence, absence_rate = rng.uniform(1.2, 1.45), 0.02
     else:
         diligence, absence_rate = rng.uniform(0.88, 1.12), 0.04
-    tilt = {Subject.MATH: rng.gauss(1, 0.08), Subject.LITERACY: rng.gauss(1, 0.08)}
+    tilt: dict[str, float] = {
+        Subject.MATH: rng.gauss(1, 0.08),
+        Subject.LITERACY: rng.gauss(1, 0.08),
+    }
     # Students who practise less usually also started the year further behind.
     start = _clip(rng.gauss(32, 10) + 25 * (diligence - 1), 5, 70)
     return Profile(diligence, absence_rate, tilt, start)

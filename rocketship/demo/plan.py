@@ -373,7 +373,7 @@ def plan_staff(
     posts: list[tuple[str, str, tuple[int, ...], tuple[str, ...]]] = [
         (Role.LEADER, title, (), ()) for title in shape.leader_titles
     ]
-    for role, per_grade in (
+    for teaching, per_grade in (
         (Role.HUMANITIES, shape.humanities_per_grade),
         (Role.STEM, shape.stem_per_grade),
     ):
@@ -381,7 +381,7 @@ def plan_staff(
             names = [name for grade, name in cohorts if grade == level]
             for i in range(per_grade):
                 detail = f"grade {_grade_label(level)}"
-                posts.append((role, detail, (level,), _share(names, per_grade, i)))
+                posts.append((teaching, detail, (level,), _share(names, per_grade, i)))
     posts += [(Role.SPECIALS, "", ALL_GRADES, ())] * shape.specials
     for lab in shape.labs:
         posts += [(Role.ILS, lab.name, lab.grades, ())] * lab.ils

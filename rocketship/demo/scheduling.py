@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 
 from scheduling.models import (
     BuildOrigin,
@@ -31,8 +32,8 @@ from scheduling.models import (
     TemplateStation,
     Venue,
 )
-from scheduling.selectors import next_instructional_day
-from scheduling.services import BuildResult, schedule_build
+from scheduling.selectors.problem import next_instructional_day
+from scheduling.services.builds import BuildResult, schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.models import Role, School, Staff
 
@@ -41,6 +42,7 @@ from .plan import TEACHING_ROLES
 SMALL_GROUP_TABLE_SEATS = 6
 
 T = datetime.time
+_M = TypeVar("_M", bound=models.Model)
 
 # code, minutes, block min, block max, max blocks, venue, staff role, window, preferred, avoid
 STATIONS = (
@@ -94,10 +96,10 @@ def configure_school(*, school: School, first_day: datetime.date) -> int:
     """Configure one demo school's day; returns how many rows it created."""
     created = 0
 
-    def add(model: type, **lookup: object) -> object:
+    def add(model: type[_M], **lookup: Any) -> _M:
         nonlocal created
         defaults = lookup.pop("defaults", {})
-        obj, made = model.objects.get_or_create(**lookup, defaults=defaults)
+        obj, made = model._default_manager.get_or_create(**lookup, defaults=defaults)
         created += made
         return obj
 

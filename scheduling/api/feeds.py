@@ -6,13 +6,15 @@ a signed-in user (or a client's token in the ``Authorization`` header) who may s
 member or cohort gets the same calendar. Errors answer as problem JSON like the rest of the API.
 """
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -55,16 +57,19 @@ class CalendarOnly(BaseContentNegotiation):
     """A feed is iCalendar whatever the client's Accept header says (calendar apps send odd
     ones); errors switch to JSON in ``finalize_response``."""
 
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request: Request, renderers: list, format_suffix: Any = None) -> Any:
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
         # ``?format=`` may only name the calendar: any other value (the schema lists ``ics``
         # and ``json``, the errors' format) is no feed, as DRF answers an unknown format.
         wanted = format_suffix or request.query_params.get(api_settings.URL_FORMAT_OVERRIDE)
         if wanted and wanted != ICalendarRenderer.format:
             raise exceptions.NotFound("There is no calendar feed at this address.")
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))  # the view's renderer_classes are never empty
+        return renderer, renderer.media_type
 
 
 TOKEN_PARAMETER = OpenApiParameter(
@@ -75,6 +80,9 @@ TOKEN_PARAMETER = OpenApiParameter(
     description="The feed's secret, as given once when the feed was made. Without it the caller "
     "must be signed in (or send a client token) and allowed to see the staff member or cohort.",
 )
+
+
+_Subject = TypeVar("_Subject", bound=Model)
 
 
 class _CalendarFeedView(APIView):
@@ -93,7 +101,7 @@ class _CalendarFeedView(APIView):
             response.accepted_media_type = JSONRenderer.media_type
         return response
 
-    def subject(self, request: Request, queryset: QuerySet, subject_id: int) -> Model:
+    def subject(self, request: Request, queryset: QuerySet[_Subject], subject_id: int) -> _Subject:
         """The staff member or cohort: through the feed's secret when one is given, else through
         the caller's scope; any failure is a 404 that names nothing."""
         token = request.query_params.get("token")
@@ -101,7 +109,11 @@ class _CalendarFeedView(APIView):
             feed = feed_for_token(token=token, kind=self.kind, subject_id=subject_id)
             if feed is None:
                 raise exceptions.NotFound("There is no calendar feed at this address.")
-            return feed.staff if self.kind == FeedKind.STAFF else feed.cohort
+            found = feed.staff if self.kind == FeedKind.STAFF else feed.cohort
+            # The check constraint calendar_feed_subject_matches_kind guarantees a feed of this
+            # view's kind holds a subject of the queryset's model.
+            assert isinstance(found, queryset.model)
+            return found
         if not request.user or not request.user.is_authenticated:
             raise exceptions.NotFound("There is no calendar feed at this address.")
         return get_scoped_or_404(queryset, request.user, via=api_via(request), pk=subject_id)

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..models import Fallback, NightlyRun, RunState, RunTrigger, ScheduleStatus
-from ..nightly_selectors import nightly_runs
+from ..selectors.pages import nightly_runs
 from .serializers import ZonedDateTimeField
 from .views import READ_ERRORS, problem
 

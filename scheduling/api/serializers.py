@@ -1,6 +1,6 @@
 """Response shapes of the schedule endpoints (the issue's contract: extend, never break).
 
-They render the frozen dataclasses of ``scheduling.api_selectors``; they read nothing from the
+They render the frozen dataclasses of ``scheduling.selectors.api``; they read nothing from the
 database. Datetimes keep the offset they carry, which the selectors set to the school's zone.
 """
 

@@ -5,23 +5,21 @@ answer 404), call one selector or service, render.
 A published version never changes, so the school's schedule answers with a strong ETag made of the
 schedule's id and version and with Last-Modified set to its publication; a matching ``If-None-
 Match`` (or a recent enough ``If-Modified-Since``) answers 304 before any body is built, and the
-rendered JSON bytes are cached by schedule id and version, in each process's memory
-(``RenderedBodies``) and in Django's default cache, which the processes share. The scope check and
-the lookup of the published version are one query; for a token whose cached principal lists the
-school, the version comes from ``scheduling.published_cache`` instead (read with the principal in
-one cache round trip), so a warm request or a 304 runs no query. A school outside the token's
-schools always takes the query (404, audited), so the cache never answers a client that may not see
-the school.
+body comes from ``scheduling.published_cache.published_body`` (cached by schedule id and
+version). The scope check and the lookup of the published version are one query; for a token
+whose cached principal lists the school, the version comes from ``scheduling.published_cache``
+instead (read with the principal in one cache round trip), so a warm request or a 304 runs no
+query. A school outside the token's schools always takes the query (404, audited), so the cache
+never answers a client that may not see the school.
 """
 
 from __future__ import annotations
 
 import datetime
-import threading
+from typing import TYPE_CHECKING, TypedDict, cast
 
-from cachetools import LRUCache
-from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -29,12 +27,10 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rocketship.cache import best_effort
 from students.api.permissions import CanWrite
 from students.audit import audit_reads
 from students.errors import DomainError
@@ -47,24 +43,22 @@ from students.permissions import (
 )
 from students.scoping import get_scoped_or_404
 
-from .. import api_selectors as selectors
 from ..dates import DAY_SCHEMA_PATTERN, NotADay, parse_day
 from ..models import BuildJob
 from ..published_cache import (
     PublishedRef,
     cached_published,
+    published_body,
     published_cache_key,
     remember_published,
 )
-from ..services import build_job_start
+from ..selectors import api as selectors
+from ..services.builds import build_job_start
 from . import serializers
 
-# The cached bytes are a rendering of the version: bump this when the response shape changes,
-# so no client gets the old shape from a cache filled before a deploy.
-RENDERING = 1
-# A version's bytes never go stale; the timeout only bounds how long an old date's schedule
-# keeps memory that newer dates could use.
-SCHEDULE_CACHE_SECONDS = 7 * 24 * 60 * 60
+if TYPE_CHECKING:
+    # The stubs' companion is a dev dependency: annotations only.
+    from django_stubs_ext import WithAnnotations
 
 
 class NothingPublished(DomainError):
@@ -121,45 +115,6 @@ def schedule_etag(schedule_id: int, version: int) -> str:
     return f'"sched-{schedule_id}-v{version}"'
 
 
-def schedule_cache_key(school_id: int, day: datetime.date) -> str:
-    """Where the rendered body of the school's published day is cached, with the schedule id and
-    version it renders: keyed by school and date (not by version), so a new version replaces the
-    old one's bytes; the version in the value decides whether it is still the published one."""
-    return f"api:v1:schedule:{school_id}:{day.isoformat()}:r{RENDERING}"
-
-
-class RenderedBodies:
-    """The newest rendered versions, kept in this process's memory.
-
-    A published version's bytes never change, so a copy in memory can never be wrong (the key
-    holds the version; which version is published still comes from the shared cache on every
-    request). Fetching ~60 KB from Redis and unpickling it cost more than the rest of a warm
-    request, so each process keeps its own copy of what it serves."""
-
-    def __init__(self, entries: int) -> None:
-        self._entries: LRUCache | None = LRUCache(maxsize=entries) if entries > 0 else None
-        self._lock = threading.Lock()  # gthread workers serve from several threads
-
-    def get(self, key: tuple) -> bytes | None:
-        if self._entries is None:
-            return None
-        with self._lock:
-            return self._entries.get(key)
-
-    def put(self, key: tuple, body: bytes) -> None:
-        if self._entries is not None:
-            with self._lock:
-                self._entries[key] = body
-
-    def clear(self) -> None:
-        if self._entries is not None:
-            with self._lock:
-                self._entries.clear()
-
-
-rendered_bodies = RenderedBodies(settings.API_SCHEDULE_MEMORY_ENTRIES)
-
-
 def _unchanged(request: Request, etag: str, last_modified: datetime.datetime | None) -> bool:
     """Whether the client's copy is current (RFC 9110 section 13.2.2: ``If-None-Match`` wins;
     ``If-Modified-Since`` counts only without it). ETags compare weakly, as a GET may."""
@@ -172,6 +127,20 @@ def _unchanged(request: Request, etag: str, last_modified: datetime.datetime | N
     return (
         since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
     )
+
+
+class _Published(TypedDict):
+    """``schools_with_published_schedule``'s annotations: all None when nothing is published."""
+
+    published_id: int | None
+    published_version: int | None
+    published_at: datetime.datetime | None
+
+
+class _Led(TypedDict):
+    """An ``Exists`` of the caller's led schools: whether the caller leads the school."""
+
+    led: bool
 
 
 class PublishedScheduleView(APIView):
@@ -203,34 +172,10 @@ class PublishedScheduleView(APIView):
         if _unchanged(request, etag, published.published_at):
             response: HttpResponse = HttpResponseNotModified(headers=headers)
         else:
-            body = self._body(school_id, day, published, school)
+            body = published_body(school_id=school_id, date=day, published=published, school=school)
             response = HttpResponse(body, content_type="application/json", headers=headers)
         patch_vary_headers(response, ["Authorization", "Cookie"])
         return response
-
-    @staticmethod
-    def _body(
-        school_id: int, day: datetime.date, published: PublishedRef, school: School | None
-    ) -> bytes:
-        """The rendered version: from this process's memory, else the shared cache, else
-        rendered now (and kept in both)."""
-        this_version = (published.schedule_id, published.version)
-        memory_key = (school_id, day, *this_version, RENDERING)
-        body = rendered_bodies.get(memory_key)
-        if body is not None:
-            return body
-        key = schedule_cache_key(school_id, day)
-        cached = best_effort.get(key)  # Redis down: rendered again (rocketship.cache)
-        if cached is not None and tuple(cached[:2]) == this_version:
-            body = cached[2]
-        else:
-            if school is None:  # the version came from the cache: one query for the school
-                school = School.objects.get(pk=school_id)
-            document = selectors.published_day(school=school, schedule_id=published.schedule_id)
-            body = JSONRenderer().render(serializers.PublishedScheduleSerializer(document).data)
-            best_effort.set(key, (*this_version, body), SCHEDULE_CACHE_SECONDS)
-        rendered_bodies.put(memory_key, body)
-        return body
 
     def cache_keys_with_principal(self) -> list[str]:
         """Read with a token's principal (``ClientTokenAuthentication``): the published version,
@@ -258,13 +203,19 @@ class PublishedScheduleView(APIView):
             published, may_fill = cached_published(school_id, day, prefetched)
             if published is not None:
                 return published, None
-        school = get_scoped_or_404(
+        # The selector annotates _Published's fields; its return type does not say so.
+        published_schools = cast(
+            "QuerySet[WithAnnotations[School, _Published]]",
             selectors.schools_with_published_schedule(date=day),
+        )
+        school: WithAnnotations[School, _Published] = get_scoped_or_404(
+            published_schools,
             request.user,
             via=api_via(request),
             pk=school_id,
         )
-        if school.published_id is None:
+        # The id and the version come from the same row: both None when nothing is published.
+        if school.published_id is None or school.published_version is None:
             raise nothing_published(school, day)
         published = PublishedRef(school.published_id, school.published_version, school.published_at)
         if may_fill:
@@ -289,7 +240,7 @@ class ScheduleVersionsView(APIView):
     def get(self, request: Request, school_id: int, date: str) -> Response:
         day = parse_date(date)
         user = request.user
-        school = get_scoped_or_404(
+        school: WithAnnotations[School, _Led] = get_scoped_or_404(
             School.objects.annotate(led=Exists(led_schools(user).filter(pk=OuterRef("pk")))),
             user,
             via=api_via(request),
@@ -415,7 +366,11 @@ class BuildStartView(APIView):
         )
         require_write(request, self, school)
         client = getattr(request.user, "api_client", None)
-        by = None if client is not None else request.user
+        by: User | None = None
+        if client is None:
+            # require_write let through only a client's token or a person who leads the school.
+            assert isinstance(request.user, User)
+            by = request.user
         try:
             job = build_job_start(school=school, date=day, by=by, client=client)
         except DomainError as error:
@@ -444,7 +399,7 @@ class BuildStatusView(APIView):
     )
     def get(self, request: Request, job_id: int) -> Response:
         user = request.user
-        job = get_scoped_or_404(
+        job: WithAnnotations[BuildJob, _Led] = get_scoped_or_404(
             BuildJob.objects.select_related("school", "schedule").annotate(
                 led=Exists(led_schools(user).filter(pk=OuterRef("school_id")))
             ),

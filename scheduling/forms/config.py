@@ -1,12 +1,12 @@
 """Forms of the leader's configuration pages.
 
 Each form checks what it can beside the field at fault (the model forms run the models' own
-``clean()``), and the services in ``scheduling.configuration`` check again before writing, so a
-refusal the service raises lands beside the same field (``add_service_errors``).
+``clean()``), and the services in ``scheduling.services.configuration`` check again before writing,
+so a refusal the service raises lands beside the same field (``add_service_errors``).
 """
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -30,6 +30,9 @@ from ..models import (
     StationCode,
 )
 from ..time_grid import span_errors
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Stations someone teaches; launch, lunch, recess and the lab have no teacher of their own.
 TAUGHT_STATIONS = [
@@ -96,7 +99,7 @@ class SchoolModelForm(forms.ModelForm):
     """A model form for one school's rows: the instance belongs to ``school`` before the model's
     ``clean()`` runs, so its checks (another school's objects, names) see the school."""
 
-    unique_name_message = ""
+    unique_name_message: "StrOrPromise" = ""
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,10 +157,10 @@ class RoomForm(SchoolModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["homeroom_of"].queryset = Cohort.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["homeroom_of"]).queryset = Cohort.objects.filter(
             school=self.school
         ).select_related("grade")
-        self.fields["homeroom_of"].empty_label = "(not a homeroom)"
+        cast(forms.ModelChoiceField, self.fields["homeroom_of"]).empty_label = "(not a homeroom)"
         room = self.instance
         supervisors: list[Staff] = []
         if room.pk:
@@ -167,10 +170,13 @@ class RoomForm(SchoolModelForm):
                 supervisors = list(supervision.supervisors.all())
                 self.initial["supervisors"] = supervisors
                 self.initial["students_per_adult"] = supervision.students_per_adult
-        self.fields["supervisors"].queryset = staff_of(self.school, keep=supervisors)
+        cast(forms.ModelChoiceField, self.fields["supervisors"]).queryset = staff_of(
+            self.school, keep=supervisors
+        )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if kind == RoomKind.LEARNING_LAB:
             if not data.get("grade_levels"):
@@ -214,7 +220,7 @@ class LabZoneForm(forms.ModelForm):
         fields = ["name", "seats", "computers"]
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
 
 
 # -- staff ---------------------------------------------------------------------------------------
@@ -263,11 +269,11 @@ class StaffForm(SchoolModelForm):
     def __init__(self, *args: Any, account_manager: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.account_manager = account_manager
-        self.fields["cohorts"].queryset = Cohort.objects.filter(school=self.school).order_by(
-            "grade__level", "name"
-        )
+        cast(forms.ModelChoiceField, self.fields["cohorts"]).queryset = Cohort.objects.filter(
+            school=self.school
+        ).order_by("grade__level", "name")
         self.fields["cohorts"].help_text = _("The homerooms they serve.")
-        self.fields["teaching_room"].queryset = Room.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["teaching_room"]).queryset = Room.objects.filter(
             school=self.school,
             kind__in=[RoomKind.CLASSROOM, RoomKind.RESOURCE_ROOM, RoomKind.GYM],
         ).order_by("name")
@@ -293,7 +299,8 @@ class StaffForm(SchoolModelForm):
                 field.help_text = account_manager if name == "email" else ""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.account_manager:
             # A read-only field takes its stored value; a request that posts another one
             # anyway (the browser sends none) is refused, not silently ignored.
@@ -361,8 +368,9 @@ class StaffingForm(forms.Form):
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="staffing", **kwargs)
-        self.fields["cohorts"].queryset = (
+        # The callers pass data (and files) positionally, never a prefix.
+        super().__init__(*args, prefix="staffing", **kwargs)  # type: ignore[misc]
+        cast(forms.ModelChoiceField, self.fields["cohorts"]).queryset = (
             Cohort.objects.filter(school=school)
             .select_related("grade")
             .order_by("grade__level", "name")
@@ -404,7 +412,7 @@ class CohortForm(SchoolModelForm):
         free = Q(homeroom_of__isnull=True)
         if cohort.pk:
             free |= Q(homeroom_of=cohort)
-        self.fields["homeroom"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["homeroom"]).queryset = (
             Room.objects.filter(school=self.school, kind=RoomKind.CLASSROOM)
             .filter(free)
             .order_by("name")
@@ -471,7 +479,7 @@ class DayTypeForm(SchoolModelForm):
         }
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
 
 
 class CalendarRangeForm(forms.Form):
@@ -511,10 +519,13 @@ class CalendarRangeForm(forms.Form):
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.school = school
-        self.fields["day_type"].queryset = DayType.objects.filter(school=school).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["day_type"]).queryset = DayType.objects.filter(
+            school=school
+        ).order_by("name")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("first"), data.get("last")
         if first and last and last < first:
             self.add_error(
@@ -549,7 +560,7 @@ class AbsenceForm(SchoolModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["staff"]).queryset = (
             Staff.objects.filter(school=self.school)
             .select_related("user")
             .order_by("user__last_name", "user__first_name")
@@ -557,7 +568,7 @@ class AbsenceForm(SchoolModelForm):
         self.fields["date"].validators.append(validate_school_day)
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
 
 
 class SubstituteDayForm(forms.Form):
@@ -646,11 +657,11 @@ class SchoolSettingsForm(SchoolModelForm):
             "min_break_minutes": gettext_lazy("Shortest break (minutes)"),
         }
 
-    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+    def groups(self) -> list[tuple["StrOrPromise", list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names]) for legend, names in SETTINGS_GROUPS]
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
 
 
 __all__ = [

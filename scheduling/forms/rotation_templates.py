@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from students.models import GradeLevel, Role, School
 
 from ..models import DayType, RotationTemplate, StationCode, TemplateStation, Venue
-from ..template_editing import (
+from ..services.templates import (
     STATION_FIELDS,
     StationInput,
     TemplateInvalid,
@@ -110,16 +110,19 @@ class StationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [("", gettext("Choose a station")), *StationCode.choices]
-        self.fields["staff_role"].choices = [
+        cast(forms.ChoiceField, self.fields["code"]).choices = [
+            ("", gettext("Choose a station")),
+            *StationCode.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["staff_role"]).choices = [
             ("", gettext("No staff (lab, lunch, recess)")),
             *Role.choices,
         ]
-        self.fields["avoid_right_after"].choices = [
+        cast(forms.ChoiceField, self.fields["avoid_right_after"]).choices = [
             ("", gettext("No preference")),
             *StationCode.choices,
         ]
-        self.fields["venue"].choices = list(VENUE_LABELS.items())
+        cast(forms.ChoiceField, self.fields["venue"]).choices = list(VENUE_LABELS.items())
         for name, field in self.fields.items():
             field.help_text = ""  # explained once above the stations, not in every row
             if name in STATION_FIELDS:
@@ -128,13 +131,13 @@ class StationForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # Values that failed to parse must not be checked as their stored (stale) values, and a
         # message about a row without a station yet names it "this station".
-        for name in self._errors or {}:
+        for name in self._errors or {}:  # type: ignore[attr-defined]  # not in django-stubs
             if name in STATION_FIELDS and name != "code":
                 setattr(self.instance, name, None)
         nameless = not self.cleaned_data.get("code")
         if nameless:
             self.instance.code = gettext("this station")
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private Django API, not in django-stubs
         if nameless:
             self.instance.code = ""
 
@@ -148,6 +151,7 @@ class StationForm(forms.ModelForm):
         to it), ``station-row-<n>`` for a new one."""
         if self.instance.pk and self.initial.get("code"):
             return f"station-{self.initial['code']}"
+        assert self.prefix is not None  # the formset names each of its forms
         return f"station-row-{self.prefix.rsplit('-', 1)[-1]}"
 
     @property
@@ -161,6 +165,7 @@ class StationForm(forms.ModelForm):
 
     @property
     def number(self) -> int:
+        assert self.prefix is not None  # the formset names each of its forms
         return int(self.prefix.rsplit("-", 1)[-1]) + 1
 
 
@@ -181,7 +186,7 @@ class BaseStationFormSet(forms.BaseInlineFormSet):
         checked against the other rows as entered (``template_problems``)."""
 
     def _construct_form(self, i: int, **kwargs: Any) -> StationForm:
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]  # private Django API, not in django-stubs
         form.instance.template = self.instance  # the window checks read the day type through it
         return form
 
@@ -189,10 +194,14 @@ class BaseStationFormSet(forms.BaseInlineFormSet):
         super().add_fields(form, index)
         # Django's own id field accepts any station of any school, one query per row; this one
         # accepts only this template's stations, from the rows already loaded.
-        form.fields["id"] = StationRowField(self._existing_object, required=False)
+        form.fields["id"] = StationRowField(
+            self._existing_object,  # type: ignore[attr-defined]  # private Django API, not in django-stubs
+            required=False,
+        )
 
     def is_deleting(self, form: StationForm) -> bool:
-        return bool(self.can_delete and self._should_delete_form(form))
+        # _should_delete_form: Django's private API, not in django-stubs.
+        return bool(self.can_delete and self._should_delete_form(form))  # type: ignore[attr-defined]
 
     def entered(self) -> list[StationForm]:
         """The forms that make the template: not marked for removal, and not new and blank."""
@@ -238,7 +247,7 @@ class BaseStationFormSet(forms.BaseInlineFormSet):
             for name, messages in row.items():
                 for message in messages:
                     form.add_error(None if name == "__all__" else name, message)
-        self._non_form_errors.extend(error.general)
+        self._non_form_errors.extend(error.general)  # type: ignore[attr-defined]  # not in stubs
 
     def focus(self, index: int) -> None:
         """Put the keyboard in row ``index`` (a row just added) when the page opens."""
@@ -263,16 +272,20 @@ def _model_value(name: str, value: object) -> Any:
     return value
 
 
-StationFormSet = forms.inlineformset_factory(
-    RotationTemplate,
-    TemplateStation,
-    form=StationForm,
-    formset=BaseStationFormSet,
-    fields=STATION_FIELDS,
-    extra=0,
-    can_delete=True,
-    max_num=len(StationCode.choices) + 5,
-    validate_max=True,
+# A subclass of BaseStationFormSet (``formset=``), which django-stubs' factory does not carry.
+StationFormSet = cast(
+    "type[BaseStationFormSet]",
+    forms.inlineformset_factory(
+        RotationTemplate,
+        TemplateStation,
+        form=StationForm,
+        formset=BaseStationFormSet,
+        fields=STATION_FIELDS,
+        extra=0,
+        can_delete=True,
+        max_num=len(StationCode.choices) + 5,
+        validate_max=True,
+    ),
 )
 
 
@@ -339,7 +352,7 @@ class TemplateCreateForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.school = school
-        self.fields["grade"].choices = [
+        cast(forms.ChoiceField, self.fields["grade"]).choices = [
             (
                 level,
                 gettext("Kindergarten")
@@ -348,8 +361,10 @@ class TemplateCreateForm(forms.Form):
             )
             for level, label in GradeLevel.choices
         ]
-        self.fields["day_type"].queryset = DayType.objects.filter(school=school).order_by("name")
-        self.fields["copy_from"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["day_type"]).queryset = DayType.objects.filter(
+            school=school
+        ).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["copy_from"]).queryset = (
             RotationTemplate.objects.filter(school=school)
             .select_related("grade", "day_type")
             .order_by("day_type__name", "grade__level")
@@ -365,6 +380,7 @@ class TemplateCreateForm(forms.Form):
                 school=self.school, grade__level=level, day_type=day_type
             ).exists()
         ):
-            label = dict(self.fields["grade"].choices)[level]
+            grade_choices = cast(forms.ChoiceField, self.fields["grade"]).choices
+            label = dict(cast("list[tuple[int, str]]", grade_choices))[level]  # set in __init__
             self.add_error("grade", f"{label} already has a {day_type} template; edit that one.")
         return cleaned

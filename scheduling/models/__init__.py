@@ -8,15 +8,16 @@ teacher's room, the homeroom, the lab that serves the grade) and, for fixed even
 they must fall in. *Rooms* hold the blocks: a classroom one cohort at a time, a lab students up
 to its seats under enough ILS supervisors. *Staffing assignments* say who may teach a station to
 a cohort; *absences* take staff out of a date; *pins* are a leader's fixed choices that every
-build keeps. A build freezes all of this into the solver's ``Problem`` (``scheduling.selectors``)
-and stores the answer as a *schedule*: a numbered version of one date's blocks, draft until
+build keeps. A build freezes all of this into the solver's ``Problem``
+(``scheduling.selectors.problem``) and stores the answer as a *schedule*: a numbered version of one date's blocks, draft until
 published, and at most one published per school and date, enforced by the database. Each night a
 *nightly run* per school rebuilds its next instructional day and records what came of it. A
 schedule's *lab plan* (stage 2) says what each student does in its lab and flexible blocks.
 """
 
+from ..solver.clock import minutes_of, time_of
 from .builds import ACTIVE_BUILD_STATES, BUILD_PHASES, BuildJob, BuildPhase, BuildState
-from .calendar import CalendarDay, DayType, clock, minutes_of, time_of
+from .calendar import CalendarDay, DayType, clock
 from .feeds import CalendarFeed, FeedKind
 from .lab_plans import ActivityKind, LabGroup, LabPlan, LabSegment
 from .nightly import (
@@ -47,7 +48,6 @@ from .templates import (
     TemplateStation,
     Venue,
     day_fill_error,
-    grade_name,
 )
 
 __all__ = [
@@ -94,7 +94,6 @@ __all__ = [
     "Venue",
     "clock",
     "day_fill_error",
-    "grade_name",
     "minutes_of",
     "time_of",
 ]

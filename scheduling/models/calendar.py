@@ -10,15 +10,7 @@ from django.utils.formats import time_format
 from students.models import School
 from students.models.base import SchoolOwned
 
-
-def minutes_of(clock_time: datetime.time) -> int:
-    """Minutes since midnight, the solver's unit of time (8:15 is 495)."""
-    return clock_time.hour * 60 + clock_time.minute
-
-
-def time_of(minutes: int) -> datetime.time:
-    """The clock time ``minutes`` after midnight: ``minutes_of``'s inverse."""
-    return datetime.time(minutes // 60, minutes % 60)
+from ..solver.clock import minutes_of
 
 
 def clock(clock_time: datetime.time) -> str:
@@ -120,7 +112,7 @@ class CalendarDay(SchoolOwned):
         ]
 
     def __str__(self) -> str:
-        kind = self.day_type.name if self.day_type_id else (self.note or "no school")
+        kind = self.day_type.name if self.day_type is not None else (self.note or "no school")
         return f"{self.date:%Y-%m-%d} ({kind})"
 
     def clean(self) -> None:

@@ -162,4 +162,5 @@ class LabSegment(models.Model):
     def place(self) -> Room | LabZone | None:
         """Where the student is: their group's place, or the computer zone of program time
         (``None``: the block's own room)."""
-        return self.group.place if self.group_id else self.zone
+        # A null foreign key reads as None without a query, as the id test did.
+        return self.group.place if self.group is not None else self.zone

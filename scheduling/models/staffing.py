@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from students.models import Cohort, Role, School, Staff
 from students.models.base import SchoolOwned
 
+from ..solver.clock import minutes_of
 from ..time_grid import span_errors
 from .calendar import CalendarDay, DayType, clock
 from .rooms import Room, RoomKind
@@ -182,7 +183,7 @@ class SchoolSchedulingSettings(SchoolOwned):
             raise ValidationError(
                 {"prep_window_end": "Give both ends of the prep window, or neither."}
             )
-        if start is not None and end <= start:
+        if start is not None and end is not None and end <= start:
             raise ValidationError(
                 {"prep_window_end": f"The prep window must end after it starts ({clock(start)})."}
             )
@@ -217,7 +218,7 @@ class SchoolSchedulingSettings(SchoolOwned):
                     % {"start": clock(start)}
                 }
             )
-        window = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        window = minutes_of(end) - minutes_of(start)
         if self.staff_lunch_minutes and window < self.staff_lunch_minutes:
             raise ValidationError(
                 {

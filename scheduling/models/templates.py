@@ -12,8 +12,10 @@ from django.utils.translation import gettext
 from students.models import Cohort, Grade, Role, School
 from students.models.base import SchoolOwned
 
+from ..solver.clock import grade_name, minutes_of
+from ..solver.rules import cannot_split, day_gap, day_gap_message
 from ..time_grid import length_errors, span_errors
-from .calendar import CalendarDay, DayType, clock, minutes_of
+from .calendar import CalendarDay, DayType, clock
 
 
 class StationCode(models.TextChoices):
@@ -42,45 +44,21 @@ class Venue(models.TextChoices):
     OUTDOORS = "outdoors", "Outdoors (no room)"
 
 
-def grade_name(grade: Grade) -> str:
-    return "kindergarten" if grade.level == 0 else f"grade {grade.get_level_display()}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def reachable(minutes: int, shortest: int, longest: int, step: int, blocks: int) -> bool:
-    """Whether ``minutes`` is a sum of at most ``blocks`` lengths from shortest to longest."""
-    lengths = range(shortest, longest + 1, max(step, 1))
-    sums = {0}
-    for _ in range(max(blocks, 0)):
-        sums |= {s + n for s in sums for n in lengths if s + n <= minutes}
-    return minutes in sums
-
-
 def day_fill_error(
     *, grade: Grade, day_type: DayType, stations: Iterable[tuple[int, int]]
 ) -> str | None:
-    """Why stations of (minutes, max blocks) cannot fill ``day_type``'s day, or None.
-
-    Every cohort is covered from the first block to dismissal; between blocks there may be the
-    passing time, so the stations' minutes plus one passing time per change must be the day.
-    """
-    stations = list(stations)
+    """Why stations of (minutes, max blocks) cannot fill ``day_type``'s day, or None (the rule
+    is ``solver.rules.day_gap``, the same the pre-checks apply); no stations yet is no finding,
+    and a station whose number of blocks is not entered yet counts as one block."""
+    stations = [(minutes, max(blocks, 1)) for minutes, blocks in stations]
     if not stations:
         return None
-    total = sum(minutes for minutes, _ in stations)
-    passing = day_type.passing_minutes
-    fewest = len(stations)
-    most = sum(max(blocks, 1) for _, blocks in stations)
-    day = day_type.day_minutes
-    if any(total + (n - 1) * passing == day for n in range(fewest, most + 1)):
+    passing, day = day_type.passing_minutes, day_type.day_minutes
+    gap = day_gap(stations, day_minutes=day, passing=passing)
+    if gap is None:
         return None
-    plus = " plus passing time" if passing else ""
-    return (
-        f"{grade_name(grade)}'s stations add up to {total} minutes{plus} but the day from "
-        f"{day_type.span} is {day} minutes."
+    return day_gap_message(
+        grade_name(grade.level), gap, passing=passing, day=day_type.span, day_minutes=day
     )
 
 
@@ -195,18 +173,18 @@ class TemplateStation(models.Model):
             and self.block_min
             and self.block_max
             and self.max_blocks
-            and not reachable(
-                self.minutes, self.block_min, self.block_max, self.block_step, self.max_blocks
+            and (
+                split := cannot_split(
+                    code,
+                    self.minutes,
+                    self.block_min,
+                    self.block_max,
+                    self.block_step,
+                    self.max_blocks,
+                )
             )
         ):
-            steps = ""
-            if reachable(self.minutes, self.block_min, self.block_max, 1, self.max_blocks):
-                steps = f" in steps of {self.block_step}"
-            errors["minutes"] = (
-                f"{code} needs {self.minutes} minutes, which cannot be made of at most "
-                f"{_plural(self.max_blocks, 'block')} of {self.block_min}-{self.block_max} "
-                f"minutes{steps}."
-            )
+            errors["minutes"] = split
         if self.venue == Venue.STAFF_ROOM and not self.staff_role:
             errors["staff_role"] = (
                 f"{code} takes place in its teacher's room, so it needs a staff role."
@@ -242,7 +220,8 @@ class TemplateStation(models.Model):
         day_type = template.day_type if template and template.day_type_id else None
         if day_type is not None:
             errors.update(self._grid_errors(day_type))
-        if errors or self.window_start is None:
+        # One end without the other is already an error above.
+        if errors or self.window_start is None or self.window_end is None:
             return errors
         start, end = self.window_start, self.window_end
         span = f"{clock(start)}-{clock(end)}"
@@ -342,7 +321,7 @@ class Pin(SchoolOwned):
         )
         codes = {s.code for s in template.stations.all()} if template else set()
         if self.station and self.station not in codes:
-            grade = grade_name(self.cohort.grade)
+            grade = grade_name(self.cohort.grade.level)
             raise ValidationError(
                 {
                     "station": f"{self.cohort} is in {grade}, whose {day_type.name} template "
@@ -361,7 +340,8 @@ class Pin(SchoolOwned):
 
     def resolved_day_type(self) -> DayType | None:
         """The pin's day type, or the day type of its date in the calendar."""
-        if self.day_type_id:
+        if self.day_type_id or self.date is None:
+            # Without a date the pin names its day type (clean refuses a pin with neither).
             return self.day_type
         day = (
             CalendarDay.objects.filter(school_id=self.school_id, date=self.date)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .precheck import clock
+from .clock import clock, clock_span, grade_name
 from .problem import Pin, Problem, Reason, StaffMember, Station, Window
 
 Side = Literal["start", "end"]
@@ -110,11 +110,11 @@ def snap_problem(problem: Problem) -> Snapped:
         start, end = inward(window.start, window.end, grid, day.start)
         if (start, end) == (window.start, window.end):
             return window
-        span = f"{clock(window.start)}-{clock(window.end)}"
+        span = clock_span(window.start, window.end)
         if end <= start:
             adjusted.append(f"{what} {span} holds no whole {grid}-minute step: dropped")
             return None
-        adjusted.append(f"{what} {span} narrowed to {clock(start)}-{clock(end)}")
+        adjusted.append(f"{what} {span} narrowed to {clock_span(start, end)}")
         return Window(start, end)
 
     for edge in (day.start, day.end):
@@ -122,7 +122,7 @@ def snap_problem(problem: Problem) -> Snapped:
             refused.append(
                 Reason(
                     code="off-grid",
-                    message=f"The day {clock(day.start)}-{clock(day.end)} is off its "
+                    message=f"The day {clock_span(day.start, day.end)} is off its "
                     f"{grid}-minute grid",
                     suggestion="Put the first block and dismissal on the grid.",
                     setting="day",
@@ -139,21 +139,22 @@ def snap_problem(problem: Problem) -> Snapped:
                 refused.append(
                     Reason(
                         code="off-grid",
-                        message=f"{station.code} of grade {template.grade} has block lengths "
+                        message=f"{station.code} of {grade_name(template.grade)} has block lengths "
                         f"({station.minutes} minutes, {station.block_min}-{station.block_max} "
                         f"in steps of {station.step}) off the {grid}-minute grid",
                         suggestion="Use whole steps of the grid for the station's minutes.",
                         setting=f"station:{template.grade}:{station.code}",
                     )
                 )
-            label = f"grade {template.grade}'s {station.code}"
+            label = f"{grade_name(template.grade)}'s {station.code}"
             window = shrink(station.window, f"{label} window")
             if station.window is not None and (window is None or window.minutes < station.minutes):
                 refused.append(
                     Reason(
                         code="off-grid",
-                        message=f"{label} window {clock(station.window.start)}-"
-                        f"{clock(station.window.end)} leaves less than {station.minutes} "
+                        message=f"{label} window "
+                        f"{clock_span(station.window.start, station.window.end)} leaves less "
+                        f"than {station.minutes} "
                         f"minutes on the {grid}-minute grid",
                         suggestion=f"Put the {station.code} window on the grid.",
                         setting=f"station:{template.grade}:{station.code}",
@@ -177,7 +178,7 @@ def snap_problem(problem: Problem) -> Snapped:
     for pin in problem.pins:
         ends = [pin.start] + ([pin.end] if pin.end is not None else [])
         if any(off_grid(t, grid, day.start) for t in ends):
-            at = clock(pin.start) + (f"-{clock(pin.end)}" if pin.end is not None else "")
+            at = clock(pin.start) if pin.end is None else clock_span(pin.start, pin.end)
             refused.append(
                 Reason(
                     code="off-grid",
@@ -196,19 +197,19 @@ def snap_problem(problem: Problem) -> Snapped:
         start, end = inward(
             max(prep_window.start, day.start), min(prep_window.end, day.end), grid, day.start
         )
-        span = f"{clock(prep_window.start)}-{clock(prep_window.end)}"
+        span = clock_span(prep_window.start, prep_window.end)
         if end <= start:
             refused.append(
                 Reason(
                     code="off-grid",
                     message=f"The prep window {span} has no time on the {grid}-minute grid of "
-                    f"the day {clock(day.start)}-{clock(day.end)}",
+                    f"the day {clock_span(day.start, day.end)}",
                     suggestion="Move the prep window inside the day, on the grid.",
                     setting="settings:prep",
                 )
             )
         elif (start, end) != (prep_window.start, prep_window.end):
-            adjusted.append(f"The prep window {span} narrowed to {clock(start)}-{clock(end)}")
+            adjusted.append(f"The prep window {span} narrowed to {clock_span(start, end)}")
             prep_window = Window(start, end)
     wellbeing = problem.wellbeing
     if wellbeing is not None:
@@ -216,7 +217,7 @@ def snap_problem(problem: Problem) -> Snapped:
         # is refused when what is left holds no lunch.
         lunch = wellbeing.lunch_window
         start, end = inward(lunch.start, lunch.end, grid, day.start)
-        span = f"{clock(lunch.start)}-{clock(lunch.end)}"
+        span = clock_span(lunch.start, lunch.end)
         if end - start < wellbeing.lunch_minutes:
             refused.append(
                 Reason(
@@ -228,9 +229,7 @@ def snap_problem(problem: Problem) -> Snapped:
                 )
             )
         elif (start, end) != (lunch.start, lunch.end):
-            adjusted.append(
-                f"The staff lunch window {span} narrowed to {clock(start)}-{clock(end)}"
-            )
+            adjusted.append(f"The staff lunch window {span} narrowed to {clock_span(start, end)}")
             wellbeing = replace(wellbeing, lunch_window=Window(start, end))
     snapped = replace(
         problem,

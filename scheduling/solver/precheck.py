@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from .clock import clock, clock_span, grade_name
 from .problem import (
     Cohort,
     Problem,
@@ -37,14 +38,7 @@ from .problem import (
     Venue,
     Window,
 )
-
-
-def clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def grade_name(grade: int) -> str:
-    return "kindergarten" if grade == 0 else f"grade {grade}"
+from .rules import cannot_split, day_gap, day_gap_message
 
 
 def precheck(problem: Problem) -> tuple[Reason, ...]:
@@ -59,55 +53,50 @@ def precheck(problem: Problem) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
-def _reachable(station: Station) -> bool:
-    lengths = range(station.block_min, station.block_max + 1, station.step)
-    sums = {0}
-    for _ in range(station.max_blocks):
-        sums |= {s + n for s in sums for n in lengths if s + n <= station.minutes}
-    return station.minutes in sums
-
-
 def _templates(problem: Problem) -> list[Reason]:
     reasons = []
     day = problem.day
     for template in problem.templates:
         grade = grade_name(template.grade)
-        total = sum(s.minutes for s in template.stations)
-        blocks_min = len(template.stations)
-        blocks_max = sum(s.max_blocks for s in template.stations)
         passing = problem.passing_minutes
-        if not any(
-            total + (n - 1) * passing == day.minutes for n in range(blocks_min, blocks_max + 1)
-        ):
-            short = day.minutes - total - (blocks_min - 1) * passing
+        gap = day_gap(
+            ((s.minutes, s.max_blocks) for s in template.stations),
+            day_minutes=day.minutes,
+            passing=passing,
+        )
+        if gap is not None:
             reasons.append(
                 Reason(
                     code="minutes-do-not-fill-day",
-                    message=(
-                        f"{grade.capitalize()}'s stations add up to {total} minutes"
-                        + (" plus passing time" if passing else "")
-                        + f", but the day from {clock(day.start)} to {clock(day.end)} is "
-                        f"{day.minutes} minutes."
+                    message=day_gap_message(
+                        grade.capitalize(),
+                        gap,
+                        passing=passing,
+                        day=f"{clock(day.start)} to {clock(day.end)}",
+                        day_minutes=day.minutes,
                     ),
                     suggestion=(
-                        f"{'Add' if short > 0 else 'Remove'} {abs(short)} minutes of stations in "
-                        f"{grade}'s rotation template, or change the bell times."
+                        f"{'Add' if gap.short > 0 else 'Remove'} {abs(gap.short)} minutes of "
+                        f"stations in {grade}'s rotation template, or change the bell times."
                     ),
                     setting=f"template:{template.grade}",
                 )
             )
         for station in template.stations:
             setting = f"station:{template.grade}:{station.code}"
-            if not _reachable(station):
+            split = cannot_split(
+                station.code,
+                station.minutes,
+                station.block_min,
+                station.block_max,
+                station.step,
+                station.max_blocks,
+            )
+            if split is not None:
                 reasons.append(
                     Reason(
                         code="minutes-do-not-split",
-                        message=(
-                            f"{grade.capitalize()}'s {station.code} needs {station.minutes} "
-                            f"minutes, which cannot be made of at most {station.max_blocks} "
-                            f"block(s) of {station.block_min}-{station.block_max} minutes in "
-                            f"steps of {station.step}."
-                        ),
+                        message=f"{grade.capitalize()}'s {split}",
                         suggestion="Change the minutes, the block lengths or allow a split.",
                         setting=setting,
                     )
@@ -121,9 +110,9 @@ def _templates(problem: Problem) -> list[Reason]:
                         code="window-too-short",
                         message=(
                             f"{grade.capitalize()}'s {station.code} window "
-                            f"{clock(window.start)}-{clock(window.end)} does not hold a "
+                            f"{clock_span(window.start, window.end)} does not hold a "
                             f"{station.block_min}-minute block inside the day "
-                            f"({clock(day.start)}-{clock(day.end)})."
+                            f"({clock_span(day.start, day.end)})."
                         ),
                         suggestion=f"Widen the {station.code} window.",
                         setting=setting,
@@ -143,9 +132,9 @@ def _available_minutes(problem: Problem, staff_id: int) -> int:
 def _lunch_minutes(problem: Problem, staff_id: int) -> int:
     """The minutes of the day a teacher's duty-free lunch (W1) surely takes from their teaching.
 
-    Exempt exactly as in the model (``stage1._Stage1.lunch_starts``): nobody whose hours hold no
-    whole lunch, on the grid, inside the lunch window needs one. Otherwise it is the lunch less
-    any of the window that lies outside the day (a lunch there takes no teaching minutes)."""
+    Exempt exactly as in the model (``stage1.model.DayModel.lunch_starts``): nobody whose hours
+    hold no whole lunch, on the grid, inside the lunch window needs one. Otherwise it is the lunch
+    less any of the window that lies outside the day (a lunch there takes no teaching minutes)."""
     wellbeing = problem.wellbeing
     if wellbeing is None:
         return 0
@@ -311,8 +300,7 @@ def _staffing(problem: Problem, *, suggest: bool = True) -> list[Reason]:
             )
             day = problem.day
             part_day = [
-                f"{m.name} is in only "
-                + ", ".join(f"{clock(w.start)}-{clock(w.end)}" for w in m.available)
+                f"{m.name} is in only " + ", ".join(clock_span(w.start, w.end) for w in m.available)
                 for m in (problem.member(sid) for sid in sorted(members))
                 if not any(w.start <= day.start and day.end <= w.end for w in m.available)
             ]
@@ -564,13 +552,13 @@ def _supervision_text(lab: Room, segments: list[Window], watchable: list[int]) -
     full = _merged(
         segments, [min(can, lab.capacity) for can in watchable], lambda can: can >= lab.capacity
     )
-    covered = ", ".join(f"{clock(a)}-{clock(b)}" for a, b, _ in full) or "at no time"
+    covered = ", ".join(clock_span(a, b) for a, b, _ in full) or "at no time"
     limit = "" if all(can == 0 for _, _, can in gaps) else f" for all {lab.capacity} seats"
     gap_text = ", ".join(
-        ("nobody " if can == 0 else f"only {can} students ") + f"{clock(a)}-{clock(b)}"
+        ("nobody " if can == 0 else f"only {can} students ") + clock_span(a, b)
         for a, b, can in gaps
     )
-    when = ", ".join(f"{clock(a)}-{clock(b)}" for a, b, _ in gaps)
+    when = ", ".join(clock_span(a, b) for a, b, _ in gaps)
     return f"{lab.name} is supervised{limit} only {covered} ({gap_text})", when
 
 
@@ -633,7 +621,7 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
     grade_text = (
         grade_name(grades[0])
         if len(grades) == 1
-        else (f"grades {'K' if grades[0] == 0 else grades[0]}-{grades[-1]}")
+        else f"grades {grade_name(grades[0], short=True)}-{grade_name(grades[-1], short=True)}"
     )
     segments = _segments(problem, lab, users)
     jobs = _lab_jobs(problem, users, segments)
@@ -826,8 +814,8 @@ def _pins(problem: Problem) -> list[Reason]:
                 Reason(
                     "pin-outside-window",
                     f"{cohort.name}'s {pin.station} is pinned at {clock(pin.start)}, outside "
-                    f"{clock(window.start)}-{clock(window.end)}.",
-                    f"Move the pin inside {clock(window.start)}-{clock(window.end)}.",
+                    f"{clock_span(window.start, window.end)}.",
+                    f"Move the pin inside {clock_span(window.start, window.end)}.",
                     setting,
                 )
             )

@@ -44,6 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from .clock import clock_span
 from .problem import (
     Assignment,
     Cohort,
@@ -58,6 +59,7 @@ from .problem import (
     Venue,
     Window,
 )
+from .rules import reachable
 from .stage1 import SolveOptions, solve
 from .validate import validate
 
@@ -472,18 +474,11 @@ def _converted(
         max_blocks=sum(s.max_blocks for s in parts),
         step=math.gcd(*(s.step for s in parts if s.max_blocks)),
     )
-    if not _reachable(merged):
+    if not reachable(
+        merged.minutes, merged.block_min, merged.block_max, merged.step, merged.max_blocks
+    ):
         return None
     return tuple(merged if s is target else s for s in kept)
-
-
-def _reachable(station: Station) -> bool:
-    """Whether the station's minutes can be cut into its allowed blocks."""
-    lengths = range(station.block_min, station.block_max + 1, max(1, station.step))
-    sums = {0}
-    for _ in range(station.max_blocks):
-        sums |= {s + n for s in sums for n in lengths if s + n <= station.minutes}
-    return station.minutes in sums
 
 
 # --- solving and describing an option ---------------------------------------------------------
@@ -646,11 +641,7 @@ def _teaching_lines(
 
 
 def _times(blocks: Sequence[PlacedBlock]) -> str:
-    return ", ".join(f"{_clock(b.start)}-{_clock(b.end)}" for b in blocks)
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
+    return ", ".join(clock_span(b.start, b.end) for b in blocks)
 
 
 def _names(names: Iterable[str]) -> str:

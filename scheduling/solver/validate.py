@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from .clock import clock, clock_span, grade_name
 from .problem import (
     Cohort,
     GradeTemplate,
@@ -148,22 +149,9 @@ class _School:
         return f"{self.cohort_name(block.cohort)}'s {_describe(block)}"
 
 
-def _clock(minutes: int) -> str:
-    """Minutes since midnight as "H:MM" (545 is "9:05")."""
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _span(start: int, end: int) -> str:
-    return f"{_clock(start)}-{_clock(end)}"
-
-
 def _describe(block: PlacedBlock) -> str:
     """A block as a leader reads it: "literacy 8:00-9:00"."""
-    return f"{block.station} {_span(block.start, block.end)}"
-
-
-def _grade_name(grade: int) -> str:
-    return "K" if grade == 0 else str(grade)
+    return f"{block.station} {clock_span(block.start, block.end)}"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -298,7 +286,7 @@ def _check_h1_coverage(school: _School) -> list[Violation]:
                 Violation(
                     "H1",
                     f"{school.cohort_name(cohort.id)} has no blocks between "
-                    f"{_clock(problem.day.start)} and {_clock(problem.day.end)}",
+                    f"{clock(problem.day.start)} and {clock(problem.day.end)}",
                     cohort=cohort.id,
                 )
             )
@@ -332,8 +320,8 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has no block from {_clock(day.start)} to {_clock(first.start)}; "
-                f"the day starts at {_clock(day.start)}",
+                f"{name} has no block from {clock(day.start)} to {clock(first.start)}; "
+                f"the day starts at {clock(day.start)}",
                 cohort=cohort.id,
             )
         )
@@ -341,7 +329,7 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has {_describe(first)} before the day starts at {_clock(day.start)}",
+                f"{name} has {_describe(first)} before the day starts at {clock(day.start)}",
                 cohort=cohort.id,
             )
         )
@@ -349,8 +337,8 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has no block from {_clock(last.end)} to {_clock(day.end)}; "
-                f"dismissal is at {_clock(day.end)}",
+                f"{name} has no block from {clock(last.end)} to {clock(day.end)}; "
+                f"dismissal is at {clock(day.end)}",
                 cohort=cohort.id,
             )
         )
@@ -358,7 +346,7 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has {_describe(last)} after dismissal at {_clock(day.end)}",
+                f"{name} has {_describe(last)} after dismissal at {clock(day.end)}",
                 cohort=cohort.id,
             )
         )
@@ -380,8 +368,8 @@ def _h1_gaps_and_passing(
             found.append(
                 Violation(
                     "H1",
-                    f"{name} is left without a block from {_clock(previous.end)} to "
-                    f"{_clock(block.start)}, longer than the {passing}-minute passing time",
+                    f"{name} is left without a block from {clock(previous.end)} to "
+                    f"{clock(block.start)}, longer than the {passing}-minute passing time",
                     cohort=cohort.id,
                 )
             )
@@ -391,7 +379,7 @@ def _h1_gaps_and_passing(
                     "H1",
                     f"{name} has {_plural(gap, 'minute')} to pass from "
                     f"{school.room_name(previous.room)} to {school.room_name(block.room)} at "
-                    f"{_clock(previous.end)}; passing takes {passing}",
+                    f"{clock(previous.end)}; passing takes {passing}",
                     cohort=cohort.id,
                 )
             )
@@ -422,7 +410,7 @@ def _check_h2_station_minutes(school: _School) -> list[Violation]:
     found: list[Violation] = []
     for cohort in school.problem.cohorts:
         name = school.cohort_name(cohort.id)
-        grade = _grade_name(cohort.grade)
+        grade = grade_name(cohort.grade, short=True)
         template = school.templates.get(cohort.id)
         if template is None:
             found.append(
@@ -461,7 +449,7 @@ def _h2_station(
             Violation(
                 "H2",
                 f"{name} has {total} minutes of {station.code}; the grade "
-                f"{_grade_name(cohort.grade)} template requires {station.minutes}",
+                f"{grade_name(cohort.grade, short=True)} template requires {station.minutes}",
                 cohort=cohort.id,
             )
         )
@@ -512,7 +500,7 @@ def _check_h3_windows(school: _School) -> list[Violation]:
                 Violation(
                     "H3",
                     f"{school.cohort_name(block.cohort)} has {_describe(block)} outside its "
-                    f"window {_span(window.start, window.end)}",
+                    f"window {clock_span(window.start, window.end)}",
                     cohort=block.cohort,
                 )
             )
@@ -758,7 +746,7 @@ def _check_h5_shared_room_capacity(school: _School) -> list[Violation]:
                     Violation(
                         "H5",
                         f"{school.room_name(room.id)} has {_plural(present, unit)} from "
-                        f"{_clock(start)} to {_clock(end)}; it {verb} {room.capacity}",
+                        f"{clock(start)} to {clock(end)}; it {verb} {room.capacity}",
                         room=room.id,
                     )
                 )
@@ -788,7 +776,7 @@ def _check_h6_lab_supervision(school: _School) -> list[Violation]:
                 Violation(
                     "H6",
                     f"{school.room_name(supervision.lab)} has {_plural(present, 'student')} "
-                    f"from {_clock(start)} to {_clock(end)} with "
+                    f"from {clock(start)} to {clock(end)} with "
                     f"{_plural(adults, 'supervising adult')}; at {ratio} students per adult "
                     f"{needed}",
                     room=supervision.lab,
@@ -815,7 +803,7 @@ def _check_h7_prep(school: _School) -> list[Violation]:
                 Violation(
                     "H7",
                     f"{school.staff_name(member.id)} has at most {longest} free minutes in a "
-                    f"row for prep between {_clock(window.start)} and {_clock(window.end)}; "
+                    f"row for prep between {clock(window.start)} and {clock(window.end)}; "
                     f"needs {member.prep_minutes}",
                     staff=member.id,
                 )
@@ -837,7 +825,7 @@ def _check_h8_pins(school: _School) -> list[Violation]:
             for b in own
         ):
             continue
-        when = f"at {_clock(pin.start)}" if pin.end is None else _span(pin.start, pin.end)
+        when = f"at {clock(pin.start)}" if pin.end is None else clock_span(pin.start, pin.end)
         found.append(
             Violation(
                 "H8",
@@ -913,8 +901,8 @@ def _check_w1_lunch(school: _School, rules: WellBeing) -> list[Violation]:
             found.append(
                 Violation(
                     "W1",
-                    f"{name} has {most} for lunch between {_clock(window.start)} and "
-                    f"{_clock(window.end)}; lunch takes {rules.lunch_minutes}",
+                    f"{name} has {most} for lunch between {clock(window.start)} and "
+                    f"{clock(window.end)}; lunch takes {rules.lunch_minutes}",
                     staff=member.id,
                 )
             )
@@ -939,9 +927,9 @@ def _check_w1_lunch(school: _School, rules: WellBeing) -> list[Violation]:
                 Violation(
                     "W1",
                     f"{name} has no room for both a {rules.lunch_minutes}-minute lunch between "
-                    f"{_clock(window.start)} and {_clock(window.end)} and "
-                    f"{member.prep_minutes} minutes of prep between {_clock(prep_window.start)} "
-                    f"and {_clock(prep_window.end)}",
+                    f"{clock(window.start)} and {clock(window.end)} and "
+                    f"{member.prep_minutes} minutes of prep between {clock(prep_window.start)} "
+                    f"and {clock(prep_window.end)}",
                     staff=member.id,
                 )
             )
@@ -971,8 +959,8 @@ def _check_w2_stretches(school: _School, rules: WellBeing) -> list[Violation]:
                 found.append(
                     Violation(
                         "W2",
-                        f"{school.staff_name(staff_id)} teaches from {_clock(start)} to "
-                        f"{_clock(end)}, {end - start} minutes without a break of "
+                        f"{school.staff_name(staff_id)} teaches from {clock(start)} to "
+                        f"{clock(end)}, {end - start} minutes without a break of "
                         f"{rules.min_break}; at most {rules.max_stretch} allowed",
                         staff=staff_id,
                     )
@@ -1060,8 +1048,8 @@ def _w_supervisors(school: _School, rules: WellBeing) -> list[Violation]:
                         found.append(
                             Violation(
                                 "W2",
-                                f"{name} supervises {lab} from {_clock(run_start)} to "
-                                f"{_clock(run_end)} with no one to take over for a break of "
+                                f"{name} supervises {lab} from {clock(run_start)} to "
+                                f"{clock(run_end)} with no one to take over for a break of "
                                 f"{rules.min_break} minutes; at most {rules.max_stretch} "
                                 "allowed",
                                 staff=sid,
@@ -1081,7 +1069,7 @@ def _w_supervisors(school: _School, rules: WellBeing) -> list[Violation]:
                     Violation(
                         "W1",
                         f"{name} has no {rules.lunch_minutes} minutes in a row between "
-                        f"{_clock(window.start)} and {_clock(window.end)} when the others can "
+                        f"{clock(window.start)} and {clock(window.end)} when the others can "
                         f"watch {lab} alone, for lunch",
                         staff=sid,
                         room=supervision.lab,
@@ -1097,7 +1085,7 @@ def _w_supervisors(school: _School, rules: WellBeing) -> list[Violation]:
                 Violation(
                     "W1",
                     f"{lab} leaves {spare_minutes} supervisor-minutes free between "
-                    f"{_clock(window.start)} and {_clock(window.end)}; its {lunchers} "
+                    f"{clock(window.start)} and {clock(window.end)}; its {lunchers} "
                     f"supervisors' lunches need {lunchers * rules.lunch_minutes}",
                     room=supervision.lab,
                 )

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
+from .clock import clock, clock_span, grade_name
 from .intervals import inside
 from .plans import (
     ActivityKind,
@@ -84,14 +85,6 @@ def validate_plan(problem: PlanProblem, plan: LabPlan) -> tuple[PlanViolation, .
 # --- intervals and lookups -------------------------------------------------------------------
 
 
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _span(start: int, end: int) -> str:
-    return f"{_clock(start)}-{_clock(end)}"
-
-
 def _peak(spans: Iterable[tuple[int, int, int]]) -> tuple[int, int]:
     """The most people at once among ``(start, end, count)`` spans, and the first minute of it."""
     # Ends sort before starts at the same minute: ``end`` is exclusive.
@@ -105,10 +98,6 @@ def _peak(spans: Iterable[tuple[int, int, int]]) -> tuple[int, int]:
         if now > most:
             most, at = now, minute
     return most, at
-
-
-def _grade(grade: int) -> str:
-    return "K" if grade == 0 else str(grade)
 
 
 def _may_use(student: StudentDay, program: LabProgram) -> bool:
@@ -183,7 +172,7 @@ def _coverage(day: _Day) -> list[PlanViolation]:
             out.append(
                 PlanViolation(
                     "coverage",
-                    f"{who} has a session {_span(seg.start, seg.end)} outside their lab and "
+                    f"{who} has a session {clock_span(seg.start, seg.end)} outside their lab and "
                     "flexible blocks",
                     student.id,
                 )
@@ -196,8 +185,8 @@ def _coverage(day: _Day) -> list[PlanViolation]:
                 out.append(
                     PlanViolation(
                         "coverage",
-                        f"{who} has a session {_span(seg.start, seg.end)} that is off the "
-                        f"{grid}-minute grid at {_clock(off[0])}",
+                        f"{who} has a session {clock_span(seg.start, seg.end)} that is off the "
+                        f"{grid}-minute grid at {clock(off[0])}",
                         student.id,
                     )
                 )
@@ -215,7 +204,7 @@ def _tiling(student: int, block: LabBlock, sessions: list[PlanSegment]) -> list[
             out.append(
                 PlanViolation(
                     "coverage",
-                    f"student {student} has no activity {_span(covered_to, seg.start)}",
+                    f"student {student} has no activity {clock_span(covered_to, seg.start)}",
                     student,
                 )
             )
@@ -224,7 +213,7 @@ def _tiling(student: int, block: LabBlock, sessions: list[PlanSegment]) -> list[
                 PlanViolation(
                     "coverage",
                     f"student {student} has two activities at once "
-                    f"{_span(seg.start, min(covered_to, seg.end))}",
+                    f"{clock_span(seg.start, min(covered_to, seg.end))}",
                     student,
                 )
             )
@@ -233,7 +222,7 @@ def _tiling(student: int, block: LabBlock, sessions: list[PlanSegment]) -> list[
         out.append(
             PlanViolation(
                 "coverage",
-                f"student {student} has no activity {_span(covered_to, block.end)}",
+                f"student {student} has no activity {clock_span(covered_to, block.end)}",
                 student,
             )
         )
@@ -271,7 +260,7 @@ def _session_lengths(day: _Day) -> list[PlanViolation]:
             PlanViolation(
                 "session-length",
                 f"student {student.id} has {seg.minutes} minutes of {what} at "
-                f"{_clock(seg.start)}; a session lasts at least {least}",
+                f"{clock(seg.start)}; a session lasts at least {least}",
                 student.id,
                 group=seg.group,
             )
@@ -293,7 +282,7 @@ def _changes(day: _Day) -> list[PlanViolation]:
                     PlanViolation(
                         "changes",
                         f"student {student.id} changes activity {changes} times in the "
-                        f"{block.kind} block {_span(block.start, block.end)}; at most {limit}",
+                        f"{block.kind} block {clock_span(block.start, block.end)}; at most {limit}",
                         student.id,
                     )
                 )
@@ -306,7 +295,7 @@ def _changes(day: _Day) -> list[PlanViolation]:
 def _activities(day: _Day) -> list[PlanViolation]:
     out = []
     for student, seg in day.known_sessions():
-        at = f"student {seg.student} at {_clock(seg.start)}"
+        at = f"student {seg.student} at {clock(seg.start)}"
         problem, staff = _activity_problem(day, student, seg)
         if problem:
             out.append(PlanViolation("activity", f"{at}: {problem}", seg.student, staff, seg.group))
@@ -430,7 +419,7 @@ def _groups(day: _Day) -> list[PlanViolation]:
 
 def _seat_problem(day: _Day, seg: PlanSegment) -> str | None:
     """What is wrong with the group ``seg`` claims, if anything."""
-    at = f"student {seg.student} at {_clock(seg.start)}"
+    at = f"student {seg.student} at {clock(seg.start)}"
     if seg.kind == ActivityKind.PROGRAM:
         return f"{at} is in program time and group {seg.group}" if seg.group is not None else None
     group = day.groups.get(seg.group) if seg.group is not None else None
@@ -445,8 +434,8 @@ def _seat_problem(day: _Day, seg: PlanSegment) -> str | None:
         or seg.student not in group.members
     ):
         return (
-            f"{at} claims group {group.id} ({_span(group.start, group.end)}), which is another "
-            "time, adult, place or activity, or does not list them"
+            f"{at} claims group {group.id} ({clock_span(group.start, group.end)}), which is "
+            "another time, adult, place or activity, or does not list them"
         )
     return None
 
@@ -454,7 +443,7 @@ def _seat_problem(day: _Day, seg: PlanSegment) -> str | None:
 def _group_members(day: _Day, group: PlanGroup, seats: list[PlanSegment]) -> list[PlanViolation]:
     out = []
     present = {seg.student for seg in seats}
-    when = _span(group.start, group.end)
+    when = clock_span(group.start, group.end)
     for member in group.members:
         if member not in present:
             out.append(
@@ -496,7 +485,7 @@ def _group_size(day: _Day, group: PlanGroup, seats: list[PlanSegment]) -> list[P
     return [
         PlanViolation(
             "group-size",
-            f"group {group.id} at {_clock(group.start)} has {size} students; at most "
+            f"group {group.id} at {clock(group.start)} has {size} students; at most "
             f"{limit} allowed",
             staff=_adult(group),
             group=group.id,
@@ -512,11 +501,11 @@ def _group_grades(day: _Day, group: PlanGroup) -> list[PlanViolation]:
     if day.problem.adjacent_grades and adjacent:
         return []
     allowed = "two adjacent grades at most" if day.problem.adjacent_grades else "one grade"
-    named = ", ".join(_grade(g) for g in grades)
+    named = ", ".join(grade_name(g, short=True) for g in grades)
     return [
         PlanViolation(
             "group-grade",
-            f"group {group.id} at {_clock(group.start)} mixes grades {named}; {allowed} per group",
+            f"group {group.id} at {clock(group.start)} mixes grades {named}; {allowed} per group",
             staff=_adult(group),
             group=group.id,
         )
@@ -534,7 +523,7 @@ def _group_places(day: _Day) -> list[PlanViolation]:
     out = []
     meeting: dict[int, list[PlanGroup]] = defaultdict(list)
     for group in day.plan.groups:
-        name = f"group {group.id} at {_clock(group.start)}"
+        name = f"group {group.id} at {clock(group.start)}"
         if group.place is None:
             if day.places:
                 out.append(PlanViolation("place", f"{name} names no place", group=group.id))
@@ -565,7 +554,7 @@ def _group_places(day: _Day) -> list[PlanViolation]:
                 PlanViolation(
                     "place",
                     f"{name} meets in place {place.id}, which is not free "
-                    f"{_span(group.start, group.end)}",
+                    f"{clock_span(group.start, group.end)}",
                     group=group.id,
                     place=place.id,
                 )
@@ -579,7 +568,7 @@ def _group_places(day: _Day) -> list[PlanViolation]:
                     PlanViolation(
                         "place",
                         f"groups {latest.id} and {group.id} both meet in place {place_id} at "
-                        f"{_clock(group.start)}",
+                        f"{clock(group.start)}",
                         group=group.id,
                         place=place_id,
                     )
@@ -606,7 +595,7 @@ def _program_seats(day: _Day) -> list[PlanViolation]:
         block = day.block_of(student.id, seg.start, seg.start + 1)
         problem = _seat_place_problem(day, block, seg)
         if problem:
-            at = f"student {student.id}'s program time at {_clock(seg.start)}"
+            at = f"student {student.id}'s program time at {clock(seg.start)}"
             out.append(PlanViolation("place", f"{at} {problem}", student.id, place=seg.place))
     return out
 
@@ -616,7 +605,7 @@ def _seat_place_problem(day: _Day, block: LabBlock | None, seg: PlanSegment) -> 
     if seg.place is not None and place is None:
         return f"sits in place {seg.place}, which does not exist"
     if place is not None and not inside(place.available, seg.start, seg.end):
-        return f"sits in place {place.id}, which is not free {_span(seg.start, seg.end)}"
+        return f"sits in place {place.id}, which is not free {clock_span(seg.start, seg.end)}"
     if block is None:
         return None
     if block.kind == BlockKind.FLEX:
@@ -650,7 +639,7 @@ def _crowding(day: _Day) -> list[PlanViolation]:
             out.append(
                 PlanViolation(
                     "place",
-                    f"place {place_id} ({place.kind}) holds {most} students at {_clock(at)}; "
+                    f"place {place_id} ({place.kind}) holds {most} students at {clock(at)}; "
                     f"capacity {place.capacity}",
                     place=place_id,
                 )
@@ -683,7 +672,7 @@ def _staff_times(day: _Day) -> list[PlanViolation]:
                 PlanViolation(
                     "staff",
                     f"{role} {adult} leads group {group.id} "
-                    f"{_span(group.start, group.end)}, outside their hours",
+                    f"{clock_span(group.start, group.end)}, outside their hours",
                     staff=adult,
                     group=group.id,
                 )
@@ -700,7 +689,7 @@ def _one_after_another(
 ) -> list[PlanViolation]:
     if then.start < first.end:
         message = (
-            f"staff {adult} is in groups {first.id} and {then.id} at once ({_clock(then.start)})"
+            f"staff {adult} is in groups {first.id} and {then.id} at once ({clock(then.start)})"
         )
     elif (
         first.place is not None
@@ -709,8 +698,8 @@ def _one_after_another(
         and then.start - first.end < day.problem.passing_minutes
     ):
         message = (
-            f"staff {adult} leaves place {first.place} at {_clock(first.end)} and starts group "
-            f"{then.id} in place {then.place} at {_clock(then.start)}; walking between them "
+            f"staff {adult} leaves place {first.place} at {clock(first.end)} and starts group "
+            f"{then.id} in place {then.place} at {clock(then.start)}; walking between them "
             f"takes {day.problem.passing_minutes} minutes"
         )
     else:

@@ -12,7 +12,7 @@ from django import template
 from students.permissions import led_schools
 
 from ..models import Schedule
-from ..pictures import day_picture as read_day_picture
+from ..selectors.pictures import day_picture as read_day_picture
 
 register = template.Library()
 
@@ -24,7 +24,7 @@ def day_picture(context: template.Context, schedule: Schedule) -> dict[str, Any]
         can_pin = bool(context["can_pin"])
     else:
         user = getattr(request, "user", None)
-        can_pin = bool(user) and led_schools(user).filter(pk=schedule.school_id).exists()
+        can_pin = user is not None and led_schools(user).filter(pk=schedule.school_id).exists()
     return {
         "picture": read_day_picture(schedule=schedule),
         "can_pin": can_pin,

@@ -15,20 +15,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rocketship.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from students.audit import audit_reads
 from students.errors import DomainError
 from students.models import AuditAction, School
 from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
-from ..day_recovery import options_for_page
 from ..explanations import explanations_for
 from ..forms.builds import BuildForm, DateForm
 from ..lab_plan_pages import plan_summary
 from ..models import BuildJob, BuildState, Schedule
 from ..schedule_changes import schedule_baseline, schedule_changes
-from ..selectors import next_instructional_day
-from ..services import (
+from ..selectors.problem import next_instructional_day
+from ..services.builds import (
     RecoveryOptionNotFound,
     build_job_longer_seconds,
     build_job_start,
@@ -36,6 +36,7 @@ from ..services import (
     schedule_publish,
     schedule_restore,
 )
+from ..services.recovery import options_for_page
 from .school_scope import led_school, school_schedule
 
 RECENT_BUILDS = 10
@@ -59,7 +60,7 @@ def _versions_url(schedule: Schedule) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def build(request: HttpRequest, school_id: int) -> HttpResponse:
+def build(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = led_school(request, school_id)
     status = 200
     if request.method == "POST":
@@ -89,7 +90,7 @@ def build(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+def build_status(request: HtmxHttpRequest, school_id: int, job_id: int) -> HttpResponse:
     school = led_school(request, school_id)
     job = get_scoped_or_404(
         BuildJob.objects.filter(school=school).select_related(
@@ -120,7 +121,7 @@ def build_status(request: HttpRequest, school_id: int, job_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def build_longer(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+def build_longer(request: AuthenticatedHttpRequest, school_id: int, job_id: int) -> HttpResponse:
     """The "Try for longer" button: build again the date of a job that stopped at its time
     limit, with twice the school's time limit (capped)."""
     school = led_school(request, school_id)
@@ -142,7 +143,9 @@ def build_longer(request: HttpRequest, school_id: int, job_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def build_use_option(request: HttpRequest, school_id: int, job_id: int) -> HttpResponse:
+def build_use_option(
+    request: AuthenticatedHttpRequest, school_id: int, job_id: int
+) -> HttpResponse:
     """A recovery option's "Use this option" button: its day stored as a new draft version."""
     school = led_school(request, school_id)
     job = get_scoped_or_404(

@@ -1,6 +1,6 @@
 """The leader's configuration pages: rooms and labs, staff, cohorts, day types, the calendar,
-absences and the school's settings. Thin: scope the school (leaders only), look objects up
-within it, parse a form, call one service from ``scheduling.configuration``, render or redirect.
+absences and the school's settings. Thin: scope the school (leaders only), look objects up within
+it, parse a form, call one service from ``scheduling.services.configuration``, render or redirect.
 """
 
 import datetime
@@ -24,7 +24,6 @@ from students.models import Cohort, Role, School, Staff
 from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
-from .. import configuration as config
 from ..dates import NotADay, parse_day, parse_month, shift_month
 from ..forms.config import (
     AbsenceForm,
@@ -49,6 +48,8 @@ from ..models import (
     StaffingAssignment,
     SubstituteDay,
 )
+from ..selectors import configuration as config_reads
+from ..services import configuration as config
 from .school_scope import led_school
 
 page = require_http_methods(["GET", "POST"])
@@ -128,7 +129,7 @@ def rooms(request: HttpRequest, school_id: int) -> HttpResponse:
         messages.success(request, f"Added {room}.")
         return redirect("rooms", school_id=school.pk)
     return _render(
-        request, "rooms.html", school, rooms=config.rooms_for_school(school=school), form=form
+        request, "rooms.html", school, rooms=config_reads.rooms_for_school(school=school), form=form
     )
 
 
@@ -201,8 +202,8 @@ def lab_zone_edit(request: HttpRequest, school_id: int, room_id: int, zone_id: i
         messages.success(request, _("Saved %(zone)s.") % {"zone": zone.name})
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for error in errors:  # messages, as strings (django-stubs types them wider)
+                messages.error(request, str(error))
     return redirect("room-edit", school_id=school.pk, room_id=room.pk)
 
 
@@ -223,7 +224,11 @@ def staff_list(request: HttpRequest, school_id: int) -> HttpResponse:
         )
         return redirect("staff-edit", school_id=school.pk, staff_id=staff.pk)
     return _render(
-        request, "staff_list.html", school, staff=config.staff_for_school(school=school), form=form
+        request,
+        "staff_list.html",
+        school,
+        staff=config_reads.staff_for_school(school=school),
+        form=form,
     )
 
 
@@ -306,10 +311,10 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
         staff=staff,
         form=form,
         staffing_form=staffing,
-        assignments=config.staffing_of_staff(staff=staff),
+        assignments=config_reads.staffing_of_staff(staff=staff),
         substitute=Role.SUBSTITUTE in staff.role_codes,
         substitute_form=available,
-        substitute_days=config.substitute_days_of(staff=staff, since=timezone.localdate()),
+        substitute_days=config_reads.substitute_days_of(staff=staff, since=timezone.localdate()),
     )
 
 
@@ -330,7 +335,7 @@ def cohorts(request: HttpRequest, school_id: int) -> HttpResponse:
         request,
         "cohorts.html",
         school,
-        cohorts=config.cohorts_for_school(school=school),
+        cohorts=config_reads.cohorts_for_school(school=school),
         form=form,
     )
 
@@ -370,7 +375,7 @@ def day_types(request: HttpRequest, school_id: int) -> HttpResponse:
         request,
         "day_types.html",
         school,
-        day_types=config.day_types_for_school(school=school),
+        day_types=config_reads.day_types_for_school(school=school),
         form=form,
     )
 
@@ -452,9 +457,9 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
         previous=shift_month(month, -1),
         following=shift_month(month, 1),
         today=today,
-        weeks=config.calendar_month(school=school, year=month.year, month=month.month),
+        weeks=config_reads.calendar_month(school=school, year=month.year, month=month.month),
         form=form,
-        day_types=config.day_types_for_school(school=school),
+        day_types=config_reads.day_types_for_school(school=school),
     )
 
 
@@ -493,7 +498,7 @@ def absences(request: HttpRequest, school_id: int) -> HttpResponse:
         request,
         "absences.html",
         school,
-        absences=config.absences_for_school(school=school, since=today),
+        absences=config_reads.absences_for_school(school=school, since=today),
         editing=absence,
         form=form,
         today=today,
@@ -507,7 +512,7 @@ def absences(request: HttpRequest, school_id: int) -> HttpResponse:
 @page
 def school_settings(request: HttpRequest, school_id: int) -> HttpResponse:
     school = led_school(request, school_id)
-    current = config.school_settings_for(school=school)
+    current = config_reads.school_settings_for(school=school)
     form = SchoolSettingsForm(request.POST or None, instance=current, school=school)
     if request.method == "POST" and _saved(
         request, form, config.school_settings_save, school=school

@@ -7,10 +7,11 @@ to the POST that made it; it is never stored, so it cannot be shown again.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from rocketship.request_types import AuthenticatedHttpRequest
 from students.errors import DomainError
 from students.models import Cohort, Staff
 from students.permissions import page_via
@@ -26,9 +27,11 @@ from ..feeds import (
 from ..models import CalendarFeed
 
 
-def _create(request: HttpRequest) -> tuple[str | None, str | None]:
+def _create(request: AuthenticatedHttpRequest) -> tuple[str | None, str | None]:
     """The new feed's address, or an error to show."""
     kind, _, raw_id = request.POST.get("target", "").partition(":")
+    staff: Staff | None = None
+    cohort: Cohort | None = None
     if kind == "staff" and raw_id.isdigit():
         staff = get_scoped_or_404(
             Staff.objects.select_related("school", "user"),
@@ -36,16 +39,14 @@ def _create(request: HttpRequest) -> tuple[str | None, str | None]:
             via=page_via(request),
             pk=raw_id,
         )
-        arguments = {"staff": staff}
     elif kind == "cohort" and raw_id.isdigit():
         cohort = get_scoped_or_404(
             Cohort.objects.select_related("school"), request.user, via=page_via(request), pk=raw_id
         )
-        arguments = {"cohort": cohort}
     else:
         return None, "Choose whose blocks the calendar shows."
     try:
-        _, path = calendar_feed_create(by=request.user, **arguments)
+        _, path = calendar_feed_create(by=request.user, staff=staff, cohort=cohort)
     except DomainError as refused:
         return None, str(refused)
     return request.build_absolute_uri(path), None
@@ -53,7 +54,7 @@ def _create(request: HttpRequest) -> tuple[str | None, str | None]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_calendars(request: HttpRequest) -> HttpResponse:
+def my_calendars(request: AuthenticatedHttpRequest) -> HttpResponse:
     new_url = error = None
     if request.method == "POST" and request.POST.get("action") == "revoke":
         feed = get_scoped_or_404(

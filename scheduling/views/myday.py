@@ -2,9 +2,10 @@
 week, a lab's day (seats, and who sits in which zone: names only on request, and then audited),
 and the lab plan of one cohort's lab or flexible block.
 
-Thin: find the user's staff row in the school asked for, read through ``scheduling.rosters`` and
-``scheduling.lab_plan_pages``, lay the day out with ``scheduling.day_sheet`` (each cohort's list
-once), record the read of student records in the audit trail, render.
+Thin: find the user's staff row in the school asked for, read through
+``scheduling.selectors.rosters`` and ``scheduling.lab_plan_pages``, lay the day out with
+``scheduling.day_sheet`` (each cohort's list once), record the read of student records in the audit
+trail, render.
 """
 
 import datetime
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from rocketship.request_types import AuthenticatedHttpRequest
 from students.audit import audit_reads
 from students.models import AuditAction, Cohort, School, Staff
 from students.permissions import led_schools, page_via
@@ -25,12 +27,12 @@ from ..day_sheet import day_sheet
 from ..lab_plan_pages import block_plan, lab_stay_plans, lab_zone_plans, staff_lab_groups
 from ..models import Room, RoomKind, ScheduleStatus
 from ..navigation import SESSION_KEY
-from ..rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
+from ..selectors.rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
 from .pictures import requested_date, weekday_after
 from .school_scope import school_schedule, visible_school
 
 
-def _membership(request: HttpRequest) -> tuple[Staff | None, HttpResponse | None]:
+def _membership(request: AuthenticatedHttpRequest) -> tuple[Staff | None, HttpResponse | None]:
     """The user's staff row in ``?school=`` (else the school picked last, else their only one),
     or the page to show instead: a chooser, or why there is no day to show."""
     memberships = staff_memberships(user=request.user)
@@ -50,19 +52,22 @@ def _membership(request: HttpRequest) -> tuple[Staff | None, HttpResponse | None
     mine = next((m for m in memberships if m.school_id == remembered), None)
     if mine is not None:
         return mine, None
+    match = request.resolver_match
+    assert match is not None  # set on every request its URL routed to a view
     return None, render(
         request,
         "scheduling/myday/choose_school.html",
-        {"memberships": memberships, "target": request.resolver_match.url_name},
+        {"memberships": memberships, "target": match.url_name},
     )
 
 
 @login_required
 @require_GET
-def my_day(request: HttpRequest) -> HttpResponse:
+def my_day(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff, instead = _membership(request)
     if instead is not None:
         return instead
+    assert staff is not None  # _membership gives a staff row or the page to show instead
     school = staff.school
     date, date_error = requested_date(request, school)
     roster = roster_for_staff_days(staff=staff, dates=[date], viewer=request.user)
@@ -94,10 +99,11 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_week(request: HttpRequest) -> HttpResponse:
+def my_week(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff, instead = _membership(request)
     if instead is not None:
         return instead
+    assert staff is not None  # _membership gives a staff row or the page to show instead
     school = staff.school
     date, date_error = requested_date(request, school)
     days = week_of(date)

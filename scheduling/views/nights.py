@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from ..nightly_selectors import NIGHTS_PER_PAGE, NightsPage, nightly_runs_page
+from ..selectors.pages import NIGHTS_PER_PAGE, NightsPage, nightly_runs_page
 from .school_scope import led_school
 
 

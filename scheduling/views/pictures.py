@@ -1,10 +1,11 @@
 """Pictures of a schedule (the day grid, the lab curves, the staff grid) and pinning a block.
 
-Thin: scope the school and the schedule, read the picture through ``scheduling.pictures``, and
-render; a pin goes through ``scheduling.pins.pin_toggle``.
+Thin: scope the school and the schedule, read the picture through ``scheduling.selectors.pictures``,
+and render; a pin goes through ``scheduling.services.pins.pin_toggle``.
 """
 
 import datetime
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -19,14 +20,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from rocketship.request_types import HtmxHttpRequest
 from rocketship.school_zone import use_school_zone
 from students.models import Cohort, School
 from students.permissions import AnyUser, led_schools
 
-from .. import pins
 from ..dates import NotADay, parse_day
 from ..models import Schedule, ScheduleStatus, StationCode, clock
-from ..pictures import DayPicture, day_picture
+from ..selectors.pictures import DayPicture, day_picture
+from ..services import pins
 from .school_scope import led_school, school_schedule, visible_school
 
 
@@ -135,14 +137,17 @@ class PinToggleForm(forms.Form):
     start = forms.TimeField()
     end = forms.TimeField(required=False)
 
-    def __init__(self, *args: object, school: School, **kwargs: object) -> None:
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = Cohort.objects.filter(school=school).select_related(
-            "grade"
-        )
+        cast(forms.ModelChoiceField, self.fields["cohort"]).queryset = Cohort.objects.filter(
+            school=school
+        ).select_related("grade")
 
     def error_text(self) -> str:
-        return " ".join(f"{name}: {' '.join(errs)}" for name, errs in self.errors.items())
+        # An ErrorList yields its messages as strings; django-stubs types its items wider.
+        return " ".join(
+            f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in self.errors.items()
+        )
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -156,7 +161,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 @login_required
 @require_POST
-def pin_toggle(request: HttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
+def pin_toggle(request: HtmxHttpRequest, school_id: int, schedule_id: int) -> HttpResponse:
     school = led_school(request, school_id)
     schedule = school_schedule(request, school, schedule_id)
     form = PinToggleForm(request.POST, school=school)
@@ -212,12 +217,13 @@ def pin_toggle(request: HttpRequest, school_id: int, schedule_id: int) -> HttpRe
                 "next_url": _next_url(request, default),
             },
         )
-    if error is None:
+    if message is not None:  # set exactly when error is not
         messages.success(request, message)
         return redirect(_next_url(request, default))
     picture = day_picture(schedule=schedule)
     block = picture.block(cohort_id=cohort.pk, station=station, start=start, end=end)
     if block is None:
+        assert error is not None  # set exactly when message is not
         messages.error(request, error)
         return redirect(_next_url(request, default))
     # Without JavaScript the page comes back with the error beside the block at fault.

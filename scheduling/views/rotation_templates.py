@@ -20,13 +20,14 @@ from ..forms.rotation_templates import (
     stored_station_data,
     with_new_row,
 )
-from ..models import RotationTemplate, grade_name
-from ..template_editing import (
+from ..models import RotationTemplate
+from ..services.templates import (
     TemplateInvalid,
     template_create,
     template_save,
     templates_for_school,
 )
+from ..solver.clock import grade_name
 from .school_scope import led_school
 
 
@@ -126,4 +127,4 @@ def template_validate(request: HttpRequest, school_id: int, template_id: int) ->
 
 
 def _title(template: RotationTemplate) -> str:
-    return f"{grade_name(template.grade)}, {template.day_type.name}"
+    return f"{grade_name(template.grade.level)}, {template.day_type.name}"

@@ -1,5 +1,5 @@
-"""A school's home page: its cohorts and, for its leaders (and its network's admins), the
-morning above them: today and the next school day at a glance (``scheduling.morning``). It lives
+"""A school's home page: its cohorts and, for its leaders (and its network's admins), the morning
+above them: today and the next school day at a glance (``scheduling.selectors.pages``). It lives
 here rather than in ``students`` because it reads the day's schedules, and ``students`` stays
 unaware of scheduling."""
 
@@ -14,7 +14,7 @@ from students.permissions import leads, page_via
 from students.scoping import get_scoped_or_404
 from students.selectors import cohorts_with_counts
 
-from ..morning import morning_of
+from ..selectors.pages import morning_of
 
 
 @login_required

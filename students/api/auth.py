@@ -39,9 +39,11 @@ class ClientTokenAuthentication(authentication.BaseAuthentication):
         window = client_window(client_id) if client_id is not None else None
         counter = (window.key, window.timeout) if window is not None else None
         read = principal_and_cached(key, also, counter=counter)
-        principal, request.cache_prefetched = read.principal, read.cached
+        # Our own attributes on DRF's request (read by the views and the throttle).
+        principal = read.principal
+        request.cache_prefetched = read.cached  # type: ignore[attr-defined]
         if read.count is not None and window is not None:
-            request.throttle_counted = (window.key, read.count)
+            request.throttle_counted = (window.key, read.count)  # type: ignore[attr-defined]
         if principal is None:
             raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
         return principal, principal.token

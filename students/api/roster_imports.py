@@ -108,8 +108,10 @@ class RosterImportUploadSerializer(serializers.Serializer):
 
 
 class ActionCountsSerializer(serializers.Serializer):
-    create = serializers.IntegerField()
-    update = serializers.IntegerField()
+    # The API's field names; DRF reads declared fields from the class, so that they shadow
+    # Serializer methods of the same name is harmless (mypy sees an override).
+    create = serializers.IntegerField()  # type: ignore[assignment]
+    update = serializers.IntegerField()  # type: ignore[assignment]
     end = serializers.IntegerField()
     restore = serializers.IntegerField()
     adopt = serializers.IntegerField(
@@ -124,8 +126,8 @@ class ChangeSerializer(serializers.Serializer):
     )
     action = serializers.CharField(help_text="create, update, end, restore or adopt.")
     sourced_id = serializers.CharField(help_text="The record's sourcedId in the export.")
-    label = serializers.CharField()
-    fields = serializers.ListField(
+    label = serializers.CharField()  # type: ignore[assignment]  # the API's name (as above)
+    fields = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(), help_text="What an update changes."
     )
 
@@ -164,7 +166,9 @@ class RosterImportSerializer(serializers.Serializer):
     change_count = serializers.IntegerField(help_text="All changes, listed or not.")
     changes = ChangeSerializer(many=True, help_text=f"The first {MAX_API_CHANGES} changes.")
     error_count = serializers.IntegerField(help_text="All errors, listed or not.")
-    errors = ExportLineSerializer(many=True, help_text="Every error (the first 2,000).")
+    errors = ExportLineSerializer(  # type: ignore[assignment]  # the API's name (as above)
+        many=True, help_text="Every error (the first 2,000)."
+    )
     warnings = ExportLineSerializer(many=True)
     cohort_preview = serializers.JSONField(
         help_text="A dry run's candidates for the classes that define cohorts: `source` (the "

@@ -1,7 +1,9 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Cohort, Grade, School, ServiceNeed, Staff, Student
+from ..models import Cohort, Grade, Network, School, ServiceNeed, Staff, Student
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "07:45"})
@@ -9,12 +11,14 @@ class ClockField(serializers.TimeField):
     """A wall-clock time of the school's day, ``HH:MM`` in the school's zone. Not an RFC 3339
     ``time`` (which carries a UTC offset): the offset depends on the date."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%H:%M", **kwargs)
 
 
 class SchoolSerializer(serializers.ModelSerializer):
-    network = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    network: "serializers.SlugRelatedField[Network]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     timezone = serializers.CharField(
         source="time_zone", read_only=True, help_text="IANA time zone, e.g. America/Los_Angeles."
     )

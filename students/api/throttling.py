@@ -65,7 +65,7 @@ def window_for(scope: str, caller: str) -> Window | None:
     rate = (api_settings.DEFAULT_THROTTLE_RATES or {}).get(scope)
     if not rate:
         return None
-    limit, duration = parse_rate(rate)
+    limit, duration = parse_rate(str(rate))  # a rate string (django-stubs types it as a number)
     now = PrincipalRateThrottle.timer()
     window = int(now // duration)
     return Window(

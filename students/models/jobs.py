@@ -10,7 +10,7 @@ share ``queued``, ``running`` and ``failed`` and the fields below, so one set of
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.db import models
 from django.utils import timezone
@@ -47,6 +47,11 @@ class Job(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    if TYPE_CHECKING:
+        # Every kind has Django's default manager; declared here for the helpers that take
+        # ``type[Job]`` (django-stubs gives an abstract model none).
+        objects: ClassVar[models.Manager[Self]]
 
     class Meta:
         abstract = True

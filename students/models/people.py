@@ -73,6 +73,9 @@ class Student(SchoolOwned):
 
     objects = StudentQuerySet.as_manager()
 
+    # Only on rows read through students.permissions.with_service_sight, which annotates it.
+    services_visible: bool
+
     class Meta:
         ordering = ["school", "last_name", "first_name", "local_id"]
         constraints = [

@@ -136,6 +136,9 @@ class Cohort(SchoolOwned):
         ),
     )
 
+    # Only on the rows scheduling.selectors.configuration reads for the cohorts page, which sets it.
+    student_grades: str
+
     class Meta:
         ordering = ["school", "grade__level", "name"]
         constraints = [

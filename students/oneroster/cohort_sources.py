@@ -37,7 +37,7 @@ from .records import Class, Enrollment, ExportRead
 from .scope import first_overlap, grade_levels, is_history, out_of_range, unserved_schools
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from ..models import RosterImport
 
@@ -147,7 +147,7 @@ class CohortSource:
 
 
 def cohort_source_choose(
-    *, record: RosterImport, source: CohortSource, by: AbstractBaseUser | None
+    *, record: RosterImport, source: CohortSource, by: User | None
 ) -> RosterImport | None:
     """Store ``source`` on ``record``'s network and, when the export of ``record`` (a dry
     run) is still kept, dry-run it again with the new choice: the new import, else None."""

@@ -5,11 +5,15 @@ planning, so that neither a dry run nor an apply meets the database's refusal (P
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext as _
 
 from .records import ExportError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def too_long(
@@ -19,7 +23,7 @@ def too_long(
     *,
     file: str,
     row: int,
-    what: str,
+    what: StrOrPromise,
 ) -> list[ExportError]:
     """An error for each of ``values`` (model field -> value) longer than ``model``'s field
     allows, naming the export column ``columns`` maps the field to; ``what`` says whose value
@@ -27,7 +31,9 @@ def too_long(
     errors = []
     for name, column in columns.items():
         value = values.get(name)
-        limit = model._meta.get_field(name).max_length
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)  # columns name the model's own fields
+        limit = field.max_length
         if isinstance(value, str) and limit is not None and len(value) > limit:
             errors.append(
                 ExportError(

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -50,7 +50,7 @@ def roster_import_start(
     file: File | bytes,
     file_name: str,
     dry_run: bool,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     queue: bool = True,
 ) -> RosterImport:
     """Keep ``file`` and queue its import (``queue=False``: the caller runs it)."""
@@ -71,7 +71,7 @@ def roster_import_start(
     return record
 
 
-def roster_import_apply(*, record: RosterImport, by: AbstractBaseUser | None) -> RosterImport:
+def roster_import_apply(*, record: RosterImport, by: User | None) -> RosterImport:
     """Apply a reviewed dry run: the same file imported for real, as a new import."""
     if not record.dry_run or record.state != RosterImportState.REVIEWED or not record.file:
         raise DomainError(

@@ -15,12 +15,16 @@ import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .columns import ACADEMIC_SESSIONS, CLASSES, COURSES, DEMOGRAPHICS, ENROLLMENTS, FILES, MANIFEST
 from .records import Class, Enrollment, ExportError, ExportRead
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # CEDS grade code -> our grade level: what a K-5 school teaches.
 GRADE_LEVELS = {"KG": 0, "01": 1, "02": 2, "03": 3, "04": 4, "05": 5}
@@ -97,7 +101,7 @@ class LeftOut:
     they were (e.g. by grade) and the first rows."""
 
     file: str
-    reason: str  # with %(count)d, %(what)s and %(rows)s
+    reason: StrOrPromise  # with %(count)d, %(what)s and %(rows)s
     rows: list[int] = field(default_factory=list)
     what: Counter[str] = field(default_factory=Counter)
 

@@ -208,6 +208,7 @@ def test_another_schools_leader_gets_404(endpoint: Endpoint, world: World, schoo
         assert_problem(response, 404)
     elif endpoint.kind == LIST:
         assert response.status_code == 200, response.content[:300]
+        assert endpoint.listed is not None  # each LIST endpoint names one
         assert endpoint.listed(world) not in result_ids(response)
     elif endpoint.name == "api-progress":
         # The student is not among the schools B's leader may write to: refused by item, and
@@ -230,6 +231,7 @@ def test_another_schools_token_gets_404(endpoint: Endpoint, world: World, school
         assert_problem(response, 404)
     elif endpoint.kind == LIST:
         assert response.status_code == 200, response.content[:300]
+        assert endpoint.listed is not None  # each LIST endpoint names one
         assert endpoint.listed(world) not in result_ids(response)
     elif endpoint.write:
         assert_problem(response, 403)
@@ -262,6 +264,7 @@ def test_the_schools_leader_is_served(endpoint: Endpoint, world: World):
         return
     assert response.status_code == endpoint.ok, response.content[:300]
     if endpoint.kind == LIST:
+        assert endpoint.listed is not None  # each LIST endpoint names one
         assert endpoint.listed(world) in result_ids(response)
 
 
@@ -274,12 +277,14 @@ def test_the_schools_read_only_token_reads_and_cannot_write(endpoint: Endpoint, 
         assert "read-only" in response.json()["detail"]
     elif endpoint.need_to_know and endpoint.kind == LIST:
         assert response.status_code == 200
+        assert endpoint.listed is not None  # each LIST endpoint names one
         assert endpoint.listed(world) not in result_ids(response)
     elif endpoint.need_to_know:
         assert_problem(response, 404)
     else:
         assert response.status_code == endpoint.ok, response.content[:300]
         if endpoint.kind == LIST:
+            assert endpoint.listed is not None  # each LIST endpoint names one
             assert endpoint.listed(world) in result_ids(response)
 
 

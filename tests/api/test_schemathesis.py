@@ -177,10 +177,11 @@ def test_every_operation_conforms_to_the_schema(role: str, world: World, api_sch
         operation = result.ok()
         operations += 1
         parameters, query = known_parameters(operation.path, world)
-        for label, fixed, examples in (
+        runs: tuple[tuple[str, dict[str, Any], int], ...] = (
             ("known ids", {"path_parameters": parameters, "query": query}, KNOWN_EXAMPLES),
             ("generated ids", {}, RANDOM_EXAMPLES),
-        ):
+        )
+        for label, fixed, examples in runs:
             seen: set[int] = set()
             try:
                 run_operation(

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from learninglabs.models import Program, ProgramKind, Subject
 from scheduling.feeds import calendar_feed_create
 from scheduling.models import BuildJob, NightlyRun, RunState, Schedule
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.clients import api_client_create, api_token_issue
 from students.models import (
     Cohort,
@@ -63,9 +63,10 @@ def published_world() -> World:
         options=work_limited(workers=1, seed=3),
     )
     assert result.ok, result.reasons
+    assert result.schedule is not None and result.schedule.published_at is not None
     # Added after the build, so the solved day is the kindergarten one of test_selectors.
-    leader = StaffFactory(school=k.school, roles=[Role.LEADER])
-    need = ServiceNeedFactory(
+    leader = StaffFactory.create(school=k.school, roles=[Role.LEADER])
+    need = ServiceNeedFactory.create(
         student__school=k.school, student__cohort=k.stanford, student__grade=k.stanford.grade
     )
     job = BuildJob.objects.create(school=k.school, date=DATE, requested_by=leader.user)
@@ -92,13 +93,15 @@ def published_world() -> World:
         schedule=result.schedule,
     )
     roster_import = reviewed_roster_import(k.school)
+    first_student = k.stanford.students.order_by("pk").first()
+    assert first_student is not None
     return World(
         school=k.school,
         date=DATE,
         schedule=result.schedule,
         grade=k.stanford.grade,
         cohort=k.stanford,
-        student=k.stanford.students.order_by("pk").first(),
+        student=first_student,
         need=need,
         teacher=k.rivera,
         leader=leader,
@@ -142,7 +145,7 @@ def reviewed_roster_import(school: School) -> RosterImport:
 
 
 def network_admin_of(school: School):
-    return NetworkAdminFactory(network=school.network, user=UserFactory()).user
+    return NetworkAdminFactory.create(network=school.network, user=UserFactory.create()).user
 
 
 def token_for(school: School, *, can_write: bool = False, by=None) -> str:

@@ -3,9 +3,13 @@
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connections
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -32,17 +36,16 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         page = browser.new_page()
         page.set_default_timeout(15_000)
         # Anything the Content-Security-Policy refuses (an inline script, an eval) fails the test.
-        page.csp_violations = []
-        page.on(
-            "console",
-            lambda message: (
-                page.csp_violations.append(message.text)
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
+        violations: list[str] = []
+
+        def record_violation(message: "ConsoleMessage") -> None:
+            if "Content Security Policy" in message.text:
+                violations.append(message.text)
+
+        page.on("console", record_violation)
+        page.csp_violations = violations  # type: ignore[attr-defined]  # tests read it too
         yield page
-        assert page.csp_violations == [], "; ".join(page.csp_violations)
+        assert violations == [], "; ".join(violations)
         # ORM calls made while the loop ran used connections of the loop's context, which the
         # database teardown cannot see; close them here or the test database cannot be dropped.
         connections.close_all()

@@ -16,8 +16,8 @@ from django.urls import reverse
 from families.models import FamilyAccount
 from rocketship import demo
 from rocketship.demo.plan import local_today
-from scheduling import nightly
 from scheduling.models import NightlyRun, Pin, Schedule, ScheduleStatus
+from scheduling.services import nightly
 from students.models import Cohort, Guardian, School
 
 from ..families.signin_helpers import GOOD_PASSWORD, links_in, path_of

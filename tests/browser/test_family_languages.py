@@ -46,7 +46,7 @@ def families() -> dict[str, tuple[FamilyAccount, Student]]:
     world.guardian_a.save(update_fields=["language"])
     world.guardian_b.language = "Vietnamese"
     world.guardian_b.save(update_fields=["language"])
-    english = GuardianFactory(
+    english = GuardianFactory.create(
         network=world.ana.school.network, given_name="Pat", language="", students=[world.ana]
     )
     return {

@@ -73,12 +73,12 @@ class HumanitiesDay:
 
 
 def a_humanities_teachers_full_day() -> HumanitiesDay:
-    school = SchoolFactory(name="Mission Heights Academy")
-    day_type = DayTypeFactory(
+    school = SchoolFactory.create(name="Mission Heights Academy")
+    day_type = DayTypeFactory.create(
         school=school, name="Regular day", day_start=T(8), dismissal=T(15, 30)
     )
-    grade = GradeFactory(school=school, level=GradeLevel.THIRD)
-    template = RotationTemplateFactory(school=school, grade=grade, day_type=day_type)
+    grade = GradeFactory.create(school=school, level=GradeLevel.THIRD)
+    template = RotationTemplateFactory.create(school=school, grade=grade, day_type=day_type)
     add_stations(
         template,
         [
@@ -86,24 +86,24 @@ def a_humanities_teachers_full_day() -> HumanitiesDay:
             ("lab", 40, 40, 40, 1, Venue.LAB, ""),
         ],
     )
-    room = RoomFactory(school=school, name="Room 204")
-    lab = LabFactory(school=school, name="Learning Lab 3-5", capacity=80)
-    LabSupervisionFactory(
+    room = RoomFactory.create(school=school, name="Room 204")
+    lab = LabFactory.create(school=school, name="Learning Lab 3-5", capacity=80)
+    LabSupervisionFactory.create(
         school=school,
         lab=lab,
-        supervisors=[StaffFactory(school=school, roles=[Role.ILS])],
+        supervisors=[StaffFactory.create(school=school, roles=[Role.ILS])],
     )
-    rivera = StaffFactory(
+    rivera = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Ms.", last_name="Rivera"),
+        user=UserFactory.create(first_name="Ms.", last_name="Rivera"),
         roles=[Role.HUMANITIES],
     )
     cohorts = []
     for i, (name, *_) in enumerate(HALVES):
-        cohort = CohortFactory(school=school, grade=grade, name=name)
+        cohort = CohortFactory.create(school=school, grade=grade, name=name)
         cohorts.append(cohort)
         for n in range(25):
-            student = StudentFactory(
+            student = StudentFactory.create(
                 school=school,
                 cohort=cohort,
                 grade=grade,
@@ -114,26 +114,28 @@ def a_humanities_teachers_full_day() -> HumanitiesDay:
                 has_iep=n % 6 == 2,
             )
             if n % 4 == 0:
-                ServiceNeedFactory(
+                ServiceNeedFactory.create(
                     student=student,
                     kind=ServiceKind.ELD,
                     minutes_per_week=150,
                     provider_role=Role.HUMANITIES,
                 )
             if n % 6 == 2:
-                ServiceNeedFactory(student=student, minutes_per_week=90)
+                ServiceNeedFactory.create(student=student, minutes_per_week=90)
 
     # The whole week is published, so the week shows five full days.
     monday = DATE - datetime.timedelta(days=DATE.weekday())
     for offset in range(5):
         date = monday + datetime.timedelta(days=offset)
-        CalendarDayFactory(school=school, date=date, day_type=day_type)
-        schedule = ScheduleFactory(school=school, date=date, day_type=day_type, status="published")
+        CalendarDayFactory.create(school=school, date=date, day_type=day_type)
+        schedule = ScheduleFactory.create(
+            school=school, date=date, day_type=day_type, status="published"
+        )
         for cohort, (_, a, b, c, e), (lab_start, lab_end) in zip(
             cohorts, HALVES, LAB_TIMES, strict=True
         ):
             for start, end in ((a, b), (c, e)):
-                ScheduledBlockFactory(
+                ScheduledBlockFactory.create(
                     schedule=schedule,
                     cohort=cohort,
                     station="literacy",
@@ -142,7 +144,7 @@ def a_humanities_teachers_full_day() -> HumanitiesDay:
                     room=room,
                     staff=rivera,
                 )
-            ScheduledBlockFactory(
+            ScheduledBlockFactory.create(
                 schedule=schedule,
                 cohort=cohort,
                 station="lab",
@@ -162,7 +164,7 @@ def a_humanities_teachers_full_day() -> HumanitiesDay:
                 T(11, 50),
                 list(learners.order_by("pk")[:5]),
                 service_kind=ServiceKind.ELD,
-                room=RoomFactory(school=school, name="Room 12", kind=RoomKind.CLASSROOM),
+                room=RoomFactory.create(school=school, name="Room 12", kind=RoomKind.CLASSROOM),
             )
     return HumanitiesDay(school, rivera, cohorts, lab)
 

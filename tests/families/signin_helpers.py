@@ -18,12 +18,12 @@ GOOD_PASSWORD = "violet-canyon-47-lantern"
 
 
 def guardian_of(student: Student, **fields: object) -> Guardian:
-    return GuardianFactory(network=student.school.network, students=[student], **fields)
+    return GuardianFactory.create(network=student.school.network, students=[student], **fields)
 
 
 def family_account(guardian: Guardian, *, email: str | None = None) -> FamilyAccount:
     """A guardian's account with the test password (``factories.PASSWORD``)."""
-    user = UserFactory(
+    user = UserFactory.create(
         username=f"family-{guardian.pk}-test",
         email=guardian.email if email is None else email,
         first_name=guardian.given_name,
@@ -51,7 +51,7 @@ def emailed(guardian: Guardian, school: School) -> SentInvitation:
 
 
 def links_in(message: mail.EmailMessage) -> list[str]:
-    return re.findall(r"https?://\S+", message.body)
+    return re.findall(r"https?://\S+", str(message.body))
 
 
 def path_of(url: str) -> str:

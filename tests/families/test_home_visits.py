@@ -74,35 +74,36 @@ def afternoons(staff: Staff, today: datetime.date) -> None:
 
 @pytest.fixture
 def world(db) -> VisitWorld:
-    school = SchoolFactory()
+    school = SchoolFactory.create()
     today = school_today(school)
     enrolled = today - datetime.timedelta(days=30)
-    one, two, untaught = (CohortFactory(school=school) for _ in range(3))
-    ana = StudentFactory(school=school, cohort=one, enrollment_start=enrolled)
-    tomas = StudentFactory(school=school, cohort=two, enrollment_start=enrolled)
-    linh = StudentFactory(school=school, cohort=one, enrollment_start=enrolled)
-    sofia = StudentFactory(school=school, cohort=untaught, enrollment_start=enrolled)
+    one, two, untaught = (CohortFactory.create(school=school) for _ in range(3))
+    ana = StudentFactory.create(school=school, cohort=one, enrollment_start=enrolled)
+    tomas = StudentFactory.create(school=school, cohort=two, enrollment_start=enrolled)
+    linh = StudentFactory.create(school=school, cohort=one, enrollment_start=enrolled)
+    sofia = StudentFactory.create(school=school, cohort=untaught, enrollment_start=enrolled)
     network = school.network
-    GuardianFactory(network=network, students=[ana], language="es")
-    GuardianFactory(network=network, students=[ana, tomas], language="es")
-    GuardianFactory(network=network, students=[linh], language="vi")
-    GuardianFactory(network=network, students=[sofia])
+    GuardianFactory.create(network=network, students=[ana], language="es")
+    GuardianFactory.create(network=network, students=[ana, tomas], language="es")
+    GuardianFactory.create(network=network, students=[linh], language="vi")
+    GuardianFactory.create(network=network, students=[sofia])
     households_from_roster(network)
     lopez, tran, diaz = Household.objects.filter(network=network).order_by("pk")
     Household.objects.filter(network=network).update(answer=HouseholdAnswer.YES, address=ADDRESS)
-    ames = StaffFactory(school=school, cohorts=[one])
-    bell = StaffFactory(school=school, cohorts=[two])
-    cruz = StaffFactory(school=school)
+    ames = StaffFactory.create(school=school, cohorts=[one])
+    bell = StaffFactory.create(school=school, cohorts=[two])
+    cruz = StaffFactory.create(school=school)
     VisitSettings.objects.create(staff=cruz, languages=["es"])
     for staff in (ames, bell, cruz):
         afternoons(staff, today)
-    leader = StaffFactory(school=school, roles=[Role.LEADER])
+    leader = StaffFactory.create(school=school, roles=[Role.LEADER])
     return VisitWorld(school, leader, ames, bell, cruz, lopez, tran, diaz)
 
 
 def stored_plan(school: School) -> VisitPlan:
     """The plan as the database holds it, rebuilt for the checker."""
     run = school.visit_plan_runs.first()
+    assert run is not None
     return VisitPlan(
         visits=tuple(
             PlannedVisit(
@@ -195,8 +196,8 @@ def test_a_replan_keeps_a_done_visit_and_places_only_the_families_without_one(wo
 def test_a_leader_of_another_school_gets_404_for_a_household_and_a_visit(world, client):
     plan_first_visits(world.school, world.leader.user)
     visit = Visit.objects.filter(school=world.school).first()
-    elsewhere = StaffFactory(
-        school=SchoolFactory(network=world.school.network), roles=[Role.LEADER]
+    elsewhere = StaffFactory.create(
+        school=SchoolFactory.create(network=world.school.network), roles=[Role.LEADER]
     )
     client.force_login(elsewhere.user)
 
@@ -337,12 +338,12 @@ def test_the_leaders_page_reads_in_as_many_queries_for_more_households(world, cl
         client.get(url)
     cohort = world.ames.cohorts.get()
     for _ in range(3):
-        child = StudentFactory(
+        child = StudentFactory.create(
             school=world.school,
             cohort=cohort,
             enrollment_start=school_today(world.school) - datetime.timedelta(days=30),
         )
-        GuardianFactory(network=world.school.network, students=[child])
+        GuardianFactory.create(network=world.school.network, students=[child])
     households_from_roster(world.school.network)
     plan_first_visits(world.school, world.leader.user)
     with CaptureQueriesContext(connection) as six:
@@ -352,12 +353,12 @@ def test_the_leaders_page_reads_in_as_many_queries_for_more_households(world, cl
 
 
 def test_a_leader_updates_households_from_the_roster_and_a_teacher_cannot(world, client):
-    child = StudentFactory(
+    child = StudentFactory.create(
         school=world.school,
         cohort=world.ames.cohorts.get(),
         enrollment_start=school_today(world.school) - datetime.timedelta(days=30),
     )
-    GuardianFactory(network=world.school.network, students=[child])
+    GuardianFactory.create(network=world.school.network, students=[child])
     url = reverse("home-visits-households-sync", args=[world.school.pk])
 
     client.force_login(world.ames.user)

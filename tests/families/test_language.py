@@ -22,9 +22,13 @@ DAY = datetime.date(2026, 12, 7)  # a Monday
 
 
 def family_account(*, roster: str = "", chosen: str = "") -> FamilyAccount:
-    child = StudentFactory()
-    guardian = GuardianFactory(network=child.school.network, language=roster, students=[child])
-    return FamilyAccount.objects.create(guardian=guardian, user=UserFactory(), language=chosen)
+    child = StudentFactory.create()
+    guardian = GuardianFactory.create(
+        network=child.school.network, language=roster, students=[child]
+    )
+    return FamilyAccount.objects.create(
+        guardian=guardian, user=UserFactory.create(), language=chosen
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from django.utils import formats, timezone, translation
 from families.models import FamilyAccount, FamilyNotice, NoticeChoice
 from families.notice_messages import unsubscribe_token
 from families.notices import digest_due_at, notices_record, notices_send_due
-from scheduling import services
 from scheduling.models import Schedule, ScheduleStatus, StationCode
-from scheduling.services import schedule_publish
+from scheduling.services import builds
+from scheduling.services.builds import schedule_publish
 from scheduling.signals import day_published
 from students.models import Guardian, School, Student
 
@@ -38,7 +38,7 @@ T = datetime.time
 def publishing_skips_the_engines_validator(monkeypatch):
     # These days are hand-made blocks, not a configured school: publishing them checks nothing
     # against a configuration there is none of. The publish path is otherwise the real one.
-    monkeypatch.setattr(services, "schedule_violations", lambda schedule: ())
+    monkeypatch.setattr(builds, "schedule_violations", lambda schedule: ())
 
 
 def account_for(school: School, children: list[Student], **kwargs) -> FamilyAccount:
@@ -47,7 +47,7 @@ def account_for(school: School, children: list[Student], **kwargs) -> FamilyAcco
         network=school.network, sourced_id=f"g-{Guardian.objects.count() + 1}", language=language
     )
     guardian.students.set(children)
-    return FamilyAccount.objects.create(guardian=guardian, user=UserFactory(), **kwargs)
+    return FamilyAccount.objects.create(guardian=guardian, user=UserFactory.create(), **kwargs)
 
 
 @dataclass
@@ -67,14 +67,14 @@ class World:
 
 
 def day(school, date, *, version, math_at, x, y, room_12, rivera):
-    schedule = ScheduleFactory(
-        school=school, day_type=DayTypeFactory(school=school), date=date, version=version
+    schedule = ScheduleFactory.create(
+        school=school, day_type=DayTypeFactory.create(school=school), date=date, version=version
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=schedule, cohort=x, station=StationCode.MATH, start=math_at[0],
         end=math_at[1], room=room_12, staff=rivera,
     )  # fmt: skip
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=schedule, cohort=y, station=StationCode.MATH, start=T(8), end=T(9),
         room=room_12, staff=rivera,
     )  # fmt: skip
@@ -93,17 +93,17 @@ def publish(world: World, *, math_at) -> Schedule:
 
 @pytest.fixture
 def world(django_capture_on_commit_callbacks) -> World:
-    school = SchoolFactory(time_zone="America/Los_Angeles")
+    school = SchoolFactory.create(time_zone="America/Los_Angeles")
     today = timezone.localtime(timezone=school.zone).date()
-    x = CohortFactory(school=school, name="3 Howard")
-    y = CohortFactory(school=school, name="3 Stanford")
-    room_12 = RoomFactory(school=school, name="Room 12")
-    rivera = StaffFactory(school=school)
+    x = CohortFactory.create(school=school, name="3 Howard")
+    y = CohortFactory.create(school=school, name="3 Stanford")
+    room_12 = RoomFactory.create(school=school, name="Room 12")
+    rivera = StaffFactory.create(school=school)
     ana, ben, eli = (
-        StudentFactory(school=school, cohort=x, first_name=n) for n in ["Ana", "Ben", "Eli"]
+        StudentFactory.create(school=school, cohort=x, first_name=n) for n in ["Ana", "Ben", "Eli"]
     )
-    cara = StudentFactory(school=school, cohort=y, first_name="Cara")
-    dan = StudentFactory(
+    cara = StudentFactory.create(school=school, cohort=y, first_name="Cara")
+    dan = StudentFactory.create(
         school=school, cohort=x, first_name="Dan", enrollment_end=today - datetime.timedelta(days=7)
     )
     date = today + datetime.timedelta(days=1)
@@ -297,7 +297,7 @@ def test_turning_messages_off_drops_what_was_owed(
 
 
 def test_staff_have_no_settings_page(client, world):
-    staff = StaffFactory(school=world.school)
+    staff = StaffFactory.create(school=world.school)
     client.force_login(staff.user)
 
     assert client.get(reverse("family-settings")).status_code == 404
@@ -327,7 +327,7 @@ def test_the_publish_signal_waits_for_the_commit_and_names_the_version_replaced(
 def test_a_day_already_past_tells_nobody(world):
     past = world.date - datetime.timedelta(days=3)
     Schedule.objects.filter(pk=world.first.pk).update(date=past, status=ScheduleStatus.SUPERSEDED)
-    second = ScheduleFactory(school=world.school, date=past, status=ScheduleStatus.PUBLISHED)
+    second = ScheduleFactory.create(school=world.school, date=past, status=ScheduleStatus.PUBLISHED)
 
     assert notices_record(schedule_id=second.pk, previous_id=world.first.pk) == []
     assert not FamilyNotice.objects.exists()

@@ -24,6 +24,7 @@ from families.visits.problem import (
     Weekday,
     Window,
 )
+from families.visits.routes import fits, order_day, travel_minutes
 from families.visits.validate import plan_problems
 
 TUESDAY = datetime.date(2026, 9, 8)
@@ -137,15 +138,7 @@ def test_a_pairs_afternoon_is_ordered_to_cut_travel_with_time_to_drive():
 def test_every_reason_given_is_true(seed):
     """On small random networks the checker finds nothing wrong, and each household left out
     is, by an exhaustive search of the rules alone, in the situation its reason names."""
-    rng = random.Random(seed)
-    problem = visit_network(
-        households=rng.randint(6, 14),
-        educators=rng.randint(3, 6),
-        weeks=1,
-        schools=rng.choice((1, 2)),
-        weekly_cap=rng.choice((1, 2)),
-        seed=seed,
-    )
+    problem = _random_network(seed, households=(6, 14), educators=(3, 6), weeks=1)
     result = plan_visits(problem, OPTIONS)
     assert plan_problems(problem, result) == ()
     by_id = {e.id: e for e in problem.educators}
@@ -162,6 +155,18 @@ def test_every_reason_given_is_true(seed):
             assert _visits_the_rules_allow(problem, household, leads, language=False)
         else:
             assert possible, left
+
+
+def _random_network(seed, *, households, educators, weeks):
+    rng = random.Random(seed)
+    return visit_network(
+        households=rng.randint(*households),
+        educators=rng.randint(*educators),
+        weeks=weeks,
+        schools=rng.choice((1, 2)),
+        weekly_cap=rng.choice((1, 2)),
+        seed=seed,
+    )
 
 
 def _visits_the_rules_allow(problem, household, leads, *, language):
@@ -186,3 +191,83 @@ def _visits_the_rules_allow(problem, household, leads, *, language):
                 if not household.prefers or any(p.allows(day, start) for p in household.prefers):
                     found.append((lead.id, partner.id, day, start))
     return found
+
+
+def test_families_who_host_only_before_five_are_spread_over_the_pairs_afternoons():
+    # A pair's 15:30-19:00 holds three visits, but only two of them can start before five.
+    before_five = (Preference(Weekday.TUE, DayPart.AFTERNOON), Preference(Weekday.WED, None))
+    households = [Household(n, (10,), prefers=before_five) for n in (1, 2, 3)]
+    staff = [
+        teacher(10, afternoon(), afternoon(WEDNESDAY)),
+        teacher(11, afternoon(), afternoon(WEDNESDAY)),
+    ]
+    result = plan(households, staff)
+
+    assert len(result.visits) == 3 and result.optimal
+    assert sum(v.day == TUESDAY for v in result.visits) <= 2
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_plan_places_at_least_the_greedy_plan_and_never_more_than_can_be_placed(seed):
+    """The greedy first plan is the baseline the search starts from: it never ends worse, and
+    it never claims more than the households with a visit the rules allow."""
+    problem = _random_network(1000 + seed, households=(20, 40), educators=(5, 9), weeks=2)
+    result = plan_visits(problem, OPTIONS)
+
+    assert plan_problems(problem, result) == ()
+    greedy_only = plan_visits(problem, PlanOptions(work_limit=0.0, workers=1))
+    assert len(result.visits) >= len(greedy_only.visits)
+    possible = [
+        h
+        for h in problem.households
+        if _visits_the_rules_allow(
+            problem, h, [e for e in problem.educators if e.id in h.teachers], language=True
+        )
+    ]
+    assert result.placeable == len(possible) >= len(result.visits)
+    assert result.optimal == (len(result.visits) == len(possible))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_day_is_ordered_whenever_some_order_fits(seed):
+    """Checked against every order of the stops, written here from the rules: the visits at
+    the families' times, with the drive between each two."""
+    rng = random.Random(seed)
+    problem = VisitProblem((), (), TARGET)
+    stops = [
+        Household(
+            n,
+            (10,),
+            prefers=rng.choice(((), (Preference(Weekday.TUE, rng.choice(list(DayPart))),))),
+            location=(37.3 + rng.uniform(0, 0.06), -121.85 + rng.uniform(0, 0.06)),
+        )
+        for n in range(rng.randint(2, 4))
+    ]
+    start, end = 15 * 60 + 30, rng.choice((18 * 60, 19 * 60, 19 * 60 + 30))
+
+    timed = order_day(stops, start, end, problem, TUESDAY)
+
+    assert (timed is not None) == _some_order_fits(stops, start, end, problem)
+    assert (timed is not None) == fits(stops, start, end, problem, TUESDAY)
+    for (h1, _, end1), (h2, start2, _) in itertools.pairwise(timed or []):
+        by_id = {h.id: h for h in stops}
+        assert start2 - end1 >= travel_minutes(by_id[h1], by_id[h2], problem)
+
+
+def _some_order_fits(stops, start, end, problem):
+    for order in itertools.permutations(stops):
+        at, previous, ok = start, None, True
+        for household in order:
+            if previous is not None:
+                at += problem.visit_minutes + travel_minutes(previous, household, problem)
+            while at + problem.visit_minutes <= end and not (
+                not household.prefers or any(p.allows(TUESDAY, at) for p in household.prefers)
+            ):
+                at += 1
+            if at + problem.visit_minutes > end:
+                ok = False
+                break
+            previous = household
+        if ok:
+            return True
+    return False

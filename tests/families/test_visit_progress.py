@@ -54,10 +54,12 @@ class ProgressWorld:
 
 
 def family(school: School, cohort, name: str, language: str) -> None:
-    child = StudentFactory(
+    child = StudentFactory.create(
         school=school, cohort=cohort, enrollment_start=school_today(school) - 60 * DAY
     )
-    GuardianFactory(network=school.network, students=[child], family_name=name, language=language)
+    GuardianFactory.create(
+        network=school.network, students=[child], family_name=name, language=language
+    )
 
 
 def visit(world_school: School, household: Household, lead: Staff, partner: Staff, **fields):
@@ -74,10 +76,10 @@ def visit(world_school: School, household: Household, lead: Staff, partner: Staf
 
 @pytest.fixture
 def world(db) -> ProgressWorld:
-    school = SchoolFactory()
+    school = SchoolFactory.create()
     today = school_today(school)
     SchoolVisitSettings.objects.create(school=school, first_visit_target=today - 5 * DAY)
-    first, second = CohortFactory(school=school), CohortFactory(school=school)
+    first, second = CohortFactory.create(school=school), CohortFactory.create(school=school)
     family(school, first, "Lopez", "es")
     family(school, first, "Tran", "vi")
     family(school, second, "Diaz", "en")
@@ -87,10 +89,10 @@ def world(db) -> ProgressWorld:
     for name in ("Lopez", "Tran", "Nguyen"):
         found[name].answer = HouseholdAnswer.YES
         found[name].save()
-    ames = StaffFactory(school=school, cohorts=[first])
-    bell = StaffFactory(school=school, cohorts=[second])
-    cruz = StaffFactory(school=school)
-    leader = StaffFactory(school=school, roles=[Role.LEADER])
+    ames = StaffFactory.create(school=school, cohorts=[first])
+    bell = StaffFactory.create(school=school, cohorts=[second])
+    cruz = StaffFactory.create(school=school)
+    leader = StaffFactory.create(school=school, roles=[Role.LEADER])
     visit(school, found["Lopez"], ames, cruz, date=today - 8 * DAY, status=VisitStatus.DONE)
     visit(school, found["Tran"], ames, cruz, date=today - 3 * DAY, status=VisitStatus.DONE)
     visit(school, found["Nguyen"], bell, cruz, date=today + 7 * DAY)
@@ -153,8 +155,8 @@ def test_the_progress_reads_in_as_many_queries_for_more_households(world):
 
 def test_the_leaders_page_shows_the_shares_and_a_teacher_or_another_school_cannot(world, client):
     url = reverse("home-visits-progress", args=[world.school.pk])
-    elsewhere = StaffFactory(
-        school=SchoolFactory(network=world.school.network), roles=[Role.LEADER]
+    elsewhere = StaffFactory.create(
+        school=SchoolFactory.create(network=world.school.network), roles=[Role.LEADER]
     )
 
     client.force_login(world.ames.user)
@@ -194,10 +196,10 @@ def test_the_csv_has_named_columns_counts_and_no_family_names(world, client):
 
 
 def test_a_network_admin_sees_every_school_and_a_leader_does_not(world, client):
-    sister = SchoolFactory(network=world.school.network, name="Sister School")
-    family(sister, CohortFactory(school=sister), "Okafor", "en")
+    sister = SchoolFactory.create(network=world.school.network, name="Sister School")
+    family(sister, CohortFactory.create(school=sister), "Okafor", "en")
     households_from_roster(world.school.network)
-    admin = NetworkAdminFactory(network=world.school.network).user
+    admin = NetworkAdminFactory.create(network=world.school.network).user
     url = reverse("home-visits-network-progress", args=[world.school.network_id])
 
     client.force_login(world.leader.user)

@@ -66,22 +66,26 @@ class TrackWorld:
 
 @pytest.fixture
 def world(db) -> TrackWorld:
-    school = SchoolFactory()
+    school = SchoolFactory.create()
     today = school_today(school)
-    cohort = CohortFactory(school=school)
-    ana = StudentFactory(school=school, cohort=cohort, enrollment_start=today - 30 * DAY)
-    linh = StudentFactory(school=school, cohort=cohort, enrollment_start=today - 30 * DAY)
-    GuardianFactory(network=school.network, students=[ana], family_name="Lopez", language="es")
-    GuardianFactory(network=school.network, students=[linh], family_name="Tran", language="vi")
+    cohort = CohortFactory.create(school=school)
+    ana = StudentFactory.create(school=school, cohort=cohort, enrollment_start=today - 30 * DAY)
+    linh = StudentFactory.create(school=school, cohort=cohort, enrollment_start=today - 30 * DAY)
+    GuardianFactory.create(
+        network=school.network, students=[ana], family_name="Lopez", language="es"
+    )
+    GuardianFactory.create(
+        network=school.network, students=[linh], family_name="Tran", language="vi"
+    )
     households_from_roster(school.network)
     lopez, tran = Household.objects.filter(network=school.network).order_by("pk")
     Household.objects.filter(network=school.network).update(
         answer=HouseholdAnswer.YES, address=ADDRESS
     )
-    ames = StaffFactory(school=school, cohorts=[cohort])
-    bell = StaffFactory(school=school)
-    cruz = StaffFactory(school=school)
-    leader = StaffFactory(school=school, roles=[Role.LEADER])
+    ames = StaffFactory.create(school=school, cohorts=[cohort])
+    bell = StaffFactory.create(school=school)
+    cruz = StaffFactory.create(school=school)
+    leader = StaffFactory.create(school=school, roles=[Role.LEADER])
     tomorrow = Visit.objects.create(
         school=school,
         household=lopez,
@@ -259,7 +263,7 @@ def test_the_leader_reads_but_does_not_write_the_pairs_reflection(world):
 
 def test_other_staff_and_a_network_admin_see_neither_reflection_nor_address(world):
     done_with_reflection(world)
-    admin = NetworkAdminFactory(network=world.school.network).user
+    admin = NetworkAdminFactory.create(network=world.school.network).user
     by_admin = Client()
     by_admin.force_login(admin)
 
@@ -277,8 +281,8 @@ def test_other_staff_and_a_network_admin_see_neither_reflection_nor_address(worl
 
 def test_a_leader_of_another_school_gets_404_for_the_visit_its_reflection_and_status(world):
     done_with_reflection(world)
-    elsewhere = StaffFactory(
-        school=SchoolFactory(network=world.school.network), roles=[Role.LEADER]
+    elsewhere = StaffFactory.create(
+        school=SchoolFactory.create(network=world.school.network), roles=[Role.LEADER]
     )
     client = as_user(elsewhere)
 

@@ -69,11 +69,13 @@ class FamilyWorld:
 
 
 def staff(school, first: str, last: str) -> Staff:  # type: ignore[no-untyped-def]
-    return StaffFactory(school=school, user=UserFactory(first_name=first, last_name=last))
+    return StaffFactory.create(
+        school=school, user=UserFactory.create(first_name=first, last_name=last)
+    )
 
 
 def account_for(guardian: Guardian) -> FamilyAccount:
-    user = UserFactory(first_name=guardian.given_name, last_name=guardian.family_name)
+    user = UserFactory.create(first_name=guardian.given_name, last_name=guardian.family_name)
     return FamilyAccount.objects.create(guardian=guardian, user=user)
 
 
@@ -95,35 +97,45 @@ def _blocks(schedule: Schedule, cohort, rows) -> None:  # type: ignore[no-untype
 
 
 def family_world() -> FamilyWorld:
-    network = NetworkFactory(name="Bay Valley")
-    mission = SchoolFactory(network=network, name="Mission Heights")
-    alder = SchoolFactory(network=network, name="Alder Street")
-    cohort = CohortFactory(school=mission, grade=GradeFactory(school=mission, level=3))
+    network = NetworkFactory.create(name="Bay Valley")
+    mission = SchoolFactory.create(network=network, name="Mission Heights")
+    alder = SchoolFactory.create(network=network, name="Alder Street")
+    cohort = CohortFactory.create(
+        school=mission, grade=GradeFactory.create(school=mission, level=3)
+    )
     cohort.name = "3 Stanford"
     cohort.save()
-    alder_cohort = CohortFactory(school=alder, grade=GradeFactory(school=alder, level=1))
+    alder_cohort = CohortFactory.create(
+        school=alder, grade=GradeFactory.create(school=alder, level=1)
+    )
 
-    ana = StudentFactory(school=mission, cohort=cohort, first_name="Ana", last_name="Lopez")
-    tomas = StudentFactory(school=alder, cohort=alder_cohort, first_name="Tomas", last_name="Lopez")
-    bruno = StudentFactory(school=mission, cohort=cohort, first_name="Bruno", last_name="Zeller")
-    guardian_a = GuardianFactory(network=network, students=[ana, tomas])
-    guardian_b = GuardianFactory(network=network, students=[bruno])
+    ana = StudentFactory.create(school=mission, cohort=cohort, first_name="Ana", last_name="Lopez")
+    tomas = StudentFactory.create(
+        school=alder, cohort=alder_cohort, first_name="Tomas", last_name="Lopez"
+    )
+    bruno = StudentFactory.create(
+        school=mission, cohort=cohort, first_name="Bruno", last_name="Zeller"
+    )
+    guardian_a = GuardianFactory.create(network=network, students=[ana, tomas])
+    guardian_b = GuardianFactory.create(network=network, students=[bruno])
 
     rivera = staff(mission, "Elena", "Rivera")
     okafor = staff(mission, "Sam", "Okafor")
     park = staff(mission, "Jin", "Park")
     diaz = staff(mission, "Luis", "Diaz")
     chen = staff(mission, "Grace", "Chen")
-    room_101 = RoomFactory(school=mission, name="Room 101")
-    room_102 = RoomFactory(school=mission, name="Room 102")
-    room_12 = RoomFactory(school=mission, name="Room 12")
-    room_14 = RoomFactory(school=mission, name="Room 14", kind=RoomKind.RESOURCE_ROOM)
-    lab = RoomFactory(school=mission, name="Learning Lab", kind=RoomKind.LEARNING_LAB, capacity=60)
-    cafeteria = RoomFactory(school=mission, name="Cafeteria", kind=RoomKind.CAFETERIA)
-    gym = RoomFactory(school=mission, name="Gym", kind=RoomKind.GYM, capacity=2)
+    room_101 = RoomFactory.create(school=mission, name="Room 101")
+    room_102 = RoomFactory.create(school=mission, name="Room 102")
+    room_12 = RoomFactory.create(school=mission, name="Room 12")
+    room_14 = RoomFactory.create(school=mission, name="Room 14", kind=RoomKind.RESOURCE_ROOM)
+    lab = RoomFactory.create(
+        school=mission, name="Learning Lab", kind=RoomKind.LEARNING_LAB, capacity=60
+    )
+    cafeteria = RoomFactory.create(school=mission, name="Cafeteria", kind=RoomKind.CAFETERIA)
+    gym = RoomFactory.create(school=mission, name="Gym", kind=RoomKind.GYM, capacity=2)
     zone_1 = LabZone.objects.create(lab=lab, name="Zone 1", seats=30)
 
-    day_type = DayTypeFactory(school=mission)
+    day_type = DayTypeFactory.create(school=mission)
     now = timezone.now()
     before = Schedule.objects.create(
         school=mission,
@@ -187,7 +199,7 @@ def family_world() -> FamilyWorld:
         subject="literacy",
         room=room_12,
     )
-    need = ServiceNeedFactory(student=ana, kind=ServiceKind.IEP, minutes_per_week=60)
+    need = ServiceNeedFactory.create(student=ana, kind=ServiceKind.IEP, minutes_per_week=60)
     ana.has_iep = True
     ana.save(update_fields=["has_iep"])
     support = LabGroup.objects.create(
@@ -226,7 +238,7 @@ def family_world() -> FamilyWorld:
     alder_day = Schedule.objects.create(
         school=alder,
         date=DATE,
-        day_type=DayTypeFactory(school=alder),
+        day_type=DayTypeFactory.create(school=alder),
         version=1,
         status=ScheduleStatus.PUBLISHED,
         published_at=now - datetime.timedelta(days=2),
@@ -240,7 +252,7 @@ def family_world() -> FamilyWorld:
                 StationCode.LITERACY,
                 T(8),
                 T(9),
-                RoomFactory(school=alder, name="Room A7"),
+                RoomFactory.create(school=alder, name="Room A7"),
                 staff(alder, "Nora", "Kim"),
             )
         ],

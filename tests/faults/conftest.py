@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pytest
 from django.test import Client
@@ -18,7 +19,7 @@ from rocketship.broker import nightly_unacked_keys
 from rocketship.demo import seed_school
 from rocketship.demo.plan import SHAPE_S, DemoSchool
 from scheduling.models import CalendarDay, NightlyRun, RunTrigger, Schedule, ScheduleStatus
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.models import Cohort, Role, School
 
 from ..factories import StaffFactory
@@ -33,6 +34,8 @@ from .harness import (
     database_address,
     database_url,
 )
+
+Pairs = list[tuple[bytes, float]]  # a sorted set read with its scores
 
 
 @dataclass
@@ -109,7 +112,7 @@ class Faults:
         return f"{self.queue}-default"
 
     def send_rebuild(self, run: NightlyRun) -> None:
-        """Queue the run's rebuild by name to the nightly queue, as ``scheduling.nightly``
+        """Queue the run's rebuild by name to the nightly queue, as ``scheduling.services.nightly``
         does (through CELERY_TASK_ROUTES) once a run commits."""
         self.client.send_task(
             "scheduling.tasks.nightly_rebuild", args=[run.pk], queue=self.nightly_queue
@@ -130,8 +133,9 @@ class Faults:
         client = self.redis.client()
         index = nightly_unacked_keys(self.nightly_queue)["unacked_index_key"]
         return {
-            **dict(client.zrange("unacked_index", 0, -1, withscores=True)),
-            **dict(client.zrange(index, 0, -1, withscores=True)),
+            # With scores, redis-py gives (member, score) pairs; its stubs type any reply.
+            **dict(cast(Pairs, client.zrange("unacked_index", 0, -1, withscores=True))),
+            **dict(cast(Pairs, client.zrange(index, 0, -1, withscores=True))),
         }
 
     def close(self) -> None:
@@ -211,7 +215,8 @@ def published_day(school: School) -> PublishedDay:
         .values_list("date", flat=True)
         .first()
     )
-    leader = StaffFactory(school=school, roles=[Role.LEADER])
+    assert date is not None
+    leader = StaffFactory.create(school=school, roles=[Role.LEADER])
     built = schedule_build(
         school=school,
         date=date,
@@ -222,6 +227,7 @@ def published_day(school: School) -> PublishedDay:
     )
     assert built.schedule is not None and built.schedule.status == ScheduleStatus.PUBLISHED
     cohort = Cohort.objects.filter(school=school).order_by("pk").first()
+    assert cohort is not None
     Cohort.objects.filter(pk=cohort.pk).update(name=f"{cohort.name} (renamed)")  # roster change
     client = Client()
     client.force_login(leader.user)

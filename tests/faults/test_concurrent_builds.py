@@ -2,9 +2,9 @@
 rebuild of the same date, sent at once to two workers, store one new version and publish it
 once.
 
-Every build checks "same inputs as a stored version" again under the school's build lock before
-it stores (``scheduling.services.schedule_build``, ``scheduling.nightly``): the builds that
-solved in parallel find the version the first one stored and report it, storing nothing.
+Every build checks "same inputs as a stored version" again under the school's build lock before it
+stores (``scheduling.services.builds.schedule_build``, ``scheduling.services.nightly``): the builds
+that solved in parallel find the version the first one stored and report it, storing nothing.
 """
 
 import time

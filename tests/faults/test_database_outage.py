@@ -107,7 +107,7 @@ def night_through_an_outage(
         run.refresh_from_db()
         assert run.state == RunState.PUBLISHED, (run.state, run.error)
         assert run.attempts == 1  # claimed once, after the database came back
-        assert run.schedule.version == 2
+        assert run.schedule is not None and run.schedule.version == 2
         assert day.versions() == [(1, ScheduleStatus.SUPERSEDED), (2, ScheduleStatus.PUBLISHED)]
     assert all("worker resumed" in worker.log() for worker in workers)
     assert retries(workers) == taken  # the tasks sent back ran once each when due

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -41,7 +42,7 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def get(self, path: str, **kwargs: object) -> tuple[requests.Response, float]:
+    def get(self, path: str, **kwargs: Any) -> tuple[requests.Response, float]:
         began = time.monotonic()
         response = requests.get(f"{self.url}{path}", timeout=120, allow_redirects=False, **kwargs)
         return response, time.monotonic() - began

@@ -108,9 +108,7 @@ def test_a_whole_worker_killed_mid_rebuild_comes_back_on_the_other_worker_and_re
     api = busy_day.leader.get("/api/v1/nightly-runs/").json()["results"]
     assert [(r["id"], r["lost"]) for r in api] == [(run.pk, True)]
 
-    run = wait_until(
-        lambda: finished(run), timeout=BUILD_TIMEOUT, what="the run", while_waiting=readable
-    )
+    run = wait_until_finished(run, readable)
     recovered_after = time.monotonic() - killed_at
     assert_published_once(busy_day, run)
     # Redelivered by the broker (its nightly visibility timeout) to the surviving worker: one
@@ -148,7 +146,9 @@ def test_a_rebuild_whose_pool_process_is_killed_is_redone_before_the_rest_of_the
     assert_published_once(busy_day, killed)
     assert killed.attempts == 2 and not killed.requeued
     # Redone next: its second start came before any of the runs queued behind it started.
-    assert killed.started_at < min(run.started_at for run in waiting)
+    started = [run.started_at for run in waiting if run.started_at is not None]
+    assert killed.started_at is not None and len(started) == len(waiting)
+    assert killed.started_at < min(started)
     for run in waiting:
         assert (run.state, run.attempts) == (RunState.PUBLISHED, 1), run.error
         assert published_versions(run) == [1]
@@ -157,9 +157,11 @@ def test_a_rebuild_whose_pool_process_is_killed_is_redone_before_the_rest_of_the
 
 
 def wait_until_finished(run: NightlyRun, readable: Callable[[], None] | None = None) -> NightlyRun:
-    return wait_until(
+    done = wait_until(
         lambda: finished(run), timeout=BUILD_TIMEOUT, what="the run", while_waiting=readable
     )
+    assert isinstance(done, NightlyRun)  # finished() gives the run once it is finished
+    return done
 
 
 @pytest.fixture
@@ -211,7 +213,8 @@ def test_runs_lost_with_a_redis_that_keeps_nothing_come_back_through_the_sweeper
     recovered_after = time.monotonic() - restarted_at
     for run in queued:
         assert (run.state, run.attempts) == (RunState.PUBLISHED, 1), run.error
-        assert run.requeued and run.first_queued_at < run.queued_at
+        assert run.requeued and run.first_queued_at is not None
+        assert run.first_queued_at < run.queued_at
         assert published_versions(run) == [1]
     assert busy.versions() == [(1, ScheduleStatus.SUPERSEDED), (2, ScheduleStatus.PUBLISHED)]
     assert "students.tasks.jobs_sweep[" in default.log()  # the sweep it queued as it started

@@ -57,6 +57,7 @@ def in_the_solve(run: NightlyRun, readable: Callable[[], None]) -> None:
 
 def assert_published_once(day: PublishedDay, run: NightlyRun) -> None:
     assert run.state == RunState.PUBLISHED and run.finished_at is not None, run.error
+    assert run.schedule is not None
     assert run.schedule.version == 2 and run.baseline == day.first
     # The killed build stored nothing: version 1 superseded by version 2, nothing half-built.
     assert day.versions() == [(1, ScheduleStatus.SUPERSEDED), (2, ScheduleStatus.PUBLISHED)]

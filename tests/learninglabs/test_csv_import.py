@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection
 
-from learninglabs import imports
-from learninglabs.imports import estimate_rows, progress_csv_import
+from learninglabs.imports import estimate_rows, progress_csv_import, rules
+from learninglabs.imports.postgres_stage import PostgresStage
+from learninglabs.imports.sqlite_stage import SqliteStage
 from learninglabs.models import (
     DateFormat,
     Program,
@@ -349,7 +350,7 @@ def test_a_file_is_imported_in_a_fixed_number_of_queries(mapping, django_assert_
 def test_a_bad_row_after_staged_chunks_stores_nothing(mapping, monkeypatch):
     # Chunks of two rows: on PostgreSQL the reading thread has handed two chunks to the stage
     # before it reaches the bad row.
-    monkeypatch.setattr(imports, "STAGE_CHUNK_ROWS", 2)
+    monkeypatch.setattr(rules, "STAGE_CHUNK_ROWS", 2)
 
     outcome = progress_csv_import(
         mapping=mapping, file=csv_file(*GOOD, "1001,st-math,2026-11-04,30,2,101")
@@ -362,7 +363,7 @@ def test_a_bad_row_after_staged_chunks_stores_nothing(mapping, monkeypatch):
 
 
 def test_a_failing_stage_write_stops_the_reading_and_stores_nothing(mapping, monkeypatch):
-    monkeypatch.setattr(imports, "STAGE_CHUNK_ROWS", 1)
+    monkeypatch.setattr(rules, "STAGE_CHUNK_ROWS", 1)
     written: list[int] = []
 
     def write(self, rows):
@@ -370,7 +371,8 @@ def test_a_failing_stage_write_stops_the_reading_and_stores_nothing(mapping, mon
         if len(written) == 2:
             raise OSError("the connection dropped")
 
-    monkeypatch.setattr(imports._Stage, "write", write)
+    for stage in (PostgresStage, SqliteStage):
+        monkeypatch.setattr(stage, "write", write)
 
     with pytest.raises(OSError, match="the connection dropped"):
         progress_csv_import(mapping=mapping, file=csv_file(*GOOD))
@@ -384,7 +386,7 @@ def test_an_error_while_reading_reaches_the_caller(mapping, monkeypatch):
     def broken(text):
         raise RuntimeError("a bug in a rule")
 
-    monkeypatch.setattr(imports, "_minutes", broken)
+    monkeypatch.setattr(rules, "minutes_cell", broken)
 
     with pytest.raises(RuntimeError, match="a bug in a rule"):
         progress_csv_import(mapping=mapping, file=csv_file(*GOOD))
@@ -460,7 +462,7 @@ def test_the_foreign_keys_still_guard_the_rows(mapping, alder, monkeypatch):
     )
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction never commits
-    monkeypatch.setattr(imports._Stage, "_vanished", lambda self, model, ids, column: [])
+    monkeypatch.setattr(PostgresStage, "_vanished", lambda self, model, ids, column: [])
 
     def delete_the_student(rows: int) -> None:
         with connection.cursor() as cursor:

@@ -253,10 +253,10 @@ def test_a_student_goal_needs_a_number_and_the_students_school(school_a, school_
 
 
 def school_with_students(count: int):
-    school = SchoolFactory()
-    first = StudentFactory(school=school, enrollment_start=datetime.date(2026, 8, 1))
+    school = SchoolFactory.create()
+    first = StudentFactory.create(school=school, enrollment_start=datetime.date(2026, 8, 1))
     students = [first] + [
-        StudentFactory(
+        StudentFactory.create(
             school=school, cohort=first.cohort, enrollment_start=datetime.date(2026, 8, 1)
         )
         for _ in range(count - 1)

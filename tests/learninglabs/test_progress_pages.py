@@ -84,7 +84,7 @@ def test_a_teacher_of_the_cohort_sees_a_students_charts_and_the_read_is_audited(
     response = client_for(alder.teacher.user).get(student_url(alder))
     assert response.status_code == 200
     [chart] = response.context["programs"]
-    assert len(chart.bars) == 8
+    assert len(chart.minutes.bars) == 8
     assert [w.minutes for w in chart.weeks] == [120] * 8
     assert chart.row.pace.mastery == 70.0
     # Five points a week: from 70 on this Monday, 80 two weeks later.

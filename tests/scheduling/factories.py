@@ -26,7 +26,7 @@ from scheduling.models import (
 from ..factories import CohortFactory, GradeFactory, RoomFactory, SchoolFactory, StaffFactory
 
 
-class DayTypeFactory(factory.django.DjangoModelFactory):
+class DayTypeFactory(factory.django.DjangoModelFactory[DayType]):
     """A regular day: arrival 7:45, first block 8:00, dismissal 15:15."""
 
     class Meta:
@@ -41,7 +41,7 @@ class DayTypeFactory(factory.django.DjangoModelFactory):
     granularity_minutes = 5
 
 
-class CalendarDayFactory(factory.django.DjangoModelFactory):
+class CalendarDayFactory(factory.django.DjangoModelFactory[CalendarDay]):
     class Meta:
         model = CalendarDay
 
@@ -50,21 +50,21 @@ class CalendarDayFactory(factory.django.DjangoModelFactory):
     instructional = True
     day_type = factory.Maybe(
         "instructional",
-        yes_declaration=factory.LazyAttribute(lambda o: DayTypeFactory(school=o.school)),
+        yes_declaration=factory.LazyAttribute(lambda o: DayTypeFactory.create(school=o.school)),
         no_declaration=None,
     )
 
 
-class RotationTemplateFactory(factory.django.DjangoModelFactory):
+class RotationTemplateFactory(factory.django.DjangoModelFactory[RotationTemplate]):
     class Meta:
         model = RotationTemplate
 
     school = factory.SubFactory(SchoolFactory)
-    grade = factory.LazyAttribute(lambda o: GradeFactory(school=o.school))
+    grade = factory.LazyAttribute(lambda o: GradeFactory.create(school=o.school))
     day_type = factory.SubFactory(DayTypeFactory, school=factory.SelfAttribute("..school"))
 
 
-class TemplateStationFactory(factory.django.DjangoModelFactory):
+class TemplateStationFactory(factory.django.DjangoModelFactory[TemplateStation]):
     """Literacy: 120 minutes in one or two blocks of 45-120, in the humanities teacher's room."""
 
     class Meta:
@@ -90,20 +90,20 @@ class LabFactory(RoomFactory):
 class HomeroomFactory(RoomFactory):
     """A classroom that is ``homeroom_of``'s homeroom."""
 
-    homeroom_of = factory.LazyAttribute(lambda o: CohortFactory(school=o.school))
+    homeroom_of = factory.LazyAttribute(lambda o: CohortFactory.create(school=o.school))
     name = factory.LazyAttribute(lambda o: f"Room {o.homeroom_of.name}")
 
 
-class TeachingRoomFactory(factory.django.DjangoModelFactory):
+class TeachingRoomFactory(factory.django.DjangoModelFactory[TeachingRoom]):
     class Meta:
         model = TeachingRoom
 
     school = factory.SubFactory(SchoolFactory)
-    staff = factory.LazyAttribute(lambda o: StaffFactory(school=o.school))
-    room = factory.LazyAttribute(lambda o: RoomFactory(school=o.school))
+    staff = factory.LazyAttribute(lambda o: StaffFactory.create(school=o.school))
+    room = factory.LazyAttribute(lambda o: RoomFactory.create(school=o.school))
 
 
-class StaffingAssignmentFactory(factory.django.DjangoModelFactory):
+class StaffingAssignmentFactory(factory.django.DjangoModelFactory[StaffingAssignment]):
     """``staff=[...]``: the candidates (default: one new humanities teacher)."""
 
     class Meta:
@@ -111,15 +111,17 @@ class StaffingAssignmentFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     school = factory.SubFactory(SchoolFactory)
-    cohort = factory.LazyAttribute(lambda o: CohortFactory(school=o.school))
+    cohort = factory.LazyAttribute(lambda o: CohortFactory.create(school=o.school))
     station = StationCode.LITERACY
 
     @factory.post_generation
     def staff(self, create: bool, extracted: list | None, **kwargs: object) -> None:
-        self.staff.set(extracted if extracted is not None else [StaffFactory(school=self.school)])
+        self.staff.set(
+            extracted if extracted is not None else [StaffFactory.create(school=self.school)]
+        )
 
 
-class LabSupervisionFactory(factory.django.DjangoModelFactory):
+class LabSupervisionFactory(factory.django.DjangoModelFactory[LabSupervision]):
     """``supervisors=[...]``: the ILS staff (default: none)."""
 
     class Meta:
@@ -127,7 +129,7 @@ class LabSupervisionFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     school = factory.SubFactory(SchoolFactory)
-    lab = factory.LazyAttribute(lambda o: LabFactory(school=o.school))
+    lab = factory.LazyAttribute(lambda o: LabFactory.create(school=o.school))
     students_per_adult = 30
 
     @factory.post_generation
@@ -136,37 +138,37 @@ class LabSupervisionFactory(factory.django.DjangoModelFactory):
             self.supervisors.set(extracted)
 
 
-class SchoolSchedulingSettingsFactory(factory.django.DjangoModelFactory):
+class SchoolSchedulingSettingsFactory(factory.django.DjangoModelFactory[SchoolSchedulingSettings]):
     class Meta:
         model = SchoolSchedulingSettings
 
     school = factory.SubFactory(SchoolFactory)
 
 
-class StaffAbsenceFactory(factory.django.DjangoModelFactory):
+class StaffAbsenceFactory(factory.django.DjangoModelFactory[StaffAbsence]):
     """All day unless ``start``/``end`` are given."""
 
     class Meta:
         model = StaffAbsence
 
     school = factory.SubFactory(SchoolFactory)
-    staff = factory.LazyAttribute(lambda o: StaffFactory(school=o.school))
+    staff = factory.LazyAttribute(lambda o: StaffFactory.create(school=o.school))
     date = datetime.date(2026, 11, 24)
     reason = AbsenceReason.SICK
 
 
-class PinFactory(factory.django.DjangoModelFactory):
+class PinFactory(factory.django.DjangoModelFactory[Pin]):
     class Meta:
         model = Pin
 
     school = factory.SubFactory(SchoolFactory)
-    cohort = factory.LazyAttribute(lambda o: CohortFactory(school=o.school))
+    cohort = factory.LazyAttribute(lambda o: CohortFactory.create(school=o.school))
     station = StationCode.LAB
     day_type = factory.SubFactory(DayTypeFactory, school=factory.SelfAttribute("..school"))
     start = datetime.time(9, 0)
 
 
-class ScheduleFactory(factory.django.DjangoModelFactory):
+class ScheduleFactory(factory.django.DjangoModelFactory[Schedule]):
     class Meta:
         model = Schedule
 
@@ -177,12 +179,12 @@ class ScheduleFactory(factory.django.DjangoModelFactory):
     input_fingerprint = "0" * 64
 
 
-class ScheduledBlockFactory(factory.django.DjangoModelFactory):
+class ScheduledBlockFactory(factory.django.DjangoModelFactory[ScheduledBlock]):
     class Meta:
         model = ScheduledBlock
 
     schedule = factory.SubFactory(ScheduleFactory)
-    cohort = factory.LazyAttribute(lambda o: CohortFactory(school=o.schedule.school))
+    cohort = factory.LazyAttribute(lambda o: CohortFactory.create(school=o.schedule.school))
     station = StationCode.FLEX
     start = datetime.time(8, 0)
     end = datetime.time(8, 30)
@@ -211,7 +213,7 @@ def add_stations(template: RotationTemplate, rows: list[tuple]) -> None:
     window as (start, end) times or None])."""
     for code, minutes, shortest, longest, blocks, venue, role, *rest in rows:
         window = rest[0] if rest else None
-        TemplateStationFactory(
+        TemplateStationFactory.create(
             template=template,
             code=code,
             minutes=minutes,

@@ -40,7 +40,7 @@ from scheduling.models import (
     Schedule,
     TemplateStation,
 )
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.models import ELLevel, Role, School, ServiceKind, ServiceNeed, Staff, Student
 
 from ..factories import RoomFactory, StaffFactory, UserFactory
@@ -67,7 +67,9 @@ class LabWorld:
 
     @property
     def schedule_day_type(self) -> int:
-        return self.school.calendar_days.get(date=DATE).day_type_id
+        day_type_id = self.school.calendar_days.get(date=DATE).day_type_id
+        assert day_type_id is not None  # DATE is a school day
+        return day_type_id
 
     @property
     def school(self) -> School:
@@ -78,21 +80,22 @@ def lab_world() -> LabWorld:
     k = kindergarten()
     school = k.school
     day_type = school.calendar_days.get(date=DATE).day_type
+    assert day_type is not None  # DATE is a school day
     lengthen_the_day(k, day_type)
     for offset in (1, 2, 3):  # Wednesday to Friday
-        CalendarDayFactory(
+        CalendarDayFactory.create(
             school=school, date=DATE + datetime.timedelta(days=offset), day_type=day_type
         )
-    chen = StaffFactory(
+    chen = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Ms.", last_name="Chen"),
+        user=UserFactory.create(first_name="Ms.", last_name="Chen"),
         roles=[Role.SPED],
         work_start=T(7, 30),
         work_end=DISMISSAL,
     )
-    diaz = StaffFactory(
+    diaz = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Mr.", last_name="Diaz"),
+        user=UserFactory.create(first_name="Mr.", last_name="Diaz"),
         roles=[Role.TUTOR],
         work_start=T(8, 0),
         work_end=DISMISSAL,
@@ -155,7 +158,9 @@ def lengthen_the_day(k: Kindergarten, day_type: DayType) -> None:
     lab = Room.objects.get(pk=k.rooms["lab"])
     LabZone.objects.create(lab=lab, name="Computers", seats=lab.capacity, computers=True)
     LabZone.objects.create(lab=lab, name="Small-group table", seats=4, computers=False)
-    RoomFactory(school=k.school, name="Resource room", kind=RoomKind.RESOURCE_ROOM, capacity=6)
+    RoomFactory.create(
+        school=k.school, name="Resource room", kind=RoomKind.RESOURCE_ROOM, capacity=6
+    )
 
 
 def give_iep(student: Student) -> None:

@@ -9,8 +9,6 @@ import datetime
 
 import pytest
 
-from scheduling import day_builds, nightly
-from scheduling.day_builds import stored_blocks
 from scheduling.models import (
     BuildJob,
     NightlyRun,
@@ -20,14 +18,16 @@ from scheduling.models import (
     StaffAbsence,
     SubstituteDay,
 )
-from scheduling.recovery_inputs import absent_staff, substitutes_for
-from scheduling.selectors import problem_for
-from scheduling.services import (
+from scheduling.selectors.problem import problem_for
+from scheduling.selectors.recovery import absent_staff, substitutes_for
+from scheduling.services import day_builds, nightly
+from scheduling.services.builds import (
     build_job_run,
     schedule_build,
     schedule_publish,
     schedule_violations,
 )
+from scheduling.services.day_builds import stored_blocks
 from scheduling.solver.recovery import apply_recovery, recovery_from_json
 from scheduling.solver.validate import validate
 from students.models import Role, Staff

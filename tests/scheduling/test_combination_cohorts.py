@@ -8,7 +8,7 @@ import pytest
 from learninglabs.models import Program, ProgramGoal, ProgramKind, Subject
 from scheduling.lab_plans import plan_inputs_for
 from scheduling.models import LabSegment, ScheduleStatus
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.models import GradeLevel, Student
 
 from ..factories import GradeFactory

@@ -11,9 +11,9 @@ from unittest import mock
 import pytest
 from django.db import connection
 
-from scheduling import nightly, services
 from scheduling.models import BuildJob, BuildState, NightlyRun, RunState, Schedule, ScheduleStatus
-from scheduling.services import build_job_run, schedule_build
+from scheduling.services import builds, nightly
+from scheduling.services.builds import build_job_run, schedule_build
 
 from ..solver_limits import work_limited
 from .test_selectors import DATE, kindergarten
@@ -47,7 +47,7 @@ def run_all_at_once(calls: list, *, barrier: threading.Barrier) -> list[BaseExce
 
 def solved_together(barrier: threading.Barrier):
     """``day_solve``, returning only once every build has solved (passed its first check)."""
-    real = services.day_solve
+    real = builds.day_solve
 
     def solve(**kwargs):
         solved = real(**kwargs)
@@ -68,7 +68,7 @@ def test_five_leader_builds_and_the_nightly_at_once_store_one_version(monkeypatc
     solve = solved_together(barrier)
 
     with (
-        mock.patch.object(services, "day_solve", solve),
+        mock.patch.object(builds, "day_solve", solve),
         mock.patch.object(nightly, "day_solve", solve),
     ):
         errors = run_all_at_once(
@@ -99,7 +99,7 @@ def test_concurrent_leader_builds_store_one_draft(monkeypatch):
     k = kindergarten()
     barrier = threading.Barrier(3)
 
-    with mock.patch.object(services, "day_solve", solved_together(barrier)):
+    with mock.patch.object(builds, "day_solve", solved_together(barrier)):
         results: list = []
         errors = run_all_at_once(
             [

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from bench.reference import hm, reference_problem
 from scheduling.solver.decompose import (
     assign_pools,
     components,
@@ -16,8 +17,7 @@ from scheduling.solver.decompose import (
     whole_lab_blocks,
 )
 from scheduling.solver.problem import Pin, PlacedBlock, RoomKind
-from scheduling.solver.reference import hm, reference_problem
-from scheduling.solver.stage1 import SolveOptions, _Stage1, solve
+from scheduling.solver.stage1 import DayModel, solve
 from scheduling.solver.validate import validate
 
 from ..solver_limits import work_limited
@@ -146,13 +146,13 @@ def test_the_team_bounds_raise_the_bound_and_never_pass_a_day_found_without_them
     problem = restricted_to(
         reference_problem("S"), [c for c in reference_problem("S").cohorts if c.grade < 2], []
     )
-    plain = _Stage1(problem, SolveOptions(workers=1), symmetry=False)
+    plain = DayModel(problem, symmetry=False)
     plain.build()
-    plain.m.minimize(plain.objective)
+    plain.model.minimize(plain.objective)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 1.0
-    assert solver.solve(plain.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert solver.solve(plain.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
     result = solve(problem, work_limited(workers=1, work_limit=0.5))
 

@@ -54,7 +54,7 @@ def test_a_span_is_judged_on_the_grid_then_its_order_then_the_day():
 def test_an_off_grid_lunch_window_narrows_and_the_build_and_validator_agree():
     snapped = snap_problem(with_lunch_window("9:32", "10:00"))
     assert snapped.refused == ()
-    assert snapped.adjusted == ("grade 0's lunch window 9:32-10:00 narrowed to 9:35-10:00",)
+    assert snapped.adjusted == ("kindergarten's lunch window 9:32-10:00 narrowed to 9:35-10:00",)
     (lunch,) = [s for s in snapped.problem.templates[0].stations if s.code == "lunch"]
     assert lunch.window == Window(at("9:35"), at("10:00"))
     result = solve(snapped.problem, STEADY)

@@ -9,10 +9,10 @@ import logging
 import pytest
 from django.core.exceptions import ValidationError
 
+from bench.reference import hm as at
 from scheduling.models import Pin, TemplateStation
-from scheduling.selectors import OffGridSettings, problem_for
+from scheduling.selectors.problem import OffGridSettings, problem_for
 from scheduling.solver import problem as p
-from scheduling.solver.reference import hm as at
 from scheduling.solver.stage1 import SolveOptions, solve
 from scheduling.solver.validate import validate
 
@@ -64,7 +64,7 @@ def test_a_stored_off_grid_lunch_window_narrows_and_the_build_and_validator_agre
     TemplateStation.objects.filter(template__school=k.school, code="lunch").update(
         window_start=T(9, 32)
     )
-    with caplog.at_level(logging.WARNING, logger="scheduling.selectors"):
+    with caplog.at_level(logging.WARNING, logger="scheduling.selectors.problem"):
         problem = problem_for(school=k.school, date=DATE)
 
     (lunch,) = [s for s in problem.templates[0].stations if s.code == "lunch"]

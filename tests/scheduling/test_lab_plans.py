@@ -7,8 +7,6 @@ import math
 import pytest
 
 from learninglabs.models import ProgressRecord
-from scheduling import nightly
-from scheduling.day_builds import stored_blocks
 from scheduling.lab_plans import plan_inputs_for, stored_plan
 from scheduling.models import (
     ActivityKind,
@@ -18,8 +16,10 @@ from scheduling.models import (
     Schedule,
     ScheduleStatus,
 )
-from scheduling.selectors import problem_for
-from scheduling.services import ScheduleRejected, schedule_build, schedule_publish
+from scheduling.selectors.problem import problem_for
+from scheduling.services import nightly
+from scheduling.services.builds import ScheduleRejected, schedule_build, schedule_publish
+from scheduling.services.day_builds import stored_blocks
 from scheduling.solver.plan_inputs import plan_problem
 from scheduling.solver.validate_stage2 import validate_plan
 from students.models import ServiceNeed
@@ -49,6 +49,7 @@ def service_minutes(schedule: Schedule) -> dict[int, int]:
     minutes: dict[int, int] = {}
     for seg in LabSegment.objects.filter(plan__schedule=schedule, service__isnull=False):
         length = (seg.end.hour * 60 + seg.end.minute) - (seg.start.hour * 60 + seg.start.minute)
+        assert seg.service_id is not None  # read with a service
         minutes[seg.service_id] = minutes.get(seg.service_id, 0) + length
     return minutes
 

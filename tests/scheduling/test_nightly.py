@@ -7,8 +7,6 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from scheduling import day_builds, nightly
-from scheduling.day_builds import stored_blocks
 from scheduling.models import (
     Fallback,
     NightlyRun,
@@ -18,8 +16,10 @@ from scheduling.models import (
     ScheduleStatus,
     StaffAbsence,
 )
-from scheduling.selectors import problem_for
-from scheduling.services import schedule_build
+from scheduling.selectors.problem import problem_for
+from scheduling.services import day_builds, nightly
+from scheduling.services.builds import schedule_build
+from scheduling.services.day_builds import stored_blocks
 from scheduling.solver.validate import validate
 
 from ..factories import SchoolFactory
@@ -35,7 +35,9 @@ NIGHT_LA = datetime.datetime(2026, 9, 1, 9, 30, tzinfo=datetime.UTC)
 
 
 def rebuild(run: NightlyRun) -> NightlyRun:
-    return nightly.nightly_rebuild(run_id=run.pk, options=FAST)
+    rebuilt = nightly.nightly_rebuild(run_id=run.pk, options=FAST)
+    assert rebuilt is not None
+    return rebuilt
 
 
 def queued_run(school, date=DATE, **fields) -> NightlyRun:

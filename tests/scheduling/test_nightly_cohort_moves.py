@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
-from scheduling import nightly
 from scheduling.models import NightlyRun, RunState
+from scheduling.services import nightly
 from students.cohort_moves import cohort_moves_make
 from students.models import Cohort, CohortMove, Student
 

@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from scheduling import day_builds, nightly
 from scheduling.explanations import explanations_for
 from scheduling.models import (
     Fallback,
@@ -22,8 +21,9 @@ from scheduling.models import (
     StaffingAssignment,
     StationCode,
 )
-from scheduling.nightly_notifications import nightly_notify
-from scheduling.services import schedule_build
+from scheduling.services import day_builds, nightly
+from scheduling.services.builds import schedule_build
+from scheduling.services.nightly_notifications import nightly_notify
 from students.models import Role
 
 from ..factories import RoomFactory, StaffFactory, UserFactory
@@ -60,7 +60,9 @@ def leader(k):
 
 def rebuild(k: Kindergarten, **fields) -> NightlyRun:
     run = NightlyRun.objects.create(school=k.school, night=DATE, date=DATE, **fields)
-    return nightly.nightly_rebuild(run_id=run.pk, options=FAST)
+    rebuilt = nightly.nightly_rebuild(run_id=run.pk, options=FAST)
+    assert rebuilt is not None
+    return rebuilt
 
 
 def publish_now(k: Kindergarten, date=DATE):
@@ -275,9 +277,9 @@ def test_a_mail_server_that_refuses_leaves_the_run_to_be_told_again(
 def test_the_log_names_no_one(k, leader, mailoutbox, caplog):
     run = rebuild(k)
 
-    with caplog.at_level("INFO", logger="scheduling.nightly_notifications"):
+    with caplog.at_level("INFO", logger="scheduling.services.nightly_notifications"):
         nightly_notify(run_id=run.pk)
 
-    (record,) = [r for r in caplog.records if r.name == "scheduling.nightly_notifications"]
+    (record,) = [r for r in caplog.records if r.name == "scheduling.services.nightly_notifications"]
     assert f"run_id={run.pk}" in record.getMessage() and "leaders=1" in record.getMessage()
     assert "Principal" not in record.getMessage() and "@" not in record.getMessage()

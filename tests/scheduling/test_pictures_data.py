@@ -13,9 +13,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from scheduling.models import Pin, Room, RoomKind, Schedule, ScheduleStatus, Venue
-from scheduling.pictures import LabStep, TimeAxis, day_picture, occupancy_steps
-from scheduling.pins import pin_toggle
-from scheduling.rosters import lab_day, roster_for_staff_day, roster_for_staff_days, week_of
+from scheduling.selectors.pictures import LabStep, TimeAxis, day_picture, occupancy_steps
+from scheduling.selectors.rosters import (
+    lab_day,
+    roster_for_staff_day,
+    roster_for_staff_days,
+    week_of,
+)
+from scheduling.services.pins import pin_toggle
 from students.models import Cohort, ELLevel, GradeLevel, Role, School, ServiceKind, Staff, Student
 
 from ..factories import (
@@ -63,11 +68,13 @@ class SmallDay:
 
 
 def small_day(name: str = "Alder") -> SmallDay:
-    school = SchoolFactory(name=name)
-    day_type = DayTypeFactory(school=school, name="Regular day", day_start=T(8), dismissal=T(10))
-    CalendarDayFactory(school=school, date=DATE, day_type=day_type)
-    grade = GradeFactory(school=school, level=GradeLevel.K)
-    template = RotationTemplateFactory(school=school, grade=grade, day_type=day_type)
+    school = SchoolFactory.create(name=name)
+    day_type = DayTypeFactory.create(
+        school=school, name="Regular day", day_start=T(8), dismissal=T(10)
+    )
+    CalendarDayFactory.create(school=school, date=DATE, day_type=day_type)
+    grade = GradeFactory.create(school=school, level=GradeLevel.K)
+    template = RotationTemplateFactory.create(school=school, grade=grade, day_type=day_type)
     add_stations(
         template,
         [
@@ -77,19 +84,21 @@ def small_day(name: str = "Alder") -> SmallDay:
             ("lunch", 30, 30, 30, 1, Venue.CAFETERIA, ""),
         ],
     )
-    adams = CohortFactory(school=school, grade=grade, name="K Adams")
-    baker = CohortFactory(school=school, grade=grade, name="K Baker")
-    room_101 = HomeroomFactory(school=school, name="Room 101", homeroom_of=adams)
-    room_102 = HomeroomFactory(school=school, name="Room 102", homeroom_of=baker)
-    room_103 = RoomFactory(school=school, name="Room 103")
-    lab = LabFactory(school=school, name="Learning Lab", capacity=30)
-    cafeteria = RoomFactory(school=school, name="Cafeteria", kind=RoomKind.CAFETERIA, capacity=2)
+    adams = CohortFactory.create(school=school, grade=grade, name="K Adams")
+    baker = CohortFactory.create(school=school, grade=grade, name="K Baker")
+    room_101 = HomeroomFactory.create(school=school, name="Room 101", homeroom_of=adams)
+    room_102 = HomeroomFactory.create(school=school, name="Room 102", homeroom_of=baker)
+    room_103 = RoomFactory.create(school=school, name="Room 103")
+    lab = LabFactory.create(school=school, name="Learning Lab", capacity=30)
+    cafeteria = RoomFactory.create(
+        school=school, name="Cafeteria", kind=RoomKind.CAFETERIA, capacity=2
+    )
 
-    iep_student = StudentFactory(
+    iep_student = StudentFactory.create(
         school=school, cohort=adams, grade=grade, last_name="Abbott", first_name="Ada", has_iep=True
     )
-    ServiceNeedFactory(student=iep_student, kind=ServiceKind.IEP, minutes_per_week=90)
-    el_student = StudentFactory(
+    ServiceNeedFactory.create(student=iep_student, kind=ServiceKind.IEP, minutes_per_week=90)
+    el_student = StudentFactory.create(
         school=school,
         cohort=adams,
         grade=grade,
@@ -98,7 +107,7 @@ def small_day(name: str = "Alder") -> SmallDay:
         el_level=ELLevel.EMERGING,
         intervention_tier=2,
     )
-    ServiceNeedFactory(
+    ServiceNeedFactory.create(
         student=el_student,
         kind=ServiceKind.ELD,
         minutes_per_week=150,
@@ -107,7 +116,7 @@ def small_day(name: str = "Alder") -> SmallDay:
     StudentFactory.create_batch(12, school=school, cohort=adams, grade=grade)
     StudentFactory.create_batch(16, school=school, cohort=baker, grade=grade)
     # Withdrawn in August: not on the roster, not in the lab's count.
-    StudentFactory(
+    StudentFactory.create(
         school=school,
         cohort=baker,
         grade=grade,
@@ -115,17 +124,19 @@ def small_day(name: str = "Alder") -> SmallDay:
         enrollment_end=datetime.date(2026, 8, 31),
     )
 
-    rivera = StaffFactory(
+    rivera = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Ms.", last_name="Rivera"),
+        user=UserFactory.create(first_name="Ms.", last_name="Rivera"),
         roles=[Role.HUMANITIES],
     )
-    okafor = StaffFactory(
-        school=school, user=UserFactory(first_name="Mr.", last_name="Okafor"), roles=[Role.ILS]
+    okafor = StaffFactory.create(
+        school=school,
+        user=UserFactory.create(first_name="Mr.", last_name="Okafor"),
+        roles=[Role.ILS],
     )
-    LabSupervisionFactory(school=school, lab=lab, supervisors=[okafor])
+    LabSupervisionFactory.create(school=school, lab=lab, supervisors=[okafor])
 
-    schedule = ScheduleFactory(
+    schedule = ScheduleFactory.create(
         school=school, date=DATE, day_type=day_type, version=1, status=ScheduleStatus.PUBLISHED
     )
     rows = [
@@ -139,7 +150,7 @@ def small_day(name: str = "Alder") -> SmallDay:
         (baker, "lunch", T(9, 30), T(10), cafeteria, None),
     ]
     for cohort, station, start, end, room, staff in rows:
-        ScheduledBlockFactory(
+        ScheduledBlockFactory.create(
             schedule=schedule,
             cohort=cohort,
             station=station,
@@ -256,7 +267,7 @@ def test_occupancy_steps_merge_neighbours_and_flag_an_overfull_lab():
 
 def test_blocks_held_by_a_pin_are_marked_pinned():
     d = small_day()
-    PinFactory(
+    PinFactory.create(
         school=d.school,
         cohort=d.adams,
         station="lab",
@@ -265,7 +276,7 @@ def test_blocks_held_by_a_pin_are_marked_pinned():
         start=T(8, 40),
         end=T(9, 10),
     )
-    PinFactory(
+    PinFactory.create(
         school=d.school,
         cohort=d.baker,
         station="literacy",
@@ -273,7 +284,7 @@ def test_blocks_held_by_a_pin_are_marked_pinned():
         start=T(8, 50),
     )
     # Another date's pin holds nothing today.
-    PinFactory(
+    PinFactory.create(
         school=d.school,
         cohort=d.adams,
         station="flex",
@@ -319,7 +330,7 @@ def test_toggling_a_block_pins_it_then_unpins_it():
 
 def test_unpinning_removes_the_day_type_pin_that_holds_the_block():
     d = small_day()
-    PinFactory(
+    PinFactory.create(
         school=d.school,
         cohort=d.baker,
         station="literacy",
@@ -349,7 +360,7 @@ def test_a_pin_on_a_station_the_grade_lacks_is_refused_and_nothing_is_stored():
 
 def test_a_pin_overlapping_another_pin_of_the_cohort_is_refused():
     d = small_day()
-    PinFactory(
+    PinFactory.create(
         school=d.school,
         cohort=d.adams,
         station="lab",
@@ -367,7 +378,7 @@ def test_a_pin_overlapping_another_pin_of_the_cohort_is_refused():
 
 def test_a_cohort_of_another_school_cannot_be_pinned():
     d = small_day()
-    stranger = CohortFactory()
+    stranger = CohortFactory.create()
 
     with pytest.raises(ValidationError, match="not a cohort of this school"):
         pin_toggle(schedule=d.schedule, cohort=stranger, station="lab", start=T(8), end=T(8, 30))

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from ortools.sat.python import cp_model
 
+from bench.reference import grade_stem_teacher, hm, reference_problem
 from scheduling.solver.precheck import precheck
 from scheduling.solver.problem import (
     Assignment,
@@ -26,8 +27,8 @@ from scheduling.solver.problem import (
     WellBeing,
     Window,
 )
-from scheduling.solver.reference import grade_stem_teacher, hm, reference_problem
-from scheduling.solver.stage1 import SolveOptions, _Stage1, solve
+from scheduling.solver.stage1 import DayModel, SolveOptions, solve
+from scheduling.solver.stage1.search import ModelSearch
 from scheduling.solver.validate import validate
 
 # Deterministic work, not seconds: the same answer on a busy machine.
@@ -143,7 +144,9 @@ def tiny_school(rng: random.Random) -> Problem:
     length = rng.choice((120, 150, 180))
     day = Window(hm("8:00"), hm("8:00") + length)
     grades = rng.sample(range(6), rng.randint(1, 2))
-    templates, cohorts, rooms = [], [], []
+    templates: list[GradeTemplate] = []
+    cohorts: list[Cohort] = []
+    rooms: list[Room] = []
     for grade in grades:
         lab = rng.choice((30, 40, 50, 60))
         lab_window = None
@@ -461,10 +464,12 @@ def test_someone_whose_hours_hold_no_lunch_is_not_counted_a_lunch():
 
 def test_running_out_of_work_is_not_called_impossible_nor_quotes_the_safety_seconds():
     problem = reference_problem("S")
-    by_work = _Stage1(problem, SolveOptions(time_limit=120, work_limit=5)).unexplained(
+    by_work = ModelSearch(
+        DayModel(problem), SolveOptions(time_limit=120, work_limit=5)
+    ).unexplained(cp_model.UNKNOWN)
+    by_seconds = ModelSearch(DayModel(problem), SolveOptions(time_limit=20)).unexplained(
         cp_model.UNKNOWN
     )
-    by_seconds = _Stage1(problem, SolveOptions(time_limit=20)).unexplained(cp_model.UNKNOWN)
 
     assert by_work.code == by_seconds.code == "time-limit"
     assert "120" not in by_work.message and "work limit (5 units)" in by_work.message

@@ -9,8 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from scheduling import nightly
 from scheduling.models import NightlyRun, RunState, RunTrigger, ScheduleStatus, StaffAbsence
+from scheduling.services import nightly
 
 from ..factories import SchoolFactory
 from .test_selectors import DATE, kindergarten

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import pytest
 
+from bench.reference import hm
 from scheduling.solver.precheck import precheck
 from scheduling.solver.problem import (
     Assignment,
@@ -38,7 +39,6 @@ from scheduling.solver.recovery import (
     recovery_options,
     recovery_to_json,
 )
-from scheduling.solver.reference import hm
 from scheduling.solver.stage1 import solve
 from scheduling.solver.validate import validate
 

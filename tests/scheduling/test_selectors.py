@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bench.reference import hm as at
 from scheduling.models import (
     CalendarDay,
     RoomKind,
@@ -19,9 +20,8 @@ from scheduling.models import (
     StationCode,
     Venue,
 )
-from scheduling.selectors import NoDayType, NotAnInstructionalDay, problem_for
+from scheduling.selectors.problem import NoDayType, NotAnInstructionalDay, problem_for
 from scheduling.solver import problem as p
-from scheduling.solver.reference import hm as at
 from scheduling.solver.stage1 import solve
 from scheduling.solver.validate import validate
 from students.models import Cohort, GradeLevel, Role, School, Staff
@@ -70,15 +70,17 @@ class Kindergarten:
 
 
 def add_cohort(school: School, name: str, students: int, **grade) -> Cohort:
-    cohort = CohortFactory(school=school, grade=GradeFactory(school=school, **grade), name=name)
-    HomeroomFactory(school=school, homeroom_of=cohort, name=f"Room of {name}")
+    cohort = CohortFactory.create(
+        school=school, grade=GradeFactory.create(school=school, **grade), name=name
+    )
+    HomeroomFactory.create(school=school, homeroom_of=cohort, name=f"Room of {name}")
     StudentFactory.create_batch(students, school=school, cohort=cohort, grade=cohort.grade)
     return cohort
 
 
 def kindergarten() -> Kindergarten:
-    school = SchoolFactory(name="Alder")
-    day_type = DayTypeFactory(
+    school = SchoolFactory.create(name="Alder")
+    day_type = DayTypeFactory.create(
         school=school,
         name="Regular day",
         arrival=T(7, 30),
@@ -86,10 +88,10 @@ def kindergarten() -> Kindergarten:
         dismissal=T(10, 0),
         passing_minutes=5,
     )
-    CalendarDayFactory(school=school, date=DATE, day_type=day_type)
+    CalendarDayFactory.create(school=school, date=DATE, day_type=day_type)
     SchoolSchedulingSettings.objects.create(school=school, prep_minutes=25)
-    grade = GradeFactory(school=school, level=GradeLevel.K)
-    template = RotationTemplateFactory(school=school, grade=grade, day_type=day_type)
+    grade = GradeFactory.create(school=school, level=GradeLevel.K)
+    template = RotationTemplateFactory.create(school=school, grade=grade, day_type=day_type)
     add_stations(
         template,
         [
@@ -100,53 +102,59 @@ def kindergarten() -> Kindergarten:
         ],
     )
 
-    stanford = CohortFactory(school=school, grade=grade, name="K Stanford")
-    howard = CohortFactory(school=school, grade=grade, name="K Howard")
-    room_101 = HomeroomFactory(school=school, name="Room 101", homeroom_of=stanford)
-    room_102 = HomeroomFactory(school=school, name="Room 102", homeroom_of=howard)
-    room_103 = RoomFactory(school=school, name="Room 103")
-    lab = LabFactory(school=school, name="Learning Lab", capacity=30)
+    stanford = CohortFactory.create(school=school, grade=grade, name="K Stanford")
+    howard = CohortFactory.create(school=school, grade=grade, name="K Howard")
+    room_101 = HomeroomFactory.create(school=school, name="Room 101", homeroom_of=stanford)
+    room_102 = HomeroomFactory.create(school=school, name="Room 102", homeroom_of=howard)
+    room_103 = RoomFactory.create(school=school, name="Room 103")
+    lab = LabFactory.create(school=school, name="Learning Lab", capacity=30)
     lab.grades.set([grade])
-    cafeteria = RoomFactory(school=school, name="Cafeteria", kind=RoomKind.CAFETERIA, capacity=2)
+    cafeteria = RoomFactory.create(
+        school=school, name="Cafeteria", kind=RoomKind.CAFETERIA, capacity=2
+    )
     StudentFactory.create_batch(14, school=school, cohort=stanford, grade=grade)
     StudentFactory.create_batch(16, school=school, cohort=howard, grade=grade)
     # Neither counts on DATE: one left in August, one starts next week.
-    StudentFactory(
+    StudentFactory.create(
         school=school,
         cohort=stanford,
         grade=grade,
         enrollment_start=datetime.date(2026, 8, 12),
         enrollment_end=datetime.date(2026, 8, 31),
     )
-    StudentFactory(
+    StudentFactory.create(
         school=school, cohort=howard, grade=grade, enrollment_start=datetime.date(2026, 9, 8)
     )
 
-    rivera = StaffFactory(
+    rivera = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Ms.", last_name="Rivera"),
+        user=UserFactory.create(first_name="Ms.", last_name="Rivera"),
         roles=[Role.HUMANITIES],
         work_start=T(7, 30),
         work_end=T(10, 30),
     )
-    okafor = StaffFactory(
+    okafor = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Mr.", last_name="Okafor"),
+        user=UserFactory.create(first_name="Mr.", last_name="Okafor"),
         roles=[Role.ILS],
         work_start=T(8, 0),
         work_end=T(10, 0),
     )
-    StaffFactory(school=school, roles=[Role.HUMANITIES], active=False)  # left: not in the day
-    TeachingRoomFactory(school=school, staff=rivera, room=room_103)
-    LabSupervisionFactory(school=school, lab=lab, supervisors=[okafor], students_per_adult=30)
+    StaffFactory.create(
+        school=school, roles=[Role.HUMANITIES], active=False
+    )  # left: not in the day
+    TeachingRoomFactory.create(school=school, staff=rivera, room=room_103)
+    LabSupervisionFactory.create(
+        school=school, lab=lab, supervisors=[okafor], students_per_adult=30
+    )
     for cohort in (stanford, howard):
-        StaffingAssignmentFactory(
+        StaffingAssignmentFactory.create(
             school=school, cohort=cohort, station=StationCode.LITERACY, staff=[rivera]
         )
-    PinFactory(
+    PinFactory.create(
         school=school, cohort=stanford, station="lab", date=DATE, day_type=None, start=T(9, 5)
     )
-    PinFactory(
+    PinFactory.create(
         school=school,
         cohort=howard,
         station="literacy",
@@ -262,8 +270,12 @@ def test_the_problem_solves_and_the_independent_validator_accepts_the_schedule()
 
 def test_a_partial_absence_splits_the_staff_members_day():
     k = kindergarten()
-    StaffAbsenceFactory(school=k.school, staff=k.rivera, date=DATE, start=T(8, 30), end=T(9, 0))
-    StaffAbsenceFactory(school=k.school, staff=k.okafor, date=DATE + datetime.timedelta(days=1))
+    StaffAbsenceFactory.create(
+        school=k.school, staff=k.rivera, date=DATE, start=T(8, 30), end=T(9, 0)
+    )
+    StaffAbsenceFactory.create(
+        school=k.school, staff=k.okafor, date=DATE + datetime.timedelta(days=1)
+    )
 
     staff = {s.id: s for s in problem_for(school=k.school, date=DATE).staff}
 
@@ -276,8 +288,8 @@ def test_a_partial_absence_splits_the_staff_members_day():
 
 def test_open_ended_and_all_day_absences():
     k = kindergarten()
-    StaffAbsenceFactory(school=k.school, staff=k.rivera, date=DATE, start=T(9, 15))
-    StaffAbsenceFactory(school=k.school, staff=k.okafor, date=DATE)
+    StaffAbsenceFactory.create(school=k.school, staff=k.rivera, date=DATE, start=T(9, 15))
+    StaffAbsenceFactory.create(school=k.school, staff=k.okafor, date=DATE)
 
     staff = {s.id: s for s in problem_for(school=k.school, date=DATE).staff}
 
@@ -300,14 +312,14 @@ def test_prep_window_and_weights_come_from_the_schools_settings():
 def test_previous_is_the_latest_published_day_of_the_same_day_type():
     k = kindergarten()
     regular = k.school.day_types.get()
-    minimum = DayTypeFactory(school=k.school, name="Minimum day")
-    older = ScheduleFactory(
+    minimum = DayTypeFactory.create(school=k.school, name="Minimum day")
+    older = ScheduleFactory.create(
         school=k.school,
         day_type=regular,
         date=DATE - datetime.timedelta(days=7),
         status=ScheduleStatus.PUBLISHED,
     )
-    latest = ScheduleFactory(
+    latest = ScheduleFactory.create(
         school=k.school,
         day_type=regular,
         date=DATE - datetime.timedelta(days=6),
@@ -315,16 +327,18 @@ def test_previous_is_the_latest_published_day_of_the_same_day_type():
     )
     for schedule in (
         older,
-        ScheduleFactory(school=k.school, day_type=regular, date=DATE - datetime.timedelta(days=5)),
-        ScheduleFactory(
+        ScheduleFactory.create(
+            school=k.school, day_type=regular, date=DATE - datetime.timedelta(days=5)
+        ),
+        ScheduleFactory.create(
             school=k.school,
             day_type=minimum,
             date=DATE - datetime.timedelta(days=4),
             status=ScheduleStatus.PUBLISHED,
         ),
     ):
-        ScheduledBlockFactory(schedule=schedule, cohort=k.howard, station="flex")
-    ScheduledBlockFactory(
+        ScheduledBlockFactory.create(schedule=schedule, cohort=k.howard, station="flex")
+    ScheduledBlockFactory.create(
         schedule=latest,
         cohort=k.stanford,
         station="literacy",
@@ -333,7 +347,7 @@ def test_previous_is_the_latest_published_day_of_the_same_day_type():
         room_id=k.rooms["103"],
         staff=k.rivera,
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=latest,
         cohort=k.stanford,
         station="flex",
@@ -353,7 +367,7 @@ def test_previous_is_the_latest_published_day_of_the_same_day_type():
 
 
 def test_a_holiday_is_not_an_instructional_day():
-    school = SchoolFactory(name="Alder")
+    school = SchoolFactory.create(name="Alder")
     thanksgiving = datetime.date(2026, 11, 26)
     CalendarDay.objects.create(
         school=school, date=thanksgiving, instructional=False, note="Thanksgiving"
@@ -368,7 +382,7 @@ def test_a_holiday_is_not_an_instructional_day():
 
 
 def test_a_date_missing_from_the_calendar_has_no_day_type():
-    school = SchoolFactory(name="Alder")
+    school = SchoolFactory.create(name="Alder")
 
     with pytest.raises(NoDayType) as refused:
         problem_for(school=school, date=DATE)
@@ -383,23 +397,31 @@ def grow(k: Kindergarten, n: int) -> None:
     cohort = add_cohort(k.school, f"1 College {n}", 3, level=GradeLevel.FIRST)
     regular = k.school.day_types.get(name="Regular day")
     if n == 0:
-        template = RotationTemplateFactory(school=k.school, grade=cohort.grade, day_type=regular)
-        TemplateStationFactory(template=template, code="flex", venue=Venue.HOMEROOM, staff_role="")
+        template = RotationTemplateFactory.create(
+            school=k.school, grade=cohort.grade, day_type=regular
+        )
+        TemplateStationFactory.create(
+            template=template, code="flex", venue=Venue.HOMEROOM, staff_role=""
+        )
         k.school.rooms.get(name="Learning Lab").grades.add(cohort.grade)
-    teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES, Role.TUTOR])
-    TeachingRoomFactory(school=k.school, staff=teacher, room=RoomFactory(school=k.school))
-    StaffingAssignmentFactory(
+    teacher = StaffFactory.create(school=k.school, roles=[Role.HUMANITIES, Role.TUTOR])
+    TeachingRoomFactory.create(
+        school=k.school, staff=teacher, room=RoomFactory.create(school=k.school)
+    )
+    StaffingAssignmentFactory.create(
         school=k.school, cohort=cohort, station="literacy", staff=[teacher, k.rivera]
     )
-    StaffAbsenceFactory(school=k.school, staff=teacher, date=DATE, start=T(9, 0))
-    PinFactory(school=k.school, cohort=cohort, station="flex", day_type=regular, start=T(8, 0))
-    schedule = ScheduleFactory(
+    StaffAbsenceFactory.create(school=k.school, staff=teacher, date=DATE, start=T(9, 0))
+    PinFactory.create(
+        school=k.school, cohort=cohort, station="flex", day_type=regular, start=T(8, 0)
+    )
+    schedule = ScheduleFactory.create(
         school=k.school,
         day_type=regular,
         date=DATE - datetime.timedelta(days=n + 1),
         status=ScheduleStatus.PUBLISHED,
     )
-    ScheduledBlockFactory(schedule=schedule, cohort=cohort, staff=teacher)
+    ScheduledBlockFactory.create(schedule=schedule, cohort=cohort, staff=teacher)
 
 
 QUERIES = 14

@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from scheduling.day_builds import SOLVER_SAFETY_SECONDS, stored_blocks
-from scheduling.day_builds import work_limited as work_limited_by_setting
 from scheduling.models import Schedule, ScheduleStatus, SchoolSchedulingSettings, StaffAbsence
-from scheduling.selectors import problem_for
-from scheduling.services import ScheduleRejected, schedule_build, schedule_publish
+from scheduling.selectors.problem import problem_for
+from scheduling.services.builds import ScheduleRejected, schedule_build, schedule_publish
+from scheduling.services.day_builds import SOLVER_SAFETY_SECONDS, stored_blocks
+from scheduling.services.day_builds import work_limited as work_limited_by_setting
 from scheduling.solver.stage1 import SolveOptions
 from scheduling.solver.validate import validate
 
@@ -101,7 +101,7 @@ def test_an_impossible_configuration_stores_nothing_and_keeps_the_published_day(
     schedule_build(school=k.school, date=DATE, publish=True, options=FAST)
     StaffAbsence.objects.create(school=k.school, staff=k.rivera, date=DATE)  # all day, no cover
     # No absence recovery option either (they have their own tests: test_absence_recovery).
-    monkeypatch.setattr("scheduling.day_builds.options_for", lambda **kwargs: ())
+    monkeypatch.setattr("scheduling.services.day_builds.options_for", lambda **kwargs: ())
 
     result = schedule_build(school=k.school, date=DATE, publish=True, options=FAST)
 

@@ -2,9 +2,11 @@
 interchangeable only when swapping them maps every valid day to another."""
 
 from dataclasses import replace
+from typing import Any
 
 from ortools.sat.python import cp_model
 
+from bench.reference import hm, reference_problem
 from scheduling.solver.precheck import precheck
 from scheduling.solver.problem import (
     Assignment,
@@ -19,8 +21,7 @@ from scheduling.solver.problem import (
     Venue,
     Window,
 )
-from scheduling.solver.reference import hm, reference_problem
-from scheduling.solver.stage1 import SolveOptions, _Stage1
+from scheduling.solver.stage1 import DayModel
 from scheduling.solver.validate import validate
 
 ADA, BEA = 1, 2  # the two specials teachers
@@ -31,7 +32,11 @@ DAY = Window(hm("8:00"), hm("9:00"))
 def specials_open_to_either_teacher_for_one_cohort() -> Problem:
     """Two specials teachers alike in roles, hours and prep. Two cohorts may only have Ada, who
     is busy all day with them; the third may have either, so only Bea can take it."""
-    teacher = {"roles": frozenset({"specials"}), "available": (DAY,), "prep_minutes": 0}
+    teacher: dict[str, Any] = {
+        "roles": frozenset({"specials"}),
+        "available": (DAY,),
+        "prep_minutes": 0,
+    }
     return Problem(
         school=1,
         date="2025-09-02",
@@ -73,13 +78,13 @@ def specials_open_to_either_teacher_for_one_cohort() -> Problem:
 
 def search_with_symmetry_breaking(problem: Problem) -> tuple[str, list[PlacedBlock]]:
     """The engine's only search that can prove no day exists, on a deterministic work limit."""
-    stage = _Stage1(problem, SolveOptions(workers=1), symmetry=True)
+    stage = DayModel(problem, symmetry=True)
     stage.build()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 5.0
     solver.parameters.stop_after_first_solution = True
-    status = solver.solve(stage.m)
+    status = solver.solve(stage.model)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return solver.status_name(status), list(stage.extract(solver)) if found else []
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.reference import grade_stem_teacher, hm, reference_problem, with_substitute
 from scheduling.solver.problem import (
     Assignment,
     Cohort,
@@ -23,8 +24,8 @@ from scheduling.solver.problem import (
     Weights,
     Window,
 )
-from scheduling.solver.reference import grade_stem_teacher, hm, reference_problem, with_substitute
-from scheduling.solver.stage1 import SolveOptions, _Stage1, solve
+from scheduling.solver.stage1 import DayModel, SolveOptions, solve
+from scheduling.solver.stage1.search import ModelSearch
 from scheduling.solver.validate import validate
 
 from ..solver_limits import SAFETY_SECONDS, WORK, work_limited
@@ -122,13 +123,15 @@ def test_a_day_that_keeps_every_block_costs_no_stability_even_when_found_without
         stability=100, preferences=0, transitions=0, lab_balance=0, compact_staff=0
     )
     problem = reference_problem("S", previous=baseline.blocks, weights=only_stability)
-    stage = _Stage1(problem, SolveOptions(workers=1), symmetry=False)
-    stage.build()
+    day = DayModel(problem, symmetry=False)
+    day.build()
 
-    found = stage.first_from(problem.previous, time_limit=SAFETY_SECONDS, work=WORK)
+    found = ModelSearch(day, SolveOptions(workers=1)).first_from(
+        problem.previous, time_limit=SAFETY_SECONDS, work=WORK
+    )
 
     assert found is not None
-    assert found.value(stage.objective) == 0
+    assert found.value(day.objective) == 0
 
 
 def test_a_lab_short_of_seats_is_explained_by_its_seat_minutes():
@@ -203,7 +206,9 @@ def small_schools(draw: st.DrawFn) -> Problem:
         Room(1, "Lab", RoomKind.LEARNING_LAB, 200, frozenset(grades)),
         Room(2, "Cafeteria", RoomKind.CAFETERIA, 10),
     ]
-    cohorts, staff, assignments = [], [], []
+    cohorts: list[Cohort] = []
+    staff: list[StaffMember] = []
+    assignments: list[Assignment] = []
     for grade in grades:
         for n in range(draw(st.integers(1, 3))):
             ident = len(cohorts) + 1

@@ -14,6 +14,7 @@ from itertools import pairwise
 
 import pytest
 
+from bench.reference_stage2 import reference_plan_problem
 from scheduling.solver.plans import (
     ActivityKind,
     BlockKind,
@@ -31,7 +32,6 @@ from scheduling.solver.plans import (
     Tutor,
 )
 from scheduling.solver.problem import Window
-from scheduling.solver.reference_stage2 import reference_plan_problem
 from scheduling.solver.stage2 import PlanOptions, solve
 from scheduling.solver.validate_stage2 import validate_plan
 
@@ -129,6 +129,7 @@ def assert_sound(problem: PlanProblem, plan: LabPlan) -> None:
         grades = {grade[m] for m in group.members}
         assert max(grades) - min(grades) <= (1 if problem.adjacent_grades else 0)
         if problem.places:
+            assert group.place is not None
             place = places[group.place]
             assert not place.computers and len(group.members) <= place.capacity
             assert any(w.contains(group.start, group.end) for w in place.available)
@@ -137,8 +138,8 @@ def assert_sound(problem: PlanProblem, plan: LabPlan) -> None:
     for group in plan.groups:
         by_place[group.place].append(group)
         by_adult[group.tutor or group.provider].append(group)
-    for place, groups in by_place.items():
-        if place is not None:
+    for place_id, groups in by_place.items():
+        if place_id is not None:
             spans = sorted((g.start, g.end) for g in groups)
             assert all(b <= c for (_a, b), (c, _d) in pairwise(spans))
     for groups in by_adult.values():

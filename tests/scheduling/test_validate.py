@@ -13,6 +13,7 @@ students per adult, and a cafeteria for two cohorts with lunch between 9:30 and 
 from dataclasses import replace
 from typing import Any
 
+from bench.reference import hm as at
 from scheduling.solver.problem import (
     Assignment,
     Cohort,
@@ -28,7 +29,6 @@ from scheduling.solver.problem import (
     Venue,
     Window,
 )
-from scheduling.solver.reference import hm as at
 from scheduling.solver.validate import Violation, validate
 
 STANFORD, HOWARD = 1, 2

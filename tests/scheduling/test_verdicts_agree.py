@@ -39,7 +39,7 @@ from scheduling.solver.problem import (
     Venue,
     Window,
 )
-from scheduling.solver.stage1 import SolveOptions, _Stage1
+from scheduling.solver.stage1 import DayModel
 from scheduling.solver.validate import validate
 
 CASES = 80
@@ -197,13 +197,13 @@ def _gaps(available: tuple[Window, ...], day: Window) -> list[tuple[int, int]]:
 def engine_verdict(problem: Problem) -> tuple[Verdict, list]:
     if precheck(problem):
         return Verdict.IMPOSSIBLE, []
-    stage = _Stage1(problem, SolveOptions(workers=1), symmetry=True)
+    stage = DayModel(problem, symmetry=True)
     stage.build()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = WORK
     solver.parameters.stop_after_first_solution = True
-    status = solver.solve(stage.m)
+    status = solver.solve(stage.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Verdict.FOUND, list(stage.extract(solver))
     if status == cp_model.INFEASIBLE:

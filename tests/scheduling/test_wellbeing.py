@@ -19,11 +19,12 @@ from types import SimpleNamespace
 import pytest
 from ortools.sat.python import cp_model
 
-from scheduling.day_builds import stored_blocks
+from bench.reference import hm as at
 from scheduling.models import RoomKind as StoredRoomKind
 from scheduling.models import SchoolSchedulingSettings, StationCode
-from scheduling.selectors import problem_for
-from scheduling.services import schedule_build
+from scheduling.selectors.problem import problem_for
+from scheduling.services.builds import schedule_build
+from scheduling.services.day_builds import stored_blocks
 from scheduling.solver.grid import snap_problem
 from scheduling.solver.problem import (
     Assignment,
@@ -42,8 +43,7 @@ from scheduling.solver.problem import (
     WellBeing,
     Window,
 )
-from scheduling.solver.reference import hm as at
-from scheduling.solver.stage1 import _Stage1, solve
+from scheduling.solver.stage1 import DayModel, solve
 from scheduling.solver.validate import validate
 from students.models import GradeLevel, Role
 
@@ -474,16 +474,17 @@ def test_the_break_chain_accepts_exactly_the_days_with_every_stretch_short_enoug
     problem, blocks = random_teaching_day(seed)
     validator_ok = "W2" not in codes(validate(problem, blocks))
 
-    stage = _Stage1(problem, QUICK)
+    stage = DayModel(problem)
     unit = problem.granularity
     teaching = [
-        stage.m.new_fixed_size_interval_var(b.start // unit, b.minutes // unit, "") for b in blocks
+        stage.model.new_fixed_size_interval_var(b.start // unit, b.minutes // unit, "")
+        for b in blocks
     ]
     stage.add_breaks(problem.member(SPECIALS), teaching)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 5.0
-    status = solver.solve(stage.m)
+    status = solver.solve(stage.model)
 
     assert status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
     assert (status == cp_model.OPTIMAL) == validator_ok
@@ -541,12 +542,12 @@ def test_a_lone_supervisors_rests_fit_exactly_when_the_validator_says_so(seed):
     # Students in the lab while the supervisor is away break H6, which this cumulative holds too.
     validator_ok = not [v for v in validate(problem, blocks) if v.constraint in ("H6", "W1", "W2")]
 
-    stage = _Stage1(problem, QUICK)
+    stage = DayModel(problem)
     unit = problem.granularity
     entries = [
         (
             SimpleNamespace(cohort=problem.cohort(b.cohort)),
-            stage.m.new_fixed_size_interval_var(b.start // unit, b.minutes // unit, ""),
+            stage.model.new_fixed_size_interval_var(b.start // unit, b.minutes // unit, ""),
         )
         for b in blocks
     ]
@@ -554,7 +555,7 @@ def test_a_lone_supervisors_rests_fit_exactly_when_the_validator_says_so(seed):
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 5.0
-    status = solver.solve(stage.m)
+    status = solver.solve(stage.model)
 
     assert status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
     assert (status == cp_model.OPTIMAL) == validator_ok

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from rocketship.demo.scheduling import build_day
-from scheduling import nightly
 from scheduling.models import (
     BuildJob,
     BuildOrigin,
@@ -14,7 +13,8 @@ from scheduling.models import (
     Schedule,
     SchoolSchedulingSettings,
 )
-from scheduling.services import build_job_run, schedule_build
+from scheduling.services import nightly
+from scheduling.services.builds import build_job_run, schedule_build
 from students.clients import api_client_create
 from students.models import Role
 

@@ -23,7 +23,9 @@ def main() -> None:
         from students.oneroster import read_export
 
         export = read_export(argument)
-        result = {"errors": [dataclasses.asdict(error) for error in export.errors]}
+        result: dict[str, object] = {
+            "errors": [dataclasses.asdict(error) for error in export.errors]
+        }
     else:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rocketship.settings")
         import django

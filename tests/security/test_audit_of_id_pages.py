@@ -42,7 +42,7 @@ def program(school_a) -> Program:
 
 @pytest.fixture
 def two_students_progress(school_a, program) -> list[ProgressRecord]:
-    second = StudentFactory(school=school_a.school, cohort=school_a.student.cohort)
+    second = StudentFactory.create(school=school_a.school, cohort=school_a.student.cohort)
     day = datetime.date(2026, 11, 2)
     return [
         ProgressRecord.objects.create(
@@ -59,7 +59,7 @@ def two_students_progress(school_a, program) -> list[ProgressRecord]:
 
 def test_the_admin_student_list_records_each_student_shown(school_a):
     leader = school_a.leader.user
-    other = StudentFactory(school=school_a.school, cohort=school_a.student.cohort)
+    other = StudentFactory.create(school=school_a.school, cohort=school_a.student.cohort)
 
     response = client_for(leader).get(reverse("admin:students_student_changelist"))
 

@@ -56,7 +56,9 @@ def post_delta(client, network, delta) -> RosterImport:
         {"file": SimpleUploadedFile("delta.zip", delta.zip_bytes()), "dry_run": "false"},
     )
     assert response.status_code == 202, response.content[:300]
-    return roster_import_run(import_id=response.json()["id"], today=TODAY)
+    ran = roster_import_run(import_id=response.json()["id"], today=TODAY)
+    assert ran is not None
+    return ran
 
 
 def test_a_delta_naming_another_networks_school_is_refused_and_changes_nothing(

@@ -3,6 +3,7 @@ would need one."""
 
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
 from django.conf import settings
@@ -13,7 +14,7 @@ from ..conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-TEMPLATE_DIRS = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]] + [
+TEMPLATE_DIRS = [Path(d) for d in cast("list[Path]", settings.TEMPLATES[0]["DIRS"])] + [
     path
     for app in ("students", "scheduling", "learninglabs", "rocketship")
     if (path := Path(settings.BASE_DIR) / app / "templates").is_dir()

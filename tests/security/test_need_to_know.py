@@ -16,11 +16,12 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from students.clients import api_client_create, api_token_issue
-from students.models import ELLevel, Role, ServiceKind, Staff, Student
+from students.models import Cohort, ELLevel, Role, School, ServiceKind, Staff, Student
 from students.permissions import may_see_service_details, students_with_visible_services
 
 from ..conftest import client_for
@@ -47,19 +48,19 @@ SEE = {"leader", "network_admin", "sped", "tutor"}  # and the leader's integrati
 
 @dataclass
 class World:
-    school: object
-    cohort: object
+    school: School
+    cohort: Cohort
     zoe: Student
     staff: dict[str, Staff]
-    network_admin: object
+    network_admin: User
 
 
 @pytest.fixture
 def world() -> World:
-    school = SchoolFactory(name="Alder")
-    grade = GradeFactory(school=school)
-    cohort = CohortFactory(school=school, grade=grade, name="3 Howard")
-    zoe = StudentFactory(
+    school = SchoolFactory.create(name="Alder")
+    grade = GradeFactory.create(school=school)
+    cohort = CohortFactory.create(school=school, grade=grade, name="3 Howard")
+    zoe = StudentFactory.create(
         school=school,
         cohort=cohort,
         grade=grade,
@@ -68,21 +69,21 @@ def world() -> World:
         has_iep=True,
         el_level=ELLevel.EMERGING,
     )
-    ServiceNeedFactory(
+    ServiceNeedFactory.create(
         student=zoe, kind=ServiceKind.IEP, minutes_per_week=120, provider_role=Role.SPED
     )
-    ServiceNeedFactory(
+    ServiceNeedFactory.create(
         student=zoe, kind=ServiceKind.ELD, minutes_per_week=90, provider_role=Role.TUTOR
     )
-    StudentFactory(school=school, cohort=cohort, grade=grade, last_name="Baker")
+    StudentFactory.create(school=school, cohort=cohort, grade=grade, last_name="Baker")
     staff = {
-        role: StaffFactory(school=school, roles=[role], cohorts=[cohort], grades=[grade])
+        role: StaffFactory.create(school=school, roles=[role], cohorts=[cohort], grades=[grade])
         for role in ROLES
     }
-    schedule = ScheduleFactory(school=school, date=DATE, status="published")
-    room = RoomFactory(school=school, name="Room 9")
+    schedule = ScheduleFactory.create(school=school, date=DATE, status="published")
+    room = RoomFactory.create(school=school, name="Room 9")
     for hour, member in enumerate(staff.values(), start=8):  # each of them teaches the cohort
-        ScheduledBlockFactory(
+        ScheduledBlockFactory.create(
             schedule=schedule,
             cohort=cohort,
             station="literacy",
@@ -91,7 +92,7 @@ def world() -> World:
             room=room,
             staff=member,
         )
-    admin = NetworkAdminFactory(network=school.network, user=UserFactory()).user
+    admin = NetworkAdminFactory.create(network=school.network, user=UserFactory.create()).user
     return World(school, cohort, zoe, staff, admin)
 
 
@@ -165,7 +166,7 @@ def api_as(world: World, who: str) -> APIClient:
         return api
     registrant = world.staff["leader"].user
     if who == "orphan":
-        registrant = StaffFactory(school=world.school, roles=[Role.LEADER]).user
+        registrant = StaffFactory.create(school=world.school, roles=[Role.LEADER]).user
     client = api_client_create(
         network=world.school.network,
         name=f"{who} client",
@@ -260,8 +261,10 @@ def test_leaders_and_network_admins_see_the_iep_and_services_in_the_admin(world,
 def test_a_leader_elsewhere_sees_this_schools_students_in_the_admin_without_their_services(world):
     # Ms. Dual leads another school and teaches humanities here: the admin opens for her, and
     # shows this school's students as a humanities teacher may see them.
-    dual = StaffFactory(school=SchoolFactory(network=world.school.network), roles=[Role.LEADER])
-    StaffFactory(school=world.school, user=dual.user, roles=[Role.HUMANITIES])
+    dual = StaffFactory.create(
+        school=SchoolFactory.create(network=world.school.network), roles=[Role.LEADER]
+    )
+    StaffFactory.create(school=world.school, user=dual.user, roles=[Role.HUMANITIES])
     client = client_for(dual.user)
 
     change = client.get(reverse("admin:students_student_change", args=[world.zoe.pk]))

@@ -39,13 +39,16 @@ def export_naming(**usernames: str):
 
 
 def upload_and_run(client, network, export, *, dry_run: bool) -> RosterImport:
-    form = {"file": SimpleUploadedFile("roster.zip", export.zip_bytes())}
+    form: dict[str, object] = {"file": SimpleUploadedFile("roster.zip", export.zip_bytes())}
     if dry_run:
         form["dry_run"] = "on"
     response = client.post(reverse("roster-imports", args=[network.pk]), form)
     assert response.status_code == 302, response.content[:300]
     record = RosterImport.objects.order_by("-pk").first()
-    return roster_import_run(import_id=record.pk, today=TODAY)
+    assert record is not None
+    ran = roster_import_run(import_id=record.pk, today=TODAY)
+    assert ran is not None
+    return ran
 
 
 def post_api(client, network, export, *, dry_run: bool) -> RosterImport:
@@ -57,7 +60,9 @@ def post_api(client, network, export, *, dry_run: bool) -> RosterImport:
         },
     )
     assert response.status_code == 202, response.content[:300]
-    return roster_import_run(import_id=response.json()["id"], today=TODAY)
+    ran = roster_import_run(import_id=response.json()["id"], today=TODAY)
+    assert ran is not None
+    return ran
 
 
 def test_an_import_naming_the_superuser_gives_that_row_its_own_account(school_a, network_admin):

@@ -242,7 +242,10 @@ def dry_run_of(client, network, data: bytes) -> RosterImport:
     )
     assert response.status_code == 302
     record = RosterImport.objects.order_by("-pk").first()
-    return roster_import_run(import_id=record.pk, today=datetime.date(2024, 9, 3))
+    assert record is not None
+    ran = roster_import_run(import_id=record.pk, today=datetime.date(2024, 9, 3))
+    assert ran is not None
+    return ran
 
 
 @pytest.mark.parametrize(

@@ -21,14 +21,14 @@ from .oneroster_files import OneRosterExport
 
 MODIFIED = "2026-08-01T12:00:00.000Z"
 GRADE_CODES = {0: "KG", 1: "01", 2: "02", 3: "03", 4: "04", 5: "05"}
-COURSES = {
+COURSES: dict[str, str] = {
     Role.HUMANITIES: "Literacy",
     Role.STEM: "Math",
     Role.SPECIALS: "Art and Music",
     Role.SPED: "Special Education Resource",
     Role.ILS: "Learning Lab",
 }
-ORG_ROLES = {Role.LEADER: "administrator", Role.TUTOR: "aide"}
+ORG_ROLES: dict[str, str] = {Role.LEADER: "administrator", Role.TUTOR: "aide"}
 
 
 def demo_export(today: datetime.date) -> tuple[OneRosterExport, tuple[SchoolPlan, ...]]:
@@ -77,13 +77,13 @@ def _school(tables, common, plan: SchoolPlan, start: datetime.date) -> None:
             "parentSourcedId": "district",
         }
     )
-    for course in ("Homeroom", *COURSES.values()):
+    for title in ("Homeroom", *COURSES.values()):
         add["courses.csv"](
             {
                 **common,
-                "sourcedId": f"{sid}-{course}",
+                "sourcedId": f"{sid}-{title}",
                 "schoolYearSourcedId": "year",
-                "title": course,
+                "title": title,
                 "orgSourcedId": sid,
             }
         )

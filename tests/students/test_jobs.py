@@ -13,7 +13,7 @@ from families.visit_models import VisitPlanJob
 from learninglabs.imports import progress_import_start
 from learninglabs.models import ImportState, ProgressImport, ProgressRecord
 from scheduling.models import BuildJob, BuildState, NightlyRun, RunState
-from scheduling.services import build_job_start
+from scheduling.services.builds import build_job_start
 from students.clients import api_client_create
 from students.jobs import job_claim, job_finish, job_kind, job_kinds, jobs_sweep
 from students.models import Role, RosterImport, RosterImportState

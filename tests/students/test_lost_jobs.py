@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from scheduling import nightly
 from scheduling.models import BuildJob, NightlyRun, RunState, RunTrigger
+from scheduling.services import nightly
 from students.jobs import job_claim, job_is_lost, job_kind, jobs_sweep
 
 from ..conftest import SchoolWorld, client_for

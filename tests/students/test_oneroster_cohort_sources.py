@@ -306,7 +306,11 @@ def upload(client, network, export: OneRosterExport):
         reverse("roster-imports", args=[network.pk]), {"file": data, "dry_run": "on"}
     )
     assert response.status_code == 302
-    return roster_import_run(import_id=RosterImport.objects.order_by("-pk").first().pk, today=TODAY)
+    record = RosterImport.objects.order_by("-pk").first()
+    assert record is not None
+    ran = roster_import_run(import_id=record.pk, today=TODAY)
+    assert ran is not None
+    return ran
 
 
 def page(client, record: RosterImport) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduling.configuration import cohort_save
+from scheduling.services.configuration import cohort_save
 from students.models import Cohort, Student
 from students.oneroster import read_export
 from students.oneroster.apply import roster_apply

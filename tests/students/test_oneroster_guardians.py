@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from students.models import Guardian, Staff, Student
 from students.oneroster import read_export
 from students.oneroster.apply import roster_apply
+from students.oneroster.columns import Version
 from students.oneroster.plan import roster_plan
 from students.oneroster.plan.guardians import MAX_LINK_WARNINGS
 
@@ -51,7 +52,7 @@ def guardian_row(version: str, sourced_id: str, role: str, agents: str, **extra:
     return row
 
 
-def with_families(version: str = "1.1") -> OneRosterExport:
+def with_families(version: Version = "1.1") -> OneRosterExport:
     """The small school with: two parents of st01 (p1 names st01; st01 names p2), a guardian
     of the siblings st02 and st03, and a relative of st04 with phone, SMS and a language."""
     export = small_school(version)

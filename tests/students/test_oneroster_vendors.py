@@ -102,11 +102,15 @@ def imported(network, export: VendorExport, *, today=TODAY) -> tuple[RosterImpor
         dry_run=True,
         queue=False,
     )
-    dry = roster_import_run(import_id=dry.pk, today=today)
+    ran = roster_import_run(import_id=dry.pk, today=today)
+    assert ran is not None
+    dry = ran
     if dry.state != RosterImportState.REVIEWED:
         return dry, dry
     applied = roster_import_apply(record=dry, by=None)
-    return dry, roster_import_run(import_id=applied.pk, today=today)
+    wet = roster_import_run(import_id=applied.pk, today=today)
+    assert wet is not None
+    return dry, wet
 
 
 def assert_one_pass(dry: RosterImport, applied: RosterImport) -> None:

@@ -21,7 +21,7 @@ from scheduling.models import (
     ScheduleStatus,
     StationCode,
 )
-from scheduling.morning import MORNING_QUERIES, Cover, morning_of
+from scheduling.selectors.pages import MORNING_QUERIES, Cover, morning_of
 from students.models import AuditAction, AuditEvent, Role, Staff
 
 from ..conftest import SchoolWorld, client_for
@@ -80,20 +80,26 @@ def morning(school_a: SchoolWorld) -> Morning:
     school = school_a.school
     today = timezone.localdate(timezone=school.zone)
     next_day = today + datetime.timedelta(days=3)
-    day_type = DayTypeFactory(school=school, name="Regular")
-    CalendarDayFactory(school=school, date=today, day_type=day_type)
-    CalendarDayFactory(school=school, date=next_day, day_type=day_type)
+    day_type = DayTypeFactory.create(school=school, name="Regular")
+    CalendarDayFactory.create(school=school, date=today, day_type=day_type)
+    CalendarDayFactory.create(school=school, date=next_day, day_type=day_type)
 
-    covered = StaffFactory(school=school, user=UserFactory(first_name="Ines", last_name="Out"))
-    cover = StaffFactory(school=school, user=UserFactory(first_name="Carl", last_name="Cover"))
-    uncovered = StaffFactory(school=school, user=UserFactory(first_name="Uma", last_name="Away"))
+    covered = StaffFactory.create(
+        school=school, user=UserFactory.create(first_name="Ines", last_name="Out")
+    )
+    cover = StaffFactory.create(
+        school=school, user=UserFactory.create(first_name="Carl", last_name="Cover")
+    )
+    uncovered = StaffFactory.create(
+        school=school, user=UserFactory.create(first_name="Uma", last_name="Away")
+    )
     built = timezone.make_aware(datetime.datetime.combine(today, datetime.time(2, 5)), school.zone)
     cohort = school_a.student.cohort
-    baseline = ScheduleFactory(
+    baseline = ScheduleFactory.create(
         school=school, date=today, day_type=day_type, version=1, status=ScheduleStatus.SUPERSEDED
     )
-    ScheduledBlockFactory(schedule=baseline, cohort=cohort, station=StationCode.LAB)
-    published = ScheduleFactory(
+    ScheduledBlockFactory.create(schedule=baseline, cohort=cohort, station=StationCode.LAB)
+    published = ScheduleFactory.create(
         school=school,
         date=today,
         day_type=day_type,
@@ -104,14 +110,14 @@ def morning(school_a: SchoolWorld) -> Morning:
         published_at=built,
         recovery=recovery_covering(covered, cover),
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=published,
         cohort=cohort,
         station=StationCode.LAB,
         start=datetime.time(8, 30),
         end=datetime.time(9, 0),
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=published,
         cohort=cohort,
         station=StationCode.FLEX,
@@ -119,8 +125,8 @@ def morning(school_a: SchoolWorld) -> Morning:
         start=datetime.time(9, 0),
         end=datetime.time(9, 30),
     )
-    StaffAbsenceFactory(school=school, staff=covered, date=today)
-    StaffAbsenceFactory(school=school, staff=uncovered, date=today)
+    StaffAbsenceFactory.create(school=school, staff=covered, date=today)
+    StaffAbsenceFactory.create(school=school, staff=uncovered, date=today)
     LabPlan.objects.create(
         schedule=published,
         input_fingerprint="0" * 64,
@@ -143,7 +149,7 @@ def morning(school_a: SchoolWorld) -> Morning:
         schedule=published,
         baseline=baseline,
     )
-    draft = ScheduleFactory(
+    draft = ScheduleFactory.create(
         school=school, date=next_day, day_type=day_type, version=1, status=ScheduleStatus.DRAFT
     )
     return Morning(school_a, today, next_day, published, draft, covered, cover, uncovered, run)
@@ -202,8 +208,8 @@ def test_the_morning_speaks_the_schools_words_in_us_formats(morning):
 
 
 def test_a_network_admin_of_the_school_sees_the_morning_too(morning):
-    admin = UserFactory()
-    NetworkAdminFactory(network=morning.world.school.network, user=admin)
+    admin = UserFactory.create()
+    NetworkAdminFactory.create(network=morning.world.school.network, user=admin)
     response = client_for(admin).get(page(morning.world))
     assert response.status_code == 200
     assert response.context["morning"] is not None
@@ -267,8 +273,8 @@ def test_the_students_furthest_behind_are_named_linked_and_audited(morning):
 def test_a_school_day_absence_before_anything_is_published_says_so(school_a):
     school = school_a.school
     today = timezone.localdate(timezone=school.zone)
-    CalendarDayFactory(school=school, date=today)
-    StaffAbsenceFactory(school=school, staff=school_a.teacher, date=today)
+    CalendarDayFactory.create(school=school, date=today)
+    StaffAbsenceFactory.create(school=school, staff=school_a.teacher, date=today)
     result = morning_of(school=school, user=school_a.leader.user, today=today)
     (cover,) = result.days[0].absences
     assert cover.how == Cover.NO_SCHEDULE
@@ -282,13 +288,13 @@ def grow(morning: Morning, *, absences: int, cohorts: int) -> None:
     world = morning.world
     school = world.school
     for _ in range(cohorts):
-        cohort = CohortFactory(school=school, grade=world.student.grade)
-        StudentFactory(school=school, cohort=cohort)
+        cohort = CohortFactory.create(school=school, grade=world.student.grade)
+        StudentFactory.create(school=school, cohort=cohort)
     for n in range(absences):
-        staff = StaffFactory(school=school, roles=[Role.HUMANITIES])
-        StaffAbsenceFactory(school=school, staff=staff, date=morning.today)
-        StaffAbsenceFactory(school=school, staff=staff, date=morning.next_day)
-        ScheduledBlockFactory(
+        staff = StaffFactory.create(school=school, roles=[Role.HUMANITIES])
+        StaffAbsenceFactory.create(school=school, staff=staff, date=morning.today)
+        StaffAbsenceFactory.create(school=school, staff=staff, date=morning.next_day)
+        ScheduledBlockFactory.create(
             schedule=morning.published,
             cohort=world.student.cohort,
             station=StationCode.FLEX,
@@ -296,7 +302,7 @@ def grow(morning: Morning, *, absences: int, cohorts: int) -> None:
             start=datetime.time(10, n % 5 * 10),
             end=datetime.time(10, n % 5 * 10 + 10),
         )
-    ScheduleFactory(
+    ScheduleFactory.create(
         school=school,
         date=morning.next_day + datetime.timedelta(days=7),
         day_type=morning.published.day_type,

@@ -25,7 +25,9 @@ def uploads_in_tmp(settings, tmp_path) -> None:
 
 
 def upload(client, network, data: bytes, *, name: str = "roster.zip", dry_run: bool = True):
-    form = {"file": SimpleUploadedFile(name, data, content_type="application/zip")}
+    form: dict[str, object] = {
+        "file": SimpleUploadedFile(name, data, content_type="application/zip")
+    }
     if dry_run:
         form["dry_run"] = "on"
     return client.post(reverse("roster-imports", args=[network.pk]), form)
@@ -33,7 +35,10 @@ def upload(client, network, data: bytes, *, name: str = "roster.zip", dry_run: b
 
 def run_last() -> RosterImport:
     record = RosterImport.objects.order_by("-pk").first()
-    return roster_import_run(import_id=record.pk, today=TODAY)
+    assert record is not None
+    ran = roster_import_run(import_id=record.pk, today=TODAY)
+    assert ran is not None
+    return ran
 
 
 def page(client, record: RosterImport) -> str:

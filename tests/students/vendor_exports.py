@@ -86,6 +86,7 @@ import datetime
 import io
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 from students.oneroster.columns import FILES
 
@@ -383,7 +384,7 @@ class VendorExport(OneRosterExport):
     exact rows (``manifest_rows``; None: ``OneRosterExport``'s). A file the reader does not
     know (a gradebook file) takes its header from ``headers``."""
 
-    quoting: int = csv.QUOTE_MINIMAL
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL
     line_end: str = "\r\n"
     lower_headers: frozenset[str] = frozenset()
     manifest_rows: list[tuple[str, str]] | None = None
@@ -852,7 +853,8 @@ def aeries(district: District, *, master_schedule: bool) -> VendorExport:
     sessions = [
         _session(common, f"{school.number}_Y", "Year", kind="term") for school in district.schools
     ]
-    classes, courses = [], []
+    classes: list[dict[str, str]] = []
+    courses: list[dict[str, str]] = []
     for section in district.sections:
         school = district.school(section.school).number
         grades = _grades_between(section.grades[0], section.grades[-1])

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scheduling.models import LabPlan, Schedule
-from scheduling.services import BuildResult, build_job_solve_seconds, schedule_build
+from scheduling.services.builds import BuildResult, build_job_solve_seconds, schedule_build
 from scheduling.solver.stage1 import SolveOptions
 from students.errors import DomainError
 from students.models import School

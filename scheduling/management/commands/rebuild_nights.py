@@ -22,7 +22,7 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from scheduling.models import FINISHED_RUN_STATES, Fallback, NightlyRun, RunState
-from scheduling.nightly import nightly_runs_start
+from scheduling.services.nightly import nightly_runs_start
 from students.models import School
 
 POLL_SECONDS = 0.5
@@ -191,10 +191,11 @@ def outcome(run: NightlyRun) -> str:
     if run.state == RunState.UNCHANGED:
         return f"inputs unchanged: {version} stays published"
     if run.state == RunState.FAILED:
-        kept = {
+        fallbacks: dict[str, str] = {
             Fallback.KEPT: f"{version} stays published",
             Fallback.CARRIED_FORWARD: f"{version} carried forward as a draft",
             Fallback.NOTHING: "no schedule for the date",
-        }.get(run.fallback, "")
+        }
+        kept = fallbacks.get(run.fallback, "")
         return f"{run.why_not} ({kept})" if kept else run.why_not
     return "still queued" if run.state == RunState.QUEUED else "still running"

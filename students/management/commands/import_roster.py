@@ -96,8 +96,9 @@ class Command(BaseCommand):
                 bar.n = STEPS.index(step) if step in STEPS else bar.n
                 bar.refresh()
 
-            record = roster_import_run(import_id=record.pk, today=opts["today"], progress=progress)
-        self.summary(record, shown=opts["show"])
+            ran = roster_import_run(import_id=record.pk, today=opts["today"], progress=progress)
+        assert ran is not None  # the row stored just above
+        self.summary(ran, shown=opts["show"])
 
     def summary(self, record: RosterImport, *, shown: int) -> None:
         # The import's number: what to quote when asking about it (its page shows the same).

@@ -5,7 +5,7 @@ is found by halving (``_each``) and named as an error.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from ..plan import RosterPlan
@@ -25,7 +25,7 @@ __all__ = ["roster_apply", "roster_apply_checked"]
 def roster_apply_checked(
     plan: RosterPlan,
     *,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     via: str = "roster import",
     keep: bool = True,
 ) -> list[ExportError]:
@@ -46,9 +46,7 @@ def roster_apply_checked(
 
 
 @transaction.atomic
-def roster_apply(
-    plan: RosterPlan, *, by: AbstractBaseUser | None = None, via: str = "roster import"
-) -> None:
+def roster_apply(plan: RosterPlan, *, by: User | None = None, via: str = "roster import") -> None:
     """Write ``plan``: every change, or none when one fails. ``by`` and ``via`` name who
     imported and how in the audit trail (an account's email change is recorded there). A row
     the database refuses raises ``_Refused`` naming it (see ``roster_apply_checked``)."""

@@ -10,13 +10,13 @@ from ...accounts import account_email_change
 from ..staff_accounts import ACCOUNT_FIELDS, AccountRow
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from ..staff_accounts import Account
 
 
 def _apply_accounts(
-    rows: dict[str, AccountRow], *, by: AbstractBaseUser | None, via: str
+    rows: dict[str, AccountRow], *, by: User | None, via: str
 ) -> dict[str, Account]:
     """Create the new accounts (no usable password until their owner sets one) and change
     the existing ones, in two queries; each email change goes through

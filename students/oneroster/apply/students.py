@@ -43,6 +43,7 @@ def _apply_students(
             states_move, move = True, wanted.move
         if student is None:
             assert isinstance(wanted, WantedStudent), "only a users file row creates a student"
+            assert wanted.enrollment_start is not None, "the plan dates a new student's start"
             new.append(Student(school=school, enrollment_start=wanted.enrollment_start, **values))
             if move:
                 moves.append((new[-1], move))

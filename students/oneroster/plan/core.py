@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,9 @@ from ..columns import ENROLLMENTS, USERS
 from ..combinations import Combination
 from ..records import ExportError, ExportRead
 from ..scope import LeftOut, grade_levels
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from ..staff_accounts import AccountRow
 from .wanted import (
     ExistingT,
@@ -172,7 +175,7 @@ class PlannerBase:
         columns: dict[str, str],
         file: str,
         row: int,
-        what: str,
+        what: StrOrPromise,
     ) -> bool:
         """Whether ``wanted``'s values fit their columns; each that does not is an error on
         its cell."""

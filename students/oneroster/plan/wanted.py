@@ -99,7 +99,7 @@ def _moved(existing: Student, move: Move | None) -> bool:
 
 
 def _cohort_of(existing: Student) -> str | None:
-    return existing.cohort.sourced_id if existing.cohort_id else None
+    return existing.cohort.sourced_id if existing.cohort is not None else None
 
 
 def _ending(changed: tuple[str, ...], end: datetime.date | None) -> str:

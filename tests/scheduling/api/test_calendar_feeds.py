@@ -47,7 +47,7 @@ class Week:
 
 
 def publish(school, date, version, status=ScheduleStatus.PUBLISHED) -> Schedule:
-    return ScheduleFactory(
+    return ScheduleFactory.create(
         school=school,
         date=date,
         version=version,
@@ -63,15 +63,15 @@ def week(school_a) -> Week:
     cohort = school_a.student.cohort
     cohort.name = "K Stanford"
     cohort.save()
-    other = CohortFactory(school=school, grade=cohort.grade, name="K Berkeley")
+    other = CohortFactory.create(school=school, grade=cohort.grade, name="K Berkeley")
     teacher = school_a.teacher
-    colleague = StaffFactory(school=school, roles=[Role.HUMANITIES])
-    room = RoomFactory(school=school, name="Room 12 (the long corridor by the garden door)")
-    lab = LabFactory(school=school, name="Lab North")
-    LabSupervisionFactory(school=school, lab=lab, supervisors=[teacher])
+    colleague = StaffFactory.create(school=school, roles=[Role.HUMANITIES])
+    room = RoomFactory.create(school=school, name="Room 12 (the long corridor by the garden door)")
+    lab = LabFactory.create(school=school, name="Lab North")
+    LabSupervisionFactory.create(school=school, lab=lab, supervisors=[teacher])
 
     old = publish(school, today - datetime.timedelta(days=3), 1)
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=old,
         cohort=cohort,
         station=StationCode.MATH,
@@ -80,9 +80,9 @@ def week(school_a) -> Week:
         room=room,
         staff=teacher,
     )
-    ScheduleFactory(school=school, date=today, version=1, status=ScheduleStatus.SUPERSEDED)
+    ScheduleFactory.create(school=school, date=today, version=1, status=ScheduleStatus.SUPERSEDED)
     current = publish(school, today, 2)
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=current,
         cohort=cohort,
         station=StationCode.MATH,
@@ -91,7 +91,7 @@ def week(school_a) -> Week:
         room=room,
         staff=teacher,
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=current,
         cohort=cohort,
         station=StationCode.LITERACY,
@@ -100,7 +100,7 @@ def week(school_a) -> Week:
         room=room,
         staff=colleague,
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=current,
         cohort=cohort,
         station=StationCode.LAB,
@@ -109,7 +109,7 @@ def week(school_a) -> Week:
         room=lab,
         staff=None,
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=current,
         cohort=other,
         station=StationCode.MATH,
@@ -119,9 +119,13 @@ def week(school_a) -> Week:
         staff=teacher,
     )
     draft = publish(school, today + datetime.timedelta(days=1), 1, ScheduleStatus.DRAFT)
-    ScheduledBlockFactory(schedule=draft, cohort=cohort, station=StationCode.MATH, staff=teacher)
+    ScheduledBlockFactory.create(
+        schedule=draft, cohort=cohort, station=StationCode.MATH, staff=teacher
+    )
     later = publish(school, today + datetime.timedelta(days=42), 1)
-    ScheduledBlockFactory(schedule=later, cohort=cohort, station=StationCode.MATH, staff=teacher)
+    ScheduledBlockFactory.create(
+        schedule=later, cohort=cohort, station=StationCode.MATH, staff=teacher
+    )
     return Week(school_a, today, cohort, other, teacher, colleague, current)
 
 
@@ -347,7 +351,7 @@ def test_the_feed_takes_the_same_queries_for_few_and_many_blocks(week, django_as
     for day in range(1, 15):
         schedule = publish(week.world.school, week.today - datetime.timedelta(days=day + 3), 1)
         for hour in (8, 9, 10):
-            ScheduledBlockFactory(
+            ScheduledBlockFactory.create(
                 schedule=schedule,
                 cohort=week.cohort,
                 station=StationCode.MATH,

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from learninglabs.models import ProgressRecord
 from scheduling.models import LabGroup, LabSegment, Schedule, ScheduleStatus
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.models import AuditAction, AuditEvent, Role, ServiceKind, ServiceNeed
 
 from ...conftest import client_for

@@ -50,7 +50,7 @@ def token_for(school: School) -> APIClient:
 
 
 def published_run(school: School, night: datetime.date = NIGHT, version: int = 2) -> NightlyRun:
-    schedule = ScheduleFactory(
+    schedule = ScheduleFactory.create(
         school=school,
         date=night + datetime.timedelta(days=1),
         version=version,
@@ -70,7 +70,7 @@ def published_run(school: School, night: datetime.date = NIGHT, version: int = 2
 
 
 def failed_run(school: School, night: datetime.date = NIGHT) -> NightlyRun:
-    kept = ScheduleFactory(
+    kept = ScheduleFactory.create(
         school=school, date=night + datetime.timedelta(days=1), status=ScheduleStatus.PUBLISHED
     )
     return NightlyRun.objects.create(
@@ -96,6 +96,7 @@ def ids(response) -> list[int]:
 
 def test_a_run_reads_with_its_outcome_in_the_schools_time(school_a: SchoolWorld):
     run = published_run(school_a.school)
+    assert run.schedule is not None
 
     response = token_for(school_a.school).get(url())
 
@@ -128,6 +129,7 @@ def test_a_run_reads_with_its_outcome_in_the_schools_time(school_a: SchoolWorld)
 
 def test_a_failed_run_says_why_and_what_the_school_kept(school_a: SchoolWorld):
     run = failed_run(school_a.school)
+    assert run.schedule is not None
 
     (row,) = token_for(school_a.school).get(url()).json()["results"]
 

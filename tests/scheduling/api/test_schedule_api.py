@@ -17,7 +17,6 @@ from django.test import Client
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
-from scheduling.api.views import rendered_bodies, schedule_cache_key
 from scheduling.models import (
     BuildJob,
     BuildState,
@@ -27,8 +26,14 @@ from scheduling.models import (
     ScheduleStatus,
     StationCode,
 )
-from scheduling.published_cache import PublishedRef, published_cache_key, refresh_published
-from scheduling.services import build_job_run, schedule_build
+from scheduling.published_cache import (
+    PublishedRef,
+    published_cache_key,
+    refresh_published,
+    rendered_bodies,
+    schedule_cache_key,
+)
+from scheduling.services.builds import build_job_run, schedule_build
 from students.clients import api_client_create, api_token_issue, api_token_revoke
 from students.models import AuditAction, AuditEvent, Cohort, ELLevel, Role, School, Staff, Student
 
@@ -86,10 +91,10 @@ def publish_blocks(
     ``teachers[cohort id]``, else ``teacher``), the lab and lunch."""
     teachers = teachers or {}
     day_type = DayType.objects.filter(school=school, name="Regular day").first()
-    schedule = ScheduleFactory(
+    schedule = ScheduleFactory.create(
         school=school,
         date=DATE,
-        day_type=day_type or DayTypeFactory(school=school, name="Regular day"),
+        day_type=day_type or DayTypeFactory.create(school=school, name="Regular day"),
         version=version,
         status=ScheduleStatus.PUBLISHED,
         published_at=PUBLISHED_AT,
@@ -98,7 +103,7 @@ def publish_blocks(
     )
     for cohort in cohorts:
         homeroom = cohort.homeroom
-        ScheduledBlockFactory(
+        ScheduledBlockFactory.create(
             schedule=schedule,
             cohort=cohort,
             station=StationCode.LITERACY,
@@ -107,7 +112,7 @@ def publish_blocks(
             room=homeroom,
             staff=teachers.get(cohort.pk, teacher),
         )
-        ScheduledBlockFactory(
+        ScheduledBlockFactory.create(
             schedule=schedule,
             cohort=cohort,
             station=StationCode.LAB,
@@ -115,7 +120,7 @@ def publish_blocks(
             end=T(9, 30),
             room=lab,
         )
-        ScheduledBlockFactory(
+        ScheduledBlockFactory.create(
             schedule=schedule,
             cohort=cohort,
             station=StationCode.LUNCH,
@@ -136,33 +141,33 @@ def published_school(
     """A school (or ``school``) with ``cohorts`` third-grade cohorts of ``students`` each and
     the published schedule of ``DATE``; ``teacher`` teaches the first ``taught`` cohorts (all by
     default) and a colleague the others."""
-    school = school or SchoolFactory()
-    grade = GradeFactory(school=school, level=3)
+    school = school or SchoolFactory.create()
+    grade = GradeFactory.create(school=school, level=3)
     made = []
     pupils = []
     for index in range(cohorts):
-        cohort = CohortFactory(school=school, grade=grade, name=f"3 College {index:02d}")
-        RoomFactory(school=school, name=f"Room {index:02d}", homeroom_of=cohort)
+        cohort = CohortFactory.create(school=school, grade=grade, name=f"3 College {index:02d}")
+        RoomFactory.create(school=school, name=f"Room {index:02d}", homeroom_of=cohort)
         pupils += StudentFactory.create_batch(students, school=school, cohort=cohort, grade=grade)
         made.append(cohort)
-    teacher = StaffFactory(
+    teacher = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Ana", last_name="Rivera"),
+        user=UserFactory.create(first_name="Ana", last_name="Rivera"),
         roles=[Role.HUMANITIES, Role.SPED],
     )
-    ils = StaffFactory(school=school, roles=[Role.ILS])
-    lab = LabFactory(school=school, name="Learning Lab", capacity=80)
-    LabSupervisionFactory(school=school, lab=lab, supervisors=[ils])
+    ils = StaffFactory.create(school=school, roles=[Role.ILS])
+    lab = LabFactory.create(school=school, name="Learning Lab", capacity=80)
+    LabSupervisionFactory.create(school=school, lab=lab, supervisors=[ils])
     others = made[taught:] if taught is not None else []
-    colleague = StaffFactory(school=school, roles=[Role.HUMANITIES]) if others else None
+    colleague = StaffFactory.create(school=school, roles=[Role.HUMANITIES]) if others else None
     schedule = publish_blocks(
         school,
         cohorts=made,
         teacher=teacher,
         lab=lab,
-        teachers={cohort.pk: colleague for cohort in others},
+        teachers={cohort.pk: colleague for cohort in others if colleague is not None},
     )
-    leader = StaffFactory(school=school, roles=[Role.LEADER])
+    leader = StaffFactory.create(school=school, roles=[Role.LEADER])
     return Published(school, schedule, made, teacher, ils, lab.pk, leader, pupils)
 
 
@@ -183,7 +188,7 @@ def token_for(school: School, *, can_write: bool = False, by=None) -> APIClient:
 def leaders_integration(school: School) -> APIClient:
     """A token of a client a leader of ``school`` registered with the write grant (an SIS
     sync): the kind of token that sees students' IEP flags and services (need to know)."""
-    leader = StaffFactory(school=school, roles=[Role.LEADER]).user
+    leader = StaffFactory.create(school=school, roles=[Role.LEADER]).user
     return token_for(school, can_write=True, by=leader)
 
 
@@ -205,7 +210,7 @@ def assert_problem(response, status: int) -> dict:
 def test_the_published_schedule_has_the_contract_shape_with_the_schools_offset():
     world = published_school(cohorts=2, students=3)
     first, second = world.cohorts
-    StudentFactory(  # withdrawn before the date: not counted
+    StudentFactory.create(  # withdrawn before the date: not counted
         school=world.school,
         cohort=first,
         grade=first.grade,
@@ -275,7 +280,7 @@ def test_the_published_schedule_has_the_contract_shape_with_the_schools_offset()
 
 
 def test_times_follow_the_schools_own_zone():
-    world = published_school(cohorts=1, school=SchoolFactory(time_zone="Europe/Berlin"))
+    world = published_school(cohorts=1, school=SchoolFactory.create(time_zone="Europe/Berlin"))
 
     body = client_for(world.leader.user).get(schedule_url(world.school.pk)).json()
 
@@ -291,7 +296,7 @@ def test_a_solved_and_published_schedule_reads_back_through_the_api():
         publish=True,
         options=work_limited(workers=1, seed=3),
     )
-    leader = StaffFactory(school=k.school, roles=[Role.LEADER])
+    leader = StaffFactory.create(school=k.school, roles=[Role.LEADER])
 
     body = client_for(leader.user).get(schedule_url(k.school.pk, "2026-09-01")).json()
 
@@ -485,7 +490,7 @@ def test_a_new_version_is_served_at_once_after_a_cached_lookup(django_capture_on
 
 
 def test_the_schools_list_gives_each_schools_time_zone():
-    world = published_school(cohorts=1, school=SchoolFactory(time_zone="America/Denver"))
+    world = published_school(cohorts=1, school=SchoolFactory.create(time_zone="America/Denver"))
 
     body = token_for(world.school).get("/api/v1/schools/").json()
 
@@ -565,7 +570,7 @@ def test_anonymous_callers_get_401(school_a):
 def test_versions_lists_every_version_of_the_date_newest_first():
     world = published_school(cohorts=1)
     Schedule.objects.filter(pk=world.schedule.pk).update(status=ScheduleStatus.SUPERSEDED)
-    republished = ScheduleFactory(
+    republished = ScheduleFactory.create(
         school=world.school,
         date=DATE,
         day_type=world.schedule.day_type,
@@ -576,14 +581,14 @@ def test_versions_lists_every_version_of_the_date_newest_first():
         moved_blocks=3,
         solver_stats={"status": "FEASIBLE", "gap": 0.1},
     )
-    draft = ScheduleFactory(
+    draft = ScheduleFactory.create(
         school=world.school,
         date=DATE,
         day_type=world.schedule.day_type,
         version=3,
         built_at=datetime.datetime(2026, 11, 24, 1, 0, tzinfo=datetime.UTC),
     )
-    ScheduleFactory(school=world.school, date=DATE + datetime.timedelta(days=1), version=1)
+    ScheduleFactory.create(school=world.school, date=DATE + datetime.timedelta(days=1), version=1)
 
     # A client that may build the school sees its drafts (teachers and read-only clients do
     # not: tests/security/test_small_leaks.py).
@@ -618,7 +623,7 @@ def test_versions_lists_every_version_of_the_date_newest_first():
 def test_a_roster_lists_the_blocks_with_cohort_room_and_flagged_students_and_is_audited():
     world = published_school(cohorts=2, students=1)
     first, second = world.cohorts
-    flagged = StudentFactory(
+    flagged = StudentFactory.create(
         school=world.school,
         cohort=first,
         grade=first.grade,
@@ -749,7 +754,7 @@ def test_a_students_day_is_their_cohorts_blocks_with_empty_segments_and_is_audit
 
 def test_a_student_not_enrolled_on_the_date_has_no_blocks():
     world = published_school(cohorts=1)
-    later = StudentFactory(
+    later = StudentFactory.create(
         school=world.school,
         cohort=world.cohorts[0],
         grade=world.cohorts[0].grade,
@@ -770,7 +775,7 @@ def test_a_leader_starts_a_build_and_follows_it_to_its_version(
     django_capture_on_commit_callbacks,
 ):
     k = kindergarten()
-    leader = StaffFactory(school=k.school, roles=[Role.LEADER])
+    leader = StaffFactory.create(school=k.school, roles=[Role.LEADER])
     client = client_for(leader.user)
 
     with django_capture_on_commit_callbacks() as queued:
@@ -804,8 +809,8 @@ def test_a_leader_starts_a_build_and_follows_it_to_its_version(
 
 def test_a_build_status_names_its_draft_only_to_those_who_see_drafts():
     k = kindergarten()
-    leader = StaffFactory(school=k.school, roles=[Role.LEADER])
-    teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES])
+    leader = StaffFactory.create(school=k.school, roles=[Role.LEADER])
+    teacher = StaffFactory.create(school=k.school, roles=[Role.HUMANITIES])
     job = BuildJob.objects.create(school=k.school, date=K_DATE, requested_by=leader.user)
     build_job_run(job_id=job.pk, options=work_limited(workers=1, seed=3))
     draft = Schedule.objects.get(school=k.school, date=K_DATE)
@@ -834,7 +839,7 @@ def test_a_write_token_starts_a_build_and_a_second_request_joins_it():
 
 def test_a_read_only_token_or_a_teacher_gets_403_and_nothing_is_queued():
     k = kindergarten()
-    teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES])
+    teacher = StaffFactory.create(school=k.school, roles=[Role.HUMANITIES])
 
     for client in (token_for(k.school), client_for(teacher.user)):
         body = assert_problem(client.post(build_url(k.school.pk)), 403)

@@ -106,15 +106,17 @@ def planned_day(name: str = "Alder") -> PlannedDay:
         subject=Subject.LITERACY,
         kind=ProgramKind.ADAPTIVE,
     )
-    petrov = StaffFactory(
+    petrov = StaffFactory.create(
         school=school,
-        user=UserFactory(first_name="Erin", last_name="Petrov"),
+        user=UserFactory.create(first_name="Erin", last_name="Petrov"),
         roles=[Role.HUMANITIES],
     )
-    chen = StaffFactory(
-        school=school, user=UserFactory(first_name="Ms.", last_name="Chen"), roles=[Role.SPED]
+    chen = StaffFactory.create(
+        school=school,
+        user=UserFactory.create(first_name="Ms.", last_name="Chen"),
+        roles=[Role.SPED],
     )
-    room_12 = RoomFactory(school=school, name="Room 12")
+    room_12 = RoomFactory.create(school=school, name="Room 12")
     zone_1 = LabZone.objects.create(lab=d.lab, name="Zone 1", seats=15)
     zone_2 = LabZone.objects.create(lab=d.lab, name="Zone 2", seats=15)
     table = LabZone.objects.create(lab=d.lab, name="Table", seats=6, computers=False)

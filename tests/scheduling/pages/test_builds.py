@@ -26,7 +26,7 @@ from scheduling.models import (
     StaffAbsence,
     StationCode,
 )
-from scheduling.services import build_job_run, schedule_build
+from scheduling.services.builds import build_job_run, schedule_build
 from students.models import Role, Staff
 
 from ...conftest import client_for
@@ -57,12 +57,12 @@ class World:
 @pytest.fixture
 def world() -> World:
     k = kindergarten()
-    leader = StaffFactory(
+    leader = StaffFactory.create(
         school=k.school,
         roles=[Role.LEADER],
-        user=UserFactory(first_name="Lee", last_name="Principal"),
+        user=UserFactory.create(first_name="Lee", last_name="Principal"),
     )
-    teacher = StaffFactory(school=k.school, roles=[Role.HUMANITIES])
+    teacher = StaffFactory.create(school=k.school, roles=[Role.HUMANITIES])
     return World(k, leader, teacher)
 
 
@@ -215,7 +215,7 @@ def test_a_build_that_loses_the_database_is_left_to_its_retry_which_finishes_it(
         raise OperationalError("server closed the connection unexpectedly")
 
     with monkeypatch.context() as patched:
-        patched.setattr("scheduling.services.schedule_build", database_gone)
+        patched.setattr("scheduling.services.builds.schedule_build", database_gone)
         with pytest.raises(OperationalError):  # the task's outage policy retries it
             build_job_run(job_id=job.pk, options=FAST)
     job.refresh_from_db()
@@ -325,7 +325,7 @@ def test_an_infeasible_build_shows_the_engines_reasons_linked_to_their_settings(
 ):
     StaffAbsence.objects.create(school=world.k.school, staff=world.k.rivera, date=DATE)
     # No absence recovery option either (the options' pages: test_recovery_pages).
-    monkeypatch.setattr("scheduling.day_builds.options_for", lambda **kwargs: ())
+    monkeypatch.setattr("scheduling.services.day_builds.options_for", lambda **kwargs: ())
 
     client, response = build_through_the_page(world, django_capture_on_commit_callbacks)
 
@@ -420,7 +420,7 @@ def test_a_build_searches_for_the_schools_time_limit(world, monkeypatch):
         seen.append(kwargs["options"].time_limit)
         raise OperationalError("stop here")
 
-    monkeypatch.setattr("scheduling.services.schedule_build", schedule_build)
+    monkeypatch.setattr("scheduling.services.builds.schedule_build", schedule_build)
     for seconds in (None, 70):
         BuildJob.objects.filter(pk=job.pk).update(state=BuildState.QUEUED)
         with pytest.raises(OperationalError):
@@ -446,16 +446,16 @@ def two_versions(world):
     """Version 1 published by hand; version 2 moves K Howard's literacy (and so Ms. Rivera)."""
     k = world.k
     day_type = CalendarDay.objects.get(school=k.school, date=DATE).day_type
-    room = RoomFactory(school=k.school, name="Room 103b")
-    v1 = ScheduleFactory(
+    room = RoomFactory.create(school=k.school, name="Room 103b")
+    v1 = ScheduleFactory.create(
         school=k.school, date=DATE, day_type=day_type, version=1, status=ScheduleStatus.PUBLISHED
     )
-    v2 = ScheduleFactory(school=k.school, date=DATE, day_type=day_type, version=2)
+    v2 = ScheduleFactory.create(school=k.school, date=DATE, day_type=day_type, version=2)
     for schedule in (v1, v2):
-        ScheduledBlockFactory(
+        ScheduledBlockFactory.create(
             schedule=schedule, cohort=k.stanford, station=StationCode.LAB, start=T(8), end=T(8, 30)
         )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=v1,
         cohort=k.howard,
         station=StationCode.LITERACY,
@@ -464,7 +464,7 @@ def two_versions(world):
         room=room,
         staff=k.rivera,
     )
-    ScheduledBlockFactory(
+    ScheduledBlockFactory.create(
         schedule=v2,
         cohort=k.howard,
         station=StationCode.LITERACY,
@@ -563,7 +563,9 @@ def test_the_versions_page_lists_every_version_of_the_date(world):
     )
     SchoolSchedulingSettings.objects.filter(school=world.k.school).update(transitions_weight=50)
     v2 = schedule_build(school=world.k.school, date=DATE, options=FAST).schedule
-    other_date = ScheduleFactory(school=world.k.school, date=DATE + datetime.timedelta(days=7))
+    other_date = ScheduleFactory.create(
+        school=world.k.school, date=DATE + datetime.timedelta(days=7)
+    )
 
     response = client_for(world.leader.user).get(
         world.url("schedule-versions"), {"date": "2026-09-01"}

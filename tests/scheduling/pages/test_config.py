@@ -65,8 +65,8 @@ def messages_of(response) -> list[str]:
 
 def config_urls(world) -> list[str]:
     school = world.school
-    room = RoomFactory(school=school, name="Room 101")
-    day_type = DayTypeFactory(school=school, name="Regular day")
+    room = RoomFactory.create(school=school, name="Room 101")
+    day_type = DayTypeFactory.create(school=school, name="Regular day")
     return [
         url("rooms", school),
         url("room-edit", school, room_id=room.pk),
@@ -107,9 +107,9 @@ def test_a_leader_of_another_school_gets_404_for_its_pages(school_a, school_b):
 def test_another_schools_ids_answer_404_under_the_leaders_own_school(school_a, school_b):
     """Leader of B asks for A's room, staff, cohort, day type and absence through B's pages."""
     client = client_for(school_b.leader.user)
-    room = RoomFactory(school=school_a.school, name="Room 101")
-    day_type = DayTypeFactory(school=school_a.school)
-    absence = StaffAbsenceFactory(school=school_a.school, staff=school_a.teacher)
+    room = RoomFactory.create(school=school_a.school, name="Room 101")
+    day_type = DayTypeFactory.create(school=school_a.school)
+    absence = StaffAbsenceFactory.create(school=school_a.school, staff=school_a.teacher)
     own = school_b.school
     for page in [
         url("room-edit", own, room_id=room.pk),
@@ -127,7 +127,7 @@ def test_another_schools_ids_answer_404_under_the_leaders_own_school(school_a, s
 def test_the_engine_reason_settings_have_pages(school_a):
     """Explanations link ``room:``, ``staff:``, ``staffing:`` and ``school`` to these pages."""
     school = school_a.school
-    room = RoomFactory(school=school)
+    room = RoomFactory.create(school=school)
     client = client_for(school_a.leader.user)
     cohort_page = client.get(url("cohort-edit", school, cohort_id=school_a.student.cohort_id))
     assert client.get(url("room-edit", school, room_id=room.pk)).status_code == 200
@@ -152,7 +152,7 @@ def test_adding_a_classroom_stores_it(school_a):
 
 def test_adding_a_lab_stores_its_grades_and_supervision(school_a):
     school = school_a.school
-    ils = StaffFactory(school=school, roles=[Role.ILS])
+    ils = StaffFactory.create(school=school, roles=[Role.ILS])
     response = client_for(school_a.leader.user).post(
         url("rooms", school),
         {
@@ -210,7 +210,7 @@ def test_a_lab_without_grades_and_a_classroom_with_supervisors_are_refused(schoo
 
 def test_a_duplicate_room_name_and_a_lab_as_homeroom_are_refused_beside_their_fields(school_a):
     school = school_a.school
-    RoomFactory(school=school, name="Room 101")
+    RoomFactory.create(school=school, name="Room 101")
     client = client_for(school_a.leader.user)
     duplicate = client.post(
         url("rooms", school), {"name": "room 101", "kind": RoomKind.CLASSROOM, "capacity": "25"}
@@ -247,9 +247,9 @@ def test_another_schools_cohort_cannot_be_chosen_as_homeroom(school_a, school_b)
 
 def test_editing_a_lab_into_a_classroom_drops_its_supervision(school_a):
     school = school_a.school
-    supervision = LabSupervisionFactory(school=school, supervisors=[school_a.teacher])
+    supervision = LabSupervisionFactory.create(school=school, supervisors=[school_a.teacher])
     lab = supervision.lab
-    lab.grades.set([GradeFactory(school=school, level=2)])
+    lab.grades.set([GradeFactory.create(school=school, level=2)])
     client = client_for(school_a.leader.user)
     page = client.get(url("room-edit", school, room_id=lab.pk))
     assert page.context["form"].initial["supervisors"] == [school_a.teacher]
@@ -266,7 +266,7 @@ def test_editing_a_lab_into_a_classroom_drops_its_supervision(school_a):
 
 def test_removing_a_room_a_teacher_teaches_in_shows_a_message(school_a):
     school = school_a.school
-    place = TeachingRoomFactory(school=school, staff=school_a.teacher)
+    place = TeachingRoomFactory.create(school=school, staff=school_a.teacher)
     client = client_for(school_a.leader.user)
     response = client.post(
         url("room-edit", school, room_id=place.room_id), {"action": "delete"}, follow=True
@@ -280,7 +280,7 @@ def test_removing_a_room_a_teacher_teaches_in_shows_a_message(school_a):
 
 def test_removing_a_lab_takes_its_supervision_with_it(school_a):
     school = school_a.school
-    supervision = LabSupervisionFactory(school=school)
+    supervision = LabSupervisionFactory.create(school=school)
     response = client_for(school_a.leader.user).post(
         url("room-edit", school, room_id=supervision.lab_id), {"action": "delete"}
     )
@@ -292,8 +292,10 @@ def test_removing_a_lab_takes_its_supervision_with_it(school_a):
 def test_the_rooms_list_reads_in_a_fixed_number_of_queries(school_a, django_assert_max_num_queries):
     school = school_a.school
     for n in range(4):
-        LabSupervisionFactory(school=school, supervisors=[StaffFactory(school=school)])
-        RoomFactory(school=school, name=f"Room {n}")
+        LabSupervisionFactory.create(
+            school=school, supervisors=[StaffFactory.create(school=school)]
+        )
+        RoomFactory.create(school=school, name=f"Room {n}")
     client = client_for(school_a.leader.user)
     with django_assert_max_num_queries(20):
         response = client.get(url("rooms", school))
@@ -319,7 +321,7 @@ def staff_data(**overrides) -> dict:
 
 def test_adding_staff_creates_their_account_roles_and_room(school_a):
     school = school_a.school
-    room = RoomFactory(school=school, name="Room 103")
+    room = RoomFactory.create(school=school, name="Room 103")
     response = client_for(school_a.leader.user).post(
         url("staff-list", school),
         staff_data(teaching_room=str(room.pk), grade_levels=["3"]),
@@ -352,7 +354,7 @@ def test_a_taken_username_is_refused_beside_it(school_a):
 
 
 def test_staff_hours_off_a_day_types_grid_are_refused_beside_the_field(school_a):
-    DayTypeFactory(school=school_a.school, granularity_minutes=15)
+    DayTypeFactory.create(school=school_a.school, granularity_minutes=15)
     response = client_for(school_a.leader.user).post(
         url("staff-list", school_a.school), staff_data(work_start="07:40")
     )
@@ -389,8 +391,8 @@ def test_a_leader_cannot_drop_their_own_leader_role(school_a):
 def test_assigning_a_station_checks_the_role_the_template_asks_for(school_a):
     school, teacher = school_a.school, school_a.teacher
     cohort = school_a.student.cohort
-    template = RotationTemplateFactory(school=school, grade=cohort.grade)
-    TemplateStationFactory(template=template, code=StationCode.MATH, staff_role=Role.STEM)
+    template = RotationTemplateFactory.create(school=school, grade=cohort.grade)
+    TemplateStationFactory.create(template=template, code=StationCode.MATH, staff_role=Role.STEM)
     client = client_for(school_a.leader.user)
     page = url("staff-edit", school, staff_id=teacher.pk)
     refused = client.post(
@@ -412,7 +414,7 @@ def test_assigning_a_station_checks_the_role_the_template_asks_for(school_a):
 
 def test_removing_staff_with_absences_shows_a_message(school_a):
     school, teacher = school_a.school, school_a.teacher
-    StaffAbsenceFactory(school=school, staff=teacher)
+    StaffAbsenceFactory.create(school=school, staff=teacher)
     response = client_for(school_a.leader.user).post(
         url("staff-edit", school, staff_id=teacher.pk), {"action": "delete"}, follow=True
     )
@@ -422,7 +424,7 @@ def test_removing_staff_with_absences_shows_a_message(school_a):
 
 def test_removing_staff_without_history_keeps_their_account(school_a):
     school = school_a.school
-    aide = StaffFactory(school=school, roles=[Role.TUTOR])
+    aide = StaffFactory.create(school=school, roles=[Role.TUTOR])
     response = client_for(school_a.leader.user).post(
         url("staff-edit", school, staff_id=aide.pk), {"action": "delete"}
     )
@@ -436,7 +438,7 @@ def test_removing_staff_without_history_keeps_their_account(school_a):
 
 def test_adding_a_cohort_stores_its_grade_and_homeroom(school_a):
     school = school_a.school
-    room = RoomFactory(school=school, name="Room 7")
+    room = RoomFactory.create(school=school, name="Room 7")
     response = client_for(school_a.leader.user).post(
         url("cohorts", school), {"name": "K Howard", "grade_level": "0", "homeroom": room.pk}
     )
@@ -458,8 +460,8 @@ def test_a_duplicate_cohort_name_is_refused_beside_it(school_a):
 
 def test_editing_a_cohort_sets_who_staffs_each_station(school_a):
     school, cohort = school_a.school, school_a.student.cohort
-    stem = StaffFactory(school=school, roles=[Role.STEM])
-    StaffingAssignmentFactory(school=school, cohort=cohort, station="math", staff=[stem])
+    stem = StaffFactory.create(school=school, roles=[Role.STEM])
+    StaffingAssignmentFactory.create(school=school, cohort=cohort, station="math", staff=[stem])
     response = client_for(school_a.leader.user).post(
         url("cohort-edit", school, cohort_id=cohort.pk),
         {
@@ -479,9 +481,9 @@ def test_editing_a_cohort_sets_who_staffs_each_station(school_a):
 
 def test_staffing_a_station_with_the_wrong_role_is_refused_beside_it(school_a):
     school, cohort = school_a.school, school_a.student.cohort
-    template = RotationTemplateFactory(school=school, grade=cohort.grade)
-    TemplateStationFactory(template=template, code="literacy", staff_role=Role.HUMANITIES)
-    TemplateStationFactory(
+    template = RotationTemplateFactory.create(school=school, grade=cohort.grade)
+    TemplateStationFactory.create(template=template, code="literacy", staff_role=Role.HUMANITIES)
+    TemplateStationFactory.create(
         template=template, code="math", staff_role=Role.STEM, venue=Venue.STAFF_ROOM
     )
     response = client_for(school_a.leader.user).post(
@@ -514,7 +516,9 @@ def test_a_cohort_follows_one_of_its_students_grades(school_a):
 
 def test_a_combination_cohort_shows_its_students_grades_and_follows_the_one_chosen(school_a):
     school, cohort = school_a.school, school_a.student.cohort
-    StudentFactory(school=school, cohort=cohort, grade=GradeFactory(school=school, level=4))
+    StudentFactory.create(
+        school=school, cohort=cohort, grade=GradeFactory.create(school=school, level=4)
+    )
     client = client_for(school_a.leader.user)
 
     listed = client.get(url("cohorts", school)).content.decode()
@@ -541,7 +545,7 @@ def test_removing_a_cohort_with_students_shows_a_message(school_a):
 
 def test_removing_an_empty_cohort_takes_its_staffing(school_a):
     school = school_a.school
-    assignment = StaffingAssignmentFactory(school=school, staff=[school_a.teacher])
+    assignment = StaffingAssignmentFactory.create(school=school, staff=[school_a.teacher])
     response = client_for(school_a.leader.user).post(
         url("cohort-edit", school, cohort_id=assignment.cohort_id), {"action": "delete"}
     )
@@ -587,7 +591,7 @@ def test_bell_times_out_of_order_or_off_the_grid_are_refused_beside_them(school_
 
 def test_editing_a_day_type_changes_it(school_a):
     school = school_a.school
-    day_type = DayTypeFactory(school=school, name="Regular day")
+    day_type = DayTypeFactory.create(school=school, name="Regular day")
     response = client_for(school_a.leader.user).post(
         url("day-type-edit", school, day_type_id=day_type.pk),
         day_type_data(name="Regular day", dismissal="15:00", action="save"),
@@ -599,7 +603,7 @@ def test_editing_a_day_type_changes_it(school_a):
 
 def test_removing_a_day_type_the_calendar_uses_shows_a_message(school_a):
     school = school_a.school
-    day = CalendarDayFactory(school=school)
+    day = CalendarDayFactory.create(school=school)
     response = client_for(school_a.leader.user).post(
         url("day-type-edit", school, day_type_id=day.day_type_id), {"action": "delete"}, follow=True
     )
@@ -612,8 +616,8 @@ def test_removing_a_day_type_the_calendar_uses_shows_a_message(school_a):
 
 def test_a_holiday_week_is_set_at_once_on_its_weekdays(school_a):
     school = school_a.school
-    regular = DayTypeFactory(school=school)
-    CalendarDayFactory(school=school, date=datetime.date(2026, 11, 23), day_type=regular)
+    regular = DayTypeFactory.create(school=school)
+    CalendarDayFactory.create(school=school, date=datetime.date(2026, 11, 23), day_type=regular)
     response = client_for(school_a.leader.user).post(
         url("calendar", school),
         {
@@ -634,7 +638,9 @@ def test_a_holiday_week_is_set_at_once_on_its_weekdays(school_a):
 
 def test_minimum_days_are_marked_by_their_day_type_and_shown_in_the_month(school_a):
     school = school_a.school
-    minimum = DayTypeFactory(school=school, name="Minimum day", dismissal=datetime.time(12, 30))
+    minimum = DayTypeFactory.create(
+        school=school, name="Minimum day", dismissal=datetime.time(12, 30)
+    )
     client = client_for(school_a.leader.user)
     client.post(
         url("calendar", school),
@@ -665,8 +671,8 @@ def test_school_days_without_a_day_type_or_a_backwards_range_are_refused(school_
 
 def test_dates_can_be_taken_out_of_the_calendar(school_a):
     school = school_a.school
-    CalendarDayFactory(school=school, date=datetime.date(2026, 12, 1))
-    other = CalendarDayFactory(school=school, date=datetime.date(2026, 12, 8))
+    CalendarDayFactory.create(school=school, date=datetime.date(2026, 12, 1))
+    other = CalendarDayFactory.create(school=school, date=datetime.date(2026, 12, 8))
     client_for(school_a.leader.user).post(
         url("calendar", school),
         {"first": "2026-12-01", "last": "2026-12-05", "kind": "clear", "weekdays_only": "on"},
@@ -728,7 +734,7 @@ def test_another_schools_staff_cannot_be_marked_absent(school_a, school_b):
 def test_an_absence_is_edited_and_removed(school_a):
     school = school_a.school
     today = datetime.date.today()  # noqa: DTZ011 (a date in the future of every zone)
-    absence = StaffAbsenceFactory(
+    absence = StaffAbsenceFactory.create(
         school=school, staff=school_a.teacher, date=today + datetime.timedelta(days=3)
     )
     client = client_for(school_a.leader.user)
@@ -853,7 +859,7 @@ def test_a_half_prep_window_is_refused_beside_its_end(school_a):
 
 
 def test_a_prep_window_off_the_grid_is_refused_beside_the_end_at_fault(school_a):
-    DayTypeFactory(school=school_a.school)
+    DayTypeFactory.create(school=school_a.school)
     response = client_for(school_a.leader.user).post(
         url("school-settings", school_a.school), settings_data(prep_window_end="14:02")
     )
@@ -864,7 +870,7 @@ def test_a_prep_window_off_the_grid_is_refused_beside_the_end_at_fault(school_a)
 
 
 def test_a_prep_window_after_dismissal_is_refused_naming_the_day_type(school_a):
-    DayTypeFactory(school=school_a.school, name="Regular day")
+    DayTypeFactory.create(school=school_a.school, name="Regular day")
     response = client_for(school_a.leader.user).post(
         url("school-settings", school_a.school),
         settings_data(prep_window_start="15:30", prep_window_end="16:15"),
@@ -928,7 +934,7 @@ def test_a_staff_lunch_window_shorter_than_lunch_is_refused_beside_its_end(schoo
 
 
 def test_a_staff_lunch_window_off_the_grid_is_refused_beside_the_end_at_fault(school_a):
-    DayTypeFactory(school=school_a.school)
+    DayTypeFactory.create(school=school_a.school)
     response = client_for(school_a.leader.user).post(
         url("school-settings", school_a.school), settings_data(staff_lunch_start="12:02")
     )
@@ -939,7 +945,7 @@ def test_a_staff_lunch_window_off_the_grid_is_refused_beside_the_end_at_fault(sc
 
 
 def test_an_absence_off_the_grid_of_its_day_is_refused_beside_its_start(school_a):
-    CalendarDayFactory(school=school_a.school, date=datetime.date(2026, 11, 24))
+    CalendarDayFactory.create(school=school_a.school, date=datetime.date(2026, 11, 24))
     response = client_for(school_a.leader.user).post(
         url("absences", school_a.school),
         {
@@ -957,8 +963,8 @@ def test_an_absence_off_the_grid_of_its_day_is_refused_beside_its_start(school_a
 
 def test_a_room_used_by_a_schedule_cannot_be_removed(school_a):
     school = school_a.school
-    room = RoomFactory(school=school)
-    block = ScheduledBlockFactory(schedule__school=school, room=room)
+    room = RoomFactory.create(school=school)
+    block = ScheduledBlockFactory.create(schedule__school=school, room=room)
     response = client_for(school_a.leader.user).post(
         url("room-edit", school, room_id=room.pk), {"action": "delete"}, follow=True
     )

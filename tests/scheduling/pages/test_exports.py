@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from scheduling import exports
 from scheduling.models import ActivityKind, LabGroup, LabSegment, ScheduleStatus
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.models import AuditAction, AuditEvent, Role, Student
 
 from ...conftest import client_for

@@ -55,8 +55,11 @@ def text(html: str) -> str:
 
 def sessions_of(html: str, student: Student) -> str:
     """The sessions cell of ``student``'s row on a block's plan, as it reads."""
-    row = re.search(rf">{re.escape(name(student))}</a></th>(.*?)</tr>", html, re.S).group(1)
-    return text(re.search(r'<td class="plan-sessions">(.*?)</td>', row, re.S).group(1))
+    found = re.search(rf">{re.escape(name(student))}</a></th>(.*?)</tr>", html, re.S)
+    assert found is not None, f"no row for {student.pk}"
+    cell = re.search(r'<td class="plan-sessions">(.*?)</td>', found.group(1), re.S)
+    assert cell is not None, f"no sessions cell for {student.pk}"
+    return text(cell.group(1))
 
 
 def block_groups(html: str) -> list[str]:

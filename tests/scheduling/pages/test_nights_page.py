@@ -49,7 +49,7 @@ def finished(school: School, night: datetime.date, state: str, **fields) -> Nigh
 
 
 def published_run(school: School, night: datetime.date, version: int = 2) -> NightlyRun:
-    schedule = ScheduleFactory(
+    schedule = ScheduleFactory.create(
         school=school,
         date=night + datetime.timedelta(days=1),
         version=version,
@@ -62,7 +62,7 @@ def published_run(school: School, night: datetime.date, version: int = 2) -> Nig
 def test_a_leader_sees_each_nights_outcome_and_why_nothing_was_published(school_a: SchoolWorld):
     school = school_a.school
     published = published_run(school, NIGHT)
-    kept = ScheduleFactory(school=school, date=NIGHT + datetime.timedelta(days=2), version=1)
+    kept = ScheduleFactory.create(school=school, date=NIGHT + datetime.timedelta(days=2), version=1)
     failed = finished(
         school,
         NIGHT + datetime.timedelta(days=1),
@@ -80,6 +80,7 @@ def test_a_leader_sees_each_nights_outcome_and_why_nothing_was_published(school_
     assert [run.pk for run in response.context["page"].runs] == [failed.pk, published.pk]
     assert "<caption>Runs of the latest 14 nights with a run, newest first</caption>" in html
     assert '<th scope="col">Version published</th>' in html
+    assert published.schedule is not None
     review = reverse(
         "schedule-review", kwargs={"school_id": school.pk, "schedule_id": published.schedule.pk}
     )
@@ -160,7 +161,9 @@ def test_nights_are_paged_fourteen_at_a_time(school_a: SchoolWorld):
 
 
 def test_a_network_admin_sees_the_page(school_a: SchoolWorld):
-    admin = NetworkAdminFactory(network=school_a.school.network, user=UserFactory()).user
+    admin = NetworkAdminFactory.create(
+        network=school_a.school.network, user=UserFactory.create()
+    ).user
     published_run(school_a.school, NIGHT)
 
     assert client_for(admin).get(url(school_a.school)).status_code == 200
@@ -209,10 +212,10 @@ def test_the_page_reads_in_the_same_queries_however_many_runs(
         published_run(school, night, version=n + 10)
         # Explicit versions: the factory's sequence depends on which tests ran before, and a
         # draft shares its date with the next night's published version.
-        source = ScheduleFactory(
+        source = ScheduleFactory.create(
             school=school, date=night, status=ScheduleStatus.SUPERSEDED, version=n + 100
         )
-        draft = ScheduleFactory(
+        draft = ScheduleFactory.create(
             school=school,
             date=night + datetime.timedelta(days=1),
             carried_forward_from=source,

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from scheduling.models import Pin, ScheduledBlock
-from scheduling.services import schedule_build
+from scheduling.services.builds import schedule_build
 from students.models import AuditAction, AuditEvent, Role
 
 from ...conftest import client_for

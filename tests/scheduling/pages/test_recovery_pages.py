@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scheduling.models import BuildJob, BuildState, Schedule, ScheduleStatus, SubstituteDay
-from scheduling.services import schedule_violations
+from scheduling.services.builds import schedule_violations
 from students.models import Role
 
 from ...conftest import client_for
@@ -31,7 +31,7 @@ T = datetime.time
 
 
 def test_a_substitutes_available_dates_are_added_and_removed_on_their_page(school_a):
-    sub = StaffFactory(school=school_a.school, roles=[Role.SUBSTITUTE])
+    sub = StaffFactory.create(school=school_a.school, roles=[Role.SUBSTITUTE])
     client = client_for(school_a.leader.user)
     page = url("staff-edit", school_a.school, staff_id=sub.pk)
 
@@ -49,7 +49,7 @@ def test_a_substitutes_available_dates_are_added_and_removed_on_their_page(schoo
 
 
 def test_a_duplicate_or_bad_date_is_refused_beside_the_date_field(school_a):
-    sub = StaffFactory(school=school_a.school, roles=[Role.SUBSTITUTE])
+    sub = StaffFactory.create(school=school_a.school, roles=[Role.SUBSTITUTE])
     SubstituteDay.objects.create(school=school_a.school, staff=sub, date=datetime.date(2031, 3, 4))
     client = client_for(school_a.leader.user)
     page = url("staff-edit", school_a.school, staff_id=sub.pk)
@@ -76,11 +76,11 @@ def test_only_staff_holding_the_substitute_role_get_available_dates(school_a):
 
 
 def test_another_schools_substitute_and_dates_answer_404(school_a, school_b):
-    theirs = StaffFactory(school=school_b.school, roles=[Role.SUBSTITUTE])
+    theirs = StaffFactory.create(school=school_b.school, roles=[Role.SUBSTITUTE])
     their_day = SubstituteDay.objects.create(
         school=school_b.school, staff=theirs, date=datetime.date(2031, 3, 4)
     )
-    ours = StaffFactory(school=school_a.school, roles=[Role.SUBSTITUTE])
+    ours = StaffFactory.create(school=school_a.school, roles=[Role.SUBSTITUTE])
     client = client_for(school_a.leader.user)
 
     answers = [
@@ -110,12 +110,12 @@ def test_another_schools_substitute_and_dates_answer_404(school_a, school_b):
 def world() -> World:
     """``test_builds``' world: the kindergarten, its leader and a second humanities teacher."""
     k = kindergarten()
-    leader = StaffFactory(
+    leader = StaffFactory.create(
         school=k.school,
         roles=[Role.LEADER],
-        user=UserFactory(first_name="Lee", last_name="Principal"),
+        user=UserFactory.create(first_name="Lee", last_name="Principal"),
     )
-    return World(k, leader, StaffFactory(school=k.school, roles=[Role.HUMANITIES]))
+    return World(k, leader, StaffFactory.create(school=k.school, roles=[Role.HUMANITIES]))
 
 
 def build_with_rivera_out(world, callbacks):
@@ -245,7 +245,7 @@ def test_a_user_who_is_not_staff_here_cannot_see_the_options(
     world, django_capture_on_commit_callbacks
 ):
     _client, response, _job = build_with_rivera_out(world, django_capture_on_commit_callbacks)
-    stranger = client_for(UserFactory())
+    stranger = client_for(UserFactory.create())
 
     assert stranger.get(response["Location"]).status_code in (403, 404)
 

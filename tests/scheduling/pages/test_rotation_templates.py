@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from scheduling.forms.rotation_templates import stored_station_data
 from scheduling.models import RotationTemplate, TemplateStation, Venue
-from scheduling.template_editing import (
+from scheduling.services.templates import (
     STATION_FIELDS,
     StationInput,
     TemplateInvalid,
@@ -36,12 +36,12 @@ T = datetime.time
 def kindergarten_template(school, *, name: str = "Regular day") -> RotationTemplate:
     """Kindergarten on a two-hour day (8:00-10:00, no passing time): literacy 60 in one or two
     blocks of 30-60, the lab 40 in one block, lunch 20 inside 9:30-10:00."""
-    day_type = DayTypeFactory(
+    day_type = DayTypeFactory.create(
         school=school, name=name, day_start=T(8, 0), dismissal=T(10, 0), passing_minutes=0
     )
-    grade = GradeFactory(school=school, level=GradeLevel.K)
-    template = RotationTemplateFactory(school=school, grade=grade, day_type=day_type)
-    TemplateStationFactory(
+    grade = GradeFactory.create(school=school, level=GradeLevel.K)
+    template = RotationTemplateFactory.create(school=school, grade=grade, day_type=day_type)
+    TemplateStationFactory.create(
         template=template,
         code="literacy",
         minutes=60,
@@ -53,7 +53,7 @@ def kindergarten_template(school, *, name: str = "Regular day") -> RotationTempl
         preferred_start=T(8, 0),
         preferred_end=T(9, 0),
     )
-    TemplateStationFactory(
+    TemplateStationFactory.create(
         template=template,
         code="lab",
         minutes=40,
@@ -63,7 +63,7 @@ def kindergarten_template(school, *, name: str = "Regular day") -> RotationTempl
         venue=Venue.LAB,
         staff_role="",
     )
-    TemplateStationFactory(
+    TemplateStationFactory.create(
         template=template,
         code="lunch",
         minutes=20,
@@ -89,7 +89,8 @@ def stored(template: RotationTemplate) -> list[tuple]:
 def posted(template: RotationTemplate, **changes: str) -> dict[str, str]:
     """The editor's form as the page sends it, with ``changes`` by field name
     (``{"stations-0-minutes": "50"}``)."""
-    data = dict(stored_station_data(template).items())
+    # Each field's one posted value (a QueryDict's items() gives the last of each).
+    data = {key: str(value) for key, value in stored_station_data(template).items()}
     data.update(changes)
     return data
 
@@ -125,18 +126,18 @@ def urls(template: RotationTemplate) -> dict[str, str]:
 
 def test_the_list_shows_each_template_with_its_minutes_against_the_day(school_a):
     ready = kindergarten_template(school_a.school)
-    short = RotationTemplateFactory(
+    short = RotationTemplateFactory.create(
         school=school_a.school,
-        grade=GradeFactory(school=school_a.school, level=GradeLevel.FIRST),
+        grade=GradeFactory.create(school=school_a.school, level=GradeLevel.FIRST),
         day_type=ready.day_type,
     )
-    TemplateStationFactory(template=short, code="literacy", minutes=90, block_max=90)
-    long = RotationTemplateFactory(
+    TemplateStationFactory.create(template=short, code="literacy", minutes=90, block_max=90)
+    long = RotationTemplateFactory.create(
         school=school_a.school,
-        grade=GradeFactory(school=school_a.school, level=GradeLevel.SECOND),
+        grade=GradeFactory.create(school=school_a.school, level=GradeLevel.SECOND),
         day_type=ready.day_type,
     )
-    TemplateStationFactory(template=long, code="literacy", minutes=130, block_max=130)
+    TemplateStationFactory.create(template=long, code="literacy", minutes=130, block_max=130)
 
     response = client_for(school_a.leader.user).get(urls(ready)["list"])
 
@@ -543,7 +544,7 @@ def test_the_service_refuses_a_template_that_does_not_fill_the_day(school_a):
 
 
 def test_a_leader_creates_an_empty_template_for_a_grade_and_day_type(school_a):
-    day_type = DayTypeFactory(school=school_a.school, name="Minimum day")
+    day_type = DayTypeFactory.create(school=school_a.school, name="Minimum day")
     url = reverse("templates", kwargs={"school_id": school_a.school.pk})
 
     response = client_for(school_a.leader.user).post(
@@ -587,7 +588,7 @@ def test_a_second_template_for_the_same_grade_and_day_is_refused_beside_the_grad
 
 
 def test_another_schools_day_type_or_template_cannot_be_used_to_create(school_a, school_b):
-    mine = DayTypeFactory(school=school_a.school, name="Regular day")
+    mine = DayTypeFactory.create(school=school_a.school, name="Regular day")
     theirs = kindergarten_template(school_b.school)
     url = reverse("templates", kwargs={"school_id": school_a.school.pk})
     client = client_for(school_a.leader.user)
@@ -671,12 +672,12 @@ def test_a_forged_station_id_of_another_template_changes_nothing(school_a, schoo
 
 def test_the_list_reads_the_templates_in_two_queries(school_a, django_assert_num_queries):
     kindergarten_template(school_a.school)
-    other = RotationTemplateFactory(
+    other = RotationTemplateFactory.create(
         school=school_a.school,
-        grade=GradeFactory(school=school_a.school, level=GradeLevel.FIRST),
-        day_type=DayTypeFactory(school=school_a.school, name="Minimum day"),
+        grade=GradeFactory.create(school=school_a.school, level=GradeLevel.FIRST),
+        day_type=DayTypeFactory.create(school=school_a.school, name="Minimum day"),
     )
-    TemplateStationFactory(template=other)
+    TemplateStationFactory.create(template=other)
 
     with django_assert_num_queries(2):
         summaries = templates_for_school(school=school_a.school)

@@ -33,8 +33,8 @@ from scheduling.models import (
     ScheduleStatus,
     StationCode,
 )
-from scheduling.nightly_notifications import nightly_notify
-from scheduling.services import build_job_run
+from scheduling.services.builds import build_job_run
+from scheduling.services.nightly_notifications import nightly_notify
 from students.models import Role, Staff
 
 from ...conftest import client_for
@@ -106,15 +106,17 @@ def _nights(p: PlannedDay, draft: Schedule | None) -> None:
 def world() -> World:
     p = planned_day()
     school = p.d.school
-    leader = StaffFactory(
-        school=school, roles=[Role.LEADER], user=UserFactory(first_name="Lee", last_name="Lead")
+    leader = StaffFactory.create(
+        school=school,
+        roles=[Role.LEADER],
+        user=UserFactory.create(first_name="Lee", last_name="Lead"),
     )
     _stats_of_a_real_build(p.d.schedule)
     # Who teaches what, so the engine can build the day (the day itself was written by hand).
-    TeachingRoomFactory(school=school, staff=p.d.rivera, room=p.d.room_103)
+    TeachingRoomFactory.create(school=school, staff=p.d.rivera, room=p.d.room_103)
     p.d.lab.grades.set([p.d.adams.grade])
     for cohort in (p.d.adams, p.d.baker):
-        StaffingAssignmentFactory(
+        StaffingAssignmentFactory.create(
             school=school, cohort=cohort, station=StationCode.LITERACY, staff=[p.d.rivera]
         )
     for student in (p.d.iep_student, p.d.el_student):
@@ -127,8 +129,8 @@ def world() -> World:
     build_job_run(job_id=built.pk, options=work_limited(workers=1, seed=3))
     # A real build of the next day, Ms. Rivera out: absence recovery options and a draft.
     day_type = p.d.schedule.day_type
-    CalendarDayFactory(school=school, date=ABSENT_DAY, day_type=day_type)
-    StaffAbsenceFactory(school=school, staff=p.d.rivera, date=ABSENT_DAY)
+    CalendarDayFactory.create(school=school, date=ABSENT_DAY, day_type=day_type)
+    StaffAbsenceFactory.create(school=school, staff=p.d.rivera, date=ABSENT_DAY)
     absent = BuildJob.objects.create(school=school, date=ABSENT_DAY, requested_by=leader.user)
     build_job_run(job_id=absent.pk, options=work_limited(workers=1, seed=3))
     timed_out = BuildJob.objects.create(
@@ -175,7 +177,9 @@ def _routes() -> list[tuple[str, list[str]]]:
 
 def _argument_values(world: World) -> dict[str, list[object]]:
     p, school = world.p, world.p.d.school
-    schedules = [p.d.schedule.pk] + ([world.draft.pk] if world.draft else [])
+    schedules: list[object] = [p.d.schedule.pk]
+    if world.draft:
+        schedules.append(world.draft.pk)
     return {
         "school_id": [school.pk],
         "network_id": [school.network_id],

@@ -1,4 +1,4 @@
-"""A leader's configuration of one school: writes (services) and the reads its pages need.
+"""A leader's configuration of one school: the writes (its reads: ``selectors.configuration``).
 
 Every service is keyword-only, owns its transaction and validates with the models' own
 ``full_clean()``, so a caller that bypasses the forms (a command, a test, a future API) gets the
@@ -6,26 +6,24 @@ same refusals the pages show beside the field at fault. A row that other rows st
 with ``PROTECT`` is never half-deleted: the service raises ``StillInUse`` naming what uses it.
 """
 
-import calendar
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from students.accounts import account_email_change, account_management
 from students.errors import DomainError
-from students.models import Cohort, Grade, GradeLevel, Role, School, Staff, StaffRole, Student
+from students.models import Cohort, Grade, GradeLevel, Role, School, Staff, StaffRole
 
-from .models import (
+from ..models import (
     CalendarDay,
     DayType,
     LabSupervision,
@@ -39,8 +37,8 @@ from .models import (
     SubstituteDay,
     TeachingRoom,
     TemplateStation,
-    grade_name,
 )
+from ..solver.clock import grade_name
 
 # A leader sets a holiday week or a semester at once; a year is the most one change may touch.
 MAX_CALENDAR_RANGE_DAYS = 366
@@ -60,11 +58,15 @@ class StillInUse(DomainError):
 def _in_use_message(
     obj: models.Model, error: models.ProtectedError | models.RestrictedError
 ) -> str:
-    rows = getattr(error, "protected_objects", None) or getattr(error, "restricted_objects", ())
+    rows = (
+        error.protected_objects
+        if isinstance(error, models.ProtectedError)
+        else error.restricted_objects
+    )
     counts = Counter(type(row) for row in rows)
     uses = ", ".join(
         f"{n} {m._meta.verbose_name if n == 1 else m._meta.verbose_name_plural}"
-        for m, n in sorted(counts.items(), key=lambda item: item[0]._meta.verbose_name)
+        for m, n in sorted(counts.items(), key=lambda item: str(item[0]._meta.verbose_name))
     )
     return f"{obj} cannot be removed: it is still used by {uses}."
 
@@ -111,7 +113,7 @@ def _qualification_error(staff: Staff, cohort: Cohort, station: str) -> str | No
     for role, day_types in sorted(_required_roles(cohort.grade_id, station).items()):
         if role not in roles:
             return (
-                f"{staff} is not a {Role(role).label}; {grade_name(cohort.grade)}'s "
+                f"{staff} is not a {Role(role).label}; {grade_name(cohort.grade.level)}'s "
                 f"{StationCode(station).label} ({', '.join(sorted(day_types))}) is taught by one."
             )
     return None
@@ -284,7 +286,7 @@ def staff_update(
     grade_levels: Sequence[int] = (),
     cohorts: Sequence[Cohort] = (),
     teaching_room: Room | None = None,
-    by: AbstractBaseUser,
+    by: User,
     via: str = "configuration",
 ) -> Staff:
     """Change a staff member's account names, roles, hours, grades, cohorts and room. A leader
@@ -326,7 +328,7 @@ def staff_update(
     return staff
 
 
-def staff_delete(*, staff: Staff, by: AbstractBaseUser) -> None:
+def staff_delete(*, staff: Staff, by: User) -> None:
     """Remove a staff member from the school (their account stays). One with absences or
     scheduled blocks is kept: deactivate them instead."""
     if staff.user_id == by.pk:
@@ -421,9 +423,10 @@ def cohort_save(
         cohort.grade_chosen = True
     cohort.full_clean()
     cohort.save()
-    Room.objects.filter(homeroom_of=cohort).exclude(pk=getattr(homeroom, "pk", None)).update(
-        homeroom_of=None
-    )
+    others = Room.objects.filter(homeroom_of=cohort)
+    if homeroom is not None:
+        others = others.exclude(pk=homeroom.pk)
+    others.update(homeroom_of=None)
     if homeroom is not None and homeroom.homeroom_of_id != cohort.pk:
         homeroom.homeroom_of = cohort
         homeroom.save(update_fields=["homeroom_of"])
@@ -617,11 +620,6 @@ def substitute_day_remove(*, day: SubstituteDay) -> None:
     day.delete()
 
 
-def substitute_days_of(*, staff: Staff, since: datetime.date) -> list[SubstituteDay]:
-    """The dates from ``since`` on that ``staff`` can be called in as a substitute."""
-    return list(SubstituteDay.objects.filter(staff=staff, date__gte=since).order_by("date"))
-
-
 @transaction.atomic
 def school_settings_save(
     *,
@@ -676,119 +674,3 @@ def school_settings_save(
     settings.full_clean()
     settings.save()
     return settings
-
-
-# -- reads ---------------------------------------------------------------------------------------
-
-
-def rooms_for_school(*, school: School) -> list[Room]:
-    """Every room with its grades, homeroom cohort and lab supervision (four queries)."""
-    return list(
-        Room.objects.filter(school=school)
-        .select_related("homeroom_of", "supervision")
-        .prefetch_related(
-            Prefetch("grades", queryset=Grade.objects.order_by("level")),
-            Prefetch("supervision__supervisors", queryset=Staff.objects.select_related("user")),
-        )
-        .order_by("kind", "name")
-    )
-
-
-def staff_for_school(*, school: School) -> list[Staff]:
-    """Every staff member with roles, teaching room and what they teach."""
-    return list(
-        Staff.objects.filter(school=school)
-        .select_related("user", "teaching_room__room")
-        .prefetch_related(
-            "role_grants",
-            Prefetch(
-                "staffing_assignments",
-                queryset=StaffingAssignment.objects.select_related("cohort").order_by(
-                    "station", "cohort__name"
-                ),
-            ),
-        )
-        .order_by("-active", "user__last_name", "user__first_name")
-    )
-
-
-def staffing_of_staff(*, staff: Staff) -> list[StaffingAssignment]:
-    return list(
-        StaffingAssignment.objects.filter(staff=staff)
-        .select_related("cohort__grade")
-        .prefetch_related(Prefetch("staff", queryset=Staff.objects.select_related("user")))
-        .order_by("station", "cohort__grade__level", "cohort__name")
-    )
-
-
-def cohorts_for_school(*, school: School) -> list[Cohort]:
-    """Every cohort with its grade, homeroom and the staff of each station; a combination
-    homeroom's (students of several grades) also with ``student_grades``, e.g. "4, 5"."""
-    cohorts = list(
-        Cohort.objects.filter(school=school)
-        .select_related("grade", "homeroom")
-        .prefetch_related(
-            Prefetch(
-                "staffing",
-                queryset=StaffingAssignment.objects.prefetch_related(
-                    Prefetch("staff", queryset=Staff.objects.select_related("user"))
-                ).order_by("station"),
-            )
-        )
-        .order_by("grade__level", "name")
-    )
-    current = Q(enrollment_end__isnull=True) | Q(enrollment_end__gte=timezone.localdate())
-    held: dict[int, set[int]] = defaultdict(set)
-    for cohort_id, level in (
-        Student.objects.filter(current, cohort__in=cohorts)
-        .values_list("cohort_id", "grade__level")
-        .distinct()
-    ):
-        held[cohort_id].add(level)
-    for cohort in cohorts:
-        levels = held[cohort.pk]
-        several = bool(levels - {cohort.grade.level})
-        cohort.student_grades = (
-            ", ".join(GradeLevel(g).label for g in sorted(levels)) if several else ""
-        )
-    return cohorts
-
-
-def day_types_for_school(*, school: School) -> list[DayType]:
-    return list(DayType.objects.filter(school=school).order_by("name"))
-
-
-@dataclass(frozen=True)
-class CalendarCell:
-    date: datetime.date
-    in_month: bool
-    day: CalendarDay | None
-
-
-def calendar_month(*, school: School, year: int, month: int) -> list[list[CalendarCell]]:
-    """The weeks (Monday first) covering one month, each date with its calendar entry."""
-    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    days = {
-        day.date: day
-        for day in CalendarDay.objects.filter(
-            school=school, date__range=(weeks[0][0], weeks[-1][-1])
-        ).select_related("day_type")
-    }
-    return [
-        [CalendarCell(date, date.month == month, days.get(date)) for date in week] for week in weeks
-    ]
-
-
-def absences_for_school(*, school: School, since: datetime.date) -> list[StaffAbsence]:
-    return list(
-        StaffAbsence.objects.filter(school=school, date__gte=since)
-        .select_related("staff__user")
-        .order_by("date", "start", "staff__user__last_name")
-    )
-
-
-def school_settings_for(*, school: School) -> SchoolSchedulingSettings:
-    """The school's settings, or the defaults (unsaved) when the leader has not set any."""
-    return SchoolSchedulingSettings.objects.filter(
-        school=school
-    ).first() or SchoolSchedulingSettings(school=school)

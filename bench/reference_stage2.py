@@ -1,4 +1,4 @@
-"""A realistic stage-2 problem for a reference shape, for tests, the benchmark and the demo.
+"""A realistic stage-2 problem for a reference shape, for tests and the benchmark.
 
 Shape M is 24 cohorts of 25 students, shape L 48. Each cohort has one 100-minute lab block and
 one 30-minute flexible block, either taken from a stage-1 solution of ``reference_problem(shape)``
@@ -23,8 +23,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from .plan_inputs import lab_blocks
-from .plans import (
+from scheduling.solver.plan_inputs import lab_blocks
+from scheduling.solver.plans import (
     BlockKind,
     LabBlock,
     LabProgram,
@@ -37,7 +37,8 @@ from .plans import (
     StudentDay,
     Tutor,
 )
-from .problem import PlacedBlock, Problem, RoomKind, Window
+from scheduling.solver.problem import PlacedBlock, Problem, RoomKind, Window
+
 from .reference import SHAPES, STUDENTS_PER_COHORT, hm, reference_problem
 
 SUBJECTS = ("math", "literacy")

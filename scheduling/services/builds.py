@@ -1,15 +1,14 @@
 """Build, validate, store and publish schedules.
 
-A build (``scheduling.day_builds``) solves the day's rotations and its lab plan, checks both with
-their independent validators, and stores them as a new draft version. Publishing flips the
+A build (``scheduling.services.day_builds``) solves the day's rotations and its lab plan, checks
+both with their independent validators, and stores them as a new draft version. Publishing flips the
 published version inside one transaction, after validating the stored blocks and lab plan again
-against today's configuration, so readers always see one complete published version. An
-unchanged input (same fingerprints) makes no new version: checked before solving and again under
-the school's build lock before storing, so builds of one input running at once (leaders', the
-nightly's) store one version between them. Restoring makes an older version
-published again, under the same validation as a publish. Every publication (publish, restore,
-the nightly's) goes through ``_make_published``, which sends ``scheduling.signals.day_published``
-once the transaction commits.
+against today's configuration, so readers always see one complete published version. An unchanged
+input (same fingerprints) makes no new version: checked before solving and again under the school's
+build lock before storing, so builds of one input running at once (leaders', the nightly's) store
+one version between them. Restoring makes an older version published again, under the same
+validation as a publish. Every publication (publish, restore, the nightly's) goes through
+``_make_published``, which sends ``scheduling.signals.day_published`` once the transaction commits.
 
 A leader's build from a page is a *build job*: ``build_job_start`` stores the job and queues the
 Celery task when the transaction commits; ``build_job_run`` (the task's one call) runs the build
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,7 +35,27 @@ from students.errors import DomainError
 from students.jobs import fresh_active_q, job_claim, job_finish
 from students.models import ApiClient, School
 
-from .configuration import school_settings_for
+from ..explanations import engine_text
+from ..lab_plans import plan_inputs_for, stored_plan
+from ..locks import lock_school_builds
+from ..models import (
+    BuildJob,
+    BuildOrigin,
+    BuildPhase,
+    BuildState,
+    LabPlan,
+    Schedule,
+    ScheduleStatus,
+)
+from ..models.builds import phase_percent
+from ..selectors.configuration import school_settings_for
+from ..selectors.problem import calendar_day_for, problem_for
+from ..signals import day_published
+from ..solver.plan_inputs import plan_problem
+from ..solver.problem import Reason
+from ..solver.stage1 import SolveOptions
+from ..solver.validate import validate
+from ..solver.validate_stage2 import validate_plan
 from .day_builds import (
     SolvedDay,
     day_inputs,
@@ -47,27 +66,7 @@ from .day_builds import (
     stored_blocks,
     work_limited,
 )
-from .day_recovery import problem_with_recovery
-from .explanations import engine_text
-from .lab_plans import plan_inputs_for, stored_plan
-from .locks import lock_school_builds
-from .models import (
-    BuildJob,
-    BuildOrigin,
-    BuildPhase,
-    BuildState,
-    LabPlan,
-    Schedule,
-    ScheduleStatus,
-)
-from .models.builds import phase_percent
-from .selectors import calendar_day_for, problem_for
-from .signals import day_published
-from .solver.plan_inputs import plan_problem
-from .solver.problem import Reason
-from .solver.stage1 import SolveOptions
-from .solver.validate import validate
-from .solver.validate_stage2 import validate_plan
+from .recovery import problem_with_recovery
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +103,7 @@ def schedule_build(
     *,
     school: School,
     date: datetime.date,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     client: ApiClient | None = None,
     origin: BuildOrigin | None = None,
     publish: bool = False,
@@ -277,7 +276,7 @@ def build_job_start(
     *,
     school: School,
     date: datetime.date,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     client: ApiClient | None = None,
     seconds: int | None = None,
 ) -> BuildJob:
@@ -290,7 +289,7 @@ def build_job_start(
     returned instead of starting a second one. The task is queued when the transaction commits,
     so a worker always finds the row.
     """
-    from .tasks import build_job_run_task
+    from ..tasks import build_job_run_task
 
     calendar_day_for(school=school, date=date)
     with transaction.atomic():
@@ -418,9 +417,7 @@ class RecoveryOptionNotFound(DomainError):
     status = 404
 
 
-def build_job_use_option(
-    *, job: BuildJob, rank: int, by: AbstractBaseUser | None = None
-) -> Schedule:
+def build_job_use_option(*, job: BuildJob, rank: int, by: User | None = None) -> Schedule:
     """Store the day of ``job``'s recovery option ranked ``rank`` as the date's next draft: its
     blocks as found by the build (no new solve), checked again by both validators against the
     configuration as it is now with the option's recovery applied, and its lab plan planned.

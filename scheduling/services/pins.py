@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from students.models import Cohort
 
-from .models import Pin, Schedule, clock
+from ..models import Pin, Schedule, clock
 
 logger = logging.getLogger(__name__)
 

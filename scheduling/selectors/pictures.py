@@ -3,7 +3,8 @@
 Three pictures of one schedule: the timeline grid (a row per cohort, a block per stretch of its
 day, placed on a shared time axis in percent of its width), the staff grid (a row per staff
 member, the blocks they teach) and, per Learning Lab, the occupancy curve (students present at
-every moment against the lab's seats, as an SVG step line and as the table it is drawn from).
+every moment against the lab's seats, as an SVG step line drawn with ``rocketship.charts`` and
+as the table it is drawn from).
 
 ``day_picture`` reads a schedule in four queries, whatever its size: the blocks with their
 cohort, room and staff; the cohorts' enrolled students on the date; the school's labs; and the
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils.translation import gettext, ngettext
 
-from students.models import Student
+from rocketship.charts import Box, ChartPoint, Scale, nice_ceiling, quarter_ticks, step_line
+from students.models import Cohort, Staff, Student
 
-from .models import (
+from ..models import (
     Pin,
     Room,
     RoomKind,
@@ -35,46 +37,16 @@ from .models import (
     minutes_of,
     time_of,
 )
-
-# A short name per station, printed on every block so colour is never the only signal.
-STATION_SHORT: dict[str, str] = {
-    StationCode.LAUNCH: "Launch",
-    StationCode.LITERACY: "Literacy",
-    StationCode.MATH: "Math",
-    StationCode.LAB: "Lab",
-    StationCode.FLEX: "Flex",
-    StationCode.ELD: "ELD",
-    StationCode.SPECIALS: "Specials",
-    StationCode.LUNCH: "Lunch",
-    StationCode.RECESS: "Recess",
-}
+from .blocks import BlockRead, station_label, station_short
 
 # The lab chart's drawing box (SVG user units); the axes' labels sit in the margins.
-CHART_WIDTH = 720
-CHART_HEIGHT = 220
-CHART_MARGIN = {"left": 48, "right": 16, "top": 16, "bottom": 32}
+LAB_CHART_BOX = Box(width=720, height=220, left=48, right=16, top=16, bottom=32)
 # Minutes between an hour's tick and an end of the axis below which the hour is left out.
 TICK_GAP = 20
 
 
-def station_label(code: str) -> str:
-    try:
-        return str(StationCode(code).label)
-    except ValueError:
-        return code
-
-
-def station_short(code: str) -> str:
-    return STATION_SHORT.get(code, code)
-
-
 def span_label(start: int, end: int) -> str:
     return f"{clock_of(start)}\u2013{clock_of(end)}"
-
-
-def clock_span(start: datetime.time, end: datetime.time) -> str:
-    """A block's times as every picture and roster prints them: 8:00\u20138:40."""
-    return f"{clock(start)}\u2013{clock(end)}"
 
 
 def clock_of(minutes: int) -> str:
@@ -116,39 +88,13 @@ class Tick:
 
 
 @dataclass(frozen=True)
-class PictureBlock:
+class PictureBlock(BlockRead):
     """One block placed on the axis: ``left`` and ``width`` are percent of the axis width."""
 
-    id: int
-    cohort_id: int
-    cohort_name: str
-    station: str
-    start: datetime.time
-    end: datetime.time
-    room_id: int | None
-    room_name: str
-    staff_id: int | None
-    staff_name: str
     left: float
     width: float
     pinned: bool = False
     pinned_every_day: bool = False  # held by a pin on every day of the day type
-
-    @property
-    def station_label(self) -> str:
-        return station_label(self.station)
-
-    @property
-    def short(self) -> str:
-        return station_short(self.station)
-
-    @property
-    def span(self) -> str:
-        return clock_span(self.start, self.end)
-
-    @property
-    def minutes(self) -> int:
-        return minutes_of(self.end) - minutes_of(self.start)
 
     @property
     def late(self) -> bool:
@@ -198,13 +144,6 @@ class LabStep:
 
 
 @dataclass(frozen=True)
-class ChartPoint:
-    x: float
-    y: float
-    label: str
-
-
-@dataclass(frozen=True)
 class LabCurve:
     """One lab's occupancy over the day, with the SVG geometry of its step line."""
 
@@ -217,8 +156,7 @@ class LabCurve:
     capacity_y: float
     x_ticks: tuple[ChartPoint, ...]
     y_ticks: tuple[ChartPoint, ...]
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
+    box: Box = LAB_CHART_BOX
 
     @property
     def peak(self) -> int:
@@ -231,22 +169,6 @@ class LabCurve:
     @property
     def seat_minutes(self) -> int:
         return sum(s.seats * (s.end - s.start) for s in self.steps)
-
-    @property
-    def plot_left(self) -> int:
-        return CHART_MARGIN["left"]
-
-    @property
-    def plot_right(self) -> int:
-        return self.width - CHART_MARGIN["right"]
-
-    @property
-    def plot_bottom(self) -> int:
-        return self.height - CHART_MARGIN["bottom"]
-
-    @property
-    def plot_top(self) -> int:
-        return CHART_MARGIN["top"]
 
 
 @dataclass(frozen=True)
@@ -339,40 +261,17 @@ def busiest_seats(steps: Iterable[LabStep], start: int, end: int) -> int:
     return peak_seats(s for s in steps if s.start < end and start < s.end)
 
 
-def _nice_ceiling(value: int) -> int:
-    """The chart's top: a round number at or above ``value`` (10, 20, 50, 100, ...)."""
-    for step in (5, 10, 20, 25, 50, 100):
-        if value <= step * 5:
-            return max(step, math.ceil(value / step) * step)
-    return math.ceil(value / 100) * 100
-
-
 def lab_curve(
     *, room_id: int, name: str, capacity: int, axis: TimeAxis, steps: tuple[LabStep, ...]
 ) -> LabCurve:
-    left, top = CHART_MARGIN["left"], CHART_MARGIN["top"]
-    plot_w = CHART_WIDTH - left - CHART_MARGIN["right"]
-    plot_h = CHART_HEIGHT - top - CHART_MARGIN["bottom"]
-    peak = peak_seats(steps)
-    y_max = _nice_ceiling(max(capacity, peak, 1) * 11 // 10 or 1)
-
-    def x(minutes: int) -> float:
-        return round(left + (minutes - axis.start) * plot_w / axis.length, 2)
-
-    def y(seats: int) -> float:
-        return round(top + plot_h - seats * plot_h / y_max, 2)
-
-    parts = [f"M{x(axis.start)} {y(steps[0].seats if steps else 0)}"]
-    for i, step in enumerate(steps):
-        if i:
-            parts.append(f"V{y(step.seats)}")
-        parts.append(f"H{x(step.end)}")
-    line = " ".join(parts)
-    area = f"{line} V{y(0)} H{x(axis.start)} Z"
-    quarter = max(y_max // 4, 1)
-    y_ticks = tuple(
-        ChartPoint(left, y(v), str(v)) for v in range(0, y_max + 1, quarter) if v <= y_max
-    )
+    """What the lab's chart plots: the seats taken along the day, under a round number a tenth
+    above the capacity or the peak, whichever is higher."""
+    box = LAB_CHART_BOX
+    y_max = nice_ceiling(max(capacity, peak_seats(steps), 1) * 11 // 10 or 1)
+    x = Scale.across(box, axis.start, axis.start + axis.length, digits=2)
+    y = Scale.upward(box, y_max, digits=2)
+    line, area = step_line(x, y, start=axis.start, steps=[(s.end, s.seats) for s in steps])
+    y_ticks = tuple(ChartPoint(box.plot_left, y(v), str(v)) for v in quarter_ticks(y_max))
     x_ticks = tuple(ChartPoint(x(t.minutes), y(0), t.label) for t in axis.ticks())
     return LabCurve(
         room_id=room_id,
@@ -447,16 +346,7 @@ def day_picture(*, schedule: Schedule) -> DayPicture:
             (
                 b,
                 PictureBlock(
-                    id=b.pk,
-                    cohort_id=b.cohort_id,
-                    cohort_name=b.cohort.name,
-                    station=b.station,
-                    start=b.start,
-                    end=b.end,
-                    room_id=b.room_id,
-                    room_name=b.room.name if b.room else "",
-                    staff_id=b.staff_id,
-                    staff_name=str(b.staff) if b.staff else "",
+                    **BlockRead.fields_of(b),
                     left=axis.percent(start),
                     width=round((end - start) * 100 / axis.length, 3),
                     pinned=pinned,
@@ -467,14 +357,14 @@ def day_picture(*, schedule: Schedule) -> DayPicture:
 
     by_cohort: dict[int, list[PictureBlock]] = defaultdict(list)
     by_staff: dict[int, list[PictureBlock]] = defaultdict(list)
-    cohort_of = {}
-    staff_of = {}
+    cohort_of: dict[int, Cohort] = {}
+    staff_of: dict[int, Staff] = {}
     for b, picture in placed:
         by_cohort[b.cohort_id].append(picture)
         cohort_of[b.cohort_id] = b.cohort
-        if b.staff_id:
-            by_staff[b.staff_id].append(picture)
-            staff_of[b.staff_id] = b.staff
+        if b.staff is not None:  # loaded with the block: no query
+            by_staff[b.staff.pk].append(picture)
+            staff_of[b.staff.pk] = b.staff
     cohorts = tuple(
         PictureRow(
             cohort.pk,

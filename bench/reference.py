@@ -1,6 +1,6 @@
 """The reference school shapes of shared/design/reference-shapes.json as stage-1 problems.
 
-Tests, benchmarks and the demo use these invented schools with realistic, tight numbers: about
+Tests and benchmarks use these invented schools with realistic, tight numbers: about
 100 lab minutes a day with labs about 90% used, specials staff about 86% used, every cohort's day
 packed to the minute from the 8:00 launch to the 15:15 dismissal. Variants make them harder:
 ``lab_short`` (a lab loses 25 seats: infeasible), ``teacher_absent`` (grade 3's STEM teacher is
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .problem import (
+from scheduling.solver.problem import (
     Assignment,
     Cohort,
     GradeTemplate,

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from students.errors import DomainError
 from students.models import Cohort, School, Staff
 
-from .models import (
+from ..models import (
     PREP_ROLES,
     STATION_ORDER,
     CalendarDay,
@@ -32,8 +32,9 @@ from .models import (
     TemplateStation,
     minutes_of,
 )
-from .solver import problem as solver
-from .solver.grid import snap_problem
+from ..solver import problem as solver
+from ..solver.clock import grade_name
+from ..solver.grid import snap_problem
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def problem_for(*, school: School, date: datetime.date) -> solver.Problem:
     templates = _templates(school, day_type)
     missing = sorted({c.grade for c in cohorts} - {t.grade for t in templates})
     if missing:
-        names = ", ".join(grade_name_of(level) for level in missing)
+        names = ", ".join(grade_name(level) for level in missing)
         raise IncompleteConfiguration(f"No rotation template for {names} on a {day_type.name} day.")
     supervision = _supervision(school)
     staff = _staff(school, date, settings, supervision)
@@ -177,10 +178,6 @@ def _on_grid(problem: solver.Problem, *, school: School, date: datetime.date) ->
     for change in snapped.adjusted:
         logger.warning("%s on %s: %s", school, date, change)
     return snapped.problem
-
-
-def grade_name_of(level: int) -> str:
-    return "kindergarten" if level == 0 else f"grade {level}"
 
 
 def _window(start: datetime.time | None, end: datetime.time | None) -> solver.Window | None:

@@ -18,36 +18,39 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
 
 from students.models import ELLevel, ServiceKind, ServiceNeed, Staff, Student
 from students.permissions import AnyUser, service_details_q, with_service_sight
 
-from .models import Room, Schedule, ScheduledBlock, ScheduleStatus, minutes_of
+from ..models import Room, Schedule, ScheduledBlock, ScheduleStatus, minutes_of
+from .blocks import BlockRead, clock_span
 from .pictures import (
     LabCurve,
     LabStep,
     TimeAxis,
     busiest_seats,
-    clock_span,
     enrolled_counts,
     lab_curve,
     occupancy_steps,
     peak_seats,
-    station_label,
-    station_short,
     stays_of,
 )
 
-SERVICE_SHORT = {
+# Keyed by str: a field's stored value finds its TextChoices member's entry.
+SERVICE_SHORT: dict[str, str] = {
     ServiceKind.IEP: "SpEd",
     ServiceKind.ELD: "ELD",
     ServiceKind.INTERVENTION: "Intervention",
 }
 # On paper a service is a mark of a few letters; the printed legend spells them out.
-SERVICE_MARK = {ServiceKind.IEP: "SpEd", ServiceKind.ELD: "ELD", ServiceKind.INTERVENTION: "Int"}
+SERVICE_MARK: dict[str, str] = {
+    ServiceKind.IEP: "SpEd",
+    ServiceKind.ELD: "ELD",
+    ServiceKind.INTERVENTION: "Int",
+}
 WEEKDAYS = 5  # Monday to Friday
 
 
@@ -75,34 +78,9 @@ class RosterStudent:
 
 
 @dataclass(frozen=True)
-class RosterBlock:
-    id: int
-    station: str
-    start: datetime.time
-    end: datetime.time
-    room_id: int | None
-    room_name: str
-    cohort_id: int
-    cohort_name: str
-    staff_name: str
+class RosterBlock(BlockRead):
     in_my_lab: bool  # a lab block the staff member supervises rather than teaches
     students: tuple[RosterStudent, ...]
-
-    @property
-    def span(self) -> str:
-        return clock_span(self.start, self.end)
-
-    @property
-    def station_label(self) -> str:
-        return station_label(self.station)
-
-    @property
-    def short(self) -> str:
-        return station_short(self.station)
-
-    @property
-    def minutes(self) -> int:
-        return minutes_of(self.end) - minutes_of(self.start)
 
 
 @dataclass(frozen=True)
@@ -125,7 +103,7 @@ class StaffDays:
     records: tuple[models.Model, ...]  # the student records read, for the audit trail
 
 
-def staff_memberships(*, user: AbstractBaseUser) -> list[Staff]:
+def staff_memberships(*, user: User) -> list[Staff]:
     """The user's active staff rows, one per school, with the school loaded."""
     if not user.is_authenticated:
         return []
@@ -231,7 +209,7 @@ def roster_for_staff_days(
         .order_by("schedule__date", "start", "cohort__name", "pk")
     )
 
-    students_of: dict[tuple[int, datetime.date], list[Student]] = defaultdict(list)
+    students_of: dict[tuple[int | None, datetime.date], list[Student]] = defaultdict(list)
     records: list[models.Model] = []
     if with_students and blocks:
         first, last = dates[0], dates[-1]
@@ -259,15 +237,7 @@ def roster_for_staff_days(
         date = b.schedule.date
         by_date[date].append(
             RosterBlock(
-                id=b.pk,
-                station=b.station,
-                start=b.start,
-                end=b.end,
-                room_id=b.room_id,
-                room_name=b.room.name if b.room else "",
-                cohort_id=b.cohort_id,
-                cohort_name=b.cohort.name,
-                staff_name=str(b.staff) if b.staff else "",
+                **BlockRead.fields_of(b),
                 in_my_lab=b.room_id in lab_ids and b.staff_id != staff.pk,
                 students=tuple(roster_student(s) for s in students_of.get((b.cohort_id, date), ())),
             )

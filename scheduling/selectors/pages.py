@@ -1,15 +1,19 @@
-"""The principal's morning: what a leader reads at 7:45 about today and the next school day.
+"""The reads behind a leader's pages: the principal's morning and the school's recent nights.
 
-For each of the two days: the published version (when and by whom it was built), last night's
-rebuild and whose day it changed, the staff who are out and how each is covered, the service
+The principal's morning (``morning_of``): what a leader reads at 7:45 about today and the next
+school day. For each of the two days: the published version (when and by whom it was built), last
+night's rebuild and whose day it changed, the staff who are out and how each is covered, the service
 minutes the lab plan could not meet, and a newer draft waiting for review. For the school: the
-students furthest behind in the Learning Lab, every draft waiting for review and the builds
-still under way.
+students furthest behind in the Learning Lab, every draft waiting for review and the builds still
+under way.
 
 Reads only, in a fixed number of queries whatever the number of absences, cohorts, students or
 versions (``MORNING_QUERIES`` at most). Student names come only for the students the viewer may
 see; the caller audits the read (``Morning.students_read``). Everything here is in the
 school's words: no solver status, score or constraint code.
+
+The nightly runs (``nightly_runs_page``, ``nightly_runs``): a school's recent nights for its
+leaders' page, and the runs the API lists.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from learninglabs.models import Subject
@@ -29,8 +33,7 @@ from students.models import School, Student
 from students.permissions import AnyUser
 from students.scoping import scope_for_user
 
-from .day_recovery import KIND_LABELS
-from .models import (
+from ..models import (
     ACTIVE_BUILD_STATES,
     BuildJob,
     CalendarDay,
@@ -42,8 +45,9 @@ from .models import (
     ScheduleStatus,
     StaffAbsence,
 )
-from .schedule_changes import ScheduleChanges, schedule_changes
-from .selectors import next_instructional_day
+from ..schedule_changes import ScheduleChanges, schedule_changes
+from .problem import next_instructional_day
+from .recovery import KIND_LABELS
 
 # A leader acts on a handful of names; the progress pages rank every student.
 FURTHEST_BEHIND = 5
@@ -336,3 +340,67 @@ def _subject_label(code: str) -> str:
         return str(Subject(code).label)
     except ValueError:
         return code
+
+
+# -- the nightly runs: a school's recent nights for its leaders' page, and the runs the API
+# lists; each in a fixed number of queries however many runs there are.
+
+# Two school weeks and their weekends: enough to see a pattern (the same failure every night)
+# without a page that grows all year.
+NIGHTS_PER_PAGE = 14
+
+
+@dataclass(frozen=True)
+class Night:
+    night: datetime.date
+    runs: tuple[NightlyRun, ...]  # newest first: a manual re-run above the nightly one
+
+
+@dataclass(frozen=True)
+class NightsPage:
+    nights: tuple[Night, ...]  # newest night first
+    older: datetime.date | None  # pass as ``before`` for the next, older page; None at the end
+
+    @property
+    def runs(self) -> tuple[NightlyRun, ...]:
+        return tuple(run for night in self.nights for run in night.runs)
+
+
+def nightly_runs() -> QuerySet[NightlyRun]:
+    """Every run with what a listing prints (its school, the version it names, the day a draft
+    was carried forward from, who started it by hand), newest night first, in a stable order.
+    Not scoped: callers narrow it to what the user may see."""
+    return NightlyRun.objects.select_related(
+        "school", "schedule__carried_forward_from", "started_by"
+    ).order_by("-night", "school_id", "-queued_at", "-pk")
+
+
+def nightly_runs_page(
+    *,
+    school: School,
+    night: datetime.date | None = None,
+    before: datetime.date | None = None,
+    per_page: int = NIGHTS_PER_PAGE,
+) -> NightsPage:
+    """The school's runs of one ``night``, or of its ``per_page`` latest nights with a run
+    (before ``before`` when given), grouped by night. Two queries."""
+    runs = nightly_runs().filter(school=school)
+    if night is not None:
+        nights = [night]
+        older = None
+    else:
+        earlier = runs if before is None else runs.filter(night__lt=before)
+        # One more than a page: whether an older page exists, without counting them all.
+        found = list(
+            earlier.order_by("-night").values_list("night", flat=True).distinct()[: per_page + 1]
+        )
+        nights = found[:per_page]
+        older = nights[-1] if len(found) > per_page else None
+    by_night: dict[datetime.date, list[NightlyRun]] = {day: [] for day in nights}
+    if nights:
+        for run in runs.filter(night__in=nights):
+            by_night[run.night].append(run)
+    return NightsPage(
+        nights=tuple(Night(day, tuple(found_runs)) for day, found_runs in by_night.items()),
+        older=older,
+    )

@@ -12,7 +12,8 @@ they become what the database keeps:
   pick another one without a new solve.
 
 ``Schedule.input_fingerprint`` stays the original problem's: the same absences and pool give
-the same day again.
+the same day again. Who is out and the pool are read in ``selectors.recovery``; a day using a
+network substitute gives them a ``Staff`` row here when it is stored (``local_substitutes``).
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from students.models import Role, School, Staff, StaffRole
 
-from students.models import School
-
-from .models import StationCode
-from .recovery_inputs import absent_staff, substitutes_for
-from .solver.problem import PlacedBlock, Problem, Reason, StaffMember
-from .solver.recovery import (
+from ..models import StationCode
+from ..selectors.recovery import KIND_LABELS, absent_staff, substitutes_for
+from ..solver.problem import PlacedBlock, Problem, Reason, StaffMember
+from ..solver.recovery import (
     Recovery,
     RecoveryOption,
     apply_recovery,
@@ -37,14 +36,8 @@ from .solver.recovery import (
     recovery_options,
     recovery_to_json,
 )
-from .solver.stage1 import SolveOptions
+from ..solver.stage1 import SolveOptions
 
-KIND_LABELS = {
-    "substitute": gettext_lazy("A substitute"),
-    "cover": gettext_lazy("Cover by present staff"),
-    "convert": gettext_lazy("Learning Lab or flex time instead"),
-    "combine": gettext_lazy("Two cohorts combined"),
-}
 # Enough of the original reasons to say why the day needed a recovery.
 WHY_REASONS = 5
 
@@ -212,7 +205,7 @@ def recovery_record(option: Mapping[str, Any], *, why: Sequence[str]) -> dict[st
 
 def with_staff_swapped(record: Mapping[str, Any], swap: Mapping[int, int]) -> dict[str, Any]:
     """``record`` with staff ids swapped (another school's substitute row for their row here,
-    see ``recovery_inputs.local_substitutes``), in the recovery and in the cover load."""
+    see ``local_substitutes`` below), in the recovery and in the cover load."""
     if not swap:
         return dict(record)
     recovery = recovery_from_json(record["recovery"])
@@ -248,3 +241,24 @@ def options_for_page(
         for option in options
         if isinstance(option, Mapping)
     ]
+
+
+def local_substitutes(*, school: School, staff_ids: set[int]) -> dict[int, int]:
+    """For each of ``staff_ids`` that is another school's row, the id of its user's active
+    ``Staff`` row at ``school`` holding the substitute role, made (or reactivated) here if
+    needed. Call it inside the transaction that stores the day using them. Ids already of this
+    school map to themselves."""
+    swapped: dict[int, int] = {}
+    foreign = Staff.objects.filter(pk__in=staff_ids).exclude(school=school).select_related("user")
+    for theirs in foreign:
+        here, _created = Staff.objects.get_or_create(
+            user=theirs.user,
+            school=school,
+            defaults={"work_start": theirs.work_start, "work_end": theirs.work_end},
+        )
+        if not here.active:
+            here.active = True
+            here.save(update_fields=["active"])
+        StaffRole.objects.get_or_create(staff=here, role=Role.SUBSTITUTE)
+        swapped[theirs.pk] = here.pk
+    return swapped

@@ -16,7 +16,7 @@ How a night goes (``scheduling.tasks`` holds the Celery wrappers, beat fires the
    second delivery of the same task finds the row finished and stops, so a build is published
    once. Database and broker outages propagate, for the task to retry with backoff. With staff
    out and no day as configured, the best ranked absence recovery option that validates is
-   published (``scheduling.day_recovery``); the version records which and why
+   published (``scheduling.services.recovery``); the version records which and why
    (``Schedule.recovery``) and the leader's email says so.
 3. When a rebuild publishes nothing, the published version of the date stays. With none, the
    latest published day of the same day type is copied forward as a draft, marked as such
@@ -29,7 +29,7 @@ How a night goes (``scheduling.tasks`` holds the Celery wrappers, beat fires the
    ``NIGHTLY_MAX_ATTEMPTS`` (``nightly_give_up``: not published, with the reason). Meanwhile
    the run reads "lost, running again" (``Job.lost``).
 5. Once a row finishes, leaders are told the outcome and teachers whose day changed get what
-   changed (``scheduling.nightly_notifications``), once per row.
+   changed (``scheduling.services.nightly_notifications``), once per row.
 
 Rows are never deleted: they are the history a leader's page and the API show.
 """
@@ -45,7 +45,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -55,17 +55,8 @@ from students.errors import DomainError
 from students.jobs import job_claim, job_finish, jobs_sweep
 from students.models import School
 
-from .day_builds import (
-    SolvedDay,
-    day_inputs,
-    day_solve,
-    day_store,
-    latest_same_day,
-    next_version,
-    same_day,
-)
-from .locks import lock_school_builds
-from .models import (
+from ..locks import lock_school_builds
+from ..models import (
     ACTIVE_RUN_STATES,
     BuildOrigin,
     CalendarDay,
@@ -77,11 +68,20 @@ from .models import (
     ScheduledBlock,
     ScheduleStatus,
 )
-from .schedule_changes import schedule_baseline
-from .selectors import next_instructional_day, published_before
-from .services import ScheduleRejected, schedule_publish
-from .solver.problem import Reason
-from .solver.stage1 import SolveOptions
+from ..schedule_changes import schedule_baseline
+from ..selectors.problem import next_instructional_day, published_before
+from ..solver.problem import Reason
+from ..solver.stage1 import SolveOptions
+from .builds import ScheduleRejected, schedule_publish
+from .day_builds import (
+    SolvedDay,
+    day_inputs,
+    day_solve,
+    day_store,
+    latest_same_day,
+    next_version,
+    same_day,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def nightly_due(*, now: datetime.datetime | None = None) -> list[DueSchool]:
 
 
 def _queue(run_id: int) -> None:
-    from .tasks import nightly_rebuild_task
+    from ..tasks import nightly_rebuild_task
 
     nightly_rebuild_task.delay(run_id)
 
@@ -187,7 +187,7 @@ class Started:
 def nightly_runs_start(
     *,
     schools: Iterable[School],
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     now: datetime.datetime | None = None,
 ) -> Started:
     """Run the night's rebuild now for ``schools`` (the management command): a run each, marked
@@ -402,7 +402,7 @@ def carry_forward(*, school: School, date: datetime.date) -> Schedule | None:
 
 
 def _notify(run_id: int) -> None:
-    from .tasks import nightly_notify_task
+    from ..tasks import nightly_notify_task
 
     nightly_notify_task.delay(run_id)
 

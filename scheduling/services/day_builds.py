@@ -15,7 +15,7 @@ goes through here, so they cannot drift apart:
    transaction holding the school's build lock.
 
 When staff are out and stage 1 finds no day, ``day_solve`` asks for recovery options
-(``scheduling.day_recovery``) and builds the best ranked one that both validators accept: the
+(``scheduling.services.recovery``) and builds the best ranked one that both validators accept: the
 stored version records it (``Schedule.recovery``) and the job keeps every option.
 """
 
@@ -31,13 +31,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Max, QuerySet
 
 from students.models import ApiClient, School
 
-from .day_recovery import (
+from ..lab_plans import (
+    lab_plan_store,
+    plan_fingerprint,
+    plan_inputs_for,
+    plan_violations_as_reasons,
+)
+from ..models import BuildOrigin, BuildPhase, Schedule, ScheduledBlock
+from ..selectors.problem import calendar_day_for, problem_for
+from ..solver import stage2
+from ..solver.clock import minutes_of, time_of
+from ..solver.plan_inputs import PlanInputs, plan_problem
+from ..solver.plans import LabPlan, PlanProblem
+from ..solver.problem import Infeasible, PlacedBlock, Problem, Reason, Solution, SolveStats
+from ..solver.recovery import recovery_from_json
+from ..solver.stage1 import SolveOptions, solve
+from ..solver.validate import Violation, validate
+from ..solver.validate_stage2 import validate_plan
+from .recovery import (
     blocks_from_json,
+    local_substitutes,
     option_json,
     options_for,
     problem_with_recovery,
@@ -46,24 +64,6 @@ from .day_recovery import (
     why_of,
     with_staff_swapped,
 )
-from .lab_plans import (
-    lab_plan_store,
-    plan_fingerprint,
-    plan_inputs_for,
-    plan_violations_as_reasons,
-)
-from .models import BuildOrigin, BuildPhase, Schedule, ScheduledBlock
-from .models.calendar import minutes_of, time_of
-from .recovery_inputs import local_substitutes
-from .selectors import calendar_day_for, problem_for
-from .solver import stage2
-from .solver.plan_inputs import PlanInputs, plan_problem
-from .solver.plans import LabPlan, PlanProblem
-from .solver.problem import Infeasible, PlacedBlock, Problem, Reason, Solution, SolveStats
-from .solver.recovery import recovery_from_json
-from .solver.stage1 import SolveOptions, solve
-from .solver.validate import Violation, validate
-from .solver.validate_stage2 import validate_plan
 
 logger = logging.getLogger(__name__)
 
@@ -397,7 +397,7 @@ def next_version(*, school: School, date: datetime.date) -> int:
 
 def build_origin(
     *,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     client: ApiClient | None = None,
     origin: BuildOrigin | None = None,
 ) -> BuildOrigin:
@@ -416,7 +416,7 @@ def day_store(
     school: School,
     date: datetime.date,
     solved: SolvedDay,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     client: ApiClient | None = None,
     origin: BuildOrigin | None = None,
 ) -> Schedule:

@@ -5,13 +5,13 @@ substitute pool available that date, as the solver's ``StaffMember`` rows: the s
 substitutes first (staff holding the substitute role with a ``SubstituteDay`` on the date), then
 the network's other schools' substitutes available that date.
 
-A network substitute teaches here as staff of this school: ``ScheduledBlock.staff`` always
-points at a ``Staff`` row of the block's school (pages, feeds and "my day" read it that way).
-So a substitute from another school is offered under their own row there (with that row's id),
-and when a day using them is stored, ``local_substitutes`` makes sure their user has an active
-``Staff`` row at this school holding the substitute role, inside the storing transaction, and
-gives the ids to swap in the blocks and in the stored recovery. A user who already has a row
-here is offered under that row's id from the start, so nothing is swapped for them.
+A network substitute teaches here as staff of this school: ``ScheduledBlock.staff`` always points at
+a ``Staff`` row of the block's school (pages, feeds and "my day" read it that way). So a substitute
+from another school is offered under their own row there (with that row's id), and when a day using
+them is stored, ``services.recovery.local_substitutes`` makes sure their user has an active
+``Staff`` row at this school holding the substitute role, inside the storing transaction, and gives
+the ids to swap in the blocks and in the stored recovery. A user who already has a row here is
+offered under that row's id from the start, so nothing is swapped for them.
 """
 
 from __future__ import annotations
@@ -19,11 +19,20 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
-from students.models import Role, School, Staff, StaffRole
+from students.models import Role, School, Staff
 
-from .models import PREP_ROLES, SchoolSchedulingSettings, StaffAbsence, minutes_of
-from .solver.problem import StaffMember, Window
+from ..models import PREP_ROLES, SchoolSchedulingSettings, StaffAbsence, minutes_of
+from ..solver.problem import StaffMember, Window
+
+# How a page names each kind of recovery option (a stored day's, a build's options).
+KIND_LABELS = {
+    "substitute": gettext_lazy("A substitute"),
+    "cover": gettext_lazy("Cover by present staff"),
+    "convert": gettext_lazy("Learning Lab or flex time instead"),
+    "combine": gettext_lazy("Two cohorts combined"),
+}
 
 
 def absent_staff(*, school: School, date: datetime.date) -> tuple[int, ...]:
@@ -92,24 +101,3 @@ def substitutes_for(*, school: School, date: datetime.date) -> tuple[StaffMember
             )
         )
     return tuple(members)
-
-
-def local_substitutes(*, school: School, staff_ids: set[int]) -> dict[int, int]:
-    """For each of ``staff_ids`` that is another school's row, the id of its user's active
-    ``Staff`` row at ``school`` holding the substitute role, made (or reactivated) here if
-    needed. Call it inside the transaction that stores the day using them. Ids already of this
-    school map to themselves."""
-    swapped: dict[int, int] = {}
-    foreign = Staff.objects.filter(pk__in=staff_ids).exclude(school=school).select_related("user")
-    for theirs in foreign:
-        here, _created = Staff.objects.get_or_create(
-            user=theirs.user,
-            school=school,
-            defaults={"work_start": theirs.work_start, "work_end": theirs.work_end},
-        )
-        if not here.active:
-            here.active = True
-            here.save(update_fields=["active"])
-        StaffRole.objects.get_or_create(staff=here, role=Role.SUBSTITUTE)
-        swapped[theirs.pk] = here.pk
-    return swapped

@@ -12,8 +12,8 @@ Query counts, whatever the school's size:
 - ``schedule_versions``: one.
 - ``student_day``: three (the published schedule with its lab plan's id, the cohort's blocks,
   the student's lab-plan segments with their programs, groups, group staff and services).
-- ``staff_roster_day``: at most eight (see ``scheduling.rosters.roster_for_staff_days``, plus
-  roles, the lab groups the staff member leads and those groups' students); a query whose
+- ``staff_roster_day``: at most eight (see ``scheduling.selectors.rosters.roster_for_staff_days``,
+  plus roles, the lab groups the staff member leads and those groups' students); a query whose
   answer is already known to be empty is skipped, never repeated per block or student.
 - ``build_status``: none (the job comes with its school and schedule loaded).
 
@@ -36,7 +36,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from students.models import ELLevel, School, Staff, StaffRole, Student
 from students.permissions import AnyUser, with_service_sight
 
-from .models import (
+from ..models import (
     ActivityKind,
     BuildJob,
     LabGroup,
@@ -146,7 +146,7 @@ def published_day(*, school: School, schedule_id: int) -> PublishedDay:
         .order_by("cohort__grade__level", "cohort__name", "cohort_id", "start", "pk")
     )
     rooms = {b.room_id: b.room for b in blocks if b.room is not None}
-    staff = {b.staff_id: b.staff for b in blocks if b.staff is not None}
+    staff = {b.staff.pk: b.staff for b in blocks if b.staff is not None}
     cohorts = {b.cohort_id: b.cohort for b in blocks}
     roles = _roles_of(set(staff))
     counts = enrolled_counts(cohort_ids=cohorts, date=schedule.date)
@@ -325,11 +325,11 @@ def _segment(
         start=at(date, segment.start, zone),
         end=at(date, segment.end, zone),
         activity=segment.kind,
-        program=Named(segment.program_id, segment.program.name) if segment.program else None,
+        program=Named(segment.program.pk, segment.program.name) if segment.program else None,
         subject=segment.subject or None,
         group=GroupRef(group.number, Named(group.staff_id, str(group.staff))) if group else None,
         service=(
-            ServiceRef(segment.service_id, segment.service.kind)
+            ServiceRef(segment.service.pk, segment.service.kind)
             if segment.service and services_visible
             else None
         ),
@@ -376,7 +376,7 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
         id=student.pk,
         local_id=student.local_id,
         name=student.full_name,
-        cohort=Named(student.cohort_id, student.cohort.name) if student.cohort else None,
+        cohort=Named(student.cohort.pk, student.cohort.name) if student.cohort else None,
     )
     if schedule is None:
         return StudentDay(ref, student.school_id, date, enrolled, None, None, None, (), (student,))
@@ -422,8 +422,8 @@ def student_day(*, student: Student, date: datetime.date) -> StudentDay:
                 station=b.station,
                 start=at(date, b.start, zone),
                 end=at(date, b.end, zone),
-                room=Named(b.room_id, b.room.name) if b.room else None,
-                staff=(Named(b.staff_id, str(b.staff)),) if b.staff else (),
+                room=Named(b.room.pk, b.room.name) if b.room else None,
+                staff=(Named(b.staff.pk, str(b.staff)),) if b.staff else (),
                 segments=_segments_in(b, segments, date, zone, services_visible=services_visible),
             )
             for b in blocks
@@ -537,8 +537,10 @@ def staff_roster_day(*, staff: Staff, date: datetime.date, viewer: AnyUser) -> S
         visible: dict[int, bool] = {}
         for segment in group.segments.all():
             members.setdefault(segment.student_id, segment.student)
-            visible[segment.student_id] = segment.services_visible
-            service = segment.service if segment.services_visible else None
+            # LabSegment declares no services_visible (with_service_sight annotates it).
+            sight: bool = segment.services_visible  # type: ignore[attr-defined]
+            visible[segment.student_id] = sight
+            service = segment.service if sight else None
             for record in (segment.student, service):
                 if record is not None and (type(record), record.pk) not in read:
                     read.add((type(record), record.pk))
@@ -633,16 +635,16 @@ def build_status(*, job: BuildJob, drafts: bool = True) -> BuildStatus:
     """What a client polling ``job`` sees; ``job`` comes with its school and schedule loaded.
     Without ``drafts`` (a teacher, a read-only client) a draft it built is not named."""
     zone = job.school.zone
-    shown = job.schedule is not None and (drafts or job.schedule.status != ScheduleStatus.DRAFT)
+    shown = job.schedule
+    if shown is not None and not drafts and shown.status == ScheduleStatus.DRAFT:
+        shown = None
     return BuildStatus(
         task_id=job.pk,
         school=job.school_id,
         date=job.date,
         state=job.state,
         progress=Progress(job.phase or None, job.percent),
-        schedule=ScheduleRef(job.schedule_id, job.schedule.version, job.schedule.status)
-        if shown
-        else None,
+        schedule=ScheduleRef(shown.pk, shown.version, shown.status) if shown is not None else None,
         unchanged=job.unchanged,
         explanations=tuple(
             ApiExplanation(
@@ -656,7 +658,7 @@ def build_status(*, job: BuildJob, drafts: bool = True) -> BuildStatus:
         error=job.error,
         looks_abandoned=job.looks_abandoned,
         lost=job.lost,
-        created_at=local(job.created_at, zone),
+        created_at=job.created_at.astimezone(zone),  # set when the job row was made
         started_at=local(job.started_at, zone),
         finished_at=local(job.finished_at, zone),
     )

@@ -19,16 +19,16 @@ from django.utils.translation import gettext
 
 from students.models import Grade, GradeLevel, School
 
-from .models import (
+from ..models import (
     STATION_ORDER,
     DayType,
     RotationTemplate,
     TemplateStation,
     clock,
     day_fill_error,
-    grade_name,
     minutes_of,
 )
+from ..solver.clock import grade_name
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ def template_create(
         raise ValidationError(
             {
                 "grade": gettext("%(grade)s already has a %(day_type)s template.")
-                % {"grade": grade_name(grade).capitalize(), "day_type": day_type}
+                % {"grade": grade_name(grade.level).capitalize(), "day_type": day_type}
             }
         )
     template = RotationTemplate.objects.create(school=school, grade=grade, day_type=day_type)

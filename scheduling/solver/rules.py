@@ -1,0 +1,74 @@
+"""The configuration rules a rotation template must meet, in one place, free of Django.
+
+The models' ``clean()`` (and so the admin, the template editor and every form) and the solver's
+pre-checks ask the same questions of a template: can a station's minutes be cut into its allowed
+blocks, and do the stations fill the day. Both ask them here and say the answer in the same words;
+each caller only supplies its own way of writing the grade and the day's times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+def reachable(minutes: int, shortest: int, longest: int, step: int, blocks: int) -> bool:
+    """Whether ``minutes`` is a sum of at most ``blocks`` lengths from ``shortest`` to
+    ``longest`` in steps of ``step``."""
+    lengths = range(shortest, longest + 1, max(step, 1))
+    sums = {0}
+    for _ in range(max(blocks, 0)):
+        sums |= {s + n for s in sums for n in lengths if s + n <= minutes}
+    return minutes in sums
+
+
+def cannot_split(
+    code: str, minutes: int, shortest: int, longest: int, step: int, blocks: int
+) -> str | None:
+    """Why a station's ``minutes`` cannot be cut into its blocks, or None when they can.
+
+    The step is named only when it is the reason (the minutes split with 1-minute steps)."""
+    if reachable(minutes, shortest, longest, step, blocks):
+        return None
+    steps = f" in steps of {step}" if reachable(minutes, shortest, longest, 1, blocks) else ""
+    noun = "block" if blocks == 1 else "blocks"
+    return (
+        f"{code} needs {minutes} minutes, which cannot be made of at most {blocks} {noun} of "
+        f"{shortest}-{longest} minutes{steps}."
+    )
+
+
+@dataclass(frozen=True)
+class DayGap:
+    """Stations that do not fill the day: their ``total`` minutes, and the minutes to add
+    (``short``; negative: to remove) for the fewest blocks and their passing times to fill it."""
+
+    total: int
+    short: int
+
+
+def day_gap(
+    stations: Iterable[tuple[int, int]], *, day_minutes: int, passing: int
+) -> DayGap | None:
+    """None when stations of (minutes, at most this many blocks) can fill the day exactly.
+
+    Every cohort is covered from the first block to dismissal; between two blocks there may be
+    the passing time, so the stations' minutes plus one passing time per change must be the day.
+    """
+    stations = list(stations)
+    total = sum(minutes for minutes, _ in stations)
+    fewest = len(stations)
+    most = sum(blocks for _, blocks in stations)
+    if any(total + (n - 1) * passing == day_minutes for n in range(fewest, most + 1)):
+        return None
+    return DayGap(total, day_minutes - total - (fewest - 1) * passing)
+
+
+def day_gap_message(grade: str, gap: DayGap, *, passing: int, day: str, day_minutes: int) -> str:
+    """The day-fill finding in words: ``grade`` as the reader should see it ("grade 3"),
+    ``day`` the day's span in the reader's times ("8 a.m. to 3:15 p.m.")."""
+    plus = " plus passing time" if passing else ""
+    return (
+        f"{grade}'s stations add up to {gap.total} minutes{plus} but the day from {day} is "
+        f"{day_minutes} minutes."
+    )
