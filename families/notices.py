@@ -2,8 +2,8 @@
 
 When a version of a school's date is published over another (``scheduling.signals.day_published``
 with a ``previous`` version), each cohort's blocks are compared with that version
-(``scheduling.schedule_changes``, the diff the staff emails use). For each child of a cohort
-whose day moved, and each of the child's guardians whose account wants messages
+(``scheduling.selectors.schedule_changes``, the diff the staff emails use). For each child of a
+cohort whose day moved, and each of the child's guardians whose account wants messages
 (``notices`` each or digest) and may see the child (``families.access.children_of``), one
 ``FamilyNotice`` records what moved, in ids and times: the words are written in the guardian's
 language when the message is sent (``families.notice_messages``).
@@ -41,7 +41,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scheduling.models import Schedule, ScheduleStatus
-from scheduling.schedule_changes import BlockView, DayChange, schedule_changes
+from scheduling.selectors.schedule_changes import BlockView, DayChange, schedule_changes
 from students.models import Guardian, Student
 
 from .access import children_of

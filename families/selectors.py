@@ -3,9 +3,9 @@
 Everything here is about one child and nobody else: a Learning Lab group is shown by its adult,
 place and time, never by who else is in it. The schedule is read through the student-day
 selector of the API (``scheduling.selectors.api.student_day``), the changes through
-``scheduling.schedule_changes``, the lab minutes through ``learninglabs.pace``: this module only
-puts them in a family's words. Words are translated when a function runs, so call it with the
-family's language active (``families.language`` does that for family URLs).
+``scheduling.selectors.schedule_changes``, the lab minutes through ``learninglabs.pace``: this
+module only puts them in a family's words. Words are translated when a function runs, so call it
+with the family's language active (``families.language`` does that for family URLs).
 
 The callers decide access (``families.access.child_or_404``) and audit the reads; the records a
 function read beyond the child (service needs) come back in ``records``.
@@ -34,9 +34,9 @@ from scheduling.models import (
     StationCode,
     minutes_of,
 )
-from scheduling.schedule_changes import BlockView, schedule_changes
 from scheduling.selectors.api import StudentBlock, StudentSegment, student_day
 from scheduling.selectors.rosters import week_of
+from scheduling.selectors.schedule_changes import BlockView, schedule_changes
 from students.models import ServiceKind, ServiceNeed, Student
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ def changes_since_yesterday(
 ) -> ChildChanges:
     """The blocks of ``child``'s cohort on ``date`` that the published version moved against
     the version published for that date by yesterday (or the previous version of the date,
-    when there was none yesterday), as ``scheduling.schedule_changes`` compares them."""
+    when there was none yesterday), as ``scheduling.selectors.schedule_changes`` compares them."""
     current = Schedule.objects.filter(
         school_id=child.school_id, date=date, status=ScheduleStatus.PUBLISHED
     ).first()

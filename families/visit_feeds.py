@@ -1,6 +1,6 @@
 """An educator's home visits as a calendar feed, at a secret address like the schedule feeds
-(``scheduling.feeds``, whose iCalendar writer this reuses): the secret is shown once and kept
-only as a digest; the feed stops when it is revoked or the educator leaves the school.
+(``scheduling.selectors.feeds``, whose iCalendar writer this reuses): the secret is shown once and
+kept only as a digest; the feed stops when it is revoked or the educator leaves the school.
 
 The feed shows the educator's own visits, so it carries the households' addresses: they are
 one of the pair. Each fetch is audited as a read of those households.
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scheduling.feeds import FeedEvent, feed_ics
+from scheduling.selectors.feeds import FeedEvent, feed_ics
 from students.models import Staff
 from students.secret_keys import issue_secret, secret_matches
 

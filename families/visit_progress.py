@@ -9,8 +9,8 @@ row counts the households of the children they teach, and their *load*: this yea
 lead or partner, planned and done.
 
 One school reads in a fixed number of queries (``school_progress``); a network in that many per
-school. The CSV (``progress_csv``) follows ``scheduling.exports``: named English columns, cells
-made safe for spreadsheets, the date column in ISO 8601.
+school. The CSV (``progress_csv``) follows ``scheduling.selectors.exports``: named English
+columns, cells made safe for spreadsheets, the date column in ISO 8601.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from scheduling.exports import to_csv
+from scheduling.selectors.exports import to_csv
 from students.models import Network, School, Staff, Student
 
 from .access import school_today
@@ -238,7 +238,7 @@ def progress_rows(progress: SchoolProgress) -> list[tuple[object, ...]]:
 
 
 def progress_csv(progress: SchoolProgress) -> str:
-    # scheduling.exports' writer: every cell made safe from spreadsheet formulas.
+    # scheduling.selectors.exports' writer: every cell made safe from spreadsheet formulas.
     return to_csv(PROGRESS_HEADER, progress_rows(progress))
 
 

@@ -43,9 +43,9 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
-# A calendar feed's secret (?token=..., scheduling.feeds) and other secrets in query strings; a
-# password-reset link's token (/accounts/reset/<uid>/<token>/, before Django swaps it for
-# "set-password"). Matched in a request line, a path or a whole URL.
+# A calendar feed's secret (?token=..., scheduling.selectors.feeds) and other secrets in query
+# strings; a password-reset link's token (/accounts/reset/<uid>/<token>/, before Django swaps it
+# for "set-password"). Matched in a request line, a path or a whole URL.
 _SECRET_IN_QUERY = re.compile(r"([?&](?:token|key|secret|password)=)[^&\s\"']+", re.IGNORECASE)
 _RESET_TOKEN = re.compile(r"(/reset/[^/\s\"']+/)(?!set-password/)[^/\s\"'?]+")
 REDACTED = "[redacted]"

@@ -9,8 +9,8 @@ import pytest
 
 from rocketship import demo
 from rocketship.demo.scheduling import build_day
-from scheduling.lab_plans import plan_inputs_for, stored_plan
 from scheduling.models import Schedule, ScheduleStatus
+from scheduling.selectors.lab_plans import plan_inputs_for, stored_plan
 from scheduling.selectors.problem import problem_for
 from scheduling.services.day_builds import stored_blocks
 from scheduling.solver.plan_inputs import plan_problem

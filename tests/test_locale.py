@@ -14,9 +14,9 @@ from django.template import Context, Template
 from django.utils import formats, translation
 
 from rocketship.formats.en import formats as us
-from scheduling import exports
-from scheduling.explanations import engine_text
-from scheduling.models import clock
+from scheduling.models import clock, time_span
+from scheduling.selectors import exports
+from scheduling.selectors.explanations import engine_text
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 DAY = datetime.date(2026, 12, 7)  # a Monday
@@ -101,6 +101,22 @@ def test_no_template_writes_a_date_or_time_format_by_hand():
                 continue
             by_hand.append(f"{where} {match.group(0)}")
     assert by_hand == []
+
+
+def test_a_stretch_of_the_day_has_one_dash_everywhere():
+    """Pages, emails and the engine's messages join two times with the same hyphen
+    (``scheduling.models.time_span``): no template joins them with another dash."""
+    other_dash = re.compile(
+        r'\|time:"[A-Z_]+" }}\s*[\u2013\u2014]\s*{{|{{ start }}[\u2013\u2014]{{ end }}'
+    )
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {m.group(0)}"
+        for path in _templates()
+        for m in other_dash.finditer(path.read_text())
+    ]
+    assert found == []
+    with translation.override("en"):
+        assert time_span(datetime.time(8, 15), datetime.time(9)) == "8:15 a.m.-9 a.m."
 
 
 def _inside_a_tag(text: str, at: int) -> bool:

@@ -25,7 +25,8 @@ from students.models import Cohort, Staff
 from students.permissions import api_via
 from students.scoping import get_scoped_or_404
 
-from ..feeds import (
+from ..models import FeedKind
+from ..selectors.feeds import (
     FeedEvent,
     cohort_feed_events,
     cohort_feed_name,
@@ -34,7 +35,6 @@ from ..feeds import (
     staff_feed_events,
     staff_feed_name,
 )
-from ..models import FeedKind
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
 # Calendar apps poll; a few minutes of private caching spares the server without hiding a

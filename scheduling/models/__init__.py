@@ -9,15 +9,16 @@ they must fall in. *Rooms* hold the blocks: a classroom one cohort at a time, a 
 to its seats under enough ILS supervisors. *Staffing assignments* say who may teach a station to
 a cohort; *absences* take staff out of a date; *pins* are a leader's fixed choices that every
 build keeps. A build freezes all of this into the solver's ``Problem``
-(``scheduling.selectors.problem``) and stores the answer as a *schedule*: a numbered version of one date's blocks, draft until
-published, and at most one published per school and date, enforced by the database. Each night a
+(``scheduling.selectors.problem``) and stores the answer as a *schedule*: a numbered version of
+one date's blocks, draft until published, and at most one published per school and date,
+enforced by the database. Each night a
 *nightly run* per school rebuilds its next instructional day and records what came of it. A
 schedule's *lab plan* (stage 2) says what each student does in its lab and flexible blocks.
 """
 
 from ..solver.clock import minutes_of, time_of
 from .builds import ACTIVE_BUILD_STATES, BUILD_PHASES, BuildJob, BuildPhase, BuildState
-from .calendar import CalendarDay, DayType, clock
+from .calendar import CalendarDay, DayType, clock, time_span
 from .feeds import CalendarFeed, FeedKind
 from .lab_plans import ActivityKind, LabGroup, LabPlan, LabSegment
 from .nightly import (
@@ -96,4 +97,5 @@ __all__ = [
     "day_fill_error",
     "minutes_of",
     "time_of",
+    "time_span",
 ]

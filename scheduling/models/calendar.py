@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.formats import time_format
+from django.utils.translation import gettext
 
 from students.models import School
 from students.models.base import SchoolOwned
@@ -17,6 +18,12 @@ def clock(clock_time: datetime.time) -> str:
     """A time as people read it everywhere in the product, through the locale's TIME_FORMAT
     (rocketship/formats): "8 a.m.", "3:15 p.m.", "noon"."""
     return time_format(clock_time)
+
+
+def time_span(start: datetime.time, end: datetime.time) -> str:
+    """A stretch of the day as people read it everywhere in the product, one dash between two
+    ``clock`` times: "8:15 a.m.-9 a.m." (the engine's own messages use the same dash)."""
+    return gettext("%(start)s-%(end)s") % {"start": clock(start), "end": clock(end)}
 
 
 class DayType(SchoolOwned):

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from students.models import ServiceKind, ServiceNeed, Staff, Student
 
-from .calendar import clock
+from .calendar import time_span
 from .rooms import LabZone, Room
 from .schedules import Schedule
 
@@ -89,7 +89,7 @@ class LabGroup(models.Model):
         indexes = [models.Index(fields=["plan", "staff"])]
 
     def __str__(self) -> str:
-        return f"Group {self.number} {clock(self.start)}-{clock(self.end)}"
+        return f"Group {self.number} {time_span(self.start, self.end)}"
 
     @property
     def place(self) -> Room | LabZone | None:
@@ -156,7 +156,7 @@ class LabSegment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.student} {self.kind} {clock(self.start)}-{clock(self.end)}"
+        return f"{self.student} {self.kind} {time_span(self.start, self.end)}"
 
     @property
     def place(self) -> Room | LabZone | None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from students.models import ApiClient, Cohort, School, Staff
 from students.models.base import SchoolOwned
 
-from .calendar import DayType, clock
+from .calendar import DayType, time_span
 from .rooms import Room
 from .templates import StationCode
 
@@ -154,4 +154,4 @@ class ScheduledBlock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cohort} {self.station} {clock(self.start)}-{clock(self.end)}"
+        return f"{self.cohort} {self.station} {time_span(self.start, self.end)}"

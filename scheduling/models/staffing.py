@@ -13,7 +13,7 @@ from students.models.base import SchoolOwned
 
 from ..solver.clock import minutes_of
 from ..time_grid import span_errors
-from .calendar import CalendarDay, DayType, clock
+from .calendar import CalendarDay, DayType, clock, time_span
 from .rooms import Room, RoomKind
 from .templates import StationCode
 
@@ -320,11 +320,13 @@ class StaffAbsence(SchoolOwned):
 
     @property
     def span_label(self) -> str:
-        if self.all_day:
-            return " all day"
-        start = clock(self.start) if self.start else "start of day"
-        end = clock(self.end) if self.end else "end of day"
-        return f" {start}-{end}"
+        if self.start and self.end:
+            return f" {time_span(self.start, self.end)}"
+        if self.start:
+            return " " + gettext("from %(time)s") % {"time": clock(self.start)}
+        if self.end:
+            return " " + gettext("until %(time)s") % {"time": clock(self.end)}
+        return " " + gettext("all day")
 
     def covers(self) -> tuple[datetime.time, datetime.time]:
         """The times away, with an open end as the whole day's edge."""

@@ -15,7 +15,7 @@ from students.models.base import SchoolOwned
 from ..solver.clock import grade_name, minutes_of
 from ..solver.rules import cannot_split, day_gap, day_gap_message
 from ..time_grid import length_errors, span_errors
-from .calendar import CalendarDay, DayType, clock
+from .calendar import CalendarDay, DayType, clock, time_span
 
 
 class StationCode(models.TextChoices):
@@ -224,7 +224,7 @@ class TemplateStation(models.Model):
         if errors or self.window_start is None or self.window_end is None:
             return errors
         start, end = self.window_start, self.window_end
-        span = f"{clock(start)}-{clock(end)}"
+        span = time_span(start, end)
         if day_type and (start < day_type.day_start or end > day_type.dismissal):
             errors["window_end" if end > day_type.dismissal else "window_start"] = (
                 f"the {code} window {span} would put a block outside the day ({day_type.span})."
@@ -335,7 +335,7 @@ class Pin(SchoolOwned):
             or (self.start >= day_type.dismissal)
         ):
             field = "start" if self.start < day_type.day_start or not self.end else "end"
-            span = f"{clock(self.start)}-{clock(self.end)}" if self.end else clock(self.start)
+            span = time_span(self.start, self.end) if self.end else clock(self.start)
             raise ValidationError({field: f"A pin at {span} is outside the day ({day_type.span})."})
 
     def resolved_day_type(self) -> DayType | None:

@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import ScheduledBlock, StationCode, clock, minutes_of
+from ..models import ScheduledBlock, StationCode, minutes_of, time_span
 
 # A short name per station, printed on every block so colour is never the only signal.
 STATION_SHORT: dict[str, str] = {
@@ -43,8 +43,8 @@ def station_short(code: str) -> str:
 
 
 def clock_span(start: datetime.time, end: datetime.time) -> str:
-    """A block's times as every picture and roster prints them: 8:00\u20138:40."""
-    return f"{clock(start)}\u2013{clock(end)}"
+    """A block's times as every picture and roster prints them."""
+    return time_span(start, end)
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,9 @@ from ..models import (
     ScheduleStatus,
     StaffAbsence,
 )
-from ..schedule_changes import ScheduleChanges, schedule_changes
 from .problem import next_instructional_day
 from .recovery import KIND_LABELS
+from .schedule_changes import ScheduleChanges, schedule_changes
 
 # A leader acts on a handful of names; the progress pages rank every student.
 FURTHEST_BEHIND = 5

@@ -36,6 +36,7 @@ from ..models import (
     clock,
     minutes_of,
     time_of,
+    time_span,
 )
 from .blocks import BlockRead, station_label, station_short
 
@@ -46,7 +47,7 @@ TICK_GAP = 20
 
 
 def span_label(start: int, end: int) -> str:
-    return f"{clock_of(start)}\u2013{clock_of(end)}"
+    return time_span(time_of(start), time_of(end))
 
 
 def clock_of(minutes: int) -> str:

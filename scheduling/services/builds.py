@@ -35,8 +35,6 @@ from students.errors import DomainError
 from students.jobs import fresh_active_q, job_claim, job_finish
 from students.models import ApiClient, School
 
-from ..explanations import engine_text
-from ..lab_plans import plan_inputs_for, stored_plan
 from ..locks import lock_school_builds
 from ..models import (
     BuildJob,
@@ -49,6 +47,8 @@ from ..models import (
 )
 from ..models.builds import phase_percent
 from ..selectors.configuration import school_settings_for
+from ..selectors.explanations import engine_text
+from ..selectors.lab_plans import plan_inputs_for, stored_plan
 from ..selectors.problem import calendar_day_for, problem_for
 from ..signals import day_published
 from ..solver.plan_inputs import plan_problem

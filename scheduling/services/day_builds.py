@@ -36,13 +36,12 @@ from django.db.models import Max, QuerySet
 
 from students.models import ApiClient, School
 
-from ..lab_plans import (
-    lab_plan_store,
+from ..models import BuildOrigin, BuildPhase, Schedule, ScheduledBlock
+from ..selectors.lab_plans import (
     plan_fingerprint,
     plan_inputs_for,
     plan_violations_as_reasons,
 )
-from ..models import BuildOrigin, BuildPhase, Schedule, ScheduledBlock
 from ..selectors.problem import calendar_day_for, problem_for
 from ..solver import stage2
 from ..solver.clock import minutes_of, time_of
@@ -53,6 +52,7 @@ from ..solver.recovery import recovery_from_json
 from ..solver.stage1 import SolveOptions, solve
 from ..solver.validate import Violation, validate
 from ..solver.validate_stage2 import validate_plan
+from .lab_plans import lab_plan_store
 from .recovery import (
     blocks_from_json,
     local_substitutes,

@@ -68,8 +68,8 @@ from ..models import (
     ScheduledBlock,
     ScheduleStatus,
 )
-from ..schedule_changes import schedule_baseline
 from ..selectors.problem import next_instructional_day, published_before
+from ..selectors.schedule_changes import schedule_baseline
 from ..solver.problem import Reason
 from ..solver.stage1 import SolveOptions
 from .builds import ScheduleRejected, schedule_publish

@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from students.models import Role, Staff
 
-from ..explanations import explanations_for
 from ..models import FINISHED_RUN_STATES, NightlyRun, RunState
-from ..schedule_changes import DayChange, ScheduleChanges, schedule_changes
+from ..selectors.explanations import explanations_for
+from ..selectors.schedule_changes import DayChange, ScheduleChanges, schedule_changes
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from students.models import Cohort
 
-from ..models import Pin, Schedule, clock
+from ..models import Pin, Schedule, clock, time_span
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class PinToggled:
 
 
 def _span(start: datetime.time, end: datetime.time | None) -> str:
-    return f"{clock(start)}-{clock(end)}" if end else clock(start)
+    return time_span(start, end) if end else clock(start)
 
 
 def _overlaps(

@@ -3,7 +3,7 @@ locale's 12-hour format, for pages that show a stored reason as it is (nightly r
 
 from django import template
 
-from ..explanations import engine_text as _engine_text
+from ..selectors.explanations import engine_text as _engine_text
 
 register = template.Library()
 

@@ -22,12 +22,12 @@ from students.models import AuditAction, School
 from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
-from ..explanations import explanations_for
 from ..forms.builds import BuildForm, DateForm
-from ..lab_plan_pages import plan_summary
 from ..models import BuildJob, BuildState, Schedule
-from ..schedule_changes import schedule_baseline, schedule_changes
+from ..selectors.explanations import explanations_for
+from ..selectors.lab_plan_pages import plan_summary
 from ..selectors.problem import next_instructional_day
+from ..selectors.schedule_changes import schedule_baseline, schedule_changes
 from ..services.builds import (
     RecoveryOptionNotFound,
     build_job_longer_seconds,

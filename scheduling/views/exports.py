@@ -2,7 +2,7 @@
 
 Thin: scope the school (its leaders and their network's admins; another school answers 404, a
 teacher there 403, as every leader page), find the day's published version, and answer the CSV
-that ``scheduling.exports`` writes as an attachment.
+that ``scheduling.selectors.exports`` writes as an attachment.
 """
 
 import datetime
@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
-from .. import exports
 from ..dates import NotADay, parse_day
+from ..selectors import exports
 from .school_scope import led_school
 
 

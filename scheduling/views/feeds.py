@@ -1,8 +1,9 @@
 """My calendars: the user's calendar feeds, to subscribe to in a calendar app, make or revoke.
 
-Thin: list through ``scheduling.feeds``, and on POST call ``calendar_feed_create`` or
-``calendar_feed_revoke``. A new feed's address holds its secret and is shown once, in the answer
-to the POST that made it; it is never stored, so it cannot be shown again.
+Thin: list through ``scheduling.selectors.feeds``, and on POST call ``calendar_feed_create`` or
+``calendar_feed_revoke`` (``scheduling.services.feeds``). A new feed's address holds its secret and
+is shown once, in the answer to the POST that made it; it is never stored, so it cannot be shown
+again.
 """
 
 from django.contrib import messages
@@ -17,14 +18,9 @@ from students.models import Cohort, Staff
 from students.permissions import page_via
 from students.scoping import get_scoped_or_404
 
-from ..feeds import (
-    calendar_feed_create,
-    calendar_feed_revoke,
-    feed_path,
-    feed_targets,
-    feeds_of_user,
-)
 from ..models import CalendarFeed
+from ..selectors.feeds import feed_path, feed_targets, feeds_of_user
+from ..services.feeds import calendar_feed_create, calendar_feed_revoke
 
 
 def _create(request: AuthenticatedHttpRequest) -> tuple[str | None, str | None]:

@@ -3,9 +3,9 @@ week, a lab's day (seats, and who sits in which zone: names only on request, and
 and the lab plan of one cohort's lab or flexible block.
 
 Thin: find the user's staff row in the school asked for, read through
-``scheduling.selectors.rosters`` and ``scheduling.lab_plan_pages``, lay the day out with
-``scheduling.day_sheet`` (each cohort's list once), record the read of student records in the audit
-trail, render.
+``scheduling.selectors.rosters`` and ``scheduling.selectors.lab_plan_pages``, lay the day out
+with ``scheduling.selectors.day_sheet`` (each cohort's list once), record the read of student
+records in the audit trail, render.
 """
 
 import datetime
@@ -23,10 +23,10 @@ from students.models import AuditAction, Cohort, School, Staff
 from students.permissions import led_schools, page_via
 from students.scoping import get_scoped_or_404
 
-from ..day_sheet import day_sheet
-from ..lab_plan_pages import block_plan, lab_stay_plans, lab_zone_plans, staff_lab_groups
 from ..models import Room, RoomKind, ScheduleStatus
 from ..navigation import SESSION_KEY
+from ..selectors.day_sheet import day_sheet
+from ..selectors.lab_plan_pages import block_plan, lab_stay_plans, lab_zone_plans, staff_lab_groups
 from ..selectors.rosters import lab_day, roster_for_staff_days, staff_memberships, week_of
 from .pictures import requested_date, weekday_after
 from .school_scope import school_schedule, visible_school

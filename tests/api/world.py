@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 
 from learninglabs.models import Program, ProgramKind, Subject
-from scheduling.feeds import calendar_feed_create
 from scheduling.models import BuildJob, NightlyRun, RunState, Schedule
 from scheduling.services.builds import schedule_build
+from scheduling.services.feeds import calendar_feed_create
 from students.clients import api_client_create, api_token_issue
 from students.models import (
     Cohort,

@@ -93,8 +93,7 @@ def test_the_block_plan_and_the_labs_zones_read_well_in_a_browser(live_server, p
 
     bea = page.locator("tr", has_text="Bello, Bea").locator("td.plan-sessions")
     assert bea.inner_text() == (
-        "8:40 a.m.\u20138:55 a.m. Lexia Core5 \u00b7 "
-        "8:55 a.m.\u20139:10 a.m. ELD with Erin Petrov in Room 12"
+        "8:40 a.m.-8:55 a.m. Lexia Core5 \u00b7 8:55 a.m.-9:10 a.m. ELD with Erin Petrov in Room 12"
     )
     page.screenshot(path=str(tmp_path / "block-plan.png"), full_page=True)
     check_page(page, "lab-plan-block")

@@ -361,8 +361,8 @@ def test_each_educator_gets_one_reminder_the_day_before_and_the_logs_name_no_fam
     to_ames = next(m for m in mail.outbox if m.to == [world.ames.user.email])
     assert len(mail.outbox) == 3
     assert "Your 2 home visits tomorrow" in to_ames.subject
-    assert "4 p.m.\u20135 p.m.: the Lopez family (Spanish), with" in to_ames.body
-    assert "5:30 p.m.\u20136:30 p.m.: the Tran family (Vietnamese)" in to_ames.body
+    assert "4 p.m.-5 p.m.: the Lopez family (Spanish), with" in to_ames.body
+    assert "5:30 p.m.-6:30 p.m.: the Tran family (Vietnamese)" in to_ames.body
     assert ADDRESS not in to_ames.body
     assert set(VisitReminder.objects.values_list("staff_id", "date")) == {
         (s.pk, today + DAY) for s in (world.ames, world.bell, world.cruz)

@@ -6,8 +6,8 @@ K Stanford's students in grade 1."""
 import pytest
 
 from learninglabs.models import Program, ProgramGoal, ProgramKind, Subject
-from scheduling.lab_plans import plan_inputs_for
 from scheduling.models import LabSegment, ScheduleStatus
+from scheduling.selectors.lab_plans import plan_inputs_for
 from scheduling.services.builds import schedule_build
 from students.models import GradeLevel, Student
 

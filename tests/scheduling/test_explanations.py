@@ -10,13 +10,13 @@ import pytest
 from django.http import HttpResponse
 from django.urls import path
 
-from scheduling.explanations import (
+from scheduling.models import StationCode
+from scheduling.selectors.explanations import (
     KnownSettings,
     SettingLink,
     explanations_for,
     setting_links,
 )
-from scheduling.models import StationCode
 from students.models import GradeLevel
 
 from ..factories import CohortFactory, GradeFactory, RoomFactory, StaffFactory, UserFactory

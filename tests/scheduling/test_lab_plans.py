@@ -7,7 +7,6 @@ import math
 import pytest
 
 from learninglabs.models import ProgressRecord
-from scheduling.lab_plans import plan_inputs_for, stored_plan
 from scheduling.models import (
     ActivityKind,
     LabSegment,
@@ -16,6 +15,7 @@ from scheduling.models import (
     Schedule,
     ScheduleStatus,
 )
+from scheduling.selectors.lab_plans import plan_inputs_for, stored_plan
 from scheduling.selectors.problem import problem_for
 from scheduling.services import nightly
 from scheduling.services.builds import ScheduleRejected, schedule_build, schedule_publish

@@ -408,8 +408,8 @@ def template_exists(grade) -> bool:
 
 
 def test_build_runs_and_calendar_feeds_are_read_only_in_the_admin_and_scoped(school_a, school_b):
-    from scheduling.feeds import calendar_feed_create
     from scheduling.models import BuildJob
+    from scheduling.services.feeds import calendar_feed_create
 
     job = BuildJob.objects.create(school=school_a.school, date=datetime.date(2026, 9, 1))
     feed, _url = calendar_feed_create(by=school_a.leader.user, staff=school_a.teacher)

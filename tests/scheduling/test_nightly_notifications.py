@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from scheduling.explanations import explanations_for
 from scheduling.models import (
     Fallback,
     NightlyRun,
@@ -21,6 +20,7 @@ from scheduling.models import (
     StaffingAssignment,
     StationCode,
 )
+from scheduling.selectors.explanations import explanations_for
 from scheduling.services import day_builds, nightly
 from scheduling.services.builds import schedule_build
 from scheduling.services.nightly_notifications import nightly_notify

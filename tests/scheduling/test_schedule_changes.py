@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from scheduling.models import ScheduleStatus, StationCode
-from scheduling.schedule_changes import (
+from scheduling.selectors.schedule_changes import (
     BlockView,
     DayChange,
     schedule_baseline,

@@ -14,7 +14,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from rocketship.gunicorn_logging import RedactingLogger
-from scheduling.feeds import calendar_feed_create
+from scheduling.services.feeds import calendar_feed_create
 
 pytestmark = pytest.mark.django_db
 

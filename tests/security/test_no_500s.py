@@ -18,8 +18,8 @@ from django.test import Client
 from django.urls import reverse
 
 from scheduling.dates import DAY_SCHEMA_PATTERN
-from scheduling.feeds import calendar_feed_create
 from scheduling.models import BuildJob, BuildState, CalendarDay, StaffAbsence
+from scheduling.services.feeds import calendar_feed_create
 from students.clients import api_client_create, api_token_issue
 from students.models import Role, RosterImport, RosterImportState
 from students.oneroster.imports import roster_import_run

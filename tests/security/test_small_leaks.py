@@ -15,8 +15,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from scheduling.feeds import calendar_feed_create
 from scheduling.models import ScheduleStatus
+from scheduling.services.feeds import calendar_feed_create
 from students.clients import api_client_create, api_token_issue
 from students.models import ServiceKind, Staff
 

@@ -15,12 +15,12 @@ from django.utils import timezone
 from icalendar import Calendar
 from rest_framework.test import APIClient
 
-from scheduling.feeds import (
+from scheduling.models import CalendarFeed, Schedule, ScheduleStatus, StationCode
+from scheduling.services.feeds import (
     FeedNotAllowed,
     calendar_feed_create,
     calendar_feed_revoke,
 )
-from scheduling.models import CalendarFeed, Schedule, ScheduleStatus, StationCode
 from students.clients import api_client_create, api_token_issue
 from students.models import Cohort, Role, Staff
 

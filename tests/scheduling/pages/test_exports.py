@@ -17,8 +17,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from scheduling import exports
 from scheduling.models import ActivityKind, LabGroup, LabSegment, ScheduleStatus
+from scheduling.selectors import exports
 from scheduling.services.builds import schedule_build
 from students.models import AuditAction, AuditEvent, Role, Student
 

@@ -42,8 +42,8 @@ def test_my_day_lists_each_block_with_its_students_and_their_marks():
     html = response.content.decode()
     headings = re.findall(r"<h3>(.*?)</h3>", html)
     assert [re.sub(r"<[^>]+>", "", h) for h in headings] == [
-        "8 a.m.\u20138:40 a.m. Literacy / humanities K Adams",
-        "8:50 a.m.\u20139:30 a.m. Literacy / humanities K Baker",
+        "8 a.m.-8:40 a.m. Literacy / humanities K Adams",
+        "8:50 a.m.-9:30 a.m. Literacy / humanities K Baker",
     ]
     assert html.count("<dt>Room</dt><dd>Room 103</dd>") == 2
     # Need to know: Ms. Rivera (humanities) provides Bea's ELD but none of Ada's IEP services.
@@ -174,8 +174,8 @@ def test_the_lab_view_shows_the_cohorts_and_seats_taken_at_each_block():
         html,
     )
     assert rows == [
-        ("8:20 a.m.\u20138:50 a.m.", "K Baker", "16", "30 of 30", "0"),
-        ("8:40 a.m.\u20139:10 a.m.", "K Adams", "14", "30 of 30", "0"),
+        ("8:20 a.m.-8:50 a.m.", "K Baker", "16", "30 of 30", "0"),
+        ("8:40 a.m.-9:10 a.m.", "K Adams", "14", "30 of 30", "0"),
     ]
     assert 'class="occupancy-line"' in html
     assert "Abbott" not in html  # seats, not names

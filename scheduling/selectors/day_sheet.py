@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .selectors.rosters import RosterBlock, StaffDay
+from .rosters import RosterBlock, StaffDay
 
 # The marks paper prints beside a name (``Badge.mark``), in the order of the printed legend.
 MARKS = {

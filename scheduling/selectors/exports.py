@@ -31,7 +31,7 @@ from django.db.models import Count
 from learninglabs.models import Subject
 from students.models import Role, School, ServiceKind, Staff, StaffRole
 
-from .models import (
+from ..models import (
     ActivityKind,
     LabGroup,
     Schedule,

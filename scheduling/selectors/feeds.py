@@ -1,4 +1,6 @@
-"""Calendar feeds: making and revoking them, finding one by its secret, and its iCalendar body.
+"""Calendar feeds: who may make or revoke one, finding one by its secret, and its iCalendar body.
+
+Making and revoking a feed are writes, in ``scheduling.services.feeds``.
 
 A feed shows the published blocks of a window around today (``FEED_DAYS_BACK`` days back to
 ``FEED_DAYS_AHEAD`` ahead, in the school's zone) as RFC 5545 events, written by the ``icalendar``
@@ -24,13 +26,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone
 
-from students.errors import DomainError
 from students.models import Cohort, NetworkAdmin, School, Staff
 from students.permissions import AnyUser, is_token, leads, led_schools
-from students.secret_keys import issue_secret, secret_matches
+from students.secret_keys import secret_matches
 
-from .models import CalendarFeed, FeedKind, Room, ScheduledBlock, ScheduleStatus
-from .selectors.blocks import station_short
+from ..models import CalendarFeed, FeedKind, Room, ScheduledBlock, ScheduleStatus
+from .blocks import station_short
 
 # Calendar apps keep what a feed showed once; a week back lets a teacher look at last week, four
 # weeks ahead covers what a school publishes in advance, and the body stays small to fetch hourly.
@@ -41,12 +42,6 @@ FEED_DAYS_AHEAD = 28
 REFRESH_INTERVAL = datetime.timedelta(hours=1)
 PRODID = "-//Rocketship//Rotation schedules 1.0//EN"
 UID_DOMAIN = "rocketship.schedule"
-
-
-class FeedNotAllowed(DomainError):
-    code = "feed-not-allowed"
-    title = "This calendar feed cannot be made or changed by you"
-    status = 403
 
 
 @dataclass(frozen=True)
@@ -111,48 +106,6 @@ def may_revoke_feed(user: AnyUser, feed: CalendarFeed) -> bool:
     if feed.kind == FeedKind.STAFF and feed.staff is not None and feed.staff.user_id == user.pk:
         return True
     return leads(user, feed.school_id)
-
-
-# --- services ------------------------------------------------------------------------------------
-
-
-def calendar_feed_create(
-    *, by: User, staff: Staff | None = None, cohort: Cohort | None = None
-) -> tuple[CalendarFeed, str]:
-    """A new feed of ``staff``'s or ``cohort``'s blocks and its address (a path with the secret
-    ``?token=``), which is shown this once and never stored."""
-    if (staff is None) == (cohort is None):
-        raise DomainError(
-            "A feed shows one staff member or one cohort.",
-            errors={"target": ["Choose a staff member or a cohort."]},
-        )
-    if not may_make_feed(by, staff=staff, cohort=cohort):
-        raise FeedNotAllowed(
-            "Teachers make feeds of their own blocks and cohorts; leaders of anyone in their "
-            "school."
-        )
-    subject = staff or cohort
-    assert subject is not None  # checked first thing
-    issued = issue_secret()
-    feed = CalendarFeed.objects.create(
-        school_id=subject.school_id,
-        kind=FeedKind.STAFF if staff is not None else FeedKind.COHORT,
-        staff=staff,
-        cohort=cohort,
-        prefix=issued.prefix,
-        token_hash=issued.digest,
-        created_by=by,
-    )
-    return feed, f"{feed_path(feed)}?token={issued.key}"
-
-
-def calendar_feed_revoke(*, feed: CalendarFeed, by: User) -> None:
-    """Stop the feed at once; calendar apps then get 404 and keep what they had."""
-    if not may_revoke_feed(by, feed):
-        raise FeedNotAllowed("Only its maker, the person it shows or a leader can revoke a feed.")
-    CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
 
 
 # --- reads ---------------------------------------------------------------------------------------

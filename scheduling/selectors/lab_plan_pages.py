@@ -36,7 +36,6 @@ from dataclasses import dataclass, replace
 
 from django.db import models
 from django.db.models import Count, Prefetch
-from django.utils.formats import time_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
@@ -44,7 +43,7 @@ from learninglabs.models import Subject
 from students.models import Cohort, GradeLevel, ServiceKind, ServiceNeed, Staff, Student
 from students.permissions import AnyUser, service_details_q, with_service_sight
 
-from .models import (
+from ..models import (
     ActivityKind,
     LabGroup,
     LabPlan,
@@ -55,9 +54,10 @@ from .models import (
     ScheduleStatus,
     StationCode,
     minutes_of,
+    time_span,
 )
-from .selectors.blocks import station_label
-from .selectors.rosters import LabDay, LabStay, RosterStudent, roster_student, with_visible_services
+from .blocks import station_label
+from .rosters import LabDay, LabStay, RosterStudent, roster_student, with_visible_services
 
 # The blocks whose minutes a lab plan divides: the Learning Lab and the flexible block.
 PLANNED_STATIONS = (StationCode.LAB, StationCode.FLEX)
@@ -86,14 +86,6 @@ def _service_label(code: str) -> str:
 
 def _minutes(start: datetime.time, end: datetime.time) -> int:
     return minutes_of(end) - minutes_of(start)
-
-
-def time_span(start: datetime.time, end: datetime.time) -> str:
-    """A stretch of the day in the active locale's time format: "8:15 a.m.-9 a.m."."""
-    return gettext("%(start)s\u2013%(end)s") % {
-        "start": time_format(start),
-        "end": time_format(end),
-    }
 
 
 def _topic(kind: str, *, subject: str = "", service_kind: str = "") -> str:

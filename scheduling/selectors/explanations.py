@@ -20,8 +20,8 @@ from django.utils.translation import gettext, ngettext
 
 from students.models import Cohort, Staff
 
-from .models import CalendarDay, Room, RotationTemplate, StationCode, clock
-from .solver.clock import grade_name, reclocked, time_of
+from ..models import CalendarDay, Room, RotationTemplate, StationCode, clock
+from ..solver.clock import grade_name, reclocked, time_of
 
 # "... after dismissal at 10 a.m.." reads as a typo: the time's own full stop ends the sentence.
 _DOUBLE_STOP = re.compile(r"([ap]\.m\.)\.")

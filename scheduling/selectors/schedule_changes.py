@@ -13,8 +13,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .models import Schedule, ScheduledBlock, ScheduleStatus, clock
-from .selectors.problem import published_before
+from ..models import Schedule, ScheduledBlock, ScheduleStatus, time_span
+from .problem import published_before
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class BlockView:
 
     @property
     def span(self) -> str:
-        return f"{clock(self.start)}-{clock(self.end)}"
+        return time_span(self.start, self.end)
 
 
 @dataclass(frozen=True)

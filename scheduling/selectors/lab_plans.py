@@ -1,4 +1,4 @@
-"""Stage 2 on the Django side: read a day's Learning Lab inputs, store a plan, read it back.
+"""Stage 2 on the Django side: read a day's Learning Lab inputs, and read a stored plan back.
 
 ``plan_inputs_for`` reads, in a fixed number of queries, what stage 2 needs apart from the stage-1
 blocks (``scheduling.solver.plan_inputs`` combines the two):
@@ -23,8 +23,9 @@ blocks (``scheduling.solver.plan_inputs`` combines the two):
 A place is a ``Room`` or a ``LabZone``; the solver knows places by one integer, a room's key as
 it is and a zone's key negated (``place_id``), so the two tables need no shared sequence.
 
-``lab_plan_store`` writes a plan beside its schedule version; ``stored_plan`` reads it back as the
-validator's ``LabPlan``, so publishing checks exactly what is stored.
+``scheduling.services.lab_plans.lab_plan_store`` writes a plan beside its schedule version;
+``stored_plan`` reads it back as the validator's ``LabPlan``, so publishing checks exactly what is
+stored.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from learninglabs.pace import need_scores
 from students.models import ELLevel, ServiceNeed, Staff, Student
 from students.models.people import PROVIDER_ROLES, Role
 
-from .models import (
+from ..models import (
     ActivityKind,
     CalendarDay,
     DayType,
@@ -55,13 +56,12 @@ from .models import (
     ScheduleStatus,
     SchoolSchedulingSettings,
     minutes_of,
-    time_of,
 )
-from .selectors.problem import published_before
-from .solver import plans
-from .solver.plan_inputs import Adult, PlanInputs, PlanSettings
-from .solver.problem import Reason, Window
-from .solver.validate_stage2 import PlanViolation
+from ..solver import plans
+from ..solver.plan_inputs import Adult, PlanInputs, PlanSettings
+from ..solver.problem import Reason, Window
+from ..solver.validate_stage2 import PlanViolation
+from .problem import published_before
 
 DAYS_PER_WEEK = 5
 ALL_DAY = (Window(0, 24 * 60),)  # weekly service minutes are a full school week's
@@ -321,78 +321,7 @@ def _previous_plan(
     return _segments(latest)
 
 
-# --- storing and reading back -------------------------------------------------------------------
-
-
-def _group_adult(group: plans.PlanGroup) -> int:
-    """Who leads a planned group: its tutor, or its service's provider."""
-    staff_id = group.tutor if group.kind == plans.ActivityKind.TUTORING else group.provider
-    assert staff_id is not None  # stage 2 gives every group its adult
-    return staff_id
-
-
-def lab_plan_store(*, schedule: Schedule, plan: plans.LabPlan, fingerprint: str) -> LabPlan:
-    """Store ``plan`` as ``schedule``'s lab plan, in the transaction that stores the schedule."""
-    stats = plan.stats
-    stored = LabPlan.objects.create(
-        schedule=schedule,
-        input_fingerprint=fingerprint,
-        solver_stats=(
-            {
-                "status": stats.status,
-                "wall_seconds": round(stats.wall_seconds, 3),
-                "seed": stats.seed,
-            }
-            if stats
-            else {}
-        ),
-        shortfalls=[
-            {
-                "student": s.student,
-                "service": s.service,
-                "kind": s.kind,
-                "providers": list(s.providers),
-                "due": s.due,
-                "met": s.met,
-            }
-            for s in plan.shortfalls
-        ],
-    )
-    groups = LabGroup.objects.bulk_create(
-        LabGroup(
-            plan=stored,
-            number=g.id,
-            kind=g.kind.value,
-            start=time_of(g.start),
-            end=time_of(g.end),
-            staff_id=_group_adult(g),
-            service_kind=g.service_kind or "",
-            subject=g.subject or "",
-            room_id=place_of(g.place)[0],
-            zone_id=place_of(g.place)[1],
-        )
-        for g in plan.groups
-    )
-    by_number = {g.number: g for g in groups}
-    LabSegment.objects.bulk_create(
-        (
-            LabSegment(
-                plan=stored,
-                student_id=seg.student,
-                start=time_of(seg.start),
-                end=time_of(seg.end),
-                kind=seg.kind.value,
-                program_id=seg.program,
-                group=by_number[seg.group] if seg.group is not None else None,
-                service_id=seg.service,
-                subject=seg.subject or "",
-                zone_id=place_of(seg.place)[1] if seg.group is None else None,
-            )
-            for seg in plan.segments
-        ),
-        batch_size=2000,
-    )
-    return stored
+# --- reading back ------------------------------------------------------------------------------
 
 
 def stored_plan(plan: LabPlan) -> plans.LabPlan:
