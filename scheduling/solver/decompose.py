@@ -12,8 +12,13 @@ first valid day is constructed from easier problems, each a plain ``Problem``:
    given to one of them per cohort, in contiguous shares, so each teacher serves few labs;
 4. ``components``: the cohorts of each lab, solved one lab after another, the labs already
    built held by pins, and ``later_demand`` keeps enough of a shared teacher's day free for the
-   labs still to come. (Going further, a grade at a time with a shared specials teacher's day
-   laid out by grade, failed: a grade's day does not fit specials at times fixed in advance.)
+   labs still to come;
+5. ``independent``: labs that share no staff and no room holding one class at a time (M's two
+   labs, each with its own specials teacher) are built apart, at the same time on two workers,
+   the cafeteria's places shared out between them (``room_shares``).
+
+(Going further, a grade at a time with a shared specials teacher's day laid out by grade,
+failed: a grade's day does not fit specials at times fixed in advance.)
 
 Each step narrows the choices, so a day built this way is valid for the original problem; when it
 fails the full search still runs.
@@ -150,6 +155,86 @@ def assign_pools(problem: Problem, order: list[Cohort]) -> Problem:
         for a in problem.assignments
     )
     return replace(problem, assignments=assignments)
+
+
+def independent(problem: Problem, groups: list[list[Cohort]]) -> list[list[int]]:
+    """``groups`` (by index, in order) joined where they share anything that holds one thing at
+    a time: a member of staff (teaching or supervising) or a room that is not counted in
+    cohorts or seats. Groups in different sets can be built apart, at the same time, once the
+    rooms they count together (the cafeteria, the gym) are shared out (``room_shares``)."""
+    supervisors = {s.lab: s.supervisors for s in problem.supervision}
+    holders: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for index, group in enumerate(groups):
+        for cohort in group:
+            holders[("room", cohort.homeroom)].add(index)
+            lab = problem.lab_for_grade(cohort.grade)
+            for supervisor in supervisors.get(lab.id, ()) if lab is not None else ():
+                holders[("staff", supervisor)].add(index)
+            for station in problem.template_of(cohort).stations:
+                staff: tuple[int | None, ...] = problem.candidates(cohort.id, station.code)
+                for sid in staff or (None,):
+                    if sid is not None:
+                        holders[("staff", sid)].add(index)
+                    room = problem.venue_room(cohort, station, sid)
+                    if room is not None and not problem.room(room).shared:
+                        holders[("room", room)].add(index)
+    parent = list(range(len(groups)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for indices in holders.values():
+        first, *rest = sorted(indices)
+        for other in rest:
+            parent[root(other)] = root(first)
+    sets: dict[int, list[int]] = defaultdict(list)
+    for index in range(len(groups)):
+        sets[root(index)].append(index)
+    return list(sets.values())
+
+
+def room_shares(problem: Problem, parts: list[list[Cohort]]) -> list[Problem] | None:
+    """``problem`` once per part of its cohorts, each room counted in cohorts (the cafeteria, the
+    gym) given to the parts in shares of its capacity by how many of their cohorts use it (the
+    largest parts take what does not divide), so days built apart fit together. None when a room
+    is too small to give every part that uses it a cohort's place."""
+    capacities: list[dict[int, int]] = [{} for _ in parts]
+    for room in problem.rooms:
+        if room.kind not in (RoomKind.CAFETERIA, RoomKind.GYM):
+            continue
+        users = [
+            sum(
+                1
+                for cohort in part
+                if any(
+                    problem.venue_room(cohort, station, None) == room.id
+                    for station in problem.template_of(cohort).stations
+                )
+            )
+            for part in parts
+        ]
+        total = sum(users)
+        if total <= room.capacity:
+            continue  # it holds them all at once: nothing to share out
+        shares = [room.capacity * n // total for n in users]
+        for index in sorted(range(len(parts)), key=lambda i: -users[i]):
+            if sum(shares) >= room.capacity:
+                break
+            shares[index] += 1
+        if any(n and not share for n, share in zip(users, shares, strict=True)):
+            return None
+        for index, share in enumerate(shares):
+            capacities[index][room.id] = share
+    return [
+        replace(
+            problem,
+            rooms=tuple(replace(r, capacity=shares.get(r.id, r.capacity)) for r in problem.rooms),
+        )
+        for shares in capacities
+    ]
 
 
 def restricted_to(problem: Problem, cohorts: list[Cohort], built: list[PlacedBlock]) -> Problem:

@@ -9,15 +9,18 @@ from bench.reference import hm, reference_problem
 from scheduling.solver.decompose import (
     assign_pools,
     components,
+    independent,
     lab_lanes_by_grade,
     later_demand,
     restricted_to,
+    room_shares,
     team_relaxation,
     teams,
     whole_lab_blocks,
 )
-from scheduling.solver.problem import Pin, PlacedBlock, RoomKind
-from scheduling.solver.stage1 import DayModel, solve
+from scheduling.solver.problem import Pin, PlacedBlock, RoomKind, Window
+from scheduling.solver.stage1 import DayModel, SolveOptions, solve
+from scheduling.solver.stage1.search import SolvePhases
 from scheduling.solver.validate import validate
 
 from ..solver_limits import work_limited
@@ -110,6 +113,93 @@ def test_a_day_built_lab_by_lab_is_valid_for_the_original_problem():
     problem = reference_problem("M")
     result = solve(problem, work_limited(workers=1, first_solution_only=True))
     assert validate(problem, result.blocks) == ()
+
+
+def narrowed_by_lab(problem):
+    labs = components(problem)
+    return assign_pools(problem, [c for lab in labs for c in lab]), labs
+
+
+def cafeteria(problem):
+    return next(r for r in problem.rooms if r.kind == RoomKind.CAFETERIA)
+
+
+def test_labs_that_share_no_teacher_or_room_are_built_apart():
+    narrowed, labs = narrowed_by_lab(reference_problem("M"))
+    assert independent(narrowed, labs) == [[0], [1]]  # a specials teacher each
+
+
+def test_labs_that_share_a_specials_teacher_are_built_together():
+    narrowed, labs = narrowed_by_lab(reference_problem("L"))
+    assert independent(narrowed, labs) == [[0, 1, 2]]
+
+
+def test_a_room_two_labs_teachers_both_teach_in_joins_the_labs():
+    problem = reference_problem("M")
+    first, second = (s for s in problem.staff if "specials" in s.roles)
+    one_room = replace(
+        problem,
+        staff=tuple(replace(s, room=first.room) if s.id == second.id else s for s in problem.staff),
+    )
+    narrowed, labs = narrowed_by_lab(one_room)
+    assert independent(narrowed, labs) == [[0, 1]]
+
+
+def test_the_cafeteria_is_shared_out_between_labs_built_apart():
+    problem = reference_problem("M")  # 8 cohorts at once for 24 cohorts
+    lower, upper = components(problem)
+
+    parts = room_shares(problem, [lower, upper])
+
+    assert [cafeteria(part).capacity for part in parts] == [4, 4]
+    # Lopsided parts: the larger takes what does not divide, and the places add up.
+    uneven = room_shares(problem, [lower[:5], lower[5:] + upper])
+    assert [cafeteria(part).capacity for part in uneven] == [1, 7]
+
+
+def with_cafeteria(problem, capacity):
+    return replace(
+        problem,
+        rooms=tuple(
+            replace(r, capacity=capacity) if r.kind == RoomKind.CAFETERIA else r
+            for r in problem.rooms
+        ),
+    )
+
+
+def test_a_cafeteria_too_small_to_share_keeps_the_labs_together():
+    tiny = with_cafeteria(reference_problem("M"), 1)
+    assert room_shares(tiny, components(tiny)) is None
+
+
+def test_a_cafeteria_that_holds_everyone_is_left_whole():
+    roomy = with_cafeteria(reference_problem("M"), 24)
+    assert [cafeteria(part).capacity for part in room_shares(roomy, components(roomy))] == [24, 24]
+
+
+def test_labs_built_apart_on_two_workers_make_a_valid_day():
+    problem = reference_problem("M")
+    # Seconds only as a safety net: the day is found in about a second on the reference machine.
+    result = solve(problem, SolveOptions(time_limit=120, workers=2, first_solution_only=True))
+    assert validate(problem, result.blocks) == ()
+
+
+def test_a_lab_with_no_day_stops_the_labs_built_beside_it():
+    problem = reference_problem("M")
+    upper_stem = next(s for s in problem.staff if s.name == "Grade 4 stem teacher 1")
+    # Four math blocks of 90 minutes cannot fit in two hours.
+    short = replace(
+        problem,
+        staff=tuple(
+            replace(s, available=(Window(hm("8:00"), hm("10:00")),)) if s.id == upper_stem.id else s
+            for s in problem.staff
+        ),
+    )
+    for options in (
+        work_limited(workers=2, first_solution_only=True),
+        SolveOptions(time_limit=120, workers=2, first_solution_only=True),
+    ):
+        assert SolvePhases(short, options).construct(share=0.7) is None
 
 
 def test_teams_are_a_grades_cohorts_with_the_teachers_only_they_have():

@@ -19,22 +19,24 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
 from ..decompose import (
     assign_pools,
     components,
+    independent,
     lab_lanes_by_grade,
     later_demand,
     restricted_to,
+    room_shares,
     team_relaxation,
     teams,
     whole_lab_blocks,
 )
 from ..precheck import precheck
-from ..problem import Infeasible, PlacedBlock, Problem, Reason, Solution, SolveStats
+from ..problem import Cohort, Infeasible, PlacedBlock, Problem, Reason, Solution, SolveStats
 from .model import LABS, LABS_THEN_DAY, DayModel
 
 # Deterministic work of the first restart (about 0.3 s on this machine), growing geometrically:
@@ -137,6 +139,7 @@ class _Budget:
         self.options = options
         self.began = time.perf_counter()
         self.work_spent = 0.0
+        self._lock = threading.Lock()  # labs built at the same time charge it from threads
 
     def seconds(self, share: float = 1.0) -> float:
         """Seconds left before ``share`` of the time limit is used (at least MIN_SECONDS)."""
@@ -158,7 +161,8 @@ class _Budget:
         return self.options.time_limit * share - elapsed <= EXHAUSTED_SECONDS
 
     def charge(self, solver: cp_model.CpSolver) -> None:
-        self.work_spent += solver.deterministic_time
+        with self._lock:
+            self.work_spent += solver.deterministic_time
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Solution | Infeasible:
@@ -203,11 +207,13 @@ class SolvePhases:
         *,
         symmetry: bool = True,
         reserved: Mapping[int, tuple[int, ...]] | None = None,
+        options: SolveOptions | None = None,
     ) -> ModelSearch:
-        """The built day model of ``problem``, searched under this solve's options and budget."""
+        """The built day model of ``problem``, searched under this solve's options (or
+        ``options``) and budget."""
         day = DayModel(problem, symmetry=symmetry, reserved=reserved)
         day.build()
-        return ModelSearch(day, self.options, self.budget)
+        return ModelSearch(day, options or self.options, self.budget)
 
     def run(self) -> Solution | Infeasible:
         budget = self.budget
@@ -253,25 +259,77 @@ class SolvePhases:
 
     def construct(self, share: float) -> list[PlacedBlock] | None:
         """A valid day built lab by lab from the narrowed problem within ``share`` of the
-        budget, or None."""
+        budget, or None. Labs that share nothing that holds one class at a time are built apart,
+        on a worker each (in turn under a work limit, so the day stays a function of the seed)."""
         narrowed = whole_lab_blocks(self.problem)
         labs = components(narrowed)
         narrowed = assign_pools(lab_lanes_by_grade(narrowed), [c for lab in labs for c in lab])
         if narrowed == self.problem and len(labs) == 1:
             return None  # nothing easier than the whole problem to try
-        # Labs are built in order, each held where it is; when a lab finds no day around the
-        # ones before it (they share a specials teacher), the lab before is built again.
+        sets = independent(narrowed, labs)
+        parts = (
+            room_shares(narrowed, [[c for i in lab_set for c in labs[i]] for lab_set in sets])
+            if len(sets) > 1
+            else None
+        )
+        if parts is None:
+            return self.build_labs(narrowed, labs, share, self.options, _Race())
+        jobs = [
+            (part, [labs[i] for i in lab_set]) for part, lab_set in zip(parts, sets, strict=True)
+        ]
+        race = _Race()  # one set that finds no day stops the others: the day needs them all
+        if self.options.work_limit is not None or self.options.workers < 2:
+            results = []
+            for part, part_labs in jobs:
+                results.append(self.build_labs(part, part_labs, share, self.options, race))
+                if results[-1] is None:
+                    return None
+            return [block for built in results for block in built or ()]
+        alone = replace(self.options, workers=1)
+        found: dict[int, list[PlacedBlock] | None] = {}
+
+        def build(index: int) -> None:
+            part, part_labs = jobs[index]
+            found[index] = self.build_labs(part, part_labs, share, alone, race)
+            if found[index] is None:
+                race.finish()
+
+        pending = list(range(len(jobs)))
+        while pending and not race.over():
+            threads = [
+                threading.Thread(target=build, args=(index,), daemon=True)
+                for index in pending[: self.options.workers]
+            ]
+            pending = pending[self.options.workers :]
+            for thread in threads:
+                thread.start()
+            race.wait_for(threads)
+        if len(found) < len(jobs) or any(built is None for built in found.values()):
+            return None
+        return [block for index in range(len(jobs)) for block in found[index] or ()]
+
+    def build_labs(
+        self,
+        problem: Problem,
+        labs: list[list[Cohort]],
+        share: float,
+        options: SolveOptions,
+        race: _Race,
+    ) -> list[PlacedBlock] | None:
+        """``labs`` built in order, each held where it is; when a lab finds no day around the
+        ones before it (they share a specials teacher), the lab before is built again."""
         built: list[list[PlacedBlock]] = [[]]
         tries = [0] * len(labs)
         while len(built) <= len(labs):
             index = len(built) - 1
             stage = self.searched(
-                restricted_to(narrowed, labs[index], built[-1]),
+                restricted_to(problem, labs[index], built[-1]),
                 reserved=later_demand(
-                    narrowed, labs[index], [c for lab in labs[index + 1 :] for c in lab]
+                    problem, labs[index], [c for lab in labs[index + 1 :] for c in lab]
                 ),
+                options=options,
             )
-            found, proven = stage.first_with_restarts(share, first_seed=tries[index])
+            found, proven = stage.first_with_restarts(share, first_seed=tries[index], race=race)
             if found is not None:
                 built.append(found)
             elif proven and index > 0:
@@ -361,19 +419,19 @@ class ModelSearch:
         return solver, self.run(solver)
 
     def first_with_restarts(
-        self, share: float, *, first_seed: int = 0
+        self, share: float, *, first_seed: int = 0, race: _Race | None = None
     ) -> tuple[list[PlacedBlock] | None, bool]:
         """Any valid day, by searches with growing limits and a new seed each, until ``share``
         of the budget is used: the time to a first day has a heavy tail over seeds, which
         restarts cut off. Each search runs on one worker, so a seed's attempts are reproducible;
         with two workers or more and no work limit, one racer per search order
         (``RESTART_STRATEGIES``) on a worker each, the first day found wins. Returns the day, or
-        None and whether none exists."""
+        None and whether none exists. An outer ``race`` that is over stops the search too."""
         racers = min(len(RESTART_STRATEGIES), self.options.workers)
         if self.options.work_limit is not None or racers < 2:
             # Deterministic: the orders take turns, each round's limit RESTART_GROWTH times
             # the last's.
-            return self.restarts(RESTART_STRATEGIES, share, first_seed, _Race())
+            return self.restarts(RESTART_STRATEGIES, share, first_seed, race or _Race())
         race = _Race()
         results: dict[str, tuple[list[PlacedBlock] | None, bool]] = {}
 
