@@ -145,6 +145,14 @@ def test_a_room_two_labs_teachers_both_teach_in_joins_the_labs():
     assert independent(narrowed, labs) == [[0, 1]]
 
 
+def test_a_lab_supervisor_who_watches_both_labs_joins_them():
+    problem = reference_problem("M")
+    lower, upper = problem.supervision
+    shared = replace(upper, supervisors=(*upper.supervisors[:-1], lower.supervisors[0]))
+    narrowed, labs = narrowed_by_lab(replace(problem, supervision=(lower, shared)))
+    assert independent(narrowed, labs) == [[0, 1]]
+
+
 def test_the_cafeteria_is_shared_out_between_labs_built_apart():
     problem = reference_problem("M")  # 8 cohorts at once for 24 cohorts
     lower, upper = components(problem)
