@@ -218,6 +218,7 @@ def with_staff_swapped(record: Mapping[str, Any], swap: Mapping[int, int]) -> di
             dataclasses.replace(a, staff=tuple(swap.get(s, s) for s in a.staff))
             for a in recovery.assignments_added
         ),
+        supervision_added=tuple((lab, swap.get(s, s)) for lab, s in recovery.supervision_added),
     )
     return {
         **record,

@@ -75,7 +75,7 @@ def lab_lanes_by_grade(problem: Problem) -> Problem:
     for room in problem.rooms:
         grades = sorted(room.grades)
         sizes = [c.students for c in problem.cohorts if c.grade in room.grades]
-        lanes = cohorts_that_fit(room.capacity, sizes)
+        lanes = cohorts_that_fit(watched_seats(problem, room), sizes)
         kept = room.kind != RoomKind.LEARNING_LAB or not grades or not 0 < lanes < len(sizes)
         if kept or (lanes % len(grades) and len(grades) % lanes):
             rooms.append(room)
@@ -106,6 +106,21 @@ def lab_lanes_by_grade(problem: Problem) -> Problem:
                 )
             next_id += 1
     return replace(problem, rooms=tuple(rooms), supervision=tuple(watched))
+
+
+def watched_seats(problem: Problem, room: Room) -> int:
+    """The seats of ``room`` its supervisors can watch all day long (all its seats when
+    nobody supervises it): a lab short of supervisors holds fewer cohorts at once."""
+    supervision = next((s for s in problem.supervision if s.lab == room.id), None)
+    if supervision is None:
+        return room.capacity
+    day = problem.day
+    all_day = sum(
+        1
+        for sid in supervision.supervisors
+        if any(w.start <= day.start and w.end >= day.end for w in problem.member(sid).available)
+    )
+    return min(room.capacity, all_day * supervision.students_per_adult)
 
 
 def cohorts_that_fit(capacity: int, sizes: list[int]) -> int:

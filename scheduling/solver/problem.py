@@ -93,6 +93,19 @@ class GradeTemplate:
     def station(self, code: str) -> Station | None:
         return next((s for s in self.stations if s.code == code), None)
 
+    def open_window(self, day: Window) -> Window:
+        """The part of ``day`` the movable stations can use: a fixed event that fills its whole
+        window at the start or end of the day (the launch) leaves them only the rest."""
+        open_from, open_until = day.start, day.end
+        for event in self.stations:
+            window = event.window
+            if window is not None and window.minutes == event.minutes and event.max_blocks == 1:
+                if window.start <= open_from:
+                    open_from = max(open_from, window.end)
+                if window.end >= open_until:
+                    open_until = min(open_until, window.start)
+        return Window(open_from, open_until)
+
 
 @dataclass(frozen=True)
 class Room:

@@ -8,7 +8,8 @@ stations are touched; everything else stays as configured. The kinds, tried in t
 
 - SUBSTITUTE: a substitute from the pool joins (in the absent teacher's room when they have one,
   holding the roles of the stations they take, for the hours given) and may take every cohort's
-  station an absent member could. Pool order; the first that works (at most two tried).
+  station an absent member could; when only lab supervisors are out, they watch those labs
+  instead. Pool order; the first that works (at most two tried).
 - COVER: present staff who hold a station's role may take it too; prep stays protected (it is a
   hard interval of their day). Their cover load is counted from the day found.
 - COMBINE: cohorts of a grade whose teacher is out are taught with another cohort of the grade
@@ -17,7 +18,9 @@ stations are touched; everything else stays as configured. The kinds, tried in t
   combined is covered.
 - CONVERT: the absent teacher's station becomes Learning Lab time (the template's lab station
   gets its minutes: the solver decides whether seats and supervision allow) or, failing that,
-  flex time in the homeroom, for the affected cohorts only (per-cohort templates).
+  flex time in the homeroom, for the affected cohorts only (per-cohort templates). When only
+  lab supervisors are out, every cohort of their labs keeps the lab minutes the present
+  supervisors can watch and has the rest as flex time.
 
 Ranking (lower is better; ties go by the order above, then by pool order)::
 
@@ -45,6 +48,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .clock import clock_span
+from .decompose import cohorts_that_fit
 from .problem import (
     Assignment,
     Cohort,
@@ -67,6 +71,9 @@ JSON_VERSION = 1
 MAX_SUBSTITUTES_TRIED = 2
 LOST_WEIGHT = 3  # a minute of instruction lost weighs three minutes of cover
 COMBINED_DIVISOR = 10  # a joining student's minute in a combined class: a tenth of cover
+# A lab short of supervisors keeps this share of the seat-minutes the others can watch: the
+# reference shapes run their labs at about 90-95% of the day, and a packing needs some slack.
+LAB_FILL = 0.9
 
 
 class RecoveryKind(StrEnum):
@@ -96,6 +103,8 @@ class Recovery:
     assignments_added: tuple[Assignment, ...] = ()  # (a)/(b) extra candidates per cohort-station
     templates_added: tuple[GradeTemplate, ...] = ()  # (c) per-cohort templates
     combined: tuple[Combination, ...] = ()  # (d)
+    # (a) for an absent lab supervisor: (lab room id, staff id) watching it besides its own.
+    supervision_added: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,12 +148,27 @@ def apply_recovery(problem: Problem, recovery: Recovery) -> Problem:
         if not t.cohorts or t.cohorts - overridden
     ) + tuple(recovery.templates_added)
 
+    supervision = tuple(
+        replace(
+            lab,
+            supervisors=tuple(
+                dict.fromkeys(
+                    (
+                        *lab.supervisors,
+                        *(s for room, s in recovery.supervision_added if room == lab.lab),
+                    )
+                )
+            ),
+        )
+        for lab in problem.supervision
+    )
     changed = replace(
         problem,
         staff=staff,
         assignments=tuple(assignments),
         templates=templates,
         combined=problem.combined + recovery.combined,
+        supervision=supervision,
     )
     if overridden:
         pins = tuple(
@@ -178,7 +202,8 @@ def recovery_options(
     known = {m.id for m in problem.staff}
     absent = tuple(a for a in absent if a in known)
     affected = _affected(problem, out)
-    if not affected:
+    watched = [lab.lab for lab in problem.supervision if out & set(lab.supervisors)]
+    if not affected and not watched:
         return ()
     orphaned = [(c, s) for c, s in affected if not _present_candidates(problem, out, c, s)]
     targets = orphaned or affected
@@ -186,8 +211,12 @@ def recovery_options(
     pool = [s for s in substitutes if s.id not in out and s.available][:MAX_SUBSTITUTES_TRIED]
     cover = _cover(problem, absent, out, affected)
     combine = _combine(problem, absent, out, targets, combine_cap)
-    into_lab = _convert(problem, absent, targets, "lab")
-    into_flex = _convert(problem, absent, targets, "flex")
+    if affected:
+        into_lab = _convert(problem, absent, targets, "lab")
+        into_flex = _convert(problem, absent, targets, "flex")
+    else:
+        # Only supervisors are out: their labs' time shrinks to what the others can watch.
+        into_lab, into_flex = None, _shortened_labs(problem, absent, out, watched)
     attempts = len(pool) + sum(r is not None for r in (cover, combine, into_lab, into_flex))
     share = _Share(options, attempts)
 
@@ -205,8 +234,10 @@ def recovery_options(
         found.append(((option.disruption, _KIND_ORDER[recovery.kind], order), option))
         return True
 
+    # A substitute either teaches or watches a lab: the lab's supervision counts the hours they
+    # are there, not whether they teach meanwhile, so one person is never given both.
     for substitute in pool:
-        if attempt(_substitute(problem, absent, affected, substitute)):
+        if attempt(_substitute(problem, absent, affected, [] if affected else watched, substitute)):
             break
     attempt(cover)
     attempt(combine)
@@ -286,6 +317,7 @@ def _substitute(
     problem: Problem,
     absent: tuple[int, ...],
     affected: list[tuple[Cohort, Station]],
+    watched: list[int],
     substitute: StaffMember,
 ) -> Recovery:
     rooms = [r for a in absent if (r := problem.member(a).room) is not None]
@@ -298,6 +330,7 @@ def _substitute(
         absent=absent,
         staff_added=(member,),
         assignments_added=tuple(Assignment(c.id, s.code, (member.id,)) for c, s in affected),
+        supervision_added=tuple((lab, member.id) for lab in watched),
     )
 
 
@@ -437,6 +470,13 @@ def _convert(
         if stations is None:
             return None
         groups.setdefault((cohort.grade, stations), []).append(cohort.id)
+    return _templates_recovery(absent, groups)
+
+
+def _templates_recovery(
+    absent: tuple[int, ...], groups: Mapping[tuple[int, tuple[Station, ...]], list[int]]
+) -> Recovery:
+    """A conversion: each group of cohorts (grade, stations) follows a template of its own."""
     return Recovery(
         kind=RecoveryKind.CONVERT,
         absent=absent,
@@ -481,6 +521,80 @@ def _converted(
     return tuple(merged if s is target else s for s in kept)
 
 
+def _shortened_labs(
+    problem: Problem, absent: tuple[int, ...], out: frozenset[int], watched: list[int]
+) -> Recovery | None:
+    """Each lab whose supervisors are out gives every cohort it serves the lab minutes the
+    present supervisors can watch (at LAB_FILL of the supervised seat-minutes, on the station's
+    step), the rest as flex time in the homeroom; None when that leaves a lab as it was or a
+    template cannot take it."""
+    groups: dict[tuple[int, tuple[Station, ...]], list[int]] = {}
+    for supervision in problem.supervision:
+        if supervision.lab not in watched:
+            continue
+        lab = problem.room(supervision.lab)
+        cohorts = [c for c in problem.cohorts if c.grade in lab.grades]
+        students = sum(c.students for c in cohorts)
+        if not students:
+            continue
+        open_window = problem.template_of(cohorts[0]).open_window(problem.day)
+        open_from, open_until = open_window.start, open_window.end
+        present = [sid for sid in supervision.supervisors if sid not in out]
+        watch = sum(
+            max(0, min(w.end, open_until) - max(w.start, open_from))
+            * supervision.students_per_adult
+            for sid in present
+            for w in problem.member(sid).available
+        )
+        # Whole cohorts sit in the lab: of the seats watched at once, only those they fill.
+        at_once = min(lab.capacity, len(present) * supervision.students_per_adult)
+        sizes = [c.students for c in cohorts]
+        filled = sum(sorted(sizes)[: cohorts_that_fit(at_once, sizes)])
+        seat_minutes = min(watch, lab.capacity * (open_until - open_from))
+        per_student = int(seat_minutes * LAB_FILL * filled / at_once) // students if at_once else 0
+        for cohort in cohorts:
+            template = problem.template_of(cohort)
+            station = next((s for s in template.stations if s.venue == Venue.LAB), None)
+            if station is None:
+                continue
+            minutes = min(station.minutes, per_student // station.step * station.step)
+            if minutes == station.minutes:
+                return None  # enough watch for this lab: the shortage is not the lab's time
+            stations = _lab_shortened(template, station, minutes)
+            if stations is None:
+                return None
+            groups.setdefault((cohort.grade, stations), []).append(cohort.id)
+    if not groups:
+        return None
+    return _templates_recovery(absent, groups)
+
+
+def _lab_shortened(
+    template: GradeTemplate, lab: Station, minutes: int
+) -> tuple[Station, ...] | None:
+    """``template`` with ``lab`` cut to ``minutes`` (gone below its shortest block) and flex
+    given the rest."""
+    moved = lab.minutes - (minutes if minutes >= lab.block_min else 0)
+    blocks = min(lab.max_blocks, max(1, math.ceil(moved / lab.block_max)))
+    rest = replace(lab, code=f"{lab.code}-moved", minutes=moved, max_blocks=blocks, window=None)
+    kept = tuple(
+        replace(lab, minutes=lab.minutes - moved, block_max=min(lab.block_max, lab.minutes - moved))
+        if s is lab
+        else s
+        for s in template.stations
+        if s is not lab or moved < lab.minutes
+    )
+    if moved < lab.minutes and not reachable(
+        lab.minutes - moved,
+        lab.block_min,
+        min(lab.block_max, lab.minutes - moved),
+        lab.step,
+        lab.max_blocks,
+    ):
+        return None
+    return _converted(replace(template, stations=kept), [rest], "flex")
+
+
 # --- solving and describing an option ---------------------------------------------------------
 
 
@@ -499,11 +613,11 @@ def _described(
     out = set(recovery.absent)
     absent_names = _names(problem.member(a).name for a in recovery.absent)
     lost = tuple(
-        (cohort, station.code, station.minutes)
+        (cohort, station.code, station.minutes - _kept_minutes(template, station))
         for template in recovery.templates_added
         for cohort in sorted(template.cohorts)
         for station in problem.template_of(problem.cohort(cohort)).stations
-        if template.station(station.code) is None
+        if _kept_minutes(template, station) < station.minutes
     )
     added = {m.id for m in recovery.staff_added}
     cover = _cover_minutes(problem, applied, blocks, exclude=out | added)
@@ -519,10 +633,15 @@ def _described(
     )
     moves: list[str] = []
     stations = _names(dict.fromkeys(code for _c, code in _affected_codes(problem, out)))
+    labs = _names(dict.fromkeys(applied.room(lab).name for lab, _s in recovery.supervision_added))
     if recovery.kind == RecoveryKind.SUBSTITUTE:
         sub = recovery.staff_added[0]
-        summary = f"{sub.name} (substitute) takes {absent_names}'s {stations} blocks"
+        takes = [f"{absent_names}'s {stations} blocks"] if stations else []
+        takes += [f"the watch of {labs}"] if labs else []
+        summary = f"{sub.name} (substitute) takes {' and '.join(takes)}"
         moves += _teaching_lines(applied, blocks, sub.id, f"{sub.name} (substitute) teaches")
+        if labs:
+            moves.append(f"{sub.name} (substitute) supervises {labs}")
     elif recovery.kind == RecoveryKind.COVER:
         who = _names(f"{applied.member(s).name} ({m} min)" for s, m in cover)
         summary = f"Present staff cover {absent_names}'s {stations} blocks: {who}"
@@ -541,6 +660,16 @@ def _described(
                 f"together with {teacher or 'nobody'} in {applied.room(comb.room).name}, "
                 f"{_times(lead)}"
             )
+    elif not stations:
+        # Supervisors out: the lab keeps what the others can watch, flex takes the rest.
+        cohorts = _names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in lost))
+        summary = f"{absent_names} is out: shorter lab time, flex for the rest, for {cohorts}"
+        moves += [
+            f"{problem.cohort(c).name} has {_kept_minutes(_template_for(recovery, c), station)} "
+            f"minutes of {code} instead of {station.minutes}, and {m} more of flex"
+            for c, code, m in lost
+            if (station := problem.template_of(problem.cohort(c)).station(code)) is not None
+        ]
     else:
         into = _names(
             dict.fromkeys(
@@ -575,6 +704,15 @@ def _described(
         moves=tuple(moves),
         disruption=disruption,
     )
+
+
+def _template_for(recovery: Recovery, cohort: int) -> GradeTemplate:
+    return next(t for t in recovery.templates_added if cohort in t.cohorts)
+
+
+def _kept_minutes(template: GradeTemplate, station: Station) -> int:
+    kept = template.station(station.code)
+    return kept.minutes if kept is not None else 0
 
 
 def _affected_codes(problem: Problem, out: set[int]) -> list[tuple[int, str]]:
@@ -688,6 +826,9 @@ def recovery_to_json(recovery: Recovery) -> dict[str, object]:
             {"station": c.station, "cohorts": list(c.cohorts), "room": c.room}
             for c in recovery.combined
         ],
+        "supervision_added": [
+            {"lab": lab, "staff": staff} for lab, staff in recovery.supervision_added
+        ],
     }
 
 
@@ -744,6 +885,13 @@ def recovery_from_json(data: Mapping[str, object]) -> Recovery:
         combined=tuple(
             _combination(read.at(f"combined[{n}]"), item)
             for n, item in enumerate(read.items(data, "combined"))
+        ),
+        # Days stored before supervisors could be replaced have no such key.
+        supervision_added=tuple(
+            _supervision(read.at(f"supervision_added[{n}]"), item)
+            for n, item in enumerate(
+                read.items(data, "supervision_added") if "supervision_added" in data else []
+            )
         ),
     )
 
@@ -824,6 +972,11 @@ class _Reader:
     def optional_window(self, data: Mapping[str, object], key: str) -> Window | None:
         value = self.get(data, key)
         return None if value is None else self.window(value, key)
+
+
+def _supervision(read: _Reader, item: object) -> tuple[int, int]:
+    data = read.mapping(item)
+    return read.integer(data, "lab"), read.integer(data, "staff")
 
 
 def _member(read: _Reader, item: object) -> StaffMember:

@@ -274,3 +274,55 @@ def test_a_day_carried_forward_from_a_recovered_day_keeps_its_recovery(monkeypat
 
     assert run.schedule.carried_forward_from == source
     assert run.schedule.recovery == source.recovery
+
+
+def okafor_out(k):
+    okafor = Staff.objects.get(school=k.school, user__last_name="Okafor")
+    StaffAbsence.objects.create(school=k.school, staff=okafor, date=DATE, reason="sick")
+    return okafor
+
+
+def test_a_substitute_watches_the_lab_when_its_only_supervisor_is_out():
+    k = kindergarten()
+    okafor = okafor_out(k)
+    ana = substitute(k.school)
+
+    schedule = schedule_build(school=k.school, date=DATE, options=FAST).schedule
+
+    assert schedule.recovery["kind"] == "substitute"
+    assert schedule.recovery["summary"] == "Ana Ruiz (substitute) takes the watch of Learning Lab"
+    stored = recovery_from_json(schedule.recovery["recovery"])
+    assert [staff for _lab, staff in stored.supervision_added] == [ana.pk]
+    assert okafor.pk not in {b.staff_id for b in schedule.blocks.all()}
+    assert schedule.blocks.filter(station="lab").exists()  # the lab runs as configured
+    assert schedule_violations(schedule) == ()
+    assert schedule_publish(schedule=schedule).status == ScheduleStatus.PUBLISHED
+
+
+def test_a_network_substitute_watches_the_lab_as_staff_of_this_school():
+    k = kindergarten()
+    okafor_out(k)
+    ben = substitute(
+        SchoolFactory(network=k.school.network, name="Birch"), first="Ben", last="Osei"
+    )
+
+    schedule = schedule_build(school=k.school, date=DATE, options=FAST).schedule
+
+    here = Staff.objects.get(school=k.school, user=ben.user)
+    stored = recovery_from_json(schedule.recovery["recovery"])
+    assert [staff for _lab, staff in stored.supervision_added] == [here.pk]
+    assert schedule_violations(schedule) == ()
+    assert schedule_publish(schedule=schedule).status == ScheduleStatus.PUBLISHED
+
+
+def test_with_nobody_to_watch_the_lab_its_time_becomes_flex_and_the_day_publishes():
+    k = kindergarten()
+    okafor_out(k)
+
+    schedule = schedule_build(school=k.school, date=DATE, options=FAST).schedule
+
+    assert schedule.recovery["kind"] == "convert"
+    assert not schedule.blocks.filter(station="lab").exists()
+    assert {m["station"] for m in schedule.recovery["minutes_lost"]} == {"lab"}
+    assert schedule_violations(schedule) == ()
+    assert schedule_publish(schedule=schedule).status == ScheduleStatus.PUBLISHED

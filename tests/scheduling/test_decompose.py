@@ -66,8 +66,19 @@ def test_a_lab_that_cannot_be_shared_out_evenly_is_kept_whole():
             replace(r, capacity=110) if r.kind == RoomKind.LEARNING_LAB else r
             for r in problem.rooms
         ),
+        supervision=tuple(replace(s, students_per_adult=40) for s in problem.supervision),
     )  # four cohorts at once for three grades
     assert labs_of(lab_lanes_by_grade(roomier)) == [(110, (0, 1, 2)), (110, (3, 4, 5))]
+
+
+def test_a_lab_short_of_supervisors_has_lanes_for_the_cohorts_they_can_watch():
+    problem = reference_problem("L")  # 110 seats, four supervisors of 30: four cohorts at once
+    lab = problem.supervision[0]
+    out = replace(problem.member(lab.supervisors[0]), available=())
+    short = replace(problem, staff=tuple(out if s.id == out.id else s for s in problem.staff))
+    # Three supervisors watch 90 students: three cohorts at once, which two grades cannot share
+    # evenly, so that lab is kept whole; the others still give each grade two lanes.
+    assert labs_of(lab_lanes_by_grade(short)) == [(55, (g,)) for g in range(2, 6)] + [(110, (0, 1))]
 
 
 def test_pooled_specials_teachers_take_contiguous_even_shares_lab_by_lab():

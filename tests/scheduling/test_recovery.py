@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench.reference import hm
+from bench.reference import hm, reference_problem
 from scheduling.solver.precheck import precheck
 from scheduling.solver.problem import (
     Assignment,
@@ -356,6 +356,7 @@ def full_recovery() -> Recovery:
             ),
         ),
         combined=(Combination("math", (C1A, C1B), SPARE),),
+        supervision_added=((LAB, SUBSTITUTE),),
     )
 
 
@@ -364,6 +365,12 @@ def test_a_recovery_survives_json_exactly():
     assert recovery_from_json(recovery_to_json(recovery)) == recovery
     for option in options_for(school()):
         assert recovery_from_json(recovery_to_json(option.recovery)) == option.recovery
+
+
+def test_a_recovery_stored_before_supervisors_could_be_replaced_still_reads():
+    data = recovery_to_json(full_recovery())
+    del data["supervision_added"]
+    assert recovery_from_json(data) == replace(full_recovery(), supervision_added=())
 
 
 def test_json_keys_it_does_not_know_are_ignored():
@@ -388,6 +395,10 @@ def test_json_keys_it_does_not_know_are_ignored():
         ),
         (lambda d: d.update(combined={}), r"recovery\.combined: expected a list"),
         (lambda d: d["combined"][0].update(room=True), r"recovery\.combined\[0\]\.room"),
+        (
+            lambda d: d["supervision_added"][0].update(staff="99"),
+            r"recovery\.supervision_added\[0\]\.staff: expected a whole number",
+        ),
     ],
 )
 def test_malformed_recovery_json_is_refused_with_where(change, message):
@@ -434,3 +445,92 @@ def test_a_teacher_out_part_of_the_day_still_teaches_while_there():
     taught = [b for b in cover.solution.blocks if b.station == "math" and JONES in b.staff]
     assert len(taught) == 1 and taught[0].end <= hm("9:00")
     assert sum(m for _sid, m in cover.cover) == 40
+
+
+# --- a lab supervisor out ---------------------------------------------------------------------
+
+
+def with_supervisor_out(problem: Problem, supervisor: int) -> Problem:
+    return replace(
+        problem,
+        staff=tuple(replace(m, available=()) if m.id == supervisor else m for m in problem.staff),
+    )
+
+
+def ils_out() -> Problem:
+    """Mr. Jones is back; Mr. Okafor, the lab's only supervisor, is out."""
+    problem = school()
+    back = replace(problem, staff=tuple(replace(m, available=HOURS) for m in problem.staff))
+    return with_supervisor_out(back, ILS)
+
+
+def supervisor_options(
+    problem: Problem, absent: int, **given: object
+) -> tuple[RecoveryOption, ...]:
+    found = recovery_options(problem, absent=(absent,), options=OPTIONS, **given)  # type: ignore[arg-type]
+    for option in found:
+        assert validate(apply_recovery(problem, option.recovery), option.solution.blocks) == ()
+    return found
+
+
+def test_an_absent_lab_supervisor_is_replaced_by_a_substitute_who_watches_the_lab():
+    problem = ils_out()
+    assert isinstance(solve(problem, ONE_EACH), Infeasible)
+    substitute = StaffMember(SUBSTITUTE, "Ana Ruiz", frozenset({"substitute"}), None, HOURS)
+
+    first = supervisor_options(problem, ILS, substitutes=(substitute,))[0]
+
+    assert first.recovery.kind == RecoveryKind.SUBSTITUTE
+    assert first.recovery.supervision_added == ((LAB, SUBSTITUTE),)
+    assert first.recovery.assignments_added == ()
+    assert first.disruption == 0 and first.minutes_lost == ()
+    applied = apply_recovery(problem, first.recovery)
+    assert applied.supervision[0].supervisors == (ILS, SUBSTITUTE)
+    assert first.summary == "Ana Ruiz (substitute) takes the watch of Learning Lab"
+    assert first.moves == ("Ana Ruiz (substitute) supervises Learning Lab",)
+    # Every cohort keeps its lab time.
+    for cohort in HOME:
+        assert (
+            sum(
+                b.minutes
+                for b in first.solution.blocks
+                if b.cohort == cohort and b.station == "lab"
+            )
+            == 20
+        )
+
+
+def test_a_lab_nobody_can_watch_gives_its_time_to_flex():
+    problem = ils_out()
+
+    (convert,) = supervisor_options(problem, ILS)
+
+    assert convert.recovery.kind == RecoveryKind.CONVERT
+    assert convert.minutes_lost == tuple((cohort, "lab", 20) for cohort in sorted(HOME))
+    assert convert.disruption == 3 * 4 * 20
+    blocks = convert.solution.blocks
+    for cohort in HOME:
+        assert not [b for b in blocks if b.cohort == cohort and b.station == "lab"]
+        assert sum(b.minutes for b in blocks if b.cohort == cohort and b.station == "flex") == 40
+        assert sum(b.minutes for b in blocks if b.cohort == cohort) == DAY.minutes
+    assert convert.summary.startswith("Mr. Okafor is out: shorter lab time, flex for the rest")
+
+
+def test_one_supervisor_of_three_out_shortens_lab_time_to_what_the_others_can_watch():
+    problem = reference_problem("M")
+    lower, _upper = problem.supervision
+    problem = with_supervisor_out(problem, lower.supervisors[0])
+    assert isinstance(solve(problem, ONE_EACH), Infeasible)  # 60 students watched, 75 seated
+
+    (convert,) = supervisor_options(problem, lower.supervisors[0])
+
+    lower_lab = problem.room(lower.lab)
+    served = {c.id for c in problem.cohorts if c.grade in lower_lab.grades}
+    blocks = convert.solution.blocks
+    # Two cohorts at a time for 420 minutes, at most 90% of it: 60 minutes each, flex the rest.
+    assert convert.minutes_lost == tuple((c, "lab", 40) for c in sorted(served))
+    for cohort in problem.cohorts:
+        lab = sum(b.minutes for b in blocks if b.cohort == cohort.id and b.station == "lab")
+        flex = sum(b.minutes for b in blocks if b.cohort == cohort.id and b.station == "flex")
+        assert (lab, flex) == ((60, 70) if cohort.id in served else (100, 30))
+    assert convert.moves[0].endswith("has 60 minutes of lab instead of 100, and 40 more of flex")

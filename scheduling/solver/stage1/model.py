@@ -173,18 +173,13 @@ class DayModel:
     def add_blocks(self) -> None:
         day = self.problem.day
         for cohort in self.problem.cohorts:
-            stations = self.problem.template_of(cohort).stations
-            # A fixed event that fills its whole window at the start or end of the day (the
-            # launch) leaves the other stations only the rest of the day: saying so up front
-            # gives every resource's energy reasoning the true length of the day.
-            open_from, open_until = day.start, day.end
-            for event in stations if not self.explain else ():
-                w = event.window
-                if w is not None and w.minutes == event.minutes and event.max_blocks == 1:
-                    if w.start <= open_from:
-                        open_from = max(open_from, w.end)
-                    if w.end >= open_until:
-                        open_until = min(open_until, w.start)
+            template = self.problem.template_of(cohort)
+            stations = template.stations
+            # Saying up front that the launch leaves the other stations only the rest of the day
+            # gives every resource's energy reasoning the true length of the day (in explain
+            # mode an event's window is a setting that may be dropped, so the whole day).
+            open_window = day if self.explain else template.open_window(day)
+            open_from, open_until = open_window.start, open_window.end
             for station in stations:
                 window = station.window or Window(open_from, open_until)
                 window_setting = None
