@@ -115,6 +115,9 @@ def watched_seats(problem: Problem, room: Room) -> int:
     if supervision is None:
         return room.capacity
     day = problem.day
+    cohort = next((c for c in problem.cohorts if c.grade in room.grades), None)
+    if cohort is not None:  # the lab is open after the launch, not during it
+        day = problem.template_of(cohort).open_window(day)
     all_day = sum(
         1
         for sid in supervision.supervisors

@@ -81,6 +81,19 @@ def test_a_lab_short_of_supervisors_has_lanes_for_the_cohorts_they_can_watch():
     assert labs_of(lab_lanes_by_grade(short)) == [(55, (g,)) for g in range(2, 6)] + [(110, (0, 1))]
 
 
+def test_supervisors_who_arrive_after_the_launch_still_watch_the_lab_all_day():
+    problem = reference_problem("M")
+    ils = {sid for s in problem.supervision for sid in s.supervisors}
+    after_launch = (Window(hm("8:15"), hm("15:15")),)
+    late = replace(
+        problem,
+        staff=tuple(
+            replace(s, available=after_launch) if s.id in ils else s for s in problem.staff
+        ),
+    )
+    assert labs_of(lab_lanes_by_grade(late)) == [(26, (grade,)) for grade in range(6)]
+
+
 def test_pooled_specials_teachers_take_contiguous_even_shares_lab_by_lab():
     problem = reference_problem("M")
     order = [c for lab in components(problem) for c in lab]
