@@ -477,3 +477,22 @@ def test_running_out_of_work_is_not_called_impossible_nor_quotes_the_safety_seco
         "The engine stopped after 20 s without finding a day; this does not mean none exists."
     )
     assert by_seconds.detail == (("seconds", 20),)
+
+
+def test_a_lab_supervisor_out_all_day_is_named_once_as_the_cause():
+    problem = reference_problem("M")
+    lower = problem.supervision[0]
+    out = problem.member(lower.supervisors[0])
+    problem = replace(
+        problem,
+        staff=tuple(replace(s, available=()) if s.id == out.id else s for s in problem.staff),
+    )
+
+    reasons = precheck(problem)
+
+    assert [r.code for r in reasons] == ["lab-supervision-short"]
+    assert reasons[0].message.startswith(f"{out.name} is out on Tuesday 2026-11-24: Lower lab is")
+    assert reasons[0].suggestion.startswith(
+        f"Add a substitute to supervise Lower lab in place of {out.name}."
+    )
+    assert "lab seats" not in reasons[0].suggestion
