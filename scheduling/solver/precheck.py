@@ -562,24 +562,24 @@ def _supervision_text(lab: Room, segments: list[Window], watchable: list[int]) -
     return f"{lab.name} is supervised{limit} only {covered} ({gap_text})", when
 
 
-def _with_supervisors_out(problem: Problem, lab: Room, reason: Reason) -> Reason:
-    """``reason`` saying first which of the lab's supervisors are out all day, once, and
-    offering a substitute for them: the absence is the cause, not the lab."""
+def _supervision_short(problem: Problem, lab: Room, *, message: str, suggestion: str) -> Reason:
+    """The lab's supervision shortage; the supervisors out all day named first, once, with a
+    substitute offered for them: the absence is the cause, not the lab."""
     supervision = next((s for s in problem.supervision if s.lab == lab.id), None)
     out = [
         problem.member(sid).name
         for sid in (supervision.supervisors if supervision else ())
         if not problem.member(sid).available
     ]
-    if not out:
-        return reason
-    names = _names(out)
-    return replace(
-        reason,
-        message=f"{names} {'is' if len(out) == 1 else 'are'} out {_on(problem)}: {reason.message}",
-        suggestion=(
-            f"Add a substitute to supervise {lab.name} in place of {names}. {reason.suggestion}"
-        ),
+    if out:
+        names = _names(out)
+        message = f"{names} {'is' if len(out) == 1 else 'are'} out {_on(problem)}: {message}"
+        suggestion = f"Add a substitute to supervise {lab.name} in place of {names}. {suggestion}"
+    return Reason(
+        code="lab-supervision-short",
+        message=message,
+        suggestion=suggestion,
+        setting=f"room:{lab.id}",
     )
 
 
@@ -695,21 +695,17 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
     if unsupervised_for:
         limited, when = _supervision_text(lab, segments, watchable)
         reasons.append(
-            _with_supervisors_out(
+            _supervision_short(
                 problem,
                 lab,
-                Reason(
-                    code="lab-supervision-short",
-                    message=(
-                        f"{limited}: {', '.join(job.cohort.name for job in unsupervised_for)} "
-                        f"need {max(job.station.minutes for job in unsupervised_for)} lab "
-                        "minutes while the lab is supervised for their whole class."
-                    ),
-                    suggestion=(
-                        f"Have lab staff supervise {lab.name} {when}, or move these cohorts' "
-                        "lab window."
-                    ),
-                    setting=setting,
+                message=(
+                    f"{limited}: {', '.join(job.cohort.name for job in unsupervised_for)} "
+                    f"need {max(job.station.minutes for job in unsupervised_for)} lab "
+                    "minutes while the lab is supervised for their whole class."
+                ),
+                suggestion=(
+                    f"Have lab staff supervise {lab.name} {when}, or move these cohorts' "
+                    "lab window."
                 ),
             )
         )
@@ -723,26 +719,22 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
         # Seats are enough: the supervisors present at the time are not (H6).
         limited, when = _supervision_text(lab, segments, watchable)
         reasons.append(
-            _with_supervisors_out(
+            _supervision_short(
                 problem,
                 lab,
-                Reason(
-                    code="lab-supervision-short",
-                    message=(
-                        f"{limited}: {grade_text} need {short.needed_seat_minutes:,} "
-                        f"seat-minutes between {clock(short.start)} and {clock(short.end)}; "
-                        f"supervised, it has {short.has_seat_minutes:,}."
-                        if short.needed_seat_minutes > short.has_seat_minutes
-                        else f"{limited}: {grade_text} need {short.needed_cohort_minutes:,} "
-                        f"cohort-minutes in the lab between {clock(short.start)} and "
-                        f"{clock(short.end)}; the supervised seats hold whole classes for "
-                        f"{short.has_cohort_minutes:,}."
-                    ),
-                    suggestion=(
-                        f"Have lab staff supervise all {lab.capacity} seats of {lab.name} "
-                        f"{when}, or shorten the lab block of {grade_text}."
-                    ),
-                    setting=setting,
+                message=(
+                    f"{limited}: {grade_text} need {short.needed_seat_minutes:,} "
+                    f"seat-minutes between {clock(short.start)} and {clock(short.end)}; "
+                    f"supervised, it has {short.has_seat_minutes:,}."
+                    if short.needed_seat_minutes > short.has_seat_minutes
+                    else f"{limited}: {grade_text} need {short.needed_cohort_minutes:,} "
+                    f"cohort-minutes in the lab between {clock(short.start)} and "
+                    f"{clock(short.end)}; the supervised seats hold whole classes for "
+                    f"{short.has_cohort_minutes:,}."
+                ),
+                suggestion=(
+                    f"Have lab staff supervise all {lab.capacity} seats of {lab.name} "
+                    f"{when}, or shorten the lab block of {grade_text}."
                 ),
             )
         )
