@@ -19,7 +19,7 @@ from scheduling.solver.decompose import (
     whole_lab_blocks,
 )
 from scheduling.solver.problem import Pin, PlacedBlock, RoomKind, Window
-from scheduling.solver.stage1 import DayModel, SolveOptions, solve
+from scheduling.solver.stage1 import DayModel, solve
 from scheduling.solver.stage1.search import SolvePhases
 from scheduling.solver.validate import validate
 
@@ -211,8 +211,7 @@ def test_a_cafeteria_that_holds_everyone_is_left_whole():
 
 def test_labs_built_apart_on_two_workers_make_a_valid_day():
     problem = reference_problem("M")
-    # Seconds only as a safety net: the day is found in about a second on the reference machine.
-    result = solve(problem, SolveOptions(time_limit=120, workers=2, first_solution_only=True))
+    result = solve(problem, work_limited(workers=2, first_solution_only=True))
     assert validate(problem, result.blocks) == ()
 
 
@@ -231,7 +230,7 @@ def with_math_teacher_out_after_ten(grade):
 
 def test_a_lab_with_no_day_ends_the_construction_before_the_labs_after_it():
     problem = with_math_teacher_out_after_ten(grade=1)  # the lower lab, built first
-    phases = SolvePhases(problem, work_limited(workers=2, first_solution_only=True))
+    phases = SolvePhases(problem, work_limited(workers=1, first_solution_only=True))
 
     assert phases.construct(share=0.7) is None
     # Proving the lower lab impossible takes a few thousandths of a unit; building the upper
@@ -242,8 +241,8 @@ def test_a_lab_with_no_day_ends_the_construction_before_the_labs_after_it():
 def test_a_lab_with_no_day_stops_the_labs_built_beside_it():
     problem = with_math_teacher_out_after_ten(grade=4)  # the upper lab
     for options in (
-        work_limited(workers=2, first_solution_only=True),
-        SolveOptions(time_limit=120, workers=2, first_solution_only=True),
+        work_limited(workers=1, first_solution_only=True),  # in turn
+        work_limited(workers=2, first_solution_only=True),  # beside each other
     ):
         assert SolvePhases(problem, options).construct(share=0.7) is None
 

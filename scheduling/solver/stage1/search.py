@@ -139,7 +139,6 @@ class _Budget:
         self.options = options
         self.began = time.perf_counter()
         self.work_spent = 0.0
-        self._lock = threading.Lock()  # labs built at the same time charge it from threads
 
     def seconds(self, share: float = 1.0) -> float:
         """Seconds left before ``share`` of the time limit is used (at least MIN_SECONDS)."""
@@ -161,8 +160,14 @@ class _Budget:
         return self.options.time_limit * share - elapsed <= EXHAUSTED_SECONDS
 
     def charge(self, solver: cp_model.CpSolver) -> None:
-        with self._lock:
-            self.work_spent += solver.deterministic_time
+        self.work_spent += solver.deterministic_time
+
+    def fork(self) -> _Budget:
+        """A budget for a search run beside others: the same clock and work spent so far, then
+        charged on its own (the caller adds what it spent back)."""
+        child = _Budget(self.options)
+        child.began, child.work_spent = self.began, self.work_spent
+        return child
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Solution | Infeasible:
@@ -208,12 +213,13 @@ class SolvePhases:
         symmetry: bool = True,
         reserved: Mapping[int, tuple[int, ...]] | None = None,
         options: SolveOptions | None = None,
+        budget: _Budget | None = None,
     ) -> ModelSearch:
-        """The built day model of ``problem``, searched under this solve's options (or
-        ``options``) and budget."""
+        """The built day model of ``problem``, searched under this solve's options and budget
+        (or ``options`` and ``budget``)."""
         day = DayModel(problem, symmetry=symmetry, reserved=reserved)
         day.build()
-        return ModelSearch(day, options or self.options, self.budget)
+        return ModelSearch(day, options or self.options, budget or self.budget)
 
     def run(self) -> Solution | Infeasible:
         budget = self.budget
@@ -260,7 +266,7 @@ class SolvePhases:
     def construct(self, share: float) -> list[PlacedBlock] | None:
         """A valid day built lab by lab from the narrowed problem within ``share`` of the
         budget, or None. Labs that share nothing that holds one class at a time are built apart,
-        on a worker each (in turn under a work limit, so the day stays a function of the seed)."""
+        on a worker each (in turn on one worker)."""
         narrowed = whole_lab_blocks(self.problem)
         labs = components(narrowed)
         narrowed = assign_pools(lab_lanes_by_grade(narrowed), [c for lab in labs for c in lab])
@@ -273,25 +279,38 @@ class SolvePhases:
             else None
         )
         if parts is None:
-            return self.build_labs(narrowed, labs, share, self.options, _Race())
+            return self.build_labs(narrowed, labs, share, self.options, self.budget, _Race())
         jobs = [
             (part, [labs[i] for i in lab_set]) for part, lab_set in zip(parts, sets, strict=True)
         ]
-        race = _Race()  # one set that finds no day stops the others: the day needs them all
-        if self.options.work_limit is not None or self.options.workers < 2:
-            results = []
+        if self.options.workers < 2:
+            built: list[PlacedBlock] = []
             for part, part_labs in jobs:
-                results.append(self.build_labs(part, part_labs, share, self.options, race))
-                if results[-1] is None:
-                    return None
-            return [block for built in results for block in built or ()]
+                found = self.build_labs(part, part_labs, share, self.options, self.budget, _Race())
+                if found is None:
+                    return None  # the day needs every set
+                built.extend(found)
+            return built
+        return self.build_sets_beside(jobs, share)
+
+    def build_sets_beside(
+        self, jobs: list[tuple[Problem, list[list[Cohort]]]], share: float
+    ) -> list[PlacedBlock] | None:
+        """Each set of labs built on a worker of its own, each with a budget of its own forked
+        from this one, so a set's search depends on its own work alone (under a work limit the
+        day is still a function of the seed). On seconds, a set that finds no day stops the
+        others: the day needs them all. Under a work limit every set runs its course, so the
+        work charged, and what the solve does next, does not depend on the threads' timing."""
         alone = replace(self.options, workers=1)
+        forked_at = self.budget.work_spent
+        budgets = [self.budget.fork() for _ in jobs]
+        race = _Race()
         found: dict[int, list[PlacedBlock] | None] = {}
 
         def build(index: int) -> None:
             part, part_labs = jobs[index]
-            found[index] = self.build_labs(part, part_labs, share, alone, race)
-            if found[index] is None:
+            found[index] = self.build_labs(part, part_labs, share, alone, budgets[index], race)
+            if found[index] is None and self.options.work_limit is None:
                 race.finish()
 
         pending = list(range(len(jobs)))
@@ -304,6 +323,7 @@ class SolvePhases:
             for thread in threads:
                 thread.start()
             race.wait_for(threads)
+        self.budget.work_spent += sum(b.work_spent - forked_at for b in budgets)
         if len(found) < len(jobs) or any(built is None for built in found.values()):
             return None
         return [block for index in range(len(jobs)) for block in found[index] or ()]
@@ -314,6 +334,7 @@ class SolvePhases:
         labs: list[list[Cohort]],
         share: float,
         options: SolveOptions,
+        budget: _Budget,
         race: _Race,
     ) -> list[PlacedBlock] | None:
         """``labs`` built in order, each held where it is; when a lab finds no day around the
@@ -328,6 +349,7 @@ class SolvePhases:
                     problem, labs[index], [c for lab in labs[index + 1 :] for c in lab]
                 ),
                 options=options,
+                budget=budget,
             )
             found, proven = stage.first_with_restarts(share, first_seed=tries[index], race=race)
             if found is not None:
