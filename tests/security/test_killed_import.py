@@ -194,6 +194,12 @@ def lost_since_then(kind: ImportKind) -> datetime.datetime:
     return timezone.now() + job_kind(kind.model).stale_after() + datetime.timedelta(seconds=1)
 
 
+def names_an_upload(job: Job) -> bool:
+    """Whether the stored row still names an upload (``job`` is refreshed)."""
+    job.refresh_from_db()
+    return bool(job.file)  # type: ignore[attr-defined]
+
+
 def finished(job: Job) -> Job | None:
     job.refresh_from_db()
     return None if job.active else job
@@ -218,10 +224,11 @@ def test_an_import_whose_worker_is_killed_is_run_again_to_completion_and_its_fil
     assert job.state == kind.done, job.failure_message
     assert job.attempts == 2 and imports.gate.attempt_started(job) == 2
     assert kind.stored() > 0
-    # The worker deletes the upload just after the finish commits: wait for it, not race it.
+    # The worker deletes the upload, then blanks the field, just after the finish commits: wait
+    # for the last of those, not race it.
     storage = job.file.storage  # type: ignore[attr-defined]
-    wait_until(lambda: not storage.exists(stored), timeout=TIMEOUT, what="the upload deleted")
-    assert not job.file
+    wait_until(lambda: not names_an_upload(job), timeout=TIMEOUT, what="the upload's field blanked")
+    assert not job.file and not storage.exists(stored)
 
 
 @pytest.mark.parametrize("kind", KINDS)
