@@ -15,6 +15,9 @@ import datetime
 import re
 from decimal import Decimal
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
 from .models import (
     MAX_LESSONS_PER_DAY,
     MAX_MASTERY,
@@ -27,21 +30,21 @@ from .models import (
 def minutes_problem(minutes: int) -> str | None:
     if 0 <= minutes <= MAX_MINUTES_PER_DAY:
         return None
-    return f"Give 0 to {MAX_MINUTES_PER_DAY} minutes."
+    return gettext("Give 0 to %(most)s minutes.") % {"most": MAX_MINUTES_PER_DAY}
 
 
 def lessons_problem(lessons_completed: int) -> str | None:
     if 0 <= lessons_completed <= MAX_LESSONS_PER_DAY:
         return None
-    return f"Give 0 to {MAX_LESSONS_PER_DAY} lessons completed that day."
+    return gettext("Give 0 to %(most)s lessons completed that day.") % {"most": MAX_LESSONS_PER_DAY}
 
 
 def mastery_problem(mastery_level: Decimal) -> str | None:
     """``mastery_level`` is a measured level; no level (None) is always good and not asked."""
     if not Decimal(0) <= mastery_level <= MAX_MASTERY:
-        return "Give a mastery level from 0 to 100."
+        return gettext("Give a mastery level from 0 to 100.")
     if mastery_level.as_tuple().exponent < -2:  # type: ignore[operator]
-        return "Give at most 2 decimal places."
+        return gettext("Give at most 2 decimal places.")
     return None
 
 
@@ -59,7 +62,10 @@ def school_today(zone: datetime.tzinfo, now: datetime.datetime) -> datetime.date
 def future_problem(day: datetime.date, today: datetime.date) -> str | None:
     if day <= today:
         return None
-    return f"{day:%Y-%m-%d} is in the future; today is {today:%Y-%m-%d} at the school."
+    return gettext("%(day)s is in the future; today is %(today)s at the school.") % {
+        "day": date_format(day),
+        "today": date_format(today),
+    }
 
 
 def enrollment_problem(
@@ -69,8 +75,17 @@ def enrollment_problem(
     on ``day``."""
     if start <= day and (end is None or day <= end):
         return None
-    span = f"from {start:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if end else "")
-    return f"The student was not enrolled on {day:%Y-%m-%d} (enrolled {span})."
+    if end is None:
+        message = gettext("The student was not enrolled on %(day)s (enrolled from %(start)s).")
+    else:
+        message = gettext(
+            "The student was not enrolled on %(day)s (enrolled from %(start)s to %(end)s)."
+        )
+    return message % {
+        "day": date_format(day),
+        "start": date_format(start),
+        "end": date_format(end) if end else "",
+    }
 
 
 def date_problem(
@@ -84,12 +99,23 @@ def date_problem(
     return future_problem(day, today) or enrollment_problem(day, start, end)
 
 
-def unknown_student(shown_id: str, where: str) -> str:
-    """No student ``shown_id`` (as the caller sent it) ``where`` the caller looked, e.g.
-    "at Alder" or "among the schools you may write to"."""
-    return f"No student with id {shown_id} {where}."
+def unknown_student(shown_id: str, school: str | None) -> str:
+    """No student ``shown_id`` (as the caller sent it) at ``school`` (its name), or, without
+    one, among the schools the caller may write to."""
+    if school is None:
+        return gettext("No student with id %(id)s among the schools you may write to.") % {
+            "id": shown_id
+        }
+    return gettext("No student with id %(id)s at %(school)s.") % {"id": shown_id, "school": school}
 
 
-def unknown_program(code: str, school: str) -> str:
-    """No program ``code`` at ``school`` (its name, or "the student's school")."""
-    return f"No program with code {code!r} at {school}."
+def unknown_program(code: str, school: str | None) -> str:
+    """No program ``code`` at ``school`` (its name), or, without one, at the student's school."""
+    if school is None:
+        return gettext("No program with code %(code)s at the student's school.") % {
+            "code": repr(code)
+        }
+    return gettext("No program with code %(code)s at %(school)s.") % {
+        "code": repr(code),
+        "school": school,
+    }

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from students.audit import audit_denied
 from students.errors import DomainError
@@ -43,8 +44,30 @@ BatchErrors = dict[str, ItemErrors]  # item index (as a string, like JSON keys) 
 
 class ProgressRejected(DomainError):
     code = "progress-rejected"
-    title = "Progress records were refused"
+    title = gettext_lazy("Progress records were refused")
     status = 400
+
+    @classmethod
+    def too_many(cls, count: int) -> ProgressRejected:
+        """A push of ``count`` records, more than one push may hold."""
+        return cls(
+            gettext("%(count)s records in one push; send at most %(most)s at a time.")
+            % {"count": count, "most": MAX_RECORDS_PER_PUSH},
+            errors={
+                "non_field_errors": [
+                    gettext("Send at most %(most)s records.") % {"most": MAX_RECORDS_PER_PUSH}
+                ]
+            },
+        )
+
+    @classmethod
+    def with_errors(cls, errors: BatchErrors, total: int) -> ProgressRejected:
+        """``errors`` (by item) among a push of ``total`` records."""
+        return cls(
+            gettext("%(refused)s of %(total)s records have errors; nothing was stored.")
+            % {"refused": len(errors), "total": total},
+            errors=errors,
+        )
 
 
 @dataclass(frozen=True)
@@ -140,7 +163,8 @@ def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Res
                 errors,
                 r.index,
                 "non_field_errors",
-                f"Repeats item {first_at[key]}: the same student, program, date and source.",
+                gettext("Repeats item %(item)s: the same student, program, date and source.")
+                % {"item": first_at[key]},
             )
         else:
             first_at[key] = r.index
@@ -150,7 +174,7 @@ def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Res
                 errors,
                 r.index,
                 "student",
-                rules.unknown_student(str(r.student_id), "among the schools you may write to"),
+                rules.unknown_student(str(r.student_id), None),
             )
             continue
         if (student["school_id"], r.program_code) not in programs:
@@ -158,7 +182,7 @@ def _resolve(records: Sequence[ProgressInput], by: AnyUser, *, via: str) -> _Res
                 errors,
                 r.index,
                 "program",
-                rules.unknown_program(r.program_code, "the student's school"),
+                rules.unknown_program(r.program_code, None),
             )
         problem = rules.date_problem(
             r.date,
@@ -202,18 +226,12 @@ def progress_records_upsert(
     refused; nothing is stored then.
     """
     if len(records) > MAX_RECORDS_PER_PUSH:
-        raise ProgressRejected(
-            f"{len(records)} records in one push; send at most {MAX_RECORDS_PER_PUSH} at a time.",
-            errors={"non_field_errors": [f"Send at most {MAX_RECORDS_PER_PUSH} records."]},
-        )
+        raise ProgressRejected.too_many(len(records))
     if not records:
         return UpsertResult(created=0, updated=0, unchanged=0)
     resolved = _resolve(records, by, via=via)
     if resolved.errors:
-        raise ProgressRejected(
-            f"{len(resolved.errors)} of {len(records)} records have errors; nothing was stored.",
-            errors=resolved.errors,
-        )
+        raise ProgressRejected.with_errors(resolved.errors, len(records))
 
     now = timezone.now()
     keyed = [

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from students.audit import audit_reads
@@ -60,7 +61,9 @@ def cohort_progress_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
         pk=cohort_id,
     )
     if not may_see_cohort(request.user, cohort):
-        raise PermissionDenied("Only the school's leaders and the cohort's teachers see this.")
+        raise PermissionDenied(
+            gettext("Only the school's leaders and the cohort's teachers see this.")
+        )
     today = _today(cohort.school)
     rows = cohort_progress(cohort=cohort, date=today)
     students = list({row.student.pk: row.student for row in rows}.values())
@@ -85,7 +88,9 @@ def student_progress_page(request: HttpRequest, student_id: int) -> HttpResponse
         student.cohort is not None and may_see_cohort(request.user, student.cohort)
     )
     if not allowed:
-        raise PermissionDenied("Only the school's leaders and the student's teachers see this.")
+        raise PermissionDenied(
+            gettext("Only the school's leaders and the student's teachers see this.")
+        )
     today = _today(student.school)
     programs = student_progress_charts(student=student, date=today)
     audit_reads(user=request.user, objects=[student], via=page_via(request))

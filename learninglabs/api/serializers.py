@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from ..models import (
@@ -18,12 +19,15 @@ class ProgressRecordInSerializer(serializers.Serializer):
     """One record of a push: a student's work in a program on a date."""
 
     student = serializers.IntegerField(
-        min_value=1, help_text="The student's id, as /api/v1/students/ lists it."
+        min_value=1, help_text=gettext_lazy("The student's id, as /api/v1/students/ lists it.")
     )
     program = serializers.SlugField(
-        max_length=60, help_text="The program's code at the student's school, e.g. 'st-math'."
+        max_length=60,
+        help_text=gettext_lazy("The program's code at the student's school, e.g. 'st-math'."),
     )
-    date = serializers.DateField(help_text="The school date of the work (YYYY-MM-DD).")
+    date = serializers.DateField(
+        help_text=gettext_lazy("The school date of the work (YYYY-MM-DD).")
+    )
     minutes = serializers.IntegerField(min_value=0, max_value=MAX_MINUTES_PER_DAY)
     lessons_completed = serializers.IntegerField(
         min_value=0, max_value=MAX_LESSONS_PER_DAY, default=0
@@ -36,7 +40,7 @@ class ProgressRecordInSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         coerce_to_string=False,
-        help_text="0-100 when the program measures mastery; null otherwise.",
+        help_text=gettext_lazy("0-100 when the program measures mastery; null otherwise."),
     )
     # SerializerMetaclass pops declared fields off the class, so this does not shadow
     # Field.source; the stubs cannot tell a declared field from an attribute.
@@ -44,8 +48,10 @@ class ProgressRecordInSerializer(serializers.Serializer):
         SOURCE_PATTERN,
         max_length=40,
         default=API_SOURCE,
-        help_text="Where the numbers come from; a record is replaced only by one of the same "
-        "source. Default 'api'.",
+        help_text=gettext_lazy(
+            "Where the numbers come from; a record is replaced only by one of the same "
+            "source. Default 'api'."
+        ),
     )
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
@@ -53,7 +59,10 @@ class ProgressRecordInSerializer(serializers.Serializer):
         # name it beside the item's other errors.
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
         expected = ", ".join(self.fields)
-        unknown_errors = {name: [f"Unknown field; expected {expected}."] for name in unknown}
+        unknown_errors = {
+            name: [gettext("Unknown field; expected %(fields)s.") % {"fields": expected}]
+            for name in unknown
+        }
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as invalid:
@@ -69,10 +78,12 @@ class ProgressRecordInSerializer(serializers.Serializer):
 
 
 class ProgressPushResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField(help_text="Records stored for the first time.")
-    updated = serializers.IntegerField(help_text="Stored records whose numbers were replaced.")
+    created = serializers.IntegerField(help_text=gettext_lazy("Records stored for the first time."))
+    updated = serializers.IntegerField(
+        help_text=gettext_lazy("Stored records whose numbers were replaced.")
+    )
     unchanged = serializers.IntegerField(
-        help_text="Records identical to what was stored (a repeated push)."
+        help_text=gettext_lazy("Records identical to what was stored (a repeated push).")
     )
     total = serializers.IntegerField()
 

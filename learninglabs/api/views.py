@@ -6,6 +6,7 @@ all or nothing, answer the counts.
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
@@ -37,7 +38,7 @@ class LeadsASchool(permissions.BasePermission):
     """After ``CanWrite`` (a token needs the write grant): a person must lead a school or
     administer a network. Which schools' students they may write is checked per record."""
 
-    message = "Only a school's leaders (or network admins) can push progress."
+    message = gettext_lazy("Only a school's leaders (or network admins) can push progress.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if getattr(request.user, "api_client", None) is not None:
@@ -126,14 +127,11 @@ class ProgressPushView(APIView):
         body = request.data
         if not isinstance(body, list):
             raise ProgressRejected(
-                "Send a JSON list of progress records.",
-                errors={"non_field_errors": ["Expected a list of records."]},
+                gettext("Send a JSON list of progress records."),
+                errors={"non_field_errors": [gettext("Expected a list of records.")]},
             )
         if len(body) > MAX_RECORDS_PER_PUSH:
-            raise ProgressRejected(
-                f"{len(body)} records in one push; send at most {MAX_RECORDS_PER_PUSH} at a time.",
-                errors={"non_field_errors": [f"Send at most {MAX_RECORDS_PER_PUSH} records."]},
-            )
+            raise ProgressRejected.too_many(len(body))
         via = api_via(request)
         items, shape_errors = parse_progress_items(body)
         if shape_errors:
@@ -141,10 +139,7 @@ class ProgressPushView(APIView):
                 **shape_errors,
                 **progress_record_errors(records=items, by=request.user, via=via),
             }
-            raise ProgressRejected(
-                f"{len(errors)} of {len(body)} records have errors; nothing was stored.",
-                errors=_by_index(errors),
-            )
+            raise ProgressRejected.with_errors(_by_index(errors), len(body))
         try:
             result = progress_records_upsert(records=items, by=request.user, via=via)
         except ProgressRejected as refused:

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from rocketship.db_timeouts import long_statements
 from students.csv_cells import ScreenedBytes
@@ -108,21 +109,25 @@ def _import_text(
     if header is not None and isinstance(screen, ScreenedBytes) and screen.flagged:
         cell_errors(outcome, 1, header, header)
     if header is None:
-        outcome.reject(1, "", "The file is empty: it has no header row.")
-        outcome.message = "The file is empty; nothing was stored."
+        outcome.reject(1, "", gettext("The file is empty: it has no header row."))
+        outcome.message = gettext("The file is empty; nothing was stored.")
         return outcome
 
     index = header_index(header)
     columns = mapping.columns
     missing = [column for column in columns.values() if column.casefold() not in index]
     if missing:
-        found = ", ".join(repr(name.strip()) for name in header if name.strip()) or "none"
+        found = ", ".join(repr(name.strip()) for name in header if name.strip())
         for column in missing:
-            outcome.reject(1, column, f"The header has no column {column!r} (it has {found}).")
-        outcome.message = (
-            f"The file does not match the mapping {mapping.name!r}: missing "
-            f"{', '.join(repr(c) for c in missing)}. Nothing was stored."
-        )
+            if found:
+                why = gettext("The header has no column %(column)s (it has %(found)s).")
+            else:
+                why = gettext("The header has no column %(column)s (it has none).")
+            outcome.reject(1, column, why % {"column": repr(column), "found": found})
+        outcome.message = gettext(
+            "The file does not match the mapping %(mapping)s: missing %(columns)s. Nothing was "
+            "stored."
+        ) % {"mapping": repr(mapping.name), "columns": ", ".join(repr(c) for c in missing)}
         return outcome
 
     stage = None if dry_run else _open_stage()
@@ -156,14 +161,18 @@ def _import_text(
             )
 
         if not outcome.ok:
-            outcome.message = (
-                f"{outcome.error_count} error{'s' if outcome.error_count != 1 else ''} in "
-                f"{outcome.rows} rows; nothing was stored. Fix the rows listed and import the "
-                "file again."
-            )
+            outcome.message = ngettext(
+                "%(errors)s error in %(rows)s rows; nothing was stored. Fix the rows listed and "
+                "import the file again.",
+                "%(errors)s errors in %(rows)s rows; nothing was stored. Fix the rows listed and "
+                "import the file again.",
+                outcome.error_count,
+            ) % {"errors": outcome.error_count, "rows": outcome.rows}
             return outcome
         if stage is None:
-            outcome.message = f"All {outcome.rows} rows are valid (a dry run: nothing was stored)."
+            outcome.message = gettext(
+                "All %(rows)s rows are valid (a dry run: nothing was stored)."
+            ) % {"rows": outcome.rows}
             return outcome
         try:
             with transaction.atomic():
@@ -177,10 +186,15 @@ def _import_text(
             checks.reject_vanished(outcome, vanished)
             return outcome
         outcome.unchanged = outcome.rows - outcome.created - outcome.updated
-        outcome.message = (
-            f"{outcome.rows} rows imported: {outcome.created} new, {outcome.updated} "
-            f"corrected, {outcome.unchanged} unchanged."
-        )
+        outcome.message = gettext(
+            "%(rows)s rows imported: %(created)s new, %(updated)s corrected, %(unchanged)s "
+            "unchanged."
+        ) % {
+            "rows": outcome.rows,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+        }
         return outcome
     finally:
         if stage is not None:
@@ -280,8 +294,10 @@ def progress_import_run(*, import_id: int, reclaim: int | None = None) -> Progre
         job_finish(
             record,
             state=ImportState.FAILED,
-            message="The import stopped and its file is no longer kept; nothing was stored. "
-            "Import the file again.",
+            message=gettext(
+                "The import stopped and its file is no longer kept; nothing was stored. "
+                "Import the file again."
+            ),
         )
         return record
     try:
@@ -294,8 +310,10 @@ def progress_import_run(*, import_id: int, reclaim: int | None = None) -> Progre
         job_finish(
             record,
             state=ImportState.FAILED,
-            message="The import stopped on an unexpected error; nothing was stored. Try again; "
-            "if it happens again, report it with the file's name.",
+            message=gettext(
+                "The import stopped on an unexpected error; nothing was stored. Try again; "
+                "if it happens again, report it with the file's name."
+            ),
         )
     return record
 

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from students.csv_cells import MAX_CELL_CHARS, cell_problem, csv_error_problem, failing_field
 
 from ..models import MAX_STORED_ERRORS
@@ -146,7 +148,12 @@ def unreadable(outcome: ImportOutcome, row: int, error: csv.Error, *, header: li
     """Record that the csv module stopped at record ``row``; reading ends there. The column is
     found afterwards (``name_unreadable_column``): it takes reading the record again."""
     stored = len(outcome.errors)
-    outcome.reject(row, "", f"Row {row} cannot be read: {csv_error_problem(error)}")
+    outcome.reject(
+        row,
+        "",
+        gettext("Row %(row)s cannot be read: %(problem)s")
+        % {"row": row, "problem": csv_error_problem(error)},
+    )
     if len(outcome.errors) > stored:
         outcome.unreadable_at = (stored, row, header)
 
@@ -168,7 +175,7 @@ def name_unreadable_column(outcome: ImportOutcome, file: IO[bytes], start: int) 
 
 def column_of(header: list[str], position: int) -> str:
     name = header[position].strip() if position < len(header) else ""
-    return name or f"column {position + 1}"
+    return name or gettext("column %(number)s") % {"number": position + 1}
 
 
 def cell_errors(outcome: ImportOutcome, row: int, cells: list[str], header: list[str]) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from students.csv_cells import MAX_CELL_CHARS, ScreenedBytes
 from students.models import Student
@@ -46,7 +47,12 @@ DATE_KEY_SPAN = 1_048_576
 def mapping_problem(mapping: VendorMapping) -> str | None:
     """Why no row can be stored with ``mapping`` (its source breaks the API's rule), or None."""
     problem = source_problem(mapping.source)
-    return f"The mapping's source {mapping.source!r}: {problem}" if problem else None
+    if not problem:
+        return None
+    return gettext("The mapping's source %(source)s: %(problem)s") % {
+        "source": repr(mapping.source),
+        "problem": problem,
+    }
 
 
 def whole_number(text: str) -> int | None:
@@ -68,7 +74,7 @@ def minutes_cell(text: str) -> tuple[str | None, str | None]:
     """(the value as staged, None) or (None, why it is refused)."""
     number = whole_number(text.strip())
     if number is None:
-        return None, "Give a whole number of minutes, e.g. 30."
+        return None, gettext("Give a whole number of minutes, e.g. 30.")
     problem = minutes_problem(number)
     return (None, problem) if problem else (str(number), None)
 
@@ -79,7 +85,7 @@ def lessons_cell(text: str) -> tuple[str | None, str | None]:
         return "0", None  # an export leaves the cell empty on a day without lessons
     number = whole_number(text)
     if number is None:
-        return None, "Give a whole number of lessons completed, e.g. 2."
+        return None, gettext("Give a whole number of lessons completed, e.g. 2.")
     problem = lessons_problem(number)
     return (None, problem) if problem else (str(number), None)
 
@@ -95,7 +101,7 @@ def mastery_cell(text: str, *, empty: str | None = None) -> tuple[str | None, st
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        return None, "Give a mastery level from 0 to 100, e.g. 72.5."
+        return None, gettext("Give a mastery level from 0 to 100, e.g. 72.5.")
     problem = mastery_problem(number)
     return (None, problem) if problem else (str(number), None)
 
@@ -119,7 +125,8 @@ class Dates:
             example = datetime.date(2026, 11, 24).strftime(self.date_format)
             result: tuple[datetime.date | None, str, int] = (
                 None,
-                f"{text.strip()!r} is not a date written as {example}.",
+                gettext("%(text)s is not a date written as %(example)s.")
+                % {"text": repr(text.strip()), "example": example},
                 0,
             )
         else:
@@ -207,18 +214,24 @@ class RowChecks:
             outcome.reject(
                 0,
                 self.name_of["student"],
-                f"The student with id {local_ids.get(pk, str(pk))!r} was removed from "
-                f"{self.school_name} while the file was read; their rows cannot be stored.",
+                gettext(
+                    "The student with id %(id)s was removed from %(school)s while the file was "
+                    "read; their rows cannot be stored."
+                )
+                % {"id": repr(local_ids.get(pk, str(pk))), "school": self.school_name},
             )
         for pk in vanished.programs:
             code = codes.get(pk, str(pk))
             outcome.reject(
                 0,
                 self.name_of.get("program", ""),
-                f"The program {code!r} was removed from {self.school_name} while the file "
-                "was read; its rows cannot be stored.",
+                gettext(
+                    "The program %(code)s was removed from %(school)s while the file was read; "
+                    "its rows cannot be stored."
+                )
+                % {"code": repr(code), "school": self.school_name},
             )
-        outcome.message = (
+        outcome.message = gettext(
             "Students or programs were removed while the file was read; nothing was stored. "
             "Import the file again."
         )
@@ -249,7 +262,7 @@ class RowChecks:
         minutes_cache, parse_minutes = self.minutes.cache, self.minutes.parse
         lessons_cache, parse_lessons = self.lessons.cache, self.lessons.parse
         mastery_cache, parse_mastery = self.mastery.cache, self.mastery.parse
-        at_school, enrolled_on = f"at {school_name}", enrollment_problem
+        enrolled_on = enrollment_problem
         no_lessons: tuple[str | None, str | None] = ("0", None)
         no_mastery: tuple[str | None, str | None] = (self.null, None)
         seen: set[int] = set()  # the keys of the good rows, to find a repeated one
@@ -284,9 +297,9 @@ class RowChecks:
                         name_of["student"],
                         too_long(local_id)
                         or (
-                            unknown_student(repr(local_id), at_school)
+                            unknown_student(repr(local_id), school_name)
                             if local_id
-                            else "The student id is empty."
+                            else gettext("The student id is empty.")
                         ),
                     )
                 if i_program is None:
@@ -303,7 +316,7 @@ class RowChecks:
                             or (
                                 unknown_program(code, school_name)
                                 if code
-                                else "The program code is empty."
+                                else gettext("The program code is empty.")
                             ),
                         )
                 cell = row[i_date]
@@ -344,7 +357,7 @@ class RowChecks:
                         reject(
                             row_number,
                             "",
-                            "Repeats an earlier row: the same student, program and date.",
+                            gettext("Repeats an earlier row: the same student, program and date."),
                         )
                     else:
                         seen.add(key)

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from students.models import GradeLevel, School, Student
 from students.models.base import SchoolOwned
@@ -28,7 +30,7 @@ MAX_MASTERY_TARGET = 100
 def _weekly_minutes_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_WEEKLY_MINUTES)],
-        help_text="Minutes a student should spend in the program each school week.",
+        help_text=_("Minutes a student should spend in the program each school week."),
         **kwargs,
     )
 
@@ -36,7 +38,7 @@ def _weekly_minutes_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
 def _lessons_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(MAX_LESSONS_PER_WEEK)],
-        help_text="Lessons a student should complete each school week (0 if not counted).",
+        help_text=_("Lessons a student should complete each school week (0 if not counted)."),
         **kwargs,
     )
 
@@ -44,7 +46,7 @@ def _lessons_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
 def _mastery_field(**kwargs: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(MAX_MASTERY_TARGET)],
-        help_text="The mastery level (0-100) the student should reach.",
+        help_text=_("The mastery level (0-100) the student should reach."),
         **kwargs,
     )
 
@@ -94,7 +96,7 @@ class StudentGoal(models.Model):
     lessons_per_week = _lessons_field(null=True, blank=True)
     mastery_target = _mastery_field(null=True, blank=True)
     reason = models.CharField(
-        max_length=200, blank=True, help_text="Why this student's goal differs, e.g. 'IEP'."
+        max_length=200, blank=True, help_text=_("Why this student's goal differs, e.g. 'IEP'.")
     )
 
     class Meta:
@@ -126,7 +128,12 @@ class StudentGoal(models.Model):
         super().clean()
         if self.student_id and self.program_id and self.program.school_id != self.student.school_id:
             raise ValidationError(
-                {"program": f"{self.program} is a program of another school than the student's."}
+                {
+                    "program": gettext(
+                        "%(program)s is a program of another school than the student's."
+                    )
+                    % {"program": self.program}
+                }
             )
         if (
             self.weekly_minutes is None
@@ -134,5 +141,5 @@ class StudentGoal(models.Model):
             and self.mastery_target is None
         ):
             raise ValidationError(
-                {"weekly_minutes": "Set at least one number; a goal with none changes nothing."}
+                {"weekly_minutes": _("Set at least one number; a goal with none changes nothing.")}
             )

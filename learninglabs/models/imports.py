@@ -19,6 +19,8 @@ from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from rocketship.uploads import UploadStorage
 from students.models import School
@@ -37,10 +39,10 @@ def upload_storage() -> Storage:
 
 
 class DateFormat(models.TextChoices):
-    ISO = "%Y-%m-%d", "2026-11-24 (year-month-day)"
-    US = "%m/%d/%Y", "11/24/2026 (month/day/year)"
-    US_SHORT = "%m/%d/%y", "11/24/26 (month/day/two-digit year)"
-    DAY_FIRST = "%d/%m/%Y", "24/11/2026 (day/month/year)"
+    ISO = "%Y-%m-%d", _("2026-11-24 (year-month-day)")
+    US = "%m/%d/%Y", _("11/24/2026 (month/day/year)")
+    US_SHORT = "%m/%d/%y", _("11/24/26 (month/day/two-digit year)")
+    DAY_FIRST = "%d/%m/%Y", _("24/11/2026 (day/month/year)")
 
 
 class VendorMapping(SchoolOwned):
@@ -48,11 +50,11 @@ class VendorMapping(SchoolOwned):
     (compared ignoring case and surrounding spaces)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="vendor_mappings")
-    name = models.CharField(max_length=80, help_text="e.g. 'i-Ready weekly export'.")
+    name = models.CharField(max_length=80, help_text=_("e.g. 'i-Ready weekly export'."))
     source = models.CharField(
         max_length=40,
         validators=[source_validator],
-        help_text="Written on every record this mapping stores, e.g. 'csv:iready'.",
+        help_text=_("Written on every record this mapping stores, e.g. 'csv:iready'."),
     )
     program = models.ForeignKey(
         Program,
@@ -60,13 +62,13 @@ class VendorMapping(SchoolOwned):
         null=True,
         blank=True,
         related_name="vendor_mappings",
-        help_text="The program of every row, when the export holds one program.",
+        help_text=_("The program of every row, when the export holds one program."),
     )
     program_column = models.CharField(
-        max_length=80, blank=True, help_text="The column holding the program's code, if any."
+        max_length=80, blank=True, help_text=_("The column holding the program's code, if any.")
     )
     student_column = models.CharField(
-        max_length=80, help_text="The column holding the school's student id."
+        max_length=80, help_text=_("The column holding the school's student id.")
     )
     date_column = models.CharField(max_length=80)
     date_format = models.CharField(
@@ -74,10 +76,10 @@ class VendorMapping(SchoolOwned):
     )
     minutes_column = models.CharField(max_length=80)
     lessons_column = models.CharField(
-        max_length=80, blank=True, help_text="Leave blank when the export has no lesson count."
+        max_length=80, blank=True, help_text=_("Leave blank when the export has no lesson count.")
     )
     mastery_column = models.CharField(
-        max_length=80, blank=True, help_text="Leave blank when the program measures no mastery."
+        max_length=80, blank=True, help_text=_("Leave blank when the program measures no mastery.")
     )
 
     class Meta:
@@ -101,7 +103,7 @@ class VendorMapping(SchoolOwned):
         super().clean()
         if (self.program_id is None) == (not self.program_column):
             raise ValidationError(
-                {"program_column": "Choose a program, or name the column holding its code."}
+                {"program_column": _("Choose a program, or name the column holding its code.")}
             )
 
     @property
@@ -119,11 +121,11 @@ class VendorMapping(SchoolOwned):
 
 
 class ImportState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Imported"
-    REJECTED = "rejected", "Rejected"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Imported")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
 
 
 ACTIVE_IMPORT_STATES = (ImportState.QUEUED, ImportState.RUNNING)
@@ -148,13 +150,13 @@ class ProgressImport(SchoolOwned, Job):
         upload_to="%Y/%m/",
         storage=upload_storage,
         blank=True,
-        help_text="The uploaded file until its import ends; empty for the command's imports.",
+        help_text=_("The uploaded file until its import ends; empty for the command's imports."),
     )
     state = models.CharField(max_length=12, choices=ImportState.choices, default=ImportState.QUEUED)
     rows_total = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Counted before the import starts (an estimate), then exact.",
+        help_text=_("Counted before the import starts (an estimate), then exact."),
     )
     rows_done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
@@ -163,10 +165,10 @@ class ProgressImport(SchoolOwned, Job):
     errors = models.JSONField(
         default=list,
         blank=True,
-        help_text=f"The first {MAX_STORED_ERRORS} bad rows: row, column, reason.",
+        help_text=format_lazy(_("The first {} bad rows: row, column, reason."), MAX_STORED_ERRORS),
     )
-    error_count = models.PositiveIntegerField(default=0, help_text="All bad rows' errors.")
-    message = models.TextField(blank=True, help_text="Why the file was rejected or failed.")
+    error_count = models.PositiveIntegerField(default=0, help_text=_("All bad rows' errors."))
+    message = models.TextField(blank=True, help_text=_("Why the file was rejected or failed."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

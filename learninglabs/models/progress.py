@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from students.models import School, Student
@@ -36,21 +37,21 @@ MAX_MASTERY = Decimal(100)
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_.:-]{0,39}$"
 source_validator = RegexValidator(
     SOURCE_PATTERN,
-    "Use lower-case letters, digits and . _ : - (at most 40), e.g. 'api' or 'csv:iready'.",
+    _("Use lower-case letters, digits and . _ : - (at most 40), e.g. 'api' or 'csv:iready'."),
 )
 API_SOURCE = "api"
 
 
 class Subject(models.TextChoices):
-    LITERACY = "literacy", "Literacy"
-    MATH = "math", "Math"
-    OTHER = "other", "Other"
+    LITERACY = "literacy", _("Literacy")
+    MATH = "math", _("Math")
+    OTHER = "other", _("Other")
 
 
 class ProgramKind(models.TextChoices):
-    ADAPTIVE = "adaptive", "Adaptive software"
-    TUTORING = "tutoring", "Tutoring"
-    INDEPENDENT_READING = "independent_reading", "Independent reading"
+    ADAPTIVE = "adaptive", _("Adaptive software")
+    TUTORING = "tutoring", _("Tutoring")
+    INDEPENDENT_READING = "independent_reading", _("Independent reading")
 
 
 class Program(SchoolOwned):
@@ -59,7 +60,7 @@ class Program(SchoolOwned):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="programs")
     name = models.CharField(max_length=120)
     code = models.SlugField(
-        max_length=60, help_text="What clients and vendor files send, e.g. 'st-math'."
+        max_length=60, help_text=_("What clients and vendor files send, e.g. 'st-math'.")
     )
     subject = models.CharField(max_length=16, choices=Subject.choices)
     kind = models.CharField(max_length=24, choices=ProgramKind.choices)
@@ -99,7 +100,7 @@ class ProgressRecord(models.Model):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="progress_records", db_index=False
     )
-    date = models.DateField(help_text="The school date the work was done on.")
+    date = models.DateField(help_text=_("The school date the work was done on."))
     minutes = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_MINUTES_PER_DAY)])
     lessons_completed = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(MAX_LESSONS_PER_DAY)]
@@ -110,16 +111,16 @@ class ProgressRecord(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_MASTERY)],
-        help_text="0-100 when the program measures mastery; blank when it does not.",
+        help_text=_("0-100 when the program measures mastery; blank when it does not."),
     )
     source = models.CharField(
         max_length=40,
         default=API_SOURCE,
         validators=[source_validator],
-        help_text="Where the numbers came from: 'api', or 'csv:<vendor>' for an import.",
+        help_text=_("Where the numbers came from: 'api', or 'csv:<vendor>' for an import."),
     )
     received_at = models.DateTimeField(
-        default=timezone.now, help_text="When these numbers last arrived."
+        default=timezone.now, help_text=_("When these numbers last arrived.")
     )
 
     class Meta:
@@ -152,5 +153,10 @@ class ProgressRecord(models.Model):
         super().clean()
         if self.student_id and self.program_id and self.program.school_id != self.student.school_id:
             raise ValidationError(
-                {"program": f"{self.program} is a program of another school than the student's."}
+                {
+                    "program": gettext(
+                        "%(program)s is a program of another school than the student's."
+                    )
+                    % {"program": self.program}
+                }
             )

@@ -183,7 +183,8 @@ def test_bad_items_are_named_by_index_and_field_and_nothing_is_stored(alder):
     assert set(errors["3"]) == {"date"} and "in the future" in errors["3"]["date"][0]
     assert errors["4"] == {
         "date": [
-            "The student was not enrolled on 2026-04-01 (enrolled from 2026-01-05 to 2026-03-01)."
+            "The student was not enrolled on April 1, 2026 "
+            "(enrolled from Jan. 5, 2026 to March 1, 2026)."
         ]
     }
     assert set(errors["5"]) == {"date", "mastery_level", "minut"}
