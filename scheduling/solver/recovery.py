@@ -22,6 +22,10 @@ stations are touched; everything else stays as configured. The kinds, tried in t
   lab supervisors are out, every cohort of their labs keeps the lab minutes the present
   supervisors can watch and has the rest as flex time.
 
+When teachers and lab supervisors are out together, two substitutes take one each; otherwise
+every option above (one substitute teaching, cover, combining, flex) also shortens the labs as
+when only supervisors are out. With nobody at all present there is no option.
+
 Ranking (lower is better; ties go by the order above, then by pool order)::
 
     disruption = 3 x minutes lost            (instruction a cohort does not get, per cohort)
@@ -205,19 +209,30 @@ def recovery_options(
     watched = [lab.lab for lab in problem.supervision if out & set(lab.supervisors)]
     if not affected and not watched:
         return ()
+    if not any(m.available for m in problem.staff if m.id not in out):
+        return ()  # nobody is there: no day turns the whole school into unwatched flex time
     orphaned = [(c, s) for c, s in affected if not _present_candidates(problem, out, c, s)]
     targets = orphaned or affected
 
     pool = [s for s in substitutes if s.id not in out and s.available][:MAX_SUBSTITUTES_TRIED]
     cover = _cover(problem, absent, out, affected)
     combine = _combine(problem, absent, out, targets, combine_cap)
-    if affected:
+    if affected and watched:
+        # Teachers and supervisors out: each way of replacing the teaching also shortens the
+        # labs to what the present supervisors can watch (more lab time is not an option).
+        cover, combine = (_and_labs_shortened(problem, r, out, watched) for r in (cover, combine))
+        into_lab = None
+        into_flex = _and_labs_shortened(
+            problem, _convert(problem, absent, targets, "flex"), out, watched
+        )
+    elif affected:
         into_lab = _convert(problem, absent, targets, "lab")
         into_flex = _convert(problem, absent, targets, "flex")
     else:
         # Only supervisors are out: their labs' time shrinks to what the others can watch.
         into_lab, into_flex = None, _shortened_labs(problem, absent, out, watched)
-    attempts = len(pool) + sum(r is not None for r in (cover, combine, into_lab, into_flex))
+    substituted = _substitutions(problem, absent, out, affected, watched, pool)
+    attempts = len(substituted) + sum(r is not None for r in (cover, combine, into_lab, into_flex))
     share = _Share(options, attempts)
 
     found: list[tuple[tuple[int, int, int], RecoveryOption]] = []
@@ -234,10 +249,8 @@ def recovery_options(
         found.append(((option.disruption, _KIND_ORDER[recovery.kind], order), option))
         return True
 
-    # A substitute either teaches or watches a lab: the lab's supervision counts the hours they
-    # are there, not whether they teach meanwhile, so one person is never given both.
-    for substitute in pool:
-        if attempt(_substitute(problem, absent, affected, [] if affected else watched, substitute)):
+    for recovery in substituted:
+        if attempt(recovery):
             break
     attempt(cover)
     attempt(combine)
@@ -332,6 +345,57 @@ def _substitute(
         assignments_added=tuple(Assignment(c.id, s.code, (member.id,)) for c, s in affected),
         supervision_added=tuple((lab, member.id) for lab in watched),
     )
+
+
+def _substitutions(
+    problem: Problem,
+    absent: tuple[int, ...],
+    out: frozenset[int],
+    affected: list[tuple[Cohort, Station]],
+    watched: list[int],
+    pool: list[StaffMember],
+) -> list[Recovery]:
+    """The substitute options to try, best first. A substitute either teaches or watches a lab:
+    the lab's supervision counts the hours they are there, not whether they teach meanwhile, so
+    one person is never given both. With teachers and supervisors out, two substitutes take one
+    each; one alone teaches, and the labs shrink to what the present supervisors can watch."""
+    if not (affected and watched):
+        return [_substitute(problem, absent, affected, watched, s) for s in pool]
+    found: list[Recovery] = []
+    if len(pool) >= 2:
+        teaching = _substitute(problem, absent, affected, [], pool[0])
+        watching = _substitute(problem, absent, [], watched, pool[1])
+        found.append(
+            replace(
+                teaching,
+                staff_added=teaching.staff_added + watching.staff_added,
+                supervision_added=watching.supervision_added,
+            )
+        )
+    for substitute in pool:
+        teaching = _substitute(problem, absent, affected, [], substitute)
+        shortened = _and_labs_shortened(problem, teaching, out, watched)
+        if shortened is not None:
+            found.append(shortened)
+    return found
+
+
+def _and_labs_shortened(
+    problem: Problem, recovery: Recovery | None, out: frozenset[int], watched: list[int]
+) -> Recovery | None:
+    """``recovery`` with the labs in ``watched`` shortened to what their present supervisors
+    can watch, on the day ``recovery`` makes (a cohort whose template it changed keeps that
+    change); None without ``recovery`` or when the labs cannot be shortened."""
+    if recovery is None:
+        return None
+    shortened = _shortened_labs(apply_recovery(problem, recovery), recovery.absent, out, watched)
+    if shortened is None:
+        return recovery  # the labs need no shortening (or cannot take it: the solve will say)
+    taken = frozenset(c for t in shortened.templates_added for c in t.cohorts)
+    kept = tuple(
+        replace(t, cohorts=t.cohorts - taken) for t in recovery.templates_added if t.cohorts - taken
+    )
+    return replace(recovery, templates_added=kept + shortened.templates_added)
 
 
 def _cover(
@@ -611,7 +675,13 @@ def _described(
 ) -> RecoveryOption:
     blocks = solution.blocks
     out = set(recovery.absent)
-    absent_names = _names(problem.member(a).name for a in recovery.absent)
+    supervisors_out = {s for lab in problem.supervision for s in lab.supervisors} & out
+    # Whose teaching is replaced (everyone out, when only supervisors are).
+    absent_names = _names(
+        problem.member(a).name
+        for a in recovery.absent
+        if a not in supervisors_out or supervisors_out == out
+    )
     lost = tuple(
         (cohort, station.code, station.minutes - _kept_minutes(template, station))
         for template in recovery.templates_added
@@ -634,14 +704,30 @@ def _described(
     moves: list[str] = []
     stations = _names(dict.fromkeys(code for _c, code in _affected_codes(problem, out)))
     labs = _names(dict.fromkeys(applied.room(lab).name for lab, _s in recovery.supervision_added))
+    # The lab minutes lost because a supervisor is out (beside another way of replacing a
+    # teacher): described apart from what replaces the teaching.
+    shortened = [
+        (c, code, m)
+        for c, code, m in lost
+        if supervisors_out
+        and stations
+        and (station := problem.template_of(problem.cohort(c)).station(code)) is not None
+        and station.venue == Venue.LAB
+    ]
     if recovery.kind == RecoveryKind.SUBSTITUTE:
-        sub = recovery.staff_added[0]
-        takes = [f"{absent_names}'s {stations} blocks"] if stations else []
-        takes += [f"the watch of {labs}"] if labs else []
-        summary = f"{sub.name} (substitute) takes {' and '.join(takes)}"
-        moves += _teaching_lines(applied, blocks, sub.id, f"{sub.name} (substitute) teaches")
-        if labs:
-            moves.append(f"{sub.name} (substitute) supervises {labs}")
+        watchers = {s for _lab, s in recovery.supervision_added}
+        takes = []
+        for sub in recovery.staff_added:
+            duty = (
+                f"the watch of {labs}"
+                if sub.id in watchers
+                else f"{absent_names}'s {stations} blocks"
+            )
+            takes.append(f"{sub.name} (substitute) takes {duty}")
+            moves += _teaching_lines(applied, blocks, sub.id, f"{sub.name} (substitute) teaches")
+            if sub.id in watchers:
+                moves.append(f"{sub.name} (substitute) supervises {labs}")
+        summary = "; ".join(takes)
     elif recovery.kind == RecoveryKind.COVER:
         who = _names(f"{applied.member(s).name} ({m} min)" for s, m in cover)
         summary = f"Present staff cover {absent_names}'s {stations} blocks: {who}"
@@ -664,29 +750,23 @@ def _described(
         # Supervisors out: the lab keeps what the others can watch, flex takes the rest.
         cohorts = _names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in lost))
         summary = f"{absent_names} is out: shorter lab time, flex for the rest, for {cohorts}"
-        moves += [
-            f"{problem.cohort(c).name} has {_kept_minutes(_template_for(recovery, c), station)} "
-            f"minutes of {code} instead of {station.minutes}, and {m} more of flex"
-            for c, code, m in lost
-            if (station := problem.template_of(problem.cohort(c)).station(code)) is not None
-        ]
+        moves += _shortened_lines(problem, recovery, lost)
     else:
-        into = _names(
-            dict.fromkeys(
-                s.code
-                for t in recovery.templates_added
-                for s in t.stations
-                if problem.template_of(problem.cohort(min(t.cohorts))).station(s.code) != s
-            )
-        )
+        into = _names(dict.fromkeys(_gained(problem, recovery)))
+        converted = [entry for entry in lost if entry not in shortened]
         summary = (
             f"{absent_names} is out: {stations} becomes {into} time for "
-            f"{_names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in lost))}"
+            f"{_names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in converted))}"
         )
         moves += [
             f"{problem.cohort(c).name} has {m} minutes of {into} instead of {code}"
-            for c, code, m in lost
+            for c, code, m in converted
         ]
+    if shortened:
+        cohorts = _names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in shortened))
+        watchers_out = _names(problem.member(a).name for a in sorted(supervisors_out))
+        summary += f"; with {watchers_out} out, shorter lab time and flex for {cohorts}"
+        moves += _shortened_lines(problem, recovery, shortened)
     if recovery.kind != RecoveryKind.SUBSTITUTE:
         for sid, minutes in cover:
             moves += [
@@ -704,6 +784,30 @@ def _described(
         moves=tuple(moves),
         disruption=disruption,
     )
+
+
+def _shortened_lines(
+    problem: Problem, recovery: Recovery, lost: Iterable[tuple[int, str, int]]
+) -> list[str]:
+    """One line per cohort whose lab time was cut for want of supervisors."""
+    return [
+        f"{problem.cohort(c).name} has {_kept_minutes(_template_for(recovery, c), station)} "
+        f"minutes of {code} instead of {station.minutes}, and {m} more of flex"
+        for c, code, m in lost
+        if (station := problem.template_of(problem.cohort(c)).station(code)) is not None
+    ]
+
+
+def _gained(problem: Problem, recovery: Recovery) -> list[str]:
+    """The stations a conversion gave more minutes (or added) than the cohorts had."""
+    gained = []
+    for template in recovery.templates_added:
+        before = problem.template_of(problem.cohort(min(template.cohorts)))
+        for station in template.stations:
+            had = before.station(station.code)
+            if had is None or station.minutes > had.minutes:
+                gained.append(station.code)
+    return gained
 
 
 def _template_for(recovery: Recovery, cohort: int) -> GradeTemplate:

@@ -534,3 +534,93 @@ def test_one_supervisor_of_three_out_shortens_lab_time_to_what_the_others_can_wa
         flex = sum(b.minutes for b in blocks if b.cohort == cohort.id and b.station == "flex")
         assert (lab, flex) == ((60, 70) if cohort.id in served else (100, 30))
     assert convert.moves[0].endswith("has 60 minutes of lab instead of 100, and 40 more of flex")
+
+
+# --- a teacher and a lab supervisor out together ---------------------------------------------
+
+
+def teacher_and_supervisor_out() -> Problem:
+    """Mr. Jones (grade 2's math) and Mr. Okafor (the lab's only supervisor) are both out."""
+    return with_supervisor_out(school(), ILS)
+
+
+def both_options(problem: Problem, **given: object) -> tuple[RecoveryOption, ...]:
+    found = recovery_options(problem, absent=(JONES, ILS), options=OPTIONS, **given)  # type: ignore[arg-type]
+    for option in found:
+        assert validate(apply_recovery(problem, option.recovery), option.solution.blocks) == ()
+    return found
+
+
+def lab_and_flex(option: RecoveryOption, cohort: int) -> tuple[int, int]:
+    blocks = option.solution.blocks
+    return (
+        sum(b.minutes for b in blocks if b.cohort == cohort and b.station == "lab"),
+        sum(b.minutes for b in blocks if b.cohort == cohort and b.station == "flex"),
+    )
+
+
+def test_a_teacher_and_the_labs_supervisor_out_with_no_substitute_still_give_days():
+    problem = teacher_and_supervisor_out()
+    assert isinstance(solve(problem, ONE_EACH), Infeasible)
+
+    options = both_options(problem)
+
+    cover = kind(options, RecoveryKind.COVER)
+    # Ms. Cole teaches grade 2's math; nobody can watch the lab, so its time is flex for all.
+    assert cover.minutes_lost == tuple((cohort, "lab", 20) for cohort in sorted(HOME))
+    assert dict(cover.cover) == {COLE: 80}
+    assert all(lab_and_flex(cover, cohort) == (0, 40) for cohort in HOME)
+    assert cover.summary == (
+        "Present staff cover Mr. Jones's math blocks: Ms. Cole (80 min); with Mr. Okafor out, "
+        "shorter lab time and flex for 1 Stanford, 1 Howard, 2 Stanford and 2 Howard"
+    )
+    assert "1 Stanford has 0 minutes of lab instead of 20, and 20 more of flex" in cover.moves
+    convert = kind(options, RecoveryKind.CONVERT)
+    assert sorted(convert.minutes_lost) == sorted(
+        [(C2A, "math", 40), (C2B, "math", 40), *((c, "lab", 20) for c in HOME)]
+    )
+    assert convert.summary.startswith(
+        "Mr. Jones is out: math becomes flex time for 2 Stanford and 2 Howard; with Mr. Okafor out"
+    )
+    assert options[0].disruption <= convert.disruption
+
+
+def test_one_substitute_teaches_and_the_lab_shrinks_to_what_nobody_watches():
+    problem = teacher_and_supervisor_out()
+    substitute = StaffMember(SUBSTITUTE, "Ana Ruiz", frozenset({"substitute"}), None, HOURS)
+
+    first = both_options(problem, substitutes=(substitute,))[0]
+
+    assert first.recovery.kind == RecoveryKind.SUBSTITUTE
+    assert first.recovery.supervision_added == ()
+    assert {a.cohort for a in first.recovery.assignments_added} == {C2A, C2B}
+    assert first.minutes_lost == tuple((cohort, "lab", 20) for cohort in sorted(HOME))
+    assert first.summary.startswith("Ana Ruiz (substitute) takes Mr. Jones's math blocks; with")
+    math = [b for b in first.solution.blocks if b.station == "math" and b.cohort in (C2A, C2B)]
+    assert {b.staff for b in math} == {(SUBSTITUTE,)}
+
+
+def test_two_substitutes_one_teaching_one_watching_lose_nothing():
+    problem = teacher_and_supervisor_out()
+    ruiz = StaffMember(SUBSTITUTE, "Ana Ruiz", frozenset({"substitute"}), None, HOURS)
+    lee = StaffMember(SUBSTITUTE + 1, "Sam Lee", frozenset({"substitute"}), None, HOURS)
+
+    first = both_options(problem, substitutes=(ruiz, lee))[0]
+
+    assert first.recovery.kind == RecoveryKind.SUBSTITUTE
+    assert first.minutes_lost == () and first.disruption == 0
+    assert first.recovery.supervision_added == ((LAB, lee.id),)
+    assert first.summary == (
+        "Ana Ruiz (substitute) takes Mr. Jones's math blocks; "
+        "Sam Lee (substitute) takes the watch of Learning Lab"
+    )
+    assert "Sam Lee (substitute) supervises Learning Lab" in first.moves
+    assert all(lab_and_flex(first, cohort) == (20, 20) for cohort in HOME)
+
+
+def test_with_every_member_of_staff_out_there_is_no_day_to_offer():
+    problem = school()
+    everyone = tuple(m.id for m in problem.staff)
+    nobody = replace(problem, staff=tuple(replace(m, available=()) for m in problem.staff))
+
+    assert recovery_options(nobody, absent=everyone, options=OPTIONS) == ()
