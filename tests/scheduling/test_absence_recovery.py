@@ -326,3 +326,21 @@ def test_with_nobody_to_watch_the_lab_its_time_becomes_flex_and_the_day_publishe
     assert {m["station"] for m in schedule.recovery["minutes_lost"]} == {"lab"}
     assert schedule_violations(schedule) == ()
     assert schedule_publish(schedule=schedule).status == ScheduleStatus.PUBLISHED
+
+
+def test_a_teacher_and_the_labs_supervisor_out_with_one_substitute_still_publish_a_day():
+    k = kindergarten()
+    rivera_out(k)
+    okafor = okafor_out(k)
+    ana = substitute(k.school)
+
+    schedule = schedule_build(school=k.school, date=DATE, options=FAST).schedule
+
+    assert schedule.recovery["kind"] == "substitute"
+    assert schedule.recovery["summary"].startswith("Ana Ruiz (substitute) takes ")
+    assert "with Mr. Okafor out, shorter lab time and flex for" in schedule.recovery["summary"]
+    taught = {b.staff_id for b in schedule.blocks.all()}
+    assert ana.pk in taught and okafor.pk not in taught and k.rivera.pk not in taught
+    assert not schedule.blocks.filter(station="lab").exists()  # nobody else watches the lab
+    assert schedule_violations(schedule) == ()
+    assert schedule_publish(schedule=schedule).status == ScheduleStatus.PUBLISHED
