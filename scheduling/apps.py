@@ -7,7 +7,13 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext, ngettext
+
         from .models import Schedule
+        from .solver import words
+
+        # The engine's messages (plain Python) come out in the language active where made.
+        words.install(gettext, ngettext)
         from .published_cache import forget_deleted_schedule, forget_saved_schedule
 
         # The API's cache of which version is published follows every change of a schedule.
