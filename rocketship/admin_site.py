@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 
 class RocketshipAdminSite(admin.AdminSite):
-    site_header = "Rocketship administration"
-    site_title = "Rocketship"
-    index_title = "School data"
+    site_header = gettext_lazy("Rocketship administration")
+    site_title = gettext_lazy("Rocketship")
+    index_title = gettext_lazy("School data")
 
     def has_permission(self, request: HttpRequest) -> bool:
         from students.permissions import can_administer

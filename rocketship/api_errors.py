@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -39,7 +40,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         )
     if isinstance(exc, DomainError):
         body = problem_body(exc.status, str(exc), errors=exc.errors, kind=exc.code)
-        body["title"] = exc.title
+        body["title"] = str(exc.title)
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
 
     response = exception_handler(exc, context)
@@ -49,7 +50,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     detail = response.data.get("detail") if isinstance(response.data, dict) else None
     response.data = problem_body(
         response.status_code,
-        str(detail) if detail else "The request has errors; see errors.",
+        str(detail) if detail else gettext("The request has errors; see errors."),
         errors=errors,
     )
     response.content_type = PROBLEM_CONTENT_TYPE
@@ -100,7 +101,7 @@ def status_title(code: int) -> str:
     try:
         return HTTPStatus(code).phrase
     except ValueError:
-        return "Error"
+        return gettext("Error")
 
 
 def is_api_request(request: HttpRequest) -> bool:
@@ -114,23 +115,23 @@ def is_api_request(request: HttpRequest) -> bool:
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_request(request):
-        return problem_response(404, "There is no API resource at this address.")
+        return problem_response(404, gettext("There is no API resource at this address."))
     return defaults.page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
     if is_api_request(request):
-        return problem_response(500, "The server failed to answer; the error was logged.")
+        return problem_response(500, gettext("The server failed to answer; the error was logged."))
     return defaults.server_error(request)
 
 
 def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_request(request):
-        return problem_response(400, "The request could not be read.")
+        return problem_response(400, gettext("The request could not be read."))
     return defaults.bad_request(request, exception)
 
 
 def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_request(request):
-        return problem_response(403, "You may not do this.")
+        return problem_response(403, gettext("You may not do this."))
     return defaults.permission_denied(request, exception)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext, ngettext
 from rest_framework.exceptions import APIException
 
 from .api_errors import PROBLEM_CONTENT_TYPE, is_api_request, problem_response, status_title
@@ -27,7 +28,11 @@ class RequestBodyTooLarge(APIException):
 
 
 def too_large_detail(limit: int) -> str:
-    return f"The request body is larger than this endpoint accepts ({limit} bytes)."
+    return ngettext(
+        "The request body is larger than this endpoint accepts (%(limit)d byte).",
+        "The request body is larger than this endpoint accepts (%(limit)d bytes).",
+        limit,
+    ) % {"limit": limit}
 
 
 class CappedStream:
@@ -147,8 +152,10 @@ class ApiProblemMiddleware:
         if response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
             return response
         headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
-        detail = {
-            405: f"{request.method} is not allowed here.",
-            404: "There is no API resource at this address.",
-        }.get(response.status_code, status_title(response.status_code) + ".")
+        if response.status_code == 405:
+            detail = gettext("%(method)s is not allowed here.") % {"method": request.method}
+        elif response.status_code == 404:
+            detail = gettext("There is no API resource at this address.")
+        else:
+            detail = gettext("%(title)s.") % {"title": status_title(response.status_code)}
         return problem_response(response.status_code, detail, headers=headers)

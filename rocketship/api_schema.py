@@ -19,6 +19,7 @@ documents ``Authorization: Token <key>`` as the ``Token`` security scheme.
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
@@ -30,13 +31,19 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 class ProblemSerializer(serializers.Serializer):
     """An error answer (RFC 9457 problem details)."""
 
-    type = serializers.CharField(help_text="A URI naming the kind of problem; 'about:blank#…'.")
-    title = serializers.CharField(help_text="A short summary of the kind of problem.")
-    status = serializers.IntegerField(help_text="The HTTP status code.")
-    detail = serializers.CharField(help_text="What went wrong in this request, for people.")
+    type = serializers.CharField(
+        help_text=gettext_lazy("A URI naming the kind of problem; 'about:blank#…'.")
+    )
+    title = serializers.CharField(help_text=gettext_lazy("A short summary of the kind of problem."))
+    status = serializers.IntegerField(help_text=gettext_lazy("The HTTP status code."))
+    detail = serializers.CharField(
+        help_text=gettext_lazy("What went wrong in this request, for people.")
+    )
     errors = serializers.DictField(  # type: ignore[assignment]  # the body's name; DRF's own is unused
         child=serializers.JSONField(),
-        help_text="Messages by field (or by item index in a bulk body); empty when none.",
+        help_text=gettext_lazy(
+            "Messages by field (or by item index in a bulk body); empty when none."
+        ),
     )
 
     class Meta:

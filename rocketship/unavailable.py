@@ -50,7 +50,7 @@ SERVICE_ERRORS = (
     kombu.exceptions.OperationalError,
 )
 RETRY_AFTER_SECONDS = 30
-DETAIL = "The database is unreachable right now; try again in a moment."
+DETAIL = gettext_noop("The database is unreachable right now; try again in a moment.")
 SERVICE_DETAIL = gettext_noop(
     "A service the site needs is unreachable right now; try again in a moment."
 )
@@ -71,7 +71,7 @@ def unavailable_response(
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     database = not isinstance(exception, SERVICE_ERRORS)
     if is_api_request(request):
-        detail = DETAIL if database else gettext(SERVICE_DETAIL)
+        detail = gettext(DETAIL if database else SERVICE_DETAIL)
         return problem_response(503, detail, headers=headers)
     # No request: no context processors (they would query the database).
     body = loader.get_template("503.html").render({"database": database})

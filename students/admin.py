@@ -84,11 +84,11 @@ class CohortAdmin(ScopedModelAdmin):
 
 
 class EnrollmentFilter(admin.SimpleListFilter):
-    title = "enrollment"
+    title = gettext_lazy("enrollment")
     parameter_name = "enrolled"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("current", "Currently enrolled"), ("withdrawn", "Withdrawn")]
+        return [("current", gettext("Currently enrolled")), ("withdrawn", gettext("Withdrawn"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         today = timezone.localdate()
@@ -104,11 +104,11 @@ class IEPFilter(admin.SimpleListFilter):
     """``has_iep`` among the students whose IEP flag the user may see (either answer would
     otherwise tell who has an IEP)."""
 
-    title = "IEP"
+    title = gettext_lazy("IEP")
     parameter_name = "has_iep"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("1", "Has an IEP"), ("0", "No IEP")]
+        return [("1", gettext("Has an IEP")), ("0", gettext("No IEP"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() not in ("0", "1"):
@@ -156,7 +156,8 @@ class StudentAdmin(ScopedModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return with_service_sight(super().get_queryset(request), request.user)
 
-    @admin.display(description="IEP")  # no ordering: sorting by it would tell who has one
+    # No ordering: sorting by it would tell who has one.
+    @admin.display(description=gettext_lazy("IEP"))
     def iep(self, student: Student) -> str | None:
         if not getattr(student, "services_visible", False):  # annotated by get_queryset
             return None  # the admin's empty value, as for "not known"
@@ -173,11 +174,14 @@ class StudentAdmin(ScopedModelAdmin):
             return []
         return list(super().get_inlines(request, obj))
 
-    @admin.action(description="Withdraw the selected students (last day: today)")
+    @admin.action(description=gettext_lazy("Withdraw the selected students (last day: today)"))
     def withdraw_today(self, request: HttpRequest, queryset: QuerySet) -> None:
         for student in queryset.select_related("school"):
             if not self.has_change_permission(request, student):
-                messages.error(request, f"You do not lead the school of {student}.")
+                messages.error(
+                    request,
+                    gettext("You do not lead the school of %(student)s.") % {"student": student},
+                )
                 continue
             student_withdraw(
                 student=student,
@@ -185,7 +189,7 @@ class StudentAdmin(ScopedModelAdmin):
                 by=request.user,
                 via=f"admin action {request.path}",
             )
-        messages.success(request, "Withdrawn; their records and history are kept.")
+        messages.success(request, gettext("Withdrawn; their records and history are kept."))
 
 
 @admin.register(ServiceNeed)
@@ -218,7 +222,7 @@ class StaffAdmin(ScopedModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("role_grants")
 
-    @admin.display(description="roles")
+    @admin.display(description=gettext_lazy("roles"))
     def roles(self, staff: Staff) -> str:
         return ", ".join(sorted(grant.get_role_display() for grant in staff.role_grants.all()))
 
@@ -297,7 +301,11 @@ class ApiClientAdminForm(SameSchoolForm):
         if network is not None and schools is not None:
             strays = [school.name for school in schools if school.network_id != network.pk]
             if strays:
-                self.add_error("schools", f"{', '.join(strays)}: not a school of {network}.")
+                self.add_error(
+                    "schools",
+                    gettext("%(schools)s: not a school of %(network)s.")
+                    % {"schools": ", ".join(strays), "network": network},
+                )
         return cleaned
 
 
@@ -337,12 +345,18 @@ class ApiClientAdmin(ScopedModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Issue a token for each selected client (keys shown once)")
+    @admin.action(
+        description=gettext_lazy("Issue a token for each selected client (keys shown once)")
+    )
     def issue_token(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         issued = []
         for client in queryset.select_related("network"):
             if not client.active or not _leads_all_schools_of(request, client):
-                messages.error(request, f"{client}: revoked, or serves a school you do not lead.")
+                messages.error(
+                    request,
+                    gettext("%(client)s: revoked, or serves a school you do not lead.")
+                    % {"client": client},
+                )
                 continue
             token, key = api_token_issue(client=client)
             issued.append((client, token, key))
@@ -351,19 +365,28 @@ class ApiClientAdmin(ScopedModelAdmin):
         response = TemplateResponse(
             request,
             "students/api_clients/admin_issued.html",
-            {**self.admin_site.each_context(request), "issued": issued, "title": "New tokens"},
+            {
+                **self.admin_site.each_context(request),
+                "issued": issued,
+                "title": gettext("New tokens"),
+            },
         )
         add_never_cache_headers(response)
         return response
 
-    @admin.action(description="Revoke the selected clients and all their tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected clients and all their tokens"))
     def revoke_clients(self, request: HttpRequest, queryset: QuerySet) -> None:
         for client in queryset:
             if not _leads_all_schools_of(request, client):
-                messages.error(request, f"{client}: serves a school you do not lead.")
+                messages.error(
+                    request,
+                    gettext("%(client)s: serves a school you do not lead.") % {"client": client},
+                )
                 continue
             api_client_revoke(client=client)
-            messages.success(request, f"Revoked {client} and its tokens.")
+            messages.success(
+                request, gettext("Revoked %(client)s and its tokens.") % {"client": client}
+            )
 
 
 @admin.register(ApiToken)
@@ -391,14 +414,18 @@ class ApiTokenAdmin(ScopedModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
         for token in queryset.select_related("client"):
             if not _leads_all_schools_of(request, token.client):
-                messages.error(request, f"{token}: its client serves a school you do not lead.")
+                messages.error(
+                    request,
+                    gettext("%(token)s: its client serves a school you do not lead.")
+                    % {"token": token},
+                )
                 continue
             api_token_revoke(token=token)
-            messages.success(request, f"Revoked {token}.")
+            messages.success(request, gettext("Revoked %(token)s.") % {"token": token})
 
 
 from . import admin_accounts  # noqa: E402, F401  (registers the login accounts' page)

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from .audit import audit_students_shown, audit_write, school_id_of
 from .models import AuditAction
@@ -60,7 +61,11 @@ class SameSchoolForm(forms.ModelForm):
             ]
             if strays:
                 listed = ", ".join(str(obj) for obj in strays)
-                self.add_error(name, f"{listed}: not of {school}; choose only {school}'s.")
+                self.add_error(
+                    name,
+                    gettext("%(listed)s: not of %(school)s; choose only %(school)s's.")
+                    % {"listed": listed, "school": school},
+                )
         return cleaned
 
 
@@ -108,7 +113,10 @@ class ScopedModelAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         # The admin would redirect with "doesn't exist"; answer 404 like every other door, so a
         # record of another school looks exactly like a missing one.
-        raise Http404(f"No {opts.verbose_name} with id {object_id!r} among your schools.")
+        raise Http404(
+            gettext("No %(name)s with id %(id)r among your schools.")
+            % {"name": opts.verbose_name, "id": object_id}
+        )
 
     # --- choices in forms only offer the schools' own objects ------------------------------
     def formfield_for_foreignkey(

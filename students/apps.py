@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class StudentsConfig(AppConfig):
     name = "students"
-    verbose_name = "Schools and people"
+    verbose_name = gettext_lazy("Schools and people")
 
     def ready(self) -> None:
         from . import (

@@ -24,6 +24,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from rocketship.cache import CACHE_ERRORS, best_effort, cache_skipped, read_and_count
 
@@ -82,15 +83,20 @@ def api_client_create(
     outside = [s.name for s in schools if s.network_id != network.pk]
     if outside:
         raise DomainError(
-            f"{', '.join(outside)} is not a school of {network.name}.",
-            errors={"schools": ["Choose schools of the client's network."]},
+            gettext("%(schools)s is not a school of %(network)s.")
+            % {"schools": ", ".join(outside), "network": network.name},
+            errors={"schools": [gettext("Choose schools of the client's network.")]},
         )
     if not schools:
-        raise DomainError("A client needs at least one school.", errors={"schools": ["Required."]})
+        raise DomainError(
+            gettext("A client needs at least one school."),
+            errors={"schools": [gettext("Required.")]},
+        )
     if ApiClient.objects.filter(network=network, name=name).exists():
         raise DomainError(
-            f"{network.name} already has a client named {name!r}.",
-            errors={"name": ["Choose another name."]},
+            gettext("%(network)s already has a client named %(name)r.")
+            % {"network": network.name, "name": name},
+            errors={"name": [gettext("Choose another name.")]},
         )
     with transaction.atomic():
         client = ApiClient.objects.create(
@@ -103,7 +109,10 @@ def api_client_create(
 def api_token_issue(*, client: ApiClient) -> tuple[ApiToken, str]:
     """A new token for ``client`` and its key, which is shown this once and never stored."""
     if not client.active:
-        raise DomainError(f"{client.name} is revoked; register a new client instead.")
+        raise DomainError(
+            gettext("%(client)s is revoked; register a new client instead.")
+            % {"client": client.name}
+        )
     issued = issue_secret()
     token = ApiToken.objects.create(client=client, prefix=issued.prefix, key_hash=issued.digest)
     return token, f"{TOKEN_PREFIX}_{issued.key}"

@@ -21,6 +21,8 @@ import io
 import re
 from typing import IO
 
+from .plain_gettext import gettext, ngettext
+
 # The longest cell an import reads: names, ids and lists of ids are far shorter. Longer cells
 # are refused, not cut: a cell this long is a broken file (often an unclosed quote).
 MAX_CELL_CHARS = 10_000
@@ -45,10 +47,11 @@ def has_unreadable_bytes(data: bytes) -> bool:
 def cell_problem(cell: str) -> str | None:
     """Why ``cell`` cannot be read, or None."""
     if len(cell) > MAX_CELL_CHARS:
-        return (
-            f"The cell is {len(cell):,} characters long; a cell may hold at most "
-            f"{MAX_CELL_CHARS:,}."
-        )
+        return ngettext(
+            "The cell is %(length)s character long; a cell may hold at most %(most)s.",
+            "The cell is %(length)s characters long; a cell may hold at most %(most)s.",
+            len(cell),
+        ) % {"length": f"{len(cell):,}", "most": f"{MAX_CELL_CHARS:,}"}
     found = UNREADABLE.search(cell)
     return None if found is None else character_problem(found.group())
 
@@ -56,40 +59,45 @@ def cell_problem(cell: str) -> str | None:
 def character_problem(character: str) -> str:
     code = ord(character)
     if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as surrogateescape keeps it
-        return (
-            f"The cell is not UTF-8 text: byte 0x{code - 0xDC00:02x} cannot be read (the file "
+        return gettext(
+            "The cell is not UTF-8 text: byte %(byte)s cannot be read (the file "
             "was probably saved as Latin-1 or Windows-1252). Save it again as 'CSV UTF-8'."
-        )
+        ) % {"byte": f"0x{code - 0xDC00:02x}"}
     if code == 0:
-        return (
+        return gettext(
             "The cell holds a NUL byte (0x00), which no text holds: the file is damaged or "
             "is not a CSV export."
         )
-    return (
-        f"The cell holds the control character 0x{code:02x}, which no text may hold (tab and "
+    return gettext(
+        "The cell holds the control character %(character)s, which no text may hold (tab and "
         "line breaks are fine); remove it."
-    )
+    ) % {"character": f"0x{code:02x}"}
 
 
 def csv_error_problem(error: csv.Error) -> str:
     """A reader's words for the csv module's ``error``."""
     text = str(error)
     if "unexpected end of data" in text:
-        return (
+        return gettext(
             'A quoted cell is never closed: a " opens it and no " ends it, so the rest of the '
             "file would be read into it. Close the quote (a quote inside a cell is written "
             'as two: "").'
         )
     if "expected after" in text:
-        return (
+        return gettext(
             "A quoted cell has text after its closing quote; a quote inside a cell is written "
             'as two ("").'
         )
     if "field larger than field limit" in text:
-        return f"The cell is longer than {csv.field_size_limit():,} characters."
+        limit = csv.field_size_limit()
+        return ngettext(
+            "The cell is longer than %(limit)s character.",
+            "The cell is longer than %(limit)s characters.",
+            limit,
+        ) % {"limit": f"{limit:,}"}
     if "NUL" in text:
         return character_problem("\x00")
-    return f"The file is not valid CSV ({text})."
+    return gettext("The file is not valid CSV (%(error)s).") % {"error": text}
 
 
 def failing_field(lines: IO[str], record: int) -> int | None:

@@ -67,6 +67,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from .clients import ClientPrincipal
 from .models import (
@@ -89,11 +90,11 @@ if TYPE_CHECKING:
 AnyUser: TypeAlias = User | AnonymousUser | ClientPrincipal
 M = TypeVar("M", bound=models.Model)
 
-LEADERS_MAY_NOT = (
+LEADERS_MAY_NOT = gettext_lazy(
     "Roster imports change every school of the network, so only the network's admins can "
     "import rosters; ask one of them."
 )
-READ_ONLY = "This client's tokens are read-only; a leader can grant it write."
+READ_ONLY = gettext_lazy("This client's tokens are read-only; a leader can grant it write.")
 
 
 # --- Audit naming ------------------------------------------------------------------------------
@@ -338,16 +339,16 @@ def administers(user: AnyUser, network: Network | int) -> bool:
 def client_refusal(client: ApiClient, network: Network) -> str | None:
     """Why ``client`` (of ``network``) may not import its rosters, or None when it may."""
     if not client.active or not client.can_write:
-        return READ_ONLY
+        return str(READ_ONLY)
     missing = network.schools.exclude(pk__in=client.schools.values("pk"))
     if missing.exists():
-        return (
+        return gettext(
             "A roster import changes every school of the network: register this client for "
             "every school of the network to import with it."
         )
     creator = client.created_by
     if creator is None or not administers(creator, network):
-        return (
+        return gettext(
             "Only a client registered by one of the network's admins can import rosters; "
             "leaders' clients cannot."
         )
@@ -362,4 +363,4 @@ def import_refusal(user: AnyUser, network: Network) -> str | None:
         return client_refusal(client, network)
     if administers(user, network):
         return None
-    return LEADERS_MAY_NOT
+    return str(LEADERS_MAY_NOT)

@@ -48,19 +48,19 @@ from .scoping import get_import_network_or_404
 RECENT_IMPORTS = 20
 KINDS = ("school", "cohort", "student", "staff", "account", "guardian")
 ACTIONS = (
-    ("create", "Created"),
-    ("update", "Updated"),
-    ("end", "Ended"),
-    ("restore", "Restored"),
-    ("adopt", "Adopted"),  # an existing login account, matched by username
+    ("create", gettext_lazy("Created")),
+    ("update", gettext_lazy("Updated")),
+    ("end", gettext_lazy("Ended")),
+    ("restore", gettext_lazy("Restored")),
+    ("adopt", gettext_lazy("Adopted")),  # an existing login account, matched by username
 )
 KIND_LABELS = {
-    "school": "Schools",
-    "cohort": "Cohorts",
-    "student": "Students",
-    "staff": "Staff",
-    "account": "Existing login accounts",
-    "guardian": "Guardians",
+    "school": gettext_lazy("Schools"),
+    "cohort": gettext_lazy("Cohorts"),
+    "student": gettext_lazy("Students"),
+    "staff": gettext_lazy("Staff"),
+    "account": gettext_lazy("Existing login accounts"),
+    "guardian": gettext_lazy("Guardians"),
 }
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -73,10 +73,12 @@ def max_upload_bytes() -> int:
 def zip_problem(upload: Any) -> str | None:
     """Why ``upload`` cannot be a OneRoster export, or None. Shared with the API."""
     if not upload.size:
-        return "The file is empty."
+        return _("The file is empty.")
     limit = max_upload_bytes()
     if upload.size > limit:
-        return f"The file is larger than {filesizeformat(limit)}; split the export or ask support."
+        return _("The file is larger than %(limit)s; split the export or ask support.") % {
+            "limit": filesizeformat(limit)
+        }
     name = getattr(upload, "name", "") or ""
     position = upload.tell() if hasattr(upload, "tell") else None
     try:
@@ -85,21 +87,25 @@ def zip_problem(upload: Any) -> str | None:
         if position is not None:
             upload.seek(position)
     if not name.lower().endswith(".zip") or not is_zip:
-        return "Choose the export as a .zip file (the OneRoster CSV files zipped together)."
+        return _("Choose the export as a .zip file (the OneRoster CSV files zipped together).")
     return None
 
 
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
-        label="OneRoster export (.zip)",
-        help_text="The .zip of the SIS's OneRoster 1.1 or 1.2 CSV files, manifest.csv included.",
+        label=gettext_lazy("OneRoster export (.zip)"),
+        help_text=gettext_lazy(
+            "The .zip of the SIS's OneRoster 1.1 or 1.2 CSV files, manifest.csv included."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
     dry_run = forms.BooleanField(
-        label="Dry run: show what would change",
+        label=gettext_lazy("Dry run: show what would change"),
         required=False,
         initial=True,
-        help_text="Nothing is changed; review the changes, then apply them with one click.",
+        help_text=gettext_lazy(
+            "Nothing is changed; review the changes, then apply them with one click."
+        ),
     )
 
     def clean_file(self) -> Any:
@@ -383,7 +389,7 @@ class ImportView:
 
     @property
     def action_labels(self) -> list[str]:
-        return [label for _, label in ACTIONS]
+        return [str(label) for _action, label in ACTIONS]
 
     @classmethod
     def of(cls, record: RosterImport) -> ImportView:
@@ -393,7 +399,7 @@ class ImportView:
         for change in record.changes:
             by_kind.setdefault(str(change.get("kind", "")), []).append(change)
         order = [k for k in KINDS if k in by_kind] + sorted(set(by_kind) - set(KINDS))
-        groups = [ChangeGroup(k, KIND_LABELS.get(k, k.title()), by_kind[k]) for k in order]
+        groups = [ChangeGroup(k, str(KIND_LABELS.get(k, k.title())), by_kind[k]) for k in order]
         return cls(
             record=record,
             active=record.polling,  # queued or running, and not lost with its worker
@@ -414,8 +420,8 @@ def count_rows(record: RosterImport) -> list[CountRow]:
     return [
         CountRow(
             kind,
-            KIND_LABELS.get(kind, kind.title()),
-            tuple(int(counts[kind].get(action, 0)) for action, _ in ACTIONS),
+            str(KIND_LABELS.get(kind, kind.title())),
+            tuple(int(counts[kind].get(action, 0)) for action, _label in ACTIONS),
         )
         for kind in kinds
     ]

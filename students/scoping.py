@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from .models import Network, School
 from .permissions import AnyUser, administers, import_refusal, led_schools, visible_schools
@@ -68,7 +69,10 @@ def get_scoped_or_404(queryset: QuerySet[M], user: AnyUser, *, via: str, **looku
         return scope_for_user(queryset, user).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
         record_denied_if_exists(queryset, user, via=via, **lookup)
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
+        raise Http404(
+            gettext("No %(name)s matches the given query.")
+            % {"name": queryset.model._meta.verbose_name}
+        ) from None
 
 
 def record_denied_if_exists(
@@ -96,7 +100,7 @@ def get_led_school_or_404(user: AnyUser, school_id: int, *, via: str) -> School:
         School.objects.select_related("network"), user, via=via, pk=school_id
     )
     if not led_schools(user).filter(pk=school.pk).exists():
-        raise PermissionDenied("Only the school's leaders can change its settings.")
+        raise PermissionDenied(gettext("Only the school's leaders can change its settings."))
     return school
 
 

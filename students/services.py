@@ -5,6 +5,8 @@ import datetime
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from .audit import audit_write
 from .models import AuditAction, Student
@@ -20,8 +22,13 @@ def student_withdraw(
     if last_day < locked.enrollment_start:
         raise ValidationError(
             {
-                "enrollment_end": f"The last day ({last_day:%Y-%m-%d}) is before the enrollment "
-                f"started ({locked.enrollment_start:%Y-%m-%d})."
+                "enrollment_end": gettext(
+                    "The last day (%(last_day)s) is before the enrollment started (%(start)s)."
+                )
+                % {
+                    "last_day": date_format(last_day),
+                    "start": date_format(locked.enrollment_start),
+                }
             }
         )
     locked.enrollment_end = last_day

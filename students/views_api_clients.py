@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -32,17 +33,20 @@ page = require_http_methods(["GET", "POST"])
 
 class ApiClientForm(forms.Form):
     name = forms.CharField(
-        max_length=120, help_text="What it is, so a leader recognises it: 'Hall display'."
+        max_length=120,
+        help_text=gettext_lazy("What it is, so a leader recognises it: 'Hall display'."),
     )
     schools = forms.ModelMultipleChoiceField(
         queryset=School.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="The schools whose published schedules and rosters it may read.",
+        help_text=gettext_lazy("The schools whose published schedules and rosters it may read."),
     )
     can_write = forms.BooleanField(
         required=False,
-        label="May write",
-        help_text="Push Learning Lab progress and request schedule builds. Leave off for displays.",
+        label=gettext_lazy("May write"),
+        help_text=gettext_lazy(
+            "Push Learning Lab progress and request schedule builds. Leave off for displays."
+        ),
     )
 
     def __init__(self, *args: Any, choices: QuerySet[School], **kwargs: Any) -> None:
@@ -89,7 +93,11 @@ def api_clients(request: AuthenticatedHttpRequest, school_id: int) -> HttpRespon
         except DomainError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"Registered {client.name}. Issue its first token below.")
+            messages.success(
+                request,
+                gettext("Registered %(name)s. Issue its first token below.")
+                % {"name": client.name},
+            )
             home = school if school in form.cleaned_data["schools"] else client.schools.first()
             assert home is not None  # a client is registered for at least one school
             return redirect("api-client-edit", school_id=home.pk, client_id=client.pk)
@@ -119,12 +127,18 @@ def api_client_edit(request: HttpRequest, school_id: int, client_id: int) -> Htt
     new_key = None
     if request.method == "POST":
         if not manageable:
-            raise PermissionDenied("Only someone who leads all of this client's schools can.")
+            raise PermissionDenied(
+                gettext("Only someone who leads all of this client's schools can.")
+            )
         action = request.POST.get("action")
         try:
             if action == "issue":
                 token, new_key = api_token_issue(client=client)
-                messages.success(request, f"Issued token {token.prefix}. Copy its key now.")
+                messages.success(
+                    request,
+                    gettext("Issued token %(prefix)s. Copy its key now.")
+                    % {"prefix": token.prefix},
+                )
             elif action == "revoke-token":
                 token = get_scoped_or_404(
                     ApiToken.objects.filter(client=client),
@@ -133,14 +147,21 @@ def api_client_edit(request: HttpRequest, school_id: int, client_id: int) -> Htt
                     pk=request.POST.get("token_id"),
                 )
                 api_token_revoke(token=token)
-                messages.success(request, f"Revoked token {token.prefix}; it stops working now.")
+                messages.success(
+                    request,
+                    gettext("Revoked token %(prefix)s; it stops working now.")
+                    % {"prefix": token.prefix},
+                )
                 return redirect("api-client-edit", school_id=school.pk, client_id=client.pk)
             elif action == "revoke-client":
                 api_client_revoke(client=client)
-                messages.success(request, f"Revoked {client.name} and all its tokens.")
+                messages.success(
+                    request,
+                    gettext("Revoked %(name)s and all its tokens.") % {"name": client.name},
+                )
                 return redirect("api-clients", school_id=school.pk)
             else:
-                messages.error(request, "Choose what to do: issue or revoke.")
+                messages.error(request, gettext("Choose what to do: issue or revoke."))
         except DomainError as error:
             messages.error(request, str(error))
         client.refresh_from_db()

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
@@ -67,7 +68,7 @@ class CalendarOnly(BaseContentNegotiation):
         # and ``json``, the errors' format) is no feed, as DRF answers an unknown format.
         wanted = format_suffix or request.query_params.get(api_settings.URL_FORMAT_OVERRIDE)
         if wanted and wanted != ICalendarRenderer.format:
-            raise exceptions.NotFound("There is no calendar feed at this address.")
+            raise exceptions.NotFound(gettext("There is no calendar feed at this address."))
         renderer = next(iter(renderers))  # the view's renderer_classes are never empty
         return renderer, renderer.media_type
 
@@ -108,14 +109,14 @@ class _CalendarFeedView(APIView):
         if token is not None:
             feed = feed_for_token(token=token, kind=self.kind, subject_id=subject_id)
             if feed is None:
-                raise exceptions.NotFound("There is no calendar feed at this address.")
+                raise exceptions.NotFound(gettext("There is no calendar feed at this address."))
             found = feed.staff if self.kind == FeedKind.STAFF else feed.cohort
             # The check constraint calendar_feed_subject_matches_kind guarantees a feed of this
             # view's kind holds a subject of the queryset's model.
             assert isinstance(found, queryset.model)
             return found
         if not request.user or not request.user.is_authenticated:
-            raise exceptions.NotFound("There is no calendar feed at this address.")
+            raise exceptions.NotFound(gettext("There is no calendar feed at this address."))
         return get_scoped_or_404(queryset, request.user, via=api_via(request), pk=subject_id)
 
     def calendar(self, name: str, school: Any, events: list[FeedEvent], filename: str) -> Response:

@@ -23,7 +23,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 
 class NothingPublished(DomainError):
     code = "nothing-published"
-    title = "No schedule is published for this date"
+    title = gettext_lazy("No schedule is published for this date")
     status = 404
 
 
@@ -76,7 +78,10 @@ def parse_date(raw: str) -> datetime.date:
 
 
 def nothing_published(school: School, date: datetime.date) -> NothingPublished:
-    return NothingPublished(f"No schedule is published for {school.name} on {date:%Y-%m-%d}.")
+    return NothingPublished(
+        gettext("No schedule is published for %(school)s on %(date)s.")
+        % {"school": school.name, "date": date_format(date)}
+    )
 
 
 def api_reverse(request: Request, name: str, **kwargs: object) -> str:
@@ -340,7 +345,9 @@ def require_write(request: Request, view: APIView, school: School) -> None:
     if not hasattr(request.user, "api_client") and not (
         led_schools(request.user).filter(pk=school.pk).exists()
     ):
-        raise exceptions.PermissionDenied("Only the school's leaders can build its schedule.")
+        raise exceptions.PermissionDenied(
+            gettext("Only the school's leaders can build its schedule.")
+        )
 
 
 class BuildStartView(APIView):

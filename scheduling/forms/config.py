@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -113,7 +114,7 @@ class SchoolModelForm(forms.ModelForm):
         if self.instance.pk:
             same = same.exclude(pk=self.instance.pk)
         if same.exists():
-            raise ValidationError(self.unique_name_message.format(name=name))
+            raise ValidationError(self.unique_name_message % {"name": name})
         return name
 
 
@@ -121,7 +122,7 @@ class SchoolModelForm(forms.ModelForm):
 
 
 class RoomForm(SchoolModelForm):
-    unique_name_message = gettext_lazy("This school already has a room named {name}.")
+    unique_name_message = gettext_lazy("This school already has a room named %(name)s.")
 
     grade_levels = grade_levels_field(
         label=gettext_lazy("Grades it serves"),
@@ -160,7 +161,7 @@ class RoomForm(SchoolModelForm):
         cast(forms.ModelChoiceField, self.fields["homeroom_of"]).queryset = Cohort.objects.filter(
             school=self.school
         ).select_related("grade")
-        cast(forms.ModelChoiceField, self.fields["homeroom_of"]).empty_label = "(not a homeroom)"
+        cast(forms.ModelChoiceField, self.fields["homeroom_of"]).empty_label = _("(not a homeroom)")
         room = self.instance
         supervisors: list[Staff] = []
         if room.pk:
@@ -384,7 +385,7 @@ class CohortForm(SchoolModelForm):
     """A cohort's name, grade and homeroom; on an existing cohort also who staffs each taught
     station (fields ``station_<code>``)."""
 
-    unique_name_message = gettext_lazy("This school already has a cohort named {name}.")
+    unique_name_message = gettext_lazy("This school already has a cohort named %(name)s.")
 
     grade_level = forms.TypedChoiceField(
         choices=GradeLevel.choices,
@@ -460,7 +461,7 @@ class CohortForm(SchoolModelForm):
 
 
 class DayTypeForm(SchoolModelForm):
-    unique_name_message = gettext_lazy("This school already has a day type named {name}.")
+    unique_name_message = gettext_lazy("This school already has a day type named %(name)s.")
 
     class Meta:
         model = DayType
@@ -531,7 +532,7 @@ class CalendarRangeForm(forms.Form):
             self.add_error(
                 "last",
                 _("The last date comes before the first (%(first)s).")
-                % {"first": first.isoformat()},
+                % {"first": date_format(first)},
             )
         kind = data.get("kind")
         if kind in (self.SCHOOL, self.NO_SCHOOL):

@@ -382,5 +382,9 @@ class TemplateCreateForm(forms.Form):
         ):
             grade_choices = cast(forms.ChoiceField, self.fields["grade"]).choices
             label = dict(cast("list[tuple[int, str]]", grade_choices))[level]  # set in __init__
-            self.add_error("grade", f"{label} already has a {day_type} template; edit that one.")
+            self.add_error(
+                "grade",
+                gettext("%(grade)s already has a %(day_type)s template; edit that one.")
+                % {"grade": label, "day_type": day_type},
+            )
         return cleaned

@@ -15,19 +15,22 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from ..models import ScheduledBlock, StationCode, minutes_of, time_span
 
 # A short name per station, printed on every block so colour is never the only signal.
-STATION_SHORT: dict[str, str] = {
-    StationCode.LAUNCH: "Launch",
-    StationCode.LITERACY: "Literacy",
-    StationCode.MATH: "Math",
-    StationCode.LAB: "Lab",
-    StationCode.FLEX: "Flex",
-    StationCode.ELD: "ELD",
-    StationCode.SPECIALS: "Specials",
-    StationCode.LUNCH: "Lunch",
-    StationCode.RECESS: "Recess",
+STATION_SHORT: dict[str, Promise] = {
+    StationCode.LAUNCH: gettext_lazy("Launch"),
+    StationCode.LITERACY: gettext_lazy("Literacy"),
+    StationCode.MATH: gettext_lazy("Math"),
+    StationCode.LAB: gettext_lazy("Lab"),
+    StationCode.FLEX: gettext_lazy("Flex"),
+    StationCode.ELD: gettext_lazy("ELD"),
+    StationCode.SPECIALS: gettext_lazy("Specials"),
+    StationCode.LUNCH: gettext_lazy("Lunch"),
+    StationCode.RECESS: gettext_lazy("Recess"),
 }
 
 
@@ -39,7 +42,8 @@ def station_label(code: str) -> str:
 
 
 def station_short(code: str) -> str:
-    return STATION_SHORT.get(code, code)
+    short = STATION_SHORT.get(code)
+    return str(short) if short is not None else code
 
 
 def clock_span(start: datetime.time, end: datetime.time) -> str:

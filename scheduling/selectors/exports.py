@@ -27,6 +27,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db.models import Count
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from learninglabs.models import Subject
 from students.models import Role, School, ServiceKind, Staff, StaffRole
@@ -41,17 +43,35 @@ from ..models import (
     clock,
 )
 
-COHORT_HEADER = ("Date", "Cohort", "Grade", "Start", "End", "Station", "Room", "Staff")
-STAFF_HEADER = ("Date", "Staff", "Roles", "Start", "End", "Station", "Cohort", "Room")
+COHORT_HEADER = (
+    gettext_lazy("Date"),
+    gettext_lazy("Cohort"),
+    gettext_lazy("Grade"),
+    gettext_lazy("Start"),
+    gettext_lazy("End"),
+    gettext_lazy("Station"),
+    gettext_lazy("Room"),
+    gettext_lazy("Staff"),
+)
+STAFF_HEADER = (
+    gettext_lazy("Date"),
+    gettext_lazy("Staff"),
+    gettext_lazy("Roles"),
+    gettext_lazy("Start"),
+    gettext_lazy("End"),
+    gettext_lazy("Station"),
+    gettext_lazy("Cohort"),
+    gettext_lazy("Room"),
+)
 
 # What a spreadsheet reads as the start of a formula (OWASP's list: = + - @, tab, return).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # How a service group's station cell names its service: "Service group (IEP)".
-SERVICE_SHORT: dict[str, str] = {  # keyed by the stored value (a ServiceKind's)
-    ServiceKind.IEP: "IEP",
-    ServiceKind.ELD: "ELD",
-    ServiceKind.INTERVENTION: "intervention",
+SERVICE_SHORT: dict[str, Promise] = {  # keyed by the stored value (a ServiceKind's)
+    ServiceKind.IEP: gettext_lazy("IEP"),
+    ServiceKind.ELD: gettext_lazy("ELD"),
+    ServiceKind.INTERVENTION: gettext_lazy("intervention"),
 }
 
 ROLE_ORDER = {code: index for index, code in enumerate(Role.values)}
@@ -128,19 +148,21 @@ def group_station(group: LabGroup) -> str:
     """What a group row's station cell says: "Tutoring group (literacy)", "Service group (IEP)"."""
     if group.kind == ActivityKind.TUTORING:
         if not group.subject:
-            return "Tutoring group"
+            return gettext("Tutoring group")
         try:
             subject = str(Subject(group.subject).label).lower()
         except ValueError:
             subject = group.subject
-        return f"Tutoring group ({subject})"
+        return gettext("Tutoring group (%(subject)s)") % {"subject": subject}
     if group.service_kind:
-        return f"Service group ({SERVICE_SHORT.get(group.service_kind, group.service_kind)})"
-    return "Service group"
+        return gettext("Service group (%(service)s)") % {
+            "service": SERVICE_SHORT.get(group.service_kind, group.service_kind)
+        }
+    return gettext("Service group")
 
 
 def students_text(count: int) -> str:
-    return f"{count} student" if count == 1 else f"{count} students"
+    return ngettext("%(count)s student", "%(count)s students", count) % {"count": count}
 
 
 def _roles_of(staff_ids: Iterable[int]) -> dict[int, str]:
@@ -207,7 +229,7 @@ def staff_rows(schedule: Schedule) -> list[Row]:
     ]
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def to_csv(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     """The header and rows as CSV text (RFC 4180 line ends), every cell made safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

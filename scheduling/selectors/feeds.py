@@ -24,6 +24,8 @@ from django.contrib.auth.models import User
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from icalendar import Calendar, Event, Timezone
 
 from students.models import Cohort, NetworkAdmin, School, Staff
@@ -189,10 +191,13 @@ def _events(
         stamp = schedule.published_at or schedule.built_at
         lines = []
         if me is not None and block.staff_id != me.pk:
-            lines.append("Supervising the Learning Lab")  # a block in a lab they supervise
+            lines.append(gettext("Supervising the Learning Lab"))  # a lab they supervise
         if block.staff_id is not None and (me is None or block.staff_id != me.pk):
-            lines.append(f"With {block.staff}")
-        lines.append(f"Published schedule of {schedule.date:%Y-%m-%d}, version {schedule.version}")
+            lines.append(gettext("With %(staff)s") % {"staff": block.staff})
+        lines.append(
+            gettext("Published schedule of %(date)s, version %(version)s")
+            % {"date": date_format(schedule.date), "version": schedule.version}
+        )
         events.append(
             FeedEvent(
                 uid=f"block-{block.pk}-v{schedule.version}@{UID_DOMAIN}",
@@ -301,6 +306,10 @@ def feeds_of_user(*, user: User) -> list[CalendarFeed]:
     )
 
 
+def _cohort_label(cohort: Cohort) -> str:
+    return gettext("Cohort %(name)s") % {"name": cohort.name}
+
+
 def feed_targets(*, user: User) -> list[FeedTarget]:
     """What the user may make a feed of: themselves and their cohorts in each school they work
     in, and in schools they lead every active staff member and cohort. Four queries."""
@@ -320,9 +329,9 @@ def feed_targets(*, user: User) -> list[FeedTarget]:
             targets.append(FeedTarget(value=value, label=label, school=school.name))
 
     for staff in mine:
-        add(f"staff:{staff.pk}", f"Me ({staff})", staff.school)
+        add(f"staff:{staff.pk}", gettext("Me (%(staff)s)") % {"staff": staff}, staff.school)
         for cohort in staff.cohorts.all():
-            add(f"cohort:{cohort.pk}", f"Cohort {cohort.name}", staff.school)
+            add(f"cohort:{cohort.pk}", _cohort_label(cohort), staff.school)
     if led:
         for staff in (
             Staff.objects.filter(school_id__in=led, active=True)
@@ -335,5 +344,5 @@ def feed_targets(*, user: User) -> list[FeedTarget]:
             .select_related("school", "grade")
             .order_by("school__name", "grade__level", "name")
         ):
-            add(f"cohort:{cohort.pk}", f"Cohort {cohort.name}", cohort.school)
+            add(f"cohort:{cohort.pk}", _cohort_label(cohort), cohort.school)
     return targets

@@ -891,7 +891,9 @@ def plan_summary(*, schedule: Schedule) -> PlanSummary | None:
             shortfalls.append(
                 Shortfall(
                     r["student"],
-                    f"{student.last_name}, {student.first_name}" if student else "a former student",
+                    f"{student.last_name}, {student.first_name}"
+                    if student
+                    else gettext("a former student"),
                     _service_label(r.get("kind", "")),
                     r["due"],
                     r["met"],

@@ -37,6 +37,8 @@ import json
 import math
 from collections import defaultdict
 
+from django.utils.translation import gettext
+
 from learninglabs.models import Program, ProgramGoal, ProgramKind
 from learninglabs.pace import need_scores
 from students.models import ELLevel, ServiceNeed, Staff, Student
@@ -418,7 +420,7 @@ def plan_violations_as_reasons(violations: tuple[PlanViolation, ...]) -> tuple[R
         Reason(
             code=f"lab-plan-{v.rule}",
             message=v.message,
-            suggestion="Build again; if it persists, report it with the school and date.",
+            suggestion=gettext("Build again; if it persists, report it with the school and date."),
             setting=f"student:{v.student}" if v.student else "school",
         )
         for v in violations

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from django.db.models import Count, Q, QuerySet, Subquery
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from students.errors import DomainError
 from students.models import Cohort, School, Staff
@@ -43,39 +44,42 @@ END_OF_DAY = 24 * 60
 
 class NotAnInstructionalDay(DomainError):
     code = "not-an-instructional-day"
-    title = "There is no school on this date"
+    title = gettext_lazy("There is no school on this date")
     status = 409
 
 
 class NoDayType(DomainError):
     code = "no-day-type"
-    title = "This date has no day type"
+    title = gettext_lazy("This date has no day type")
     status = 409
 
 
 class OffGridSettings(DomainError):
     code = "off-grid-settings"
-    title = "A setting is off the schedule's time grid"
+    title = gettext_lazy("A setting is off the schedule's time grid")
     status = 409
 
 
 class IncompleteConfiguration(DomainError):
     code = "incomplete-configuration"
-    title = "The school's scheduling configuration is incomplete"
+    title = gettext_lazy("The school's scheduling configuration is incomplete")
     status = 409
 
 
 def calendar_day_for(*, school: School, date: datetime.date) -> DayType:
     """The day type of ``date`` at ``school``; refuses holidays and dates not in the calendar."""
     day = CalendarDay.objects.filter(school=school, date=date).select_related("day_type").first()
+    values = {"date": date_format(date), "school": school}
     if day is not None and not day.instructional:
-        because = f" ({day.note})" if day.note else ""
-        raise NotAnInstructionalDay(
-            f"{date_format(date)} is not an instructional day at {school}{because}."
-        )
+        if day.note:
+            message = gettext("%(date)s is not an instructional day at %(school)s (%(note)s).")
+        else:
+            message = gettext("%(date)s is not an instructional day at %(school)s.")
+        raise NotAnInstructionalDay(message % {**values, "note": day.note})
     if day is None or day.day_type is None:
         raise NoDayType(
-            f"{date_format(date)} has no day type at {school}: add it to the calendar first."
+            gettext("%(date)s has no day type at %(school)s: add it to the calendar first.")
+            % values
         )
     return day.day_type
 
@@ -115,7 +119,10 @@ def problem_for(*, school: School, date: datetime.date) -> solver.Problem:
     missing = sorted({c.grade for c in cohorts} - {t.grade for t in templates})
     if missing:
         names = ", ".join(grade_name(level) for level in missing)
-        raise IncompleteConfiguration(f"No rotation template for {names} on a {day_type.name} day.")
+        raise IncompleteConfiguration(
+            gettext("No rotation template for %(grades)s on a %(day_type)s day.")
+            % {"grades": names, "day_type": day_type.name}
+        )
     supervision = _supervision(school)
     staff = _staff(school, date, settings, supervision)
     known = {member.id for member in staff}
@@ -220,7 +227,8 @@ def _cohorts(school: School, date: datetime.date) -> tuple[solver.Cohort, ...]:
         homeroom = getattr(row, "homeroom", None)
         if homeroom is None:
             raise IncompleteConfiguration(
-                f"{row.name} has no homeroom: choose it on one of the school's classrooms."
+                gettext("%(cohort)s has no homeroom: choose it on one of the school's classrooms.")
+                % {"cohort": row.name}
             )
         cohorts.append(solver.Cohort(row.pk, row.name, row.grade.level, row.enrolled, homeroom.pk))
     return tuple(cohorts)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from students.models import ELLevel, ServiceKind, ServiceNeed, Staff, Student
 from students.permissions import AnyUser, service_details_q, with_service_sight
@@ -40,10 +42,10 @@ from .pictures import (
 )
 
 # Keyed by str: a field's stored value finds its TextChoices member's entry.
-SERVICE_SHORT: dict[str, str] = {
-    ServiceKind.IEP: "SpEd",
-    ServiceKind.ELD: "ELD",
-    ServiceKind.INTERVENTION: "Intervention",
+SERVICE_SHORT: dict[str, Promise] = {
+    ServiceKind.IEP: gettext_lazy("SpEd"),
+    ServiceKind.ELD: gettext_lazy("ELD"),
+    ServiceKind.INTERVENTION: gettext_lazy("Intervention"),
 }
 # On paper a service is a mark of a few letters; the printed legend spells them out.
 SERVICE_MARK: dict[str, str] = {
@@ -145,15 +147,22 @@ def _badges(student: Student) -> tuple[Badge, ...]:
     badges = []
     services_visible = getattr(student, "services_visible", False)
     if services_visible and student.has_iep:
-        badges.append(Badge("iep", "IEP", "Has an IEP", "IEP"))
+        badges.append(Badge("iep", gettext("IEP"), gettext("Has an IEP"), "IEP"))
     if student.el_level in ELLevel.receiving_eld():
         level = student.get_el_level_display()
-        badges.append(Badge("el", f"EL: {level}", f"English learner, {level}", "EL"))
+        badges.append(
+            Badge(
+                "el",
+                gettext("EL: %(level)s") % {"level": level},
+                gettext("English learner, %(level)s") % {"level": level},
+                "EL",
+            )
+        )
     if student.intervention_tier > 1:
         badges.append(
             Badge(
                 "tier",
-                f"Tier {student.intervention_tier}",
+                gettext("Tier %(tier)s") % {"tier": student.intervention_tier},
                 student.get_intervention_tier_display(),
                 f"T{student.intervention_tier}",
             )
@@ -162,9 +171,24 @@ def _badges(student: Student) -> tuple[Badge, ...]:
         badges.append(
             Badge(
                 "service",
-                f"{SERVICE_SHORT.get(need.kind, need.kind)} {need.minutes_per_week} min/wk",
-                f"{need.get_kind_display()}: {need.minutes_per_week} minutes a week, groups of "
-                f"at most {need.max_group_size}, from a {need.get_provider_role_display()}",
+                gettext("%(service)s %(minutes)s min/wk")
+                % {
+                    "service": SERVICE_SHORT.get(need.kind, need.kind),
+                    "minutes": need.minutes_per_week,
+                },
+                ngettext(
+                    "%(service)s: %(minutes)s minute a week, groups of at most %(size)s, "
+                    "from a %(provider)s",
+                    "%(service)s: %(minutes)s minutes a week, groups of at most %(size)s, "
+                    "from a %(provider)s",
+                    need.minutes_per_week,
+                )
+                % {
+                    "service": need.get_kind_display(),
+                    "minutes": need.minutes_per_week,
+                    "size": need.max_group_size,
+                    "provider": need.get_provider_role_display(),
+                },
                 SERVICE_MARK.get(need.kind, need.kind),
             )
         )

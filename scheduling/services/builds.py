@@ -29,7 +29,7 @@ from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from students.errors import DomainError
 from students.jobs import fresh_active_q, job_claim, job_finish
@@ -78,7 +78,7 @@ class ScheduleRejected(DomainError):
     """The validator found hard-constraint violations; nothing was stored or published."""
 
     code = "schedule-invalid"
-    title = "The schedule breaks a hard constraint"
+    title = gettext_lazy("The schedule breaks a hard constraint")
     status = 409
 
 
@@ -172,8 +172,11 @@ def schedule_publish(*, schedule: Schedule) -> Schedule:
         return target
     if target.status == ScheduleStatus.SUPERSEDED:
         raise DomainError(
-            f"Version {target.version} of {date_format(target.date)} was superseded; restore it "
-            "from the date's versions instead."
+            gettext(
+                "Version %(version)s of %(date)s was superseded; restore it from the date's "
+                "versions instead."
+            )
+            % {"version": target.version, "date": date_format(target.date)}
         )
     return _make_published(target, versions, action="publish")
 
@@ -217,7 +220,7 @@ def schedule_violations(schedule: Schedule) -> tuple[str, ...]:
         )
         plan_problem_ = plan_problem(inputs, problem, blocks)
         found += [
-            f"Lab plan: {engine_text(v.message)}"
+            gettext("Lab plan: %(violation)s") % {"violation": engine_text(v.message)}
             for v in validate_plan(plan_problem_, stored_plan(stored))
         ]
     return tuple(found)
@@ -227,8 +230,14 @@ def _make_published(target: Schedule, versions: list[Schedule], *, action: str) 
     violations = schedule_violations(target)
     if violations:
         raise ScheduleRejected(
-            f"Version {target.version} no longer fits the configuration "
-            f"({len(violations)} violation(s)); the published schedule is unchanged.",
+            ngettext(
+                "Version %(version)s no longer fits the configuration (%(count)s violation); "
+                "the published schedule is unchanged.",
+                "Version %(version)s no longer fits the configuration (%(count)s violations); "
+                "the published schedule is unchanged.",
+                len(violations),
+            )
+            % {"version": target.version, "count": len(violations)},
             errors={"violations": list(violations)},
         )
     previous = None
@@ -370,8 +379,10 @@ def build_job_run(
         logger.exception("build job_id=%s school_id=%s failed", job_id, job.school_id)
         outcome = {
             "state": BuildState.FAILED,
-            "error": "The build stopped on an unexpected error. Try again; if it happens again, "
-            "report it with the school and date.",
+            "error": gettext(
+                "The build stopped on an unexpected error. Try again; if it happens again, "
+                "report it with the school and date."
+            ),
         }
     else:
         if result.ok:
@@ -413,7 +424,7 @@ def _options_found_before(schedule: Schedule | None) -> list[dict[str, Any]]:
 
 class RecoveryOptionNotFound(DomainError):
     code = "recovery-option-not-found"
-    title = "This build has no such recovery option"
+    title = gettext_lazy("This build has no such recovery option")
     status = 404
 
 

@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from students.accounts import account_email_change, account_management
 from students.errors import DomainError
@@ -48,7 +48,7 @@ class StillInUse(DomainError):
     """A deletion the database refuses because other rows still point at the object."""
 
     code = "still-in-use"
-    title = "This is still in use"
+    title = gettext_lazy("This is still in use")
     status = 409
 
 
@@ -68,7 +68,10 @@ def _in_use_message(
         f"{n} {m._meta.verbose_name if n == 1 else m._meta.verbose_name_plural}"
         for m, n in sorted(counts.items(), key=lambda item: str(item[0]._meta.verbose_name))
     )
-    return f"{obj} cannot be removed: it is still used by {uses}."
+    return gettext("%(object)s cannot be removed: it is still used by %(uses)s.") % {
+        "object": obj,
+        "uses": uses,
+    }
 
 
 def _delete(obj: models.Model, *, first: Iterable[models.QuerySet] = ()) -> None:
@@ -85,7 +88,9 @@ def _delete(obj: models.Model, *, first: Iterable[models.QuerySet] = ()) -> None
 def _same_school(school: School, rows: Iterable[models.Model], *, field: str) -> None:
     for row in rows:
         if getattr(row, "school_id", school.pk) != school.pk:
-            raise ValidationError({field: f"{row} belongs to another school."})
+            raise ValidationError(
+                {field: gettext("%(row)s belongs to another school.") % {"row": row}}
+            )
 
 
 def grades_for_levels(*, school: School, levels: Iterable[int]) -> list[Grade]:
@@ -112,10 +117,16 @@ def _qualification_error(staff: Staff, cohort: Cohort, station: str) -> str | No
     roles = staff.role_codes
     for role, day_types in sorted(_required_roles(cohort.grade_id, station).items()):
         if role not in roles:
-            return (
-                f"{staff} is not a {Role(role).label}; {grade_name(cohort.grade.level)}'s "
-                f"{StationCode(station).label} ({', '.join(sorted(day_types))}) is taught by one."
-            )
+            return gettext(
+                "%(staff)s is not a %(role)s; %(grade)s's %(station)s (%(day_types)s) is taught "
+                "by one."
+            ) % {
+                "staff": staff,
+                "role": Role(role).label,
+                "grade": grade_name(cohort.grade.level),
+                "station": StationCode(station).label,
+                "day_types": ", ".join(sorted(day_types)),
+            }
     return None
 
 
@@ -141,9 +152,13 @@ def room_save(
     is_lab = kind == RoomKind.LEARNING_LAB
     if not is_lab and (grade_levels or supervisors):
         field = "grade_levels" if grade_levels else "supervisors"
-        raise ValidationError({field: "Only a Learning Lab serves grades and has supervisors."})
+        raise ValidationError(
+            {field: gettext("Only a Learning Lab serves grades and has supervisors.")}
+        )
     if is_lab and not grade_levels:
-        raise ValidationError({"grade_levels": "A Learning Lab serves at least one grade."})
+        raise ValidationError(
+            {"grade_levels": gettext("A Learning Lab serves at least one grade.")}
+        )
     _same_school(school, supervisors, field="supervisors")
     room.school = school
     room.name, room.kind, room.capacity, room.homeroom_of = name, kind, capacity, homeroom_of
@@ -210,7 +225,7 @@ def _staff_fields(
 ) -> None:
     school = staff.school
     if not roles:
-        raise ValidationError({"roles": "Give at least one role."})
+        raise ValidationError({"roles": gettext("Give at least one role.")})
     _same_school(school, cohorts, field="cohorts")
     staff.work_start, staff.work_end = work_start, work_end
     staff.full_clean()
@@ -254,7 +269,7 @@ def staff_create(
     through the password-reset page with ``email``."""
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "That username is taken; choose another."})
+        raise ValidationError({"username": gettext("That username is taken; choose another.")})
     user = user_model(username=username, first_name=first_name, last_name=last_name, email=email)
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
@@ -296,9 +311,9 @@ def staff_update(
     administers its network); an email change is audited and told to the old address."""
     if staff.user_id == by.pk:
         if Role.LEADER not in roles:
-            raise ValidationError({"roles": "You cannot remove your own leader role."})
+            raise ValidationError({"roles": gettext("You cannot remove your own leader role.")})
         if not active:
-            raise ValidationError({"active": "You cannot deactivate yourself."})
+            raise ValidationError({"active": gettext("You cannot deactivate yourself.")})
     user = staff.user
     wanted = {"first_name": first_name, "last_name": last_name, "email": email}
     changed = [name for name, value in wanted.items() if getattr(user, name) != value]
@@ -332,11 +347,14 @@ def staff_delete(*, staff: Staff, by: User) -> None:
     """Remove a staff member from the school (their account stays). One with absences or
     scheduled blocks is kept: deactivate them instead."""
     if staff.user_id == by.pk:
-        raise StillInUse("You cannot remove yourself from the school.")
+        raise StillInUse(gettext("You cannot remove yourself from the school."))
     try:
         _delete(staff)
     except StillInUse as error:
-        raise StillInUse(f"{error} Deactivate them instead; their history stays.") from None
+        raise StillInUse(
+            gettext("%(refusal)s Deactivate them instead; their history stays.")
+            % {"refusal": error}
+        ) from None
 
 
 @transaction.atomic
@@ -345,7 +363,7 @@ def staffing_assign(
 ) -> list[StaffingAssignment]:
     """Make ``staff`` a candidate to teach ``station`` to each of ``cohorts``."""
     if not cohorts:
-        raise ValidationError({"cohorts": "Choose at least one cohort."})
+        raise ValidationError({"cohorts": gettext("Choose at least one cohort.")})
     _same_school(school, [staff, *cohorts], field="cohorts")
     for cohort in cohorts:
         if message := _qualification_error(staff, cohort, station):
@@ -386,14 +404,20 @@ def cohort_save(
         _same_school(school, [homeroom], field="homeroom")
         if homeroom.kind != RoomKind.CLASSROOM:
             raise ValidationError(
-                {"homeroom": f"A homeroom is a classroom; {homeroom} is a {homeroom.kind_label}."}
+                {
+                    "homeroom": gettext("A homeroom is a classroom; %(room)s is a %(kind)s.")
+                    % {"room": homeroom, "kind": homeroom.kind_label}
+                }
             )
         taken = homeroom.homeroom_of_id is not None and (
             cohort is None or homeroom.homeroom_of_id != cohort.pk
         )
         if taken:
             raise ValidationError(
-                {"homeroom": f"{homeroom} is already the homeroom of {homeroom.homeroom_of}."}
+                {
+                    "homeroom": gettext("%(room)s is already the homeroom of %(cohort)s.")
+                    % {"room": homeroom, "cohort": homeroom.homeroom_of}
+                }
             )
     grade = grades_for_levels(school=school, levels=[grade_level])[0]
     if cohort is not None and cohort.pk:
@@ -500,12 +524,22 @@ def _dates(
 ) -> list[datetime.date]:
     if last < first:
         raise ValidationError(
-            {"last": f"The last date comes before the first ({date_format(first)})."}
+            {
+                "last": gettext("The last date comes before the first (%(first)s).")
+                % {"first": date_format(first)}
+            }
         )
     span = (last - first).days + 1
     if span > MAX_CALENDAR_RANGE_DAYS:
         raise ValidationError(
-            {"last": f"One change covers at most {MAX_CALENDAR_RANGE_DAYS} days; this is {span}."}
+            {
+                "last": ngettext(
+                    "One change covers at most %(most)s day; this is %(span)s.",
+                    "One change covers at most %(most)s days; this is %(span)s.",
+                    MAX_CALENDAR_RANGE_DAYS,
+                )
+                % {"most": MAX_CALENDAR_RANGE_DAYS, "span": span}
+            }
         )
     days = [first + datetime.timedelta(days=n) for n in range(span)]
     return [d for d in days if d.weekday() < 5] if weekdays_only else days

@@ -33,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Max, QuerySet
+from django.utils.translation import gettext
 
 from students.models import ApiClient, School
 
@@ -179,7 +180,7 @@ def violations_as_reasons(violations: tuple[Violation, ...]) -> tuple[Reason, ..
         Reason(
             code=f"violates-{v.constraint.lower()}",
             message=v.message,
-            suggestion="Build again; if it persists, report it with the school and date.",
+            suggestion=gettext("Build again; if it persists, report it with the school and date."),
             setting=f"cohort:{v.cohort}" if v.cohort else "school",
         )
         for v in violations

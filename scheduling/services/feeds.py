@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from students.errors import DomainError
 from students.models import Cohort, Staff
@@ -19,7 +20,7 @@ from ..selectors.feeds import feed_path, may_make_feed, may_revoke_feed
 
 class FeedNotAllowed(DomainError):
     code = "feed-not-allowed"
-    title = "This calendar feed cannot be made or changed by you"
+    title = gettext_lazy("This calendar feed cannot be made or changed by you")
     status = 403
 
 
@@ -30,13 +31,15 @@ def calendar_feed_create(
     ``?token=``), which is shown this once and never stored."""
     if (staff is None) == (cohort is None):
         raise DomainError(
-            "A feed shows one staff member or one cohort.",
-            errors={"target": ["Choose a staff member or a cohort."]},
+            gettext("A feed shows one staff member or one cohort."),
+            errors={"target": [gettext("Choose a staff member or a cohort.")]},
         )
     if not may_make_feed(by, staff=staff, cohort=cohort):
         raise FeedNotAllowed(
-            "Teachers make feeds of their own blocks and cohorts; leaders of anyone in their "
-            "school."
+            gettext(
+                "Teachers make feeds of their own blocks and cohorts; leaders of anyone in their "
+                "school."
+            )
         )
     subject = staff or cohort
     assert subject is not None  # checked first thing
@@ -56,7 +59,9 @@ def calendar_feed_create(
 def calendar_feed_revoke(*, feed: CalendarFeed, by: User) -> None:
     """Stop the feed at once; calendar apps then get 404 and keep what they had."""
     if not may_revoke_feed(by, feed):
-        raise FeedNotAllowed("Only its maker, the person it shows or a leader can revoke a feed.")
+        raise FeedNotAllowed(
+            gettext("Only its maker, the person it shows or a leader can revoke a feed.")
+        )
     CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

@@ -49,6 +49,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from students.cohort_moves import cohort_moves_make
 from students.errors import DomainError
@@ -234,7 +235,9 @@ def nightly_rebuild(*, run_id: int, options: SolveOptions | None = None) -> Nigh
         logger.exception("nightly run_id=%s school_id=%s failed", run.pk, run.school_id)
         return _finish_without_publishing(
             run,
-            error="The rebuild stopped on an unexpected error; it was logged with the run's id.",
+            error=gettext(
+                "The rebuild stopped on an unexpected error; it was logged with the run's id."
+            ),
         )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from students.models import Cohort
 
@@ -62,7 +63,9 @@ def pin_toggle(
     date, which it must not overlap; a refused pin raises ``ValidationError`` and stores nothing.
     """
     if cohort.school_id != schedule.school_id:
-        raise ValidationError({"cohort": f"{cohort} is not a cohort of this school."})
+        raise ValidationError(
+            {"cohort": gettext("%(cohort)s is not a cohort of this school.") % {"cohort": cohort}}
+        )
     # Two toggles of the same cohort at once would both see "no pin" and both store one.
     Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
     same_day = Q(date=schedule.date) | Q(date__isnull=True, day_type_id=schedule.day_type_id)
@@ -96,14 +99,24 @@ def pin_toggle(
     pin.full_clean()
     for other in pins:
         if _overlaps(start, end, other):
-            when = "that day" if other.date else f"on every {other.day_type}"
-            raise ValidationError(
-                {
-                    "start": f"{cohort} already has {other.station} pinned at "
-                    f"{_span(other.start, other.end)} {when}; a pin at {_span(start, end)} "
-                    "would overlap it. Unpin that block first."
-                }
-            )
+            values = {
+                "cohort": cohort,
+                "station": other.station,
+                "pinned": _span(other.start, other.end),
+                "day_type": other.day_type,
+                "new": _span(start, end),
+            }
+            if other.date:
+                message = gettext(
+                    "%(cohort)s already has %(station)s pinned at %(pinned)s that day; a pin at "
+                    "%(new)s would overlap it. Unpin that block first."
+                )
+            else:
+                message = gettext(
+                    "%(cohort)s already has %(station)s pinned at %(pinned)s on every "
+                    "%(day_type)s; a pin at %(new)s would overlap it. Unpin that block first."
+                )
+            raise ValidationError({"start": message % values})
     pin.save()
     logger.info(
         "pin stored school_id=%s cohort_id=%s station=%s date=%s pin_id=%s",

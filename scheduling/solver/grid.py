@@ -18,6 +18,7 @@ from typing import Literal
 
 from .clock import clock, clock_span, grade_name
 from .problem import Pin, Problem, Reason, StaffMember, Station, Window
+from .words import tr
 
 Side = Literal["start", "end"]
 
@@ -122,9 +123,12 @@ def snap_problem(problem: Problem) -> Snapped:
             refused.append(
                 Reason(
                     code="off-grid",
-                    message=f"The day {clock_span(day.start, day.end)} is off its "
-                    f"{grid}-minute grid",
-                    suggestion="Put the first block and dismissal on the grid.",
+                    message=tr(
+                        "The day %(day)s is off its %(grid)s-minute grid",
+                        day=clock_span(day.start, day.end),
+                        grid=grid,
+                    ),
+                    suggestion=tr("Put the first block and dismissal on the grid."),
                     setting="day",
                 )
             )
@@ -139,10 +143,19 @@ def snap_problem(problem: Problem) -> Snapped:
                 refused.append(
                     Reason(
                         code="off-grid",
-                        message=f"{station.code} of {grade_name(template.grade)} has block lengths "
-                        f"({station.minutes} minutes, {station.block_min}-{station.block_max} "
-                        f"in steps of {station.step}) off the {grid}-minute grid",
-                        suggestion="Use whole steps of the grid for the station's minutes.",
+                        message=tr(
+                            "%(station)s of %(grade)s has block lengths (%(minutes)s minutes, "
+                            "%(shortest)s-%(longest)s in steps of %(step)s) off the "
+                            "%(grid)s-minute grid",
+                            station=station.code,
+                            grade=grade_name(template.grade),
+                            minutes=station.minutes,
+                            shortest=station.block_min,
+                            longest=station.block_max,
+                            step=station.step,
+                            grid=grid,
+                        ),
+                        suggestion=tr("Use whole steps of the grid for the station's minutes."),
                         setting=f"station:{template.grade}:{station.code}",
                     )
                 )
@@ -152,11 +165,18 @@ def snap_problem(problem: Problem) -> Snapped:
                 refused.append(
                     Reason(
                         code="off-grid",
-                        message=f"{label} window "
-                        f"{clock_span(station.window.start, station.window.end)} leaves less "
-                        f"than {station.minutes} "
-                        f"minutes on the {grid}-minute grid",
-                        suggestion=f"Put the {station.code} window on the grid.",
+                        message=tr(
+                            "%(grade)s's %(station)s window %(window)s leaves less than "
+                            "%(minutes)s minutes on the %(grid)s-minute grid",
+                            grade=grade_name(template.grade),
+                            station=station.code,
+                            window=clock_span(station.window.start, station.window.end),
+                            minutes=station.minutes,
+                            grid=grid,
+                        ),
+                        suggestion=tr(
+                            "Put the %(station)s window on the grid.", station=station.code
+                        ),
                         setting=f"station:{template.grade}:{station.code}",
                     )
                 )
@@ -182,8 +202,13 @@ def snap_problem(problem: Problem) -> Snapped:
             refused.append(
                 Reason(
                     code="off-grid",
-                    message=f"The pin of {pin.station} at {at} is off the {grid}-minute grid",
-                    suggestion="Move the pin onto the grid, or remove it.",
+                    message=tr(
+                        "The pin of %(station)s at %(time)s is off the %(grid)s-minute grid",
+                        station=pin.station,
+                        time=at,
+                        grid=grid,
+                    ),
+                    suggestion=tr("Move the pin onto the grid, or remove it."),
                     setting=f"pin:{pin.cohort}:{pin.station}",
                 )
             )
@@ -202,9 +227,14 @@ def snap_problem(problem: Problem) -> Snapped:
             refused.append(
                 Reason(
                     code="off-grid",
-                    message=f"The prep window {span} has no time on the {grid}-minute grid of "
-                    f"the day {clock_span(day.start, day.end)}",
-                    suggestion="Move the prep window inside the day, on the grid.",
+                    message=tr(
+                        "The prep window %(window)s has no time on the %(grid)s-minute grid of "
+                        "the day %(day)s",
+                        window=span,
+                        grid=grid,
+                        day=clock_span(day.start, day.end),
+                    ),
+                    suggestion=tr("Move the prep window inside the day, on the grid."),
                     setting="settings:prep",
                 )
             )
@@ -222,9 +252,14 @@ def snap_problem(problem: Problem) -> Snapped:
             refused.append(
                 Reason(
                     code="off-grid",
-                    message=f"The staff lunch window {span} leaves less than "
-                    f"{wellbeing.lunch_minutes} minutes on the {grid}-minute grid",
-                    suggestion="Put the staff lunch window on the grid.",
+                    message=tr(
+                        "The staff lunch window %(window)s leaves less than %(minutes)s minutes "
+                        "on the %(grid)s-minute grid",
+                        window=span,
+                        minutes=wellbeing.lunch_minutes,
+                        grid=grid,
+                    ),
+                    suggestion=tr("Put the staff lunch window on the grid."),
                     setting="settings:staff_lunch",
                 )
             )

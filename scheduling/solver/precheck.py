@@ -39,6 +39,7 @@ from .problem import (
     Window,
 )
 from .rules import cannot_split, day_gap, day_gap_message
+from .words import tr, trn
 
 
 def precheck(problem: Problem) -> tuple[Reason, ...]:
@@ -72,12 +73,23 @@ def _templates(problem: Problem) -> list[Reason]:
                         grade.capitalize(),
                         gap,
                         passing=passing,
-                        day=f"{clock(day.start)} to {clock(day.end)}",
+                        day=tr("%(start)s to %(end)s", start=clock(day.start), end=clock(day.end)),
                         day_minutes=day.minutes,
                     ),
                     suggestion=(
-                        f"{'Add' if gap.short > 0 else 'Remove'} {abs(gap.short)} minutes of "
-                        f"stations in {grade}'s rotation template, or change the bell times."
+                        tr(
+                            "Add %(minutes)s minutes of stations in %(grade)s's rotation "
+                            "template, or change the bell times.",
+                            minutes=gap.short,
+                            grade=grade,
+                        )
+                        if gap.short > 0
+                        else tr(
+                            "Remove %(minutes)s minutes of stations in %(grade)s's rotation "
+                            "template, or change the bell times.",
+                            minutes=-gap.short,
+                            grade=grade,
+                        )
                     ),
                     setting=f"template:{template.grade}",
                 )
@@ -91,13 +103,14 @@ def _templates(problem: Problem) -> list[Reason]:
                 station.block_max,
                 station.step,
                 station.max_blocks,
+                grade=grade.capitalize(),
             )
             if split is not None:
                 reasons.append(
                     Reason(
                         code="minutes-do-not-split",
-                        message=f"{grade.capitalize()}'s {split}",
-                        suggestion="Change the minutes, the block lengths or allow a split.",
+                        message=split,
+                        suggestion=tr("Change the minutes, the block lengths or allow a split."),
                         setting=setting,
                     )
                 )
@@ -108,13 +121,16 @@ def _templates(problem: Problem) -> list[Reason]:
                 reasons.append(
                     Reason(
                         code="window-too-short",
-                        message=(
-                            f"{grade.capitalize()}'s {station.code} window "
-                            f"{clock_span(window.start, window.end)} does not hold a "
-                            f"{station.block_min}-minute block inside the day "
-                            f"({clock_span(day.start, day.end)})."
+                        message=tr(
+                            "%(grade)s's %(station)s window %(window)s does not hold a "
+                            "%(minutes)s-minute block inside the day (%(day)s).",
+                            grade=grade.capitalize(),
+                            station=station.code,
+                            window=clock_span(window.start, window.end),
+                            minutes=station.block_min,
+                            day=clock_span(day.start, day.end),
                         ),
-                        suggestion=f"Widen the {station.code} window.",
+                        suggestion=tr("Widen the %(station)s window.", station=station.code),
                         setting=setting,
                     )
                 )
@@ -163,13 +179,25 @@ def weekday(date: str) -> str:
         return ""
 
 
-def _on(problem: Problem) -> str:
+def _date(problem: Problem) -> str:
+    """The day as the messages write it after "on": its weekday and ISO date ("Monday
+    2026-09-14"), or the date alone."""
     day = weekday(problem.date)
-    return f"on {day} {problem.date}" if day else f"on {problem.date}"
+    return f"{day} {problem.date}" if day else problem.date
 
 
 def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return tr("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
+
+
+def _any_of(items: list[str]) -> str:
+    """``items`` as alternatives ("specials or music"): "" for none."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = tr("%(first)s or %(other)s", first=text, other=item)
+    return text
 
 
 def _absence(
@@ -181,19 +209,31 @@ def _absence(
     for cohort, station in left:
         by_station[station.code].append(cohort.name)
     parts = [
-        f"{code} for {len(cohorts)} cohort{'s' if len(cohorts) > 1 else ''} ({', '.join(cohorts)})"
+        trn(
+            "%(station)s for %(count)s cohort (%(cohorts)s)",
+            "%(station)s for %(count)s cohorts (%(cohorts)s)",
+            len(cohorts),
+            station=code,
+            cohorts=", ".join(cohorts),
+        )
         for code, cohorts in by_station.items()
     ]
     roles = sorted({s.staff_role for _, s in left if s.staff_role})
     return Reason(
         code="staff-absent",
-        message=(
-            f"{names} {'is' if len(absent) == 1 else 'are'} out {_on(problem)}, and nobody "
-            f"present can take {'their' if len(absent) > 1 else 'the'} {_names(parts)}."
+        message=trn(
+            "%(names)s is out on %(date)s, and nobody present can take the %(stations)s.",
+            "%(names)s are out on %(date)s, and nobody present can take their %(stations)s.",
+            len(absent),
+            names=names,
+            date=_date(problem),
+            stations=_names(parts),
         ),
-        suggestion=(
-            f"Add a substitute for {names} on that day, or assign another "
-            f"{' or '.join(roles)} teacher to these cohorts."
+        suggestion=tr(
+            "Add a substitute for %(names)s on that day, or assign another %(role)s teacher to "
+            "these cohorts.",
+            names=names,
+            role=_any_of(roles),
         ),
         setting="staff:" + ",".join(str(sid) for sid in absent),
         detail=tuple((code, len(cohorts)) for code, cohorts in by_station.items()),
@@ -269,13 +309,18 @@ def _staffing(problem: Problem, *, suggest: bool = True) -> list[Reason]:
                 reasons.append(
                     Reason(
                         code="no-staff",
-                        message=(
-                            f"Nobody present can teach {station.code} to {cohort.name} on "
-                            f"{problem.date}."
+                        message=tr(
+                            "Nobody present can teach %(station)s to %(cohort)s on %(date)s.",
+                            station=station.code,
+                            cohort=cohort.name,
+                            date=problem.date,
                         ),
-                        suggestion=(
-                            f"Assign a {station.staff_role} teacher (or a substitute) to "
-                            f"{cohort.name}'s {station.code}."
+                        suggestion=tr(
+                            "Assign a %(role)s teacher (or a substitute) to %(cohort)s's "
+                            "%(station)s.",
+                            role=station.staff_role,
+                            cohort=cohort.name,
+                            station=station.code,
                         ),
                         setting=f"staffing:{cohort.id}:{station.code}",
                     )
@@ -300,28 +345,59 @@ def _staffing(problem: Problem, *, suggest: bool = True) -> list[Reason]:
             )
             day = problem.day
             part_day = [
-                f"{m.name} is in only " + ", ".join(clock_span(w.start, w.end) for w in m.available)
+                tr(
+                    "%(teacher)s is in only %(times)s",
+                    teacher=m.name,
+                    times=", ".join(clock_span(w.start, w.end) for w in m.available),
+                )
                 for m in (problem.member(sid) for sid in sorted(members))
                 if not any(w.start <= day.start and day.end <= w.end for w in m.available)
             ]
-            out = f" ({'; '.join(part_day)} {_on(problem)})" if part_day else ""
             lunch = sum(_lunch_minutes(problem, sid) for sid in members)
             if needed <= has + lunch:
                 reasons.append(_lunch_short(problem, members, needed, has + lunch, extra, role))
                 continue
+            values: dict[str, object] = {
+                "role": role.capitalize(),
+                "cohorts": len(cohorts_of[pool]),
+                "needed": needed,
+                "names": names,
+                "has": has,
+            }
             reasons.append(
                 Reason(
                     code="staff-minutes-short",
                     message=(
-                        f"{role.capitalize()} staffing: {len(cohorts_of[pool])} cohorts need "
-                        f"{needed} minutes of {names}, who have {has} minutes after prep{out}."
+                        tr(
+                            "%(role)s staffing: %(cohorts)s cohorts need %(needed)s minutes of "
+                            "%(names)s, who have %(has)s minutes after prep (%(away)s on "
+                            "%(date)s).",
+                            away="; ".join(part_day),
+                            date=_date(problem),
+                            **values,
+                        )
+                        if part_day
+                        else tr(
+                            "%(role)s staffing: %(cohorts)s cohorts need %(needed)s minutes of "
+                            "%(names)s, who have %(has)s minutes after prep.",
+                            **values,
+                        )
                     ),
                     suggestion=(
-                        f"Add {extra} {role} teacher{'s' if extra > 1 else ''} for these "
-                        f"cohorts, shorten {role}, or reduce prep minutes."
+                        trn(
+                            "Add %(count)s %(role)s teacher for these cohorts, shorten "
+                            "%(role)s, or reduce prep minutes.",
+                            "Add %(count)s %(role)s teachers for these cohorts, shorten "
+                            "%(role)s, or reduce prep minutes.",
+                            extra,
+                            role=role,
+                        )
                         if extra is not None
-                        else f"Add {role} teachers for these cohorts, shorten {role}, or "
-                        "reduce prep minutes."
+                        else tr(
+                            "Add %(role)s teachers for these cohorts, shorten %(role)s, or "
+                            "reduce prep minutes.",
+                            role=role,
+                        )
                     ),
                     setting="staff:" + ",".join(str(s) for s in sorted(members)),
                 )
@@ -339,23 +415,39 @@ def _lunch_short(
     assert wellbeing is not None
     names = _names([problem.member(sid).name for sid in sorted(members)])
     window = wellbeing.lunch_window
-    whose = f"{names}'s" if len(members) == 1 else "each one's"
-    more = (
-        f"add {extra} {role} teacher{'s' if extra > 1 else ''} for these cohorts"
-        if extra is not None
-        else f"add {role} teachers for these cohorts"
-    )
     return Reason(
         code="staff-lunch",
-        message=(
-            f"{names} {'has' if len(members) == 1 else 'have'} {has} minutes after prep "
-            f"and {role} needs {needed} of them, which leaves no time for "
-            f"{whose} {wellbeing.lunch_minutes}-minute staff lunch between "
-            f"{clock(window.start)} and {clock(window.end)}."
+        message=trn(
+            "%(names)s has %(has)s minutes after prep and %(role)s needs %(needed)s of them, "
+            "which leaves no time for %(names)s's %(lunch)s-minute staff lunch between "
+            "%(start)s and %(end)s.",
+            "%(names)s have %(has)s minutes after prep and %(role)s needs %(needed)s of them, "
+            "which leaves no time for each one's %(lunch)s-minute staff lunch between "
+            "%(start)s and %(end)s.",
+            len(members),
+            names=names,
+            has=has,
+            role=role,
+            needed=needed,
+            lunch=wellbeing.lunch_minutes,
+            start=clock(window.start),
+            end=clock(window.end),
         ),
         suggestion=(
-            f"Shorten the staff lunch or reduce prep minutes in School settings, {more}, "
-            f"or shorten {role}."
+            trn(
+                "Shorten the staff lunch or reduce prep minutes in School settings, add "
+                "%(count)s %(role)s teacher for these cohorts, or shorten %(role)s.",
+                "Shorten the staff lunch or reduce prep minutes in School settings, add "
+                "%(count)s %(role)s teachers for these cohorts, or shorten %(role)s.",
+                extra,
+                role=role,
+            )
+            if extra is not None
+            else tr(
+                "Shorten the staff lunch or reduce prep minutes in School settings, add "
+                "%(role)s teachers for these cohorts, or shorten %(role)s.",
+                role=role,
+            )
         ),
         setting="school",  # the lunch rule lives in School settings
         detail=(("needed", needed), ("minutes", has), ("lunch", wellbeing.lunch_minutes)),
@@ -552,14 +644,30 @@ def _supervision_text(lab: Room, segments: list[Window], watchable: list[int]) -
     full = _merged(
         segments, [min(can, lab.capacity) for can in watchable], lambda can: can >= lab.capacity
     )
-    covered = ", ".join(clock_span(a, b) for a, b, _ in full) or "at no time"
-    limit = "" if all(can == 0 for _, _, can in gaps) else f" for all {lab.capacity} seats"
+    covered = ", ".join(clock_span(a, b) for a, b, _ in full) or tr("at no time")
     gap_text = ", ".join(
-        ("nobody " if can == 0 else f"only {can} students ") + clock_span(a, b)
+        tr("nobody %(times)s", times=clock_span(a, b))
+        if can == 0
+        else tr("only %(students)s students %(times)s", students=can, times=clock_span(a, b))
         for a, b, can in gaps
     )
     when = ", ".join(clock_span(a, b) for a, b, _ in gaps)
-    return f"{lab.name} is supervised{limit} only {covered} ({gap_text})", when
+    if all(can == 0 for _, _, can in gaps):
+        text = tr(
+            "%(lab)s is supervised only %(times)s (%(gaps)s)",
+            lab=lab.name,
+            times=covered,
+            gaps=gap_text,
+        )
+    else:
+        text = tr(
+            "%(lab)s is supervised for all %(seats)s seats only %(times)s (%(gaps)s)",
+            lab=lab.name,
+            seats=lab.capacity,
+            times=covered,
+            gaps=gap_text,
+        )
+    return text, when
 
 
 def _supervision_short(problem: Problem, lab: Room, *, message: str, suggestion: str) -> Reason:
@@ -573,8 +681,20 @@ def _supervision_short(problem: Problem, lab: Room, *, message: str, suggestion:
     ]
     if out:
         names = _names(out)
-        message = f"{names} {'is' if len(out) == 1 else 'are'} out {_on(problem)}: {message}"
-        suggestion = f"Add a substitute to supervise {lab.name} in place of {names}. {suggestion}"
+        message = trn(
+            "%(names)s is out on %(date)s: %(shortage)s",
+            "%(names)s are out on %(date)s: %(shortage)s",
+            len(out),
+            names=names,
+            date=_date(problem),
+            shortage=message,
+        )
+        suggestion = tr(
+            "Add a substitute to supervise %(lab)s in place of %(names)s. %(suggestion)s",
+            lab=lab.name,
+            names=names,
+            suggestion=suggestion,
+        )
     return Reason(
         code="lab-supervision-short",
         message=message,
@@ -590,9 +710,9 @@ def _seat_suggestion(
     the largest cohorts that share the lab at its peak, as few of them as that takes. A lab
     smaller than a class (``grade_text`` empty) has no shorter block to offer instead."""
     fallback = (
-        f"Shorten the lab block of {grade_text}, or give the lab more seats."
+        tr("Shorten the lab block of %(grades)s, or give the lab more seats.", grades=grade_text)
         if grade_text
-        else "Give the lab seats for a whole class."
+        else tr("Give the lab seats for a whole class.")
     )
     if not suggest:
         return fallback
@@ -609,9 +729,23 @@ def _seat_suggestion(
         if "lab-seat-minutes-short" in after:
             continue
         # Seats alone may leave the lab short of supervisors for them: say so, never less.
-        also = " (and lab staff to supervise them)" if after else ""
-        instead = f", or shorten the lab block of {grade_text}" if grade_text else ""
-        return f"Add {total - lab.capacity} lab seats{also}{instead}."
+        seats = total - lab.capacity
+        if after and grade_text:
+            return tr(
+                "Add %(seats)s lab seats (and lab staff to supervise them), or shorten the lab "
+                "block of %(grades)s.",
+                seats=seats,
+                grades=grade_text,
+            )
+        if after:
+            return tr("Add %(seats)s lab seats (and lab staff to supervise them).", seats=seats)
+        if grade_text:
+            return tr(
+                "Add %(seats)s lab seats, or shorten the lab block of %(grades)s.",
+                seats=seats,
+                grades=grade_text,
+            )
+        return tr("Add %(seats)s lab seats.", seats=seats)
     return fallback
 
 
@@ -642,7 +776,11 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
     grade_text = (
         grade_name(grades[0])
         if len(grades) == 1
-        else f"grades {grade_name(grades[0], short=True)}-{grade_name(grades[-1], short=True)}"
+        else tr(
+            "grades %(first)s-%(last)s",
+            first=grade_name(grades[0], short=True),
+            last=grade_name(grades[-1], short=True),
+        )
     )
     segments = _segments(problem, lab, users)
     jobs = _lab_jobs(problem, users, segments)
@@ -669,12 +807,14 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
         reasons.append(
             Reason(
                 code="lab-window-too-short",
-                message=(
-                    f"{', '.join(job.cohort.name for job in boxed_in)} need "
-                    f"{max(job.station.minutes for job in boxed_in)} minutes in {lab.name}, "
-                    "but their lab window and fixed events leave less time than that."
+                message=tr(
+                    "%(cohorts)s need %(minutes)s minutes in %(lab)s, but their lab window and "
+                    "fixed events leave less time than that.",
+                    cohorts=", ".join(job.cohort.name for job in boxed_in),
+                    minutes=max(job.station.minutes for job in boxed_in),
+                    lab=lab.name,
                 ),
-                suggestion="Widen the lab window or move the fixed events.",
+                suggestion=tr("Widen the lab window or move the fixed events."),
                 setting=f"station:{boxed_in[0].cohort.grade}:{boxed_in[0].station.code}",
             )
         )
@@ -683,10 +823,12 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
         reasons.append(
             Reason(
                 code="lab-seat-minutes-short",
-                message=(
-                    f"{lab.name} has {lab.capacity} seats; "
-                    f"{', '.join(job.cohort.name for job in too_big)} have up to "
-                    f"{largest} students."
+                message=tr(
+                    "%(lab)s has %(seats)s seats; %(cohorts)s have up to %(students)s students.",
+                    lab=lab.name,
+                    seats=lab.capacity,
+                    cohorts=", ".join(job.cohort.name for job in too_big),
+                    students=largest,
                 ),
                 suggestion=_seat_suggestion(problem, lab, [j.cohort for j in jobs], "", suggest),
                 setting=setting,
@@ -698,14 +840,18 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
             _supervision_short(
                 problem,
                 lab,
-                message=(
-                    f"{limited}: {', '.join(job.cohort.name for job in unsupervised_for)} "
-                    f"need {max(job.station.minutes for job in unsupervised_for)} lab "
-                    "minutes while the lab is supervised for their whole class."
+                message=tr(
+                    "%(supervision)s: %(cohorts)s need %(minutes)s lab minutes while the lab is "
+                    "supervised for their whole class.",
+                    supervision=limited,
+                    cohorts=", ".join(job.cohort.name for job in unsupervised_for),
+                    minutes=max(job.station.minutes for job in unsupervised_for),
                 ),
-                suggestion=(
-                    f"Have lab staff supervise {lab.name} {when}, or move these cohorts' "
-                    "lab window."
+                suggestion=tr(
+                    "Have lab staff supervise %(lab)s %(times)s, or move these cohorts' lab "
+                    "window.",
+                    lab=lab.name,
+                    times=when,
                 ),
             )
         )
@@ -723,18 +869,36 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
                 problem,
                 lab,
                 message=(
-                    f"{limited}: {grade_text} need {short.needed_seat_minutes:,} "
-                    f"seat-minutes between {clock(short.start)} and {clock(short.end)}; "
-                    f"supervised, it has {short.has_seat_minutes:,}."
+                    tr(
+                        "%(supervision)s: %(grades)s need %(needed)s seat-minutes between "
+                        "%(start)s and %(end)s; supervised, it has %(has)s.",
+                        supervision=limited,
+                        grades=grade_text,
+                        needed=f"{short.needed_seat_minutes:,}",
+                        start=clock(short.start),
+                        end=clock(short.end),
+                        has=f"{short.has_seat_minutes:,}",
+                    )
                     if short.needed_seat_minutes > short.has_seat_minutes
-                    else f"{limited}: {grade_text} need {short.needed_cohort_minutes:,} "
-                    f"cohort-minutes in the lab between {clock(short.start)} and "
-                    f"{clock(short.end)}; the supervised seats hold whole classes for "
-                    f"{short.has_cohort_minutes:,}."
+                    else tr(
+                        "%(supervision)s: %(grades)s need %(needed)s cohort-minutes in the lab "
+                        "between %(start)s and %(end)s; the supervised seats hold whole classes "
+                        "for %(has)s.",
+                        supervision=limited,
+                        grades=grade_text,
+                        needed=f"{short.needed_cohort_minutes:,}",
+                        start=clock(short.start),
+                        end=clock(short.end),
+                        has=f"{short.has_cohort_minutes:,}",
+                    )
                 ),
-                suggestion=(
-                    f"Have lab staff supervise all {lab.capacity} seats of {lab.name} "
-                    f"{when}, or shorten the lab block of {grade_text}."
+                suggestion=tr(
+                    "Have lab staff supervise all %(seats)s seats of %(lab)s %(times)s, or "
+                    "shorten the lab block of %(grades)s.",
+                    seats=lab.capacity,
+                    lab=lab.name,
+                    times=when,
+                    grades=grade_text,
                 ),
             )
         )
@@ -751,11 +915,19 @@ def _lab_reasons(problem: Problem, lab: Room, *, suggest: bool = True) -> list[R
     reasons.append(
         Reason(
             code="lab-seat-minutes-short",
-            message=(
-                f"{lab.name}: {grade_text} need {short.needed_seat_minutes:,} seat-minutes "
-                f"between {clock(short.start)} and {clock(short.end)}; it has "
-                f"{short.has_seat_minutes:,} ({short.seats} usable seats, room for "
-                f"{short.lanes} cohorts at once where {short.needed_lanes} are needed)."
+            message=tr(
+                "%(lab)s: %(grades)s need %(needed)s seat-minutes between %(start)s and %(end)s; "
+                "it has %(has)s (%(seats)s usable seats, room for %(lanes)s cohorts at once "
+                "where %(needed_lanes)s are needed).",
+                lab=lab.name,
+                grades=grade_text,
+                needed=f"{short.needed_seat_minutes:,}",
+                start=clock(short.start),
+                end=clock(short.end),
+                has=f"{short.has_seat_minutes:,}",
+                seats=short.seats,
+                lanes=short.lanes,
+                needed_lanes=short.needed_lanes,
             ),
             suggestion=_seat_suggestion(problem, lab, peak, grade_text, suggest),
             setting=setting,
@@ -786,13 +958,20 @@ def _cohort_rooms(problem: Problem) -> list[Reason]:
             reasons.append(
                 Reason(
                     code="shared-room-short",
-                    message=(
-                        f"{room.name}: {len(uses)} cohort blocks need {needed:,} cohort-minutes "
-                        f"between {clock(span.start)} and {clock(span.end)}; it has {has:,}."
+                    message=tr(
+                        "%(room)s: %(blocks)s cohort blocks need %(needed)s cohort-minutes "
+                        "between %(start)s and %(end)s; it has %(has)s.",
+                        room=room.name,
+                        blocks=len(uses),
+                        needed=f"{needed:,}",
+                        start=clock(span.start),
+                        end=clock(span.end),
+                        has=f"{has:,}",
                     ),
-                    suggestion=(
-                        f"Let {room.name} hold {math.ceil(needed / span.minutes)} cohorts at "
-                        "once, or widen the window."
+                    suggestion=tr(
+                        "Let %(room)s hold %(cohorts)s cohorts at once, or widen the window.",
+                        room=room.name,
+                        cohorts=math.ceil(needed / span.minutes),
                     ),
                     setting=f"room:{room.id}",
                 )
@@ -809,8 +988,11 @@ def _pins(problem: Problem) -> list[Reason]:
             reasons.append(
                 Reason(
                     "pin-unknown-cohort",
-                    f"A pin names cohort {pin.cohort}, which is not in this school.",
-                    "Clear the pin.",
+                    tr(
+                        "A pin names cohort %(cohort)s, which is not in this school.",
+                        cohort=pin.cohort,
+                    ),
+                    tr("Clear the pin."),
                     setting,
                 )
             )
@@ -821,9 +1003,18 @@ def _pins(problem: Problem) -> list[Reason]:
             reasons.append(
                 Reason(
                     "pin-station-missing",
-                    f"{cohort.name} is pinned to {pin.station} at {clock(pin.start)}, but "
-                    f"{grade_name(cohort.grade)}'s rotation has no {pin.station}.",
-                    f"Clear the pin or add {pin.station} to the grade's template.",
+                    tr(
+                        "%(cohort)s is pinned to %(station)s at %(time)s, but %(grade)s's "
+                        "rotation has no %(station)s.",
+                        cohort=cohort.name,
+                        station=pin.station,
+                        time=clock(pin.start),
+                        grade=grade_name(cohort.grade),
+                    ),
+                    tr(
+                        "Clear the pin or add %(station)s to the grade's template.",
+                        station=pin.station,
+                    ),
                     setting,
                 )
             )
@@ -834,9 +1025,17 @@ def _pins(problem: Problem) -> list[Reason]:
             reasons.append(
                 Reason(
                     "pin-outside-window",
-                    f"{cohort.name}'s {pin.station} is pinned at {clock(pin.start)}, outside "
-                    f"{clock_span(window.start, window.end)}.",
-                    f"Move the pin inside {clock_span(window.start, window.end)}.",
+                    tr(
+                        "%(cohort)s's %(station)s is pinned at %(time)s, outside %(window)s.",
+                        cohort=cohort.name,
+                        station=pin.station,
+                        time=clock(pin.start),
+                        window=clock_span(window.start, window.end),
+                    ),
+                    tr(
+                        "Move the pin inside %(window)s.",
+                        window=clock_span(window.start, window.end),
+                    ),
                     setting,
                 )
             )

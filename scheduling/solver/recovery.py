@@ -50,6 +50,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Literal
 
 from .clock import clock_span
 from .decompose import cohorts_that_fit
@@ -70,6 +71,7 @@ from .problem import (
 from .rules import reachable
 from .stage1 import SolveOptions, solve
 from .validate import validate
+from .words import tr
 
 JSON_VERSION = 1
 MAX_SUBSTITUTES_TRIED = 2
@@ -718,62 +720,135 @@ def _described(
         watchers = {s for _lab, s in recovery.supervision_added}
         takes = []
         for sub in recovery.staff_added:
-            duty = (
-                f"the watch of {labs}"
-                if sub.id in watchers
-                else f"{absent_names}'s {stations} blocks"
-            )
-            takes.append(f"{sub.name} (substitute) takes {duty}")
-            moves += _teaching_lines(applied, blocks, sub.id, f"{sub.name} (substitute) teaches")
             if sub.id in watchers:
-                moves.append(f"{sub.name} (substitute) supervises {labs}")
+                takes.append(
+                    tr(
+                        "%(substitute)s (substitute) takes the watch of %(labs)s",
+                        substitute=sub.name,
+                        labs=labs,
+                    )
+                )
+            else:
+                takes.append(
+                    tr(
+                        "%(substitute)s (substitute) takes %(absent)s's %(stations)s blocks",
+                        substitute=sub.name,
+                        absent=absent_names,
+                        stations=stations,
+                    )
+                )
+            moves += [
+                tr(
+                    "%(substitute)s (substitute) teaches %(station)s for %(cohorts)s",
+                    substitute=sub.name,
+                    station=code,
+                    cohorts=cohorts,
+                )
+                for code, cohorts in _teaching(applied, blocks, sub.id)
+            ]
+            if sub.id in watchers:
+                moves.append(
+                    tr(
+                        "%(substitute)s (substitute) supervises %(labs)s",
+                        substitute=sub.name,
+                        labs=labs,
+                    )
+                )
+        # One clause per substitute (one teaches, one may watch the labs).
         summary = "; ".join(takes)
     elif recovery.kind == RecoveryKind.COVER:
-        who = _names(f"{applied.member(s).name} ({m} min)" for s, m in cover)
-        summary = f"Present staff cover {absent_names}'s {stations} blocks: {who}"
+        who = _names(
+            tr("%(teacher)s (%(minutes)s min)", teacher=applied.member(s).name, minutes=m)
+            for s, m in cover
+        )
+        summary = tr(
+            "Present staff cover %(absent)s's %(stations)s blocks: %(who)s",
+            absent=absent_names,
+            stations=stations,
+            who=who,
+        )
     elif recovery.kind == RecoveryKind.COMBINE:
+        # One clause per combined class, as many as the recovery made.
         together = "; ".join(
-            f"{_names(applied.cohort(c).name for c in comb.cohorts)} have {comb.station} "
-            f"together in {applied.room(comb.room).name}"
+            tr(
+                "%(cohorts)s have %(station)s together in %(room)s",
+                cohorts=_names(applied.cohort(c).name for c in comb.cohorts),
+                station=comb.station,
+                room=applied.room(comb.room).name,
+            )
             for comb in recovery.combined
         )
-        summary = f"{absent_names} is out: {together}"
+        summary = tr("%(absent)s is out: %(together)s", absent=absent_names, together=together)
         for comb in recovery.combined:
             lead = [b for b in blocks if b.cohort == comb.cohorts[0] and b.station == comb.station]
             teacher = _names(applied.member(s).name for b in lead for s in b.staff)
+            cohorts = _names(applied.cohort(c).name for c in comb.cohorts)
+            room = applied.room(comb.room).name
             moves.append(
-                f"{_names(applied.cohort(c).name for c in comb.cohorts)} have {comb.station} "
-                f"together with {teacher or 'nobody'} in {applied.room(comb.room).name}, "
-                f"{_times(lead)}"
+                tr(
+                    "%(cohorts)s have %(station)s together with %(teacher)s in %(room)s, %(times)s",
+                    cohorts=cohorts,
+                    station=comb.station,
+                    teacher=teacher,
+                    room=room,
+                    times=_times(lead),
+                )
+                if teacher
+                else tr(
+                    "%(cohorts)s have %(station)s together with nobody in %(room)s, %(times)s",
+                    cohorts=cohorts,
+                    station=comb.station,
+                    room=room,
+                    times=_times(lead),
+                )
             )
     elif not stations:
         # Supervisors out: the lab keeps what the others can watch, flex takes the rest.
-        cohorts = _names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in lost))
-        summary = f"{absent_names} is out: shorter lab time, flex for the rest, for {cohorts}"
+        summary = tr(
+            "%(absent)s is out: shorter lab time, flex for the rest, for %(cohorts)s",
+            absent=absent_names,
+            cohorts=_names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in lost)),
+        )
         moves += _shortened_lines(problem, recovery, lost)
     else:
         into = _names(dict.fromkeys(_gained(problem, recovery)))
         converted = [entry for entry in lost if entry not in shortened]
-        summary = (
-            f"{absent_names} is out: {stations} becomes {into} time for "
-            f"{_names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in converted))}"
+        summary = tr(
+            "%(absent)s is out: %(stations)s becomes %(into)s time for %(cohorts)s",
+            absent=absent_names,
+            stations=stations,
+            into=into,
+            cohorts=_names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in converted)),
         )
         moves += [
-            f"{problem.cohort(c).name} has {m} minutes of {into} instead of {code}"
+            tr(
+                "%(cohort)s has %(minutes)s minutes of %(into)s instead of %(station)s",
+                cohort=problem.cohort(c).name,
+                minutes=m,
+                into=into,
+                station=code,
+            )
             for c, code, m in converted
         ]
     if shortened:
-        cohorts = _names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in shortened))
-        watchers_out = _names(problem.member(a).name for a in sorted(supervisors_out))
-        summary += f"; with {watchers_out} out, shorter lab time and flex for {cohorts}"
+        summary = tr(
+            "%(summary)s; with %(supervisors)s out, shorter lab time and flex for %(cohorts)s",
+            summary=summary,
+            supervisors=_names(problem.member(a).name for a in sorted(supervisors_out)),
+            cohorts=_names(dict.fromkeys(problem.cohort(c).name for c, _s, _m in shortened)),
+        )
         moves += _shortened_lines(problem, recovery, shortened)
     if recovery.kind != RecoveryKind.SUBSTITUTE:
         for sid, minutes in cover:
             moves += [
-                f"{line} ({minutes} minutes of cover)"
-                for line in _teaching_lines(
-                    applied, blocks, sid, f"{applied.member(sid).name} covers", only_not_own=problem
+                tr(
+                    "%(teacher)s covers %(station)s for %(cohorts)s (%(minutes)s minutes of cover)",
+                    teacher=applied.member(sid).name,
+                    station=code,
+                    cohorts=cohorts,
+                    minutes=minutes,
                 )
+                for code, cohorts in _teaching(applied, blocks, sid, only_not_own=problem)
             ]
     return RecoveryOption(
         recovery=recovery,
@@ -791,8 +866,15 @@ def _shortened_lines(
 ) -> list[str]:
     """One line per cohort whose lab time was cut for want of supervisors."""
     return [
-        f"{problem.cohort(c).name} has {_kept_minutes(_template_for(recovery, c), station)} "
-        f"minutes of {code} instead of {station.minutes}, and {m} more of flex"
+        tr(
+            "%(cohort)s has %(kept)s minutes of %(station)s instead of %(minutes)s, "
+            "and %(flex)s more of flex",
+            cohort=problem.cohort(c).name,
+            kept=_kept_minutes(_template_for(recovery, c), station),
+            station=code,
+            minutes=station.minutes,
+            flex=m,
+        )
         for c, code, m in lost
         if (station := problem.template_of(problem.cohort(c)).station(code)) is not None
     ]
@@ -857,15 +939,15 @@ def _measure(blocks: Iterable[PlacedBlock]) -> int:
     return total
 
 
-def _teaching_lines(
+def _teaching(
     applied: Problem,
     blocks: Sequence[PlacedBlock],
     staff_id: int,
-    who: str,
     *,
     only_not_own: Problem | None = None,
-) -> list[str]:
-    """One line per station ``staff_id`` teaches: "{who} math for K Duke 9:00-10:30, ..."."""
+) -> list[tuple[str, str]]:
+    """Per station ``staff_id`` teaches, its code and the cohorts with their times
+    ("math", "K Duke 9:00-10:30, 1 Lee 11:00-12:00"), for a line saying who teaches it."""
     by_station: dict[str, list[PlacedBlock]] = defaultdict(list)
     for block in sorted(blocks, key=lambda b: (b.start, b.cohort)):
         if staff_id not in block.staff:
@@ -875,9 +957,12 @@ def _teaching_lines(
         ):
             continue
         by_station[block.station].append(block)
+    # A list of names and times, one item per block.
     return [
-        f"{who} {code} for "
-        + ", ".join(f"{applied.cohort(b.cohort).name} {_times([b])}" for b in station_blocks)
+        (
+            code,
+            ", ".join(f"{applied.cohort(b.cohort).name} {_times([b])}" for b in station_blocks),
+        )
         for code, station_blocks in by_station.items()
     ]
 
@@ -891,7 +976,7 @@ def _names(names: Iterable[str]) -> str:
     items = list(names)
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    return tr("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -964,13 +1049,27 @@ def recovery_from_json(data: Mapping[str, object]) -> Recovery:
     data = read.mapping(data)
     version = read.integer(data, "version")
     if version != JSON_VERSION:
-        raise ValueError(f"recovery.version: {version} is not a known version ({JSON_VERSION})")
+        raise ValueError(
+            tr(
+                "%(where)s: %(version)s is not a known version (%(known)s)",
+                where="recovery.version",
+                version=version,
+                known=JSON_VERSION,
+            )
+        )
     kind_text = read.text(data, "kind")
     try:
         kind = RecoveryKind(kind_text)
     except ValueError:
         known = ", ".join(k.value for k in RecoveryKind)
-        raise ValueError(f"recovery.kind: {kind_text!r} is not one of {known}") from None
+        raise ValueError(
+            tr(
+                "%(where)s: %(kind)s is not one of %(known)s",
+                where="recovery.kind",
+                kind=repr(kind_text),
+                known=known,
+            )
+        ) from None
     return Recovery(
         kind=kind,
         absent=tuple(read.integers(data, "absent")),
@@ -1000,6 +1099,10 @@ def recovery_from_json(data: Mapping[str, object]) -> Recovery:
     )
 
 
+# What a JSON value was expected to be, for ``_Reader.fail``'s message.
+_Expected = Literal["object", "integer", "text", "list", "window", "venue"]
+
+
 class _Reader:
     """Typed reads of JSON data, each failure naming where it is."""
 
@@ -1009,24 +1112,45 @@ class _Reader:
     def at(self, part: str) -> _Reader:
         return _Reader(f"{self.path}.{part}")
 
-    def fail(self, key: str, expected: str, value: object) -> ValueError:
-        where = f"{self.path}.{key}" if key else self.path
-        return ValueError(f"{where}: expected {expected}, got {value!r}")
+    def where(self, key: str) -> str:
+        """The path of ``key`` here ("recovery.staff_added[0].available[1]")."""
+        return f"{self.path}.{key}" if key else self.path
+
+    def fail(self, key: str, expected: _Expected, value: object) -> ValueError:
+        """The error of a value at ``key`` that is not what was ``expected``."""
+        where, got = self.where(key), repr(value)
+        if expected == "object":
+            message = tr("%(where)s: expected an object, got %(value)s", where=where, value=got)
+        elif expected == "integer":
+            message = tr(
+                "%(where)s: expected a whole number, got %(value)s", where=where, value=got
+            )
+        elif expected == "text":
+            message = tr("%(where)s: expected text, got %(value)s", where=where, value=got)
+        elif expected == "list":
+            message = tr("%(where)s: expected a list, got %(value)s", where=where, value=got)
+        elif expected == "window":
+            message = tr(
+                "%(where)s: expected [start, end] in minutes, got %(value)s", where=where, value=got
+            )
+        else:
+            message = tr("%(where)s: expected a venue, got %(value)s", where=where, value=got)
+        return ValueError(message)
 
     def mapping(self, value: object) -> Mapping[str, object]:
         if not isinstance(value, Mapping):
-            raise self.fail("", "an object", value)
+            raise self.fail("", "object", value)
         return value
 
     def get(self, data: Mapping[str, object], key: str) -> object:
         if key not in data:
-            raise ValueError(f"{self.path}.{key}: missing")
+            raise ValueError(tr("%(where)s: missing", where=self.where(key)))
         return data[key]
 
     def integer(self, data: Mapping[str, object], key: str) -> int:
         value = self.get(data, key)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, "a whole number", value)
+            raise self.fail(key, "integer", value)
         return value
 
     def optional_integer(self, data: Mapping[str, object], key: str) -> int | None:
@@ -1044,14 +1168,14 @@ class _Reader:
     def items(self, data: Mapping[str, object], key: str) -> list[object]:
         value = self.get(data, key)
         if not isinstance(value, list):
-            raise self.fail(key, "a list", value)
+            raise self.fail(key, "list", value)
         return value
 
     def integers(self, data: Mapping[str, object], key: str) -> list[int]:
         values = self.items(data, key)
         for n, value in enumerate(values):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise self.fail(f"{key}[{n}]", "a whole number", value)
+                raise self.fail(f"{key}[{n}]", "integer", value)
         return [int(v) for v in values]  # type: ignore[call-overload]
 
     def texts(self, data: Mapping[str, object], key: str) -> list[str]:
@@ -1067,11 +1191,13 @@ class _Reader:
             or len(value) != 2
             or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
         ):
-            raise self.fail(key, "[start, end] in minutes", value)
+            raise self.fail(key, "window", value)
         try:
             return Window(value[0], value[1])
         except ValueError as error:
-            raise ValueError(f"{self.path}.{key}: {error}") from None
+            raise ValueError(
+                tr("%(where)s: %(error)s", where=self.where(key), error=error)
+            ) from None
 
     def optional_window(self, data: Mapping[str, object], key: str) -> Window | None:
         value = self.get(data, key)
@@ -1124,7 +1250,7 @@ def _station(read: _Reader, item: object) -> Station:
     try:
         venue = Venue(venue_text)
     except ValueError:
-        raise read.fail("venue", "a venue", venue_text) from None
+        raise read.fail("venue", "venue", venue_text) from None
     return Station(
         code=read.text(data, "code"),
         minutes=read.integer(data, "minutes"),

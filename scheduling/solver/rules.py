@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .words import tr, trn
+
 
 def reachable(minutes: int, shortest: int, longest: int, step: int, blocks: int) -> bool:
     """Whether ``minutes`` is a sum of at most ``blocks`` lengths from ``shortest`` to
@@ -23,18 +25,64 @@ def reachable(minutes: int, shortest: int, longest: int, step: int, blocks: int)
 
 
 def cannot_split(
-    code: str, minutes: int, shortest: int, longest: int, step: int, blocks: int
+    code: str,
+    minutes: int,
+    shortest: int,
+    longest: int,
+    step: int,
+    blocks: int,
+    *,
+    grade: str | None = None,
 ) -> str | None:
     """Why a station's ``minutes`` cannot be cut into its blocks, or None when they can.
 
-    The step is named only when it is the reason (the minutes split with 1-minute steps)."""
+    The step is named only when it is the reason (the minutes split with 1-minute steps).
+    With ``grade`` (as the reader should see it, "Grade 3") the station is named as that
+    grade's ("Grade 3's lab needs ...")."""
     if reachable(minutes, shortest, longest, step, blocks):
         return None
-    steps = f" in steps of {step}" if reachable(minutes, shortest, longest, 1, blocks) else ""
-    noun = "block" if blocks == 1 else "blocks"
-    return (
-        f"{code} needs {minutes} minutes, which cannot be made of at most {blocks} {noun} of "
-        f"{shortest}-{longest} minutes{steps}."
+    values: dict[str, object] = {
+        "grade": grade,
+        "station": code,
+        "minutes": minutes,
+        "shortest": shortest,
+        "longest": longest,
+        "step": step,
+    }
+    if reachable(minutes, shortest, longest, 1, blocks):
+        if grade is not None:
+            return trn(
+                "%(grade)s's %(station)s needs %(minutes)s minutes, which cannot be made of at "
+                "most %(count)s block of %(shortest)s-%(longest)s minutes in steps of %(step)s.",
+                "%(grade)s's %(station)s needs %(minutes)s minutes, which cannot be made of at "
+                "most %(count)s blocks of %(shortest)s-%(longest)s minutes in steps of %(step)s.",
+                blocks,
+                **values,
+            )
+        return trn(
+            "%(station)s needs %(minutes)s minutes, which cannot be made of at most %(count)s "
+            "block of %(shortest)s-%(longest)s minutes in steps of %(step)s.",
+            "%(station)s needs %(minutes)s minutes, which cannot be made of at most %(count)s "
+            "blocks of %(shortest)s-%(longest)s minutes in steps of %(step)s.",
+            blocks,
+            **values,
+        )
+    if grade is not None:
+        return trn(
+            "%(grade)s's %(station)s needs %(minutes)s minutes, which cannot be made of at most "
+            "%(count)s block of %(shortest)s-%(longest)s minutes.",
+            "%(grade)s's %(station)s needs %(minutes)s minutes, which cannot be made of at most "
+            "%(count)s blocks of %(shortest)s-%(longest)s minutes.",
+            blocks,
+            **values,
+        )
+    return trn(
+        "%(station)s needs %(minutes)s minutes, which cannot be made of at most %(count)s block "
+        "of %(shortest)s-%(longest)s minutes.",
+        "%(station)s needs %(minutes)s minutes, which cannot be made of at most %(count)s blocks "
+        "of %(shortest)s-%(longest)s minutes.",
+        blocks,
+        **values,
     )
 
 
@@ -67,8 +115,20 @@ def day_gap(
 def day_gap_message(grade: str, gap: DayGap, *, passing: int, day: str, day_minutes: int) -> str:
     """The day-fill finding in words: ``grade`` as the reader should see it ("grade 3"),
     ``day`` the day's span in the reader's times ("8 a.m. to 3:15 p.m.")."""
-    plus = " plus passing time" if passing else ""
-    return (
-        f"{grade}'s stations add up to {gap.total} minutes{plus} but the day from {day} is "
-        f"{day_minutes} minutes."
+    values: dict[str, object] = {
+        "grade": grade,
+        "minutes": gap.total,
+        "day": day,
+        "day_minutes": day_minutes,
+    }
+    if passing:
+        return tr(
+            "%(grade)s's stations add up to %(minutes)s minutes plus passing time but the day "
+            "from %(day)s is %(day_minutes)s minutes.",
+            **values,
+        )
+    return tr(
+        "%(grade)s's stations add up to %(minutes)s minutes but the day from %(day)s is "
+        "%(day_minutes)s minutes.",
+        **values,
     )

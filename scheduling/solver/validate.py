@@ -36,6 +36,7 @@ from .problem import (
     WellBeing,
     Window,
 )
+from .words import tr, trn
 
 
 @dataclass(frozen=True)
@@ -132,30 +133,36 @@ class _School:
     # --- names for messages ---
     def cohort_name(self, cohort_id: int) -> str:
         cohort = self.cohorts.get(cohort_id)
-        return f"{cohort.name} (cohort {cohort_id})" if cohort else f"unknown cohort {cohort_id}"
+        if cohort is None:
+            return tr("unknown cohort %(cohort)s", cohort=cohort_id)
+        return tr("%(name)s (cohort %(cohort)s)", name=cohort.name, cohort=cohort_id)
 
     def staff_name(self, staff_id: int) -> str:
         member = self.staff.get(staff_id)
-        return f"{member.name} (staff {staff_id})" if member else f"unknown staff {staff_id}"
+        if member is None:
+            return tr("unknown staff %(staff)s", staff=staff_id)
+        return tr("%(name)s (staff %(staff)s)", name=member.name, staff=staff_id)
 
     def room_name(self, room_id: int | None) -> str:
         if room_id is None:
-            return "outdoors"
+            return tr("outdoors")
         room = self.rooms.get(room_id)
-        return f"{room.name} (room {room_id})" if room else f"unknown room {room_id}"
+        if room is None:
+            return tr("unknown room %(room)s", room=room_id)
+        return tr("%(name)s (room %(room)s)", name=room.name, room=room_id)
 
     def owned(self, block: PlacedBlock) -> str:
         """``block`` with its cohort: "K Stanford (cohort 1)'s literacy 8:00-9:00"."""
-        return f"{self.cohort_name(block.cohort)}'s {_describe(block)}"
+        return tr(
+            "%(cohort)s's %(block)s", cohort=self.cohort_name(block.cohort), block=_describe(block)
+        )
 
 
 def _describe(block: PlacedBlock) -> str:
     """A block as a leader reads it: "literacy 8:00-9:00"."""
-    return f"{block.station} {clock_span(block.start, block.end)}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return tr(
+        "%(station)s %(time)s", station=block.station, time=clock_span(block.start, block.end)
+    )
 
 
 def _block_order(block: PlacedBlock) -> tuple[int, int, int, str, int, tuple[int, ...]]:
@@ -267,7 +274,7 @@ def _check_h1_coverage(school: _School) -> list[Violation]:
         found.append(
             Violation(
                 "H1",
-                f"{school.owned(block)} ends at or before it starts",
+                tr("%(block)s ends at or before it starts", block=school.owned(block)),
                 cohort=block.cohort,
             )
         )
@@ -275,7 +282,11 @@ def _check_h1_coverage(school: _School) -> list[Violation]:
         found.append(
             Violation(
                 "H1",
-                f"{_describe(block)} belongs to unknown cohort {block.cohort}",
+                tr(
+                    "%(block)s belongs to unknown cohort %(cohort)s",
+                    block=_describe(block),
+                    cohort=block.cohort,
+                ),
                 cohort=block.cohort,
             )
         )
@@ -285,8 +296,12 @@ def _check_h1_coverage(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H1",
-                    f"{school.cohort_name(cohort.id)} has no blocks between "
-                    f"{clock(problem.day.start)} and {clock(problem.day.end)}",
+                    tr(
+                        "%(cohort)s has no blocks between %(start)s and %(end)s",
+                        cohort=school.cohort_name(cohort.id),
+                        start=clock(problem.day.start),
+                        end=clock(problem.day.end),
+                    ),
                     cohort=cohort.id,
                 )
             )
@@ -302,8 +317,12 @@ def _h1_overlaps(school: _School, own: list[PlacedBlock]) -> list[Violation]:
     return [
         Violation(
             "H1",
-            f"{school.cohort_name(a.cohort)} has {_describe(a)} and {_describe(b)} "
-            "at the same time",
+            tr(
+                "%(cohort)s has %(first)s and %(second)s at the same time",
+                cohort=school.cohort_name(a.cohort),
+                first=_describe(a),
+                second=_describe(b),
+            ),
             cohort=a.cohort,
         )
         for a, b in _overlapping_pairs(own)
@@ -320,8 +339,13 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has no block from {clock(day.start)} to {clock(first.start)}; "
-                f"the day starts at {clock(day.start)}",
+                tr(
+                    "%(cohort)s has no block from %(start)s to %(first)s; "
+                    "the day starts at %(start)s",
+                    cohort=name,
+                    start=clock(day.start),
+                    first=clock(first.start),
+                ),
                 cohort=cohort.id,
             )
         )
@@ -329,7 +353,12 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has {_describe(first)} before the day starts at {clock(day.start)}",
+                tr(
+                    "%(cohort)s has %(block)s before the day starts at %(start)s",
+                    cohort=name,
+                    block=_describe(first),
+                    start=clock(day.start),
+                ),
                 cohort=cohort.id,
             )
         )
@@ -337,8 +366,13 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has no block from {clock(last.end)} to {clock(day.end)}; "
-                f"dismissal is at {clock(day.end)}",
+                tr(
+                    "%(cohort)s has no block from %(last)s to %(dismissal)s; "
+                    "dismissal is at %(dismissal)s",
+                    cohort=name,
+                    last=clock(last.end),
+                    dismissal=clock(day.end),
+                ),
                 cohort=cohort.id,
             )
         )
@@ -346,7 +380,12 @@ def _h1_day_edges(school: _School, cohort: Cohort, own: list[PlacedBlock]) -> li
         found.append(
             Violation(
                 "H1",
-                f"{name} has {_describe(last)} after dismissal at {clock(day.end)}",
+                tr(
+                    "%(cohort)s has %(block)s after dismissal at %(dismissal)s",
+                    cohort=name,
+                    block=_describe(last),
+                    dismissal=clock(day.end),
+                ),
                 cohort=cohort.id,
             )
         )
@@ -368,8 +407,14 @@ def _h1_gaps_and_passing(
             found.append(
                 Violation(
                     "H1",
-                    f"{name} is left without a block from {clock(previous.end)} to "
-                    f"{clock(block.start)}, longer than the {passing}-minute passing time",
+                    tr(
+                        "%(cohort)s is left without a block from %(start)s to %(end)s, "
+                        "longer than the %(passing)s-minute passing time",
+                        cohort=name,
+                        start=clock(previous.end),
+                        end=clock(block.start),
+                        passing=passing,
+                    ),
                     cohort=cohort.id,
                 )
             )
@@ -377,9 +422,18 @@ def _h1_gaps_and_passing(
             found.append(
                 Violation(
                     "H1",
-                    f"{name} has {_plural(gap, 'minute')} to pass from "
-                    f"{school.room_name(previous.room)} to {school.room_name(block.room)} at "
-                    f"{clock(previous.end)}; passing takes {passing}",
+                    trn(
+                        "%(cohort)s has %(count)s minute to pass from %(from_room)s to "
+                        "%(to_room)s at %(time)s; passing takes %(passing)s",
+                        "%(cohort)s has %(count)s minutes to pass from %(from_room)s to "
+                        "%(to_room)s at %(time)s; passing takes %(passing)s",
+                        gap,
+                        cohort=name,
+                        from_room=school.room_name(previous.room),
+                        to_room=school.room_name(block.room),
+                        time=clock(previous.end),
+                        passing=passing,
+                    ),
                     cohort=cohort.id,
                 )
             )
@@ -395,7 +449,11 @@ def _h1_grid(school: _School, own: list[PlacedBlock]) -> list[Violation]:
     return [
         Violation(
             "H1",
-            f"{school.owned(block)} is off the {granularity}-minute grid",
+            tr(
+                "%(block)s is off the %(grid)s-minute grid",
+                block=school.owned(block),
+                grid=granularity,
+            ),
             cohort=block.cohort,
         )
         for block in own
@@ -416,7 +474,11 @@ def _check_h2_station_minutes(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H2",
-                    f"{name} is in grade {grade}, which has no rotation template",
+                    tr(
+                        "%(cohort)s is in grade %(grade)s, which has no rotation template",
+                        cohort=name,
+                        grade=grade,
+                    ),
                     cohort=cohort.id,
                 )
             )
@@ -427,8 +489,13 @@ def _check_h2_station_minutes(school: _School) -> list[Violation]:
                 found.append(
                     Violation(
                         "H2",
-                        f"{name} has {_describe(block)}, a station not in the grade {grade} "
-                        "template",
+                        tr(
+                            "%(cohort)s has %(block)s, a station not in the grade %(grade)s "
+                            "template",
+                            cohort=name,
+                            block=_describe(block),
+                            grade=grade,
+                        ),
                         cohort=cohort.id,
                     )
                 )
@@ -448,8 +515,15 @@ def _h2_station(
         found.append(
             Violation(
                 "H2",
-                f"{name} has {total} minutes of {station.code}; the grade "
-                f"{grade_name(cohort.grade, short=True)} template requires {station.minutes}",
+                tr(
+                    "%(cohort)s has %(minutes)s minutes of %(station)s; the grade %(grade)s "
+                    "template requires %(required)s",
+                    cohort=name,
+                    minutes=total,
+                    station=station.code,
+                    grade=grade_name(cohort.grade, short=True),
+                    required=station.minutes,
+                ),
                 cohort=cohort.id,
             )
         )
@@ -457,8 +531,13 @@ def _h2_station(
         found.append(
             Violation(
                 "H2",
-                f"{name} has {len(station_blocks)} blocks of {station.code}; at most "
-                f"{station.max_blocks} allowed",
+                tr(
+                    "%(cohort)s has %(blocks)s blocks of %(station)s; at most %(most)s allowed",
+                    cohort=name,
+                    blocks=len(station_blocks),
+                    station=station.code,
+                    most=station.max_blocks,
+                ),
                 cohort=cohort.id,
             )
         )
@@ -467,9 +546,16 @@ def _h2_station(
             found.append(
                 Violation(
                     "H2",
-                    f"{name} has {_describe(block)} lasting {block.minutes} minutes; "
-                    f"{station.code} blocks last {station.block_min} to {station.block_max} "
-                    "minutes",
+                    tr(
+                        "%(cohort)s has %(block)s lasting %(minutes)s minutes; %(station)s "
+                        "blocks last %(least)s to %(most)s minutes",
+                        cohort=name,
+                        block=_describe(block),
+                        minutes=block.minutes,
+                        station=station.code,
+                        least=station.block_min,
+                        most=station.block_max,
+                    ),
                     cohort=cohort.id,
                 )
             )
@@ -477,8 +563,14 @@ def _h2_station(
             found.append(
                 Violation(
                     "H2",
-                    f"{name} has {_describe(block)} lasting {block.minutes} minutes, not a "
-                    f"multiple of {station.step}",
+                    tr(
+                        "%(cohort)s has %(block)s lasting %(minutes)s minutes, not a multiple "
+                        "of %(step)s",
+                        cohort=name,
+                        block=_describe(block),
+                        minutes=block.minutes,
+                        step=station.step,
+                    ),
                     cohort=cohort.id,
                 )
             )
@@ -499,8 +591,12 @@ def _check_h3_windows(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H3",
-                    f"{school.cohort_name(block.cohort)} has {_describe(block)} outside its "
-                    f"window {clock_span(window.start, window.end)}",
+                    tr(
+                        "%(cohort)s has %(block)s outside its window %(window)s",
+                        cohort=school.cohort_name(block.cohort),
+                        block=_describe(block),
+                        window=clock_span(window.start, window.end),
+                    ),
                     cohort=block.cohort,
                 )
             )
@@ -538,20 +634,36 @@ def _h4_block_staff(school: _School, block: PlacedBlock, station: Station) -> li
         return [
             Violation(
                 "H4",
-                f"{owned} has staff {names}; {station.code} takes no staff",
+                tr(
+                    "%(block)s has staff %(names)s; %(station)s takes no staff",
+                    block=owned,
+                    names=names,
+                    station=station.code,
+                ),
                 cohort=block.cohort,
                 staff=block.staff[0],
             )
         ]
     role = station.staff_role
     if not block.staff:
-        return [Violation("H4", f"{owned} has no {role} staff", cohort=block.cohort)]
+        return [
+            Violation(
+                "H4",
+                tr("%(block)s has no %(role)s staff", block=owned, role=role),
+                cohort=block.cohort,
+            )
+        ]
     if len(block.staff) > 1:
         names = ", ".join(school.staff_name(s) for s in block.staff)
         return [
             Violation(
                 "H4",
-                f"{owned} has {len(block.staff)} staff ({names}); it takes exactly one",
+                tr(
+                    "%(block)s has %(count)s staff (%(names)s); it takes exactly one",
+                    block=owned,
+                    count=len(block.staff),
+                    names=names,
+                ),
                 cohort=block.cohort,
             )
         ]
@@ -561,7 +673,7 @@ def _h4_block_staff(school: _School, block: PlacedBlock, station: Station) -> li
         return [
             Violation(
                 "H4",
-                f"{owned} is taken by unknown staff {staff_id}",
+                tr("%(block)s is taken by unknown staff %(staff)s", block=owned, staff=staff_id),
                 cohort=block.cohort,
                 staff=staff_id,
             )
@@ -572,7 +684,12 @@ def _h4_block_staff(school: _School, block: PlacedBlock, station: Station) -> li
         found.append(
             Violation(
                 "H4",
-                f"{teacher} takes {owned} without the {role} role",
+                tr(
+                    "%(teacher)s takes %(block)s without the %(role)s role",
+                    teacher=teacher,
+                    block=owned,
+                    role=role,
+                ),
                 cohort=block.cohort,
                 staff=staff_id,
             )
@@ -581,7 +698,11 @@ def _h4_block_staff(school: _School, block: PlacedBlock, station: Station) -> li
         found.append(
             Violation(
                 "H4",
-                f"{teacher} takes {owned} but is not assigned to it",
+                tr(
+                    "%(teacher)s takes %(block)s but is not assigned to it",
+                    teacher=teacher,
+                    block=owned,
+                ),
                 cohort=block.cohort,
                 staff=staff_id,
             )
@@ -590,7 +711,11 @@ def _h4_block_staff(school: _School, block: PlacedBlock, station: Station) -> li
         found.append(
             Violation(
                 "H4",
-                f"{teacher} takes {owned} but is not available then",
+                tr(
+                    "%(teacher)s takes %(block)s but is not available then",
+                    teacher=teacher,
+                    block=owned,
+                ),
                 cohort=block.cohort,
                 staff=staff_id,
             )
@@ -609,8 +734,12 @@ def _h4_block_room(school: _School, block: PlacedBlock, station: Station) -> lis
     return [
         Violation(
             "H4",
-            f"{school.owned(block)} is in {school.room_name(block.room)}; it belongs in "
-            f"{school.room_name(expected)}",
+            tr(
+                "%(block)s is in %(room)s; it belongs in %(expected)s",
+                block=school.owned(block),
+                room=school.room_name(block.room),
+                expected=school.room_name(expected),
+            ),
             cohort=block.cohort,
             room=block.room,
         )
@@ -626,8 +755,12 @@ def _h4_staff_in_two_places(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H4",
-                    f"{school.staff_name(staff_id)} is in two places at once: "
-                    f"{school.owned(a)} and {school.owned(b)}",
+                    tr(
+                        "%(staff)s is in two places at once: %(first)s and %(second)s",
+                        staff=school.staff_name(staff_id),
+                        first=school.owned(a),
+                        second=school.owned(b),
+                    ),
                     staff=staff_id,
                 )
             )
@@ -644,8 +777,12 @@ def _h4_single_cohort_rooms_shared(school: _School) -> list[Violation]:
                 found.append(
                     Violation(
                         "H4",
-                        f"{school.room_name(room.id)} holds {school.owned(a)} and "
-                        f"{school.owned(b)} at once",
+                        tr(
+                            "%(room)s holds %(first)s and %(second)s at once",
+                            room=school.room_name(room.id),
+                            first=school.owned(a),
+                            second=school.owned(b),
+                        ),
                         room=room.id,
                     )
                 )
@@ -685,8 +822,15 @@ def _check_combined(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H4",
-                    f"The combined {code} names {len(combination.cohorts)} cohort(s), "
-                    f"{len(unknown)} unknown; it needs two or more of this school",
+                    trn(
+                        "The combined %(station)s names %(count)s cohort(s), %(unknown)s "
+                        "unknown; it needs two or more of this school",
+                        "The combined %(station)s names %(count)s cohort(s), %(unknown)s "
+                        "unknown; it needs two or more of this school",
+                        len(combination.cohorts),
+                        station=code,
+                        unknown=len(unknown),
+                    ),
                 )
             )
             continue
@@ -697,8 +841,12 @@ def _check_combined(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H4",
-                    f"{names} are combined for {code} in {school.room_name(combination.room)}, "
-                    "not a classroom",
+                    tr(
+                        "%(cohorts)s are combined for %(station)s in %(room)s, not a classroom",
+                        cohorts=names,
+                        station=code,
+                        room=school.room_name(combination.room),
+                    ),
                     room=combination.room,
                 )
             )
@@ -706,8 +854,17 @@ def _check_combined(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H5",
-                    f"{names} are combined for {code} in {school.room_name(room.id)} with "
-                    f"{_plural(students, 'student')}; it seats {room.capacity}",
+                    trn(
+                        "%(cohorts)s are combined for %(station)s in %(room)s with %(count)s "
+                        "student; it seats %(capacity)s",
+                        "%(cohorts)s are combined for %(station)s in %(room)s with %(count)s "
+                        "students; it seats %(capacity)s",
+                        students,
+                        cohorts=names,
+                        station=code,
+                        room=school.room_name(room.id),
+                        capacity=room.capacity,
+                    ),
                     room=room.id,
                 )
             )
@@ -717,9 +874,13 @@ def _check_combined(school: _School) -> list[Violation]:
                 found.append(
                     Violation(
                         "H4",
-                        f"{school.cohort_name(other)}'s {code} does not coincide with "
-                        f"{school.cohort_name(lead)}'s (same times, staff and room), though "
-                        "they are combined",
+                        tr(
+                            "%(cohort)s's %(station)s does not coincide with %(lead)s's "
+                            "(same times, staff and room), though they are combined",
+                            cohort=school.cohort_name(other),
+                            station=code,
+                            lead=school.cohort_name(lead),
+                        ),
                         cohort=other,
                     )
                 )
@@ -734,22 +895,38 @@ def _check_h5_shared_room_capacity(school: _School) -> list[Violation]:
     students = {c.id: c.students for c in school.problem.cohorts}
     one_each = dict.fromkeys(school.cohorts, 1)
     for room in school.problem.rooms:
-        if room.kind == RoomKind.LEARNING_LAB:
-            weights, unit, verb = students, "student", "seats"
-        elif room.kind in (RoomKind.CAFETERIA, RoomKind.GYM):
-            weights, unit, verb = one_each, "cohort", "holds"
-        else:
+        lab = room.kind == RoomKind.LEARNING_LAB
+        if not lab and room.kind not in (RoomKind.CAFETERIA, RoomKind.GYM):
             continue
+        weights = students if lab else one_each
         for start, end, (present,) in _sweep(_presence(school, room.id, weights)):
-            if present > room.capacity:
-                found.append(
-                    Violation(
-                        "H5",
-                        f"{school.room_name(room.id)} has {_plural(present, unit)} from "
-                        f"{clock(start)} to {clock(end)}; it {verb} {room.capacity}",
-                        room=room.id,
-                    )
+            if present <= room.capacity:
+                continue
+            values: dict[str, object] = {
+                "room": school.room_name(room.id),
+                "start": clock(start),
+                "end": clock(end),
+                "capacity": room.capacity,
+            }
+            if lab:
+                message = trn(
+                    "%(room)s has %(count)s student from %(start)s to %(end)s; "
+                    "it seats %(capacity)s",
+                    "%(room)s has %(count)s students from %(start)s to %(end)s; "
+                    "it seats %(capacity)s",
+                    present,
+                    **values,
                 )
+            else:
+                message = trn(
+                    "%(room)s has %(count)s cohort from %(start)s to %(end)s; "
+                    "it holds %(capacity)s",
+                    "%(room)s has %(count)s cohorts from %(start)s to %(end)s; "
+                    "it holds %(capacity)s",
+                    present,
+                    **values,
+                )
+            found.append(Violation("H5", message, room=room.id))
     return found
 
 
@@ -771,17 +948,31 @@ def _check_h6_lab_supervision(school: _School) -> list[Violation]:
         for start, end, (present, adults) in _sweep(in_lab, on_duty):
             if present <= ratio * adults:
                 continue
-            needed = f"it needs {-(-present // ratio)}" if ratio > 0 else "it allows none"
-            found.append(
-                Violation(
-                    "H6",
-                    f"{school.room_name(supervision.lab)} has {_plural(present, 'student')} "
-                    f"from {clock(start)} to {clock(end)} with "
-                    f"{_plural(adults, 'supervising adult')}; at {ratio} students per adult "
-                    f"{needed}",
-                    room=supervision.lab,
+            # Two counts in one sentence: each is its own plural phrase.
+            values: dict[str, object] = {
+                "room": school.room_name(supervision.lab),
+                "students": trn("%(count)s student", "%(count)s students", present),
+                "start": clock(start),
+                "end": clock(end),
+                "adults": trn(
+                    "%(count)s supervising adult", "%(count)s supervising adults", adults
+                ),
+                "ratio": ratio,
+            }
+            if ratio > 0:
+                message = tr(
+                    "%(room)s has %(students)s from %(start)s to %(end)s with %(adults)s; "
+                    "at %(ratio)s students per adult it needs %(needed)s",
+                    needed=-(-present // ratio),
+                    **values,
                 )
-            )
+            else:
+                message = tr(
+                    "%(room)s has %(students)s from %(start)s to %(end)s with %(adults)s; "
+                    "at %(ratio)s students per adult it allows none",
+                    **values,
+                )
+            found.append(Violation("H6", message, room=supervision.lab))
     return found
 
 
@@ -802,9 +993,15 @@ def _check_h7_prep(school: _School) -> list[Violation]:
             found.append(
                 Violation(
                     "H7",
-                    f"{school.staff_name(member.id)} has at most {longest} free minutes in a "
-                    f"row for prep between {clock(window.start)} and {clock(window.end)}; "
-                    f"needs {member.prep_minutes}",
+                    tr(
+                        "%(staff)s has at most %(longest)s free minutes in a row for prep "
+                        "between %(start)s and %(end)s; needs %(needed)s",
+                        staff=school.staff_name(member.id),
+                        longest=longest,
+                        start=clock(window.start),
+                        end=clock(window.end),
+                        needed=member.prep_minutes,
+                    ),
                     staff=member.id,
                 )
             )
@@ -825,15 +1022,22 @@ def _check_h8_pins(school: _School) -> list[Violation]:
             for b in own
         ):
             continue
-        when = f"at {clock(pin.start)}" if pin.end is None else clock_span(pin.start, pin.end)
-        found.append(
-            Violation(
-                "H8",
-                f"{school.cohort_name(pin.cohort)} is pinned to {pin.station} {when} but has "
-                "no such block",
-                cohort=pin.cohort,
+        cohort = school.cohort_name(pin.cohort)
+        if pin.end is None:
+            message = tr(
+                "%(cohort)s is pinned to %(station)s at %(time)s but has no such block",
+                cohort=cohort,
+                station=pin.station,
+                time=clock(pin.start),
             )
-        )
+        else:
+            message = tr(
+                "%(cohort)s is pinned to %(station)s %(span)s but has no such block",
+                cohort=cohort,
+                station=pin.station,
+                span=clock_span(pin.start, pin.end),
+            )
+        found.append(Violation("H8", message, cohort=pin.cohort))
     return found
 
 
@@ -897,15 +1101,26 @@ def _check_w1_lunch(school: _School, rules: WellBeing) -> list[Violation]:
         longest = max((e - s for s, e in free), default=0)
         name = school.staff_name(member.id)
         if longest < rules.lunch_minutes:
-            most = f"at most {longest} free minutes in a row" if longest else "no free minute"
-            found.append(
-                Violation(
-                    "W1",
-                    f"{name} has {most} for lunch between {clock(window.start)} and "
-                    f"{clock(window.end)}; lunch takes {rules.lunch_minutes}",
-                    staff=member.id,
+            if longest:
+                message = tr(
+                    "%(staff)s has at most %(longest)s free minutes in a row for lunch between "
+                    "%(start)s and %(end)s; lunch takes %(lunch)s",
+                    staff=name,
+                    longest=longest,
+                    start=clock(window.start),
+                    end=clock(window.end),
+                    lunch=rules.lunch_minutes,
                 )
-            )
+            else:
+                message = tr(
+                    "%(staff)s has no free minute for lunch between %(start)s and %(end)s; "
+                    "lunch takes %(lunch)s",
+                    staff=name,
+                    start=clock(window.start),
+                    end=clock(window.end),
+                    lunch=rules.lunch_minutes,
+                )
+            found.append(Violation("W1", message, staff=member.id))
             continue
         if member.prep_minutes <= 0:
             continue
@@ -926,10 +1141,18 @@ def _check_w1_lunch(school: _School, rules: WellBeing) -> list[Violation]:
             found.append(
                 Violation(
                     "W1",
-                    f"{name} has no room for both a {rules.lunch_minutes}-minute lunch between "
-                    f"{clock(window.start)} and {clock(window.end)} and "
-                    f"{member.prep_minutes} minutes of prep between {clock(prep_window.start)} "
-                    f"and {clock(prep_window.end)}",
+                    tr(
+                        "%(staff)s has no room for both a %(lunch)s-minute lunch between "
+                        "%(lunch_start)s and %(lunch_end)s and %(prep)s minutes of prep "
+                        "between %(prep_start)s and %(prep_end)s",
+                        staff=name,
+                        lunch=rules.lunch_minutes,
+                        lunch_start=clock(window.start),
+                        lunch_end=clock(window.end),
+                        prep=member.prep_minutes,
+                        prep_start=clock(prep_window.start),
+                        prep_end=clock(prep_window.end),
+                    ),
                     staff=member.id,
                 )
             )
@@ -959,9 +1182,16 @@ def _check_w2_stretches(school: _School, rules: WellBeing) -> list[Violation]:
                 found.append(
                     Violation(
                         "W2",
-                        f"{school.staff_name(staff_id)} teaches from {clock(start)} to "
-                        f"{clock(end)}, {end - start} minutes without a break of "
-                        f"{rules.min_break}; at most {rules.max_stretch} allowed",
+                        tr(
+                            "%(staff)s teaches from %(start)s to %(end)s, %(minutes)s minutes "
+                            "without a break of %(min_break)s; at most %(max_stretch)s allowed",
+                            staff=school.staff_name(staff_id),
+                            start=clock(start),
+                            end=clock(end),
+                            minutes=end - start,
+                            min_break=rules.min_break,
+                            max_stretch=rules.max_stretch,
+                        ),
                         staff=staff_id,
                     )
                 )
@@ -990,9 +1220,14 @@ def _check_w3_split_apart(school: _School) -> list[Violation]:
                 found.append(
                     Violation(
                         "W3",
-                        f"{school.cohort_name(cohort_id)} has {_describe(first)} and "
-                        f"{_describe(then)} back to back with the same teacher, "
-                        f"{school.staff_name(shared[0])}",
+                        tr(
+                            "%(cohort)s has %(first)s and %(second)s back to back with the "
+                            "same teacher, %(teacher)s",
+                            cohort=school.cohort_name(cohort_id),
+                            first=_describe(first),
+                            second=_describe(then),
+                            teacher=school.staff_name(shared[0]),
+                        ),
                         cohort=cohort_id,
                         staff=shared[0],
                     )
@@ -1048,10 +1283,17 @@ def _w_supervisors(school: _School, rules: WellBeing) -> list[Violation]:
                         found.append(
                             Violation(
                                 "W2",
-                                f"{name} supervises {lab} from {clock(run_start)} to "
-                                f"{clock(run_end)} with no one to take over for a break of "
-                                f"{rules.min_break} minutes; at most {rules.max_stretch} "
-                                "allowed",
+                                tr(
+                                    "%(staff)s supervises %(lab)s from %(start)s to %(end)s "
+                                    "with no one to take over for a break of %(min_break)s "
+                                    "minutes; at most %(max_stretch)s allowed",
+                                    staff=name,
+                                    lab=lab,
+                                    start=clock(run_start),
+                                    end=clock(run_end),
+                                    min_break=rules.min_break,
+                                    max_stretch=rules.max_stretch,
+                                ),
                                 staff=sid,
                                 room=supervision.lab,
                             )
@@ -1068,9 +1310,15 @@ def _w_supervisors(school: _School, rules: WellBeing) -> list[Violation]:
                 found.append(
                     Violation(
                         "W1",
-                        f"{name} has no {rules.lunch_minutes} minutes in a row between "
-                        f"{clock(window.start)} and {clock(window.end)} when the others can "
-                        f"watch {lab} alone, for lunch",
+                        tr(
+                            "%(staff)s has no %(lunch)s minutes in a row between %(start)s and "
+                            "%(end)s when the others can watch %(lab)s alone, for lunch",
+                            staff=name,
+                            lunch=rules.lunch_minutes,
+                            start=clock(window.start),
+                            end=clock(window.end),
+                            lab=lab,
+                        ),
                         staff=sid,
                         room=supervision.lab,
                     )
@@ -1084,9 +1332,16 @@ def _w_supervisors(school: _School, rules: WellBeing) -> list[Violation]:
             found.append(
                 Violation(
                     "W1",
-                    f"{lab} leaves {spare_minutes} supervisor-minutes free between "
-                    f"{clock(window.start)} and {clock(window.end)}; its {lunchers} "
-                    f"supervisors' lunches need {lunchers * rules.lunch_minutes}",
+                    tr(
+                        "%(lab)s leaves %(spare)s supervisor-minutes free between %(start)s "
+                        "and %(end)s; its %(lunchers)s supervisors' lunches need %(needed)s",
+                        lab=lab,
+                        spare=spare_minutes,
+                        start=clock(window.start),
+                        end=clock(window.end),
+                        lunchers=lunchers,
+                        needed=lunchers * rules.lunch_minutes,
+                    ),
                     room=supervision.lab,
                 )
             )

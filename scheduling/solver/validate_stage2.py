@@ -53,6 +53,7 @@ from .plans import (
     PlanSegment,
     StudentDay,
 )
+from .words import tr
 
 
 @dataclass(frozen=True)
@@ -158,22 +159,35 @@ def _adult(group: PlanGroup) -> int | None:
 
 def _coverage(day: _Day) -> list[PlanViolation]:
     out = [
-        PlanViolation("coverage", f"student {seg.student} is not present today", seg.student)
+        PlanViolation(
+            "coverage",
+            tr("student %(student)s is not present today", student=seg.student),
+            seg.student,
+        )
         for seg in day.plan.segments
         if seg.student not in day.students
     ]
     grid = day.problem.grid_minutes
     for student, seg in day.known_sessions():
-        who = f"student {student.id}"
         block = day.block_of(student.id, seg.start, seg.end)
         if seg.end <= seg.start:
-            out.append(PlanViolation("coverage", f"{who} has an empty session", student.id))
+            out.append(
+                PlanViolation(
+                    "coverage",
+                    tr("student %(student)s has an empty session", student=student.id),
+                    student.id,
+                )
+            )
         elif block is None:
             out.append(
                 PlanViolation(
                     "coverage",
-                    f"{who} has a session {clock_span(seg.start, seg.end)} outside their lab and "
-                    "flexible blocks",
+                    tr(
+                        "student %(student)s has a session %(span)s outside their lab and "
+                        "flexible blocks",
+                        student=student.id,
+                        span=clock_span(seg.start, seg.end),
+                    ),
                     student.id,
                 )
             )
@@ -185,8 +199,14 @@ def _coverage(day: _Day) -> list[PlanViolation]:
                 out.append(
                     PlanViolation(
                         "coverage",
-                        f"{who} has a session {clock_span(seg.start, seg.end)} that is off the "
-                        f"{grid}-minute grid at {clock(off[0])}",
+                        tr(
+                            "student %(student)s has a session %(span)s that is off the "
+                            "%(grid)s-minute grid at %(time)s",
+                            student=student.id,
+                            span=clock_span(seg.start, seg.end),
+                            grid=grid,
+                            time=clock(off[0]),
+                        ),
                         student.id,
                     )
                 )
@@ -204,7 +224,11 @@ def _tiling(student: int, block: LabBlock, sessions: list[PlanSegment]) -> list[
             out.append(
                 PlanViolation(
                     "coverage",
-                    f"student {student} has no activity {clock_span(covered_to, seg.start)}",
+                    tr(
+                        "student %(student)s has no activity %(span)s",
+                        student=student,
+                        span=clock_span(covered_to, seg.start),
+                    ),
                     student,
                 )
             )
@@ -212,8 +236,11 @@ def _tiling(student: int, block: LabBlock, sessions: list[PlanSegment]) -> list[
             out.append(
                 PlanViolation(
                     "coverage",
-                    f"student {student} has two activities at once "
-                    f"{clock_span(seg.start, min(covered_to, seg.end))}",
+                    tr(
+                        "student %(student)s has two activities at once %(span)s",
+                        student=student,
+                        span=clock_span(seg.start, min(covered_to, seg.end)),
+                    ),
                     student,
                 )
             )
@@ -222,47 +249,81 @@ def _tiling(student: int, block: LabBlock, sessions: list[PlanSegment]) -> list[
         out.append(
             PlanViolation(
                 "coverage",
-                f"student {student} has no activity {clock_span(covered_to, block.end)}",
+                tr(
+                    "student %(student)s has no activity %(span)s",
+                    student=student,
+                    span=clock_span(covered_to, block.end),
+                ),
                 student,
             )
         )
     return out
 
 
-def _shortest(day: _Day, student: StudentDay, seg: PlanSegment) -> tuple[int, str] | None:
-    """The shortest ``seg`` may be and what it is, or None when it names nothing known."""
+def _shortest(day: _Day, student: StudentDay, seg: PlanSegment) -> int | None:
+    """The shortest ``seg`` may be, or None when it names nothing known."""
     if seg.kind == ActivityKind.PROGRAM:
         if seg.program is None:
-            return day.problem.program_minimum(student), "open lab time"
+            return day.problem.program_minimum(student)
         program = day.programs.get(seg.program)
-        return (program.min_minutes, f"program {program.id}") if program else None
+        return program.min_minutes if program else None
     if seg.kind == ActivityKind.SERVICE:
         service = day.services.get(seg.service) if seg.service is not None else None
-        return (
-            (service.session_minutes, f"{service.kind} service {service.id}") if service else None
-        )
+        return service.session_minutes if service else None
     if seg.kind == ActivityKind.TUTORING:
-        return day.problem.tutoring_session_minutes, "tutoring"
+        return day.problem.tutoring_session_minutes
     return None
+
+
+def _too_short(day: _Day, seg: PlanSegment, least: int) -> str:
+    """The violation of a session ``seg`` (known to ``_shortest``) shorter than ``least``."""
+    values: dict[str, object] = {
+        "student": seg.student,
+        "minutes": seg.minutes,
+        "time": clock(seg.start),
+        "least": least,
+    }
+    if seg.kind == ActivityKind.PROGRAM and seg.program is None:
+        return tr(
+            "student %(student)s has %(minutes)s minutes of open lab time at %(time)s; "
+            "a session lasts at least %(least)s",
+            **values,
+        )
+    if seg.kind == ActivityKind.PROGRAM:
+        return tr(
+            "student %(student)s has %(minutes)s minutes of program %(program)s at %(time)s; "
+            "a session lasts at least %(least)s",
+            program=seg.program,
+            **values,
+        )
+    service = day.services.get(seg.service) if seg.service is not None else None
+    if seg.kind == ActivityKind.SERVICE and service is not None:
+        return tr(
+            "student %(student)s has %(minutes)s minutes of %(kind)s service %(service)s at "
+            "%(time)s; a session lasts at least %(least)s",
+            kind=service.kind,
+            service=service.id,
+            **values,
+        )
+    return tr(
+        "student %(student)s has %(minutes)s minutes of tutoring at %(time)s; "
+        "a session lasts at least %(least)s",
+        **values,
+    )
 
 
 def _session_lengths(day: _Day) -> list[PlanViolation]:
     out = []
     for student, seg in day.known_sessions():
-        shortest = _shortest(day, student, seg)
-        if shortest is None or seg.minutes >= shortest[0]:
+        least = _shortest(day, student, seg)
+        if least is None or seg.minutes >= least:
             continue
         block = day.block_of(student.id, seg.start, seg.end)
         if block is not None and (block.start, block.end) == (seg.start, seg.end):
             continue  # a block shorter than the minimum cannot be split: one session fills it
-        least, what = shortest
         out.append(
             PlanViolation(
-                "session-length",
-                f"student {student.id} has {seg.minutes} minutes of {what} at "
-                f"{clock(seg.start)}; a session lasts at least {least}",
-                student.id,
-                group=seg.group,
+                "session-length", _too_short(day, seg, least), student.id, group=seg.group
             )
         )
     return out
@@ -281,8 +342,15 @@ def _changes(day: _Day) -> list[PlanViolation]:
                 out.append(
                     PlanViolation(
                         "changes",
-                        f"student {student.id} changes activity {changes} times in the "
-                        f"{block.kind} block {clock_span(block.start, block.end)}; at most {limit}",
+                        tr(
+                            "student %(student)s changes activity %(changes)s times in the "
+                            "%(kind)s block %(span)s; at most %(most)s",
+                            student=student.id,
+                            changes=changes,
+                            kind=block.kind,
+                            span=clock_span(block.start, block.end),
+                            most=limit,
+                        ),
                         student.id,
                     )
                 )
@@ -295,10 +363,9 @@ def _changes(day: _Day) -> list[PlanViolation]:
 def _activities(day: _Day) -> list[PlanViolation]:
     out = []
     for student, seg in day.known_sessions():
-        at = f"student {seg.student} at {clock(seg.start)}"
         problem, staff = _activity_problem(day, student, seg)
         if problem:
-            out.append(PlanViolation("activity", f"{at}: {problem}", seg.student, staff, seg.group))
+            out.append(PlanViolation("activity", problem, seg.student, staff, seg.group))
     return out
 
 
@@ -306,39 +373,80 @@ def _activity_problem(
     day: _Day, student: StudentDay, seg: PlanSegment
 ) -> tuple[str | None, int | None]:
     """What is wrong with what ``seg`` names, and the adult concerned."""
+    at: dict[str, object] = {"student": seg.student, "time": clock(seg.start)}
     if seg.kind == ActivityKind.PROGRAM:
         program = day.programs.get(seg.program) if seg.program is not None else None
         if seg.program is None:
             # Open lab time is only for a student no program serves.
             if any(_may_use(student, p) for p in day.problem.programs):
-                return "lab time names no program though one serves the student", None
+                return tr(
+                    "student %(student)s at %(time)s: lab time names no program though one "
+                    "serves the student",
+                    **at,
+                ), None
         elif program is None:
-            return f"program {seg.program} does not exist", None
+            return tr(
+                "student %(student)s at %(time)s: program %(program)s does not exist",
+                program=seg.program,
+                **at,
+            ), None
         elif not _may_use(student, program):
-            return f"program {program.id} is not one the student may use", None
+            return tr(
+                "student %(student)s at %(time)s: program %(program)s is not one the student "
+                "may use",
+                program=program.id,
+                **at,
+            ), None
         return None, None
     if seg.kind == ActivityKind.TUTORING:
         tutor = day.tutors.get(seg.tutor) if seg.tutor is not None else None
         if tutor is None:
-            return f"tutor {seg.tutor} does not exist", seg.tutor
+            return tr(
+                "student %(student)s at %(time)s: tutor %(tutor)s does not exist",
+                tutor=seg.tutor,
+                **at,
+            ), seg.tutor
         if (tutor.subjects and seg.subject not in tutor.subjects) or (
             tutor.grades and student.grade not in tutor.grades
         ):
-            return f"tutor {tutor.id} does not tutor {seg.subject} in this grade", tutor.id
+            return tr(
+                "student %(student)s at %(time)s: tutor %(tutor)s does not tutor %(subject)s "
+                "in this grade",
+                tutor=tutor.id,
+                subject=seg.subject,
+                **at,
+            ), tutor.id
         return None, None
     if seg.kind == ActivityKind.SERVICE:
         service = day.services.get(seg.service) if seg.service is not None else None
         provider = day.providers.get(seg.provider) if seg.provider is not None else None
         if service is None or service.student != seg.student:
-            return f"service {seg.service} is not one of this student's services", None
+            return tr(
+                "student %(student)s at %(time)s: service %(service)s is not one of this "
+                "student's services",
+                service=seg.service,
+                **at,
+            ), None
         if provider is None:
-            return f"provider {seg.provider} does not exist", seg.provider
+            return tr(
+                "student %(student)s at %(time)s: provider %(provider)s does not exist",
+                provider=seg.provider,
+                **at,
+            ), seg.provider
         if service.kind not in provider.kinds or (
             service.providers and provider.id not in service.providers
         ):
-            return f"provider {provider.id} may not deliver service {service.id}", provider.id
+            return tr(
+                "student %(student)s at %(time)s: provider %(provider)s may not deliver "
+                "service %(service)s",
+                provider=provider.id,
+                service=service.id,
+                **at,
+            ), provider.id
         return None, None
-    return f"unknown activity {seg.kind!r}", None
+    return tr(
+        "student %(student)s at %(time)s: unknown activity %(kind)s", kind=repr(seg.kind), **at
+    ), None
 
 
 def _service_minutes(day: _Day) -> list[PlanViolation]:
@@ -354,19 +462,31 @@ def _service_minutes(day: _Day) -> list[PlanViolation]:
         message = None
         if got >= service.minutes:
             if claim is not None:
-                message = (
-                    f"service {service.id} is reported short but gets {got} of "
-                    f"{service.minutes} minutes"
+                message = tr(
+                    "service %(service)s is reported short but gets %(got)s of %(due)s minutes",
+                    service=service.id,
+                    got=got,
+                    due=service.minutes,
                 )
         elif claim is None:
-            message = (
-                f"student {service.student}: service {service.id} ({service.kind}) gets "
-                f"{got} of {service.minutes} minutes and no shortfall says so"
+            message = tr(
+                "student %(student)s: service %(service)s (%(kind)s) gets %(got)s of %(due)s "
+                "minutes and no shortfall says so",
+                student=service.student,
+                service=service.id,
+                kind=service.kind,
+                got=got,
+                due=service.minutes,
             )
         elif (claim.student, claim.due, claim.met) != (service.student, service.minutes, got):
-            message = (
-                f"service {service.id}: the shortfall reports {claim.met} of {claim.due} "
-                f"minutes, the plan gives {got} of {service.minutes}"
+            message = tr(
+                "service %(service)s: the shortfall reports %(claimed_met)s of "
+                "%(claimed_due)s minutes, the plan gives %(got)s of %(due)s",
+                service=service.id,
+                claimed_met=claim.met,
+                claimed_due=claim.due,
+                got=got,
+                due=service.minutes,
             )
         if message:
             out.append(PlanViolation("service-minutes", message, service.student))
@@ -374,7 +494,10 @@ def _service_minutes(day: _Day) -> list[PlanViolation]:
         out.append(
             PlanViolation(
                 "service-minutes",
-                f"a shortfall names service {service_id}, which is not due today",
+                tr(
+                    "a shortfall names service %(service)s, which is not due today",
+                    service=service_id,
+                ),
                 claim.student,
             )
         )
@@ -390,7 +513,12 @@ def _tutoring_minutes(day: _Day) -> list[PlanViolation]:
     return [
         PlanViolation(
             "tutoring-minutes",
-            f"student {student} gets {got} minutes of tutoring; at most {most} a day",
+            tr(
+                "student %(student)s gets %(got)s minutes of tutoring; at most %(most)s a day",
+                student=student,
+                got=got,
+                most=most,
+            ),
             student,
         )
         for student, got in sorted(tutored.items())
@@ -419,12 +547,22 @@ def _groups(day: _Day) -> list[PlanViolation]:
 
 def _seat_problem(day: _Day, seg: PlanSegment) -> str | None:
     """What is wrong with the group ``seg`` claims, if anything."""
-    at = f"student {seg.student} at {clock(seg.start)}"
+    at: dict[str, object] = {"student": seg.student, "time": clock(seg.start)}
     if seg.kind == ActivityKind.PROGRAM:
-        return f"{at} is in program time and group {seg.group}" if seg.group is not None else None
+        if seg.group is None:
+            return None
+        return tr(
+            "student %(student)s at %(time)s is in program time and group %(group)s",
+            group=seg.group,
+            **at,
+        )
     group = day.groups.get(seg.group) if seg.group is not None else None
     if group is None:
-        return f"{at} is in {seg.kind} without a known group"
+        return tr(
+            "student %(student)s at %(time)s is in %(kind)s without a known group",
+            kind=seg.kind,
+            **at,
+        )
     seat_adult = seg.tutor if seg.kind == ActivityKind.TUTORING else seg.provider
     if (
         group.kind != seg.kind
@@ -433,9 +571,12 @@ def _seat_problem(day: _Day, seg: PlanSegment) -> str | None:
         or group.place != seg.place
         or seg.student not in group.members
     ):
-        return (
-            f"{at} claims group {group.id} ({clock_span(group.start, group.end)}), which is "
-            "another time, adult, place or activity, or does not list them"
+        return tr(
+            "student %(student)s at %(time)s claims group %(group)s (%(span)s), which is "
+            "another time, adult, place or activity, or does not list them",
+            group=group.id,
+            span=clock_span(group.start, group.end),
+            **at,
         )
     return None
 
@@ -449,7 +590,12 @@ def _group_members(day: _Day, group: PlanGroup, seats: list[PlanSegment]) -> lis
             out.append(
                 PlanViolation(
                     "group",
-                    f"group {group.id} lists student {member}, who is not in it {when}",
+                    tr(
+                        "group %(group)s lists student %(student)s, who is not in it %(span)s",
+                        group=group.id,
+                        student=member,
+                        span=when,
+                    ),
                     member,
                     group=group.id,
                 )
@@ -458,14 +604,23 @@ def _group_members(day: _Day, group: PlanGroup, seats: list[PlanSegment]) -> lis
             out.append(
                 PlanViolation(
                     "group",
-                    f"group {group.id} meets {when}, outside student {member}'s blocks",
+                    tr(
+                        "group %(group)s meets %(span)s, outside student %(student)s's blocks",
+                        group=group.id,
+                        span=when,
+                        student=member,
+                    ),
                     member,
                     group=group.id,
                 )
             )
     if len(set(group.members)) != len(group.members):
         out.append(
-            PlanViolation("group", f"group {group.id} lists a student twice", group=group.id)
+            PlanViolation(
+                "group",
+                tr("group %(group)s lists a student twice", group=group.id),
+                group=group.id,
+            )
         )
     return out
 
@@ -485,8 +640,13 @@ def _group_size(day: _Day, group: PlanGroup, seats: list[PlanSegment]) -> list[P
     return [
         PlanViolation(
             "group-size",
-            f"group {group.id} at {clock(group.start)} has {size} students; at most "
-            f"{limit} allowed",
+            tr(
+                "group %(group)s at %(time)s has %(size)s students; at most %(most)s allowed",
+                group=group.id,
+                time=clock(group.start),
+                size=size,
+                most=limit,
+            ),
             staff=_adult(group),
             group=group.id,
         )
@@ -500,16 +660,22 @@ def _group_grades(day: _Day, group: PlanGroup) -> list[PlanViolation]:
     adjacent = len(grades) == 2 and grades[1] - grades[0] == 1
     if day.problem.adjacent_grades and adjacent:
         return []
-    allowed = "two adjacent grades at most" if day.problem.adjacent_grades else "one grade"
-    named = ", ".join(grade_name(g, short=True) for g in grades)
-    return [
-        PlanViolation(
-            "group-grade",
-            f"group {group.id} at {clock(group.start)} mixes grades {named}; {allowed} per group",
-            staff=_adult(group),
-            group=group.id,
+    values: dict[str, object] = {
+        "group": group.id,
+        "time": clock(group.start),
+        "grades": ", ".join(grade_name(g, short=True) for g in grades),
+    }
+    if day.problem.adjacent_grades:
+        message = tr(
+            "group %(group)s at %(time)s mixes grades %(grades)s; two adjacent grades at most "
+            "per group",
+            **values,
         )
-    ]
+    else:
+        message = tr(
+            "group %(group)s at %(time)s mixes grades %(grades)s; one grade per group", **values
+        )
+    return [PlanViolation("group-grade", message, staff=_adult(group), group=group.id)]
 
 
 # --- places ----------------------------------------------------------------------------------
@@ -523,17 +689,28 @@ def _group_places(day: _Day) -> list[PlanViolation]:
     out = []
     meeting: dict[int, list[PlanGroup]] = defaultdict(list)
     for group in day.plan.groups:
-        name = f"group {group.id} at {clock(group.start)}"
+        name: dict[str, object] = {"group": group.id, "time": clock(group.start)}
         if group.place is None:
             if day.places:
-                out.append(PlanViolation("place", f"{name} names no place", group=group.id))
+                out.append(
+                    PlanViolation(
+                        "place",
+                        tr("group %(group)s at %(time)s names no place", **name),
+                        group=group.id,
+                    )
+                )
             continue
         place = day.places.get(group.place)
         if place is None:
             out.append(
                 PlanViolation(
                     "place",
-                    f"{name} meets in place {group.place}, which does not exist",
+                    tr(
+                        "group %(group)s at %(time)s meets in place %(place)s, which does not "
+                        "exist",
+                        place=group.place,
+                        **name,
+                    ),
                     group=group.id,
                     place=group.place,
                 )
@@ -544,7 +721,12 @@ def _group_places(day: _Day) -> list[PlanViolation]:
             out.append(
                 PlanViolation(
                     "place",
-                    f"{name} meets in place {place.id}, a computers zone kept for program time",
+                    tr(
+                        "group %(group)s at %(time)s meets in place %(place)s, a computers zone "
+                        "kept for program time",
+                        place=place.id,
+                        **name,
+                    ),
                     group=group.id,
                     place=place.id,
                 )
@@ -553,8 +735,13 @@ def _group_places(day: _Day) -> list[PlanViolation]:
             out.append(
                 PlanViolation(
                     "place",
-                    f"{name} meets in place {place.id}, which is not free "
-                    f"{clock_span(group.start, group.end)}",
+                    tr(
+                        "group %(group)s at %(time)s meets in place %(place)s, which is not "
+                        "free %(span)s",
+                        place=place.id,
+                        span=clock_span(group.start, group.end),
+                        **name,
+                    ),
                     group=group.id,
                     place=place.id,
                 )
@@ -567,8 +754,14 @@ def _group_places(day: _Day) -> list[PlanViolation]:
                 out.append(
                     PlanViolation(
                         "place",
-                        f"groups {latest.id} and {group.id} both meet in place {place_id} at "
-                        f"{clock(group.start)}",
+                        tr(
+                            "groups %(first)s and %(second)s both meet in place %(place)s at "
+                            "%(time)s",
+                            first=latest.id,
+                            second=group.id,
+                            place=place_id,
+                            time=clock(group.start),
+                        ),
                         group=group.id,
                         place=place_id,
                     )
@@ -595,31 +788,66 @@ def _program_seats(day: _Day) -> list[PlanViolation]:
         block = day.block_of(student.id, seg.start, seg.start + 1)
         problem = _seat_place_problem(day, block, seg)
         if problem:
-            at = f"student {student.id}'s program time at {clock(seg.start)}"
-            out.append(PlanViolation("place", f"{at} {problem}", student.id, place=seg.place))
+            out.append(PlanViolation("place", problem, student.id, place=seg.place))
     return out
 
 
 def _seat_place_problem(day: _Day, block: LabBlock | None, seg: PlanSegment) -> str | None:
+    """What is wrong with where the program time ``seg`` sits, as a whole sentence."""
+    at: dict[str, object] = {"student": seg.student, "time": clock(seg.start)}
     place = day.places.get(seg.place) if seg.place is not None else None
     if seg.place is not None and place is None:
-        return f"sits in place {seg.place}, which does not exist"
+        return tr(
+            "student %(student)s's program time at %(time)s sits in place %(place)s, which does "
+            "not exist",
+            place=seg.place,
+            **at,
+        )
     if place is not None and not inside(place.available, seg.start, seg.end):
-        return f"sits in place {place.id}, which is not free {clock_span(seg.start, seg.end)}"
+        return tr(
+            "student %(student)s's program time at %(time)s sits in place %(place)s, which is "
+            "not free %(span)s",
+            place=place.id,
+            span=clock_span(seg.start, seg.end),
+            **at,
+        )
     if block is None:
         return None
     if block.kind == BlockKind.FLEX:
         if seg.place is not None:
-            return f"sits in place {seg.place}, not the flexible block's own room"
+            return tr(
+                "student %(student)s's program time at %(time)s sits in place %(place)s, not "
+                "the flexible block's own room",
+                place=seg.place,
+                **at,
+            )
         return None
     zones, computers = _computer_zones(day, block)
     if not zones:
         if seg.place is not None:
-            return f"sits in place {seg.place}, but lab {block.room} has no zones"
+            return tr(
+                "student %(student)s's program time at %(time)s sits in place %(place)s, but "
+                "lab %(lab)s has no zones",
+                place=seg.place,
+                lab=block.room,
+                **at,
+            )
         return None
     if seg.place not in computers:
-        where = "no zone" if seg.place is None else f"place {seg.place}"
-        return f"sits in {where}, not a computers zone of lab {block.room}"
+        if seg.place is None:
+            return tr(
+                "student %(student)s's program time at %(time)s sits in no zone, not a "
+                "computers zone of lab %(lab)s",
+                lab=block.room,
+                **at,
+            )
+        return tr(
+            "student %(student)s's program time at %(time)s sits in place %(place)s, not a "
+            "computers zone of lab %(lab)s",
+            place=seg.place,
+            lab=block.room,
+            **at,
+        )
     return None
 
 
@@ -639,8 +867,15 @@ def _crowding(day: _Day) -> list[PlanViolation]:
             out.append(
                 PlanViolation(
                     "place",
-                    f"place {place_id} ({place.kind}) holds {most} students at {clock(at)}; "
-                    f"capacity {place.capacity}",
+                    tr(
+                        "place %(place)s (%(kind)s) holds %(count)s students at %(time)s; "
+                        "capacity %(capacity)s",
+                        place=place_id,
+                        kind=place.kind,
+                        count=most,
+                        time=clock(at),
+                        capacity=place.capacity,
+                    ),
                     place=place_id,
                 )
             )
@@ -664,19 +899,29 @@ def _staff_times(day: _Day) -> list[PlanViolation]:
         role = "tutor" if group.kind == ActivityKind.TUTORING else "provider"
         adult = _adult(group)
         if adult is None:
-            out.append(PlanViolation("staff", f"group {group.id} has no adult", group=group.id))
+            out.append(
+                PlanViolation(
+                    "staff", tr("group %(group)s has no adult", group=group.id), group=group.id
+                )
+            )
             continue
         timeline[adult].append(group)
         if (role, adult) in hours and not inside(hours[role, adult], group.start, group.end):
-            out.append(
-                PlanViolation(
-                    "staff",
-                    f"{role} {adult} leads group {group.id} "
-                    f"{clock_span(group.start, group.end)}, outside their hours",
-                    staff=adult,
-                    group=group.id,
+            values: dict[str, object] = {
+                "adult": adult,
+                "group": group.id,
+                "span": clock_span(group.start, group.end),
+            }
+            if role == "tutor":
+                message = tr(
+                    "tutor %(adult)s leads group %(group)s %(span)s, outside their hours", **values
                 )
-            )
+            else:
+                message = tr(
+                    "provider %(adult)s leads group %(group)s %(span)s, outside their hours",
+                    **values,
+                )
+            out.append(PlanViolation("staff", message, staff=adult, group=group.id))
     for adult, groups in sorted(timeline.items()):
         groups.sort(key=lambda g: (g.start, g.end))
         for first, then in pairwise(groups):
@@ -688,8 +933,12 @@ def _one_after_another(
     day: _Day, adult: int, first: PlanGroup, then: PlanGroup
 ) -> list[PlanViolation]:
     if then.start < first.end:
-        message = (
-            f"staff {adult} is in groups {first.id} and {then.id} at once ({clock(then.start)})"
+        message = tr(
+            "staff %(adult)s is in groups %(first)s and %(second)s at once (%(time)s)",
+            adult=adult,
+            first=first.id,
+            second=then.id,
+            time=clock(then.start),
         )
     elif (
         first.place is not None
@@ -697,10 +946,17 @@ def _one_after_another(
         and first.place != then.place
         and then.start - first.end < day.problem.passing_minutes
     ):
-        message = (
-            f"staff {adult} leaves place {first.place} at {clock(first.end)} and starts group "
-            f"{then.id} in place {then.place} at {clock(then.start)}; walking between them "
-            f"takes {day.problem.passing_minutes} minutes"
+        message = tr(
+            "staff %(adult)s leaves place %(from_place)s at %(leaves)s and starts group "
+            "%(group)s in place %(to_place)s at %(starts)s; walking between them takes "
+            "%(passing)s minutes",
+            adult=adult,
+            from_place=first.place,
+            leaves=clock(first.end),
+            group=then.id,
+            to_place=then.place,
+            starts=clock(then.start),
+            passing=day.problem.passing_minutes,
         )
     else:
         return []
@@ -724,8 +980,12 @@ def _caseloads(day: _Day) -> list[PlanViolation]:
             out.append(
                 PlanViolation(
                     "staff",
-                    f"provider {provider.id} serves {served} students; caseload "
-                    f"{provider.max_students}",
+                    tr(
+                        "provider %(provider)s serves %(served)s students; caseload %(caseload)s",
+                        provider=provider.id,
+                        served=served,
+                        caseload=provider.max_students,
+                    ),
                     staff=provider.id,
                 )
             )
@@ -734,11 +994,19 @@ def _caseloads(day: _Day) -> list[PlanViolation]:
     for role, adult, most in capped:
         used = minutes.get((role, adult), 0)
         if most is not None and used > most:
-            out.append(
-                PlanViolation(
-                    "staff",
-                    f"{role} {adult} leads groups for {used} minutes; at most {most}",
-                    staff=adult,
+            if role == "tutor":
+                message = tr(
+                    "tutor %(adult)s leads groups for %(minutes)s minutes; at most %(most)s",
+                    adult=adult,
+                    minutes=used,
+                    most=most,
                 )
-            )
+            else:
+                message = tr(
+                    "provider %(adult)s leads groups for %(minutes)s minutes; at most %(most)s",
+                    adult=adult,
+                    minutes=used,
+                    most=most,
+                )
+            out.append(PlanViolation("staff", message, staff=adult))
     return out

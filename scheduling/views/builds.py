@@ -264,7 +264,11 @@ def publish(request: HttpRequest, school_id: int, schedule_id: int) -> HttpRespo
     except DomainError as error:
         schedule.refresh_from_db()
         return _render_review(request, school, schedule, error=error)
-    messages.success(request, f"Version {published.version} of {_day(published)} is published.")
+    messages.success(
+        request,
+        _("Version %(version)s of %(day)s is published.")
+        % {"version": published.version, "day": _day(published)},
+    )
     return redirect(_versions_url(published))
 
 
@@ -280,6 +284,7 @@ def restore(request: HttpRequest, school_id: int, schedule_id: int) -> HttpRespo
         return _render_versions(request, school, form, error=error)
     messages.success(
         request,
-        f"Version {restored.version} of {_day(restored)} is published again.",
+        _("Version %(version)s of %(day)s is published again.")
+        % {"version": restored.version, "day": _day(restored)},
     )
     return redirect(_versions_url(restored))

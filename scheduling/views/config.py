@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from students.accounts import account_management
@@ -105,12 +106,12 @@ def _edit_page(
     named = {noun: item}
     if request.method == "POST" and request.POST.get("action") == "delete":
         if _deleted(request, delete, **named):
-            messages.success(request, f"Removed {item}.")
+            messages.success(request, _("Removed %(item)s.") % {"item": item})
             return redirect(list_page, school_id=school.pk)
         return redirect(edit_page, school_id=school.pk, **{f"{noun}_id": item.pk})
     form = form_class(request.POST or None, instance=item, school=school)
     if request.method == "POST" and _saved(request, form, save, school=school, **named):
-        messages.success(request, f"Saved {item}.")
+        messages.success(request, _("Saved %(item)s.") % {"item": item})
         return redirect(list_page, school_id=school.pk)
     return _render(request, f"{noun}_edit.html", school, form=form, **named, **(context or {}))
 
@@ -126,7 +127,7 @@ def rooms(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST" and (
         room := _saved(request, form, config.room_save, school=school)
     ):
-        messages.success(request, f"Added {room}.")
+        messages.success(request, _("Added %(room)s.") % {"room": room})
         return redirect("rooms", school_id=school.pk)
     return _render(
         request, "rooms.html", school, rooms=config_reads.rooms_for_school(school=school), form=form
@@ -220,7 +221,11 @@ def staff_list(request: HttpRequest, school_id: int) -> HttpResponse:
     ):
         messages.success(
             request,
-            f"Added {staff}. They choose a password with 'Forgot your password?' and their email.",
+            _(
+                "Added %(staff)s. They choose a password with 'Forgot your password?' and their "
+                "email."
+            )
+            % {"staff": staff},
         )
         return redirect("staff-edit", school_id=school.pk, staff_id=staff.pk)
     return _render(
@@ -250,7 +255,10 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
     available = SubstituteDayForm(request.POST if action == "substitute-add" else None)
     if action == "delete":
         if _deleted(request, config.staff_delete, staff=staff, by=request.user):
-            messages.success(request, f"Removed {staff} from {school}.")
+            messages.success(
+                request,
+                _("Removed %(staff)s from %(school)s.") % {"staff": staff, "school": school},
+            )
             return redirect("staff-list", school_id=school.pk)
         return redirect(here)
     if action == "unassign":
@@ -263,7 +271,12 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
         config.staffing_unassign(assignment=assignment, staff=staff)
         messages.success(
             request,
-            f"{staff} no longer teaches {assignment.get_station_display()} to {assignment.cohort}.",
+            _("%(staff)s no longer teaches %(station)s to %(cohort)s.")
+            % {
+                "staff": staff,
+                "station": assignment.get_station_display(),
+                "cohort": assignment.cohort,
+            },
         )
         return redirect(here)
     if action == "assign" and staffing.is_valid():
@@ -277,7 +290,7 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
         except ValidationError as error:
             add_service_errors(staffing, error)
         else:
-            messages.success(request, f"Saved what {staff} teaches.")
+            messages.success(request, _("Saved what %(staff)s teaches.") % {"staff": staff})
             return redirect(here)
     if action == "substitute-remove":
         day = _in_school(
@@ -302,7 +315,7 @@ def staff_edit(request: HttpRequest, school_id: int, staff_id: int) -> HttpRespo
     if action == "save" and _saved(
         request, form, config.staff_update, staff=staff, by=request.user, via=page_via(request)
     ):
-        messages.success(request, f"Saved {staff}.")
+        messages.success(request, _("Saved %(staff)s.") % {"staff": staff})
         return redirect(here)
     return _render(
         request,
@@ -329,7 +342,10 @@ def cohorts(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST" and (
         cohort := _saved(request, form, config.cohort_save, school=school)
     ):
-        messages.success(request, f"Added {cohort}; now choose who staffs its stations.")
+        messages.success(
+            request,
+            _("Added %(cohort)s; now choose who staffs its stations.") % {"cohort": cohort},
+        )
         return redirect("cohort-edit", school_id=school.pk, cohort_id=cohort.pk)
     return _render(
         request,
@@ -369,7 +385,7 @@ def day_types(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST" and (
         day_type := _saved(request, form, config.day_type_save, school=school)
     ):
-        messages.success(request, f"Added {day_type}.")
+        messages.success(request, _("Added %(day_type)s.") % {"day_type": day_type})
         return redirect("day-types", school_id=school.pk)
     return _render(
         request,
@@ -432,7 +448,15 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
                     last=data["last"],
                     weekdays_only=data["weekdays_only"],
                 )
-                messages.success(request, f"Took {count} dates out of the calendar.")
+                messages.success(
+                    request,
+                    ngettext(
+                        "Took %(count)s date out of the calendar.",
+                        "Took %(count)s dates out of the calendar.",
+                        count,
+                    )
+                    % {"count": count},
+                )
             else:
                 count = config.calendar_days_set(
                     school=school,
@@ -443,7 +467,11 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
                     note=data["note"],
                     weekdays_only=data["weekdays_only"],
                 )
-                messages.success(request, f"Set {count} dates.")
+                messages.success(
+                    request,
+                    ngettext("Set %(count)s date.", "Set %(count)s dates.", count)
+                    % {"count": count},
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -479,7 +507,11 @@ def absences(request: HttpRequest, school_id: int) -> HttpResponse:
         )
     if request.method == "POST" and request.POST.get("action") == "delete" and absence:
         config.absence_delete(absence=absence)
-        messages.success(request, f"Removed the absence of {absence.staff} on {absence.date}.")
+        messages.success(
+            request,
+            _("Removed the absence of %(staff)s on %(date)s.")
+            % {"staff": absence.staff, "date": date_format(absence.date)},
+        )
         return redirect(here)
     initial = {"date": timezone.localdate()} if absence is None else {}
     form = AbsenceForm(
@@ -491,7 +523,7 @@ def absences(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST" and (
         saved := _saved(request, form, config.absence_save, school=school, absence=absence)
     ):
-        messages.success(request, f"Saved: {saved}.")
+        messages.success(request, _("Saved: %(absence)s.") % {"absence": saved})
         return redirect(here)
     today = timezone.localdate()
     return _render(
@@ -517,6 +549,6 @@ def school_settings(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST" and _saved(
         request, form, config.school_settings_save, school=school
     ):
-        messages.success(request, "Saved the school's scheduling settings.")
+        messages.success(request, _("Saved the school's scheduling settings."))
         return redirect("school-settings", school_id=school.pk)
     return _render(request, "school_settings.html", school, form=form, saved=current.pk)

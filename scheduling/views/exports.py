@@ -10,6 +10,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from ..dates import NotADay, parse_day
@@ -31,8 +32,12 @@ def _export(request: HttpRequest, school_id: str, day: str, layout: str) -> Http
     if schedule is None:
         day_text = date_format(date, "WEEKDAY_DATE_FORMAT")
         return HttpResponseNotFound(
-            f"Nothing is published for {school.name} on {day_text}: there is no day to export. "
-            "Publish a version of the day first.\n",
+            gettext(
+                "Nothing is published for %(school)s on %(day)s: there is no day to export. "
+                "Publish a version of the day first."
+            )
+            % {"school": school.name, "day": day_text}
+            + "\n",
             content_type="text/plain; charset=utf-8",
         )
     body = exports.cohorts_csv(schedule) if layout == "cohorts" else exports.staff_csv(schedule)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from rocketship.request_types import AuthenticatedHttpRequest
@@ -40,7 +41,7 @@ def _create(request: AuthenticatedHttpRequest) -> tuple[str | None, str | None]:
             Cohort.objects.select_related("school"), request.user, via=page_via(request), pk=raw_id
         )
     else:
-        return None, "Choose whose blocks the calendar shows."
+        return None, gettext("Choose whose blocks the calendar shows.")
     try:
         _, path = calendar_feed_create(by=request.user, staff=staff, cohort=cohort)
     except DomainError as refused:
@@ -64,7 +65,9 @@ def my_calendars(request: AuthenticatedHttpRequest) -> HttpResponse:
         except DomainError as refused:
             messages.error(request, str(refused))
         else:
-            messages.success(request, "The calendar feed is revoked; its address stops working.")
+            messages.success(
+                request, gettext("The calendar feed is revoked; its address stops working.")
+            )
         return redirect("my-calendars")
     if request.method == "POST":
         new_url, error = _create(request)

@@ -15,6 +15,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from rocketship.request_types import AuthenticatedHttpRequest
@@ -183,11 +184,11 @@ def lab_view(request: HttpRequest, school_id: int, room_id: int) -> HttpResponse
 def _clock_of_url(hhmm: str) -> datetime.time:
     """``0905`` in a URL as 9:05; anything else is no page."""
     if len(hhmm) != 4 or not hhmm.isdigit():
-        raise Http404("No block starts then.")
+        raise Http404(gettext("No block starts then."))
     try:
         return datetime.time(int(hhmm[:2]), int(hhmm[2:]))
     except ValueError:
-        raise Http404("No block starts then.") from None
+        raise Http404(gettext("No block starts then.")) from None
 
 
 @login_required
@@ -205,7 +206,7 @@ def lab_block_plan(
         schedule.status != ScheduleStatus.PUBLISHED
         and not led_schools(request.user).filter(pk=school.pk).exists()
     ):
-        raise Http404("No schedule matches the given query.")
+        raise Http404(gettext("No schedule matches the given query."))
     cohort = get_scoped_or_404(
         Cohort.objects.filter(school=school), request.user, via=page_via(request), pk=cohort_id
     )
@@ -213,7 +214,7 @@ def lab_block_plan(
         schedule=schedule, cohort=cohort, start=_clock_of_url(start), viewer=request.user
     )
     if plan is None:
-        raise Http404("The cohort has no lab or flexible block then.")
+        raise Http404(gettext("The cohort has no lab or flexible block then."))
     audit_reads(
         user=request.user, objects=plan.records, via=page_via(request), action=AuditAction.LIST
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ..selectors.pages import NIGHTS_PER_PAGE, NightsPage, nightly_runs_page
@@ -16,10 +17,10 @@ from .school_scope import led_school
 
 class NightsForm(forms.Form):
     night = forms.DateField(
-        label="Night",
+        label=gettext_lazy("Night"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The school's local date the run started, e.g. 2026-09-01.",
+        help_text=gettext_lazy("The school's local date the run started, e.g. 2026-09-01."),
     )
     before = forms.DateField(required=False, widget=forms.HiddenInput)
 

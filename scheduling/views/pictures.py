@@ -125,7 +125,7 @@ def schedule_detail(request: HttpRequest, school_id: int, schedule_id: int) -> H
     can_pin = leads(request.user, school)
     if schedule.status == ScheduleStatus.DRAFT and not can_pin:
         # Teachers see what is published, never a draft that may still change.
-        raise PermissionDenied("Only the school's leaders see draft schedules.")
+        raise PermissionDenied(_("Only the school's leaders see draft schedules."))
     return _detail(request, school, schedule, can_pin=can_pin)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils.translation import gettext, ngettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -45,7 +46,12 @@ class StrictPageNumberPagination(PageNumberPagination):
         number = self._parameter(request, self.page_query_param, errors)
         if page_size is not None and page_size > self.max_page_size:
             errors[self.page_size_query_param] = [
-                f"At most {self.max_page_size} results fit on one page; you asked for {page_size}."
+                ngettext(
+                    "At most %(most)d result fits on one page; you asked for %(asked)d.",
+                    "At most %(most)d results fit on one page; you asked for %(asked)d.",
+                    self.max_page_size,
+                )
+                % {"most": self.max_page_size, "asked": page_size}
             ]
         if errors:
             raise ValidationError(errors)
@@ -56,7 +62,8 @@ class StrictPageNumberPagination(PageNumberPagination):
             raise ValidationError(
                 {
                     self.page_query_param: [
-                        f"Page {number} is past the last page, {paginator.num_pages}."
+                        gettext("Page %(number)d is past the last page, %(last)d.")
+                        % {"number": number, "last": paginator.num_pages}
                     ]
                 }
             )
@@ -75,14 +82,16 @@ class StrictPageNumberPagination(PageNumberPagination):
             return None
         raw = request.query_params[name]
         if not _DIGITS.fullmatch(raw):
-            errors[name] = [f"Give a whole number of 1 or more, not {raw[:20]!r}."]
+            errors[name] = [
+                gettext("Give a whole number of 1 or more, not %(given)r.") % {"given": raw[:20]}
+            ]
             return None
         if len(raw) > _MAX_DIGITS:
-            errors[name] = [f"{raw[:10]}... is far too large."]
+            errors[name] = [gettext("%(given)s... is far too large.") % {"given": raw[:10]}]
             return None
         value = int(raw)
         if value < 1:
-            errors[name] = ["Give a whole number of 1 or more."]
+            errors[name] = [gettext("Give a whole number of 1 or more.")]
             return None
         return value
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -20,7 +21,7 @@ class CanWrite(BasePermission):
     """Safe methods for any authenticated caller; other methods for a token only when its client
     holds the write grant. Anonymous callers are refused, which DRF answers with 401."""
 
-    message = "This client's tokens are read-only; a leader can grant it write."
+    message = gettext_lazy("This client's tokens are read-only; a leader can grant it write.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user

@@ -21,6 +21,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -45,7 +47,7 @@ ACTIONS = ("create", "update", "end", "restore", "adopt")
 
 class NotApplicable(DomainError):
     code = "not-applicable"
-    title = "This import cannot be applied"
+    title = gettext_lazy("This import cannot be applied")
     status = 409
 
 
@@ -80,18 +82,24 @@ class RosterImportStateField(serializers.CharField):
 
 class RosterImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="The OneRoster 1.1 or 1.2 CSV export as a .zip (manifest.csv included)."
+        help_text=gettext_lazy(
+            "The OneRoster 1.1 or 1.2 CSV export as a .zip (manifest.csv included)."
+        )
     )
     dry_run = serializers.BooleanField(
         default=True,
-        help_text="Only work out what would change (the default); apply it afterwards.",
+        help_text=gettext_lazy(
+            "Only work out what would change (the default); apply it afterwards."
+        ),
     )
     cohorts_from = serializers.CharField(
         required=False,
-        help_text="Which classes define cohorts, kept by the network for later imports: "
-        "`homerooms` (homeroom classes, the default), `courses:ID,ID` (the classes of these "
-        "courses, by sourcedId) or `codes:CODE,CODE` (the classes with these class codes). "
-        "Omitted: the network's last choice.",
+        help_text=gettext_lazy(
+            "Which classes define cohorts, kept by the network for later imports: "
+            "`homerooms` (homeroom classes, the default), `courses:ID,ID` (the classes of these "
+            "courses, by sourcedId) or `codes:CODE,CODE` (the classes with these class codes). "
+            "Omitted: the network's last choice."
+        ),
     )
 
     def validate_cohorts_from(self, value: str) -> CohortSource:
@@ -107,6 +115,12 @@ class RosterImportUploadSerializer(serializers.Serializer):
         return upload
 
 
+def first_changes_help() -> str:
+    return ngettext(
+        "The first %(count)d change.", "The first %(count)d changes.", MAX_API_CHANGES
+    ) % {"count": MAX_API_CHANGES}
+
+
 class ActionCountsSerializer(serializers.Serializer):
     # The API's field names; DRF reads declared fields from the class, so that they shadow
     # Serializer methods of the same name is harmless (mypy sees an override).
@@ -115,27 +129,32 @@ class ActionCountsSerializer(serializers.Serializer):
     end = serializers.IntegerField()
     restore = serializers.IntegerField()
     adopt = serializers.IntegerField(
-        help_text="Existing login accounts matched by username (kind account only)."
+        help_text=gettext_lazy("Existing login accounts matched by username (kind account only).")
     )
 
 
 class ChangeSerializer(serializers.Serializer):
     kind = serializers.CharField(
-        help_text="school, cohort, student, staff, guardian, or account (an existing login "
-        "account the import adopts or changes)."
+        help_text=gettext_lazy(
+            "school, cohort, student, staff, guardian, or account (an existing login "
+            "account the import adopts or changes)."
+        )
     )
-    action = serializers.CharField(help_text="create, update, end, restore or adopt.")
-    sourced_id = serializers.CharField(help_text="The record's sourcedId in the export.")
+    action = serializers.CharField(help_text=gettext_lazy("create, update, end, restore or adopt."))
+    sourced_id = serializers.CharField(
+        help_text=gettext_lazy("The record's sourcedId in the export.")
+    )
     label = serializers.CharField()  # type: ignore[assignment]  # the API's name (as above)
     fields = serializers.ListField(  # type: ignore[assignment]
-        child=serializers.CharField(), help_text="What an update changes."
+        child=serializers.CharField(), help_text=gettext_lazy("What an update changes.")
     )
 
 
 class ExportLineSerializer(serializers.Serializer):
     file = serializers.CharField()
     row = serializers.IntegerField(
-        allow_null=True, help_text="As in a spreadsheet (the header is row 1); null: the file."
+        allow_null=True,
+        help_text=gettext_lazy("As in a spreadsheet (the header is row 1); null: the file."),
     )
     column = serializers.CharField(allow_null=True)
     reason = serializers.CharField()
@@ -144,9 +163,10 @@ class ExportLineSerializer(serializers.Serializer):
 class RosterImportLinksSerializer(serializers.Serializer):
     self = serializers.URLField()
     apply = serializers.URLField(
-        allow_null=True, help_text="POST here to apply a reviewed dry run; null otherwise."
+        allow_null=True,
+        help_text=gettext_lazy("POST here to apply a reviewed dry run; null otherwise."),
     )
-    page = serializers.URLField(help_text="The import's page for people.")
+    page = serializers.URLField(help_text=gettext_lazy("The import's page for people."))
 
 
 class RosterImportSerializer(serializers.Serializer):
@@ -155,27 +175,33 @@ class RosterImportSerializer(serializers.Serializer):
     state = RosterImportStateField()
     dry_run = serializers.BooleanField()
     file_name = serializers.CharField()
-    version = serializers.CharField(help_text="OneRoster 1.1 or 1.2; empty until read.")
+    version = serializers.CharField(
+        help_text=gettext_lazy("OneRoster 1.1 or 1.2; empty until read.")
+    )
     requested_by = serializers.IntegerField(source="requested_by_id", allow_null=True)
     counts = serializers.DictField(
         child=ActionCountsSerializer(),
-        help_text="kind (school, cohort, student, staff, guardian, account) -> how many are "
-        "created, "
-        "updated, ended, restored and (existing login accounts) adopted.",
+        help_text=gettext_lazy(
+            "kind (school, cohort, student, staff, guardian, account) -> how many are "
+            "created, "
+            "updated, ended, restored and (existing login accounts) adopted."
+        ),
     )
-    change_count = serializers.IntegerField(help_text="All changes, listed or not.")
-    changes = ChangeSerializer(many=True, help_text=f"The first {MAX_API_CHANGES} changes.")
-    error_count = serializers.IntegerField(help_text="All errors, listed or not.")
+    change_count = serializers.IntegerField(help_text=gettext_lazy("All changes, listed or not."))
+    changes = ChangeSerializer(many=True, help_text=lazy(first_changes_help, str)())
+    error_count = serializers.IntegerField(help_text=gettext_lazy("All errors, listed or not."))
     errors = ExportLineSerializer(  # type: ignore[assignment]  # the API's name (as above)
-        many=True, help_text="Every error (the first 2,000)."
+        many=True, help_text=gettext_lazy("Every error (the first 2,000).")
     )
     warnings = ExportLineSerializer(many=True)
     cohort_preview = serializers.JSONField(
-        help_text="A dry run's candidates for the classes that define cohorts: `source` (the "
-        "choice used), the `classes` and `students` it placed, and `courses` (or, for exports "
-        "without courses, `codes`) each with `value`, `label`, `classes`, `students` placed and "
-        "`overlaps`; `missing` chosen values no class has. Empty for an import that is no dry "
-        "run."
+        help_text=gettext_lazy(
+            "A dry run's candidates for the classes that define cohorts: `source` (the "
+            "choice used), the `classes` and `students` it placed, and `courses` (or, for exports "
+            "without courses, `codes`) each with `value`, `label`, `classes`, `students` placed "
+            "and `overlaps`; `missing` chosen values no class has. Empty for an import that is no "
+            "dry run."
+        )
     )
     message = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -260,7 +286,7 @@ def import_of(network: Network, import_id: int) -> RosterImport:
         RosterImport.objects.filter(network=network).select_related("network").filter(pk=import_id)
     ).first()
     if record is None:
-        raise exceptions.NotFound("No roster import of this network has this id.")
+        raise exceptions.NotFound(gettext("No roster import of this network has this id."))
     return record
 
 
@@ -309,8 +335,11 @@ class RosterImportsView(APIView):
         sent = request.FILES.get("file")
         if sent is not None and sent.size > max_upload_bytes():
             raise FileTooLarge(
-                f"The file is larger than {filesizeformat(max_upload_bytes())}, the most a "
-                "roster import accepts (ROSTER_IMPORT_MAX_BYTES)."
+                gettext(
+                    "The file is larger than %(limit)s, the most a roster import accepts "
+                    "(ROSTER_IMPORT_MAX_BYTES)."
+                )
+                % {"limit": filesizeformat(max_upload_bytes())}
             )
         upload = RosterImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,7 +21,9 @@ class SchoolSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True
     )
     timezone = serializers.CharField(
-        source="time_zone", read_only=True, help_text="IANA time zone, e.g. America/Los_Angeles."
+        source="time_zone",
+        read_only=True,
+        help_text=gettext_lazy("IANA time zone, e.g. America/Los_Angeles."),
     )
 
     class Meta:
@@ -39,8 +42,10 @@ class GradeSerializer(serializers.ModelSerializer):
 class CohortSerializer(serializers.ModelSerializer):
     grade = serializers.CharField(
         source="grade.get_level_display",
-        help_text="The grade whose rotation template the cohort follows. Its students keep "
-        "their own grades (students' grade): a combination class holds several.",
+        help_text=gettext_lazy(
+            "The grade whose rotation template the cohort follows. Its students keep "
+            "their own grades (students' grade): a combination class holds several."
+        ),
     )
 
     class Meta:
@@ -51,9 +56,11 @@ class CohortSerializer(serializers.ModelSerializer):
 class StudentSerializer(serializers.ModelSerializer):
     grade = serializers.CharField(source="grade.get_level_display")
     has_iep = serializers.SerializerMethodField(
-        help_text="Whether the student has an IEP; null when you may not see it (shown to the "
-        "school's leaders, special-education staff, the student's service providers and "
-        "write-granted clients registered by a leader)."
+        help_text=gettext_lazy(
+            "Whether the student has an IEP; null when you may not see it (shown to the "
+            "school's leaders, special-education staff, the student's service providers and "
+            "write-granted clients registered by a leader)."
+        )
     )
 
     class Meta:

@@ -7,6 +7,7 @@ caller sees, and ``service-needs/`` lists only the needs of those students.
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from ..models import Cohort, Grade, School, ServiceNeed, Staff, Student
 from ..permissions import service_details_q, with_service_sight
@@ -36,7 +37,7 @@ class StudentFilter(IdFilterSet):
     enrolled_on = django_filters.DateFilter(method="filter_enrolled_on")
     has_iep = django_filters.BooleanFilter(
         method="filter_has_iep",
-        label="Has an IEP (matches only students whose IEP flag you may see)",
+        label=gettext_lazy("Has an IEP (matches only students whose IEP flag you may see)"),
     )
 
     class Meta:

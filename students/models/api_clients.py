@@ -12,6 +12,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .schools import Network, School
 
@@ -20,10 +21,12 @@ class ApiClient(models.Model):
     school_scope: ClassVar[str] = "schools"
 
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="api_clients")
-    name = models.CharField(max_length=120, help_text="e.g. 'District SIS sync', 'Hall display'.")
+    name = models.CharField(
+        max_length=120, help_text=_("e.g. 'District SIS sync', 'Hall display'.")
+    )
     schools = models.ManyToManyField(School, related_name="api_clients")
     can_write = models.BooleanField(
-        default=False, help_text="May push progress records and request builds."
+        default=False, help_text=_("May push progress records and request builds.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -10,25 +10,27 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..errors import RecordIsPermanent
 
 
 class AuditAction(models.TextChoices):
-    VIEW = "view", "Viewed"
-    LIST = "list", "Listed"
-    CREATE = "create", "Created"
-    CHANGE = "change", "Changed"
-    WITHDRAW = "withdraw", "Withdrew"
-    DENIED = "denied", "Denied (outside the user's schools)"
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    WITHDRAW = "withdraw", _("Withdrew")
+    DENIED = "denied", _("Denied (outside the user's schools)")
 
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
-        raise RecordIsPermanent("The audit trail is append-only.")
+        raise RecordIsPermanent(gettext("The audit trail is append-only."))
 
     def delete(self) -> Any:
-        raise RecordIsPermanent("The audit trail is append-only.")
+        raise RecordIsPermanent(gettext("The audit trail is append-only."))
 
 
 class AuditEvent(models.Model):
@@ -45,7 +47,7 @@ class AuditEvent(models.Model):
     )
     username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=12, choices=AuditAction.choices)
-    model = models.CharField(max_length=60, help_text="app_label.model of the record")
+    model = models.CharField(max_length=60, help_text=_("app_label.model of the record"))
     object_id = models.CharField(max_length=64)
     school = models.ForeignKey(
         "students.School",
@@ -54,7 +56,7 @@ class AuditEvent(models.Model):
         null=True,
         related_name="+",
     )
-    via = models.CharField(max_length=200, help_text="The page, endpoint or command used.")
+    via = models.CharField(max_length=200, help_text=_("The page, endpoint or command used."))
     special_education = models.BooleanField(default=False)
     detail = models.JSONField(default=dict, blank=True)
 
@@ -74,11 +76,11 @@ class AuditEvent(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise RecordIsPermanent("The audit trail is append-only.")
+            raise RecordIsPermanent(gettext("The audit trail is append-only."))
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RecordIsPermanent("The audit trail is append-only.")
+        raise RecordIsPermanent(gettext("The audit trail is append-only."))
 
 
 class UserSession(models.Model):

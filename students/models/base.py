@@ -5,6 +5,8 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class SchoolOwned(models.Model):
@@ -30,7 +32,9 @@ class SchoolOwned(models.Model):
             related = getattr(self, field.name, None)
             other_school = getattr(related, "school_id", None)
             if other_school is not None and self.school_id and other_school != self.school_id:
-                errors[field.name] = f"{related} belongs to another school."
+                errors[field.name] = gettext("%(related)s belongs to another school.") % {
+                    "related": related
+                }
         if errors:
             raise ValidationError(errors)
 
@@ -39,11 +43,11 @@ def sourced_id_field() -> models.CharField:
     """The object's ``sourcedId`` in the school's OneRoster exports: a re-import finds it by
     this id and updates it in place. Blank for objects created by hand."""
     return models.CharField(
-        "OneRoster sourcedId",
+        _("OneRoster sourcedId"),
         max_length=255,
         blank=True,
         db_index=False,
-        help_text="Set by roster imports; blank for objects created here.",
+        help_text=_("Set by roster imports; blank for objects created here."),
     )
 
 

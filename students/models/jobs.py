@@ -32,10 +32,10 @@ class Job(models.Model):
 
     state = models.CharField(max_length=12, default=QUEUED)
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="How many times a worker took it up (retries and redeliveries)."
+        default=0, help_text=_("How many times a worker took it up (retries and redeliveries).")
     )
     queued_at = models.DateTimeField(
-        default=timezone.now, help_text="When it was (last) handed to the workers."
+        default=timezone.now, help_text=_("When it was (last) handed to the workers.")
     )
     # The sweeper moves ``queued_at`` on when it queues a lost job again (its staleness counts
     # from there); this keeps when the job was first asked for.
@@ -43,7 +43,7 @@ class Job(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="When it was first handed to the workers; a re-queue keeps it.",
+        help_text=_("When it was first handed to the workers; a re-queue keeps it."),
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.formats import time_format
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import RecordIsPermanent
@@ -19,11 +20,11 @@ from .schools import Cohort, Grade, Network, School
 class ELLevel(models.TextChoices):
     """English-language proficiency, as California's ELPAC reports it."""
 
-    NOT_EL = "not_el", "Not an English learner"
-    EMERGING = "emerging", "Emerging"
-    EXPANDING = "expanding", "Expanding"
-    BRIDGING = "bridging", "Bridging"
-    RECLASSIFIED = "reclassified", "Reclassified fluent"
+    NOT_EL = "not_el", _("Not an English learner")
+    EMERGING = "emerging", _("Emerging")
+    EXPANDING = "expanding", _("Expanding")
+    BRIDGING = "bridging", _("Bridging")
+    RECLASSIFIED = "reclassified", _("Reclassified fluent")
 
     @classmethod
     def receiving_eld(cls) -> set[str]:
@@ -31,9 +32,9 @@ class ELLevel(models.TextChoices):
 
 
 class InterventionTier(models.IntegerChoices):
-    CORE = 1, "Tier 1 (core instruction)"
-    TARGETED = 2, "Tier 2 (targeted small group)"
-    INTENSIVE = 3, "Tier 3 (intensive)"
+    CORE = 1, _("Tier 1 (core instruction)")
+    TARGETED = 2, _("Tier 2 (targeted small group)")
+    INTENSIVE = 3, _("Tier 3 (intensive)")
 
 
 class StudentQuerySet(models.QuerySet):
@@ -44,13 +45,15 @@ class StudentQuerySet(models.QuerySet):
         )
 
     def delete(self) -> Any:
-        raise RecordIsPermanent("Students are withdrawn (given an enrollment end), never deleted.")
+        raise RecordIsPermanent(
+            gettext("Students are withdrawn (given an enrollment end), never deleted.")
+        )
 
 
 class Student(SchoolOwned):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
     local_id = models.CharField(
-        "student id", max_length=32, help_text="The school's own id, e.g. from PowerSchool."
+        _("student id"), max_length=32, help_text=_("The school's own id, e.g. from PowerSchool.")
     )
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
@@ -60,11 +63,11 @@ class Student(SchoolOwned):
     )
     enrollment_start = models.DateField()
     enrollment_end = models.DateField(
-        null=True, blank=True, help_text="Last day enrolled. Set it to withdraw the student."
+        null=True, blank=True, help_text=_("Last day enrolled. Set it to withdraw the student.")
     )
-    has_iep = models.BooleanField("has an IEP", default=False)
+    has_iep = models.BooleanField(_("has an IEP"), default=False)
     el_level = models.CharField(
-        "English-learner level", max_length=16, choices=ELLevel.choices, default=ELLevel.NOT_EL
+        _("English-learner level"), max_length=16, choices=ELLevel.choices, default=ELLevel.NOT_EL
     )
     intervention_tier = models.PositiveSmallIntegerField(
         choices=InterventionTier.choices, default=InterventionTier.CORE
@@ -110,8 +113,10 @@ class Student(SchoolOwned):
         ):
             raise ValidationError(
                 {
-                    "enrollment_end": "The enrollment cannot end before it starts "
-                    f"({self.enrollment_start:%Y-%m-%d})."
+                    "enrollment_end": gettext(
+                        "The enrollment cannot end before it starts (%(start)s)."
+                    )
+                    % {"start": date_format(self.enrollment_start)}
                 }
             )
 
@@ -121,7 +126,9 @@ class Student(SchoolOwned):
         )
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RecordIsPermanent("Students are withdrawn (given an enrollment end), never deleted.")
+        raise RecordIsPermanent(
+            gettext("Students are withdrawn (given an enrollment end), never deleted.")
+        )
 
 
 class Role(models.TextChoices):
@@ -143,7 +150,8 @@ class Staff(SchoolOwned):
     )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff")
     active = models.BooleanField(
-        default=True, help_text="Inactive staff keep their history but no longer see the school."
+        default=True,
+        help_text=_("Inactive staff keep their history but no longer see the school."),
     )
     grades = models.ManyToManyField(Grade, blank=True, related_name="staff")
     cohorts = models.ManyToManyField(Cohort, blank=True, related_name="staff")
@@ -152,7 +160,7 @@ class Staff(SchoolOwned):
     sourced_id = sourced_id_field()
 
     class Meta:
-        verbose_name_plural = "staff"
+        verbose_name_plural = _("staff")
         ordering = ["school", "user__last_name", "user__first_name"]
         constraints = [
             models.UniqueConstraint(fields=["user", "school"], name="staff_once_per_school"),
@@ -170,8 +178,8 @@ class Staff(SchoolOwned):
         if self.work_start and self.work_end and self.work_end <= self.work_start:
             raise ValidationError(
                 {
-                    "work_end": "Working hours must end after they start "
-                    f"({time_format(self.work_start)})."
+                    "work_end": gettext("Working hours must end after they start (%(start)s).")
+                    % {"start": time_format(self.work_start)}
                 }
             )
 
@@ -213,9 +221,9 @@ class NetworkAdmin(models.Model):
 
 
 class ServiceKind(models.TextChoices):
-    IEP = "iep", "IEP special education"
-    ELD = "eld", "English language development"
-    INTERVENTION = "intervention", "Intervention (RTI tier 2/3)"
+    IEP = "iep", _("IEP special education")
+    ELD = "eld", _("English language development")
+    INTERVENTION = "intervention", _("Intervention (RTI tier 2/3)")
 
 
 # Who may deliver each kind of service; a tutor cannot deliver IEP minutes, for instance.
@@ -240,9 +248,9 @@ class ServiceNeed(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(MAX_SERVICE_MINUTES_PER_WEEK)]
     )
     max_group_size = models.PositiveSmallIntegerField(
-        "largest group",
+        _("largest group"),
         validators=[MinValueValidator(1), MaxValueValidator(MAX_SERVICE_GROUP)],
-        help_text="1 means one-to-one.",
+        help_text=_("1 means one-to-one."),
     )
     provider_role = models.CharField(max_length=16, choices=Role.choices)
     session_minutes = models.PositiveSmallIntegerField(
@@ -282,20 +290,24 @@ class ServiceNeed(models.Model):
         errors: dict[str, str] = {}
         if self.kind and self.provider_role and self.provider_role not in PROVIDER_ROLES[self.kind]:
             allowed = ", ".join(sorted(Role(r).label for r in PROVIDER_ROLES[self.kind]))
-            errors["provider_role"] = (
-                f"{Role(self.provider_role).label} cannot provide {ServiceKind(self.kind).label}; "
-                f"choose one of: {allowed}."
-            )
+            errors["provider_role"] = gettext(
+                "%(role)s cannot provide %(kind)s; choose one of: %(allowed)s."
+            ) % {
+                "role": Role(self.provider_role).label,
+                "kind": ServiceKind(self.kind).label,
+                "allowed": allowed,
+            }
         if self.student_id:
             if self.kind == ServiceKind.IEP and not self.student.has_iep:
-                errors["kind"] = f"{self.student} has no IEP; mark the IEP on the student first."
+                errors["kind"] = gettext(
+                    "%(student)s has no IEP; mark the IEP on the student first."
+                ) % {"student": self.student}
             if (
                 self.kind == ServiceKind.ELD
                 and self.student.el_level not in ELLevel.receiving_eld()
             ):
-                errors["kind"] = (
-                    f"{self.student} is not a current English learner "
-                    f"({self.student.get_el_level_display()})."
-                )
+                errors["kind"] = gettext(
+                    "%(student)s is not a current English learner (%(level)s)."
+                ) % {"student": self.student, "level": self.student.get_el_level_display()}
         if errors:
             raise ValidationError(errors)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rocketship.uploads import UploadStorage
 
@@ -26,13 +27,13 @@ MAX_STORED_LINES = 2000
 
 
 class RosterImportState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    REVIEWED = "reviewed", "Dry run done"
-    APPLIED = "applied", "Applied"
-    UNCHANGED = "unchanged", "Nothing to change"
-    REJECTED = "rejected", "Rejected"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    REVIEWED = "reviewed", _("Dry run done")
+    APPLIED = "applied", _("Applied")
+    UNCHANGED = "unchanged", _("Nothing to change")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
 
 
 ACTIVE_ROSTER_STATES = (RosterImportState.QUEUED, RosterImportState.RUNNING)
@@ -51,7 +52,7 @@ class RosterImport(Job):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Blank for a command or a nightly job.",
+        help_text=_("Blank for a command or a nightly job."),
     )
     file_name = models.CharField(max_length=255)
     file = models.FileField(upload_to="%Y/%m/", storage=upload_storage, max_length=255)
@@ -59,20 +60,22 @@ class RosterImport(Job):
     state = models.CharField(
         max_length=12, choices=RosterImportState.choices, default=RosterImportState.QUEUED
     )
-    version = models.CharField(max_length=8, blank=True, help_text="OneRoster 1.1 or 1.2.")
-    modes = models.JSONField(default=dict, blank=True, help_text="file -> bulk, delta or absent")
+    version = models.CharField(max_length=8, blank=True, help_text=_("OneRoster 1.1 or 1.2."))
+    modes = models.JSONField(default=dict, blank=True, help_text=_("file -> bulk, delta or absent"))
     counts = models.JSONField(
-        default=dict, blank=True, help_text="kind -> created / updated / ended / restored"
+        default=dict, blank=True, help_text=_("kind -> created / updated / ended / restored")
     )
-    changes = models.JSONField(default=list, blank=True, help_text="The diff, line by line.")
-    errors = models.JSONField(default=list, blank=True, help_text="file, row, column, reason")
+    changes = models.JSONField(default=list, blank=True, help_text=_("The diff, line by line."))
+    errors = models.JSONField(default=list, blank=True, help_text=_("file, row, column, reason"))
     warnings = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     cohort_preview = models.JSONField(
         default=dict,
         blank=True,
-        help_text="A dry run's candidates for the classes that define cohorts "
-        "(students.oneroster.cohort_sources).",
+        help_text=_(
+            "A dry run's candidates for the classes that define cohorts "
+            "(students.oneroster.cohort_sources)."
+        ),
     )
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .base import SchoolOwned, sourced_id_field, sourced_id_unique
@@ -13,7 +14,10 @@ from .base import SchoolOwned, sourced_id_field, sourced_id_unique
 def validate_time_zone(value: str) -> None:
     if value not in available_timezones():
         raise ValidationError(
-            f"{value!r} is not a time zone name; use an IANA name such as America/Los_Angeles."
+            gettext(
+                "%(value)r is not a time zone name; use an IANA name such as America/Los_Angeles."
+            )
+            % {"value": value}
         )
 
 
@@ -72,7 +76,7 @@ class School(models.Model):
         max_length=64,
         default="America/Los_Angeles",
         validators=[validate_time_zone],
-        help_text="IANA time zone; bell times and dates of this school are in this zone.",
+        help_text=_("IANA time zone; bell times and dates of this school are in this zone."),
     )
     sourced_id = sourced_id_field()
 
@@ -104,7 +108,7 @@ class GradeLevel(models.IntegerChoices):
 
 class Grade(SchoolOwned):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="grades")
-    level = models.PositiveSmallIntegerField("grade", choices=GradeLevel.choices)
+    level = models.PositiveSmallIntegerField(_("grade"), choices=GradeLevel.choices)
 
     class Meta:
         ordering = ["school", "level"]
@@ -121,7 +125,9 @@ class Cohort(SchoolOwned):
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cohorts")
     grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="cohorts")
-    name = models.CharField(max_length=60, help_text="As the school says it, e.g. '3B Stanford'.")
+    name = models.CharField(
+        max_length=60, help_text=_("As the school says it, e.g. '3B Stanford'.")
+    )
     sourced_id = sourced_id_field()
     # A combination homeroom (grades 4 and 5) follows one grade's rotation template. A roster
     # import picks the grade most of its students are in, but once a leader chose it in Setup a

@@ -7,9 +7,10 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from typing import Any
 
+from students.plain_gettext import gettext, ngettext
+
 from .columns import BOOLEANS, EXTENSION_PREFIX, STATUSES, FileColumns, FileMode
 from .dates import DateFormatError, parse_date, parse_datetime
-from .messages import gettext, ngettext
 from .records import ExportError
 from .tables import Row
 

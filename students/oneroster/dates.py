@@ -6,7 +6,7 @@ date or enrollment end is worse than a refused file."""
 import re
 from datetime import UTC, date, datetime
 
-from .messages import gettext
+from students.plain_gettext import gettext
 
 _MONTH_DAY_YEAR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _TWO_DIGIT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")

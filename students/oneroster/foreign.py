@@ -18,7 +18,8 @@ import csv
 import difflib
 from collections.abc import Collection
 
-from .messages import gettext
+from students.plain_gettext import gettext
+
 from .records import ExportError
 
 # Vendors' own columns, which the spec allows and the reader ignores without a word.

@@ -21,6 +21,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from rocketship.db_timeouts import long_statements
 
@@ -75,7 +76,10 @@ def roster_import_apply(*, record: RosterImport, by: User | None) -> RosterImpor
     """Apply a reviewed dry run: the same file imported for real, as a new import."""
     if not record.dry_run or record.state != RosterImportState.REVIEWED or not record.file:
         raise DomainError(
-            "Only a dry run that finished without errors can be applied; upload the export again."
+            gettext(
+                "Only a dry run that finished without errors can be applied; upload the export "
+                "again."
+            )
         )
     with record.file.open("rb") as stored:
         content = stored.read()
@@ -161,8 +165,10 @@ def roster_import_run(
         job_finish(
             record,
             state=RosterImportState.FAILED,  # type: ignore[arg-type]  # a choice (a str)
-            message="The import stopped on an unexpected error; nothing was changed. Try "
-            "again; if it happens again, report it with the import's number.",
+            message=gettext(
+                "The import stopped on an unexpected error; nothing was changed. Try "
+                "again; if it happens again, report it with the import's number."
+            ),
         )
     say("done")
     return record
@@ -178,16 +184,24 @@ def _record_plan(
 ) -> None:
     if not plan.ok:
         state = RosterImportState.REJECTED
-        message = f"The export has {len(plan.errors)} error(s); nothing was changed."
+        # The same English for one and many (the wording the pages have always shown); the
+        # catalogs give each language its plural forms.
+        message = ngettext(
+            "The export has %(count)d error(s); nothing was changed.",
+            "The export has %(count)d error(s); nothing was changed.",
+            len(plan.errors),
+        ) % {"count": len(plan.errors)}
     elif not plan.changes:
         state = RosterImportState.UNCHANGED
-        message = "The export matches what is stored; nothing to change."
+        message = gettext("The export matches what is stored; nothing to change.")
     elif record.dry_run:
         state = RosterImportState.REVIEWED
-        message = "Dry run: nothing was changed. Review the changes, then apply them."
+        message = gettext("Dry run: nothing was changed. Review the changes, then apply them.")
     else:
         state = RosterImportState.APPLIED
-        message = f"{len(plan.changes)} change(s) applied."
+        message = ngettext(
+            "%(count)d change(s) applied.", "%(count)d change(s) applied.", len(plan.changes)
+        ) % {"count": len(plan.changes)}
     # The export is deleted once this commits, unless a dry run waits to be applied.
     job_finish(
         record,

@@ -3,6 +3,8 @@
 manifest we still read the files (version guessed from roles.csv, files taken as bulk) so
 that one upload reports every problem, not just the first."""
 
+from students.plain_gettext import gettext
+
 from . import foreign
 from .columns import (
     FILE_MODES,
@@ -15,7 +17,6 @@ from .columns import (
     FileMode,
     Version,
 )
-from .messages import gettext
 from .records import ExportError
 from .source import ExportFiles
 from .tables import read_table

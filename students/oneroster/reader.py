@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
 
+from students.plain_gettext import gettext
+
 from . import foreign, rows
 from .cells import CellReader
 from .columns import (
@@ -33,7 +35,6 @@ from .columns import (
     Version,
 )
 from .manifest import file_modes, read_properties, version_of
-from .messages import gettext
 from .records import (
     AcademicSession,
     Class,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
+from students.plain_gettext import gettext
+
 from .columns import FileMode, Version
 
 
@@ -22,12 +24,14 @@ class ExportError:
     reason: str
 
     def __str__(self) -> str:
-        where = self.file
+        values = {"file": self.file, "row": self.row, "column": self.column, "reason": self.reason}
+        if self.row is not None and self.column is not None:
+            return gettext("%(file)s, row %(row)d, column %(column)s: %(reason)s") % values
         if self.row is not None:
-            where += f", row {self.row}"
+            return gettext("%(file)s, row %(row)d: %(reason)s") % values
         if self.column is not None:
-            where += f", column {self.column}"
-        return f"{where}: {self.reason}"
+            return gettext("%(file)s, column %(column)s: %(reason)s") % values
+        return gettext("%(file)s: %(reason)s") % values
 
 
 class UserRole(NamedTuple):

@@ -7,17 +7,51 @@ already reported) are not checked: there is nothing to check them against."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
+from students.plain_gettext import gettext
+
 from .columns import ACADEMIC_SESSIONS, CLASSES, COURSES, ORGS, USERS, FileMode
 from .records import ExportError
 
-# kind -> (file holding it, how a reason names it)
-KINDS: dict[str, tuple[str, str]] = {
-    "org": (ORGS, "org"),
-    "school": (ORGS, "school"),
-    "academicSession": (ACADEMIC_SESSIONS, "academic session"),
-    "course": (COURSES, "course"),
-    "class": (CLASSES, "class"),
-    "user": (USERS, "user"),
+# kind -> the file holding it
+KINDS: dict[str, str] = {
+    "org": ORGS,
+    "school": ORGS,
+    "academicSession": ACADEMIC_SESSIONS,
+    "course": COURSES,
+    "class": CLASSES,
+    "user": USERS,
+}
+# kind -> the reason for a reference its file does not hold (whole sentences, for translators)
+NAMES_NONE: dict[str, str] = {
+    "org": gettext_noop("%(column)s '%(sourced_id)s' names no org in %(file)s."),
+    "school": gettext_noop("%(column)s '%(sourced_id)s' names no school in %(file)s."),
+    "academicSession": gettext_noop(
+        "%(column)s '%(sourced_id)s' names no academic session in %(file)s."
+    ),
+    "course": gettext_noop("%(column)s '%(sourced_id)s' names no course in %(file)s."),
+    "class": gettext_noop("%(column)s '%(sourced_id)s' names no class in %(file)s."),
+    "user": gettext_noop("%(column)s '%(sourced_id)s' names no user in %(file)s."),
+}
+# kind -> the reason for a reference to a row its file marks tobedeleted
+NAMES_DELETED: dict[str, str] = {
+    "org": gettext_noop("%(column)s '%(sourced_id)s' names a org that %(file)s marks tobedeleted."),
+    "school": gettext_noop(
+        "%(column)s '%(sourced_id)s' names a school that %(file)s marks tobedeleted."
+    ),
+    "academicSession": gettext_noop(
+        "%(column)s '%(sourced_id)s' names a academic session that %(file)s marks tobedeleted."
+    ),
+    "course": gettext_noop(
+        "%(column)s '%(sourced_id)s' names a course that %(file)s marks tobedeleted."
+    ),
+    "class": gettext_noop(
+        "%(column)s '%(sourced_id)s' names a class that %(file)s marks tobedeleted."
+    ),
+    "user": gettext_noop(
+        "%(column)s '%(sourced_id)s' names a user that %(file)s marks tobedeleted."
+    ),
 }
 
 
@@ -50,7 +84,8 @@ def resolve(
     the orgs whose type is valid; only those are checked for being schools."""
     external: set[tuple[str, str]] = set()
     for ref in references:
-        file, noun = KINDS[ref.kind]
+        file = KINDS[ref.kind]
+        values = {"column": ref.column, "sourced_id": ref.sourced_id, "file": file}
         target = targets.get(file)
         if target is None:
             continue
@@ -64,7 +99,7 @@ def resolve(
                         ref.file,
                         ref.row,
                         ref.column,
-                        f"{ref.column} '{ref.sourced_id}' names no {noun} in {file}.",
+                        gettext(NAMES_NONE[ref.kind]) % values,
                     )
                 )
         elif status == "tobedeleted":
@@ -73,8 +108,7 @@ def resolve(
                     ref.file,
                     ref.row,
                     ref.column,
-                    f"{ref.column} '{ref.sourced_id}' names a {noun} that {file} marks "
-                    "tobedeleted.",
+                    gettext(NAMES_DELETED[ref.kind]) % values,
                 )
             )
         elif ref.kind == "school" and org_types.get(ref.sourced_id, "school") != "school":
@@ -83,8 +117,10 @@ def resolve(
                     ref.file,
                     ref.row,
                     ref.column,
-                    f"{ref.column} '{ref.sourced_id}' names an org of type "
-                    f"'{org_types.get(ref.sourced_id)}', not a school.",
+                    gettext(
+                        "%(column)s '%(sourced_id)s' names an org of type '%(type)s', not a school."
+                    )
+                    % {**values, "type": org_types.get(ref.sourced_id)},
                 )
             )
     return external

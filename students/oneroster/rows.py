@@ -5,6 +5,10 @@ and roles, which 1.2 keeps in another file) are the reader's."""
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from django.utils.translation import gettext_noop
+
+from students.plain_gettext import gettext
+
 from .cells import CellReader
 from .columns import (
     CLASS_TYPES,
@@ -30,6 +34,11 @@ from .records import (
 from .tables import Row, Table
 
 RecordT = TypeVar("RecordT")
+# What a grade places (``check_grades``' ``needed_for``) -> the reason when it has none.
+NEEDS_A_GRADE: dict[str, str] = {
+    "student": gettext_noop("A student needs a grade (KG or 01 to 05)."),
+    "homeroom class": gettext_noop("A homeroom class needs a grade (KG or 01 to 05)."),
+}
 # sourcedId -> status of every row read, including bulk rows marked tobedeleted.
 Statuses = dict[str, str]
 
@@ -62,8 +71,11 @@ def _rows_with_ids(
             cells.error(
                 row,
                 "sourcedId",
-                f"sourcedId '{sourced_id}' is also on row {first_rows[sourced_id]}; "
-                "each sourcedId may appear once in a file.",
+                gettext(
+                    "sourcedId '%(sourced_id)s' is also on row %(row)d; "
+                    "each sourcedId may appear once in a file."
+                )
+                % {"sourced_id": sourced_id, "row": first_rows[sourced_id]},
             )
             continue
         first_rows[sourced_id] = row
@@ -83,14 +95,17 @@ def check_grades(
     does not serve (PK, TK, 06...) is no reading error: the importer leaves that student,
     homeroom or school out with a warning, and imports the rest."""
     if required and not codes:
-        cells.error(row, "grades", f"A {needed_for} needs a grade (KG or 01 to 05).")
+        cells.error(row, "grades", gettext(NEEDS_A_GRADE[str(needed_for)]))
     for code in codes:
         if code not in GRADE_CODES:
             cells.error(
                 row,
                 "grades",
-                f"'{code}' is not a OneRoster grade code (IT, PR, PK, TK, KG, 01 to 13, PS, UG, "
-                "Other).",
+                gettext(
+                    "'%(code)s' is not a OneRoster grade code (IT, PR, PK, TK, KG, 01 to 13, PS, "
+                    "UG, Other)."
+                )
+                % {"code": code},
             )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -103,9 +104,11 @@ class LeftOut:
     file: str
     reason: StrOrPromise  # with %(count)d, %(what)s and %(rows)s
     rows: list[int] = field(default_factory=list)
-    what: Counter[str] = field(default_factory=Counter)
+    # What the rows were (a grade code, a title, a date: dates shown in the reader's format,
+    # in date order)
+    what: Counter[str | datetime.date] = field(default_factory=Counter)
 
-    def add(self, row: int, what: str = "") -> None:
+    def add(self, row: int, what: str | datetime.date = "") -> None:
         self.rows.append(row)
         if what:
             self.what[what] += 1
@@ -115,9 +118,20 @@ class LeftOut:
         shown = ", ".join(str(r) for r in rows[:FIRST_ROWS])
         if len(rows) > FIRST_ROWS:
             shown += ", …"
-        what = ", ".join(f"{key}: {n}" for key, n in sorted(self.what.items()))
+        what = ", ".join(
+            f"{_what_shown(key)}: {n}"
+            for key, n in sorted(self.what.items(), key=lambda item: _what_order(item[0]))
+        )
         text = self.reason % {"count": len(self.rows), "what": what, "rows": shown}
         return ExportError(self.file, rows[0] if rows else None, None, text)
+
+
+def _what_order(what: str | datetime.date) -> str:
+    return what.isoformat() if isinstance(what, datetime.date) else what
+
+
+def _what_shown(what: str | datetime.date) -> str:
+    return date_format(what) if isinstance(what, datetime.date) else what
 
 
 # --- schools that are not K-5 schools --------------------------------------------------------
@@ -200,6 +214,6 @@ def overlap_error(
         "row_a": first.row,
         "b": second.class_sourced_id,
         "row_b": second.row,
-        "from": _(" from %(day)s") % {"day": day.isoformat()} if day else "",
+        "from": _(" from %(day)s") % {"day": date_format(day)} if day else "",
     }
     return ExportError(ENROLLMENTS, second.row, "beginDate", reason)

@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from .messages import gettext
+from students.plain_gettext import gettext
 
 ExportSource = str | Path | BinaryIO
 

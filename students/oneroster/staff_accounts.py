@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from ..models import Network, NetworkAdmin, Staff
 from .columns import USERS
@@ -155,8 +156,11 @@ class StaffAccounts:
                         USERS,
                         user.row,
                         "username",
-                        f"{account.username}: this account also works outside this network; "
-                        "its names and email are left as they are.",
+                        gettext(
+                            "%(username)s: this account also works outside this network; "
+                            "its names and email are left as they are."
+                        )
+                        % {"username": account.username},
                     )
                 )
             self.rows[key] = AccountRow(account, {f: getattr(account, f) for f in ACCOUNT_FIELDS})
@@ -180,8 +184,11 @@ class StaffAccounts:
                     USERS,
                     user.row,
                     "username",
-                    f"Username {username!r} belongs to an account outside this network; this "
-                    f"person gets an account of their own, {scoped!r}.",
+                    gettext(
+                        "Username %(username)r belongs to an account outside this network; this "
+                        "person gets an account of their own, %(scoped)r."
+                    )
+                    % {"username": username, "scoped": scoped},
                 )
             )
             wanted["username"] = scoped

@@ -14,6 +14,8 @@ import io
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
+from students.plain_gettext import gettext, ngettext
+
 from ..csv_cells import (
     MAX_CELL_CHARS,
     cell_problem,
@@ -22,7 +24,6 @@ from ..csv_cells import (
     has_unreadable_bytes,
 )
 from . import foreign
-from .messages import gettext, ngettext
 from .records import ExportError
 
 Row = dict[str, str]

@@ -51,7 +51,8 @@ def test_an_enrollment_cannot_end_before_it_starts():
     with pytest.raises(ValidationError) as error:
         student.full_clean()
     assert (
-        "cannot end before it starts (2026-08-12)" in error.value.message_dict["enrollment_end"][0]
+        "cannot end before it starts (Aug. 12, 2026)"
+        in error.value.message_dict["enrollment_end"][0]
     )
 
 

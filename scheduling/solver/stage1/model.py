@@ -46,6 +46,7 @@ from ..problem import (
     Venue,
     Window,
 )
+from ..words import tr
 
 LinearExpr = cp_model.LinearExprT
 # Search orders for a first day (``DayModel.use_strategy``): the labs' first blocks early to late
@@ -188,11 +189,16 @@ class DayModel:
                         f"window:{cohort.grade}:{station.code}",
                         Reason(
                             code="event-window",
-                            message=(
-                                f"{grade_name(cohort.grade).capitalize()}'s {station.code} window "
-                                f"{clock(window.start)}-{clock(window.end)}"
+                            message=tr(
+                                "%(grade)s's %(station)s window %(start)s-%(end)s",
+                                grade=grade_name(cohort.grade).capitalize(),
+                                station=station.code,
+                                start=clock(window.start),
+                                end=clock(window.end),
                             ),
-                            suggestion=f"Widen or move the {station.code} window.",
+                            suggestion=tr(
+                                "Widen or move the %(station)s window.", station=station.code
+                            ),
                             setting=f"station:{cohort.grade}:{station.code}",
                         ),
                     )
@@ -378,11 +384,15 @@ class DayModel:
                             f"prep:{member.id}",
                             Reason(
                                 code="prep",
-                                message=(
-                                    f"{member.name}'s {member.prep_minutes} minutes of prep in "
-                                    "one stretch"
+                                message=tr(
+                                    "%(teacher)s's %(minutes)s minutes of prep in one stretch",
+                                    teacher=member.name,
+                                    minutes=member.prep_minutes,
                                 ),
-                                suggestion=f"Shorten {member.name}'s prep or free their day.",
+                                suggestion=tr(
+                                    "Shorten %(teacher)s's prep or free their day.",
+                                    teacher=member.name,
+                                ),
                                 setting=f"staff:{member.id}",
                             ),
                         ),
@@ -559,12 +569,16 @@ class DayModel:
             f"lunch:{member.id}",
             Reason(
                 code="staff-lunch",
-                message=(
-                    f"{member.name}'s {wellbeing.lunch_minutes}-minute staff lunch between "
-                    f"{clock(window.start)} and {clock(window.end)}"
+                message=tr(
+                    "%(teacher)s's %(minutes)s-minute staff lunch between %(start)s and %(end)s",
+                    teacher=member.name,
+                    minutes=wellbeing.lunch_minutes,
+                    start=clock(window.start),
+                    end=clock(window.end),
                 ),
-                suggestion=(
-                    f"Widen the staff lunch window in School settings, or free {member.name}'s day."
+                suggestion=tr(
+                    "Widen the staff lunch window in School settings, or free %(teacher)s's day.",
+                    teacher=member.name,
                 ),
                 setting="school",  # the rule lives in School settings
             ),
@@ -577,13 +591,17 @@ class DayModel:
             f"breaks:{member.id}",
             Reason(
                 code="staff-breaks",
-                message=(
-                    f"{member.name}'s break of {wellbeing.min_break} minutes in every "
-                    f"{wellbeing.max_stretch} minutes of teaching or supervising"
+                message=tr(
+                    "%(teacher)s's break of %(minutes)s minutes in every %(stretch)s minutes of "
+                    "teaching or supervising",
+                    teacher=member.name,
+                    minutes=wellbeing.min_break,
+                    stretch=wellbeing.max_stretch,
                 ),
-                suggestion=(
+                suggestion=tr(
                     "Lengthen the longest teaching stretch in School settings, or give "
-                    f"{member.name} fewer blocks."
+                    "%(teacher)s fewer blocks.",
+                    teacher=member.name,
                 ),
                 setting="school",  # the rule lives in School settings
             ),
@@ -661,11 +679,11 @@ class DayModel:
                     "split",
                     Reason(
                         code="split-apart",
-                        message=(
+                        message=tr(
                             "the rule that a split station's blocks are not back to back with "
                             "the same teacher"
                         ),
-                        suggestion="Allow fewer blocks of the split stations.",
+                        suggestion=tr("Allow fewer blocks of the split stations."),
                         setting="school",
                     ),
                 )
@@ -818,10 +836,17 @@ class DayModel:
                         f"pin:{pin.cohort}:{pin.station}:{pin.start}",
                         Reason(
                             code="pin",
-                            message=(
-                                f"the pin of {cohort.name}'s {pin.station} at {clock(pin.start)}"
+                            message=tr(
+                                "the pin of %(cohort)s's %(station)s at %(time)s",
+                                cohort=cohort.name,
+                                station=pin.station,
+                                time=clock(pin.start),
                             ),
-                            suggestion=f"Clear or move the pin of {cohort.name}'s {pin.station}.",
+                            suggestion=tr(
+                                "Clear or move the pin of %(cohort)s's %(station)s.",
+                                cohort=cohort.name,
+                                station=pin.station,
+                            ),
                             setting=f"pin:{pin.cohort}:{pin.station}",
                         ),
                     )

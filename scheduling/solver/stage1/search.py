@@ -37,6 +37,7 @@ from ..decompose import (
 )
 from ..precheck import precheck
 from ..problem import Cohort, Infeasible, PlacedBlock, Problem, Reason, Solution, SolveStats
+from ..words import tr
 from .model import LABS, LABS_THEN_DAY, DayModel
 
 # Deterministic work of the first restart (about 0.3 s on this machine), growing geometrically:
@@ -600,28 +601,34 @@ class ModelSearch:
         if status == cp_model.INFEASIBLE:
             return Reason(
                 code="conflicting-settings",
-                message=(
-                    f"No schedule for {self.day.problem.date} satisfies every setting together, "
-                    "although each count (minutes, seats, staff time) adds up on its own."
+                message=tr(
+                    "No schedule for %(date)s satisfies every setting together, although each "
+                    "count (minutes, seats, staff time) adds up on its own.",
+                    date=self.day.problem.date,
                 ),
-                suggestion="Remove pins one at a time, or widen the fixed events' windows.",
+                suggestion=tr("Remove pins one at a time, or widen the fixed events' windows."),
                 setting="school",
             )
         # Running out of time proves nothing: say the engine stopped, and at which limit (under
         # a work limit the seconds are only a safety net, so they are not the limit to quote).
         if options.work_limit is not None:
-            spent = f"its work limit ({options.work_limit:g} units)"
+            message = tr(
+                "The engine stopped after its work limit (%(units)s units) without finding a "
+                "day; this does not mean none exists.",
+                units=f"{options.work_limit:g}",
+            )
             detail: tuple[tuple[str, int | float], ...] = (("work", options.work_limit),)
         else:
-            spent = f"{options.time_limit:g} s"
+            message = tr(
+                "The engine stopped after %(seconds)s s without finding a day; this does not "
+                "mean none exists.",
+                seconds=f"{options.time_limit:g}",
+            )
             detail = (("seconds", options.time_limit),)
         return Reason(
             code="time-limit",
-            message=(
-                f"The engine stopped after {spent} without finding a day; this does not mean "
-                "none exists."
-            ),
-            suggestion="Try for longer: build again with a longer time limit.",
+            message=message,
+            suggestion=tr("Try for longer: build again with a longer time limit."),
             setting="school",
             detail=detail,
         )
@@ -661,11 +668,16 @@ class ModelSearch:
             if rest and infeasible_with(rest)[0]:
                 core = rest
         reasons = [day.settings[literal.index][1] for literal in core]
+        # The settings' own phrases (``DayModel.setting``), as many as the conflict holds.
         together = "; ".join(r.message for r in reasons)
         return tuple(
             Reason(
                 code=r.code,
-                message=f"These settings cannot all hold on {day.problem.date}: {together}.",
+                message=tr(
+                    "These settings cannot all hold on %(date)s: %(settings)s.",
+                    date=day.problem.date,
+                    settings=together,
+                ),
                 suggestion=r.suggestion,
                 setting=r.setting,
             )

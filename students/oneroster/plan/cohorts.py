@@ -58,15 +58,13 @@ class CohortsPlanner(PlannerBase):
                 self.unserved_rooms[cls.sourced_id] = outside[0]
                 continue
             if not levels:
-                self.plan.errors.append(
-                    _error(
-                        CLASSES,
-                        cls.row,
-                        "grades",
-                        f"Homeroom {title_of(cls)!r} needs a grade of KG, 01-05; "
-                        f"it has {', '.join(grades) or 'none'}.",
-                    )
+                reason = (
+                    _("Homeroom %(title)r needs a grade of KG, 01-05; it has %(grades)s.")
+                    if grades
+                    else _("Homeroom %(title)r needs a grade of KG, 01-05; it has none.")
                 )
+                values = {"title": title_of(cls), "grades": ", ".join(grades)}
+                self.plan.errors.append(_error(CLASSES, cls.row, "grades", reason % values))
                 continue
             cohort = stored.get(cls.sourced_id) or named.adopted.get(cls.sourced_id)
             level = self.cohort_grade(cls, frozenset(levels), cohort)

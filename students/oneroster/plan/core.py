@@ -183,7 +183,7 @@ class PlannerBase:
         self.plan.errors.extend(errors)
         return not errors
 
-    def _left_out(self, reason: str, file: str, row: int, what: str) -> None:
+    def _left_out(self, reason: str, file: str, row: int, what: str | datetime.date) -> None:
         """Count a row left out (or put off) for ``reason``; ``run`` warns once per reason."""
         if reason not in self.left_out:
             self.left_out[reason] = LeftOut(file, LEFT_OUT[reason])

@@ -171,7 +171,7 @@ class PeoplePlanner(PlannerBase):
                 rooms = sorted({e.class_sourced_id for e in live if in_effect(e, today)})
                 later = sorted((e for e in live if is_future(e, today)), key=_begins)
                 if later and later[0].class_sourced_id not in rooms:
-                    self._left_out("later", ENROLLMENTS, later[0].row, str(later[0].begin_date))
+                    self._left_out("later", ENROLLMENTS, later[0].row, _begins(later[0]))
                 at = (ENROLLMENTS, here[0].row)
                 wanted: StudentRow
                 if len(rooms) == 1:
@@ -205,8 +205,11 @@ class PeoplePlanner(PlannerBase):
                     USERS,
                     user.row,
                     "identifier",
-                    f"User {user.sourced_id!r} is a student with neither an identifier nor "
-                    "a username to use as their student id.",
+                    _(
+                        "User %(sourced_id)r is a student with neither an identifier nor "
+                        "a username to use as their student id."
+                    )
+                    % {"sourced_id": user.sourced_id},
                 )
             )
             return
@@ -249,7 +252,7 @@ class PeoplePlanner(PlannerBase):
             # schedules before it do not count them.
             rooms, starts = [later[0].class_sourced_id], _begins(later[0])
         elif later and later[0].class_sourced_id not in rooms:
-            self._left_out("later", ENROLLMENTS, later[0].row, str(later[0].begin_date))
+            self._left_out("later", ENROLLMENTS, later[0].row, _begins(later[0]))
             move = (later[0].class_sourced_id, _begins(later[0]), later[0].sourced_id)
         if existing is None and not rooms and (self.bulk_enrollments or user.status != "active"):
             # Never imported and in no homeroom today (their enrollments ended, or there are
@@ -269,8 +272,16 @@ class PeoplePlanner(PlannerBase):
                         USERS,
                         user.row,
                         "grades",
-                        f"User {user.sourced_id!r} is in grade {user.grades[0]} but their "
-                        f"homeroom {rooms[0]!r} is of grade {held}.",
+                        _(
+                            "User %(sourced_id)r is in grade %(grade)s but their "
+                            "homeroom %(homeroom)r is of grade %(held)s."
+                        )
+                        % {
+                            "sourced_id": user.sourced_id,
+                            "grade": user.grades[0],
+                            "homeroom": rooms[0],
+                            "held": held,
+                        },
                     )
                 )
                 return
@@ -282,7 +293,8 @@ class PeoplePlanner(PlannerBase):
                     USERS,
                     user.row,
                     "grades",
-                    f"Student {user.sourced_id!r} has no grade and no homeroom to take one from.",
+                    _("Student %(sourced_id)r has no grade and no homeroom to take one from.")
+                    % {"sourced_id": user.sourced_id},
                 )
             )
             return
@@ -328,7 +340,8 @@ class PeoplePlanner(PlannerBase):
                     USERS,
                     user.row,
                     "username",
-                    f"Staff user {user.sourced_id!r} has no username to log in with.",
+                    _("Staff user %(sourced_id)r has no username to log in with.")
+                    % {"sourced_id": user.sourced_id},
                 )
             )
             return
@@ -340,8 +353,11 @@ class PeoplePlanner(PlannerBase):
                     USERS,
                     user.row,
                     "role",
-                    f"{user.username}: no role could be read from what they teach; give "
-                    "them one in Setup.",
+                    _(
+                        "%(username)s: no role could be read from what they teach; give "
+                        "them one in Setup."
+                    )
+                    % {"username": user.username},
                 )
             )
         wanted = WantedStaff(

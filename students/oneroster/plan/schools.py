@@ -12,6 +12,22 @@ from ..scope import unserved_schools
 from .core import _SCHOOL_COLUMNS, PlannerBase, _error
 from .wanted import Planned, WantedSchool
 
+# kind -> why a delta file may not name an object of another network (whole sentences)
+NOT_IN_NETWORK = {
+    "school": _(
+        "School %(sourced_id)r is not in this network: an export can only name its own "
+        "network's schools, classes and people."
+    ),
+    "class": _(
+        "Class %(sourced_id)r is not in this network: an export can only name its own "
+        "network's schools, classes and people."
+    ),
+    "user": _(
+        "User %(sourced_id)r is not in this network: an export can only name its own "
+        "network's schools, classes and people."
+    ),
+}
+
 
 class SchoolsPlanner(PlannerBase):
     def foreign_refs(self, outside: dict[str, dict[str, tuple[str, int, str]]]) -> None:
@@ -32,7 +48,6 @@ class SchoolsPlanner(PlannerBase):
                 ),
             ),
         }
-        nouns = {"school": "School", "class": "Class", "user": "User"}
         for kind, refs in outside.items():
             if not refs:
                 continue
@@ -59,8 +74,7 @@ class SchoolsPlanner(PlannerBase):
                         file,
                         row,
                         column,
-                        f"{nouns[kind]} {sourced_id!r} is not in this network: an export can "
-                        "only name its own network's schools, classes and people.",
+                        NOT_IN_NETWORK[kind] % {"sourced_id": sourced_id},
                     )
                 )
 
@@ -98,7 +112,8 @@ class SchoolsPlanner(PlannerBase):
                         file,
                         row,
                         column,
-                        f"School {sourced_id!r} is neither in this export nor stored.",
+                        _("School %(sourced_id)r is neither in this export nor stored.")
+                        % {"sourced_id": sourced_id},
                     )
                 )
         return found

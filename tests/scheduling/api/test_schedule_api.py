@@ -506,7 +506,7 @@ def test_nothing_published_answers_404_as_a_problem_that_says_so():
     response = token_for(world.school).get(schedule_url(world.school.pk))
 
     body = assert_problem(response, 404)
-    assert body["detail"] == f"No schedule is published for {world.school.name} on 2026-11-24."
+    assert body["detail"] == f"No schedule is published for {world.school.name} on Nov. 24, 2026."
     assert_problem(token_for(world.school).get(schedule_url(world.school.pk, "2026-11-25")), 404)
 
 

@@ -1,6 +1,7 @@
-"""Translation of the reader's messages. The reader also runs without Django set up (a child
-process that only reads an export, a script): its messages then stay in English. The names are
-gettext's, so ``makemessages`` finds the strings."""
+"""Django's gettext and ngettext for code that also runs without Django set up (an export read
+in a child process, a script): there the English message is kept. The names are gettext's, so
+``makemessages`` finds the strings. A module of its own, importing nothing of the app, so the
+readers (``students.csv_cells``, ``students.oneroster``) can use it without an import cycle."""
 
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils import translation
