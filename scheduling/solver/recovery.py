@@ -18,9 +18,11 @@ stations are touched; everything else stays as configured. The kinds, tried in t
   combined is covered.
 - CONVERT: the absent teacher's station becomes Learning Lab time (the template's lab station
   gets its minutes: the solver decides whether seats and supervision allow) or, failing that,
-  flex time in the homeroom, for the affected cohorts only (per-cohort templates). When only
-  lab supervisors are out, every cohort of their labs keeps the lab minutes the present
-  supervisors can watch and has the rest as flex time.
+  flex time in the homeroom, for the affected cohorts only (per-cohort templates); someone out
+  for part of the day keeps the cohorts their hours hold, and only the others are converted
+  (all of them if that finds no day). When only lab supervisors are out, every cohort of
+  their labs keeps the lab minutes the present supervisors can watch and has the rest as flex
+  time.
 
 When teachers and lab supervisors are out together, two substitutes take one each; otherwise
 every option above (one substitute teaching, cover, combining, flex) also shortens the labs as
@@ -233,8 +235,20 @@ def recovery_options(
     else:
         # Only supervisors are out: their labs' time shrinks to what the others can watch.
         into_lab, into_flex = None, _shortened_labs(problem, absent, out, watched)
+    # Someone out for part of the day still teaches the cohorts their hours hold; only the
+    # others' stations are converted, tried before converting them all.
+    fewer = _beyond_hours(problem, out, targets)
+    partial_lab: Recovery | None = None
+    partial_flex: Recovery | None = None
+    if affected and fewer:
+        partial_flex = _convert(problem, absent, fewer, "flex")
+        if watched:
+            partial_flex = _and_labs_shortened(problem, partial_flex, out, watched)
+        else:
+            partial_lab = _convert(problem, absent, fewer, "lab")
     substituted = _substitutions(problem, absent, out, affected, watched, pool)
-    attempts = len(substituted) + sum(r is not None for r in (cover, combine, into_lab, into_flex))
+    converts = (partial_lab, partial_flex, into_lab, into_flex)
+    attempts = len(substituted) + sum(r is not None for r in (cover, combine, *converts))
     share = _Share(options, attempts)
 
     found: list[tuple[tuple[int, int, int], RecoveryOption]] = []
@@ -256,8 +270,9 @@ def recovery_options(
             break
     attempt(cover)
     attempt(combine)
-    if not attempt(into_lab):
-        attempt(into_flex)
+    for conversion in converts:  # the first conversion that works, fewest cohorts first
+        if attempt(conversion):
+            break
     return tuple(option for _key, option in sorted(found, key=lambda pair: pair[0]))
 
 
@@ -291,6 +306,38 @@ def _affected(problem: Problem, out: frozenset[int]) -> list[tuple[Cohort, Stati
         for station in problem.template_of(cohort).stations
         if station.staff_role is not None and out & set(problem.candidates(cohort.id, station.code))
     ]
+
+
+def _beyond_hours(
+    problem: Problem, out: frozenset[int], targets: list[tuple[Cohort, Station]]
+) -> list[tuple[Cohort, Station]] | None:
+    """Of ``targets``, those a member out for only part of the day cannot also take in the
+    hours they are there: each keeps, in order, the cohort-stations whose minutes fit in those
+    hours (inside the cohorts' day, less their prep). None when that keeps none of them, or
+    all."""
+    kept: set[tuple[int, str]] = set()
+    for member in problem.staff:
+        if member.id not in out or not member.available:
+            continue
+        theirs = [
+            (c, s)
+            for c, s in targets
+            if problem.candidates(c.id, s.code) == (member.id,) and _holds(member, s)
+        ]
+        if not theirs:
+            continue
+        day = problem.template_of(theirs[0][0]).open_window(problem.day)
+        free = (
+            sum(max(0, min(w.end, day.end) - max(w.start, day.start)) for w in member.available)
+            - member.prep_minutes
+        )
+        for cohort, station in theirs:
+            if station.minutes > free:
+                break
+            kept.add((cohort.id, station.code))
+            free -= station.minutes
+    fewer = [(c, s) for c, s in targets if (c.id, s.code) not in kept]
+    return fewer if kept and fewer else None
 
 
 def _present_candidates(

@@ -624,3 +624,29 @@ def test_with_every_member_of_staff_out_there_is_no_day_to_offer():
     nobody = replace(problem, staff=tuple(replace(m, available=()) for m in problem.staff))
 
     assert recovery_options(nobody, absent=everyone, options=OPTIONS) == ()
+
+
+def test_a_teacher_out_part_of_the_day_keeps_the_cohorts_their_hours_hold_and_converts_the_rest():
+    """Mr. Jones leaves at 9:00 and nobody can cover: he still teaches one cohort's math before
+    he goes; only the other cohort's math is converted."""
+    problem = school()
+    morning = (Window(hm("7:45"), hm("9:00")),)
+    problem = replace(
+        problem,
+        staff=tuple(
+            replace(m, available=morning, prep_minutes=0) if m.id == JONES else m
+            for m in problem.staff
+            if m.id != COLE
+        ),
+    )
+    assert isinstance(solve(problem, ONE_EACH), Infeasible)
+
+    convert = kind(options_for(problem, combine_cap=1), RecoveryKind.CONVERT)
+
+    assert convert.minutes_lost == ((C2B, "math", 40),)
+    assert convert.disruption == 3 * 40
+    (taught,) = [b for b in convert.solution.blocks if b.station == "math" and JONES in b.staff]
+    assert taught.cohort == C2A and taught.end <= hm("9:00")
+    assert not [b for b in convert.solution.blocks if b.cohort == C2B and b.station == "math"]
+    assert convert.summary.startswith("Mr. Jones is out: math becomes ")
+    assert convert.summary.endswith(" time for 2 Howard")
