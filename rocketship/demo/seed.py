@@ -248,7 +248,7 @@ def _logins(*, plans: Sequence[SchoolPlan]) -> tuple[DemoLogin, ...]:
     for plan in plans:
         for staff in plan.staff:
             if staff.username in demo_usernames:
-                role = Role(staff.role).label + (f" ({staff.detail})" if staff.detail else "")
+                role = str(Role(staff.role).label) + (f" ({staff.detail})" if staff.detail else "")
                 rows.append((staff.username, role, plan.school.name))
     school_names = {plan.school.slug: plan.school.name for plan in plans}
     rows += family_logins(guardians=plan_guardians(plans=plans), school_names=school_names)

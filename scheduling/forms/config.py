@@ -80,7 +80,7 @@ def grade_levels_field(**kwargs: Any) -> forms.TypedMultipleChoiceField:
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Staff) -> str:
-        roles = ", ".join(sorted(Role(code).label for code in obj.role_codes))
+        roles = ", ".join(sorted(str(Role(code).label) for code in obj.role_codes))
         return f"{obj} ({roles})" if roles else str(obj)
 
 

@@ -132,14 +132,14 @@ class Student(SchoolOwned):
 
 
 class Role(models.TextChoices):
-    LEADER = "leader", "School leader"
-    HUMANITIES = "humanities", "Humanities teacher"
-    STEM = "stem", "STEM teacher"
-    ILS = "ils", "Individualized Learning Specialist"
-    TUTOR = "tutor", "Tutor"
-    SPED = "sped", "Special-education teacher"
-    SPECIALS = "specials", "Specials teacher"
-    SUBSTITUTE = "substitute", "Substitute teacher"
+    LEADER = "leader", _("School leader")
+    HUMANITIES = "humanities", _("Humanities teacher")
+    STEM = "stem", _("STEM teacher")
+    ILS = "ils", _("Individualized Learning Specialist")
+    TUTOR = "tutor", _("Tutor")
+    SPED = "sped", _("Special-education teacher")
+    SPECIALS = "specials", _("Specials teacher")
+    SUBSTITUTE = "substitute", _("Substitute teacher")
 
 
 class Staff(SchoolOwned):
@@ -289,7 +289,7 @@ class ServiceNeed(models.Model):
         super().clean()
         errors: dict[str, str] = {}
         if self.kind and self.provider_role and self.provider_role not in PROVIDER_ROLES[self.kind]:
-            allowed = ", ".join(sorted(Role(r).label for r in PROVIDER_ROLES[self.kind]))
+            allowed = ", ".join(sorted(str(Role(r).label) for r in PROVIDER_ROLES[self.kind]))
             errors["provider_role"] = gettext(
                 "%(role)s cannot provide %(kind)s; choose one of: %(allowed)s."
             ) % {
