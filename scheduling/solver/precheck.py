@@ -359,27 +359,34 @@ def _staffing(problem: Problem, *, suggest: bool = True) -> list[Reason]:
                 continue
             values: dict[str, object] = {
                 "role": role.capitalize(),
-                "cohorts": len(cohorts_of[pool]),
                 "needed": needed,
                 "names": names,
                 "has": has,
             }
+            count = len(cohorts_of[pool])
             reasons.append(
                 Reason(
                     code="staff-minutes-short",
                     message=(
-                        tr(
-                            "%(role)s staffing: %(cohorts)s cohorts need %(needed)s minutes of "
+                        trn(
+                            "%(role)s staffing: %(count)s cohort needs %(needed)s minutes of "
                             "%(names)s, who have %(has)s minutes after prep (%(away)s on "
                             "%(date)s).",
+                            "%(role)s staffing: %(count)s cohorts need %(needed)s minutes of "
+                            "%(names)s, who have %(has)s minutes after prep (%(away)s on "
+                            "%(date)s).",
+                            count,
                             away="; ".join(part_day),
                             date=_date(problem),
                             **values,
                         )
                         if part_day
-                        else tr(
-                            "%(role)s staffing: %(cohorts)s cohorts need %(needed)s minutes of "
+                        else trn(
+                            "%(role)s staffing: %(count)s cohort needs %(needed)s minutes of "
                             "%(names)s, who have %(has)s minutes after prep.",
+                            "%(role)s staffing: %(count)s cohorts need %(needed)s minutes of "
+                            "%(names)s, who have %(has)s minutes after prep.",
+                            count,
                             **values,
                         )
                     ),
@@ -731,21 +738,28 @@ def _seat_suggestion(
         # Seats alone may leave the lab short of supervisors for them: say so, never less.
         seats = total - lab.capacity
         if after and grade_text:
-            return tr(
-                "Add %(seats)s lab seats (and lab staff to supervise them), or shorten the lab "
+            return trn(
+                "Add %(count)s lab seat (and lab staff to supervise it), or shorten the lab "
                 "block of %(grades)s.",
-                seats=seats,
+                "Add %(count)s lab seats (and lab staff to supervise them), or shorten the lab "
+                "block of %(grades)s.",
+                seats,
                 grades=grade_text,
             )
         if after:
-            return tr("Add %(seats)s lab seats (and lab staff to supervise them).", seats=seats)
+            return trn(
+                "Add %(count)s lab seat (and lab staff to supervise it).",
+                "Add %(count)s lab seats (and lab staff to supervise them).",
+                seats,
+            )
         if grade_text:
-            return tr(
-                "Add %(seats)s lab seats, or shorten the lab block of %(grades)s.",
-                seats=seats,
+            return trn(
+                "Add %(count)s lab seat, or shorten the lab block of %(grades)s.",
+                "Add %(count)s lab seats, or shorten the lab block of %(grades)s.",
+                seats,
                 grades=grade_text,
             )
-        return tr("Add %(seats)s lab seats.", seats=seats)
+        return trn("Add %(count)s lab seat.", "Add %(count)s lab seats.", seats)
     return fallback
 
 
