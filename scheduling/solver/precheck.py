@@ -148,9 +148,10 @@ def _available_minutes(problem: Problem, staff_id: int) -> int:
 def _lunch_minutes(problem: Problem, staff_id: int) -> int:
     """The minutes of the day a teacher's duty-free lunch (W1) surely takes from their teaching.
 
-    Exempt exactly as in the model (``stage1.model.DayModel.lunch_starts``): nobody whose hours
-    hold no whole lunch, on the grid, inside the lunch window needs one. Otherwise it is the lunch
-    less any of the window that lies outside the day (a lunch there takes no teaching minutes)."""
+    Exempt exactly as in the model (``stage1.wellbeing.WellbeingRules.lunch_starts``): nobody
+    whose hours hold no whole lunch, on the grid, inside the lunch window needs one. Otherwise
+    it is the lunch less any of the window that lies outside the day (a lunch there takes no
+    teaching minutes)."""
     wellbeing = problem.wellbeing
     if wellbeing is None:
         return 0
