@@ -225,29 +225,24 @@ def recovery_options(
         # Teachers and supervisors out: each way of replacing the teaching also shortens the
         # labs to what the present supervisors can watch (more lab time is not an option).
         cover, combine = (_and_labs_shortened(problem, r, out, watched) for r in (cover, combine))
-        into_lab = None
-        into_flex = _and_labs_shortened(
-            problem, _convert(problem, absent, targets, "flex"), out, watched
-        )
-    elif affected:
-        into_lab = _convert(problem, absent, targets, "lab")
-        into_flex = _convert(problem, absent, targets, "flex")
+
+    def conversions(stations: list[tuple[Cohort, Station]]) -> list[Recovery | None]:
+        """``stations`` turned into lab time, else flex time; with supervisors out, flex time
+        only, the labs shortened as well."""
+        flex = _convert(problem, absent, stations, "flex")
+        if watched:
+            return [_and_labs_shortened(problem, flex, out, watched)]
+        return [_convert(problem, absent, stations, "lab"), flex]
+
+    if affected:
+        # Someone out for part of the day still teaches the cohorts their hours hold: only the
+        # others' stations are converted, tried before converting them all.
+        fewer = _beyond_hours(problem, out, targets)
+        converts = [*(conversions(fewer) if fewer else []), *conversions(targets)]
     else:
         # Only supervisors are out: their labs' time shrinks to what the others can watch.
-        into_lab, into_flex = None, _shortened_labs(problem, absent, out, watched)
-    # Someone out for part of the day still teaches the cohorts their hours hold; only the
-    # others' stations are converted, tried before converting them all.
-    fewer = _beyond_hours(problem, out, targets)
-    partial_lab: Recovery | None = None
-    partial_flex: Recovery | None = None
-    if affected and fewer:
-        partial_flex = _convert(problem, absent, fewer, "flex")
-        if watched:
-            partial_flex = _and_labs_shortened(problem, partial_flex, out, watched)
-        else:
-            partial_lab = _convert(problem, absent, fewer, "lab")
+        converts = [_shortened_labs(problem, absent, out, watched)]
     substituted = _substitutions(problem, absent, out, affected, watched, pool)
-    converts = (partial_lab, partial_flex, into_lab, into_flex)
     attempts = len(substituted) + sum(r is not None for r in (cover, combine, *converts))
     share = _Share(options, attempts)
 

@@ -125,10 +125,6 @@ class DayModel(WellbeingRules):
         # A combined cohort's block -> the leading cohort's block it coincides with.
         self.leads: dict[int, Block] = {}
 
-    # --- units ----------------------------------------------------------------------------------
-    def units(self, minutes: int) -> int:
-        return minutes // self.unit
-
     # --- model ----------------------------------------------------------------------------------
     def add_hard_constraints(self) -> None:
         """H1-H8: everything a valid day must hold (in explain mode, with setting literals)."""

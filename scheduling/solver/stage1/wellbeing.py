@@ -8,6 +8,7 @@ watch together. ``DayModel`` takes these rules in; they read its variables and s
 from __future__ import annotations
 
 import itertools
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 LinearExpr = cp_model.LinearExprT
 
 
-class WellbeingRules:
+class WellbeingRules(ABC):
     """W1-W3 for ``DayModel``: the attributes below are the day model's own."""
 
     problem: Problem
@@ -35,13 +36,15 @@ class WellbeingRules:
     by_cohort_station: Mapping[tuple[int, str], list[Block]]
 
     def units(self, minutes: int) -> int:
-        raise NotImplementedError
+        return minutes // self.unit
 
+    @abstractmethod
     def setting(self, key: str, reason: Reason) -> cp_model.IntVar:
-        raise NotImplementedError
+        """The literal that enforces a leader's setting (``DayModel.setting``)."""
 
+    @abstractmethod
     def fixed(self, window: Window, name: str) -> cp_model.IntervalVar:
-        raise NotImplementedError
+        """A fixed interval over ``window`` (``DayModel.fixed``)."""
 
     def lunch_starts(self, member: StaffMember) -> list[tuple[int, int]]:
         """Where ``member``'s lunch may start, as ranges of units: inside the lunch window and
