@@ -113,7 +113,13 @@ def test_the_beat_takes_its_lock_again_after_redis_restarts_empty(
             what="the beat to install its schedule",
             timeout=START_TIMEOUT,
         )
-        assert client.get(LOCK_KEY) is not None
+        # Held by the beat: on a busy machine its short test lock (6 s) may lapse before the
+        # first tick renews it, and the beat takes it again; wait for that, not race it.
+        beat.wait_for(
+            lambda: client.get(LOCK_KEY) is not None,
+            what="the beat to hold its lock",
+            timeout=START_TIMEOUT,
+        )
         # Named once at the start, in the log the operator reads: the beat's and the worker's.
         assert beat.log().count("rocketship.W001") == 1 and "appendonly yes" in beat.log()
         worker.wait_ready(timeout=START_TIMEOUT)
@@ -121,12 +127,17 @@ def test_the_beat_takes_its_lock_again_after_redis_restarts_empty(
 
         # Redis restarts without an append-only file: the queue, the lock, the schedule are gone.
         sent_before = {entry: beat.sent(entry) for entry in ENTRIES}
+        taken_before = beat.log().count("took the lock")
         stopped_at = time.monotonic()
         volatile_redis.stop(signal.SIGTERM)  # as a service manager stops it
         beat.wait_for("Redis unreachable", what="the beat to notice Redis is gone", timeout=30)
         volatile_redis.start()  # same port, nothing kept
 
-        beat.wait_for("took the lock", what="the beat to take its lock again", timeout=60)
+        beat.wait_for(
+            lambda: beat.log().count("took the lock") > taken_before,
+            what="the beat to take its lock again",
+            timeout=60,
+        )
         beat.wait_for(
             lambda: (
                 all(beat.sent(entry) > sent_before[entry] for entry in ENTRIES)
