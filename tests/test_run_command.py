@@ -38,6 +38,9 @@ def setup_env(tmp_path: Path) -> dict[str, str]:
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "HTTPS"}},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "ROCKETSHIP_VAR_DIR": str(tmp_path),
+        # Not the checkout's staticfiles/: collectstatic rewrites files there while other tests'
+        # servers start up and WhiteNoise scans them.
+        "ROCKETSHIP_STATIC_ROOT": str(tmp_path / "staticfiles"),
     }
 
 
@@ -145,6 +148,7 @@ def test_run_setup_builds_the_demo_network_on_sqlite_and_is_idempotent(tmp_path)
     first = run_setup(tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     counts = table_counts(tmp_path / "demo.sqlite3")
+    assert (tmp_path / "staticfiles" / "staticfiles.json").exists()  # its own, not the checkout's
 
     second = run_setup(tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
