@@ -91,15 +91,17 @@ class TeamPricing:
             raise RuntimeError("the team has no terms of its own to bound")
         charged: list[cp_model.IntVar] = []
         covered = []
+        # One resource's prefix sums serve every block on it (a lab's cohorts, all lunches).
+        prefixes: dict[tuple[str, int | None], list[int]] = {}
         for cohort in self.cohorts:
             for station, kind in PRICED_STATIONS.items():
                 for block in day.by_cohort_station.get((cohort.id, station), []):
-                    resource = self.resource(kind, block.staffings[0][3])
+                    room = block.staffings[0][3]
+                    resource = self.resource(kind, room)
                     covered.append((block, resource))
-                    slots = range(self.first, self.last)
-                    charge = self.charge(
-                        model, block, [prices.get(resource(t), 0.0) for t in slots]
-                    )
+                    if (kind, room) not in prefixes:
+                        prefixes[kind, room] = self.prefix_sums(resource, prices)
+                    charge = self.charge(model, block, prefixes[kind, room])
                     if charge is not None:
                         charged.append(charge)
         model.minimize(PRICE_SCALE * terms + cp_model.LinearExpr.sum(charged))
@@ -126,15 +128,21 @@ class TeamPricing:
             return lambda slot: ("lab", room or 0, slot)
         return lambda slot: (kind, slot)
 
-    def charge(
-        self, model: cp_model.CpModel, block: Block, prices: list[float]
-    ) -> cp_model.IntVar | None:
-        """The block's price: the prefix sums of the slots' prices at its end less at its start."""
+    def prefix_sums(
+        self, resource: Callable[[int], Resource], prices: dict[Resource, float]
+    ) -> list[int]:
+        """At each unit, the scaled prices of the resource's slots before it."""
         prefix, total = [0] * (self.last + 2), 0
         for slot in range(self.last + 2):
             prefix[slot] = total
             if self.first <= slot < self.last:
-                total += round(prices[slot - self.first] * PRICE_SCALE)
+                total += round(prices.get(resource(slot), 0.0) * PRICE_SCALE)
+        return prefix
+
+    @staticmethod
+    def charge(model: cp_model.CpModel, block: Block, prefix: list[int]) -> cp_model.IntVar | None:
+        """The block's price: the prefix sum at its end less the one at its start."""
+        total = prefix[-1]
         if total == 0:
             return None
         at_start, at_end = model.new_int_var(0, total, ""), model.new_int_var(0, total, "")

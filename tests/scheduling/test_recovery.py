@@ -422,16 +422,23 @@ def test_the_solution_blocks_are_placed_blocks():
     assert all(isinstance(b, PlacedBlock) for b in option.solution.blocks)
 
 
-def test_a_teacher_out_part_of_the_day_still_teaches_while_there():
-    """Mr. Jones leaves at 9:00: one of his math blocks fits before, the other is covered."""
-    problem = school()
+def jones_leaves_at_nine(problem: Problem) -> Problem:
+    """Mr. Jones is there from 7:45 to 9:00 only, with no prep to fit in."""
     morning = (Window(hm("7:45"), hm("9:00")),)
-    problem = replace(
+    return replace(
         problem,
         staff=tuple(
             replace(m, available=morning, prep_minutes=0) if m.id == JONES else m
             for m in problem.staff
         ),
+    )
+
+
+def test_a_teacher_out_part_of_the_day_still_teaches_while_there():
+    """Mr. Jones leaves at 9:00: one of his math blocks fits before, the other is covered."""
+    problem = jones_leaves_at_nine(school())
+    problem = replace(
+        problem,
         assignments=tuple(
             replace(a, staff=(JONES,)) if a.cohort in (C2A, C2B) and a.station == "math" else a
             for a in problem.assignments
@@ -629,16 +636,8 @@ def test_with_every_member_of_staff_out_there_is_no_day_to_offer():
 def test_a_teacher_out_part_of_the_day_keeps_the_cohorts_their_hours_hold_and_converts_the_rest():
     """Mr. Jones leaves at 9:00 and nobody can cover: he still teaches one cohort's math before
     he goes; only the other cohort's math is converted."""
-    problem = school()
-    morning = (Window(hm("7:45"), hm("9:00")),)
-    problem = replace(
-        problem,
-        staff=tuple(
-            replace(m, available=morning, prep_minutes=0) if m.id == JONES else m
-            for m in problem.staff
-            if m.id != COLE
-        ),
-    )
+    problem = jones_leaves_at_nine(school())
+    problem = replace(problem, staff=tuple(m for m in problem.staff if m.id != COLE))
     assert isinstance(solve(problem, ONE_EACH), Infeasible)
 
     convert = kind(options_for(problem, combine_cap=1), RecoveryKind.CONVERT)

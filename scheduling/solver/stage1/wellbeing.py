@@ -62,49 +62,49 @@ class WellbeingRules(ABC):
                 ranges.append((lo, hi))
         return ranges
 
+    def school_rule(self, key: str, code: str, message: str, suggestion: str) -> cp_model.IntVar:
+        """The literal that enforces one of School settings' well-being rules in explain mode."""
+        return self.setting(
+            key, Reason(code=code, message=message, suggestion=suggestion, setting="school")
+        )
+
     def lunch_reason(self, member: StaffMember) -> cp_model.IntVar:
         wellbeing = self.problem.wellbeing
         assert wellbeing is not None
         window = wellbeing.lunch_window
-        return self.setting(
+        return self.school_rule(
             f"lunch:{member.id}",
-            Reason(
-                code="staff-lunch",
-                message=tr(
-                    "%(teacher)s's %(minutes)s-minute staff lunch between %(start)s and %(end)s",
-                    teacher=member.name,
-                    minutes=wellbeing.lunch_minutes,
-                    start=clock(window.start),
-                    end=clock(window.end),
-                ),
-                suggestion=tr(
-                    "Widen the staff lunch window in School settings, or free %(teacher)s's day.",
-                    teacher=member.name,
-                ),
-                setting="school",  # the rule lives in School settings
+            "staff-lunch",
+            tr(
+                "%(teacher)s's %(minutes)s-minute staff lunch between %(start)s and %(end)s",
+                teacher=member.name,
+                minutes=wellbeing.lunch_minutes,
+                start=clock(window.start),
+                end=clock(window.end),
+            ),
+            tr(
+                "Widen the staff lunch window in School settings, or free %(teacher)s's day.",
+                teacher=member.name,
             ),
         )
 
     def breaks_reason(self, member: StaffMember) -> cp_model.IntVar:
         wellbeing = self.problem.wellbeing
         assert wellbeing is not None
-        return self.setting(
+        return self.school_rule(
             f"breaks:{member.id}",
-            Reason(
-                code="staff-breaks",
-                message=tr(
-                    "%(teacher)s's break of %(minutes)s minutes in every %(stretch)s minutes of "
-                    "teaching or supervising",
-                    teacher=member.name,
-                    minutes=wellbeing.min_break,
-                    stretch=wellbeing.max_stretch,
-                ),
-                suggestion=tr(
-                    "Lengthen the longest teaching stretch in School settings, or give "
-                    "%(teacher)s fewer blocks.",
-                    teacher=member.name,
-                ),
-                setting="school",  # the rule lives in School settings
+            "staff-breaks",
+            tr(
+                "%(teacher)s's break of %(minutes)s minutes in every %(stretch)s minutes of "
+                "teaching or supervising",
+                teacher=member.name,
+                minutes=wellbeing.min_break,
+                stretch=wellbeing.max_stretch,
+            ),
+            tr(
+                "Lengthen the longest teaching stretch in School settings, or give "
+                "%(teacher)s fewer blocks.",
+                teacher=member.name,
             ),
         )
 
@@ -176,17 +176,14 @@ class WellbeingRules(ABC):
         enforce = []
         if self.explain:
             enforce = [
-                self.setting(
+                self.school_rule(
                     "split",
-                    Reason(
-                        code="split-apart",
-                        message=tr(
-                            "the rule that a split station's blocks are not back to back with "
-                            "the same teacher"
-                        ),
-                        suggestion=tr("Allow fewer blocks of the split stations."),
-                        setting="school",
+                    "split-apart",
+                    tr(
+                        "the rule that a split station's blocks are not back to back with the "
+                        "same teacher"
                     ),
+                    tr("Allow fewer blocks of the split stations."),
                 )
             ]
         for blocks in self.by_cohort_station.values():
